@@ -1,0 +1,14 @@
+export type { DataSource, Example, LoadedTask, TaskInfo } from './types.ts';
+export { readTsv, type TsvOptions, type TsvRow, type TsvTable } from './tsv.ts';
+export { assignIds, exampleId } from './example-id.ts';
+export { mulberry32, shuffleInPlace } from './rng.ts';
+export { subsample } from './subsample.ts';
+export { SST2_OFFICIAL_COUNTS, SST2_TASK, loadSst2, readSst2, sst2File, type Sst2Options, type Sst2Split, type Sst2SplitData } from './sst2.ts';
+export { SYNTHETIC_TASK, syntheticSentiment } from './synthetic.ts';
+export { readZip } from './zip.ts';
+export { SST2_URL, downloadSst2, hasSst2 } from './download.ts';
+export { findRepoRoot } from './repo-root.ts';
+export { loadSentimentTask, type SentimentTaskOptions } from './resolve.ts';
+export { bertNormalize, bertPreTokenize, isChineseChar, isPunctuation, type BertNormalizerConfig } from './bert-pretokenizer.ts';
+export { WordPieceTokenizer, type Encoding } from './wordpiece.ts';
+export { encodeExamples, type EncodedExamples } from './encode-examples.ts';

@@ -1,0 +1,80 @@
+// Test-only helpers: an in-memory zip writer (so zip/download tests need no fixtures or network)
+// and the locations of the read-only shared data.
+import path from 'node:path';
+import { crc32, deflateRawSync } from 'node:zlib';
+import { findRepoRoot } from './repo-root.ts';
+
+export interface ZipEntrySpec {
+  name: string;
+  data: Buffer | string;
+  method: 0 | 8;
+}
+
+/** Writes local headers + data, then the central directory and the end record. */
+export function buildZip(entries: ZipEntrySpec[]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const data = Buffer.isBuffer(e.data) ? e.data : Buffer.from(e.data, 'utf8');
+    const body = e.method === 8 ? deflateRawSync(data) : data;
+    const name = Buffer.from(e.name, 'utf8');
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt16LE(e.method, 8);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(body.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    locals.push(local, name, body);
+
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4); // version made by
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(e.method, 10);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(body.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(offset, 42);
+    centrals.push(central, name);
+    offset += 30 + name.length + body.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+/** A small zip laid out like the official GLUE SST-2.zip. */
+export function fakeSst2Zip(): Buffer {
+  return buildZip([
+    { name: 'SST-2/', data: '', method: 0 },
+    { name: 'SST-2/train.tsv', data: 'sentence\tlabel\na gem \t1\na dud \t0\nfine \t1\n', method: 8 },
+    { name: 'SST-2/dev.tsv', data: 'sentence\tlabel\nlovely \t1\n', method: 0 },
+    { name: 'SST-2/original/README.txt', data: 'readme', method: 8 },
+  ]);
+}
+
+/** A fetch stand-in that serves `body` and records the URLs asked for. */
+export function fakeFetch(body: Buffer | null, calls: string[]): typeof fetch {
+  return (async (url: string | URL | Request) => {
+    calls.push(String(url));
+    if (!body) throw new Error('getaddrinfo ENOTFOUND dl.fbaipublicfiles.com');
+    return new Response(new Uint8Array(body), { status: 200 });
+  }) as typeof fetch;
+}
+
+/** ../shared next to the repository (read-only real data and fixtures). */
+export const SHARED_DIR = path.resolve(findRepoRoot(import.meta.dirname), '../shared');
+export const SHARED_DATA = path.join(SHARED_DIR, 'data');
+export const SHARED_GLUE = path.join(SHARED_DATA, 'glue');

@@ -1,0 +1,32 @@
+// Plain data shapes shared by every loader. An Example's id is derived from its content (see
+// example-id.ts) so per-example training dynamics can be keyed by it whatever the batch order.
+
+export interface Example {
+  id: string;
+  text: string;
+  /** Second segment of a sentence-pair task (absent for single-sentence tasks such as SST-2). */
+  textB?: string;
+  /** Index into TaskInfo.labels. */
+  label: number;
+}
+
+export interface TaskInfo {
+  name: string;
+  labels: string[];
+  textFields: string[];
+}
+
+/** Where the data came from, in the order loadSentimentTask tries them. */
+export type DataSource = 'shared' | 'env' | 'config' | 'cache' | 'synthetic';
+
+export interface LoadedTask {
+  task: TaskInfo;
+  train: Example[];
+  dev: Example[];
+  source: DataSource;
+  /** Data root holding glue/SST-2/ (absent for the synthetic task). */
+  root?: string;
+  /** One human sentence for the report: what was loaded, from where, how much of it. */
+  description: string;
+  warnings: string[];
+}

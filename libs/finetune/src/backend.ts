@@ -1,0 +1,46 @@
+// Backend choice: the fastest one that loads here, overridable by config or PRUNELAB_BACKEND.
+// tfjs-node(-gpu) are optional dependencies: their install downloads libtensorflow, which fails offline,
+// so on such a machine we fall back to the pure-npm wasm (SIMD) and cpu backends.
+import * as tf from '@tensorflow/tfjs';
+import { registerWasmKernels } from './wasm-kernels.ts';
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+async function tryRegister(name: BackendName): Promise<boolean> {
+  try {
+    // Importing the node bindings registers the 'tensorflow' backend (the gpu package uses the same name).
+    if (name === 'tensorflow-gpu') await import('@tensorflow/tfjs-node-gpu' as string);
+    else if (name === 'tensorflow') await import('@tensorflow/tfjs-node' as string);
+    else if (name === 'wasm') {
+      await import('@tensorflow/tfjs-backend-wasm');
+      registerWasmKernels();
+    }
+    const tfName = name === 'tensorflow-gpu' ? 'tensorflow' : name;
+    return await tf.setBackend(tfName);
+  } catch {
+    return false;
+  }
+}
+
+export interface BackendChoice { name: BackendName; tried: { name: BackendName; ok: boolean }[] }
+
+/** Pick a backend: `preferred` (or $PRUNELAB_BACKEND) if set and loadable, else the first that loads in BACKEND_ORDER. */
+export async function chooseBackend(preferred?: string): Promise<BackendChoice> {
+  const want = (preferred && preferred !== 'auto' ? preferred : undefined) ?? process.env.PRUNELAB_BACKEND;
+  if (want && !BACKEND_ORDER.includes(want as BackendName)) {
+    throw new Error(`unknown backend '${want}': use one of ${BACKEND_ORDER.join(', ')} or 'auto'`);
+  }
+  const order = want ? [want as BackendName] : BACKEND_ORDER;
+  const tried: BackendChoice['tried'] = [];
+  for (const name of order) {
+    const ok = await tryRegister(name);
+    tried.push({ name, ok });
+    if (ok) {
+      await tf.ready();
+      return { name, tried };
+    }
+  }
+  throw new Error(`no TensorFlow.js backend could be loaded (tried ${order.join(', ')}); ` +
+    `install @tensorflow/tfjs-backend-wasm or unset PRUNELAB_BACKEND`);
+}

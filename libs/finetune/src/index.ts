@@ -1,0 +1,12 @@
+export * from './backend.ts';
+export * from './bert-config.ts';
+export * from './bert.ts';
+export * from './checkpoint.ts';
+export * from './adamw.ts';
+export * from './encoded.ts';
+export * from './evaluate.ts';
+export * from './layers.ts';
+export * from './safetensors.ts';
+export * from './train.ts';
+export { permutation } from './rng.ts';
+export { registerWasmKernels, unsortedSegmentSum } from './wasm-kernels.ts';

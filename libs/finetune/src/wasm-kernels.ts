@@ -1,0 +1,44 @@
+// Kernels that tfjs-backend-wasm 4.22 lacks, registered from JS so training works there.
+// UnsortedSegmentSum is what the gradient of `gather` (the embedding lookup) needs.
+import * as tf from '@tensorflow/tfjs';
+
+interface WasmBackendLike {
+  readSync(dataId: object): ArrayLike<number>;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/** out[segmentIds[i], :] += x[i, :]; rows with an id outside [0, numSegments) are dropped (TF semantics). */
+export function unsortedSegmentSum(
+  x: ArrayLike<number>, ids: ArrayLike<number>, rowSize: number, numSegments: number, out: Float32Array,
+): void {
+  out.fill(0);
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i]!;
+    if (s < 0 || s >= numSegments) continue;
+    const src = i * rowSize;
+    const dst = s * rowSize;
+    for (let j = 0; j < rowSize; j++) out[dst + j]! += x[src + j]!;
+  }
+}
+
+let registered = false;
+
+export function registerWasmKernels(): void {
+  if (registered || tf.getKernel('UnsortedSegmentSum', 'wasm')) return;
+  registered = true;
+  tf.registerKernel({
+    kernelName: 'UnsortedSegmentSum',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+      const numSegments = (attrs as { numSegments: number }).numSegments;
+      const b = backend as unknown as WasmBackendLike;
+      const rowSize = x.shape.slice(segmentIds.shape.length).reduce((a, d) => a * d, 1);
+      const out = b.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], 'float32');
+      unsortedSegmentSum(b.readSync(x.dataId), b.readSync(segmentIds.dataId), rowSize, numSegments,
+        b.typedArrayFromHeap(out) as Float32Array);
+      return out;
+    },
+  });
+}
