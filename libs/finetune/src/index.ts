@@ -10,3 +10,4 @@ export * from './safetensors.ts';
 export * from './train.ts';
 export { permutation } from './rng.ts';
 export { registerWasmKernels, unsortedSegmentSum } from './wasm-kernels.ts';
+export * from './hub.ts';

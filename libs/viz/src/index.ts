@@ -1,0 +1,6 @@
+export type { VegaLiteSpec } from './types.ts';
+export { FONT, PALETTE, THEME, withTheme } from './theme.ts';
+export { fontFiles } from './fonts.ts';
+export { compileVegaLite, renderSvg, svgToPng, writeChart, type ChartFiles, type PngOptions } from './render.ts';
+export { pngImageData, readPngSize } from './png.ts';
+export { hscoreHistogramChart, subsetComparisonChart, type ChartTitle, type HscoreHistogramOptions, type SubsetComparisonRow } from './charts.ts';
