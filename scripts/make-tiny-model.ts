@@ -1,5 +1,5 @@
 // Usage: npm run make-tiny-model -- [--out DIR] [--seed N] [--hidden N --layers N --heads N --ffn N]
-// Writes a randomly initialised BERT-tiny-shaped model in Hugging Face layout (default .cache/models/bert-tiny-random).
+// Writes a randomly initialised tiny model in Hugging Face layout (default .cache/models/tiny-bert-random).
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findRepoRoot } from '@prunelab/data';
@@ -17,7 +17,7 @@ if (values.hidden) overrides.hidden_size = Number(values.hidden);
 if (values.layers) overrides.num_hidden_layers = Number(values.layers);
 if (values.heads) overrides.num_attention_heads = Number(values.heads);
 if (values.ffn) overrides.intermediate_size = Number(values.ffn);
-const out = values.out ?? join(findRepoRoot(), '.cache/models/bert-tiny-random');
+const out = values.out ?? join(findRepoRoot(), '.cache/models/tiny-bert-random');
 await chooseBackend();
 const { created } = await ensureTinyModel(out, { seed: Number(values.seed ?? 0), overrides });
 console.log(created ? `wrote a random tiny BERT to ${out}` : `${out} already holds a model; delete it to regenerate`);

@@ -1,7 +1,7 @@
 // The experiment's report: a markdown table (method, subset size, dev accuracy), the same rows as CSV and JSON,
 // and the charts as SVG + PNG.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { hscoreHistogramChart, subsetComparisonChart, writeChart } from '@prunelab/viz';
 import type { RunContext } from './context.ts';
 import type { Phase2Result } from './phase2.ts';
@@ -28,6 +28,12 @@ export function reportRows(results: Phase2Result[], subsets: Subsets, methods: M
 
 const pct = (x: number, digits = 2) => (100 * x).toFixed(digits);
 
+/** A path as a reader of the report wants it: relative to where the command ran, when it is below it. */
+function shown(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
+}
+
 export async function writeReport(ctx: RunContext, subsets: Subsets, results: Phase2Result[], wallSeconds: number): Promise<{ report: string; plots: string[] }> {
   const rows = reportRows(results, subsets, ctx.cfg.phase2.methods);
   const out = ctx.outDir;
@@ -46,7 +52,7 @@ export async function writeReport(ctx: RunContext, subsets: Subsets, results: Ph
     '',
     `- data: ${ctx.data.description}`,
     ...ctx.data.warnings.map((w) => `- warning: ${w}`),
-    `- model: ${ctx.modelDir} (backend ${ctx.backend}), max length ${ctx.cfg.model.max_length}`,
+    `- model: ${shown(ctx.modelDir)} (backend ${ctx.backend}), max length ${ctx.cfg.model.max_length}`,
     `- phase 1: R = ${subsets.R} runs (seeds ${ctx.cfg.phase1.seeds.join(', ')}) x ${ctx.cfg.phase1.epochs} epochs, lr ${ctx.cfg.phase1.lr}, batch ${ctx.cfg.phase1.batch_size}; correctness from the training forward pass`,
     `- H-score histogram (H = 0..${subsets.R}): ${subsets.histogram.join(' / ')}`,
     `- phase 2: ${ctx.cfg.phase2.epochs} epochs, lr ${ctx.cfg.phase2.lr}, batch ${ctx.cfg.phase2.batch_size}, seeds ${ctx.cfg.phase2.seeds.join(', ')}`,
@@ -60,8 +66,8 @@ export async function writeReport(ctx: RunContext, subsets: Subsets, results: Ph
     '',
     `![H-score histogram](plots/hscore-histogram.svg)`,
     '',
-    `Subsets (id lists with metadata): subsets/; per-example records: phase1/; MLflow: ${relative(out, join(out, 'mlruns'))}/ ` +
-      '(view with `mlflow ui --backend-store-uri ' + join(out, 'mlruns') + '`).',
+    `Subsets (id lists with metadata): subsets/; per-example records: phase1/; MLflow: mlruns/ ` +
+      '(view with `mlflow ui --backend-store-uri ' + shown(join(out, 'mlruns')) + '`).',
     '',
   ];
   const report = join(out, 'report.md');

@@ -42,7 +42,7 @@ export async function runExperiment(cfg: ExperimentConfig, log: (line: string) =
         'or set model.generate_if_missing: true to create a random tiny BERT there');
     }
     await ensureTinyModel(modelDir, { seed: cfg.model.init_seed });
-    log(`model: created a random BERT-tiny in ${modelDir}`);
+    log(`model: created a random tiny BERT in ${modelDir}`);
   }
   const tokenizer = WordPieceTokenizer.fromFile(join(modelDir, 'tokenizer.json'));
   const train = encodeExamples(tokenizer, data.train, cfg.model.max_length);

@@ -29,8 +29,8 @@ export const SCHEMA = {
     lenient: { type: { kind: 'bool' }, default: false, doc: 'skip malformed rows (reported) instead of stopping' },
   },
   model: {
-    path: { type: { kind: 'string' }, default: '.cache/models/bert-tiny-random', doc: 'Hugging Face style model folder (config.json, model.safetensors, tokenizer.json)' },
-    generate_if_missing: { type: { kind: 'bool' }, default: true, doc: 'create a random BERT-tiny there when the folder is empty' },
+    path: { type: { kind: 'string' }, default: '.cache/models/tiny-bert-random', doc: 'Hugging Face style model folder (config.json, model.safetensors, tokenizer.json)' },
+    generate_if_missing: { type: { kind: 'bool' }, default: true, doc: 'create a random tiny BERT there when the folder is empty' },
     init_seed: { type: { kind: 'int' }, default: 0, doc: 'seed of that random model' },
     max_length: { type: { kind: 'int', min: 8 }, default: 64, doc: 'tokens per example (longer ones are truncated)' },
     backend: { type: { kind: 'enum', values: ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] }, default: 'auto', doc: 'TensorFlow.js backend ($PRUNELAB_BACKEND also works)' },

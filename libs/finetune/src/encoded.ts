@@ -1,4 +1,5 @@
 // A tokenised classification set as the engine consumes it: row-major [n, maxLength] int arrays.
+// The same shape as @prunelab/data's EncodedExamples, declared here because libs do not import each other.
 import * as tf from '@tensorflow/tfjs';
 import type { BertInputs } from './bert.ts';
 

@@ -80,3 +80,7 @@ test('training leaks no tensors from step to step', async () => {
   assert.equal(tf.memory().numTensors, after1);
   disposeParams(model.params);
 });
+
+test('an unknown backend name is refused with the allowed names', async () => {
+  await assert.rejects(chooseBackend('tpu'), /unknown backend 'tpu': use one of tensorflow-gpu, tensorflow, wasm, cpu or 'auto'/);
+});
