@@ -1,9 +1,9 @@
 // Phase 1: fine-tune on the full training set once per seed, recording for every example, at every epoch,
 // what the training forward pass made of it (method.md section 1). Records are appended epoch by epoch;
 // a finished run is reused on a rerun, an unfinished one is started again from scratch.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { appendEpoch, batchStats, EpochRecorder, readRunRecord, type RunRecordHeader } from '@prunelab/dynamics';
+import { appendEpoch, batchStats, EpochRecorder, type RunRecordHeader } from '@prunelab/dynamics';
 import { disposeParams, evaluate, loadModel, train } from '@prunelab/finetune';
 import type { RunContext } from './context.ts';
 import { progress } from './progress.ts';
@@ -12,11 +12,13 @@ export function scoreRunDir(ctx: RunContext, run: number, seed: number): string 
   return join(ctx.outDir, 'phase1', `run-${run}-seed-${seed}`);
 }
 
+/** Only the header is read: the records themselves are read (and checked) once, when subsets are built. */
 function isComplete(dir: string, epochs: number, hash: string): boolean {
-  if (!existsSync(join(dir, 'header.json'))) return false;
+  const file = join(dir, 'header.json');
+  if (!existsSync(file)) return false;
   try {
-    const { header } = readRunRecord(dir);
-    return header.epochsDone === epochs && (header as RunRecordHeader & { configHash?: string }).configHash === hash;
+    const header = JSON.parse(readFileSync(file, 'utf8')) as RunRecordHeader & { configHash?: string };
+    return header.epochsDone === epochs && header.configHash === hash;
   } catch {
     return false;
   }

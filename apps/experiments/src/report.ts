@@ -1,6 +1,6 @@
 // The experiment's report: a markdown table (method, subset size, dev accuracy), the same rows as CSV and JSON,
 // and the charts as SVG + PNG.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { hscoreHistogramChart, subsetComparisonChart, writeChart } from '@prunelab/viz';
 import type { RunContext } from './context.ts';
@@ -37,7 +37,6 @@ function shown(p: string): string {
 export async function writeReport(ctx: RunContext, subsets: Subsets, results: Phase2Result[], wallSeconds: number): Promise<{ report: string; plots: string[] }> {
   const rows = reportRows(results, subsets, ctx.cfg.phase2.methods);
   const out = ctx.outDir;
-  mkdirSync(join(out, 'plots'), { recursive: true });
   const title = `${ctx.data.task.name.toUpperCase()} · ${ctx.modelDir.split('/').pop()}`;
   const comparison = await writeChart(subsetComparisonChart(
     rows.map((r) => ({ method: r.label, subsetPct: r.subsetPct, metric: r.mean, metricName: 'dev accuracy', std: r.n > 1 ? r.std : undefined, n: r.n })),

@@ -53,11 +53,11 @@ export async function runExperiment(cfg: ExperimentConfig, log: (line: string) =
   const parent = await tracker.createRun(experimentId, { runName: `${cfg.name}-grid`, tags: { task: cfg.task, model: modelDir, backend: backend.name, data_source: data.source } });
   await parent.logParams(flattenParams(cfg as unknown as Record<string, unknown>));
 
+  const trainIds = data.train.map((e) => e.id);
   const ctx: RunContext = {
-    cfg, outDir, data, train, dev, modelDir, backend: backend.name, tracker, experimentId, parent, log,
-    trainIds: data.train.map((e) => e.id),
-    configHash: hash({ task: cfg.task, data: cfg.data, model: cfg.model, phase1: cfg.phase1, ids: data.train.map((e) => e.id) }),
-    phase2Hash: hash({ ...cfg, name: undefined, output: undefined, ids: data.train.map((e) => e.id) }),
+    cfg, outDir, data, train, dev, modelDir, backend: backend.name, tracker, experimentId, parent, log, trainIds,
+    configHash: hash({ task: cfg.task, data: cfg.data, model: cfg.model, phase1: cfg.phase1, ids: trainIds }),
+    phase2Hash: hash({ ...cfg, name: undefined, output: undefined, ids: trainIds }),
   };
   try {
     const recordDirs: string[] = [];

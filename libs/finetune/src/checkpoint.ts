@@ -67,7 +67,9 @@ export function loadModel(dir: string, opts: { numLabels?: number; seed?: number
   specs.forEach((spec, i) => {
     const raw = weights.get(spec.name);
     const isHead = spec.name.startsWith('classifier.') || spec.name.startsWith('bert.pooler.');
-    if (!raw || (isHead && spec.name.startsWith('classifier.') && raw.shape[0] !== spec.shape[0])) {
+    // A classifier trained for another number of labels is replaced, as HF does with ignore_mismatched_sizes.
+    const otherLabels = spec.name.startsWith('classifier.') && raw !== undefined && raw.shape[0] !== spec.shape[0];
+    if (!raw || otherLabels) {
       if (isHead) {
         params.set(spec.name, initParam(spec, config, (opts.seed ?? 0) + i));
         newlyInitialised.push(spec.name);
