@@ -80,3 +80,103 @@ export function bertPreTokenize(text: string): string[] {
   }
   return words;
 }
+
+// ---- The same pipeline with alignment back to the raw text (for character offsets) ----
+
+/** Normalised text plus, per UTF-16 unit of it, the [start, end) of the raw text it came from. */
+export interface AlignedText {
+  text: string;
+  start: number[];
+  end: number[];
+}
+
+const MARK = /^\p{M}$/u;
+
+/** Code points that can compose with what precedes them under NFC: marks and Hangul medial/final jamo. */
+function joinsPrevious(ch: string, cp: number): boolean {
+  return (cp >= 0x1160 && cp <= 0x11ff) || MARK.test(ch);
+}
+
+/**
+ * bertNormalize, tracking where each output unit came from. The text is cut into NFC clusters (a
+ * starter and the marks after it), each normalised alone; lowercasing is taken from the whole
+ * string so the context-dependent final sigma matches str.lower()/toLowerCase of the whole text.
+ * `base` is added to every position (the span's place in a larger text).
+ */
+export function bertNormalizeAligned(input: string, cfg: BertNormalizerConfig, base = 0): AlignedText {
+  const clusters: { s: string; start: number; end: number }[] = [];
+  let pos = 0;
+  for (const ch of input) {
+    const start = base + pos;
+    const end = start + ch.length;
+    pos += ch.length;
+    const cp = ch.codePointAt(0) as number;
+    if (cfg.cleanText) {
+      if (cp === 0 || cp === 0xfffd || isControlChar(ch)) continue;
+      if (isWhitespaceChar(ch)) {
+        clusters.push({ s: ' ', start, end });
+        continue;
+      }
+    }
+    const last = clusters[clusters.length - 1];
+    if (cfg.handleChineseChars && isChineseChar(cp)) clusters.push({ s: ' ', start, end }, { s: ch, start, end }, { s: ' ', start, end });
+    else if (last && joinsPrevious(ch, cp)) {
+      last.s += ch;
+      last.end = end;
+    } else clusters.push({ s: ch, start, end });
+  }
+  let outs = clusters.map((c) => c.s.normalize('NFC'));
+  if (cfg.lowercase) {
+    const whole = outs.join('').toLowerCase();
+    let at = 0;
+    const lowered = outs.map((s) => {
+      const n = s.toLowerCase().length; // case-mapping lengths never depend on context
+      const part = whole.slice(at, at + n);
+      at += n;
+      return part;
+    });
+    outs = at === whole.length ? lowered : outs.map((s) => s.toLowerCase());
+  }
+  if (cfg.stripAccents ?? cfg.lowercase) outs = outs.map((s) => s.normalize('NFD').replace(MARK_NONSPACING, ''));
+  const out: AlignedText = { text: outs.join(''), start: [], end: [] };
+  outs.forEach((s, i) => {
+    const c = clusters[i] as { start: number; end: number };
+    for (let k = 0; k < s.length; k++) {
+      out.start.push(c.start);
+      out.end.push(c.end);
+    }
+  });
+  return out;
+}
+
+/** A pre-tokenised word and its [start, end) in the string it was cut from. */
+export interface WordSpan {
+  word: string;
+  start: number;
+  end: number;
+}
+
+/** bertPreTokenize with positions. */
+export function bertPreTokenizeSpans(text: string): WordSpan[] {
+  const words: WordSpan[] = [];
+  let cur = '';
+  let curStart = 0;
+  let pos = 0;
+  const flush = () => {
+    if (cur) words.push({ word: cur, start: curStart, end: curStart + cur.length });
+    cur = '';
+  };
+  for (const ch of text) {
+    if (WHITESPACE.test(ch)) flush();
+    else if (isPunctuation(ch.codePointAt(0) as number)) {
+      flush();
+      words.push({ word: ch, start: pos, end: pos + ch.length });
+    } else {
+      if (!cur) curStart = pos;
+      cur += ch;
+    }
+    pos += ch.length;
+  }
+  flush();
+  return words;
+}

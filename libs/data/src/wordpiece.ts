@@ -1,19 +1,26 @@
 // BERT WordPiece tokenizer read from a Hugging Face tokenizer.json. It reproduces the slow Python
 // BertTokenizer of transformers 4.31 (checked against the hf-tiny reference encodings), including its
-// 'longest_first' truncation that removes one token at a time from the longer segment.
-import fs from 'node:fs';
-import { bertNormalize, bertPreTokenize, type BertNormalizerConfig } from './bert-pretokenizer.ts';
+// 'longest_first' truncation that removes one token at a time from the longer segment, and gives
+// each piece its span in the raw text (through lowercasing and accent stripping).
+import { AddedTokenSplitter, parseAddedTokens } from './added-tokens.ts';
+import { assembleEncoding } from './assemble-encoding.ts';
+import { bertNormalizeAligned, bertPreTokenizeSpans, type AlignedText, type BertNormalizerConfig } from './bert-pretokenizer.ts';
+import { cleanUpTokenizationSpaces } from './clean-up-spaces.ts';
+import { applyTemplate, bertTemplate, countSpecial, templateFromPostProcessor, type SpecialTemplate } from './special-template.ts';
+import { isObj, readJsonObject, type Json } from './tokenizer-json.ts';
+import type { EncodeOptions, Encoded, Pieces, Tokenizer } from './tokenizer-types.ts';
 
+/** The fixed-length row of the original encode(text, textB, maxLength); Encoded has these and more. */
 export interface Encoding {
   inputIds: number[];
   attentionMask: number[];
   tokenTypeIds: number[];
 }
 
-type Json = Record<string, unknown>;
-const isObj = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x);
+const EXPECTED = 'a Hugging Face tokenizer.json of a BERT WordPiece model (like bert-base-uncased\'s)';
 
-export class WordPieceTokenizer {
+export class WordPieceTokenizer implements Tokenizer {
+  readonly kind = 'wordpiece' as const;
   readonly vocab: Map<string, number>;
   readonly vocabSize: number;
   readonly unkToken: string;
@@ -21,17 +28,18 @@ export class WordPieceTokenizer {
   readonly sepId: number;
   readonly padId: number;
   readonly unkId: number;
+  /** Ids that decode(ids, true) drops: the added tokens marked special. */
+  readonly specialIds: Set<number>;
+  readonly template: SpecialTemplate;
+  private readonly idToTok: string[];
   private readonly prefix: string;
   private readonly maxCharsPerWord: number;
   private readonly normalizer: BertNormalizerConfig | null;
-  /** Added/special tokens matched verbatim in the raw text before normalisation, longest first. */
-  private readonly addedTokens: string[];
-  /** First UTF-16 units of the added tokens: a cheap pre-check before trying each of them. */
-  private readonly addedFirst: Set<string>;
+  private readonly splitter: AddedTokenSplitter;
+  private readonly cleanUp: boolean;
 
   private constructor(json: Json, source: string) {
-    const bad = (what: string) =>
-      new Error(`${source}: ${what}; expected a Hugging Face tokenizer.json of a BERT WordPiece model (like bert-base-uncased's)`);
+    const bad = (what: string) => new Error(`${source}: ${what}; expected ${EXPECTED}`);
     const model = json['model'];
     if (!isObj(model)) throw bad('no "model" object');
     if (model['type'] !== 'WordPiece') throw bad(`model.type is ${JSON.stringify(model['type'])}, not "WordPiece"`);
@@ -42,16 +50,13 @@ export class WordPieceTokenizer {
       if (!Number.isInteger(id)) throw bad(`model.vocab[${JSON.stringify(tok)}] is not an integer id`);
       this.vocab.set(tok, id as number);
     }
-    const added = Array.isArray(json['added_tokens']) ? json['added_tokens'] : [];
-    this.addedTokens = [];
-    for (const t of added) {
-      if (!isObj(t) || typeof t['content'] !== 'string' || !Number.isInteger(t['id'])) throw bad('malformed entry in added_tokens');
-      if (!this.vocab.has(t['content'])) this.vocab.set(t['content'], t['id'] as number);
-      if (t['content'] !== '') this.addedTokens.push(t['content']);
-    }
-    this.addedTokens.sort((a, b) => b.length - a.length);
-    this.addedFirst = new Set(this.addedTokens.map((t) => t[0] as string));
+    const added = parseAddedTokens(json['added_tokens'], bad);
+    for (const t of added) if (!this.vocab.has(t.content)) this.vocab.set(t.content, t.id);
+    this.splitter = new AddedTokenSplitter(added);
+    this.specialIds = new Set(added.filter((t) => t.special).map((t) => t.id));
     this.vocabSize = Math.max(...this.vocab.values()) + 1;
+    this.idToTok = [];
+    for (const [tok, id] of this.vocab) this.idToTok[id] ??= tok;
 
     this.unkToken = typeof model['unk_token'] === 'string' ? model['unk_token'] : '[UNK]';
     this.prefix = typeof model['continuing_subword_prefix'] === 'string' ? model['continuing_subword_prefix'] : '##';
@@ -65,6 +70,7 @@ export class WordPieceTokenizer {
     this.clsId = id('[CLS]');
     this.sepId = id('[SEP]');
     this.padId = id('[PAD]');
+    this.template = templateFromPostProcessor(json['post_processor'], bad) ?? bertTemplate(['[CLS]', this.clsId], ['[SEP]', this.sepId]);
 
     const norm = json['normalizer'];
     if (norm === null || norm === undefined) this.normalizer = null;
@@ -80,23 +86,12 @@ export class WordPieceTokenizer {
     if (pre !== null && pre !== undefined && !(isObj(pre) && pre['type'] === 'BertPreTokenizer')) {
       throw bad(`pre_tokenizer type ${JSON.stringify(isObj(pre) ? pre['type'] : pre)} is not supported (only BertPreTokenizer)`);
     }
+    const dec = json['decoder'];
+    this.cleanUp = isObj(dec) ? dec['cleanup'] !== false : true;
   }
 
   static fromFile(file: string): WordPieceTokenizer {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new Error(`cannot read tokenizer file ${file}: ${(err as Error).message}; expected a Hugging Face tokenizer.json`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new Error(`${file} is not valid JSON (${(err as Error).message}); expected a Hugging Face tokenizer.json`);
-    }
-    if (!isObj(json)) throw new Error(`${file}: expected a JSON object (a Hugging Face tokenizer.json)`);
-    return new WordPieceTokenizer(json, file);
+    return new WordPieceTokenizer(readJsonObject(file, EXPECTED), file);
   }
 
   static fromJson(json: unknown, source = 'tokenizer.json'): WordPieceTokenizer {
@@ -106,95 +101,111 @@ export class WordPieceTokenizer {
 
   /** WordPiece tokens of `text`, without [CLS]/[SEP]. Special tokens written in the text stay whole. */
   tokenize(text: string): string[] {
-    const out: string[] = [];
-    for (const piece of this.splitOnAdded(text)) {
-      if (piece.special) {
-        out.push(piece.text);
-        continue;
-      }
-      const normalized = this.normalizer ? bertNormalize(piece.text, this.normalizer) : piece.text;
-      for (const word of bertPreTokenize(normalized)) this.wordPiece(word, out);
-    }
-    return out;
+    return this.pieces(text).tokens;
   }
 
   tokensToIds(tokens: string[]): number[] {
     return tokens.map((t) => this.vocab.get(t) ?? this.unkId);
   }
 
-  /** [CLS] a [SEP] (b [SEP]), truncated to maxLength (longest_first) and right-padded to exactly maxLength. */
-  encode(text: string, textB: string | undefined, maxLength: number): Encoding {
-    const a = this.tokensToIds(this.tokenize(text));
-    const b = textB === undefined ? undefined : this.tokensToIds(this.tokenize(textB));
-    const nSpecial = b ? 3 : 2;
-    if (!Number.isInteger(maxLength) || maxLength < nSpecial) {
-      throw new Error(`maxLength must be an integer >= ${nSpecial} (room for the special tokens), got ${maxLength}`);
-    }
-    // Slow-tokenizer longest_first: one token at a time from the longer segment, the second on ties.
-    for (let excess = a.length + (b?.length ?? 0) + nSpecial - maxLength; excess > 0; excess--) {
-      if (!b || a.length > b.length) a.pop();
-      else b.pop();
-    }
-    const inputIds = [this.clsId, ...a, this.sepId];
-    const tokenTypeIds = inputIds.map(() => 0);
-    if (b) {
-      inputIds.push(...b, this.sepId);
-      for (let i = 0; i <= b.length; i++) tokenTypeIds.push(1);
-    }
-    const attentionMask = inputIds.map(() => 1);
-    while (inputIds.length < maxLength) {
-      inputIds.push(this.padId);
-      attentionMask.push(0);
-      tokenTypeIds.push(0);
-    }
-    return { inputIds, attentionMask, tokenTypeIds };
+  tokenToId(token: string): number | undefined {
+    return this.vocab.get(token);
   }
 
-  private splitOnAdded(text: string): { text: string; special: boolean }[] {
-    if (this.addedTokens.length === 0) return [{ text, special: false }];
-    const pieces: { text: string; special: boolean }[] = [];
-    let start = 0;
-    for (let i = 0; i < text.length; ) {
-      const hit = this.addedFirst.has(text[i] as string) ? this.addedTokens.find((t) => text.startsWith(t, i)) : undefined;
-      if (hit === undefined) {
-        i++;
+  idToToken(id: number): string | undefined {
+    return this.idToTok[id];
+  }
+
+  pieces(text: string): Pieces {
+    const out: Pieces = { ids: [], tokens: [], offsets: [] };
+    for (const span of this.splitter.split(text)) {
+      if (span.added) {
+        out.ids.push(span.added.id);
+        out.tokens.push(span.added.content);
+        out.offsets.push([span.start, span.end]);
         continue;
       }
-      if (i > start) pieces.push({ text: text.slice(start, i), special: false });
-      pieces.push({ text: hit, special: true });
-      i += hit.length;
-      start = i;
+      const raw = text.slice(span.start, span.end);
+      const norm = this.normalizer ? bertNormalizeAligned(raw, this.normalizer, span.start) : identityAligned(raw, span.start);
+      for (const w of bertPreTokenizeSpans(norm.text)) this.wordPieces(w.word, w.start, norm, out);
     }
-    if (start < text.length) pieces.push({ text: text.slice(start), special: false });
-    return pieces;
+    return out;
+  }
+
+  withSpecialTokens(a: number[], b?: number[]) {
+    const { inputIds, tokenTypeIds, sequenceIds } = applyTemplate(this.template, { ids: a }, b && { ids: b });
+    return { inputIds, tokenTypeIds, sequenceIds };
+  }
+
+  numSpecialTokens(pair: boolean): number {
+    return countSpecial(this.template, pair);
+  }
+
+  /**
+   * encode(a, b, opts): HF semantics (see EncodeOptions). encode(a, b, maxLength) is the original
+   * fixed-length form: longest_first truncation and padding to exactly maxLength.
+   */
+  encode(text: string, textB?: string, opts?: EncodeOptions | number): Encoded {
+    const o: EncodeOptions = typeof opts === 'number' ? { maxLength: opts, truncation: 'longest_first', padding: 'max_length' } : (opts ?? {});
+    const a = this.pieces(text);
+    const b = textB === undefined ? undefined : this.pieces(textB);
+    return assembleEncoding(this.template, { id: this.padId, token: this.idToTok[this.padId] ?? '[PAD]' }, a, b, o);
+  }
+
+  /** The slow tokenizer's decode: pieces joined by spaces, "##" glued, then clean_up_tokenization. */
+  decode(ids: number[], skipSpecialTokens = false): string {
+    const toks: string[] = [];
+    for (const id of ids) {
+      if (skipSpecialTokens && this.specialIds.has(id)) continue;
+      toks.push(this.idToTok[id] ?? this.unkToken);
+    }
+    const text = toks.join(' ').split(` ${this.prefix}`).join('').trim();
+    return this.cleanUp ? cleanUpTokenizationSpaces(text) : text;
   }
 
   /** Greedy longest-match-first split of one word; a word with an unmatched part becomes [UNK]. */
-  private wordPiece(word: string, out: string[]): void {
+  private wordPieces(word: string, wordStart: number, norm: AlignedText, out: Pieces): void {
+    const span = (s: number, e: number): [number, number] => [norm.start[wordStart + s] as number, norm.end[wordStart + e - 1] as number];
     const chars = Array.from(word);
-    if (chars.length > this.maxCharsPerWord) {
-      out.push(this.unkToken);
-      return;
-    }
-    const pieces: string[] = [];
+    const unk = () => {
+      out.ids.push(this.unkId);
+      out.tokens.push(this.unkToken);
+      out.offsets.push(span(0, word.length));
+    };
+    if (chars.length > this.maxCharsPerWord) return unk();
+    const at = [0]; // UTF-16 position of each code point boundary
+    for (const c of chars) at.push((at[at.length - 1] as number) + c.length);
+    const found: Array<{ tok: string; id: number; s: number; e: number }> = [];
     for (let start = 0; start < chars.length; ) {
       let end = chars.length;
-      let found: string | undefined;
+      let hit: { tok: string; id: number } | undefined;
       while (start < end) {
-        const sub = (start > 0 ? this.prefix : '') + chars.slice(start, end).join('');
-        if (this.vocab.has(sub)) {
-          found = sub;
+        const tok = (start > 0 ? this.prefix : '') + chars.slice(start, end).join('');
+        const id = this.vocab.get(tok);
+        if (id !== undefined) {
+          hit = { tok, id };
           break;
         }
         end--;
       }
-      if (found === undefined) {
-        out.push(this.unkToken);
-        return;
-      }
-      pieces.push(found);
+      if (!hit) return unk();
+      found.push({ ...hit, s: at[start] as number, e: at[end] as number });
       start = end;
     }
-    out.push(...pieces);
+    for (const f of found) {
+      out.ids.push(f.id);
+      out.tokens.push(f.tok);
+      out.offsets.push(span(f.s, f.e));
+    }
   }
+}
+
+function identityAligned(text: string, base: number): AlignedText {
+  const start: number[] = [];
+  const end: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    start.push(base + i);
+    end.push(base + i + 1);
+  }
+  return { text, start, end };
 }
