@@ -1,5 +1,8 @@
 // Dataset cartography (Swayamdipta et al. 2020), pooled over all epochs x runs: the ambiguity baseline of
-// method.md section 3 keeps the examples of highest variability.
+// method.md section 3 keeps the examples of highest variability. The data map's regions: ambiguous = high
+// variability; easy-to-learn = high confidence, low variability; hard-to-learn = low confidence, low variability.
+// Since p is in [0, 1], variability <= sqrt(confidence * (1 - confidence)): the extremes of confidence are
+// automatically the low-variability corners, so ranking by confidence alone finds the easy and hard regions.
 
 export interface Cartography {
   /** mean gold-label probability */
@@ -34,19 +37,23 @@ export function cartography(goldProb: Float32Array[][], correct: Uint8Array[][])
   });
   const T = p.length;
   if (T === 0) throw new Error('cartography: the runs hold no epochs; record at least one epoch');
-  const confidence = new Float32Array(n);
-  const variability = new Float32Array(n);
-  const correctness = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let sum = 0;
-    let hits = 0;
-    for (let t = 0; t < T; t++) { sum += p[t]![i]!; hits += c[t]![i] ? 1 : 0; }
-    const mu = sum / T;
-    let sq = 0; // two-pass variance: no catastrophic cancellation
-    for (let t = 0; t < T; t++) { const d = p[t]![i]! - mu; sq += d * d; }
-    confidence[i] = mu;
-    variability[i] = Math.sqrt(sq / T);
-    correctness[i] = hits / T;
+  // epoch-major passes over flat arrays (no per-example objects): fast at millions of examples
+  const sum = new Float64Array(n);
+  const hits = new Float64Array(n);
+  for (let t = 0; t < T; t++) {
+    const pt = p[t]!;
+    const ct = c[t]!;
+    for (let i = 0; i < n; i++) { sum[i]! += pt[i]!; hits[i]! += ct[i] ? 1 : 0; }
   }
+  const confidence = new Float32Array(n);
+  const correctness = new Float32Array(n);
+  for (let i = 0; i < n; i++) { sum[i]! /= T; confidence[i] = sum[i]!; correctness[i] = hits[i]! / T; }
+  const sq = hits.fill(0); // two-pass variance around the float64 mean: no catastrophic cancellation
+  for (let t = 0; t < T; t++) {
+    const pt = p[t]!;
+    for (let i = 0; i < n; i++) { const d = pt[i]! - sum[i]!; sq[i]! += d * d; }
+  }
+  const variability = new Float32Array(n);
+  for (let i = 0; i < n; i++) variability[i] = Math.sqrt(sq[i]! / T);
   return { confidence, variability, correctness };
 }

@@ -22,12 +22,14 @@ export interface ExampleStats {
   loss: number;
   /** logit[gold] - max other logit: the margin of AUM (Pleiss et al. 2020); > 0 iff strictly correct */
   margin: number;
+  /** EL2N (Paul et al. 2021): || softmax(logits) - onehot(gold) ||_2, exact for any number of classes */
+  el2n: number;
 }
 
 /** Stats of one example from its C class logits, read from `logits[offset .. offset+C)`. */
-function statsAt(logits: ArrayLike<number>, offset: number, C: number, gold: number): ExampleStats {
+function statsAt(logits: ArrayLike<number>, offset: number, C: number, gold: number, what = 'gold label'): ExampleStats {
   if (!Number.isInteger(gold) || gold < 0 || gold >= C) {
-    throw new Error(`exampleStats: gold label ${gold} is not a class index in 0..${C - 1}; check the label mapping of the dataset`);
+    throw new Error(`exampleStats: ${what} ${gold} is not an index in 0..${C - 1}; check the label mapping of the dataset`);
   }
   let max = -Infinity;
   let argmax = 0;
@@ -43,7 +45,15 @@ function statsAt(logits: ArrayLike<number>, offset: number, C: number, gold: num
   const logSumExp = max + Math.log(sumExp);
   const g = logits[offset + gold]!;
   const loss = logSumExp - g;
-  return { correct: argmax === gold, goldProb: Math.exp(-loss), loss, margin: g - maxOther };
+  const goldProb = Math.exp(-loss);
+  // ||p - e_gold||^2 = (1 - p_gold)^2 + sum over the other classes of p_c^2
+  let sq = (1 - goldProb) * (1 - goldProb);
+  for (let c = 0; c < C; c++) {
+    if (c === gold) continue;
+    const p = Math.exp(logits[offset + c]! - logSumExp);
+    sq += p * p;
+  }
+  return { correct: argmax === gold, goldProb, loss, margin: g - maxOther, el2n: Math.sqrt(sq) };
 }
 
 export function exampleStats(logits: ArrayLike<number>, gold: number): ExampleStats {
@@ -56,6 +66,19 @@ export interface BatchStats {
   goldProb: Float32Array;
   loss: Float32Array;
   margin: Float32Array;
+  el2n: Float32Array;
+}
+
+function emptyBatch(B: number): BatchStats {
+  return { correct: new Uint8Array(B), goldProb: new Float32Array(B), loss: new Float32Array(B), margin: new Float32Array(B), el2n: new Float32Array(B) };
+}
+
+function put(out: BatchStats, b: number, s: ExampleStats): void {
+  out.correct[b] = s.correct ? 1 : 0;
+  out.goldProb[b] = s.goldProb;
+  out.loss[b] = s.loss;
+  out.margin[b] = s.margin;
+  out.el2n[b] = s.el2n;
 }
 
 /** Stats for a batch: `logits` is row-major [B * numClasses], `labels` holds B gold class indices. */
@@ -67,13 +90,57 @@ export function batchStats(logits: Float32Array, numClasses: number, labels: Arr
   if (logits.length !== B * numClasses) {
     throw new Error(`batchStats: logits has ${logits.length} values but labels.length * numClasses = ${B} * ${numClasses} = ${B * numClasses}; pass logits of shape [batch, numClasses]`);
   }
-  const out: BatchStats = { correct: new Uint8Array(B), goldProb: new Float32Array(B), loss: new Float32Array(B), margin: new Float32Array(B) };
+  const out = emptyBatch(B);
+  for (let b = 0; b < B; b++) put(out, b, statsAt(logits, b * numClasses, numClasses, labels[b]!));
+  return out;
+}
+
+/**
+ * Multiple choice (method.md section 1): `logits` is row-major [B * numChoices], one score per choice, and
+ * correct means argmax over the choices == gold choice. The stats are those of a classifier over the choices.
+ */
+export function mcBatchStats(logits: Float32Array, numChoices: number, goldChoice: ArrayLike<number>): BatchStats {
+  if (!Number.isInteger(numChoices) || numChoices < 2) throw new Error(`mcBatchStats: numChoices = ${numChoices}; multiple choice needs an integer >= 2`);
+  return batchStats(logits, numChoices, goldChoice);
+}
+
+/**
+ * Extractive QA stats of one example from its start and end logits over the L token positions.
+ *   correct  = argmax(start) == goldStart AND argmax(end) == goldEnd (method.md section 1; each argmax on its own,
+ *              first index wins ties, no span decoding), i.e. exact match of the predicted span with the gold span
+ *   goldProb = p_start[goldStart] * p_end[goldEnd] (probability of the gold span under the two heads)
+ *   loss     = (CE_start + CE_end) / 2, the loss Hugging Face QA heads train on
+ *   margin   = min(margin_start, margin_end): > 0 iff both heads are strictly right, so AUM keeps its meaning
+ *   el2n     = (EL2N_start + EL2N_end) / 2
+ * Unanswerable SQuAD v2 features point both gold positions at the [CLS] token (position 0).
+ */
+export function qaExampleStats(start: ArrayLike<number>, end: ArrayLike<number>, goldStart: number, goldEnd: number): ExampleStats {
+  if (start.length !== end.length || start.length < 2) throw new Error(`qaExampleStats: ${start.length} start and ${end.length} end logits; pass one of each per token position (at least 2)`);
+  return combineQa(statsAt(start, 0, start.length, goldStart, 'gold start'), statsAt(end, 0, end.length, goldEnd, 'gold end'));
+}
+
+function combineQa(s: ExampleStats, e: ExampleStats): ExampleStats {
+  return {
+    correct: s.correct && e.correct,
+    goldProb: s.goldProb * e.goldProb,
+    loss: (s.loss + e.loss) / 2,
+    margin: Math.min(s.margin, e.margin),
+    el2n: (s.el2n + e.el2n) / 2,
+  };
+}
+
+/** qaExampleStats for a batch: `start` and `end` are row-major [B * seqLen]; gold positions are token indices. */
+export function qaBatchStats(start: Float32Array, end: Float32Array, seqLen: number, goldStart: ArrayLike<number>, goldEnd: ArrayLike<number>): BatchStats {
+  if (!Number.isInteger(seqLen) || seqLen < 2) throw new Error(`qaBatchStats: seqLen = ${seqLen}; pass the number of token positions (an integer >= 2)`);
+  const B = goldStart.length;
+  if (goldEnd.length !== B) throw new Error(`qaBatchStats: ${B} gold starts but ${goldEnd.length} gold ends; pass one of each per example`);
+  for (const [name, a] of [['start', start], ['end', end]] as const) {
+    if (a.length !== B * seqLen) throw new Error(`qaBatchStats: ${name} logits have ${a.length} values but batch * seqLen = ${B} * ${seqLen} = ${B * seqLen}; pass logits of shape [batch, seqLen]`);
+  }
+  const out = emptyBatch(B);
   for (let b = 0; b < B; b++) {
-    const s = statsAt(logits, b * numClasses, numClasses, labels[b]!);
-    out.correct[b] = s.correct ? 1 : 0;
-    out.goldProb[b] = s.goldProb;
-    out.loss[b] = s.loss;
-    out.margin[b] = s.margin;
+    const o = b * seqLen;
+    put(out, b, combineQa(statsAt(start, o, seqLen, goldStart[b]!, 'gold start'), statsAt(end, o, seqLen, goldEnd[b]!, 'gold end')));
   }
   return out;
 }

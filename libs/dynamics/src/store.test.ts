@@ -99,3 +99,33 @@ test('damaged records give errors naming the file', () => withDir((dir) => {
   assert.throws(() => appendEpoch(dir, { ...h, epochsDone: 0 }, { ...epoch(0), loss: new Float32Array(2) }), /loss has 2 values but the header has 3 ids/);
   assert.throws(() => readRunRecord(join(dir, 'nope')), /nope.header\.json not found/);
 }));
+
+test('EL2N is an optional quantity: written when the first epoch has it, required at every later epoch', () => withDir((dir) => {
+  const h = header();
+  const withEl2n = (e: number): EpochArrays => ({ ...epoch(e), el2n: Float32Array.from([0.5 * e, 1, 0.25]) });
+  appendEpoch(dir, h, withEl2n(0));
+  h.epochsDone = 1; // the caller's header does not list the optional quantities: the one on disk does
+  assert.throws(() => appendEpoch(dir, h, epoch(1)), /records optional quantities \[el2n\] but this epoch has \[\]/);
+  appendEpoch(dir, h, withEl2n(1));
+  const rec = readRunRecord(dir);
+  assert.deepEqual(rec.header.optional, ['el2n']);
+  assert.deepEqual(rec.el2n?.map((a) => Array.from(a)), [[0, 1, 0.25], [0.5, 1, 0.25]]);
+  assert.equal(statSync(join(dir, 'el2n.f32')).size, 24);
+  // a run without it has no el2n arrays and no el2n.f32
+  const other = join(dir, '..', 'run-1');
+  appendEpoch(other, header(), epoch(0));
+  assert.equal(readRunRecord(other).el2n, undefined);
+  assert.equal(readRunRecord(other).header.optional, undefined);
+  assert.throws(() => appendEpoch(other, { ...header(), epochsDone: 1 }, withEl2n(1)), /records optional quantities \[\] but this epoch has \[el2n\]/);
+}));
+
+test('a torn first epoch (crash before header.json existed) is overwritten by the restart', () => withDir((dir) => {
+  appendEpoch(dir, header(), epoch(0));
+  rmSync(join(dir, 'header.json')); // the crash happened before the header was written
+  assert.throws(() => readRunRecord(dir), /header\.json not found/);
+  appendEpoch(dir, header(), epoch(2));
+  const rec = readRunRecord(dir);
+  assert.equal(rec.correct.length, 1);
+  assert.deepEqual(rec.loss[0], epoch(2).loss);
+  assert.equal(statSync(join(dir, 'correct.u8')).size, 3);
+}));

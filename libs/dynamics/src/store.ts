@@ -1,19 +1,22 @@
 // A run record on disk: one folder per run holding header.json plus one flat binary file per quantity.
 // Each binary file is the concatenation of epochs (epoch-major, n = ids.length values per epoch, little-endian),
 // so appending an epoch is a plain append and a crashed run can be resumed or inspected with any tool.
-import { closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { join } from 'node:path';
-import type { EpochArrays, RunRecordHeader } from './record.ts';
+import type { EpochArrays, OptionalField, RunRecordHeader } from './record.ts';
 
 type Field = keyof EpochArrays;
-/** file name and bytes per value of each quantity */
+/** file name and bytes per value of each quantity; el2n.f32 exists only when header.optional lists 'el2n' */
 export const RECORD_FILES: Record<Field, { file: string; bytes: 1 | 4 }> = {
   correct: { file: 'correct.u8', bytes: 1 },
   goldProb: { file: 'gold_prob.f32', bytes: 4 },
   loss: { file: 'loss.f32', bytes: 4 },
   margin: { file: 'margin.f32', bytes: 4 },
+  el2n: { file: 'el2n.f32', bytes: 4 },
 };
-const FIELDS = Object.keys(RECORD_FILES) as Field[];
+const ALWAYS: Field[] = ['correct', 'goldProb', 'loss', 'margin'];
+const OPTIONAL: OptionalField[] = ['el2n'];
 
 export interface RunRecord<H extends RunRecordHeader = RunRecordHeader> {
   header: H;
@@ -22,25 +25,49 @@ export interface RunRecord<H extends RunRecordHeader = RunRecordHeader> {
   goldProb: Float32Array[];
   loss: Float32Array[];
   margin: Float32Array[];
+  /** present when the run recorded EL2N (header.optional includes 'el2n') */
+  el2n?: Float32Array[];
 }
 
+const LE = endianness() === 'LE';
+
 function encode(a: Uint8Array | Float32Array): Buffer {
-  if (a instanceof Uint8Array) return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  if (a instanceof Uint8Array || LE) return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
   const buf = Buffer.allocUnsafe(a.length * 4);
-  for (let i = 0; i < a.length; i++) buf.writeFloatLE(a[i]!, i * 4); // explicit LE: portable across hosts
+  for (let i = 0; i < a.length; i++) buf.writeFloatLE(a[i]!, i * 4); // files are little-endian on every host
   return buf;
 }
 
 function decodeF32(buf: Buffer, offset: number, n: number): Float32Array {
+  if (LE) return new Float32Array(buf.buffer.slice(buf.byteOffset + offset, buf.byteOffset + offset + n * 4)); // copy: aligned
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = buf.readFloatLE(offset + i * 4);
   return out;
 }
 
+function writeAll(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
 function writeJsonAtomic(path: string, value: unknown): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  const fd = openSync(tmp, 'w');
+  try {
+    writeAll(fd, Buffer.from(JSON.stringify(value, null, 2) + '\n'));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path); // rename is atomic: readers see the old or the new header, never half of one
+}
+
+function optionalOf(h: { optional?: unknown }, where: string): OptionalField[] {
+  const o = h.optional ?? [];
+  if (!Array.isArray(o) || o.some((f) => !OPTIONAL.includes(f as OptionalField))) {
+    throw new Error(`${where}: header "optional" is ${JSON.stringify(o)}; allowed entries are ${OPTIONAL.join(', ')}`);
+  }
+  return o as OptionalField[];
 }
 
 /**
@@ -56,19 +83,28 @@ export function appendEpoch<H extends RunRecordHeader>(dir: string, header: H, e
   if (done >= header.epochsPlanned) {
     throw new Error(`appendEpoch ${dir}: the run already has ${done} of ${header.epochsPlanned} planned epochs; raise epochsPlanned or start a new run folder`);
   }
-  for (const f of FIELDS) {
-    if (epoch[f].length !== n) throw new Error(`appendEpoch ${dir}: ${f} has ${epoch[f].length} values but the header has ${n} ids; pass EpochRecorder.finish() of this run`);
-  }
   const headerPath = join(dir, 'header.json');
   if (done === 0) mkdirSync(dir, { recursive: true });
   else if (!existsSync(headerPath)) throw new Error(`appendEpoch ${headerPath}: missing, but header.epochsDone = ${done}; resume from the header read by readRunRecord, or start at epochsDone = 0`);
-  if (existsSync(headerPath)) {
+  // which optional quantities the run keeps is fixed by its first epoch
+  let optional: OptionalField[] = OPTIONAL.filter((f) => epoch[f] !== undefined);
+  if (done > 0) {
     const onDisk = JSON.parse(readFileSync(headerPath, 'utf8')) as RunRecordHeader;
     if (onDisk.epochsDone > done) {
       throw new Error(`appendEpoch ${headerPath}: ${onDisk.epochsDone} epochs are on disk but header.epochsDone = ${done}; appending would overwrite recorded epochs (delete the folder to restart the run)`);
     }
+    const kept = optionalOf(onDisk, `appendEpoch ${headerPath}`);
+    if (kept.join() !== optional.join()) {
+      throw new Error(`appendEpoch ${dir}: the run records optional quantities [${kept.join(', ')}] but this epoch has [${optional.join(', ')}]; record the same quantities at every epoch`);
+    }
+    optional = kept;
   }
-  for (const f of FIELDS) {
+  const fields = [...ALWAYS, ...optional];
+  for (const f of fields) {
+    const a = epoch[f]!;
+    if (a.length !== n) throw new Error(`appendEpoch ${dir}: ${f} has ${a.length} values but the header has ${n} ids; pass EpochRecorder.finish() of this run`);
+  }
+  for (const f of fields) {
     const { file, bytes } = RECORD_FILES[f];
     const path = join(dir, file);
     const expected = done * n * bytes;
@@ -79,12 +115,14 @@ export function appendEpoch<H extends RunRecordHeader>(dir: string, header: H, e
         throw new Error(`appendEpoch ${path}: ${size} bytes but ${done} recorded epochs of ${n} values need ${expected}; the record is damaged, delete ${dir} and rerun`);
       }
       if (size > expected) ftruncateSync(fd, expected); // leftovers of a crash before the header update
-      writeSync(fd, encode(epoch[f]));
+      writeAll(fd, encode(epoch[f]!));
+      fsyncSync(fd); // the bytes are durable before header.json vouches for them
     } finally {
       closeSync(fd);
     }
   }
-  const written = { ...header, epochsDone: done + 1 };
+  const { optional: _ignored, ...rest } = header;
+  const written = { ...rest, ...(optional.length ? { optional } : {}), epochsDone: done + 1 } as H;
   writeJsonAtomic(headerPath, written);
   return written;
 }
@@ -105,8 +143,9 @@ export function readRunRecord<H extends RunRecordHeader = RunRecordHeader>(dir: 
   }
   const n = header.ids.length;
   const E = header.epochsDone;
-  const rec = { header, correct: [], goldProb: [], loss: [], margin: [] } as RunRecord<H>;
-  for (const f of FIELDS) {
+  const optional = optionalOf(header, `readRunRecord ${headerPath}`);
+  const rec = { header, correct: [], goldProb: [], loss: [], margin: [], ...(optional.includes('el2n') ? { el2n: [] } : {}) } as RunRecord<H>;
+  for (const f of [...ALWAYS, ...optional]) {
     const { file, bytes } = RECORD_FILES[f];
     const path = join(dir, file);
     const need = E * n * bytes;
@@ -117,7 +156,7 @@ export function readRunRecord<H extends RunRecordHeader = RunRecordHeader>(dir: 
     for (let e = 0; e < E; e++) {
       const off = e * n * bytes;
       if (f === 'correct') rec.correct.push(Uint8Array.from(buf.subarray(off, off + n)));
-      else rec[f].push(decodeF32(buf, off, n));
+      else rec[f]!.push(decodeF32(buf, off, n));
     }
   }
   return rec;
