@@ -1,37 +1,59 @@
 // Building blocks with PyTorch semantics. Linear weights are kept as [in, out] (HF stores [out, in]) so the
 // forward product needs no transpose.
 import * as tf from '@tensorflow/tfjs';
+import { FUSED, fusedActive } from './kernels-wasm-fused.ts';
 
-// tfjs' own matMul gradient multiplies with transposed operands, which the wasm backend runs as a slow scalar
-// loop; materialising the transposes first keeps every product on the fast path (see engine-notes.md).
-const matMulFastGrad = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  save([x, w]);
-  return {
-    value: tf.matMul(x, w),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy as tf.Tensor2D)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor;
+// Products with transposed operands (tfjs' matMul gradient) are fast on wasm: kernels-wasm-matmul.ts replaces
+// its BatchMatMul, so plain tf.matMul is right here.
 
 /** y = x W + b over the last axis of x. */
 export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
   const inDim = x.shape[x.shape.length - 1]!;
   const lead = x.shape.slice(0, -1);
-  let y = matMulFastGrad(x.reshape([-1, inDim]), w);
+  let y = tf.matMul(x.reshape([-1, inDim]), w);
   if (b) y = tf.add(y, b);
   return y.reshape([...lead, w.shape[1]!]);
 }
 
+const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}) =>
+  tf.engine().runKernel(name, inputs, attrs) as tf.Tensor | tf.Tensor[];
+
+const fusedLayerNorm = new Map<number, (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor>();
+
+function layerNormFused(eps: number): (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor {
+  let f = fusedLayerNorm.get(eps);
+  if (!f) {
+    f = tf.customGrad(((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([x, gamma]);
+      return {
+        value: run(FUSED.layerNorm, { x, gamma, beta }, { eps }) as tf.Tensor,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+          run(FUSED.layerNormGrad, { x: saved[0]!, gamma: saved[1]!, dy }, { eps }) as tf.Tensor[],
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+    fusedLayerNorm.set(eps, f);
+  }
+  return f;
+}
+
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+  if (fusedActive() && x.dtype === 'float32') return layerNormFused(eps)(x, gamma, beta);
   const axis = x.shape.length - 1;
   const { mean, variance } = tf.moments(x, axis, true);
   return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), gamma), beta);
 }
 
+const geluFused = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return {
+    value: run(FUSED.gelu, { x }) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => run(FUSED.geluGrad, { x: saved[0]!, dy }) as tf.Tensor,
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+
 /** GELU in its exact erf form (BERT's "gelu"). */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (fusedActive() && x.dtype === 'float32') return geluFused(x);
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 }
 

@@ -1,6 +1,10 @@
 // Kernels that tfjs-backend-wasm 4.22 lacks, registered from JS so training works there.
 // UnsortedSegmentSum is what the gradient of `gather` (the embedding lookup) needs.
+// Also the faster kernels: BatchMatMul without its slow cases, and (with the native addon) fused layer norm/GELU.
 import * as tf from '@tensorflow/tfjs';
+import { loadNative } from './kernels-native.ts';
+import { registerWasmFused } from './kernels-wasm-fused.ts';
+import { registerWasmMatMul } from './kernels-wasm-matmul.ts';
 
 interface WasmBackendLike {
   readSync(dataId: object): ArrayLike<number>;
@@ -27,6 +31,9 @@ let registered = false;
 export function registerWasmKernels(): void {
   if (registered || tf.getKernel('UnsortedSegmentSum', 'wasm')) return;
   registered = true;
+  const native = loadNative();
+  registerWasmMatMul(native);
+  if (native) registerWasmFused(native);
   tf.registerKernel({
     kernelName: 'UnsortedSegmentSum',
     backendName: 'wasm',

@@ -1,0 +1,270 @@
+// prunelab native kernels: float32 matrix products (OpenBLAS cblas_sgemm, or a plain blocked loop when built
+// without BLAS) and fused layer norm / GELU, computed in place in memory owned by JavaScript (the wasm heap of
+// tfjs-backend-wasm). Every function takes that memory (an ArrayBuffer or typed array) first and offsets counted
+// in float32 elements after it; JavaScript checks shapes and bounds before calling.
+#include <node_api.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#ifndef PRUNELAB_NO_BLAS
+extern "C" {
+void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, const float* A, int lda,
+                 const float* B, int ldb, float beta, float* C, int ldc);
+void openblas_set_num_threads(int n);
+char* openblas_get_corename(void);
+}
+static const int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
+#endif
+
+namespace {
+
+struct Args {
+  napi_env env;
+  size_t argc = 16;
+  napi_value argv[16];
+  float* base = nullptr;
+  size_t length = 0;  // in floats
+  bool ok = true;
+};
+
+bool load(napi_env env, napi_callback_info info, Args& a) {
+  a.env = env;
+  napi_get_cb_info(env, info, &a.argc, a.argv, nullptr, nullptr);
+  if (a.argc < 1) return false;
+  bool isAb = false, isTa = false;
+  napi_is_arraybuffer(env, a.argv[0], &isAb);
+  void* data = nullptr;
+  size_t bytes = 0;
+  if (isAb) {
+    napi_get_arraybuffer_info(env, a.argv[0], &data, &bytes);
+  } else {
+    napi_is_typedarray(env, a.argv[0], &isTa);
+    if (!isTa) {
+      napi_throw_type_error(env, nullptr, "prunelab native: first argument must be an ArrayBuffer or typed array");
+      return false;
+    }
+    napi_typedarray_type t;
+    size_t len = 0, off = 0;
+    napi_value ab;
+    napi_get_typedarray_info(env, a.argv[0], &t, &len, &data, &ab, &off);
+    size_t el = (t == napi_float32_array || t == napi_int32_array || t == napi_uint32_array) ? 4 : 1;
+    bytes = len * el;
+  }
+  a.base = static_cast<float*>(data);
+  a.length = bytes / 4;
+  return true;
+}
+
+double num(Args& a, size_t i) {
+  double v = 0;
+  napi_value n;
+  // coerce, so booleans (transpose flags) read as 0/1
+  if (i < a.argc && napi_coerce_to_number(a.env, a.argv[i], &n) == napi_ok) napi_get_value_double(a.env, n, &v);
+  return v;
+}
+
+int64_t off(Args& a, size_t i) { return static_cast<int64_t>(num(a, i)); }
+
+#ifdef PRUNELAB_NO_BLAS
+// C[M,N] = op(A) op(B) (+ C when accumulate): B is packed non-transposed so the inner loop runs over contiguous j.
+void gemm(bool tA, bool tB, int M, int N, int K, const float* A, const float* B, float* C, bool accumulate) {
+  std::vector<float> packed;
+  const float* Bp = B;
+  if (tB) {
+    packed.resize(static_cast<size_t>(K) * N);
+    for (int n = 0; n < N; n++)
+      for (int k = 0; k < K; k++) packed[static_cast<size_t>(k) * N + n] = B[static_cast<size_t>(n) * K + k];
+    Bp = packed.data();
+  }
+  for (int i = 0; i < M; i++) {
+    float* c = C + static_cast<size_t>(i) * N;
+    if (!accumulate) std::memset(c, 0, sizeof(float) * N);
+    for (int k = 0; k < K; k++) {
+      const float av = tA ? A[static_cast<size_t>(k) * M + i] : A[static_cast<size_t>(i) * K + k];
+      const float* b = Bp + static_cast<size_t>(k) * N;
+      for (int j = 0; j < N; j++) c[j] += av * b[j];
+    }
+  }
+}
+#else
+void gemm(bool tA, bool tB, int M, int N, int K, const float* A, const float* B, float* C, bool accumulate) {
+  cblas_sgemm(kRowMajor, tA ? kTrans : kNoTrans, tB ? kTrans : kNoTrans, M, N, K, 1.0f, A, tA ? M : K, B,
+              tB ? K : N, accumulate ? 1.0f : 0.0f, C, N);
+}
+#endif
+
+// sgemm(mem, batch, M, N, K, transA, transB, aOff, aStride, bOff, bStride, cOff, biasOff)
+// C_b = op(A_b) op(B_b) (+ bias[N] on every row when biasOff >= 0); a stride of 0 broadcasts that operand.
+napi_value Sgemm(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!load(env, info, a)) return nullptr;
+  const int batch = static_cast<int>(num(a, 1)), M = static_cast<int>(num(a, 2)), N = static_cast<int>(num(a, 3)),
+            K = static_cast<int>(num(a, 4));
+  const bool tA = num(a, 5) != 0, tB = num(a, 6) != 0;
+  const int64_t aOff = off(a, 7), aStride = off(a, 8), bOff = off(a, 9), bStride = off(a, 10), cOff = off(a, 11),
+                biasOff = off(a, 12);
+  float* base = a.base;
+  for (int b = 0; b < batch; b++) {
+    float* C = base + cOff + static_cast<int64_t>(b) * M * N;
+    const bool bias = biasOff >= 0;
+    if (bias)
+      for (int i = 0; i < M; i++) std::memcpy(C + static_cast<int64_t>(i) * N, base + biasOff, sizeof(float) * N);
+    if (K == 0) {
+      if (!bias) std::memset(C, 0, sizeof(float) * M * N);
+      continue;
+    }
+    gemm(tA, tB, M, N, K, base + aOff + b * aStride, base + bOff + b * bStride, C, bias);
+  }
+  return nullptr;
+}
+
+// layerNorm(mem, rows, cols, xOff, gOff, bOff, yOff, eps): y = (x - mean) / sqrt(var + eps) * g + b per row.
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!load(env, info, a)) return nullptr;
+  const int64_t rows = off(a, 1), cols = off(a, 2);
+  const float* x = a.base + off(a, 3);
+  const float* g = a.base + off(a, 4);
+  const float* be = a.base + off(a, 5);
+  float* y = a.base + off(a, 6);
+  const double eps = num(a, 7);
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * cols;
+    float* yr = y + r * cols;
+    double s = 0;
+    for (int64_t j = 0; j < cols; j++) s += xr[j];
+    const float mean = static_cast<float>(s / cols);
+    double v = 0;
+    for (int64_t j = 0; j < cols; j++) {
+      const double d = xr[j] - mean;
+      v += d * d;
+    }
+    const float rstd = static_cast<float>(1.0 / std::sqrt(v / cols + eps));
+    for (int64_t j = 0; j < cols; j++) yr[j] = (xr[j] - mean) * rstd * g[j] + be[j];
+  }
+  return nullptr;
+}
+
+// layerNormGrad(mem, rows, cols, xOff, gOff, dyOff, dxOff, dgOff, dbOff, eps): the three gradients of layerNorm.
+napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!load(env, info, a)) return nullptr;
+  const int64_t rows = off(a, 1), cols = off(a, 2);
+  const float* x = a.base + off(a, 3);
+  const float* g = a.base + off(a, 4);
+  const float* dy = a.base + off(a, 5);
+  float* dx = a.base + off(a, 6);
+  float* dg = a.base + off(a, 7);
+  float* db = a.base + off(a, 8);
+  const double eps = num(a, 9);
+  std::vector<double> sg(cols, 0.0), sb(cols, 0.0);
+  std::vector<float> xhat(cols), gy(cols);
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * cols;
+    const float* dyr = dy + r * cols;
+    float* dxr = dx + r * cols;
+    double s = 0;
+    for (int64_t j = 0; j < cols; j++) s += xr[j];
+    const float mean = static_cast<float>(s / cols);
+    double v = 0;
+    for (int64_t j = 0; j < cols; j++) {
+      const double d = xr[j] - mean;
+      v += d * d;
+    }
+    const float rstd = static_cast<float>(1.0 / std::sqrt(v / cols + eps));
+    double m1 = 0, m2 = 0;
+    for (int64_t j = 0; j < cols; j++) {
+      xhat[j] = (xr[j] - mean) * rstd;
+      gy[j] = dyr[j] * g[j];
+      m1 += gy[j];
+      m2 += gy[j] * xhat[j];
+      sg[j] += dyr[j] * xhat[j];
+      sb[j] += dyr[j];
+    }
+    const float a1 = static_cast<float>(m1 / cols), a2 = static_cast<float>(m2 / cols);
+    for (int64_t j = 0; j < cols; j++) dxr[j] = rstd * (gy[j] - a1 - xhat[j] * a2);
+  }
+  for (int64_t j = 0; j < cols; j++) {
+    dg[j] = static_cast<float>(sg[j]);
+    db[j] = static_cast<float>(sb[j]);
+  }
+  return nullptr;
+}
+
+// erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), written so the compiler vectorises it.
+inline float erfApprox(float x) {
+  const float ax = std::fabs(x);
+  const float t = 1.0f / (1.0f + 0.3275911f * ax);
+  const float p = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
+  const float r = 1.0f - p * std::exp(-ax * ax);
+  return x < 0 ? -r : r;
+}
+
+// gelu(mem, n, xOff, yOff): y = x/2 (1 + erf(x / sqrt 2)).
+napi_value Gelu(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!load(env, info, a)) return nullptr;
+  const int64_t n = off(a, 1);
+  const float* x = a.base + off(a, 2);
+  float* y = a.base + off(a, 3);
+  for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erfApprox(x[i] * 0.70710678118654752f));
+  return nullptr;
+}
+
+// geluGrad(mem, n, xOff, dyOff, dxOff): dx = dy (Phi(x) + x phi(x)).
+napi_value GeluGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!load(env, info, a)) return nullptr;
+  const int64_t n = off(a, 1);
+  const float* x = a.base + off(a, 2);
+  const float* dy = a.base + off(a, 3);
+  float* dx = a.base + off(a, 4);
+  for (int64_t i = 0; i < n; i++) {
+    const float xi = x[i];
+    const float cdf = 0.5f * (1.0f + erfApprox(xi * 0.70710678118654752f));
+    const float pdf = 0.39894228040143268f * std::exp(-0.5f * xi * xi);
+    dx[i] = dy[i] * (cdf + xi * pdf);
+  }
+  return nullptr;
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value out;
+#ifdef PRUNELAB_NO_BLAS
+  napi_create_string_utf8(env, "loop", NAPI_AUTO_LENGTH, &out);
+#else
+  std::string s = std::string("openblas:") + openblas_get_corename();
+  napi_create_string_utf8(env, s.c_str(), NAPI_AUTO_LENGTH, &out);
+#endif
+  return out;
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args a;
+  a.env = env;
+  napi_get_cb_info(env, info, &a.argc, a.argv, nullptr, nullptr);
+#ifndef PRUNELAB_NO_BLAS
+  openblas_set_num_threads(static_cast<int>(num(a, 0)));
+#endif
+  return nullptr;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  const napi_property_descriptor props[] = {
+      {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gelu", nullptr, Gelu, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}

@@ -1,0 +1,102 @@
+// The optional native kernel addon (../native/prunelab.cc): built on first use with the system C++ compiler into
+// a cache folder, linked to OpenBLAS when it is installed (Debian: libopenblas-dev) and to a plain loop otherwise.
+// Anything missing (compiler, Node headers) or PRUNELAB_NATIVE=0 leaves it off and the engine on pure tfjs kernels.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export interface NativeKernels {
+  sgemm(mem: ArrayBufferLike, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean,
+    aOff: number, aStride: number, bOff: number, bStride: number, cOff: number, biasOff: number): void;
+  layerNorm(mem: ArrayBufferLike, rows: number, cols: number, xOff: number, gOff: number, bOff: number, yOff: number, eps: number): void;
+  layerNormGrad(mem: ArrayBufferLike, rows: number, cols: number, xOff: number, gOff: number, dyOff: number,
+    dxOff: number, dgOff: number, dbOff: number, eps: number): void;
+  gelu(mem: ArrayBufferLike, n: number, xOff: number, yOff: number): void;
+  geluGrad(mem: ArrayBufferLike, n: number, xOff: number, dyOff: number, dxOff: number): void;
+  info(): string;
+  setThreads(n: number): void;
+}
+
+const SOURCE = join(import.meta.dirname, '../native/prunelab.cc');
+
+function nodeIncludeDir(): string | undefined {
+  const candidates = [join(dirname(process.execPath), '../include/node'), '/usr/include/node', '/usr/local/include/node'];
+  return candidates.find((d) => existsSync(join(d, 'node_api.h')));
+}
+
+function cacheDir(): string {
+  return process.env.PRUNELAB_NATIVE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'prunelab', 'native');
+}
+
+/** Compile into a temporary name and rename, so processes building at once never load a half-written file. */
+function build(src: string, include: string, out: string, blas: boolean): void {
+  const tmp = `${out}.${process.pid}.tmp`;
+  const args = ['-O3', '-march=native', '-fno-math-errno', '-shared', '-fPIC', `-I${include}`, src, '-o', tmp];
+  if (blas) args.push('-lopenblas');
+  else args.push('-DPRUNELAB_NO_BLAS');
+  try {
+    execFileSync(process.env.CXX ?? 'c++', args, { stdio: 'pipe', timeout: 120_000 });
+    renameSync(tmp, out);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+let state: { kernels: NativeKernels | null; summary: string } | undefined;
+
+/** The addon, building it if needed; null (with the reason in nativeStatus()) when it cannot be had. */
+export function loadNative(): NativeKernels | null {
+  if (state) return state.kernels;
+  state = { kernels: null, summary: 'off' };
+  if (process.env.PRUNELAB_NATIVE === '0') {
+    state.summary = 'off (PRUNELAB_NATIVE=0)';
+    return null;
+  }
+  const include = nodeIncludeDir();
+  if (!include || !existsSync(SOURCE)) {
+    state.summary = 'off (no Node headers: node_api.h not found)';
+    return null;
+  }
+  const src = readFileSync(SOURCE);
+  const key = createHash('sha256').update(src).update(cpus()[0]?.model ?? '').update(process.arch).digest('hex').slice(0, 16);
+  const dir = join(cacheDir(), key);
+  const req = createRequire(import.meta.url);
+  const errors: string[] = [];
+  for (const blas of [true, false]) {
+    const file = join(dir, blas ? 'prunelab-openblas.node' : 'prunelab-loop.node');
+    try {
+      if (!existsSync(file)) {
+        mkdirSync(dir, { recursive: true });
+        build(SOURCE, include, file, blas);
+      }
+      state.kernels = req(file) as NativeKernels;
+      state.summary = `native ${state.kernels.info()}`;
+      return state.kernels;
+    } catch (e) {
+      const err = e as { stderr?: Buffer; message: string };
+      errors.push(`${blas ? 'openblas' : 'loop'}: ${(err.stderr?.toString() || err.message).split('\n')[0]}`);
+    }
+  }
+  state.summary = `off (build failed: ${errors.join('; ')})`;
+  return null;
+}
+
+let enabled = true;
+
+/** Switch the native kernels off and on at run time (tests compare both paths in one process). */
+export function setNativeEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** True while the addon is loaded and not switched off. */
+export function nativeEnabled(): boolean {
+  return enabled && !!state?.kernels;
+}
+
+export function nativeStatus(): { active: boolean; summary: string } {
+  const summary = state?.summary ?? 'not loaded';
+  return { active: nativeEnabled(), summary: state?.kernels && !enabled ? `${summary}, switched off` : summary };
+}
