@@ -30,3 +30,31 @@ export interface LoadedTask {
   description: string;
   warnings: string[];
 }
+
+/** What a task asks the model to do; decides the example shape and the preparation. */
+export type TaskKind = 'classification' | 'regression' | 'extractive-qa' | 'multiple-choice';
+
+/** A SQuAD-style question over a context. `answers` is empty for an unanswerable question. */
+export interface QaExample {
+  id: string;
+  /** The dataset's own question id (SQuAD's hex id), kept for the official evaluation files. */
+  sourceId?: string;
+  title?: string;
+  context: string;
+  question: string;
+  /** Gold answers; `start` is a UTF-16 offset into `context`. */
+  answers: { text: string; start: number }[];
+}
+
+/** A RACE-style question with options; `label` indexes `options` (-1 when unlabelled). */
+export interface ChoiceExample {
+  id: string;
+  sourceId?: string;
+  context: string;
+  question: string;
+  options: string[];
+  label: number;
+}
+
+/** Label value of an example whose split carries no gold label (GLUE test files). */
+export const UNLABELLED = -1;

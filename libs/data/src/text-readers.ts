@@ -1,0 +1,69 @@
+// Plain-text formats: TREC (`COARSE:fine question`), SentEval (one sentence per line, one file per
+// label; MR's files are Latin-1) and the AG News CSV.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseCsv } from './csv.ts';
+import type { RowProblems } from './data-error.ts';
+import { parseLabelCell } from './glue-reader.ts';
+import type { ClassRow, RawSplit } from './raw-rows.ts';
+import type { TaskSpec } from './tasks.ts';
+import { isValidUtf8, readTextFile, splitLines } from './text-file.ts';
+
+/** UTF-8 when the bytes are valid UTF-8, else Latin-1 (older corpora predate UTF-8). */
+function readLegacyText(file: string, what: string): { text: string; latin1: boolean } {
+  readTextFile(file, what); // existence / empty checks with the usual messages
+  const buf = fs.readFileSync(file);
+  const latin1 = !isValidUtf8(buf);
+  let text = buf.toString(latin1 ? 'latin1' : 'utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { text, latin1 };
+}
+
+export function readTrec(spec: TaskSpec, file: string, problems: RowProblems): RawSplit<ClassRow> {
+  const { text, latin1 } = readLegacyText(file, 'a TREC question file (`COARSE:fine question` per line)');
+  const rows: ClassRow[] = [];
+  splitLines(text).forEach((l, i) => {
+    if (l.trim() === '') return;
+    const m = /^([A-Z]+):(\S+)\s+(.*)$/.exec(l);
+    if (!m) {
+      problems.report(file, i + 1, `expected "COARSE:fine question text" (e.g. "DESC:manner How did ...?"), found ${JSON.stringify(l.slice(0, 60))}`);
+      return;
+    }
+    const label = parseLabelCell(spec, m[1] as string, file, i + 1, problems);
+    if (label === undefined || label === 'drop') return;
+    rows.push({ where: `${file}:${i + 1}`, fields: [(m[3] as string).trim()], label });
+  });
+  return { files: [file], rows, dropped: 0, warnings: latin1 ? [`${file} is not valid UTF-8: read as Latin-1`] : [] };
+}
+
+export function readSentEval(spec: TaskSpec, dir: string, labelFiles: string[], problems: RowProblems): RawSplit<ClassRow> {
+  const rows: ClassRow[] = [];
+  const warnings: string[] = [];
+  const files = labelFiles.map((f) => path.join(dir, f));
+  files.forEach((file, label) => {
+    const { text, latin1 } = readLegacyText(file, `a SentEval ${spec.title} file (one ${spec.labels[label]} sentence per line)`);
+    if (latin1) warnings.push(`${file} is not valid UTF-8: read as Latin-1`);
+    splitLines(text).forEach((l, i) => {
+      if (l.trim() === '') return;
+      rows.push({ where: `${file}:${i + 1}`, fields: [l.trim()], label });
+    });
+  });
+  void problems;
+  return { files, rows, dropped: 0, warnings };
+}
+
+export function readAgNewsCsv(spec: TaskSpec, file: string, problems: RowProblems): RawSplit<ClassRow> {
+  const content = readTextFile(file, 'an AG News CSV file ("class","title","description")');
+  const rows: ClassRow[] = [];
+  for (const rec of parseCsv(content, file, problems)) {
+    if (rec.cells.length !== 3) {
+      problems.report(file, rec.line, `expected 3 comma-separated fields ("class","title","description"), found ${rec.cells.length}`);
+      continue;
+    }
+    const [cls, title, desc] = rec.cells as [string, string, string];
+    const label = parseLabelCell(spec, cls.trim(), file, rec.line, problems);
+    if (label === undefined || label === 'drop') continue;
+    rows.push({ where: `${file}:${rec.line}`, fields: [`${title} ${desc}`], label });
+  }
+  return { files: [file], rows, dropped: 0, warnings: [] };
+}
