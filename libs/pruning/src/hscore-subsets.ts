@@ -84,3 +84,26 @@ export function automaticSubsets(R: number): number[][] {
   }
   return out;
 }
+
+/** selectByH as indices (ascending), for millions of examples: a lookup table instead of a Set. */
+export function selectByHIndices(h: ArrayLike<number>, removed: number[]): Uint32Array {
+  let maxH = 0;
+  for (const v of removed) maxH = Math.max(maxH, v);
+  const drop = new Uint8Array(256 + maxH);
+  for (const v of removed) drop[v] = 1;
+  const n = h.length;
+  let kept = 0;
+  for (let i = 0; i < n; i++) if (!drop[h[i]!]) kept++;
+  const out = new Uint32Array(kept);
+  let m = 0;
+  for (let i = 0; i < n; i++) if (!drop[h[i]!]) out[m++] = i;
+  return out;
+}
+
+/** Size of the subset removing `removed`, from the H histogram alone (histogram[v] = number of examples with H = v). */
+export function hSubsetSize(histogram: number[], removed: number[]): number {
+  const drop = new Set(removed);
+  let k = 0;
+  histogram.forEach((count, v) => { if (!drop.has(v)) k += count; });
+  return k;
+}

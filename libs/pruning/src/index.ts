@@ -1,4 +1,12 @@
-export { subsetName, parseSubsetName, selectByH, winningTicketRemoved, PAPER_SUBSETS_R6, automaticSubsets } from './hscore-subsets.ts';
-export { seededPermutation, randomSubset } from './random-subset.ts';
+export { subsetName, parseSubsetName, selectByH, selectByHIndices, hSubsetSize, winningTicketRemoved, PAPER_SUBSETS_R6, automaticSubsets } from './hscore-subsets.ts';
+export { seededPermutation, randomSubset, hash53Parts } from './random-subset.ts';
 export { topK, ambiguousSubset } from './ambiguous-subset.ts';
-export { writeSubset, readSubset, SUBSET_FORMAT, type SubsetSpec, type SubsetFile } from './subset-file.ts';
+export { idPool, type IdPool } from './id-pool.ts';
+export { rankIndices, topKIndices, classQuotas, classCounts, balancedTake, type Order } from './rank.ts';
+export {
+  BASELINES, BASELINE_RULES, baselineRanking, baselineIndices, baselineSubset, permutationIndices, idsAt,
+  type BaselineMethod, type BaselineScores, type BaselineOptions,
+} from './baselines.ts';
+export { matchedK, type SizeSpec } from './matched-size.ts';
+export { stableSortByKey, stableSortByKey64, sortKeys, sortByKeys, type SortKeys } from './radix.ts';
+export { writeSubset, readSubset, missingIds, SUBSET_FORMAT, type SubsetSpec, type SubsetFile, type ReadSubsetOptions } from './subset-file.ts';

@@ -2,8 +2,14 @@
 // hash of (seed, id), so it depends only on the seed and the id set, not on input order or on k: the random
 // subset of size k is contained in that of size k + 1.
 
-/** cyrb53: a fast 53-bit string hash (public domain, bryc); plenty to order a few million ids. */
-function hash53(s: string): number {
+import { idPool } from './id-pool.ts';
+import { stableSortByKey64 } from './radix.ts';
+
+/**
+ * cyrb53 (a public-domain 53-bit string hash by bryc), written into two words: hi = the top 21 bits, lo = the
+ * low 32, so (hi, lo) orders like the 53-bit number. Plenty to order a few million ids.
+ */
+export function hash53Parts(s: string, hi: Uint32Array, lo: Uint32Array, at: number): void {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < s.length; i++) {
@@ -13,22 +19,26 @@ function hash53(s: string): number {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  hi[at] = (2097151 & h2) >>> 0;
+  lo[at] = h1 >>> 0;
 }
-
-const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** ids ordered by hash(seed, id), ties broken by id. */
 export function seededPermutation(ids: string[], seed: number): string[] {
   if (!Number.isSafeInteger(seed)) throw new Error(`seededPermutation: seed = ${seed}; use an integer seed`);
-  const keyed = ids.map((id) => ({ id, key: hash53(`${seed}\u0000${id}`) }));
-  keyed.sort((a, b) => a.key - b.key || byId(a.id, b.id));
-  for (let i = 1; i < keyed.length; i++) {
-    if (keyed[i]!.id === keyed[i - 1]!.id && keyed[i]!.key === keyed[i - 1]!.key) {
-      throw new Error(`seededPermutation: id "${keyed[i]!.id}" appears more than once; example ids must be unique`);
-    }
+  let pool;
+  try {
+    pool = idPool(ids);
+  } catch (e) {
+    throw new Error(`seededPermutation: ${(e as Error).message.replace(/^idPool: /, '')}`);
   }
-  return keyed.map((x) => x.id);
+  const n = ids.length;
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const prefix = `${seed}\u0000`;
+  for (let i = 0; i < n; i++) hash53Parts(prefix + ids[i]!, hi, lo, i);
+  const order = stableSortByKey64(pool.byId, hi, lo);
+  return Array.from(order, (i) => ids[i]!);
 }
 
 /** The first k ids of seededPermutation(ids, seed). */

@@ -17,11 +17,17 @@ export interface SubsetSpec {
   total: number;
   /** id -> label name; when given, the file records how many kept examples each class has */
   labels?: Record<string, string | number> | Map<string, string | number>;
+  /** the task (and split) the ids belong to: a run of any model on this task can train on the subset */
+  task?: string;
+  /** the model whose training dynamics chose the subset (informative: ids carry over to other models) */
+  model?: string;
 }
 
 export interface SubsetFile {
   format: typeof SUBSET_FORMAT;
   method: string;
+  task?: string;
+  model?: string;
   params: Record<string, unknown>;
   source: string | null;
   size: number;
@@ -50,7 +56,7 @@ export function writeSubset(path: string, spec: SubsetSpec): SubsetFile {
   }
   // ids last: the summary stays at the top of the file where a human can read it
   const out: SubsetFile = {
-    format: SUBSET_FORMAT, method: spec.method, params: spec.params, source: spec.source ?? null,
+    format: SUBSET_FORMAT, method: spec.method, ...(spec.task !== undefined ? { task: spec.task } : {}), ...(spec.model !== undefined ? { model: spec.model } : {}), params: spec.params, source: spec.source ?? null,
     size: ids.length, total, fraction: total === 0 ? 0 : ids.length / total, ...(perClass ? { perClass } : {}), ids,
   };
   mkdirSync(dirname(path), { recursive: true });
@@ -60,7 +66,24 @@ export function writeSubset(path: string, spec: SubsetSpec): SubsetFile {
   return out;
 }
 
-export function readSubset(path: string): SubsetFile {
+export interface ReadSubsetOptions {
+  /** the ids of the task the subset will be used on: every subset id must be one of them */
+  knownIds?: Iterable<string>;
+  /** the task the subset will be used on: must equal the file's task when the file names one */
+  task?: string;
+}
+
+/** The subset ids that are not among `known` (in file order). */
+export function missingIds(subset: Pick<SubsetFile, 'ids'>, known: Iterable<string>): string[] {
+  const set = known instanceof Set ? (known as Set<string>) : new Set(known);
+  return subset.ids.filter((id) => !set.has(id));
+}
+
+/**
+ * Reads a subset file. With `knownIds` (the training ids of the run that will use it, possibly another model on
+ * the same task) every id is checked and the error names the ids that are not in the target set.
+ */
+export function readSubset(path: string, opts: ReadSubsetOptions = {}): SubsetFile {
   let v: SubsetFile;
   try {
     v = JSON.parse(readFileSync(path, 'utf8')) as SubsetFile;
@@ -73,5 +96,15 @@ export function readSubset(path: string): SubsetFile {
   if (!Array.isArray(v.ids) || v.ids.some((id) => typeof id !== 'string')) throw new Error(`readSubset ${path}: "ids" must be an array of strings; regenerate the subset`);
   if (v.size !== v.ids.length) throw new Error(`readSubset ${path}: size = ${v.size} but ids has ${v.ids.length} entries; the file is damaged, regenerate the subset`);
   if (typeof v.method !== 'string' || typeof v.total !== 'number') throw new Error(`readSubset ${path}: missing "method" or "total"; regenerate the subset`);
+  if (opts.task !== undefined && v.task !== undefined && v.task !== opts.task) {
+    throw new Error(`readSubset ${path}: the subset was chosen on task "${v.task}" but is read for task "${opts.task}"; subsets carry over between models of one task, not between tasks`);
+  }
+  if (opts.knownIds !== undefined) {
+    const missing = missingIds(v, opts.knownIds);
+    if (missing.length) {
+      throw new Error(`readSubset ${path}: ${missing.length} of ${v.ids.length} ids are not in the target training set (${missing.slice(0, 5).map((m) => `"${m}"`).join(', ')}${missing.length > 5 ? ', ...' : ''}); ` +
+        'the subset was made for another task, split or data version: regenerate it, or drop those ids with missingIds');
+    }
+  }
   return v;
 }

@@ -1,0 +1,104 @@
+// Stable LSD radix sorts of index arrays by unsigned 32-bit keys, and the maps that turn numbers into such
+// keys without changing their order. Ranking a million examples this way takes a few passes over typed
+// arrays; a comparator sort of a million indices takes about a second.
+
+const f32 = new Float32Array(1);
+const u32of32 = new Uint32Array(f32.buffer);
+
+/**
+ * `idx` reordered by key[idx[j]] ascending; equal keys keep their order in `idx` (stable), so sorting by a
+ * secondary key first and then by the primary one sorts by (primary, secondary).
+ */
+export function stableSortByKey(idx: Uint32Array, key: Uint32Array): Uint32Array {
+  const n = idx.length;
+  let kA = new Uint32Array(n);
+  let iA = Uint32Array.from(idx);
+  for (let j = 0; j < n; j++) kA[j] = key[iA[j]!]!;
+  const hist = new Uint32Array(4 * 256);
+  for (let j = 0; j < n; j++) {
+    const k = kA[j]!;
+    hist[k & 255]!++;
+    hist[256 + ((k >>> 8) & 255)]!++;
+    hist[512 + ((k >>> 16) & 255)]!++;
+    hist[768 + (k >>> 24)]!++;
+  }
+  let kB = new Uint32Array(n);
+  let iB = new Uint32Array(n);
+  for (let d = 0; d < 4; d++) {
+    const base = d * 256;
+    let skip = false;
+    for (let b = 0; b < 256; b++) if (hist[base + b] === n) { skip = true; break; } // one bucket holds all: no-op pass
+    if (skip || n < 2) continue;
+    // exclusive prefix sums: start offset of each bucket
+    let sum = 0;
+    for (let b = 0; b < 256; b++) { const c = hist[base + b]!; hist[base + b] = sum; sum += c; }
+    const shift = d * 8;
+    for (let j = 0; j < n; j++) {
+      const k = kA[j]!;
+      const p = hist[base + ((k >>> shift) & 255)]!++;
+      kB[p] = k;
+      iB[p] = iA[j]!;
+    }
+    [kA, kB] = [kB, kA];
+    [iA, iB] = [iB, iA];
+  }
+  return iA;
+}
+
+/** Sort by the 64-bit key (hi, lo), stable. */
+export function stableSortByKey64(idx: Uint32Array, hi: Uint32Array, lo: Uint32Array): Uint32Array {
+  return stableSortByKey(stableSortByKey(idx, lo), hi);
+}
+
+export interface SortKeys {
+  hi?: Uint32Array;
+  lo: Uint32Array;
+}
+
+/**
+ * Order-preserving unsigned keys of numbers: ascending keys = ascending values ('asc'), or descending values
+ * ('desc'). Values that are all exact in float32 (Float32Array, small integers, ...) get one 32-bit word;
+ * other values two words (hi, lo) of their float64 bits, so no two different values ever share a key.
+ * -0 and +0 are one value. NaN is refused: `label(i)` names the example in the error.
+ */
+export function sortKeys(values: ArrayLike<number>, order: 'asc' | 'desc', label: (i: number) => string): SortKeys {
+  const n = values.length;
+  const flip = order === 'desc' ? 0xffffffff : 0;
+  let exact32 = values instanceof Float32Array || values instanceof Uint8Array || values instanceof Uint16Array || values instanceof Int8Array || values instanceof Int16Array;
+  if (!exact32) {
+    exact32 = true;
+    for (let i = 0; i < n; i++) { const v = values[i]!; if (Math.fround(v) !== v && !Number.isNaN(v)) { exact32 = false; break; } }
+  }
+  if (exact32) {
+    const lo = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      if (Number.isNaN(v)) throw new Error(`the score of ${label(i)} is NaN; fix the score computation`);
+      f32[0] = v === 0 ? 0 : v; // -0 -> +0
+      const u = u32of32[0]!;
+      lo[i] = ((u & 0x80000000 ? ~u : u | 0x80000000) ^ flip) >>> 0;
+    }
+    return { lo };
+  }
+  const f64 = Float64Array.from(values);
+  const u = new Uint32Array(f64.buffer);
+  const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = f64[i]!;
+    if (Number.isNaN(v)) throw new Error(`the score of ${label(i)} is NaN; fix the score computation`);
+    if (v === 0) f64[i] = 0;
+    let h = u[little ? 2 * i + 1 : 2 * i]!;
+    let l = u[little ? 2 * i : 2 * i + 1]!;
+    if (h & 0x80000000) { h = ~h; l = ~l; } else h |= 0x80000000;
+    hi[i] = (h ^ flip) >>> 0;
+    lo[i] = (l ^ flip) >>> 0;
+  }
+  return { hi, lo };
+}
+
+/** Stable sort of idx by precomputed keys. */
+export function sortByKeys(idx: Uint32Array, keys: SortKeys): Uint32Array {
+  return keys.hi ? stableSortByKey64(idx, keys.hi, keys.lo) : stableSortByKey(idx, keys.lo);
+}
