@@ -1,7 +1,7 @@
 // AdamW as torch.optim.AdamW computes it (decoupled weight decay, bias correction), with gradient clipping
 // by global norm and a per-step learning rate from the schedule.
 import * as tf from '@tensorflow/tfjs';
-import type { Params } from './bert.ts';
+import type { Params } from './params.ts';
 
 export interface AdamWOptions {
   lr: number;
@@ -13,7 +13,8 @@ export interface AdamWOptions {
   maxGradNorm?: number; // 0 or undefined: no clipping
 }
 
-export const hfNoDecay = (name: string): boolean => name.endsWith('.bias') || name.includes('LayerNorm.');
+/** HF Trainer's exemptions: every bias and every LayerNorm parameter (BERT/RoBERTa `LayerNorm.`, OPT `*layer_norm.`). */
+export const hfNoDecay = (name: string): boolean => name.endsWith('.bias') || name.includes('LayerNorm.') || name.includes('layer_norm.');
 
 export class AdamW {
   step = 0;

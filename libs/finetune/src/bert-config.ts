@@ -1,8 +1,9 @@
-// The subset of a Hugging Face BERT config.json that the engine reads, with HF's defaults.
+// The subset of a Hugging Face BERT or RoBERTa config.json that the engine reads, with HF's defaults.
+// RoBERTa is BERT with other position ids and defaults (pad 1, bos 0, eos 2), so both share this type.
 import { readFileSync } from 'node:fs';
 
 export interface BertConfig {
-  model_type: 'bert';
+  model_type: 'bert' | 'roberta';
   vocab_size: number;
   hidden_size: number;
   num_hidden_layers: number;
@@ -20,6 +21,8 @@ export interface BertConfig {
   num_labels: number;
   id2label?: Record<string, string>;
   architectures?: string[];
+  bos_token_id?: number;
+  eos_token_id?: number;
 }
 
 const DEFAULTS: Omit<BertConfig, 'vocab_size'> = {
@@ -29,10 +32,16 @@ const DEFAULTS: Omit<BertConfig, 'vocab_size'> = {
   num_labels: 2,
 };
 
-/** Parse a config object; `file` only names the source in errors. */
+// transformers' RobertaConfig defaults differ from BertConfig's only in the special token ids.
+const ROBERTA_DEFAULTS = { ...DEFAULTS, model_type: 'roberta' as const, pad_token_id: 1, bos_token_id: 0, eos_token_id: 2 };
+
+/** Parse a BERT or RoBERTa config object (no model_type means BERT); `file` only names the source in errors. */
 export function parseBertConfig(raw: Record<string, unknown>, file = 'config.json'): BertConfig {
-  if (raw.model_type !== undefined && raw.model_type !== 'bert') {
-    throw new Error(`${file}: model_type '${String(raw.model_type)}' is not supported yet; this engine loads 'bert' models`);
+  if (raw.model_type !== undefined && raw.model_type !== 'bert' && raw.model_type !== 'roberta') {
+    throw new Error(`${file}: model_type '${String(raw.model_type)}' is not an encoder this engine knows; use 'bert' or 'roberta' (or parseModelConfig for 'opt')`);
+  }
+  if (raw.position_embedding_type !== undefined && raw.position_embedding_type !== 'absolute') {
+    throw new Error(`${file}: position_embedding_type '${String(raw.position_embedding_type)}' is not supported; use 'absolute'`);
   }
   if (typeof raw.vocab_size !== 'number') throw new Error(`${file}: 'vocab_size' is missing or not a number`);
   if (raw.hidden_act !== undefined && raw.hidden_act !== 'gelu') {
@@ -40,7 +49,7 @@ export function parseBertConfig(raw: Record<string, unknown>, file = 'config.jso
   }
   const id2label = raw.id2label as Record<string, string> | undefined;
   const numLabels = typeof raw.num_labels === 'number' ? raw.num_labels : id2label ? Object.keys(id2label).length : 2;
-  const cfg = { ...DEFAULTS, ...raw, num_labels: numLabels } as BertConfig;
+  const cfg = { ...(raw.model_type === 'roberta' ? ROBERTA_DEFAULTS : DEFAULTS), ...raw, num_labels: numLabels } as BertConfig;
   if (cfg.hidden_size % cfg.num_attention_heads !== 0) {
     throw new Error(`${file}: hidden_size ${cfg.hidden_size} is not a multiple of num_attention_heads ${cfg.num_attention_heads}`);
   }

@@ -1,39 +1,42 @@
-// BERT for sequence classification, as Hugging Face's BertForSequenceClassification computes it.
-// Parameters are named exactly as in HF checkpoints so real model.safetensors files load unchanged.
+// The BERT / RoBERTa encoder as Hugging Face's BertModel / RobertaModel computes it. Parameters are named exactly
+// as in HF checkpoints (`bert.*` or `roberta.*`) so real model.safetensors files load unchanged.
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from './bert-config.ts';
 import { dropout, gelu, layerNorm, linear, type ForwardContext } from './layers.ts';
+import { linearSpecs, normSpecs, param, type ParamSpec, type Params } from './params.ts';
 
-/** linear: stored transposed in memory; embedding/norm/bias: stored as in the checkpoint. */
-export type ParamKind = 'linear' | 'embedding' | 'norm' | 'bias';
-export interface ParamSpec { name: string; shape: number[]; kind: ParamKind }
-export type Params = Map<string, tf.Variable>;
+export type { ParamKind, ParamSpec, Params } from './params.ts';
 
-function linearSpecs(prefix: string, inDim: number, outDim: number): ParamSpec[] {
-  return [
-    { name: `${prefix}.weight`, shape: [outDim, inDim], kind: 'linear' },
-    { name: `${prefix}.bias`, shape: [outDim], kind: 'bias' },
-  ];
+/** float32's most negative finite value: what HF adds to the scores of masked keys. */
+export const FLOAT32_MIN = -3.4028234663852886e38;
+
+export interface BertInputs {
+  inputIds: tf.Tensor; // int32 [B, T] (multiple choice: [B, C, T])
+  attentionMask: tf.Tensor; // int32, same shape, 1 = real token
+  tokenTypeIds?: tf.Tensor; // int32, same shape; zeros when absent (RoBERTa, OPT)
 }
 
-function normSpecs(prefix: string, dim: number): ParamSpec[] {
-  return [
-    { name: `${prefix}.weight`, shape: [dim], kind: 'norm' },
-    { name: `${prefix}.bias`, shape: [dim], kind: 'bias' },
-  ];
+/** `bert` or `roberta`: the state_dict prefix of the body. */
+export function encoderPrefix(c: BertConfig): string {
+  return c.model_type;
 }
 
-/** Every parameter of BertForSequenceClassification, with its HF name and HF shape. */
-export function bertParamSpecs(c: BertConfig): ParamSpec[] {
+/** Embeddings and layers (no pooler), with HF names and shapes. */
+export function encoderBodySpecs(c: BertConfig): ParamSpec[] {
   const h = c.hidden_size;
+  const e = `${encoderPrefix(c)}.embeddings`;
+  const roberta = c.model_type === 'roberta';
   const specs: ParamSpec[] = [
-    { name: 'bert.embeddings.word_embeddings.weight', shape: [c.vocab_size, h], kind: 'embedding' },
-    { name: 'bert.embeddings.position_embeddings.weight', shape: [c.max_position_embeddings, h], kind: 'embedding' },
-    { name: 'bert.embeddings.token_type_embeddings.weight', shape: [c.type_vocab_size, h], kind: 'embedding' },
-    ...normSpecs('bert.embeddings.LayerNorm', h),
+    { name: `${e}.word_embeddings.weight`, shape: [c.vocab_size, h], kind: 'embedding', zeroRow: c.pad_token_id },
+    {
+      name: `${e}.position_embeddings.weight`, shape: [c.max_position_embeddings, h], kind: 'embedding',
+      ...(roberta ? { zeroRow: c.pad_token_id } : {}),
+    },
+    { name: `${e}.token_type_embeddings.weight`, shape: [c.type_vocab_size, h], kind: 'embedding' },
+    ...normSpecs(`${e}.LayerNorm`, h),
   ];
   for (let i = 0; i < c.num_hidden_layers; i++) {
-    const p = `bert.encoder.layer.${i}`;
+    const p = `${encoderPrefix(c)}.encoder.layer.${i}`;
     specs.push(
       ...linearSpecs(`${p}.attention.self.query`, h, h),
       ...linearSpecs(`${p}.attention.self.key`, h, h),
@@ -45,20 +48,16 @@ export function bertParamSpecs(c: BertConfig): ParamSpec[] {
       ...normSpecs(`${p}.output.LayerNorm`, h),
     );
   }
-  specs.push(...linearSpecs('bert.pooler.dense', h, h), ...linearSpecs('classifier', h, c.num_labels));
   return specs;
 }
 
-export interface BertInputs {
-  inputIds: tf.Tensor2D; // int32 [B, T]
-  attentionMask: tf.Tensor2D; // int32 [B, T], 1 = real token
-  tokenTypeIds?: tf.Tensor2D; // int32 [B, T]
+export function poolerSpecs(c: BertConfig): ParamSpec[] {
+  return linearSpecs(`${encoderPrefix(c)}.pooler.dense`, c.hidden_size, c.hidden_size);
 }
 
-function param(params: Params, name: string): tf.Variable {
-  const p = params.get(name);
-  if (!p) throw new Error(`model parameter '${name}' is missing`);
-  return p;
+/** Every parameter of BertForSequenceClassification, with its HF name and HF shape. */
+export function bertParamSpecs(c: BertConfig): ParamSpec[] {
+  return [...encoderBodySpecs(c), ...poolerSpecs(c), ...linearSpecs('classifier', c.hidden_size, c.num_labels)];
 }
 
 function selfAttention(x: tf.Tensor, addMask: tf.Tensor, params: Params, p: string, c: BertConfig, ctx: ForwardContext): tf.Tensor {
@@ -76,24 +75,35 @@ function selfAttention(x: tf.Tensor, addMask: tf.Tensor, params: Params, p: stri
   return tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([B, T, H]);
 }
 
-/** The encoder's last hidden states [B, T, H]. */
+/** RoBERTa's position-embedding rows: real (non-pad) tokens count up from pad+1, pads get row pad. */
+function positionRows(c: BertConfig, ids: tf.Tensor2D): tf.Tensor2D {
+  const real = tf.cast(tf.notEqual(ids, c.pad_token_id), 'int32');
+  return tf.add(tf.mul(tf.cumsum(real, 1), real), tf.scalar(c.pad_token_id, 'int32')) as tf.Tensor2D;
+}
+
+/** The encoder's last hidden states [N, T, H] for ids [N, T]. */
 export function bertEncoder(params: Params, c: BertConfig, inputs: BertInputs, ctx: ForwardContext): tf.Tensor3D {
-  const [B, T] = inputs.inputIds.shape;
-  if (T > c.max_position_embeddings) {
-    throw new Error(`sequence length ${T} exceeds max_position_embeddings ${c.max_position_embeddings}`);
-  }
-  const word = tf.gather(param(params, 'bert.embeddings.word_embeddings.weight'), inputs.inputIds.reshape([-1]));
-  const pos = tf.slice(param(params, 'bert.embeddings.position_embeddings.weight'), [0, 0], [T, -1]);
-  const typeIds = inputs.tokenTypeIds ?? tf.zerosLike(inputs.inputIds);
-  const type = tf.gather(param(params, 'bert.embeddings.token_type_embeddings.weight'), typeIds.reshape([-1]));
+  const ids = inputs.inputIds as tf.Tensor2D;
+  const [B, T] = ids.shape;
+  const limit = c.model_type === 'roberta' ? c.max_position_embeddings - c.pad_token_id - 1 : c.max_position_embeddings;
+  if (T > limit) throw new Error(`sequence length ${T} exceeds the ${limit} positions of this ${c.model_type} model`);
+  const e = `${encoderPrefix(c)}.embeddings`;
+  const word = tf.gather(param(params, `${e}.word_embeddings.weight`), ids.reshape([-1]));
+  const typeIds = inputs.tokenTypeIds ?? tf.zerosLike(ids);
+  const type = tf.gather(param(params, `${e}.token_type_embeddings.weight`), typeIds.reshape([-1]));
+  const table = param(params, `${e}.position_embeddings.weight`);
+  // BERT's rows 0..T-1 are one slice broadcast over the batch (a cheaper gradient than a gather).
+  const pos = c.model_type === 'bert'
+    ? tf.slice(table, [0, 0], [T, -1])
+    : tf.gather(table, positionRows(c, ids).reshape([-1])).reshape([B, T, c.hidden_size]);
   let x: tf.Tensor = tf.add(tf.add(word, type).reshape([B, T, c.hidden_size]), pos);
-  x = layerNorm(x, param(params, 'bert.embeddings.LayerNorm.weight'), param(params, 'bert.embeddings.LayerNorm.bias'), c.layer_norm_eps);
+  x = layerNorm(x, param(params, `${e}.LayerNorm.weight`), param(params, `${e}.LayerNorm.bias`), c.layer_norm_eps);
   x = dropout(x, c.hidden_dropout_prob, ctx);
 
   // HF adds (1 - mask) * finfo(float32).min to the attention scores of padded keys.
-  const addMask = tf.mul(tf.sub(1, tf.cast(inputs.attentionMask, 'float32')), -3.4028234663852886e38).reshape([B, 1, 1, T]);
+  const addMask = tf.mul(tf.sub(1, tf.cast(inputs.attentionMask, 'float32')), FLOAT32_MIN).reshape([B, 1, 1, T]);
   for (let i = 0; i < c.num_hidden_layers; i++) {
-    const p = `bert.encoder.layer.${i}`;
+    const p = `${encoderPrefix(c)}.encoder.layer.${i}`;
     const ln = (name: string, y: tf.Tensor) =>
       layerNorm(y, param(params, `${name}.weight`), param(params, `${name}.bias`), c.layer_norm_eps);
     const dense = (name: string, y: tf.Tensor) => linear(y, param(params, `${name}.weight`), param(params, `${name}.bias`));
@@ -105,12 +115,21 @@ export function bertEncoder(params: Params, c: BertConfig, inputs: BertInputs, c
   return x as tf.Tensor3D;
 }
 
-/** Logits [B, num_labels]: pooler (dense + tanh on the first token), dropout, classifier. */
+/** The hidden state of the first token ([CLS] / <s>) of every row: [N, H]. */
+export function firstToken(hidden: tf.Tensor3D): tf.Tensor2D {
+  const [B, , H] = hidden.shape;
+  return tf.slice(hidden, [0, 0, 0], [B, 1, H]).reshape([B, H]);
+}
+
+/** BertPooler: dense + tanh on the first token. */
+export function pooled(params: Params, c: BertConfig, hidden: tf.Tensor3D): tf.Tensor2D {
+  const p = `${encoderPrefix(c)}.pooler.dense`;
+  return tf.tanh(linear(firstToken(hidden), param(params, `${p}.weight`), param(params, `${p}.bias`))) as tf.Tensor2D;
+}
+
+/** BertForSequenceClassification logits [B, num_labels]: pooler, dropout, classifier. */
 export function bertSequenceClassifier(params: Params, c: BertConfig, inputs: BertInputs, ctx: ForwardContext): tf.Tensor2D {
   const hidden = bertEncoder(params, c, inputs, ctx);
-  const [B, , H] = hidden.shape;
-  const first = tf.slice(hidden, [0, 0, 0], [B, 1, H]).reshape([B, H]);
-  const pooled = tf.tanh(linear(first, param(params, 'bert.pooler.dense.weight'), param(params, 'bert.pooler.dense.bias')));
   const rate = c.classifier_dropout ?? c.hidden_dropout_prob;
-  return linear(dropout(pooled, rate, ctx), param(params, 'classifier.weight'), param(params, 'classifier.bias')) as tf.Tensor2D;
+  return linear(dropout(pooled(params, c, hidden), rate, ctx), param(params, 'classifier.weight'), param(params, 'classifier.bias')) as tf.Tensor2D;
 }

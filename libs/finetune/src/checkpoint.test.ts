@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
@@ -8,15 +8,28 @@ import { chooseBackend } from './backend.ts';
 import { bertSequenceClassifier } from './bert.ts';
 import { parseBertConfig } from './bert-config.ts';
 import { disposeParams, initParams, loadModel, saveModel } from './checkpoint.ts';
+import { forward, modelParamSpecs, type HeadOutput } from './heads.ts';
 import { EVAL } from './layers.ts';
+import { HEADS, parseModelConfig, type ModelConfig } from './model-config.ts';
 import { readSafetensors, writeSafetensors } from './safetensors.ts';
+import { HF_TINY } from './test-helpers.ts';
 import { unsortedSegmentSum } from './wasm-kernels.ts';
 
 const config = parseBertConfig({ vocab_size: 30, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 8, num_labels: 3 });
+const tiny = { vocab_size: 30, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_labels: 3 };
+const CONFIGS: Record<string, ModelConfig> = {
+  bert: parseModelConfig({ ...tiny, intermediate_size: 32, max_position_embeddings: 8 }),
+  roberta: parseModelConfig({ ...tiny, model_type: 'roberta', intermediate_size: 32, max_position_embeddings: 10, type_vocab_size: 1, layer_norm_eps: 1e-5 }),
+  // opt-350m's shape: post-LayerNorm, embeddings narrower than the hidden states (project_in/out), no final norm.
+  opt: parseModelConfig({ ...tiny, model_type: 'opt', ffn_dim: 32, max_position_embeddings: 8, do_layer_norm_before: false, word_embed_proj_dim: 8 }),
+};
+const tmp = (what: string) => mkdtempSync(join(tmpdir(), `prunelab-${what}-`));
+const values = (o: HeadOutput) => (o.head === 'qa' ? [o.startLogits.arraySync(), o.endLogits.arraySync()] : o.logits.arraySync());
+
 before(async () => { await chooseBackend(); });
 
 test('save then load gives the same model (linear weights stored [out, in] on disk)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'prunelab-ckpt-'));
+  const dir = tmp('ckpt');
   const params = initParams(config, 4);
   saveModel(dir, config, params);
   const raw = readSafetensors(join(dir, 'model.safetensors'));
@@ -25,7 +38,7 @@ test('save then load gives the same model (linear weights stored [out, in] on di
   assert.deepEqual(loaded.newlyInitialised, []);
   const inputs = { inputIds: tf.tensor2d([[1, 5, 7, 2]], undefined, 'int32'), attentionMask: tf.tensor2d([[1, 1, 1, 0]], undefined, 'int32') };
   const a = tf.tidy(() => bertSequenceClassifier(params, config, inputs, EVAL).arraySync());
-  const b = tf.tidy(() => bertSequenceClassifier(loaded.params, loaded.config, inputs, EVAL).arraySync());
+  const b = tf.tidy(() => values(forward(loaded.params, loaded.config, loaded.head, inputs, EVAL)));
   assert.deepEqual(a, b);
   // Padding row of the word embeddings is zero, as HF initialises it.
   assert.ok(tf.tidy(() => tf.abs(params.get('bert.embeddings.word_embeddings.weight')!.slice([0, 0], [1, -1])).sum().dataSync()[0]) === 0);
@@ -33,8 +46,103 @@ test('save then load gives the same model (linear weights stored [out, in] on di
   disposeParams(loaded.params);
 });
 
-test('a model without its head gets a fresh, reported head; missing encoder tensors are named', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'prunelab-ckpt-'));
+test('every architecture x head saves under its HF class and reloads to identical outputs', () => {
+  const ids = [[2, 5, 7, 9, 3, 1], [2, 8, 3, 1, 1, 1]];
+  const mask = [[1, 1, 1, 1, 1, 0], [1, 1, 1, 0, 0, 0]];
+  for (const [arch, c] of Object.entries(CONFIGS)) {
+    for (const head of HEADS) {
+      const dir = tmp(`${arch}-${head}`);
+      const params = initParams(c, 7, head);
+      saveModel(dir, c, params, head);
+      const loaded = loadModel(dir);
+      assert.equal(loaded.head, head, `${arch} ${head}: head read back from config.json`);
+      assert.deepEqual(loaded.newlyInitialised, [], `${arch} ${head}`);
+      const shape = head === 'mc' ? [1, 2, 6] : [2, 6];
+      const inputs = { inputIds: tf.tensor(ids.flat(), shape, 'int32'), attentionMask: tf.tensor(mask.flat(), shape, 'int32') };
+      const a = tf.tidy(() => values(forward(params, c, head, inputs, EVAL)));
+      const b = tf.tidy(() => values(forward(loaded.params, loaded.config, head, inputs, EVAL)));
+      assert.deepEqual(a, b, `${arch} ${head}`);
+      assert.ok(JSON.stringify(a).match(/^[\d\s.,\-e[\]]+$/), `${arch} ${head}: finite outputs`);
+      disposeParams(params);
+      disposeParams(loaded.params);
+      tf.dispose(Object.values(inputs));
+      rmSync(dir, { recursive: true });
+    }
+  }
+});
+
+test('OPT in the opt-350m shape: project_in/out, no final norm; padding on the right changes no logit', () => {
+  const c = CONFIGS.opt!;
+  const names = modelParamSpecs(c, 'seqcls').map((s) => `${s.name}:${s.shape}`);
+  assert.ok(names.includes('model.decoder.project_in.weight:16,8') && names.includes('model.decoder.project_out.weight:8,16'));
+  assert.ok(names.includes('model.decoder.embed_positions.weight:10,16') && names.includes('score.weight:3,8'));
+  assert.ok(!names.some((n) => n.startsWith('model.decoder.final_layer_norm')));
+  const params = initParams(c, 3);
+  const run = (ids: number[], mask: number[]) => tf.tidy(() => values(forward(params, c, 'seqcls', {
+    inputIds: tf.tensor2d([ids], undefined, 'int32'), attentionMask: tf.tensor2d([mask], undefined, 'int32'),
+  }, EVAL)) as number[][]);
+  const alone = run([2, 5, 7, 9], [1, 1, 1, 1])[0]!;
+  const padded = run([2, 5, 7, 9, 1, 1], [1, 1, 1, 1, 0, 0])[0]!;
+  alone.forEach((v, i) => assert.ok(Math.abs(v - padded[i]!) < 1e-5, `logit ${i}: ${v} vs ${padded[i]}`));
+  disposeParams(params);
+});
+
+test('a checkpoint of one task loads for another: the new head is initialised and reported, the old one ignored', () => {
+  const seqcls = loadModel(join(HF_TINY, 'roberta-seqcls'), { head: 'qa', seed: 1 });
+  assert.deepEqual(seqcls.newlyInitialised, ['qa_outputs.weight', 'qa_outputs.bias']);
+  assert.deepEqual(seqcls.ignored.sort(), ['classifier.dense.bias', 'classifier.dense.weight', 'classifier.out_proj.bias', 'classifier.out_proj.weight']);
+  // HF's normal(0, initializer_range) (0.2 in this config) and zero bias.
+  const w = Array.from(seqcls.params.get('qa_outputs.weight')!.dataSync());
+  const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
+  assert.ok(std > 0.12 && std < 0.28, `std ${std}`);
+  assert.deepEqual([...seqcls.params.get('qa_outputs.bias')!.dataSync()], [0, 0]);
+  disposeParams(seqcls.params);
+  const opt = loadModel(join(HF_TINY, 'opt-qa'), { head: 'mc' });
+  assert.deepEqual(opt.newlyInitialised, ['score.weight']);
+  disposeParams(opt.params);
+  const relabelled = loadModel(join(HF_TINY, 'bert-seqcls'), { numLabels: 2 });
+  assert.deepEqual(relabelled.newlyInitialised, ['classifier.weight', 'classifier.bias']);
+  disposeParams(relabelled.params);
+});
+
+test('a base-model checkpoint without the body prefix loads (HF adds it); pre-training heads are ignored', () => {
+  const dir = tmp('base');
+  copyFileSync(join(HF_TINY, 'opt-seqcls', 'config.json'), join(dir, 'config.json'));
+  const all = readSafetensors(join(HF_TINY, 'opt-seqcls', 'model.safetensors'));
+  const base = new Map([...all].filter(([k]) => k.startsWith('model.')).map(([k, v]) => [k.slice('model.'.length), v]));
+  base.set('lm_head.weight', all.get('model.decoder.embed_tokens.weight')!);
+  writeSafetensors(join(dir, 'model.safetensors'), base);
+  const m = loadModel(dir, { numLabels: 2 });
+  assert.equal(m.head, 'seqcls');
+  assert.deepEqual(m.newlyInitialised, ['score.weight']);
+  assert.deepEqual(m.ignored, ['lm_head.weight']);
+  disposeParams(m.params);
+});
+
+test('sharded checkpoints load through model.safetensors.index.json; a missing shard is named', () => {
+  const dir = tmp('sharded');
+  copyFileSync(join(HF_TINY, 'bert-qa', 'config.json'), join(dir, 'config.json'));
+  const all = readSafetensors(join(HF_TINY, 'bert-qa', 'model.safetensors'));
+  const names = [...all.keys()];
+  const shards = [names.slice(0, 10), names.slice(10)];
+  const weightMap: Record<string, string> = {};
+  shards.forEach((part, i) => {
+    const file = `model-0000${i + 1}-of-00002.safetensors`;
+    writeSafetensors(join(dir, file), new Map(part.map((k) => [k, all.get(k)!])));
+    for (const k of part) weightMap[k] = file;
+  });
+  writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+  const sharded = loadModel(dir);
+  const whole = loadModel(join(HF_TINY, 'bert-qa'));
+  for (const [k, v] of whole.params) assert.deepEqual(sharded.params.get(k)!.dataSync(), v.dataSync(), k);
+  disposeParams(sharded.params);
+  disposeParams(whole.params);
+  rmSync(join(dir, 'model-00002-of-00002.safetensors'));
+  assert.throws(() => loadModel(dir), /names shard 'model-00002-of-00002\.safetensors', which is not in/);
+});
+
+test('a model without its head gets a fresh, reported head; missing, unexpected and misshapen tensors are named', () => {
+  const dir = tmp('ckpt');
   const params = initParams(config, 1);
   saveModel(dir, config, params);
   disposeParams(params);
@@ -46,16 +154,22 @@ test('a model without its head gets a fresh, reported head; missing encoder tens
   const loaded = loadModel(dir);
   assert.deepEqual(loaded.newlyInitialised, ['classifier.weight', 'classifier.bias']);
   disposeParams(loaded.params);
+  all.set('bert.encoder.layer.1.output.dense.weight', all.get('bert.encoder.layer.0.output.dense.weight')!);
+  writeSafetensors(file, all);
+  assert.throws(() => loadModel(dir), /unexpected: bert\.encoder\.layer\.1\.output\.dense\.weight/);
+  all.delete('bert.encoder.layer.1.output.dense.weight');
   all.delete('bert.encoder.layer.0.output.dense.weight');
   writeSafetensors(file, all);
   assert.throws(() => loadModel(dir), /missing: bert\.encoder\.layer\.0\.output\.dense\.weight/);
   writeFileSync(join(dir, 'config.json'), readFileSync(join(dir, 'config.json'), 'utf8').replace('"hidden_size": 16', '"hidden_size": 8'));
-  assert.throws(() => loadModel(dir), /has shape \[30,16\], config.json implies \[30,8\]/);
+  assert.throws(() => loadModel(dir), /tensor 'bert\.embeddings\.word_embeddings\.weight' has shape \[30,16\], config.json implies \[30,8\]/);
   assert.throws(() => loadModel(join(dir, 'nowhere')), /nowhere.*config\.json/);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: 3 }));
+  assert.throws(() => loadModel(dir), /model_type 'gpt2' is not supported; this engine loads 'bert', 'roberta' and 'opt'/);
 });
 
 test('safetensors reads float16 and bfloat16 as float32', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'prunelab-st-'));
+  const dir = tmp('st');
   const header = JSON.stringify({ h: { dtype: 'F16', shape: [3], data_offsets: [0, 6] }, b: { dtype: 'BF16', shape: [2], data_offsets: [6, 10] } });
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(header.length));

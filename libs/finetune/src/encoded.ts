@@ -1,53 +1,92 @@
-// A tokenised classification set as the engine consumes it: row-major [n, maxLength] int arrays.
-// The same shape as @prunelab/data's EncodedExamples, declared here because libs do not import each other.
+// A tokenised data set as the engine consumes it: row-major int arrays, one row of maxLength per example
+// (multiple choice: numChoices rows per example). The same shape as @prunelab/data's EncodedExamples, declared
+// here because libs do not import each other.
 import * as tf from '@tensorflow/tfjs';
 import type { BertInputs } from './bert.ts';
 
 export interface EncodedSet {
   inputIds: Int32Array;
   attentionMask: Int32Array;
+  /** Zeros for models without token types (RoBERTa, OPT). */
   tokenTypeIds: Int32Array;
+  /** Class per example (sequence classification) or the right choice (multiple choice); unused for QA. */
   labels: Int32Array;
   n: number;
   maxLength: number;
+  /** Multiple choice: each example is numChoices consecutive rows of maxLength ([n, numChoices, maxLength]). */
+  numChoices?: number;
+  /** Question answering: answer start/end token per example (HF puts unanswerable questions at 0, the CLS token). */
+  startPositions?: Int32Array;
+  endPositions?: Int32Array;
 }
 
-/** The rows `rows` of `data` as tensors, cut to the longest real sequence in the batch: padding beyond it is
- * fully masked, so dropping it changes no logit and saves most of the compute on short sentences. */
-export function batchTensors(data: EncodedSet, rows: ArrayLike<number>): { inputs: BertInputs; labels: tf.Tensor1D } {
+export interface Batch {
+  inputs: BertInputs;
+  labels: tf.Tensor1D;
+  startPositions?: tf.Tensor1D;
+  endPositions?: tf.Tensor1D;
+}
+
+/** Rows per example: numChoices for multiple choice, else 1. */
+export function rowsPerExample(data: EncodedSet): number {
+  return data.numChoices ?? 1;
+}
+
+/**
+ * The examples `rows` of `data` as tensors ([B, T], multiple choice [B, C, T]). With `cut` (the default) the batch
+ * is cut to its longest real sequence: padding beyond it is fully masked, so dropping it changes no logit of a
+ * classification head and saves most of the compute on short sentences. QA batches are not cut: their loss is
+ * taken over every position, pads included, as HF computes it.
+ */
+export function batchTensors(data: EncodedSet, rows: ArrayLike<number>, cut = data.startPositions === undefined): Batch {
   const L = data.maxLength;
-  let T = 1;
-  for (let i = 0; i < rows.length; i++) {
-    const base = rows[i]! * L;
-    for (let t = L - 1; t >= T; t--) if (data.attentionMask[base + t]) { T = t + 1; break; }
+  const C = rowsPerExample(data);
+  let T = cut ? 1 : L;
+  for (let i = 0; cut && i < rows.length; i++) {
+    for (let c = 0; c < C; c++) {
+      const base = (rows[i]! * C + c) * L;
+      for (let t = L - 1; t >= T; t--) if (data.attentionMask[base + t]) { T = t + 1; break; }
+    }
   }
   const B = rows.length;
-  const ids = new Int32Array(B * T);
-  const mask = new Int32Array(B * T);
-  const types = new Int32Array(B * T);
+  const ids = new Int32Array(B * C * T);
+  const mask = new Int32Array(B * C * T);
+  const types = new Int32Array(B * C * T);
   const labels = new Int32Array(B);
   for (let i = 0; i < B; i++) {
-    const r = rows[i]!;
-    ids.set(data.inputIds.subarray(r * L, r * L + T), i * T);
-    mask.set(data.attentionMask.subarray(r * L, r * L + T), i * T);
-    types.set(data.tokenTypeIds.subarray(r * L, r * L + T), i * T);
-    labels[i] = data.labels[r]!;
+    for (let c = 0; c < C; c++) {
+      const src = (rows[i]! * C + c) * L;
+      const dst = (i * C + c) * T;
+      ids.set(data.inputIds.subarray(src, src + T), dst);
+      mask.set(data.attentionMask.subarray(src, src + T), dst);
+      types.set(data.tokenTypeIds.subarray(src, src + T), dst);
+    }
+    labels[i] = data.labels[rows[i]!] ?? 0;
   }
-  return {
+  const shape = data.numChoices ? [B, C, T] : [B, T];
+  const batch: Batch = {
     inputs: {
-      inputIds: tf.tensor2d(ids, [B, T], 'int32'),
-      attentionMask: tf.tensor2d(mask, [B, T], 'int32'),
-      tokenTypeIds: tf.tensor2d(types, [B, T], 'int32'),
+      inputIds: tf.tensor(ids, shape, 'int32'),
+      attentionMask: tf.tensor(mask, shape, 'int32'),
+      tokenTypeIds: tf.tensor(types, shape, 'int32'),
     },
     labels: tf.tensor1d(labels, 'int32'),
   };
+  if (data.startPositions && data.endPositions) {
+    const pick = (a: Int32Array) => tf.tensor1d(Int32Array.from({ length: B }, (_, i) => a[rows[i]!]!), 'int32');
+    batch.startPositions = pick(data.startPositions);
+    batch.endPositions = pick(data.endPositions);
+  }
+  return batch;
 }
 
-export function disposeBatch(b: { inputs: BertInputs; labels: tf.Tensor }): void {
+export function disposeBatch(b: Batch): void {
   b.inputs.inputIds.dispose();
   b.inputs.attentionMask.dispose();
   b.inputs.tokenTypeIds?.dispose();
   b.labels.dispose();
+  b.startPositions?.dispose();
+  b.endPositions?.dispose();
 }
 
 /** Mean cross-entropy of logits [B, C] against int labels [B]. */
@@ -60,9 +99,14 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
 export function countCorrect(logits: Float32Array, C: number, labelOf: (i: number) => number): number {
   let correct = 0;
   for (let i = 0; i < logits.length / C; i++) {
-    let best = 0;
-    for (let c = 1; c < C; c++) if (logits[i * C + c]! > logits[i * C + best]!) best = c;
-    if (best === labelOf(i)) correct++;
+    if (argmax(logits, i * C, C) === labelOf(i)) correct++;
   }
   return correct;
+}
+
+/** Index of the largest of values[start .. start+n) (the first on ties, as torch.argmax). */
+export function argmax(values: ArrayLike<number>, start: number, n: number): number {
+  let best = 0;
+  for (let c = 1; c < n; c++) if (values[start + c]! > values[start + best]!) best = c;
+  return best;
 }

@@ -26,6 +26,9 @@ function decode(dtype: string, bytes: Buffer, count: number, file: string, name:
     for (let i = 0; i < count; i++) out[i] = dtype === 'I64' ? Number(view.getBigInt64(i * 8, true)) : view.getInt32(i * 4, true);
     return out;
   }
+  if (dtype === 'F32' && new Uint8Array(new Uint16Array([1]).buffer)[0] === 1) {
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)); // little-endian host: one copy
+  }
   const out = new Float32Array(count);
   const bits = new Uint32Array(1);
   const asFloat = new Float32Array(bits.buffer);

@@ -1,39 +1,105 @@
-// The fine-tuning loop. Each step hands the logits of its own (training-mode) forward pass to `onBatch`,
-// so training dynamics are recorded with no extra forward pass, as the paper does.
+// The fine-tuning loop for every architecture and head. Each forward pass hands the logits it computed (in
+// training mode) to `onBatch`, so training dynamics are recorded with no extra forward pass, as the paper does.
 import * as tf from '@tensorflow/tfjs';
 import { AdamW, hfNoDecay, linearSchedule } from './adamw.ts';
-import type { BertConfig } from './bert-config.ts';
-import { bertSequenceClassifier, type Params } from './bert.ts';
-import { batchTensors, countCorrect, crossEntropy, disposeBatch, type EncodedSet } from './encoded.ts';
+import { argmax, batchTensors, disposeBatch, rowsPerExample, type Batch, type EncodedSet } from './encoded.ts';
+import { forward, type HeadOutput } from './heads.ts';
+import type { ForwardContext } from './layers.ts';
+import { headLoss } from './losses.ts';
+import type { HeadKind, ModelConfig } from './model-config.ts';
+import type { Params } from './params.ts';
 import { permutation } from './rng.ts';
+
+/** A model in memory. `head` defaults to sequence classification. */
+export interface Model { config: ModelConfig; params: Params; head?: HeadKind }
 
 export interface TrainOptions {
   epochs: number;
+  /** Examples per forward pass (HF's per_device_train_batch_size). */
   batchSize: number;
+  /** Forward passes whose gradients are summed into one optimizer step (HF's gradient_accumulation_steps);
+   * each pass's loss is weighted by its share of the step's examples, so a step equals one big batch. Default 1. */
+  gradientAccumulationSteps?: number;
   lr: number;
   warmupSteps?: number;
   weightDecay?: number;
+  /** Which parameters get no weight decay; default HF Trainer's (biases and LayerNorm weights). */
+  noDecay?: (name: string) => boolean;
   maxGradNorm?: number;
   seed: number;
-  /** Called after every step with the rows of `data` in the batch and their logits [rows.length, C]. */
-  onBatch?: (b: { epoch: number; rows: Int32Array; logits: Float32Array; numClasses: number }) => void;
+  /** Called after every forward pass with the rows of `data` in it and the logits it computed. */
+  onBatch?: (b: BatchReport) => void;
   /** Called after every epoch; awaited, so it can evaluate, write records or checkpoints. */
   onEpochEnd?: (e: EpochSummary) => void | Promise<void>;
 }
 
+/**
+ * What one forward pass computed. seqcls: logits [rows, numClasses]; mc: scores [rows, numChoices] (numClasses =
+ * numChoices); qa: logits [rows, 2, seqLength] (start then end logits of each row, numClasses = seqLength), also
+ * given apart as startLogits/endLogits [rows, seqLength].
+ */
+export interface BatchReport {
+  epoch: number;
+  /** Optimizer step this pass belongs to (0-based, over the whole run). */
+  step: number;
+  rows: Int32Array;
+  logits: Float32Array;
+  numClasses: number;
+  /** This pass's mean loss. */
+  loss: number;
+  startLogits?: Float32Array;
+  endLogits?: Float32Array;
+  seqLength?: number;
+}
+
 export interface EpochSummary { epoch: number; loss: number; trainAccuracy: number; seconds: number; examplesPerSecond: number; steps: number }
 
-export interface Model { config: BertConfig; params: Params }
+/** Logits of a head output as one flat array, in the layout BatchReport describes. */
+export async function outputData(out: HeadOutput): Promise<{ logits: Float32Array; numClasses: number; start?: Float32Array; end?: Float32Array }> {
+  if (out.head !== 'qa') return { logits: (await out.logits.data()) as Float32Array, numClasses: out.logits.shape[1] };
+  const [B, T] = out.startLogits.shape;
+  const start = (await out.startLogits.data()) as Float32Array;
+  const end = (await out.endLogits.data()) as Float32Array;
+  const logits = new Float32Array(B * 2 * T);
+  for (let i = 0; i < B; i++) {
+    logits.set(start.subarray(i * T, (i + 1) * T), i * 2 * T);
+    logits.set(end.subarray(i * T, (i + 1) * T), (i * 2 + 1) * T);
+  }
+  return { logits, numClasses: T, start, end };
+}
+
+/** Whether row i of a batch's output is right: the label's class/choice, or both QA positions exactly. */
+export function isCorrect(head: HeadKind, logits: Float32Array, numClasses: number, i: number, data: EncodedSet, row: number): boolean {
+  if (head !== 'qa') return argmax(logits, i * numClasses, numClasses) === data.labels[row];
+  const T = numClasses;
+  return argmax(logits, i * 2 * T, T) === data.startPositions?.[row] && argmax(logits, (i * 2 + 1) * T, T) === data.endPositions?.[row];
+}
+
+function checkData(model: Model, data: EncodedSet): HeadKind {
+  const head = model.head ?? 'seqcls';
+  if (head === 'mc' && !data.numChoices) throw new Error('a multiple-choice model needs an encoded set with numChoices');
+  if (head !== 'mc' && data.numChoices) throw new Error(`the encoded set has numChoices ${data.numChoices}, but the model's head is ${head}; load it with head 'mc'`);
+  if (head === 'qa' && (!data.startPositions || !data.endPositions)) throw new Error('a question-answering model needs startPositions and endPositions in the encoded set');
+  const rows = data.n * rowsPerExample(data) * data.maxLength;
+  if (data.inputIds.length !== rows || data.attentionMask.length !== rows || data.tokenTypeIds.length !== rows) {
+    throw new Error(`the encoded set's arrays do not hold n (${data.n}) x ${rowsPerExample(data)} x maxLength (${data.maxLength}) ids`);
+  }
+  return head;
+}
 
 export async function train(model: Model, data: EncodedSet, opts: TrainOptions): Promise<EpochSummary[]> {
   if (data.n === 0) throw new Error('cannot train on an empty training set');
-  const stepsPerEpoch = Math.ceil(data.n / opts.batchSize);
+  const head = checkData(model, data);
+  const accum = Math.max(1, Math.floor(opts.gradientAccumulationSteps ?? 1));
+  const perStep = opts.batchSize * accum;
+  const stepsPerEpoch = Math.ceil(data.n / perStep);
   const schedule = linearSchedule(opts.lr, stepsPerEpoch * opts.epochs, opts.warmupSteps ?? 0);
   const optimizer = new AdamW(model.params, {
-    lr: opts.lr, weightDecay: opts.weightDecay ?? 0, noDecay: hfNoDecay, maxGradNorm: opts.maxGradNorm ?? 1.0,
+    lr: opts.lr, weightDecay: opts.weightDecay ?? 0, noDecay: opts.noDecay ?? hfNoDecay, maxGradNorm: opts.maxGradNorm ?? 1.0,
   });
   let dropoutSeed = opts.seed * 1_000_003; // advances every dropout call: same seed, same masks
-  const ctx = { training: true, nextSeed: () => dropoutSeed++ };
+  const ctx: ForwardContext = { training: true, nextSeed: () => dropoutSeed++ };
+  const vars = [...model.params.values()];
   const summaries: EpochSummary[] = [];
   try {
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
@@ -42,22 +108,35 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
       let lossSum = 0;
       let correct = 0;
       for (let s = 0; s < stepsPerEpoch; s++) {
-        const rows = order.subarray(s * opts.batchSize, Math.min(data.n, (s + 1) * opts.batchSize));
-        const batch = batchTensors(data, rows);
-        let logits: tf.Tensor2D | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const out = bertSequenceClassifier(model.params, model.config, batch.inputs, ctx);
-          logits = tf.keep(out);
-          return crossEntropy(out, batch.labels);
-        });
-        optimizer.apply(grads, schedule(optimizer.step));
-        const logitsData = (await logits!.data()) as Float32Array;
-        lossSum += (await value.data())[0]! * rows.length;
-        const C = model.config.num_labels;
-        correct += countCorrect(logitsData, C, (i) => data.labels[rows[i]!]!);
-        opts.onBatch?.({ epoch, rows, logits: logitsData, numClasses: C });
-        tf.dispose([value, logits!, ...Object.values(grads)]);
-        disposeBatch(batch);
+        const stepRows = order.subarray(s * perStep, Math.min(data.n, (s + 1) * perStep));
+        let sum: Record<string, tf.Tensor> | undefined;
+        for (let m = 0; m * opts.batchSize < stepRows.length; m++) {
+          const rows = stepRows.subarray(m * opts.batchSize, (m + 1) * opts.batchSize);
+          const batch = batchTensors(data, rows, head !== 'qa');
+          let out: HeadOutput | undefined;
+          let loss: tf.Scalar | undefined;
+          const weight = rows.length / stepRows.length;
+          const { value, grads } = tf.variableGrads(() => {
+            out = forward(model.params, model.config, head, batch.inputs, ctx);
+            tf.keep(out.head === 'qa' ? out.startLogits : out.logits);
+            if (out.head === 'qa') tf.keep(out.endLogits);
+            loss = tf.keep(headLoss(out, batch));
+            return tf.mul(loss, weight) as tf.Scalar;
+          }, vars);
+          sum = addGrads(sum, grads);
+          const o = await outputData(out!);
+          const l = (await loss!.data())[0]!;
+          lossSum += l * rows.length;
+          for (let i = 0; i < rows.length; i++) if (isCorrect(head, o.logits, o.numClasses, i, data, rows[i]!)) correct++;
+          opts.onBatch?.({
+            epoch, step: optimizer.step, rows, logits: o.logits, numClasses: o.numClasses, loss: l,
+            ...(o.start ? { startLogits: o.start, endLogits: o.end, seqLength: o.numClasses } : {}),
+          });
+          tf.dispose([value, loss!, ...(out!.head === 'qa' ? [out!.startLogits, out!.endLogits] : [out!.logits])]);
+          disposeBatch(batch);
+        }
+        optimizer.apply(sum!, schedule(optimizer.step));
+        tf.dispose(Object.values(sum!));
       }
       const seconds = (performance.now() - start) / 1000;
       const summary = { epoch, loss: lossSum / data.n, trainAccuracy: correct / data.n, seconds, examplesPerSecond: data.n / seconds, steps: stepsPerEpoch };
@@ -68,4 +147,18 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
     optimizer.dispose();
   }
   return summaries;
+}
+
+/** Sum gradients keyed by variable name; the inputs are consumed. */
+function addGrads(sum: Record<string, tf.Tensor> | undefined, grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
+  if (!sum) return grads;
+  for (const [name, g] of Object.entries(grads)) {
+    const prev = sum[name];
+    sum[name] = prev ? tf.add(prev, g) : g;
+    if (prev) {
+      prev.dispose();
+      g.dispose();
+    }
+  }
+  return sum;
 }
