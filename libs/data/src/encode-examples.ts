@@ -1,29 +1,54 @@
+// Classification and regression examples (single sentences and pairs) to flat typed arrays.
+import type { Tokenizer } from './tokenizer-types.ts';
 import type { Example } from './types.ts';
-import type { WordPieceTokenizer } from './wordpiece.ts';
 
 export interface EncodedExamples {
   /** Row-major n x maxLength. */
   inputIds: Int32Array;
   attentionMask: Int32Array;
   tokenTypeIds: Int32Array;
+  /** Class ids (-1 for unlabelled rows). */
   labels: Int32Array;
   n: number;
   maxLength: number;
 }
 
+export interface EncodedClassification extends EncodedExamples {
+  ids: string[];
+  /** Regression targets (STS-B scores); present instead of meaningful `labels` for regression tasks. */
+  scores?: Float32Array;
+}
+
+/** The tokenizer shape of the first WordPieceTokenizer (encode(a, b, maxLength)), still accepted. */
+export interface LegacyTokenizer {
+  encode(text: string, textB: string | undefined, maxLength: number): { inputIds: number[]; attentionMask: number[]; tokenTypeIds: number[] };
+}
+
+function encodeOne(tok: Tokenizer | LegacyTokenizer, a: string, b: string | undefined, maxLength: number) {
+  if ('pieces' in tok) return tok.encode(a, b, { maxLength, truncation: 'longest_first', padding: 'max_length' });
+  return tok.encode(a, b, maxLength);
+}
+
 /** Tokenises a whole split into flat typed arrays, ready to become [n, maxLength] tensors. */
-export function encodeExamples(tok: WordPieceTokenizer, examples: Example[], maxLength: number): EncodedExamples {
+export function encodeExamples(tok: Tokenizer | LegacyTokenizer, examples: Example[], maxLength: number, opts: { regression?: boolean } = {}): EncodedClassification {
   const n = examples.length;
   const inputIds = new Int32Array(n * maxLength);
   const attentionMask = new Int32Array(n * maxLength);
   const tokenTypeIds = new Int32Array(n * maxLength);
   const labels = new Int32Array(n);
+  const scores = opts.regression ? new Float32Array(n) : undefined;
   examples.forEach((ex, i) => {
-    const enc = tok.encode(ex.text, ex.textB, maxLength);
+    const enc = encodeOne(tok, ex.text, ex.textB, maxLength);
+    if (enc.inputIds.length > maxLength) throw new Error(`tokenizer returned ${enc.inputIds.length} ids for example ${ex.id}, more than maxLength ${maxLength}`);
     inputIds.set(enc.inputIds, i * maxLength);
     attentionMask.set(enc.attentionMask, i * maxLength);
     tokenTypeIds.set(enc.tokenTypeIds, i * maxLength);
-    labels[i] = ex.label;
+    if (scores) {
+      scores[i] = ex.label;
+      labels[i] = -1;
+    } else labels[i] = ex.label;
   });
-  return { inputIds, attentionMask, tokenTypeIds, labels, n, maxLength };
+  const out: EncodedClassification = { inputIds, attentionMask, tokenTypeIds, labels, n, maxLength, ids: examples.map((e) => e.id) };
+  if (scores) out.scores = scores;
+  return out;
 }
