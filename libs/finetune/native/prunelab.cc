@@ -232,6 +232,87 @@ napi_value GeluGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// binary(mem, op, n, aOff, aSize, bOff, bSize, outOff): out[i] = a[i % aSize] (op) b[i % bSize], op 0 add,
+// 1 sub, 2 mul, 3 div. JavaScript passes only operands whose shape is a suffix of the output's (same shape,
+// scalar, or a trailing-axes vector such as a bias), for which the modulo indexing is the broadcast.
+template <class F>
+void binaryLoop(F f, int64_t n, const float* a, int64_t as, const float* b, int64_t bs, float* o) {
+  if (as == n && bs == n) {
+    for (int64_t i = 0; i < n; i++) o[i] = f(a[i], b[i]);
+  } else if (as == n && bs == 1) {
+    const float bv = b[0];
+    for (int64_t i = 0; i < n; i++) o[i] = f(a[i], bv);
+  } else if (as == 1 && bs == n) {
+    const float av = a[0];
+    for (int64_t i = 0; i < n; i++) o[i] = f(av, b[i]);
+  } else if (as == n) {
+    for (int64_t i0 = 0; i0 < n; i0 += bs)
+      for (int64_t j = 0; j < bs; j++) o[i0 + j] = f(a[i0 + j], b[j]);
+  } else if (bs == n) {
+    for (int64_t i0 = 0; i0 < n; i0 += as)
+      for (int64_t j = 0; j < as; j++) o[i0 + j] = f(a[j], b[i0 + j]);
+  } else {
+    for (int64_t i = 0; i < n; i++) o[i] = f(a[i % as], b[i % bs]);
+  }
+}
+
+napi_value Binary(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!load(env, info, a)) return nullptr;
+  const int op = static_cast<int>(num(a, 1));
+  const int64_t n = off(a, 2), as = off(a, 4), bs = off(a, 6);
+  const float* x = a.base + off(a, 3);
+  const float* y = a.base + off(a, 5);
+  float* o = a.base + off(a, 7);
+  switch (op) {
+    case 0: binaryLoop([](float p, float q) { return p + q; }, n, x, as, y, bs, o); break;
+    case 1: binaryLoop([](float p, float q) { return p - q; }, n, x, as, y, bs, o); break;
+    case 2: binaryLoop([](float p, float q) { return p * q; }, n, x, as, y, bs, o); break;
+    default: binaryLoop([](float p, float q) { return p / q; }, n, x, as, y, bs, o); break;
+  }
+  return nullptr;
+}
+
+// unary(mem, op, n, xOff, outOff): op 0 sqrt, 1 square.
+napi_value Unary(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!load(env, info, a)) return nullptr;
+  const int op = static_cast<int>(num(a, 1));
+  const int64_t n = off(a, 2);
+  const float* x = a.base + off(a, 3);
+  float* o = a.base + off(a, 4);
+  if (op == 0)
+    for (int64_t i = 0; i < n; i++) o[i] = std::sqrt(x[i]);
+  else
+    for (int64_t i = 0; i < n; i++) o[i] = x[i] * x[i];
+  return nullptr;
+}
+
+// sumRows(mem, rows, cols, xOff, outOff): out[c] = sum over r of x[r, c] (a sum over leading axes), in double.
+napi_value SumRows(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!load(env, info, a)) return nullptr;
+  const int64_t rows = off(a, 1), cols = off(a, 2);
+  const float* x = a.base + off(a, 3);
+  float* o = a.base + off(a, 4);
+  if (cols == 1) {  // a total: eight partial sums, so the additions pipeline
+    double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t r = 0;
+    for (; r + 8 <= rows; r += 8)
+      for (int j = 0; j < 8; j++) part[j] += x[r + j];
+    for (; r < rows; r++) part[0] += x[r];
+    o[0] = static_cast<float>(((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7])));
+    return nullptr;
+  }
+  std::vector<double> acc(cols, 0.0);
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * cols;
+    for (int64_t c = 0; c < cols; c++) acc[c] += xr[c];
+  }
+  for (int64_t c = 0; c < cols; c++) o[c] = static_cast<float>(acc[c]);
+  return nullptr;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value out;
 #ifdef PRUNELAB_NO_BLAS
@@ -262,6 +343,9 @@ NAPI_MODULE_INIT() {
       {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gelu", nullptr, Gelu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

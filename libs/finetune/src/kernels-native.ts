@@ -16,6 +16,11 @@ export interface NativeKernels {
     dxOff: number, dgOff: number, dbOff: number, eps: number): void;
   gelu(mem: ArrayBufferLike, n: number, xOff: number, yOff: number): void;
   geluGrad(mem: ArrayBufferLike, n: number, xOff: number, dyOff: number, dxOff: number): void;
+  /** op: 0 add, 1 sub, 2 mul, 3 div; out[i] = a[i % aSize] op b[i % bSize]. */
+  binary(mem: ArrayBufferLike, op: number, n: number, aOff: number, aSize: number, bOff: number, bSize: number, outOff: number): void;
+  /** op: 0 sqrt, 1 square. */
+  unary(mem: ArrayBufferLike, op: number, n: number, xOff: number, outOff: number): void;
+  sumRows(mem: ArrayBufferLike, rows: number, cols: number, xOff: number, outOff: number): void;
   info(): string;
   setThreads(n: number): void;
 }

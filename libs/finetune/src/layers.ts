@@ -62,7 +62,25 @@ export interface ForwardContext { training: boolean; nextSeed: () => number }
 
 export const EVAL: ForwardContext = { training: false, nextSeed: () => 0 };
 
+/** The inverted-dropout multiplier of `n` elements: 0 with probability `rate`, else 1 / (1 - rate), from a
+ * splitmix32 stream of `seed`. Made in JS (~1 ms for 256k elements) rather than by tf.dropout, whose seeded
+ * random numbers and four kernels cost ~10x that; the same on every backend and kernel path. */
+export function dropoutMask(n: number, rate: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  const keep = 1 / (1 - rate);
+  const threshold = rate * 4294967296;
+  let s = Math.imul(seed >>> 0, 0x2c1b3c6d) >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = Math.imul(s ^ (s >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    out[i] = (z ^ (z >>> 16)) >>> 0 >= threshold ? keep : 0;
+  }
+  return out;
+}
+
 export function dropout(x: tf.Tensor, rate: number, ctx: ForwardContext): tf.Tensor {
   if (!ctx.training || rate <= 0) return x;
-  return tf.dropout(x, rate, undefined, ctx.nextSeed());
+  if (rate >= 1) return tf.zerosLike(x);
+  return tf.mul(x, tf.tensor(dropoutMask(x.size, rate, ctx.nextSeed()), x.shape, 'float32'));
 }

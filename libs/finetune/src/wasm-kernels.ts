@@ -3,6 +3,7 @@
 // Also the faster kernels: BatchMatMul without its slow cases, and (with the native addon) fused layer norm/GELU.
 import * as tf from '@tensorflow/tfjs';
 import { loadNative } from './kernels-native.ts';
+import { registerWasmElementwise } from './kernels-wasm-elementwise.ts';
 import { registerWasmFused } from './kernels-wasm-fused.ts';
 import { registerWasmMatMul } from './kernels-wasm-matmul.ts';
 
@@ -33,7 +34,10 @@ export function registerWasmKernels(): void {
   registered = true;
   const native = loadNative();
   registerWasmMatMul(native);
-  if (native) registerWasmFused(native);
+  if (native) {
+    registerWasmFused(native);
+    registerWasmElementwise(native);
+  }
   tf.registerKernel({
     kernelName: 'UnsortedSegmentSum',
     backendName: 'wasm',

@@ -1,0 +1,107 @@
+// `npm run bench`: training and inference throughput of the engine beside the PyTorch peer
+// (../shared/tools/torch-bert-bench.py), alternating the two cell by cell so both see the same machine load.
+// Each measurement runs in its own process, so peak memory (wasm heap, RSS) is that cell's own.
+//   --sizes bert-tiny,bert-mini  --seqs 64,128  --modes train,infer  --batch 32  --warmup 2  --steps 5
+//   --backend wasm|cpu|...  --no-peer  --peer-threads 2  --json (one JSON line per measurement)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CellResult, CellSpec } from './bench-cell.ts';
+
+const PEER = resolve(import.meta.dirname, '../../../../shared/tools/torch-bert-bench.py');
+const PYTHON = '/usr/bin/python3';
+
+interface PeerResult { ex_per_s: number; gflops: number; maxrss_mb: number; blas: string; threads: number; openblas_coretype: string | null }
+
+function peerAvailable(): string | null {
+  if (!existsSync(PEER)) return `no ${PEER}`;
+  if (!existsSync(PYTHON)) return `no ${PYTHON}`;
+  try {
+    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'pipe', timeout: 60_000 });
+    return null;
+  } catch {
+    return 'python3 cannot import torch (apt-get install -y python3-torch libopenblas0-pthread)';
+  }
+}
+
+/** OpenBLAS 0.3.21 misdetects some Intel CPUs; its AVX-512 kernels are forced only where the CPU has AVX-512. */
+function peerEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  if (existsSync('/proc/cpuinfo') && /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) env.OPENBLAS_CORETYPE = 'SkylakeX';
+  return env;
+}
+
+function runPeer(s: CellSpec, threads: number): PeerResult | string {
+  const r = spawnSync(PYTHON, [PEER, '--size', s.size, '--seq', String(s.seq), '--mode', s.mode, '--batch', String(s.batch),
+    '--threads', String(threads), '--warmup', String(s.warmup), '--steps', String(s.steps)], { env: peerEnv(), encoding: 'utf8', timeout: 600_000 });
+  const line = r.stdout?.trim().split('\n').pop();
+  if (r.status !== 0 || !line) return `peer failed (${r.signal ?? r.status}): ${r.stderr?.trim().split('\n').pop() ?? ''}`;
+  return JSON.parse(line) as PeerResult;
+}
+
+function runOurs(s: CellSpec, backend: string | undefined): CellResult | string {
+  const args = ['--import', 'tsx', join(import.meta.dirname, 'bench.ts'), '--cell', JSON.stringify(s)];
+  if (backend) args.push('--backend', backend);
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 900_000, env: process.env });
+  const line = r.stdout?.trim().split('\n').pop();
+  if (r.status !== 0 || !line?.startsWith('{')) return `engine failed (${r.signal ?? r.status}): ${r.stderr?.trim().split('\n').slice(-3).join(' | ') ?? ''}`;
+  return JSON.parse(line) as CellResult;
+}
+
+const pad = (s: string, n: number) => s.padStart(n);
+const f = (x: number, d = 1) => x.toFixed(d);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      cell: { type: 'string' }, backend: { type: 'string' }, sizes: { type: 'string', default: 'bert-tiny,bert-mini' },
+      seqs: { type: 'string', default: '64,128' }, modes: { type: 'string', default: 'train,infer' },
+      batch: { type: 'string', default: '32' }, warmup: { type: 'string', default: '2' }, steps: { type: 'string', default: '5' },
+      'no-peer': { type: 'boolean', default: false }, 'peer-threads': { type: 'string', default: '2' }, json: { type: 'boolean', default: false },
+    },
+  });
+  if (values.cell) { // child: one measurement, one JSON line
+    const { runCell } = await import('./bench-cell.ts');
+    console.log(JSON.stringify(await runCell(JSON.parse(values.cell) as CellSpec, values.backend)));
+    return;
+  }
+  const noPeer = values['no-peer'] ? 'peer off (--no-peer)' : peerAvailable();
+  const cells: CellSpec[] = [];
+  for (const mode of values.modes!.split(',') as CellSpec['mode'][]) {
+    for (const size of values.sizes!.split(',')) {
+      for (const seq of values.seqs!.split(',').map(Number)) {
+        cells.push({ size, seq, mode, batch: Number(values.batch), warmup: Number(values.warmup), steps: Number(values.steps) });
+      }
+    }
+  }
+  const head = `${'mode'.padEnd(6)}${'size'.padEnd(10)}${pad('len', 4)}${pad('ex/s', 8)}${pad('GFLOP/s', 8)}${pad('heap MB', 8)}${pad('RSS MB', 7)}${pad('tensors', 9)}` +
+    ` |${pad('torch ex/s', 11)}${pad('GFLOP/s', 8)}${pad('RSS MB', 7)} |${pad('ratio', 6)}`;
+  const start = performance.now();
+  let first = true;
+  for (const s of cells) {
+    const peer = noPeer ?? runPeer(s, Number(values['peer-threads']));
+    const ours = runOurs(s, values.backend);
+    if (values.json) {
+      console.log(JSON.stringify({ ours, peer }));
+      continue;
+    }
+    if (first) {
+      if (typeof ours !== 'string') console.log(`backend ${ours.backend}, ${ours.native}; batch ${s.batch}, ${s.warmup} warm-up + ${s.steps} measured steps (median)`);
+      if (typeof peer !== 'string') console.log(`peer: PyTorch, ${peer.threads} threads, BLAS ${peer.blas}${peer.openblas_coretype ? ` (OPENBLAS_CORETYPE=${peer.openblas_coretype})` : ''}`);
+      console.log(head);
+      first = false;
+    }
+    const row = `${s.mode.padEnd(6)}${s.size.padEnd(10)}${pad(String(s.seq), 4)}`;
+    const oursCols = typeof ours === 'string' ? ` ${ours}` :
+      `${pad(f(ours.exPerS), 8)}${pad(f(ours.gflops), 8)}${pad(ours.heapMb === null ? '-' : f(ours.heapMb, 0), 8)}${pad(f(ours.peakRssMb, 0), 7)}` +
+      `${pad(`${ours.tensorsFirst}->${ours.tensorsLast}`, 9)}`;
+    const peerCols = typeof peer === 'string' ? ` ${peer}` : `${pad(f(peer.ex_per_s), 11)}${pad(f(peer.gflops), 8)}${pad(f(peer.maxrss_mb, 0), 7)}`;
+    const ratio = typeof ours !== 'string' && typeof peer !== 'string' ? `${f(ours.exPerS / peer.ex_per_s, 2)}x` : '-';
+    console.log(`${row}${oursCols} |${peerCols} |${pad(ratio, 6)}`);
+  }
+  console.log(`(${f((performance.now() - start) / 1000, 0)} s; tensors: live tensor count after the first and the last measured step)`);
+}
+
+await main();

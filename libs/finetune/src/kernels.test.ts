@@ -1,0 +1,90 @@
+// The fast kernel paths against the plain ones on the same inputs: the wasm backend with the native addon, the
+// wasm backend with it switched off (XNNPACK-only BatchMatMul), and tfjs' cpu backend as the reference.
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { chooseBackend } from './backend.ts';
+import { nativeEnabled, nativeStatus, setNativeEnabled } from './kernels-native.ts';
+import { dropout, dropoutMask, gelu, layerNorm, linear } from './layers.ts';
+
+const MATMULS: [number[], number[], boolean, boolean][] = [
+  [[5, 3], [3, 4], false, false], [[3, 5], [3, 4], true, false], [[5, 3], [4, 3], false, true], [[3, 5], [4, 3], true, true],
+  [[2, 5, 3], [2, 3, 4], false, false], [[2, 3, 5], [2, 4, 3], true, true], [[2, 2, 5, 3], [2, 2, 4, 3], false, true],
+  [[2, 5, 3], [3, 4], false, false], [[5, 3], [2, 3, 4], false, false], [[1, 5, 3], [2, 3, 4], false, false],
+];
+
+/** Every kernel the fast paths replace, on fixed seeded inputs; each entry is one output's values. */
+function outputs(): number[][] {
+  return tf.tidy(() => {
+    const out: tf.Tensor[] = [];
+    for (const [as, bs, ta, tb] of MATMULS) {
+      out.push(tf.matMul(tf.randomNormal(as, 0, 1, 'float32', 1), tf.randomNormal(bs, 0, 1, 'float32', 2), ta, tb));
+    }
+    const x = tf.randomNormal([4, 6, 8], 0, 1, 'float32', 3);
+    const g = tf.randomNormal([8], 1, 0.1, 'float32', 4);
+    const b = tf.randomNormal([8], 0, 0.1, 'float32', 5);
+    const w = tf.randomNormal([4, 6, 8], 0, 1, 'float32', 6);
+    const lin = tf.randomNormal([8, 5], 0, 1, 'float32', 7);
+    const bias = tf.randomNormal([5], 0, 1, 'float32', 8);
+    out.push(layerNorm(x, g, b, 1e-12), gelu(x), linear(x, lin, bias));
+    out.push(...tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(layerNorm(x, g, b, 1e-12), w)))([x, g, b]));
+    out.push(tf.grad((x: tf.Tensor) => tf.sum(tf.mul(gelu(x), w)))(x));
+    out.push(...tf.grads((x: tf.Tensor, l: tf.Tensor, c: tf.Tensor) => tf.sum(tf.square(linear(x, l, c))))([x, lin, bias]));
+    out.push(tf.add(x, 1.5), tf.sub(x, b), tf.mul(2, x), tf.div(x, w), tf.sqrt(tf.abs(x)), tf.square(x));
+    out.push(tf.add(x, tf.randomNormal([4, 1, 8], 0, 1, 'float32', 9))); // not a suffix broadcast: the wasm kernel
+    out.push(tf.sum(x), tf.sum(x, 0), tf.sum(x, [0, 1], true), tf.sum(x, -1), tf.sum(x, 1));
+    return out.map((t) => Array.from(t.dataSync()));
+  });
+}
+
+function maxDiff(a: number[][], b: number[][]): number {
+  assert.equal(a.length, b.length);
+  return Math.max(...a.map((row, i) => {
+    assert.equal(row.length, b[i]!.length, `output ${i} has ${row.length} values, expected ${b[i]!.length}`);
+    return Math.max(...row.map((v, j) => Math.abs(v - b[i]![j]!) / Math.max(1, Math.abs(b[i]![j]!))));
+  }));
+}
+
+describe('fast kernels agree with the plain ones', () => {
+  let reference: number[][];
+  before(async () => {
+    await chooseBackend('cpu');
+    reference = outputs();
+    await chooseBackend('wasm');
+  });
+  after(() => setNativeEnabled(true));
+
+  test('wasm without the native addon matches the cpu backend', () => {
+    setNativeEnabled(false);
+    assert.equal(nativeEnabled(), false);
+    const d = maxDiff(outputs(), reference);
+    assert.ok(d < 1e-5, `max relative diff ${d}`);
+  });
+
+  test('wasm with the native addon (when it builds) matches the cpu backend and the addon-free path', (t) => {
+    setNativeEnabled(true);
+    if (!nativeEnabled()) {
+      t.skip(`native addon unavailable here: ${nativeStatus().summary}`);
+      return;
+    }
+    const native = outputs();
+    assert.ok(maxDiff(native, reference) < 1e-5);
+    setNativeEnabled(false);
+    const plain = outputs();
+    assert.ok(maxDiff(native, plain) < 1e-5);
+  });
+
+  test('dropout masks: seeded, rate-shaped, scaled to keep the mean, and off in evaluation', () => {
+    const m = dropoutMask(100_000, 0.1, 42);
+    assert.deepEqual(m, dropoutMask(100_000, 0.1, 42));
+    assert.notDeepEqual(m, dropoutMask(100_000, 0.1, 43));
+    const zeros = m.filter((v) => v === 0).length;
+    assert.ok(Math.abs(zeros / m.length - 0.1) < 0.005, `dropped ${zeros}`);
+    assert.ok(m.every((v) => v === 0 || Math.abs(v - 1 / 0.9) < 1e-6));
+    const x = tf.ones([4, 5]);
+    assert.equal(dropout(x, 0.5, { training: false, nextSeed: () => 1 }), x);
+    const y = dropout(x, 0.5, { training: true, nextSeed: () => 7 });
+    assert.deepEqual(Array.from(y.dataSync()), Array.from(dropoutMask(20, 0.5, 7)));
+    tf.dispose([x, y]);
+  });
+});
