@@ -10,7 +10,7 @@ import type { RowProblems } from './data-error.ts';
 import { parseLabelCell } from './glue-reader.ts';
 import { readJsonl } from './jsonl.ts';
 import type { ChoiceRow, ClassRow, QaRow, RawSplit } from './raw-rows.ts';
-import { describeLabels, type TaskSpec } from './tasks.ts';
+import { describeLabels, labelId, type TaskSpec } from './tasks.ts';
 import { UNLABELLED } from './types.ts';
 
 type Obj = Record<string, unknown>;
@@ -79,7 +79,7 @@ export async function readHfClassification(
   const warnings: string[] = [];
   let remap: number[] | undefined;
   if (names && spec.kind === 'classification') {
-    remap = names.map((n) => spec.labels.indexOf(n));
+    remap = names.map((n) => labelId(spec, n) ?? -1);
     if (remap.some((r) => r < 0)) {
       throw new Error(`${files[0]}: the export's label names ${JSON.stringify(names)} do not match ${spec.title}'s ${JSON.stringify(spec.labels)}`);
     }

@@ -70,6 +70,8 @@ const hf = (name: string, text: string[], label = 'label', splits: SplitFiles = 
   label,
 });
 const binary01 = { '0': 0, '1': 1 };
+// rotten_tomatoes and the SetFit SentEval exports name the classes neg/pos.
+const negPos = { ...binary01, neg: 0, pos: 1 };
 
 const SPECS: TaskSpec[] = [
   {
@@ -191,7 +193,7 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'mr', title: 'MR (movie review polarity)', kind: 'classification', labels: ['negative', 'positive'], labelAliases: binary01,
+    name: 'mr', title: 'MR (movie review polarity)', kind: 'classification', labels: ['negative', 'positive'], labelAliases: negPos,
     textFields: ['sentence'], metrics: ['accuracy'], official: { all: 10_662, train: 8_530, dev: 1_066, test: 1_066 }, unlabelledSplits: [],
     note: 'SentEval pool "all"; the HF export (rotten_tomatoes) has train/validation/test',
     layouts: [
@@ -200,7 +202,7 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'cr', title: 'CR (customer reviews)', kind: 'classification', labels: ['negative', 'positive'], labelAliases: binary01,
+    name: 'cr', title: 'CR (customer reviews)', kind: 'classification', labels: ['negative', 'positive'], labelAliases: negPos,
     textFields: ['sentence'], metrics: ['accuracy'], official: { all: 3_775 }, unlabelledSplits: [],
     layouts: [
       { format: 'senteval', dir: 'SentEval/CR', split: 'all', labelFiles: ['custrev.neg', 'custrev.pos'] },
@@ -208,7 +210,7 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'mpqa', title: 'MPQA (opinion polarity)', kind: 'classification', labels: ['negative', 'positive'], labelAliases: binary01,
+    name: 'mpqa', title: 'MPQA (opinion polarity)', kind: 'classification', labels: ['negative', 'positive'], labelAliases: negPos,
     textFields: ['sentence'], metrics: ['accuracy'], official: { all: 10_606 }, unlabelledSplits: [],
     layouts: [
       { format: 'senteval', dir: 'SentEval/MPQA', split: 'all', labelFiles: ['mpqa.neg', 'mpqa.pos'] },
