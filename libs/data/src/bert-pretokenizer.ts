@@ -83,12 +83,23 @@ export function bertPreTokenize(text: string): string[] {
 
 // ---- The same pipeline with alignment back to the raw text (for character offsets) ----
 
-/** Normalised text plus, per UTF-16 unit of it, the [start, end) of the raw text it came from. */
+/** Normalised text plus, per UTF-16 unit of it, the [start, end) of the raw text it came from.
+ * start/end null: unit i came from base + i (nothing changed length). */
 export interface AlignedText {
   text: string;
-  start: number[];
-  end: number[];
+  start: number[] | null;
+  end: number[] | null;
+  base: number;
 }
+
+/** The raw-text span of normalised units [s, e). */
+export function alignedSpan(a: AlignedText, s: number, e: number): [number, number] {
+  if (a.start === null || a.end === null) return [a.base + s, a.base + e];
+  return [a.start[s] as number, a.end[e - 1] as number];
+}
+
+const PLAIN_ASCII = /^[\t\n\r\x20-\x7e]*$/;
+const ASCII_SPACES = /[\t\n\r]/g;
 
 const MARK = /^\p{M}$/u;
 
@@ -104,6 +115,12 @@ function joinsPrevious(ch: string, cp: number): boolean {
  * `base` is added to every position (the span's place in a larger text).
  */
 export function bertNormalizeAligned(input: string, cfg: BertNormalizerConfig, base = 0): AlignedText {
+  // Fast path (most English text): printable ASCII keeps its length through every step.
+  if (PLAIN_ASCII.test(input)) {
+    let text = cfg.cleanText ? input.replace(ASCII_SPACES, ' ') : input;
+    if (cfg.lowercase) text = text.toLowerCase();
+    return { text, start: null, end: null, base };
+  }
   const clusters: { s: string; start: number; end: number }[] = [];
   let pos = 0;
   for (const ch of input) {
@@ -138,15 +155,16 @@ export function bertNormalizeAligned(input: string, cfg: BertNormalizerConfig, b
     outs = at === whole.length ? lowered : outs.map((s) => s.toLowerCase());
   }
   if (cfg.stripAccents ?? cfg.lowercase) outs = outs.map((s) => s.normalize('NFD').replace(MARK_NONSPACING, ''));
-  const out: AlignedText = { text: outs.join(''), start: [], end: [] };
+  const start: number[] = [];
+  const end: number[] = [];
   outs.forEach((s, i) => {
     const c = clusters[i] as { start: number; end: number };
     for (let k = 0; k < s.length; k++) {
-      out.start.push(c.start);
-      out.end.push(c.end);
+      start.push(c.start);
+      end.push(c.end);
     }
   });
-  return out;
+  return { text: outs.join(''), start, end, base };
 }
 
 /** A pre-tokenised word and its [start, end) in the string it was cut from. */

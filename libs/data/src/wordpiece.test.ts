@@ -3,8 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { padBatch } from './assemble-encoding.ts';
+import { bertNormalize, bertNormalizeAligned, type BertNormalizerConfig } from './bert-pretokenizer.ts';
 import { encodeExamples } from './encode-examples.ts';
 import { SHARED_DATA, SHARED_DIR } from './test-helpers.ts';
+import { asFixture, assertOffsetsWellFormed, idsOf } from './tokenizer-fixture.ts';
+import type { Encoded } from './tokenizer-types.ts';
 import { WordPieceTokenizer } from './wordpiece.ts';
 
 const FIXTURE_DIR = path.join(SHARED_DIR, 'fixtures/hf-tiny/tokenizers/bert-wordpiece');
@@ -143,4 +147,111 @@ test('a missing or non-WordPiece tokenizer.json is an error naming the file', ()
 test('encode rejects a maxLength without room for the special tokens', () => {
   assert.throws(() => tiny.encode('the cat', 'a dog', 2), /maxLength must be an integer >= 3/);
   assert.deepEqual(tiny.encode('the cat', undefined, 2).inputIds, [tiny.clsId, tiny.sepId]);
+});
+
+// ---- The Tokenizer interface (encode with options, offsets, decode) ----
+
+const UNCASED: BertNormalizerConfig = { cleanText: true, handleChineseChars: true, stripAccents: null, lowercase: true };
+
+/** Each piece's span of the raw text, normalised, is the piece (without "##"); [UNK] spans one whole word. */
+function assertWordPieceOffsets(e: Encoded, texts: string[]): void {
+  assertOffsetsWellFormed(e, texts);
+  e.tokens.forEach((tok, i) => {
+    const seq = e.sequenceIds[i];
+    if (seq === null || seq === undefined) return;
+    const [s, t] = e.offsets[i] as [number, number];
+    const slice = bertNormalize((texts[seq] as string).slice(s, t), UNCASED).trim(); // a CJK char normalises to " 猫 "
+    if (tok === '[UNK]') assert.ok(slice.length > 0 && !/\s/.test(slice), `[UNK] #${i} spans ${JSON.stringify(slice)}`);
+    else if (tok === '[MASK]') assert.equal((texts[seq] as string).slice(s, t), '[MASK]');
+    else assert.equal(slice, tok.replace(/^##/, ''), `token #${i} ${tok}`);
+  });
+}
+
+fixture.records.forEach((r, i) => {
+  test(`Tokenizer interface, fixture record #${i}: all five encodings, decode, offsets`, () => {
+    const single = tiny.encode(r.text, undefined, {});
+    assert.deepEqual(asFixture(single, true), idsOf(r.single, true));
+    assert.deepEqual(single.tokens, r.single.tokens);
+    const pair = tiny.encode(r.text, r.text_pair, {});
+    assert.deepEqual(asFixture(pair, true), idsOf(r.pair, true));
+    assert.deepEqual(pair.tokens, r.pair.tokens);
+    assert.deepEqual(asFixture(tiny.encode(r.text, undefined, { maxLength: L }), true), idsOf(r.single_truncated_padded, true));
+    const slow = tiny.encode(r.text, r.text_pair, { maxLength: L, truncation: 'longest_first', padding: 'max_length' });
+    assert.deepEqual(asFixture(slow, true), idsOf(r.pair_truncated_padded, true));
+    assert.deepEqual(slow.tokens, r.pair_truncated_padded.tokens);
+    const rust = tiny.encode(r.text, r.text_pair, { maxLength: L, truncationStyle: 'rust' });
+    assert.deepEqual(asFixture(rust, true), idsOf(r.pair_truncated_padded_rust, true));
+    assert.equal(tiny.decode(r.single.input_ids, true), r.single.decoded);
+    // sequence ids: null exactly at [CLS]/[SEP]/[PAD]
+    pair.tokens.forEach((t, k) => assert.equal(pair.sequenceIds[k] === null, t === '[CLS]' || t === '[SEP]'));
+    assertWordPieceOffsets(pair, [r.text, r.text_pair]);
+    assertWordPieceOffsets(slow, [r.text, r.text_pair]);
+  });
+});
+
+test('padBatch reproduces the batch call with padding to the longest row', () => {
+  const batch = fixture.batch_pairs_truncated_padded_longest;
+  const rows = fixture.records.map((r) => tiny.encode(r.text, r.text_pair, { maxLength: L, padding: 'none' }));
+  const padded = padBatch(rows, tiny.padId);
+  assert.deepEqual(padded.map((e) => e.inputIds), batch.input_ids);
+  assert.deepEqual(padded.map((e) => e.attentionMask), batch.attention_mask);
+  assert.deepEqual(padded.map((e) => e.tokenTypeIds), batch.token_type_ids);
+  assert.ok(rows.some((e) => e.inputIds.length < L)); // the inputs were not padded already
+});
+
+test('only_first / only_second truncation, and their refusal to empty a segment', () => {
+  const r = fixture.records[6] as (typeof fixture.records)[number]; // 17-token text, 1-token pair "fast"
+  const a = tiny.pieces(r.text).ids.length;
+  assert.equal(a, 17);
+  // 17 + 1 + 3 specials = 21 > 16: only_first cuts a to 12, which is also what longest_first does here
+  assert.deepEqual(tiny.encode(r.text, r.text_pair, { maxLength: L, truncation: 'only_first' }).inputIds, r.pair_truncated_padded.input_ids);
+  assert.throws(() => tiny.encode(r.text, r.text_pair, { maxLength: L, truncation: 'only_second' }), /'only_second': the second text has 1 tokens but 5 must go/);
+  assert.throws(() => tiny.encode(r.text, undefined, { maxLength: L, truncation: 'only_second' }), /needs a second text/);
+  // no truncation: longer than maxLength, not padded (as HF)
+  const none = tiny.encode(r.text, r.text_pair, { maxLength: L, truncation: 'none' });
+  assert.deepEqual(none.inputIds, r.pair.input_ids);
+});
+
+test('withSpecialTokens / numSpecialTokens follow the post_processor template', () => {
+  assert.deepEqual(tiny.withSpecialTokens([15, 49], [50]), { inputIds: [2, 15, 49, 3, 50, 3], tokenTypeIds: [0, 0, 0, 0, 1, 1], sequenceIds: [null, 0, 0, null, 1, null] });
+  assert.deepEqual(tiny.withSpecialTokens([15]), { inputIds: [2, 15, 3], tokenTypeIds: [0, 0, 0], sequenceIds: [null, 0, null] });
+  assert.deepEqual([tiny.numSpecialTokens(false), tiny.numSpecialTokens(true)], [2, 3]);
+  const noSpecial = tiny.encode('the cat', 'a dog', { addSpecialTokens: false });
+  assert.deepEqual(noSpecial.inputIds, [15, 49, 16, 50]);
+  assert.deepEqual(noSpecial.tokenTypeIds, [0, 0, 1, 1]);
+});
+
+test('bert-base-uncased: offsets point into the raw text through lowercasing, accents and CJK spacing', () => {
+  const tok = WordPieceTokenizer.fromFile(path.join(BERT_BASE, 'tokenizer.json'));
+  const text = 'Héllo  WORLD,\tCafe\u0301 猫x [MASK] unaffable';
+  const p = tok.pieces(text);
+  const spans = p.offsets.map(([s, e]) => text.slice(s, e));
+  assert.deepEqual(p.tokens, ['hello', 'world', ',', 'cafe', '[UNK]', 'x', '[MASK]', 'una', '##ffa', '##ble']);
+  // "Cafe" + combining acute (5 UTF-16 units) is one token; 猫 is [UNK] in bert-base-uncased's vocabulary
+  assert.deepEqual(spans, ['Héllo', 'WORLD', ',', 'Cafe\u0301', '猫', 'x', '[MASK]', 'una', 'ffa', 'ble']);
+  assert.deepEqual(p.offsets.slice(0, 2), [[0, 5], [7, 12]]);
+  // decode drops specials (and [UNK]) and glues pieces
+  assert.equal(tok.decode(tok.encode(text).inputIds, true), 'hello world, cafe x unaffable');
+});
+
+test('aligned normalisation gives exactly the whole-string normalisation', () => {
+  const hard = [
+    'ΟΔΟΣ ΟΔΟΣ.', // final sigma depends on context
+    'Cafe\u0301 Caf\u00e9', // NFD and NFC input
+    '\u1100\u1161\u11a8 한국어', // Hangul jamo composing under NFC
+    'İstanbul ﬁne straße', // İ lowercases to two units
+    'a\u0000b\u200bc\ufffdd\u00a0e\tf\r\ng', // removed controls, whitespace kinds
+    '猫と犬 x猫y',
+    '🙂 e\u0301\u0301',
+  ];
+  for (const s of hard) {
+    for (const cfg of [UNCASED, { ...UNCASED, lowercase: false, stripAccents: null }, { ...UNCASED, stripAccents: false }]) {
+      const a = bertNormalizeAligned(s, cfg, 3);
+      assert.equal(a.text, bertNormalize(s, cfg), JSON.stringify(s));
+      if (a.start && a.end) {
+        assert.equal(a.start.length, a.text.length);
+        assert.ok(a.start.every((x, k) => x >= 3 && x < (a.end?.[k] ?? 0) && (a.end?.[k] ?? 0) <= s.length + 3));
+      }
+    }
+  }
 });

@@ -4,7 +4,7 @@
 // each piece its span in the raw text (through lowercasing and accent stripping).
 import { AddedTokenSplitter, parseAddedTokens } from './added-tokens.ts';
 import { assembleEncoding } from './assemble-encoding.ts';
-import { bertNormalizeAligned, bertPreTokenizeSpans, type AlignedText, type BertNormalizerConfig } from './bert-pretokenizer.ts';
+import { alignedSpan, bertNormalizeAligned, bertPreTokenizeSpans, type AlignedText, type BertNormalizerConfig } from './bert-pretokenizer.ts';
 import { cleanUpTokenizationSpaces } from './clean-up-spaces.ts';
 import { applyTemplate, bertTemplate, countSpecial, templateFromPostProcessor, type SpecialTemplate } from './special-template.ts';
 import { isObj, readJsonObject, type Json } from './tokenizer-json.ts';
@@ -126,7 +126,7 @@ export class WordPieceTokenizer implements Tokenizer {
         continue;
       }
       const raw = text.slice(span.start, span.end);
-      const norm = this.normalizer ? bertNormalizeAligned(raw, this.normalizer, span.start) : identityAligned(raw, span.start);
+      const norm: AlignedText = this.normalizer ? bertNormalizeAligned(raw, this.normalizer, span.start) : { text: raw, start: null, end: null, base: span.start };
       for (const w of bertPreTokenizeSpans(norm.text)) this.wordPieces(w.word, w.start, norm, out);
     }
     return out;
@@ -165,47 +165,36 @@ export class WordPieceTokenizer implements Tokenizer {
 
   /** Greedy longest-match-first split of one word; a word with an unmatched part becomes [UNK]. */
   private wordPieces(word: string, wordStart: number, norm: AlignedText, out: Pieces): void {
-    const span = (s: number, e: number): [number, number] => [norm.start[wordStart + s] as number, norm.end[wordStart + e - 1] as number];
+    // Hot loop: no closures or per-piece objects (tsx wraps every named closure at each call).
     const chars = Array.from(word);
-    const unk = () => {
-      out.ids.push(this.unkId);
-      out.tokens.push(this.unkToken);
-      out.offsets.push(span(0, word.length));
-    };
-    if (chars.length > this.maxCharsPerWord) return unk();
-    const at = [0]; // UTF-16 position of each code point boundary
-    for (const c of chars) at.push((at[at.length - 1] as number) + c.length);
-    const found: Array<{ tok: string; id: number; s: number; e: number }> = [];
-    for (let start = 0; start < chars.length; ) {
+    const nPieces = out.ids.length;
+    let ok = chars.length <= this.maxCharsPerWord;
+    let start = 0;
+    let pos = 0; // UTF-16 position of chars[start] in word
+    while (ok && start < chars.length) {
       let end = chars.length;
-      let hit: { tok: string; id: number } | undefined;
+      let sub = chars.length === word.length ? word.slice(start) : chars.slice(start).join('');
+      let id: number | undefined;
       while (start < end) {
-        const tok = (start > 0 ? this.prefix : '') + chars.slice(start, end).join('');
-        const id = this.vocab.get(tok);
-        if (id !== undefined) {
-          hit = { tok, id };
-          break;
-        }
+        id = this.vocab.get(start > 0 ? this.prefix + sub : sub);
+        if (id !== undefined) break;
         end--;
+        sub = sub.slice(0, sub.length - (chars[end] as string).length);
       }
-      if (!hit) return unk();
-      found.push({ ...hit, s: at[start] as number, e: at[end] as number });
+      if (id === undefined) {
+        ok = false;
+        break;
+      }
+      out.ids.push(id);
+      out.tokens.push(start > 0 ? this.prefix + sub : sub);
+      out.offsets.push(alignedSpan(norm, wordStart + pos, wordStart + pos + sub.length));
+      pos += sub.length;
       start = end;
     }
-    for (const f of found) {
-      out.ids.push(f.id);
-      out.tokens.push(f.tok);
-      out.offsets.push(span(f.s, f.e));
-    }
+    if (ok) return;
+    out.ids.length = out.tokens.length = out.offsets.length = nPieces;
+    out.ids.push(this.unkId);
+    out.tokens.push(this.unkToken);
+    out.offsets.push(alignedSpan(norm, wordStart, wordStart + word.length));
   }
-}
-
-function identityAligned(text: string, base: number): AlignedText {
-  const start: number[] = [];
-  const end: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    start.push(base + i);
-    end.push(base + i + 1);
-  }
-  return { text, start, end };
 }
