@@ -1,8 +1,9 @@
-// Reading an experiment YAML: defaults from the schema, `--set a.b=value` overrides, and errors that name
-// the file, the line, the key and what is allowed.
+// Reading an experiment YAML: `extends:` chains (deep merge, cycles detected), `--set a.b=value` overrides,
+// defaults from the schema, and errors that name the file, the line, the key and what is allowed.
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { SCHEMA, type ExperimentConfig, type Field, type Section } from './schema.ts';
+import { dirname, resolve } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { MAPS, OVERRIDABLE, SCHEMA, TASKS, type ExperimentConfig, type Field, type Section } from './schema.ts';
 
 export class ConfigError extends Error {}
 
@@ -17,7 +18,7 @@ function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-export function didYouMean(key: string, allowed: string[]): string {
+export function didYouMean(key: string, allowed: readonly string[]): string {
   const best = allowed.map((k) => [k, editDistance(key, k)] as const).sort((x, y) => x[1] - y[1])[0];
   return best && best[1] <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean '${best[0]}'?)` : '';
 }
@@ -25,7 +26,7 @@ export function didYouMean(key: string, allowed: string[]): string {
 function describe(f: Field): string {
   const t = f.type;
   if (t.kind === 'enum' || t.kind === 'enum[]') return `${t.kind === 'enum[]' ? 'a list of ' : 'one of '}${t.values.join(', ')}`;
-  const base = { string: 'a string', int: 'an integer', number: 'a number', bool: 'true or false', 'int[]': 'a list of integers' }[t.kind];
+  const base = { string: 'a string', int: 'an integer', number: 'a number', bool: 'true or false', 'int[]': 'a list of integers', 'string[]': 'a list of strings' }[t.kind];
   return base + ('min' in t && t.min !== undefined ? ` >= ${t.min}` : '') + ('nullable' in t && t.nullable ? ' or null' : '');
 }
 
@@ -41,99 +42,237 @@ function check(f: Field, v: unknown): unknown {
     case 'bool': return typeof v === 'boolean' ? v : undefined;
     case 'enum': return typeof v === 'string' && t.values.includes(v) ? v : undefined;
     case 'int[]': return Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x) && x >= min) ? v : undefined;
+    case 'string[]': return Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0) ? v : undefined;
     case 'enum[]': return Array.isArray(v) && v.length > 0 && v.every((x) => t.values.includes(x)) ? v : undefined;
   }
 }
 
-function lineOf(node: Node | null | undefined, lc: LineCounter): number | undefined {
-  return node?.range ? lc.linePos(node.range[0]).line : undefined;
+type Where = (path: string[]) => string;
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Check `given` against `section`; with `partial` only the keys given are kept (an override), else defaults fill in. */
+function fillSection(section: Section, given: unknown, path: string[], where: Where, partial: boolean): Record<string, unknown> {
+  if (!isObject(given)) throw new ConfigError(`${where(path)}: '${path.join('.')}' must be a mapping of keys: ${Object.keys(section).join(', ')}`);
+  const into: Record<string, unknown> = {};
+  for (const key of Object.keys(given)) {
+    if (!(key in section)) {
+      const allowed = Object.keys(section);
+      throw new ConfigError(`${where([...path, key])}: unknown key '${[...path, key].join('.')}'${didYouMean(key, allowed)}; allowed in ${path.join('.') || 'the top level'}: ${allowed.join(', ')}`);
+    }
+  }
+  for (const [key, field] of Object.entries(section)) {
+    if (!(key in given)) {
+      if (partial) continue;
+      if (field.default === undefined) throw new ConfigError(`${where(path)}: '${[...path, key].join('.')}' is required (${field.doc})`);
+      into[key] = structuredClone(field.default);
+      continue;
+    }
+    const v = check(field, given[key]);
+    if (v === undefined) {
+      throw new ConfigError(`${where([...path, key])}: '${[...path, key].join('.')}' is ${JSON.stringify(given[key])}; expected ${describe(field)} (${field.doc})`);
+    }
+    into[key] = v;
+  }
+  return into;
 }
 
-/** Validate a parsed config (plain data) against SCHEMA, fill defaults; `where(path)` gives a "file:line" for errors. */
-export function validateConfig(raw: unknown, where: (path: string[]) => string): ExperimentConfig {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(`${where([])}: the config must be a mapping of keys (name, task, data, model, phase1, phase2, pruning, output)`);
-  }
-  const sections = Object.keys(SCHEMA).filter((s) => s !== 'top');
+/** data/phase1/phase2 overrides inside models.<m> or per_task.<t>. */
+function fillOverrides(given: Record<string, unknown>, path: string[], where: Where): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  for (const s of OVERRIDABLE) if (s in given) out[s] = fillSection(SCHEMA[s] as Section, given[s], [...path, s], where, true);
+  return out;
+}
+
+export const DEFAULT_MODELS = { 'tiny-bert': { path: '.cache/models/tiny-bert-random', family: 'bert' } };
+
+/** Validate a merged config (plain data) against SCHEMA and fill defaults; `where(path)` gives "file:line" for errors. */
+export function validateConfig(raw: unknown, where: Where): ExperimentConfig {
+  if (!isObject(raw)) throw new ConfigError(`${where([])}: the config must be a mapping of keys (name, tasks, data, models, phase1, phase2, pruning, ...)`);
   const top = SCHEMA.top as Section;
+  const sections = Object.keys(SCHEMA).filter((s) => s !== 'top' && s !== 'model'); // 'model' is the schema of each models.<name>
+  const allowed = [...Object.keys(top), ...sections, ...Object.keys(MAPS)];
   for (const key of Object.keys(raw)) {
-    if (key in top || sections.includes(key)) continue;
-    const allowed = [...Object.keys(top), ...sections];
-    throw new ConfigError(`${where([key])}: unknown key '${key}'${didYouMean(key, allowed)}; allowed: ${allowed.join(', ')}`);
+    if (!allowed.includes(key)) throw new ConfigError(`${where([key])}: unknown key '${key}'${didYouMean(key, allowed)}; allowed: ${allowed.join(', ')}`);
   }
-  const fill = (section: Section, given: Record<string, unknown>, path: string[], into: Record<string, unknown>) => {
-    for (const key of Object.keys(given)) {
-      if (!(key in section)) {
-        const allowed = Object.keys(section);
-        throw new ConfigError(`${where([...path, key])}: unknown key '${[...path, key].join('.')}'${didYouMean(key, allowed)}; allowed in ${path.join('.') || 'the top level'}: ${allowed.join(', ')}`);
-      }
+  const out: Record<string, unknown> = fillSection(top, Object.fromEntries(Object.entries(raw).filter(([k]) => k in top)), [], where, false);
+  for (const s of sections) out[s] = fillSection(SCHEMA[s as keyof typeof SCHEMA] as Section, raw[s] ?? {}, [s], where, false);
+
+  const models = raw.models ?? DEFAULT_MODELS;
+  if (!isObject(models) || Object.keys(models).length === 0) throw new ConfigError(`${where(['models'])}: 'models' must map short names to model settings, e.g. models: { tiny-bert: { path: .cache/models/tiny-bert-random } }`);
+  const modelOut: Record<string, unknown> = {};
+  const modelKeys = { ...SCHEMA.model } as Section;
+  for (const [name, m] of Object.entries(models)) {
+    if (!/^[\w.-]+$/.test(name)) throw new ConfigError(`${where(['models', name])}: model name '${name}' must be letters, digits, '.', '_' or '-' (it names a folder)`);
+    if (!isObject(m)) throw new ConfigError(`${where(['models', name])}: 'models.${name}' must be a mapping with at least 'path'`);
+    const base = Object.fromEntries(Object.entries(m).filter(([k]) => !(OVERRIDABLE as readonly string[]).includes(k)));
+    const extra = Object.keys(base).find((k) => !(k in modelKeys));
+    if (extra) {
+      const ok = [...Object.keys(modelKeys), ...OVERRIDABLE];
+      throw new ConfigError(`${where(['models', name, extra])}: unknown key 'models.${name}.${extra}'${didYouMean(extra, ok)}; allowed: ${ok.join(', ')}`);
     }
-    for (const [key, field] of Object.entries(section)) {
-      if (!(key in given)) {
-        if (field.default === undefined) throw new ConfigError(`${where(path)}: '${[...path, key].join('.')}' is required (${field.doc})`);
-        into[key] = structuredClone(field.default);
-        continue;
-      }
-      const v = check(field, given[key]);
-      if (v === undefined) {
-        throw new ConfigError(`${where([...path, key])}: '${[...path, key].join('.')}' is ${JSON.stringify(given[key])}; expected ${describe(field)} (${field.doc})`);
-      }
-      into[key] = v;
-    }
-  };
-  const r = raw as Record<string, unknown>;
-  fill(top, Object.fromEntries(Object.entries(r).filter(([k]) => k in top)), [], out);
-  for (const s of sections) {
-    const given = r[s] ?? {};
-    if (given === null || typeof given !== 'object' || Array.isArray(given)) {
-      throw new ConfigError(`${where([s])}: '${s}' must be a mapping of keys: ${Object.keys(SCHEMA[s as keyof typeof SCHEMA]).join(', ')}`);
-    }
-    out[s] = {};
-    fill(SCHEMA[s as keyof typeof SCHEMA] as Section, given as Record<string, unknown>, [s], out[s] as Record<string, unknown>);
+    modelOut[name] = { ...fillSection(modelKeys, base, ['models', name], where, false), ...fillOverrides(m, ['models', name], where) };
   }
-  return out as unknown as ExperimentConfig;
+  out.models = modelOut;
+
+  const perTask = raw.per_task ?? {};
+  if (!isObject(perTask)) throw new ConfigError(`${where(['per_task'])}: 'per_task' must map task names to overrides (data, phase1, phase2)`);
+  const taskOut: Record<string, unknown> = {};
+  for (const [task, o] of Object.entries(perTask)) {
+    if (!(TASKS as readonly string[]).includes(task)) throw new ConfigError(`${where(['per_task', task])}: unknown task '${task}'${didYouMean(task, TASKS)}; allowed: ${TASKS.join(', ')}`);
+    if (!isObject(o)) throw new ConfigError(`${where(['per_task', task])}: 'per_task.${task}' must be a mapping with data, phase1 or phase2`);
+    const extra = Object.keys(o).find((k) => !(OVERRIDABLE as readonly string[]).includes(k));
+    if (extra) throw new ConfigError(`${where(['per_task', task, extra])}: unknown key 'per_task.${task}.${extra}'${didYouMean(extra, OVERRIDABLE)}; allowed: ${OVERRIDABLE.join(', ')}`);
+    taskOut[task] = fillOverrides(o, ['per_task', task], where);
+  }
+  out.per_task = taskOut;
+  const cfg = out as unknown as ExperimentConfig;
+  crossCheck(cfg, where);
+  return cfg;
 }
 
-/** Apply `a.b=value` overrides (value parsed as YAML, so numbers and lists work) to the document. */
-function applyOverrides(doc: Document, overrides: string[]): void {
-  for (const o of overrides) {
-    const eq = o.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`--set ${o}: expected key=value, e.g. --set phase2.lr=1e-5`);
-    const path = o.slice(0, eq).split('.');
-    const value = parseDocument(o.slice(eq + 1)).toJS();
-    doc.setIn(path, doc.createNode(value));
+const SUBSET_NAME = /^(winning|paper|\d+|\d+(-\d+)+)$/;
+
+/** Rules between keys: what the single-key checks cannot see. */
+function crossCheck(cfg: ExperimentConfig, where: Where): void {
+  const R = cfg.phase1.seeds.length;
+  for (const s of cfg.pruning.subsets) {
+    if (!SUBSET_NAME.test(s)) throw new ConfigError(`${where(['pruning', 'subsets'])}: subset '${s}' is not 'winning', 'paper' or the removed H values (e.g. '06', '0126')`);
+  }
+  for (const k of cfg.pruning.runs_used ?? []) {
+    if (k > R) throw new ConfigError(`${where(['pruning', 'runs_used'])}: runs_used ${k} is above R = ${R} (the number of phase1.seeds)`);
+  }
+  for (const k of cfg.pruning.epochs_used ?? []) {
+    if (k > cfg.phase1.epochs) throw new ConfigError(`${where(['pruning', 'epochs_used'])}: epochs_used ${k} is above phase1.epochs = ${cfg.phase1.epochs}`);
+  }
+  const names = Object.keys(cfg.models);
+  for (const t of cfg.pruning.transfer) {
+    const m = /^\s*([\w.-]+)\s*->\s*([\w.-]+)\s*$/.exec(t);
+    if (!m) throw new ConfigError(`${where(['pruning', 'transfer'])}: transfer '${t}' must read 'A -> B' (score with model A, fine-tune model B)`);
+    for (const n of [m[1]!, m[2]!]) {
+      if (!names.includes(n)) throw new ConfigError(`${where(['pruning', 'transfer'])}: transfer '${t}' names model '${n}'${didYouMean(n, names)}; models: ${names.join(', ')}`);
+    }
+    if (m[1] === m[2]) throw new ConfigError(`${where(['pruning', 'transfer'])}: transfer '${t}' goes from a model to itself`);
+  }
+  if (cfg.phase2.methods.some((x) => x !== 'full') && R < 2) {
+    throw new ConfigError(`${where(['phase1', 'seeds'])}: H subsets need R >= 2 phase-1 runs (with R = 1, removing H = 0 and H = R keeps nothing); give at least two seeds`);
   }
 }
 
-/** Read, override and validate an experiment file. */
-export function loadConfig(file: string, overrides: string[] = []): ExperimentConfig {
+/** Deep merge: mappings merge key by key, everything else (lists included) replaces. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+interface Layer { file: string; doc: Document; lc: LineCounter; js: Record<string, unknown> }
+
+function readLayer(file: string, from?: string): Layer {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(`${file}: cannot read the config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass a path like experiments/smoke.yaml`);
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new ConfigError(from ? `${from}: extends '${file}' cannot be read (${code}); the path is relative to the file that extends it` :
+      `${file}: cannot read the config (${code}); pass a path like experiments/smoke.yaml`);
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   if (doc.errors.length) {
     const err = doc.errors[0]!;
-    const line = lc.linePos(err.pos[0]).line;
-    throw new ConfigError(`${file}:${line}: not valid YAML (${err.message.split('\n')[0]})`);
+    throw new ConfigError(`${file}:${lc.linePos(err.pos[0]).line}: not valid YAML (${err.message.split('\n')[0]})`);
   }
-  applyOverrides(doc, overrides);
-  const where = (path: string[]) => {
-    let node: unknown = doc.contents;
-    let last: Node | undefined = doc.contents ?? undefined;
-    for (const key of path) {
-      if (!isMap(node)) break;
-      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+  const js = doc.toJS() ?? {};
+  if (!isObject(js)) throw new ConfigError(`${file}:1: the config must be a mapping of keys (name, tasks, models, ...)`);
+  return { file, doc, lc, js };
+}
+
+/** The node at `path` in a layer, and how many keys of the path it matched. */
+function locate(layer: Layer, path: string[]): { depth: number; line?: number } {
+  let node: unknown = layer.doc.contents;
+  let last: Node | undefined;
+  let depth = 0;
+  for (const key of path) {
+    let next: Node | undefined;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
       if (!pair) break;
-      last = (pair.key as Node) ?? last;
+      next = pair.key as Node;
       node = pair.value;
+    } else if (isSeq(node) && /^\d+$/.test(key)) {
+      node = node.items[Number(key)];
+      next = node as Node;
+      if (!next) break;
+    } else break;
+    last = next;
+    depth++;
+  }
+  const line = last?.range ? layer.lc.linePos(last.range[0]).line : undefined;
+  return { depth, ...(line !== undefined && { line }) };
+}
+
+/** Apply `a.b=value` overrides (value parsed as YAML, so numbers and lists work). */
+function applyOverrides(obj: Record<string, unknown>, overrides: string[]): { path: string[]; text: string }[] {
+  const applied: { path: string[]; text: string }[] = [];
+  for (const o of overrides) {
+    const eq = o.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--set ${o}: expected key=value, e.g. --set phase2.lr=1e-5`);
+    const path = o.slice(0, eq).split('.');
+    const value = parseDocument(o.slice(eq + 1)).toJS();
+    let node = obj;
+    for (const key of path.slice(0, -1)) {
+      if (!isObject(node[key])) node[key] = {};
+      node = node[key] as Record<string, unknown>;
     }
-    const line = lineOf(last, lc);
-    return line ? `${file}:${line}` : file;
+    node[path[path.length - 1]!] = value;
+    applied.push({ path, text: o });
+  }
+  return applied;
+}
+
+/** The raw (unvalidated) merge of a config and everything it extends, with a locator for error messages. */
+export function loadRaw(file: string, overrides: string[] = []): { raw: Record<string, unknown>; where: Where; files: string[] } {
+  const layers: Layer[] = [];
+  const stack: string[] = [];
+  let current = resolve(file);
+  let shown = file;
+  let from: string | undefined;
+  for (;;) {
+    if (stack.includes(current)) {
+      throw new ConfigError(`${shown}: extends cycle: ${[...stack, current].join(' -> ')}; remove one of these extends`);
+    }
+    stack.push(current);
+    const layer = readLayer(shown, from);
+    layers.push(layer);
+    const ext = layer.js.extends;
+    if (ext === undefined || ext === null) break;
+    if (typeof ext !== 'string' || ext === '') throw new ConfigError(`${layer.file}:${locate(layer, ['extends']).line}: 'extends' must be a path to a base config, relative to this file`);
+    from = `${layer.file}:${locate(layer, ['extends']).line}`;
+    current = resolve(dirname(resolve(layer.file)), ext);
+    shown = current;
+  }
+  let raw: unknown = {};
+  for (const layer of [...layers].reverse()) raw = deepMerge(raw, layer.js);
+  const merged = raw as Record<string, unknown>;
+  merged.extends = layers[0]!.js.extends ?? null;
+  const applied = applyOverrides(merged, overrides);
+  const where: Where = (path) => {
+    const set = [...applied].reverse().find((a) => a.path.length <= path.length && a.path.every((k, i) => k === path[i]));
+    if (set && path.length) return `--set ${set.text}`;
+    let best: { file: string; depth: number; line?: number } = { file: layers[0]!.file, depth: -1 };
+    for (const layer of layers) {
+      const at = locate(layer, path);
+      if (at.depth > best.depth) best = { file: layer.file, ...at };
+      if (at.depth === path.length) break;
+    }
+    return best.line ? `${best.file}:${best.line}` : best.file;
   };
-  return validateConfig(doc.toJS(), where);
+  return { raw: merged, where, files: layers.map((l) => l.file) };
+}
+
+/** Read, extend, override and validate an experiment file. */
+export function loadConfig(file: string, overrides: string[] = []): ExperimentConfig {
+  const { raw, where } = loadRaw(file, overrides);
+  return validateConfig(raw, where);
 }

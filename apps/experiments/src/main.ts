@@ -1,32 +1,93 @@
 #!/usr/bin/env node
-// The experiments CLI: `experiments run <config.yaml> [--set key=value ...]`.
+// The experiments CLI: run, status, report, clean and sync for one experiment config.
+import { existsSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
-import { runExperiment } from './run.ts';
+import { expandGrid } from './grid.ts';
+import { describePlan } from './plan.ts';
+import { writeReport } from './report.ts';
+import { outDirOf, runExperiment } from './run.ts';
 
-const USAGE = `usage: experiments run <config.yaml> [--set key=value ...]
+const USAGE = `usage: experiments <command> <config.yaml> [--set key=value ...] [options]
 
-  run     run the experiment: phase 1 score runs, H-score subsets, phase 2, report
-          (finished jobs under results/<name>/ are reused; delete that folder to start over)
-  --set   override a config value, e.g. --set phase2.lr=1e-5 --set phase1.seeds=[1,2,3]
+  run      phase 1 score runs -> H-scores and subsets -> phase 2 -> report; finished jobs
+           (same content hash) are skipped, a job killed half-way restarts cleanly
+           --dry-run   print the expanded grid and its estimated cost, run nothing
+  status   which jobs are done, pending, failed or stale (config changed since)
+  report   re-render report.md, report.html, tables and plots from the finished jobs
+  clean    remove results/<name>/ of this config (needs --yes)
+  sync     replay the offline MLflow journal to $MLFLOW_TRACKING_URI
 
-The default experiment is experiments/smoke.yaml (npm start).`;
+  --set k=v   override a config value, e.g. --set phase2.lr=1e-5 --set phase1.seeds=[1,2,3]
+
+Configs: experiments/*.yaml (schema: experiments/README.md). npm start runs experiments/smoke.yaml.`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { set: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { set: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' }, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } },
+  });
   const [command, file] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  if (command !== 'run' || !file) {
-    console.error(`experiments: ${command !== 'run' ? `unknown command '${command}'` : 'run needs a config file'}\n\n${USAGE}`);
+  const commands = ['run', 'status', 'report', 'clean', 'sync'];
+  if (!commands.includes(command)) {
+    console.error(`experiments: unknown command '${command}'; commands: ${commands.join(', ')}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!file) {
+    console.error(`experiments: ${command} needs a config file, e.g. experiments ${command} experiments/smoke.yaml`);
     return 2;
   }
   const cfg = loadConfig(file, values.set ?? []);
-  const out = await runExperiment(cfg);
-  console.log(`\nreport: ${out.report}\nplots:  ${out.plots.filter((p) => p.endsWith('.png') || p.endsWith('.svg')).join(', ')}\nmlruns: ${out.mlruns}`);
-  return 0;
+  const outDir = outDirOf(cfg);
+  if (command === 'run' && values['dry-run']) {
+    console.log(describePlan(cfg, expandGrid(cfg), outDir, process.env.PRUNELAB_BACKEND ?? (cfg.run.backend === 'auto' ? guessBackend() : cfg.run.backend)));
+    return 0;
+  }
+  if (command === 'run') {
+    const out = await runExperiment(cfg);
+    console.log(`\nreport: ${out.report}\nhtml:   ${out.html}\ntables: ${out.csv}\nmlruns: ${out.mlruns}`);
+    return out.failed.length ? 1 : 0;
+  }
+  if (command === 'status') {
+    console.log(describePlan(cfg, expandGrid(cfg), outDir, process.env.PRUNELAB_BACKEND ?? guessBackend()));
+    return 0;
+  }
+  if (command === 'report') {
+    const out = await writeReport(cfg, outDir, expandGrid(cfg));
+    console.log(`report: ${out.report} (${out.rows.length} rows)\nhtml:   ${out.html}`);
+    return 0;
+  }
+  if (command === 'clean') {
+    if (!existsSync(outDir)) {
+      console.log(`${outDir}: nothing to remove`);
+      return 0;
+    }
+    if (!values.yes) {
+      console.error(`experiments clean: this removes ${outDir} (every job, record, report and mlruns/ of '${cfg.name}'); rerun with --yes`);
+      return 1;
+    }
+    rmSync(outDir, { recursive: true, force: true });
+    console.log(`removed ${outDir}`);
+    return 0;
+  }
+  // sync: SEAM(libs/tracking offline journal): replay once its sync API lands.
+  console.error('experiments sync: the MLflow REST client and its offline journal (libs/tracking) have not landed in this checkout; ' +
+    'runs are in the local file store under results/<name>/mlruns meanwhile');
+  return 1;
+}
+
+/** The backend name --dry-run estimates for without loading TF.js: the native one when it is installed. */
+function guessBackend(): string {
+  try {
+    import.meta.resolve('@tensorflow/tfjs-node');
+    return 'tensorflow';
+  } catch {
+    return 'wasm';
+  }
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (e: unknown) => {

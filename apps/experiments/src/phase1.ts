@@ -1,72 +1,68 @@
-// Phase 1: fine-tune on the full training set once per seed, recording for every example, at every epoch,
-// what the training forward pass made of it (method.md section 1). Records are appended epoch by epoch;
-// a finished run is reused on a rerun, an unfinished one is started again from scratch.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { appendEpoch, batchStats, EpochRecorder, type RunRecordHeader } from '@prunelab/dynamics';
+// Phase 1: fine-tune on the full training set once per seed, recording for every example, at every epoch, what
+// the training forward pass made of it (method.md section 1). Records are appended epoch by epoch; a finished
+// run is reused, an unfinished one (killed mid-way) restarts from scratch: resuming at an epoch boundary would
+// need the AdamW moments and the data order, which libs/finetune does not checkpoint.
+import { appendEpoch, batchStats, EpochRecorder } from '@prunelab/dynamics';
 import { disposeParams, evaluate, loadModel, train } from '@prunelab/finetune';
-import type { RunContext } from './context.ts';
+import { flattenParams } from '@prunelab/tracking';
+import { checkTrainable, jobTags, type JobEnv } from './env.ts';
+import type { Phase1Job } from './grid.ts';
+import { appendMetrics, finishJob, jobLogger, startJob } from './job-state.ts';
 import { progress } from './progress.ts';
+import { recordThroughput, throughputKey } from './throughput.ts';
+import { gitCommit } from './tracking.ts';
 
-export function scoreRunDir(ctx: RunContext, run: number, seed: number): string {
-  return join(ctx.outDir, 'phase1', `run-${run}-seed-${seed}`);
-}
+export interface Phase1Result { epochs: { epoch: number; trainLoss: number; trainAccuracy: number; devAccuracy: number; devLoss: number; seconds: number; examplesPerSecond: number }[] }
 
-/** Only the header is read: the records themselves are read (and checked) once, when subsets are built. */
-function isComplete(dir: string, epochs: number, hash: string): boolean {
-  const file = join(dir, 'header.json');
-  if (!existsSync(file)) return false;
-  try {
-    const header = JSON.parse(readFileSync(file, 'utf8')) as RunRecordHeader & { configHash?: string };
-    return header.epochsDone === epochs && header.configHash === hash;
-  } catch {
-    return false;
-  }
-}
-
-export async function scoreRun(ctx: RunContext, run: number, seed: number): Promise<{ dir: string; reused: boolean }> {
-  const p1 = ctx.cfg.phase1;
-  const dir = scoreRunDir(ctx, run, seed);
-  const label = `[phase1 run ${run + 1}/${p1.seeds.length} seed ${seed}]`;
-  if (isComplete(dir, p1.epochs, ctx.configHash)) {
-    ctx.log(`${label} finished earlier: reusing ${dir}`);
-    return { dir, reused: true };
-  }
-  rmSync(dir, { recursive: true, force: true }); // a half-finished run restarts cleanly
+export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Result> {
+  const p1 = job.settings.phase1;
+  const { seeds: _seeds, ...p1NoSeeds } = p1;
+  checkTrainable(job, 'phase1');
+  const cell = await env.cell(job);
+  const started = performance.now();
+  const dir = startJob(env.outDir, job, { trainSize: cell.train.n });
+  const log = jobLogger(dir, () => {}); // epoch lines reach stdout through the progress line
+  const label = `${env.position(job)} ${job.label}`;
   const header = {
-    version: 1 as const, task: ctx.cfg.task, split: 'train', model: ctx.modelDir, seed, run, pass: 'train-forward' as const,
-    ids: ctx.trainIds, epochsPlanned: p1.epochs, epochsDone: 0, configHash: ctx.configHash,
+    version: 1 as const, task: job.task, split: 'train', model: cell.modelDir, seed: job.seed, run: job.run, pass: 'train-forward' as const,
+    ids: cell.trainIds, epochsPlanned: p1.epochs, epochsDone: 0, configHash: job.hash,
   };
-  const mlrun = await ctx.tracker.createRun(ctx.experimentId, {
-    runName: `phase1-seed-${seed}`, parentRunId: ctx.parent.runId,
-    tags: { phase: '1', task: ctx.cfg.task, model: ctx.modelDir, seed: String(seed), method: 'full', backend: ctx.backend },
+  const mlrun = await env.tracking.tracker.createRun(env.tracking.experimentId, {
+    runName: job.id, parentRunId: env.parent.runId, tags: jobTags(env, job, { method: 'full', subset: 'full', seed: String(job.seed) }, gitCommit()),
   });
-  await mlrun.logParams({ seed, epochs: p1.epochs, batch_size: p1.batch_size, lr: p1.lr, train_size: ctx.train.n });
-  const model = loadModel(ctx.modelDir, { numLabels: ctx.data.task.labels.length, seed });
-  let recorder = new EpochRecorder(ctx.trainIds);
-  const steps = Math.ceil(ctx.train.n / p1.batch_size) * p1.epochs;
-  const bar = progress(label, steps);
+  await mlrun.logParams(flattenParams({ task: job.task, model: job.model, model_path: cell.modelDir, seed: job.seed, train_size: cell.train.n, data: job.settings.data, phase1: p1NoSeeds }));
+  const model = loadModel(cell.modelDir, { numLabels: cell.data.task.labels.length, seed: job.seed });
+  let recorder = new EpochRecorder(cell.trainIds);
+  const bar = progress(label, Math.ceil(cell.train.n / p1.batch_size) * p1.epochs, (t) => env.out(t));
   let step = 0;
+  const result: Phase1Result = { epochs: [] };
   try {
-    await train(model, ctx.train, {
-      epochs: p1.epochs, batchSize: p1.batch_size, lr: p1.lr, warmupSteps: p1.warmup_steps, weightDecay: p1.weight_decay, seed,
+    await train(model, cell.train, {
+      epochs: p1.epochs, batchSize: p1.batch_size, lr: p1.lr, warmupSteps: p1.warmup_steps, weightDecay: p1.weight_decay, seed: job.seed,
       onBatch: ({ rows, logits, numClasses }) => {
-        const labels = Array.from(rows, (r) => ctx.train.labels[r]!);
+        const labels = Array.from(rows, (r) => cell.train.labels[r]!);
         const s = batchStats(logits, numClasses, labels);
-        recorder.add(Array.from(rows, (r) => ctx.trainIds[r]!), s.correct, s.goldProb, s.loss, s.margin);
+        recorder.add(Array.from(rows, (r) => cell.trainIds[r]!), s.correct, s.goldProb, s.loss, s.margin);
         bar.tick(++step);
       },
       onEpochEnd: async (e) => {
         appendEpoch(dir, header, recorder.finish());
         header.epochsDone = e.epoch + 1;
-        recorder = new EpochRecorder(ctx.trainIds);
-        const dev = await evaluate(model, ctx.dev);
+        recorder = new EpochRecorder(cell.trainIds);
+        const dev = await evaluate(model, cell.dev);
+        const row = { epoch: e.epoch + 1, trainLoss: e.loss, trainAccuracy: e.trainAccuracy, devAccuracy: dev.accuracy, devLoss: dev.loss, seconds: e.seconds, examplesPerSecond: e.examplesPerSecond };
+        result.epochs.push(row);
+        appendMetrics(dir, row);
+        recordThroughput(throughputKey(cell.modelDir, job.settings.data.max_length, env.backend), e.examplesPerSecond);
         await mlrun.logMetrics({ train_loss: e.loss, train_accuracy: e.trainAccuracy, dev_accuracy: dev.accuracy, dev_loss: dev.loss, examples_per_second: e.examplesPerSecond }, e.epoch + 1);
-        bar.tick(step, `epoch ${e.epoch + 1} train acc ${e.trainAccuracy.toFixed(3)} dev acc ${dev.accuracy.toFixed(3)} ${e.examplesPerSecond.toFixed(0)} ex/s`);
+        const note = `epoch ${e.epoch + 1}/${p1.epochs} train acc ${e.trainAccuracy.toFixed(3)} dev acc ${dev.accuracy.toFixed(3)} ${e.examplesPerSecond.toFixed(0)} ex/s`;
+        bar.tick(step, note);
+        log(`${job.label}: ${note}`);
       },
     });
-    await mlrun.logArtifact(dir, 'records');
+    await mlrun.logArtifact(dir, 'job');
     await mlrun.end('FINISHED');
+    finishJob(dir, { hash: job.hash, finishedAt: new Date().toISOString(), seconds: (performance.now() - started) / 1000, mlflowRunId: mlrun.runId, result });
     bar.end('');
   } catch (e) {
     await mlrun.end('FAILED');
@@ -74,5 +70,5 @@ export async function scoreRun(ctx: RunContext, run: number, seed: number): Prom
   } finally {
     disposeParams(model.params);
   }
-  return { dir, reused: false };
+  return result;
 }

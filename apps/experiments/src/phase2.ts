@@ -1,63 +1,79 @@
-// Phase 2: fine-tune from the same starting checkpoint on each subset and on full data, and evaluate on dev
-// after every epoch (method.md section 3). A finished job leaves metrics.json and is skipped on a rerun.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// Phase 2: fine-tune from the same starting checkpoint on a subset (or on full data) and evaluate after every
+// epoch (method.md section 3). done.json exists only for finished jobs; a killed job restarts from scratch.
 import { join } from 'node:path';
 import { disposeParams, evaluate, loadModel, train } from '@prunelab/finetune';
-import { selectRows, type RunContext } from './context.ts';
+import { readSubset } from '@prunelab/pruning';
+import { flattenParams } from '@prunelab/tracking';
+import { selectRows } from './cell.ts';
+import { checkTrainable, jobTags, type JobEnv } from './env.ts';
+import type { Phase2Job } from './grid.ts';
+import { appendMetrics, finishJob, jobLogger, startJob } from './job-state.ts';
 import { progress } from './progress.ts';
-import type { Method } from './schema.ts';
+import { recordThroughput, throughputKey } from './throughput.ts';
+import { gitCommit } from './tracking.ts';
 
 export interface Phase2Result {
-  method: Method;
-  seed: number;
   size: number;
   fraction: number;
-  devAccuracy: number; // after the last epoch
+  /** the task's metric after the last epoch, as a fraction */
+  metric: number;
+  metricName: string;
   epochs: { epoch: number; trainLoss: number; devAccuracy: number; devLoss: number; seconds: number }[];
-  configHash: string;
 }
 
-export async function subsetRun(ctx: RunContext, method: Method, seed: number, ids: string[]): Promise<Phase2Result> {
-  const p2 = ctx.cfg.phase2;
-  const dir = join(ctx.outDir, 'phase2', `${method}-seed-${seed}`);
-  const done = join(dir, 'metrics.json');
-  const label = `[phase2 ${method} seed ${seed}]`;
-  if (existsSync(done)) {
-    const prev = JSON.parse(readFileSync(done, 'utf8')) as Phase2Result;
-    if (prev.configHash === ctx.phase2Hash && prev.size === ids.length) {
-      ctx.log(`${label} finished earlier: reusing ${done}`);
-      return prev;
-    }
+export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Result> {
+  const p2 = job.settings.phase2;
+  const { seeds: _s, methods: _m, ...p2Params } = p2;
+  checkTrainable(job, 'phase2');
+  const cell = await env.cell(job);
+  const started = performance.now();
+  let ids = cell.trainIds;
+  if (job.subset) {
+    const file = join(env.outDir, job.subset.file);
+    ids = readSubset(file).ids;
+    const unknown = ids.find((id) => !cell.rowOf.has(id));
+    if (unknown) throw new Error(`${file}: id ${unknown} is not in the ${job.task} training set of model ${job.model}; the subset's source and this cell must use the same data settings`);
+    if (ids.length === 0) throw new Error(`${file}: the subset is empty (see the H histogram of ${job.subset.scores}); nothing to fine-tune on`);
   }
-  const rowOf = new Map(ctx.trainIds.map((id, i) => [id, i]));
-  const data = selectRows(ctx.train, ids.map((id) => rowOf.get(id)!));
-  const mlrun = await ctx.tracker.createRun(ctx.experimentId, {
-    runName: `phase2-${method}-seed-${seed}`, parentRunId: ctx.parent.runId,
-    tags: { phase: '2', task: ctx.cfg.task, model: ctx.modelDir, seed: String(seed), method, backend: ctx.backend },
+  const dir = startJob(env.outDir, job, { size: ids.length });
+  const log = jobLogger(dir, () => {}); // epoch lines reach stdout through the progress line
+  const data = selectRows(cell.train, ids.map((id) => cell.rowOf.get(id)!));
+  const subsetTag = job.subset ? `${job.subset.name}${job.subset.variant.key === 'all' ? '' : `-${job.subset.variant.key}`}` : 'full';
+  const mlrun = await env.tracking.tracker.createRun(env.tracking.experimentId, {
+    runName: job.id, parentRunId: env.parent.runId,
+    tags: jobTags(env, job, { method: job.method, subset: subsetTag, seed: String(job.seed), scored_by: job.subset?.scoredBy ?? job.model }, gitCommit()),
   });
-  await mlrun.logParams({ seed, method, subset_size: ids.length, subset_fraction: ids.length / ctx.trainIds.length, epochs: p2.epochs, batch_size: p2.batch_size, lr: p2.lr });
-  const model = loadModel(ctx.modelDir, { numLabels: ctx.data.task.labels.length, seed });
-  const bar = progress(`${label} ${ids.length} examples`, Math.ceil(data.n / p2.batch_size) * p2.epochs);
+  await mlrun.logParams(flattenParams({
+    task: job.task, model: job.model, model_path: cell.modelDir, method: job.method, seed: job.seed, subset: subsetTag, subset_size: ids.length,
+    subset_fraction: ids.length / cell.trainIds.length, runs_used: job.subset?.variant.runsUsed ?? 0, epochs_used: job.subset?.variant.epochsUsed ?? 0,
+    data: job.settings.data, phase2: p2Params,
+  }));
+  const model = loadModel(cell.modelDir, { numLabels: cell.data.task.labels.length, seed: job.seed });
+  const bar = progress(`${env.position(job)} ${job.label} (${ids.length} examples)`, Math.ceil(data.n / p2.batch_size) * p2.epochs, (t) => env.out(t));
   let step = 0;
-  const result: Phase2Result = { method, seed, size: ids.length, fraction: ids.length / ctx.trainIds.length, devAccuracy: NaN, epochs: [], configHash: ctx.phase2Hash };
+  const result: Phase2Result = { size: ids.length, fraction: ids.length / cell.trainIds.length, metric: NaN, metricName: 'accuracy', epochs: [] };
   try {
     await train(model, data, {
-      epochs: p2.epochs, batchSize: p2.batch_size, lr: p2.lr, warmupSteps: p2.warmup_steps, weightDecay: p2.weight_decay, seed,
+      epochs: p2.epochs, batchSize: p2.batch_size, lr: p2.lr, warmupSteps: p2.warmup_steps, weightDecay: p2.weight_decay, seed: job.seed,
       onBatch: () => bar.tick(++step),
       onEpochEnd: async (e) => {
-        const dev = await evaluate(model, ctx.dev);
-        result.epochs.push({ epoch: e.epoch + 1, trainLoss: e.loss, devAccuracy: dev.accuracy, devLoss: dev.loss, seconds: e.seconds });
-        result.devAccuracy = dev.accuracy;
-        await mlrun.logMetrics({ train_loss: e.loss, dev_accuracy: dev.accuracy, dev_loss: dev.loss }, e.epoch + 1);
-        bar.tick(step, `epoch ${e.epoch + 1} dev acc ${dev.accuracy.toFixed(3)}`);
+        // SEAM(libs/finetune QA/multiple-choice): F1/EM for SQuAD v2 come with its evaluators.
+        const dev = await evaluate(model, cell.dev);
+        const row = { epoch: e.epoch + 1, trainLoss: e.loss, devAccuracy: dev.accuracy, devLoss: dev.loss, seconds: e.seconds };
+        result.epochs.push(row);
+        result.metric = dev.accuracy;
+        appendMetrics(dir, row);
+        recordThroughput(throughputKey(cell.modelDir, job.settings.data.max_length, env.backend), e.examplesPerSecond);
+        await mlrun.logMetrics({ train_loss: e.loss, dev_accuracy: dev.accuracy, dev_loss: dev.loss, examples_per_second: e.examplesPerSecond }, e.epoch + 1);
+        const note = `epoch ${e.epoch + 1}/${p2.epochs} dev acc ${dev.accuracy.toFixed(3)}`;
+        bar.tick(step, note);
+        log(`${job.label}: ${note}`);
       },
     });
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(done + '.tmp', JSON.stringify(result, null, 2) + '\n');
-    renameSync(done + '.tmp', done); // metrics.json exists only for finished jobs
-    await mlrun.logArtifact(done);
+    await mlrun.logArtifact(join(dir, 'metrics.jsonl'));
     await mlrun.end('FINISHED');
-    bar.end(`dev acc ${result.devAccuracy.toFixed(4)}`);
+    finishJob(dir, { hash: job.hash, finishedAt: new Date().toISOString(), seconds: (performance.now() - started) / 1000, mlflowRunId: mlrun.runId, result });
+    bar.end(`dev acc ${result.metric.toFixed(4)}`);
   } catch (e) {
     await mlrun.end('FAILED');
     throw e;

@@ -1,78 +1,188 @@
-// The experiment's report: a markdown table (method, subset size, dev accuracy), the same rows as CSV and JSON,
-// and the charts as SVG + PNG.
-import { writeFileSync } from 'node:fs';
+// The report, re-rendered from whatever jobs have finished: the paper's tables per task x model (full data vs
+// winning ticket vs the other H subsets, each baseline at the same size; mean ± std over seeds) as markdown and
+// CSV, the plots as SVG + PNG (+ Vega-Lite JSON), and one self-contained HTML page.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { hscoreHistogramChart, subsetComparisonChart, writeChart } from '@prunelab/viz';
-import type { RunContext } from './context.ts';
+import {
+  dataMapChart, hscoreHistogramChart, htmlReport, metricVsSizeChart, trainingCurvesChart, writeChart,
+  type CurvePoint, type HtmlBlock, type MapPoint, type SizePoint,
+} from '@prunelab/viz';
+import type { Grid, Phase2Job, ScoresJob } from './grid.ts';
+import { readDone } from './job-state.ts';
 import type { Phase2Result } from './phase2.ts';
-import type { Method } from './schema.ts';
+import type { ExperimentConfig } from './schema.ts';
+import { readScores, type ScoresResult } from './scores.ts';
 import { meanStd } from './stats.ts';
-import type { Subsets } from './subsets.ts';
 
-export interface ReportRow { method: string; label: string; size: number; subsetPct: number; mean: number; std: number; n: number }
-
-const LABELS: Record<Method, (s: Subsets) => string> = {
-  full: () => 'full data',
-  hscore: (s) => (s.removed.join() === [0, s.R].join() ? `winning ticket (H-score, remove ${s.name})` : `H-score (remove ${s.name})`),
-  random: () => 'random (same size)',
-};
-
-export function reportRows(results: Phase2Result[], subsets: Subsets, methods: Method[]): ReportRow[] {
-  return methods.map((method) => {
-    const mine = results.filter((r) => r.method === method);
-    const { mean, std, n } = meanStd(mine.map((r) => r.devAccuracy));
-    const size = mine[0]?.size ?? subsets.ids[method].length;
-    return { method, label: LABELS[method](subsets), size, subsetPct: (100 * size) / subsets.ids.full.length, mean, std, n };
-  });
+export interface ReportRow {
+  task: string;
+  model: string;
+  /** 'all' or the runs_used/epochs_used variant ('r4', 'e2', ...) */
+  variant: string;
+  /** removed H values ('06'), '' for full data */
+  subset: string;
+  method: string;
+  scoredBy: string;
+  label: string;
+  size: number;
+  subsetPct: number;
+  mean: number;
+  std: number;
+  n: number;
+  seeds: number[];
+  /** mean dev metric per epoch over the seeds */
+  curve: number[];
 }
 
-const pct = (x: number, digits = 2) => (100 * x).toFixed(digits);
+export interface ReportFiles { report: string; html: string; csv: string; json: string; plots: string[]; rows: ReportRow[] }
 
-/** A path as a reader of the report wants it: relative to where the command ran, when it is below it. */
+const pct = (x: number) => (100 * x).toFixed(2);
+
 function shown(p: string): string {
   const rel = relative(process.cwd(), p);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
 }
 
-export async function writeReport(ctx: RunContext, subsets: Subsets, results: Phase2Result[], wallSeconds: number): Promise<{ report: string; plots: string[] }> {
-  const rows = reportRows(results, subsets, ctx.cfg.phase2.methods);
-  const out = ctx.outDir;
-  const title = `${ctx.data.task.name.toUpperCase()} · ${ctx.modelDir.split('/').pop()}`;
-  const comparison = await writeChart(subsetComparisonChart(
-    rows.map((r) => ({ method: r.label, subsetPct: r.subsetPct, metric: r.mean, metricName: 'dev accuracy', std: r.n > 1 ? r.std : undefined, n: r.n })),
-    { title: `${title}: dev accuracy by training subset`, subtitle: `R = ${subsets.R} score runs x ${ctx.cfg.phase1.epochs} epochs; ${ctx.cfg.phase2.seeds.length} seed(s) per method` },
-  ), join(out, 'plots', 'subset-comparison'));
-  const histogram = await writeChart(hscoreHistogramChart(subsets.histogram, { title: `${title}: H-score histogram (${subsets.ids.full.length} training examples)`, removed: subsets.removed }),
-    join(out, 'plots', 'hscore-histogram'));
+function rowLabel(j: Phase2Job, R: number): string {
+  if (!j.subset) return 'full data';
+  const v = j.subset.variant.key === 'all' ? '' : ` [${j.subset.variant.key}]`;
+  const ticket = j.subset.removed.join() === [0, R].join();
+  const what = `${ticket ? 'winning ticket' : 'H subset'} remove ${j.subset.name}${v}`;
+  if (j.method === 'hscore') return j.subset.scoredBy !== j.model ? `${what}, scored by ${j.subset.scoredBy}` : what;
+  return `${j.method} (size of ${j.subset.name}${v})`;
+}
 
-  const seedsNote = ctx.cfg.phase2.seeds.length > 1 ? 'mean ± std over seeds' : `one seed (${ctx.cfg.phase2.seeds[0]})`;
-  const lines = [
-    `# ${ctx.cfg.name}: H-score pruning on ${ctx.data.task.name}`,
-    '',
-    `- data: ${ctx.data.description}`,
-    ...ctx.data.warnings.map((w) => `- warning: ${w}`),
-    `- model: ${shown(ctx.modelDir)} (backend ${ctx.backend}), max length ${ctx.cfg.model.max_length}`,
-    `- phase 1: R = ${subsets.R} runs (seeds ${ctx.cfg.phase1.seeds.join(', ')}) x ${ctx.cfg.phase1.epochs} epochs, lr ${ctx.cfg.phase1.lr}, batch ${ctx.cfg.phase1.batch_size}; correctness from the training forward pass`,
-    `- H-score histogram (H = 0..${subsets.R}): ${subsets.histogram.join(' / ')}`,
-    `- phase 2: ${ctx.cfg.phase2.epochs} epochs, lr ${ctx.cfg.phase2.lr}, batch ${ctx.cfg.phase2.batch_size}, seeds ${ctx.cfg.phase2.seeds.join(', ')}`,
-    `- wall time: ${(wallSeconds / 60).toFixed(1)} min`,
-    '',
-    `| method | subset size | subset size % | dev accuracy % (${seedsNote}) |`,
-    '|---|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.label} | ${r.size} | ${r.subsetPct.toFixed(1)} | ${pct(r.mean)}${r.n > 1 ? ` ± ${pct(r.std)}` : ''} |`),
-    '',
-    `![dev accuracy by subset](plots/subset-comparison.svg)`,
-    '',
-    `![H-score histogram](plots/hscore-histogram.svg)`,
-    '',
-    `Subsets (id lists with metadata): subsets/; per-example records: phase1/; MLflow: mlruns/ ` +
-      '(view with `mlflow ui --backend-store-uri ' + shown(join(out, 'mlruns')) + '`).',
-    '',
+/** Phase-2 results grouped over seeds into report rows, in grid order. */
+export function reportRows(grid: Grid, outDir: string): ReportRow[] {
+  const groups = new Map<string, { job: Phase2Job; results: { seed: number; r: Phase2Result }[] }>();
+  for (const job of grid.jobs) {
+    if (job.kind !== 'phase2') continue;
+    const key = job.id.replace(/-seed-\d+$/, '');
+    const g = groups.get(key) ?? { job, results: [] };
+    groups.set(key, g);
+    const done = readDone<Phase2Result>(outDir, job);
+    if (done?.result) g.results.push({ seed: job.seed, r: done.result });
+  }
+  const rows: ReportRow[] = [];
+  for (const { job, results } of groups.values()) {
+    if (results.length === 0) continue;
+    const { mean, std, n } = meanStd(results.map((x) => x.r.metric));
+    const epochs = Math.max(...results.map((x) => x.r.epochs.length));
+    const curve = Array.from({ length: epochs }, (_, e) => meanStd(results.flatMap((x) => (x.r.epochs[e] ? [x.r.epochs[e]!.devAccuracy] : []))).mean);
+    rows.push({
+      task: job.task, model: job.model, variant: job.subset?.variant.key ?? 'all', subset: job.subset?.name ?? '', method: job.method,
+      scoredBy: job.subset?.scoredBy ?? job.model, label: rowLabel(job, job.subset?.variant.runsUsed ?? 0), size: results[0]!.r.size,
+      subsetPct: 100 * results[0]!.r.fraction, mean, std, n, seeds: results.map((x) => x.seed), curve,
+    });
+  }
+  return rows;
+}
+
+function cellTable(rows: ReportRow[], metricName: string): { header: string[]; rows: string[][] } {
+  return {
+    header: ['training data', 'examples', 'size %', `${metricName} % (mean ± std)`, 'seeds'],
+    rows: rows.map((r) => [r.label, String(r.size), r.subsetPct.toFixed(1), `${pct(r.mean)}${r.n > 1 ? ` ± ${pct(r.std)}` : ''}`, String(r.n)]),
+  };
+}
+
+function csvOf(rows: ReportRow[]): string {
+  const head = 'task,model,variant,subset,method,scored_by,label,size,subset_pct,metric_mean,metric_std,n,seeds';
+  return [head, ...rows.map((r) => [r.task, r.model, r.variant, r.subset, r.method, r.scoredBy, JSON.stringify(r.label), r.size, r.subsetPct.toFixed(3),
+    r.mean.toFixed(6), r.std.toFixed(6), r.n, JSON.stringify(r.seeds.join(' '))].join(','))].join('\n') + '\n';
+}
+
+/** Every training example's cartography and H of a finished scores job, thinned to at most `max` points. */
+function mapPoints(outDir: string, job: ScoresJob, max = 2500): MapPoint[] {
+  const lines = readFileSync(join(outDir, job.id, 'scores.csv'), 'utf8').trim().split('\n').slice(1);
+  const step = Math.max(1, Math.ceil(lines.length / max));
+  const out: MapPoint[] = [];
+  for (let i = 0; i < lines.length; i += step) {
+    const [, , h, confidence, variability] = lines[i]!.split(',');
+    out.push({ h: Number(h), confidence: Number(confidence), variability: Number(variability) });
+  }
+  return out;
+}
+
+export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: Grid): Promise<ReportFiles> {
+  const rows = reportRows(grid, outDir);
+  const metricName = 'dev accuracy';
+  const plotsDir = join(outDir, 'plots');
+  const tablesDir = join(outDir, 'tables');
+  mkdirSync(plotsDir, { recursive: true });
+  mkdirSync(tablesDir, { recursive: true });
+  const plots: string[] = [];
+  const md: string[] = [`# ${cfg.name}: H-score dataset pruning`, ''];
+  const html: HtmlBlock[] = [];
+  const done = grid.jobs.filter((j) => readDone(outDir, j)).length;
+  const intro = [
+    `Jobs finished: ${done} of ${grid.jobs.length}. Tasks: ${cfg.tasks.join(', ')}. Models: ${Object.entries(cfg.models).map(([n, m]) => `${n} (${m.family}, ${m.path})`).join(', ')}.`,
+    `Phase 1: R = ${cfg.phase1.seeds.length} runs x ${cfg.phase1.epochs} epochs, lr ${cfg.phase1.lr}; phase 2: ${cfg.phase2.epochs} epochs, lr ${cfg.phase2.lr}, seeds ${cfg.phase2.seeds.join(', ')} (per-task and per-model overrides: config.json).`,
+    `Baselines keep exactly as many examples as the H subset they are compared with. Metric: ${metricName} after the last epoch, ${cfg.phase2.seeds.length > 1 ? 'mean ± sample std over seeds' : 'one seed'}.`,
   ];
-  const report = join(out, 'report.md');
-  writeFileSync(report, lines.join('\n'));
-  writeFileSync(join(out, 'summary.csv'), 'method,label,size,subset_pct,dev_accuracy_mean,dev_accuracy_std,n\n' +
-    rows.map((r) => [r.method, JSON.stringify(r.label), r.size, r.subsetPct.toFixed(3), r.mean.toFixed(6), r.std.toFixed(6), r.n].join(',')).join('\n') + '\n');
-  writeFileSync(join(out, 'summary.json'), JSON.stringify({ rows, histogram: subsets.histogram, R: subsets.R, removed: subsets.removed, data: ctx.data.description, source: ctx.data.source, backend: ctx.backend, wallSeconds }, null, 2) + '\n');
-  return { report, plots: [comparison.svg, comparison.png, histogram.svg, histogram.png] };
+  md.push(...intro.map((t) => `- ${t}`), '');
+  html.push({ text: intro });
+
+  // Metric vs subset size, faceted by task and model: H subsets and each baseline along the sizes, full data at 100%.
+  const size: SizePoint[] = rows.filter((r) => r.variant === 'all').map((r) => ({
+    task: r.task, model: r.model, method: r.method === 'hscore' && r.scoredBy !== r.model ? `hscore from ${r.scoredBy}` : r.method === 'full' ? 'full data' : r.method,
+    subsetPct: r.subsetPct, mean: r.mean, std: r.std, n: r.n,
+  }));
+  if (size.length) {
+    const files = await writeChart(metricVsSizeChart(size, { title: `${cfg.name}: ${metricName} vs training subset size`, subtitle: 'band: ± 1 std over seeds', metricName }), join(plotsDir, 'metric-vs-size'));
+    plots.push(files.svg, files.png);
+    md.push('![metric vs subset size](plots/metric-vs-size.svg)', '');
+    html.push({ heading: 'Metric vs subset size', svg: readFileSync(files.svg, 'utf8'), caption: 'Each H subset and every baseline at that subset\'s size; full data at 100%.' });
+  }
+
+  const csvAll: ReportRow[] = [];
+  for (const { task, model } of grid.cells) {
+    const mine = rows.filter((r) => r.task === task && r.model === model);
+    const title = `${task} · ${model}`;
+    const slug = `${task}-${model}`;
+    md.push(`## ${title}`, '');
+    const block: HtmlBlock = { heading: title };
+    html.push(block);
+    const scoresJobs = grid.jobs.filter((j): j is ScoresJob => j.kind === 'scores' && j.task === task && j.model === model);
+    const scored = scoresJobs.map((j) => [j, readScores(outDir, j)] as const).filter((x): x is readonly [ScoresJob, ScoresResult] => x[1] !== undefined);
+    const notes = scored.map(([j, s]) => `H histogram${j.variant.key === 'all' ? '' : ` [${j.variant.key}]`} (H = 0..${s.R}, ${s.total} examples): ${s.histogram.join(' / ')}`);
+    md.push(...notes.map((n) => `- ${n}`), '');
+    block.text = notes;
+    if (mine.length) {
+      const table = cellTable(mine, metricName);
+      md.push(`| ${table.header.join(' | ')} |`, `|${table.header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...table.rows.map((r) => `| ${r.join(' | ')} |`), '');
+      block.table = table;
+      writeFileSync(join(tablesDir, `${slug}.csv`), csvOf(mine));
+      csvAll.push(...mine);
+    } else {
+      md.push('_no finished phase-2 runs yet_', '');
+      block.text = [...notes, 'no finished phase-2 runs yet'];
+    }
+    for (const [j, s] of scored) {
+      const v = j.variant.key === 'all' ? '' : `-${j.variant.key}`;
+      const removed = j.subsets[0];
+      const hist = await writeChart(hscoreHistogramChart(s.histogram, { title: `${title}: H-score histogram${v}`, ...(removed && { removed }) }), join(plotsDir, `${slug}${v}-hscore-histogram`));
+      const map = await writeChart(dataMapChart(mapPoints(outDir, j), { title: `${title}: data map${v}`, subtitle: `R = ${s.R} runs x ${s.E} epochs, coloured by H`, R: s.R }), join(plotsDir, `${slug}${v}-data-map`));
+      plots.push(hist.svg, hist.png, map.svg, map.png);
+      md.push(`![H histogram](plots/${slug}${v}-hscore-histogram.svg) ![data map](plots/${slug}${v}-data-map.svg)`, '');
+      html.push({ svg: readFileSync(hist.svg, 'utf8') }, { svg: readFileSync(map.svg, 'utf8'), caption: 'Dataset cartography: confidence vs variability of the gold-label probability over all epochs x runs.' });
+    }
+    const curves: CurvePoint[] = mine.filter((r) => r.variant === 'all').flatMap((r) => r.curve.map((m, e) => ({ series: r.label, epoch: e + 1, metric: m })));
+    if (curves.length) {
+      const c = await writeChart(trainingCurvesChart(curves, { title: `${title}: training curves (phase 2)`, subtitle: 'mean over seeds', metricName }), join(plotsDir, `${slug}-curves`));
+      plots.push(c.svg, c.png);
+      md.push(`![training curves](plots/${slug}-curves.svg)`, '');
+      html.push({ svg: readFileSync(c.svg, 'utf8') });
+    }
+  }
+  md.push(`Per-job folders (config, metrics per epoch, records, subsets, log): ${shown(outDir)}/<task>/<model>/. ` +
+    `MLflow: \`mlflow ui --backend-store-uri ${shown(join(outDir, 'mlruns'))}\`. Self-contained page: report.html.`, '');
+  const report = join(outDir, 'report.md');
+  const htmlFile = join(outDir, 'report.html');
+  const csv = join(outDir, 'summary.csv');
+  const json = join(outDir, 'summary.json');
+  writeFileSync(report, md.join('\n'));
+  writeFileSync(htmlFile, htmlReport(`${cfg.name}: H-score dataset pruning`, html));
+  writeFileSync(csv, csvOf(csvAll));
+  writeFileSync(json, JSON.stringify({ name: cfg.name, jobs: grid.jobs.length, finished: done, rows }, null, 2) + '\n');
+  return { report, html: htmlFile, csv, json, plots, rows };
 }

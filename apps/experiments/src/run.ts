@@ -1,85 +1,161 @@
-// One experiment end to end: data -> model -> phase 1 (score runs) -> H-score and subsets -> phase 2 ->
-// report, with every stage logged to MLflow. Finished jobs are found by content hash and reused on a rerun.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// One `run`: the grid's jobs in dependency order (phase 1 -> scores -> phase 2), finished ones skipped by hash,
+// training jobs through a p-limit queue, every job logged to MLflow under one parent run, then the report.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { encodeExamples, findRepoRoot, loadSentimentTask, WordPieceTokenizer } from '@prunelab/data';
+import pLimit from 'p-limit';
 import { chooseBackend } from '@prunelab/finetune';
-import { FileStore, flattenParams } from '@prunelab/tracking';
-import type { RunContext } from './context.ts';
-import { scoreRun } from './phase1.ts';
-import { subsetRun, type Phase2Result } from './phase2.ts';
-import { writeReport } from './report.ts';
+import { flattenParams } from '@prunelab/tracking';
+import { unavailableMethods } from './baselines.ts';
+import { prepareCell, type Cell } from './cell.ts';
+import type { JobEnv } from './env.ts';
+import { expandGrid, type Grid, type Job } from './grid.ts';
+import { failJob, jobDir, jobStatus, writeJsonAtomic } from './job-state.ts';
+import { runPhase1 } from './phase1.ts';
+import { runPhase2 } from './phase2.ts';
+import { writeReport, type ReportFiles } from './report.ts';
 import type { ExperimentConfig } from './schema.ts';
-import { buildSubsets } from './subsets.ts';
-import { ensureTinyModel } from './tiny-model.ts';
+import { runScores } from './scores.ts';
+import { gitCommit, markStaleRunsKilled, openTracking } from './tracking.ts';
 
-const hash = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 16);
+export interface RunOptions {
+  log?: (line: string) => void;
+  out?: (text: string) => void;
+}
 
-export interface RunOutcome { outDir: string; report: string; plots: string[]; mlruns: string; results: Phase2Result[] }
+export interface RunOutcome extends ReportFiles {
+  outDir: string;
+  mlruns: string;
+  ran: string[];
+  skipped: string[];
+  failed: string[];
+  blocked: string[];
+}
 
-export async function runExperiment(cfg: ExperimentConfig, log: (line: string) => void = console.log): Promise<RunOutcome> {
-  const started = performance.now();
-  const root = findRepoRoot();
-  const backend = await chooseBackend(cfg.model.backend);
+export const outDirOf = (cfg: ExperimentConfig) => resolve(cfg.output.dir, cfg.name);
+
+/** Training jobs at once: 1 on CPU (TF.js already uses the cores), on a GPU as many as memory allows at ~4 GB each. */
+export function autoConcurrency(backend: string, requested: number): number {
+  if (requested > 0) return requested;
+  if (backend !== 'tensorflow-gpu') return 1;
+  return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / 4e9)));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One process per results folder: the lock makes "RUNNING in MLflow but no process" mean "killed". */
+function lock(outDir: string): () => void {
+  const file = join(outDir, '.lock');
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, 'utf8'));
+    if (pid !== process.pid && Number.isInteger(pid) && alive(pid)) {
+      throw new Error(`${outDir} is in use by process ${pid} (another run of this config); wait for it or stop it first`);
+    }
+  }
+  writeFileSync(file, String(process.pid));
+  return () => rmSync(file, { force: true });
+}
+
+export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}): Promise<RunOutcome> {
+  const log = opts.log ?? console.log;
+  const out = opts.out ?? ((t: string) => process.stdout.write(t));
+  const grid = expandGrid(cfg);
+  const missing = unavailableMethods(cfg.phase2.methods);
+  if (missing) throw new Error(missing);
+  const backend = await chooseBackend(cfg.run.backend);
   log(`backend: ${backend.name} (tried ${backend.tried.map((t) => `${t.name}${t.ok ? '' : ' (unavailable)'}`).join(', ')})`);
 
-  const outDir = resolve(cfg.output.dir, cfg.name);
+  const outDir = outDirOf(cfg);
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
-
-  const data = await loadSentimentTask({
-    task: cfg.task, dataRoot: cfg.data.root ?? undefined, cacheDir: join(root, '.cache', 'data'), trainSize: cfg.data.train_size,
-    devSize: cfg.data.dev_size ?? undefined, seed: cfg.data.seed, allowDownload: cfg.data.allow_download, lenient: cfg.data.lenient,
-  });
-  log(`data: ${data.description}`);
-  for (const w of data.warnings) log(`warning: ${w}`);
-
-  const modelDir = resolve(cfg.model.path);
-  if (!existsSync(join(modelDir, 'config.json'))) {
-    if (!cfg.model.generate_if_missing) {
-      throw new Error(`model folder ${modelDir} has no config.json; set model.path to a Hugging Face model folder ` +
-        'or set model.generate_if_missing: true to create a random tiny BERT there');
-    }
-    await ensureTinyModel(modelDir, { seed: cfg.model.init_seed });
-    log(`model: created a random tiny BERT in ${modelDir}`);
-  }
-  const tokenizer = WordPieceTokenizer.fromFile(join(modelDir, 'tokenizer.json'));
-  const train = encodeExamples(tokenizer, data.train, cfg.model.max_length);
-  const dev = encodeExamples(tokenizer, data.dev, cfg.model.max_length);
-
-  const tracker = new FileStore(join(outDir, 'mlruns'));
-  const experimentId = await tracker.getOrCreateExperiment(cfg.name);
-  const parent = await tracker.createRun(experimentId, { runName: `${cfg.name}-grid`, tags: { task: cfg.task, model: modelDir, backend: backend.name, data_source: data.source } });
-  await parent.logParams(flattenParams(cfg as unknown as Record<string, unknown>));
-
-  const trainIds = data.train.map((e) => e.id);
-  const ctx: RunContext = {
-    cfg, outDir, data, train, dev, modelDir, backend: backend.name, tracker, experimentId, parent, log, trainIds,
-    configHash: hash({ task: cfg.task, data: cfg.data, model: cfg.model, phase1: cfg.phase1, ids: trainIds }),
-    phase2Hash: hash({ ...cfg, name: undefined, output: undefined, ids: trainIds }),
-  };
+  const unlock = lock(outDir);
   try {
-    const recordDirs: string[] = [];
-    for (const [r, seed] of cfg.phase1.seeds.entries()) recordDirs.push((await scoreRun(ctx, r, seed)).dir);
+    writeJsonAtomic(join(outDir, 'config.json'), cfg);
+    writeJsonAtomic(join(outDir, 'grid.json'), grid.jobs.map((j) => ({ id: j.id, kind: j.kind, hash: j.hash, deps: j.deps })));
+    const tracking = await openTracking(outDir, cfg.name);
+    const killed = await markStaleRunsKilled(tracking);
+    if (killed.length) log(`mlflow: marked ${killed.length} run(s) left RUNNING by a killed process as KILLED`);
+    const parent = await tracking.tracker.createRun(tracking.experimentId, {
+      runName: `${cfg.name}-grid`, tags: { grid: cfg.name, tasks: cfg.tasks.join(','), models: Object.keys(cfg.models).join(','), backend: backend.name, git_commit: gitCommit(), 'mlflow.source.git.commit': gitCommit() },
+    });
+    await parent.logParams(flattenParams(cfg as unknown as Record<string, unknown>));
 
-    const subsets = buildSubsets(ctx, recordDirs);
-    log(`H-score histogram (H = 0..${subsets.R}): ${subsets.histogram.join(' / ')}; ` +
-      `subset ${subsets.name} keeps ${subsets.ids.hscore.length} of ${train.n} (${((100 * subsets.ids.hscore.length) / train.n).toFixed(1)}%)`);
-    await parent.logMetrics({ hscore_subset_size: subsets.ids.hscore.length, hscore_subset_fraction: subsets.ids.hscore.length / train.n });
-
-    const results: Phase2Result[] = [];
-    for (const method of cfg.phase2.methods) {
-      for (const seed of cfg.phase2.seeds) results.push(await subsetRun(ctx, method, seed, subsets.ids[method]));
-    }
-    const wall = (performance.now() - started) / 1000;
-    const { report, plots } = await writeReport(ctx, subsets, results, wall);
-    for (const f of [report, join(outDir, 'summary.csv'), ...plots]) await parent.logArtifact(f, f.includes('/plots/') ? 'plots' : undefined);
-    await parent.logArtifact(join(outDir, 'subsets')); // a folder lands as artifacts/subsets/
-    await parent.end('FINISHED');
-    return { outDir, report, plots, mlruns: join(outDir, 'mlruns'), results };
-  } catch (e) {
-    await parent.end('FAILED');
-    throw e;
+    const cells = new Map<string, Promise<Cell>>();
+    const env: JobEnv = {
+      cfg, outDir, backend: backend.name, tracking, parent, log, out,
+      cell: (job) => {
+        const key = `${job.task}/${job.model}`;
+        let c = cells.get(key);
+        if (!c) {
+          c = prepareCell(cfg, job.task, job.model, job.settings.data, log);
+          cells.set(key, c);
+        }
+        return c;
+      },
+      position: (job) => `[${grid.jobs.indexOf(job) + 1}/${grid.jobs.length}]`,
+    };
+    const result = await schedule(grid, env, autoConcurrency(backend.name, cfg.run.concurrency));
+    log(`jobs: ${result.ran.length} ran, ${result.skipped.length} finished earlier, ${result.failed.length} failed, ${result.blocked.length} blocked by a failure`);
+    const files = await writeReport(cfg, outDir, grid);
+    for (const f of [files.report, files.html, files.csv, files.json]) await parent.logArtifact(f);
+    await parent.logArtifact(join(outDir, 'plots'));
+    await parent.logArtifact(join(outDir, 'tables'));
+    await parent.end(result.failed.length ? 'FAILED' : 'FINISHED');
+    return { ...files, ...result, outDir, mlruns: tracking.location };
+  } finally {
+    unlock();
   }
+}
+
+async function schedule(grid: Grid, env: JobEnv, concurrency: number) {
+  const limit = pLimit(concurrency);
+  const ran: string[] = [];
+  const skipped: string[] = [];
+  const failed: string[] = [];
+  const blocked: string[] = [];
+  const promises = new Map<string, Promise<boolean>>();
+  const runOne = (job: Job): Promise<boolean> => {
+    let p = promises.get(job.id);
+    if (p) return p;
+    p = (async () => {
+      const depsOk = await Promise.all(job.deps.map((d) => runOne(grid.byId.get(d)!)));
+      if (depsOk.some((ok) => !ok)) {
+        blocked.push(job.id);
+        env.log(`${env.position(job)} ${job.label}: blocked (a job it needs failed)`);
+        return false;
+      }
+      if (jobStatus(env.outDir, job) === 'done') {
+        skipped.push(job.id);
+        env.log(`${env.position(job)} ${job.label}: finished earlier, skipped`);
+        return true;
+      }
+      const exec = async () => {
+        if (job.kind === 'phase1') await runPhase1(env, job);
+        else if (job.kind === 'scores') await runScores(env, job);
+        else await runPhase2(env, job);
+      };
+      try {
+        // scores jobs read files and write subsets in seconds: they skip the training queue
+        await (job.kind === 'scores' ? exec() : limit(exec));
+        ran.push(job.id);
+        return true;
+      } catch (e) {
+        failJob(jobDir(env.outDir, job), job, e);
+        failed.push(job.id);
+        env.log(`${env.position(job)} ${job.label}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
+        if (process.env.DEBUG && e instanceof Error) env.log(e.stack ?? '');
+        return false;
+      }
+    })();
+    promises.set(job.id, p);
+    return p;
+  };
+  await Promise.all(grid.jobs.map(runOne));
+  return { ran, skipped, failed, blocked };
 }

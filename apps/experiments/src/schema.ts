@@ -1,73 +1,125 @@
 // The experiment config: its keys, their types and defaults. One table, so validation, defaults and the
-// documentation in experiments/README.md cannot drift apart.
+// documentation in experiments/README.md cannot drift apart (schema.test checks the README lists every key).
 export type FieldType =
   | { kind: 'string'; nullable?: boolean }
-  | { kind: 'int'; min?: number; nullable?: boolean }
+  | { kind: 'int'; min?: number; max?: number; nullable?: boolean }
   | { kind: 'number'; min?: number }
   | { kind: 'bool' }
-  | { kind: 'enum'; values: string[] }
+  | { kind: 'enum'; values: readonly string[] }
   | { kind: 'int[]'; min?: number; nullable?: boolean }
-  | { kind: 'enum[]'; values: string[] };
+  | { kind: 'string[]' }
+  | { kind: 'enum[]'; values: readonly string[] };
 
 export interface Field { type: FieldType; default: unknown; doc: string }
 export type Section = Record<string, Field>;
 
-export const METHODS = ['full', 'hscore', 'random'] as const;
+/** Every task name the grid accepts. Which of them can be LOADED depends on libs/data (see tasks.ts). */
+export const TASKS = ['sst2', 'cola', 'mrpc', 'rte', 'stsb', 'wnli', 'qnli', 'mnli', 'qqp', 'snli', 'squad_v2', 'race', 'imdb', 'trec', 'cb'] as const;
+export type TaskName = (typeof TASKS)[number];
+
+export const FAMILIES = ['bert', 'roberta', 'opt'] as const;
+export type Family = (typeof FAMILIES)[number];
+
+/** Phase-2 methods: full data, the H-score subsets, and baselines matched to each H subset's size. */
+export const METHODS = ['full', 'hscore', 'random', 'random_balanced', 'ambiguous', 'easy', 'hard', 'forgetting', 'el2n', 'aum'] as const;
 export type Method = (typeof METHODS)[number];
+export type Baseline = Exclude<Method, 'full' | 'hscore'>;
+
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+const lr = (d: number): Field => ({ type: { kind: 'number', min: 0 }, default: d, doc: 'peak learning rate (AdamW, linear decay to 0)' });
+const TRAINING = {
+  seeds: { type: { kind: 'int[]' }, default: [342, 4827, 1215, 98, 8128, 828], doc: 'one run per seed' },
+  epochs: { type: { kind: 'int', min: 1 }, default: 3, doc: 'epochs per run' },
+  batch_size: { type: { kind: 'int', min: 1 }, default: 32, doc: 'examples per optimiser step' },
+  grad_accum: { type: { kind: 'int', min: 1 }, default: 1, doc: 'gradient accumulation steps (RACE in the paper: 2 x 8); needs libs/finetune support, 1 otherwise' },
+  lr: lr(2e-5),
+  warmup_steps: { type: { kind: 'int', min: 0 }, default: 0, doc: 'linear warm-up steps' },
+  weight_decay: { type: { kind: 'number', min: 0 }, default: 0, doc: 'AdamW weight decay' },
+} satisfies Section;
+
+/** Keys a task or model may override (per_task.<task>, models.<m>): a partial of these sections. */
+export const OVERRIDABLE = ['data', 'phase1', 'phase2'] as const;
 
 export const SCHEMA = {
   top: {
     name: { type: { kind: 'string' }, default: undefined, doc: 'experiment name: results/<name>/ and the MLflow experiment' },
-    task: { type: { kind: 'enum', values: ['sst2'] }, default: 'sst2', doc: 'task to fine-tune on' },
+    extends: { type: { kind: 'string', nullable: true }, default: null, doc: 'base config, relative to this file; deep-merged under this one (lists replace)' },
+    tasks: { type: { kind: 'enum[]', values: TASKS }, default: ['sst2'], doc: 'tasks of the grid' },
   },
   data: {
-    root: { type: { kind: 'string', nullable: true }, default: null, doc: 'folder holding glue/SST-2; null: $PRUNELAB_DATA, ../shared/data, download cache, synthetic' },
-    train_size: { type: { kind: 'int', min: 1 }, default: 2000, doc: 'training sentences kept (seeded subsample)' },
-    dev_size: { type: { kind: 'int', min: 1, nullable: true }, default: null, doc: 'dev sentences kept; null: the whole dev split' },
+    root: { type: { kind: 'string', nullable: true }, default: null, doc: 'folder holding glue/, other/ ...; null: $PRUNELAB_DATA, ../shared/data, download cache' },
+    train_size: { type: { kind: 'int', min: 1, nullable: true }, default: 2000, doc: 'training examples kept (seeded subsample); null: the whole split' },
+    dev_size: { type: { kind: 'int', min: 1, nullable: true }, default: null, doc: 'evaluation examples kept; null: the whole split' },
     seed: { type: { kind: 'int' }, default: 1, doc: 'seed of the subsample' },
-    allow_download: { type: { kind: 'bool' }, default: true, doc: 'download SST-2 into the cache when no local copy exists' },
+    max_length: { type: { kind: 'int', min: 8 }, default: 64, doc: 'tokens per example (longer ones are truncated)' },
+    doc_stride: { type: { kind: 'int', min: 1 }, default: 128, doc: 'extractive QA: overlap of the windows a long context is cut into' },
+    allow_download: { type: { kind: 'bool' }, default: true, doc: 'download a missing task into .cache/data' },
     lenient: { type: { kind: 'bool' }, default: false, doc: 'skip malformed rows (reported) instead of stopping' },
   },
   model: {
-    path: { type: { kind: 'string' }, default: '.cache/models/tiny-bert-random', doc: 'Hugging Face style model folder (config.json, model.safetensors, tokenizer.json)' },
-    generate_if_missing: { type: { kind: 'bool' }, default: true, doc: 'create a random tiny BERT there when the folder is empty' },
+    path: { type: { kind: 'string' }, default: undefined, doc: 'Hugging Face style model folder (config.json, model.safetensors, tokenizer files)' },
+    family: { type: { kind: 'enum', values: FAMILIES }, default: 'bert', doc: 'architecture; decides the tiny random fallback' },
+    generate_if_missing: { type: { kind: 'bool' }, default: true, doc: 'create a tiny random model of the family there when the folder is empty' },
     init_seed: { type: { kind: 'int' }, default: 0, doc: 'seed of that random model' },
-    max_length: { type: { kind: 'int', min: 8 }, default: 64, doc: 'tokens per example (longer ones are truncated)' },
-    backend: { type: { kind: 'enum', values: ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] }, default: 'auto', doc: 'TensorFlow.js backend ($PRUNELAB_BACKEND also works)' },
   },
-  phase1: {
-    seeds: { type: { kind: 'int[]' }, default: [342, 4827, 1215, 98, 8128, 828], doc: 'one score run per seed (R = their number; the paper\'s six)' },
-    epochs: { type: { kind: 'int', min: 1 }, default: 3, doc: 'epochs per score run (E)' },
-    batch_size: { type: { kind: 'int', min: 1 }, default: 32, doc: 'batch size' },
-    lr: { type: { kind: 'number', min: 0 }, default: 2e-5, doc: 'peak learning rate (linear decay to 0)' },
-    warmup_steps: { type: { kind: 'int', min: 0 }, default: 0, doc: 'linear warm-up steps' },
-    weight_decay: { type: { kind: 'number', min: 0 }, default: 0, doc: 'AdamW weight decay' },
-  },
+  phase1: TRAINING,
   phase2: {
-    seeds: { type: { kind: 'int[]' }, default: [6666], doc: 'one run per seed and method (the paper: 6666)' },
-    epochs: { type: { kind: 'int', min: 1 }, default: 3, doc: 'epochs per run' },
-    batch_size: { type: { kind: 'int', min: 1 }, default: 32, doc: 'batch size' },
-    lr: { type: { kind: 'number', min: 0 }, default: 2e-5, doc: 'peak learning rate (linear decay to 0)' },
-    warmup_steps: { type: { kind: 'int', min: 0 }, default: 0, doc: 'linear warm-up steps' },
-    weight_decay: { type: { kind: 'number', min: 0 }, default: 0, doc: 'AdamW weight decay' },
-    methods: { type: { kind: 'enum[]', values: [...METHODS] }, default: [...METHODS], doc: 'full data, the H-score subset, a random subset of the same size' },
+    ...TRAINING,
+    seeds: { type: { kind: 'int[]' }, default: [6666], doc: 'one run per seed, method and subset (the paper: 6666)' },
+    methods: { type: { kind: 'enum[]', values: METHODS }, default: ['full', 'hscore', 'random'], doc: 'full data, the H-score subsets, and baselines of the same size as each H subset' },
   },
   pruning: {
-    remove: { type: { kind: 'int[]', min: 0, nullable: true }, default: null, doc: 'H values the H-score subset removes; null: the winning ticket [0, R]' },
-    random_seed: { type: { kind: 'int' }, default: 1, doc: 'seed of the random baseline' },
+    subsets: { type: { kind: 'string[]' }, default: ['winning'], doc: "H subsets by the H values they remove: 'winning' = [0, R], 'paper' = the seven automatic ones, or names like '0126'" },
+    runs_used: { type: { kind: 'int[]', min: 1, nullable: true }, default: null, doc: 'ablation: H from the first k phase-1 runs, one variant per k; null: all R' },
+    epochs_used: { type: { kind: 'int[]', min: 1, nullable: true }, default: null, doc: 'ablation: H from the first k epochs, one variant per k; null: all E' },
+    random_seed: { type: { kind: 'int' }, default: 1, doc: 'seed of the random baselines' },
+    transfer: { type: { kind: 'string[]' }, default: [], doc: "'A -> B': fine-tune model B on the H subsets scored by model A (same task)" },
+  },
+  run: {
+    backend: { type: { kind: 'enum', values: BACKENDS }, default: 'auto', doc: 'TensorFlow.js backend ($PRUNELAB_BACKEND also works)' },
+    concurrency: { type: { kind: 'int', min: 0 }, default: 0, doc: 'training jobs at once; 0: sized from the backend, cores and memory (1 on CPU)' },
   },
   output: {
-    dir: { type: { kind: 'string' }, default: 'results', doc: 'results/<name>/ holds the report, plots, subsets, records and mlruns/' },
+    dir: { type: { kind: 'string' }, default: 'results', doc: 'results/<name>/ holds jobs, report, plots and mlruns/' },
   },
 } satisfies Record<string, Section>;
 
+/** Sections that are maps of user-named entries: models.<name> (a model section) and per_task.<task>. */
+export const MAPS = {
+  models: { doc: 'models of the grid by a short name: path, family, ... plus optional data/phase1/phase2 overrides' },
+  per_task: { doc: 'per-task overrides of data/phase1/phase2 (win over model overrides)' },
+} as const;
+
+export interface DataCfg { root: string | null; train_size: number | null; dev_size: number | null; seed: number; max_length: number; doc_stride: number; allow_download: boolean; lenient: boolean }
+export interface TrainingCfg { seeds: number[]; epochs: number; batch_size: number; grad_accum: number; lr: number; warmup_steps: number; weight_decay: number }
+export interface Phase2Cfg extends TrainingCfg { methods: Method[] }
+export interface Overrides { data?: Partial<DataCfg>; phase1?: Partial<TrainingCfg>; phase2?: Partial<Phase2Cfg> }
+export interface ModelCfg extends Overrides { path: string; family: Family; generate_if_missing: boolean; init_seed: number }
+
 export interface ExperimentConfig {
   name: string;
-  task: 'sst2';
-  data: { root: string | null; train_size: number; dev_size: number | null; seed: number; allow_download: boolean; lenient: boolean };
-  model: { path: string; generate_if_missing: boolean; init_seed: number; max_length: number; backend: string };
-  phase1: { seeds: number[]; epochs: number; batch_size: number; lr: number; warmup_steps: number; weight_decay: number };
-  phase2: { seeds: number[]; epochs: number; batch_size: number; lr: number; warmup_steps: number; weight_decay: number; methods: Method[] };
-  pruning: { remove: number[] | null; random_seed: number };
+  extends: string | null;
+  tasks: TaskName[];
+  data: DataCfg;
+  models: Record<string, ModelCfg>;
+  per_task: Partial<Record<TaskName, Overrides>>;
+  phase1: TrainingCfg;
+  phase2: Phase2Cfg;
+  pruning: { subsets: string[]; runs_used: number[] | null; epochs_used: number[] | null; random_seed: number; transfer: string[] };
+  run: { backend: string; concurrency: number };
   output: { dir: string };
+}
+
+/** The settings one (task, model) cell of the grid trains with: base <- model overrides <- task overrides. */
+export interface CellSettings { data: DataCfg; phase1: TrainingCfg; phase2: Phase2Cfg }
+
+export function cellSettings(cfg: ExperimentConfig, task: TaskName, model: string): CellSettings {
+  const m = cfg.models[model];
+  const t = cfg.per_task[task];
+  return {
+    data: { ...cfg.data, ...m?.data, ...t?.data },
+    phase1: { ...cfg.phase1, ...m?.phase1, ...t?.phase1 },
+    phase2: { ...cfg.phase2, ...m?.phase2, ...t?.phase2 },
+  };
 }

@@ -1,0 +1,48 @@
+// One (task, model) cell of the grid, prepared once per process and shared by its jobs: the examples, the model
+// folder and the encoded tensors.
+import { join } from 'node:path';
+import { encodeExamples, WordPieceTokenizer, type LoadedTask } from '@prunelab/data';
+import type { EncodedSet } from '@prunelab/finetune';
+import { ensureModel } from './models.ts';
+import type { DataCfg, ExperimentConfig, TaskName } from './schema.ts';
+import { loadTaskData } from './tasks.ts';
+
+export interface Cell {
+  task: TaskName;
+  model: string;
+  modelDir: string;
+  data: LoadedTask;
+  train: EncodedSet;
+  dev: EncodedSet;
+  trainIds: string[];
+  /** id -> row of `train` */
+  rowOf: Map<string, number>;
+}
+
+/** Rows of `data` (in the order given) as a new encoded set. */
+export function selectRows(data: EncodedSet, rows: ArrayLike<number>): EncodedSet {
+  const L = data.maxLength;
+  const n = rows.length;
+  const pick = (src: Int32Array, width: number) => {
+    const out = new Int32Array(n * width);
+    for (let i = 0; i < n; i++) out.set(src.subarray(rows[i]! * width, (rows[i]! + 1) * width), i * width);
+    return out;
+  };
+  return {
+    inputIds: pick(data.inputIds, L), attentionMask: pick(data.attentionMask, L), tokenTypeIds: pick(data.tokenTypeIds, L),
+    labels: pick(data.labels, 1), n, maxLength: L,
+  };
+}
+
+export async function prepareCell(cfg: ExperimentConfig, task: TaskName, model: string, data: DataCfg, log: (l: string) => void): Promise<Cell> {
+  const loaded = await loadTaskData(task, data);
+  log(`data ${task}: ${loaded.description}`);
+  for (const w of loaded.warnings) log(`warning: ${w}`);
+  const modelDir = await ensureModel(model, cfg.models[model]!, log);
+  // SEAM(libs/data loadTokenizer): BPE tokenizers for RoBERTa/OPT; WordPiece from tokenizer.json today.
+  const tokenizer = WordPieceTokenizer.fromFile(join(modelDir, 'tokenizer.json'));
+  const train = encodeExamples(tokenizer, loaded.train, data.max_length);
+  const dev = encodeExamples(tokenizer, loaded.dev, data.max_length);
+  const trainIds = loaded.train.map((e) => e.id);
+  return { task, model, modelDir, data: loaded, train, dev, trainIds, rowOf: new Map(trainIds.map((id, i) => [id, i])) };
+}

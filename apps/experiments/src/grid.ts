@@ -1,0 +1,180 @@
+// The grid as a graph of jobs. Each job has a folder under results/<name>/ and a content hash of everything
+// that decides its output; a job whose folder holds done.json with the same hash is finished and skipped.
+//   phase1   one score run per (task, model, seed)
+//   scores   H-scores, cartography and subset files per (task, model, runs_used, epochs_used) variant
+//   phase2   one fine-tuning run per (task, model, method, subset, seed), plus the full-data runs
+import { createHash } from 'node:crypto';
+import { automaticSubsets, parseSubsetName, subsetName, winningTicketRemoved } from '@prunelab/pruning';
+import { cellSettings, type Baseline, type CellSettings, type ExperimentConfig, type Method, type TaskName } from './schema.ts';
+import { plannedTrainSize } from './tasks.ts';
+
+export const hash = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 16);
+
+interface JobBase {
+  /** the job's folder relative to results/<name>/; also its id */
+  id: string;
+  hash: string;
+  deps: string[];
+  task: TaskName;
+  model: string;
+  settings: CellSettings;
+  /** one short line for logs and status */
+  label: string;
+}
+
+export interface Phase1Job extends JobBase { kind: 'phase1'; seed: number; run: number }
+
+export interface Variant { runsUsed: number; epochsUsed: number; key: string }
+
+export interface ScoresJob extends JobBase {
+  kind: 'scores';
+  variant: Variant;
+  /** phase-1 job ids, in run order (the first runsUsed of the model's seeds) */
+  records: string[];
+  /** removed-H lists, in report order */
+  subsets: number[][];
+  baselines: Baseline[];
+}
+
+export interface SubsetRef {
+  /** the scores job whose subset file this is (possibly another model's: transfer) */
+  scores: string;
+  /** subset name: the removed H values ('06') */
+  name: string;
+  removed: number[];
+  variant: Variant;
+  /** the model that scored the examples */
+  scoredBy: string;
+  file: string;
+}
+
+export interface Phase2Job extends JobBase { kind: 'phase2'; method: Method; seed: number; subset: SubsetRef | null }
+
+export type Job = Phase1Job | ScoresJob | Phase2Job;
+
+export interface Grid { jobs: Job[]; byId: Map<string, Job>; cells: { task: TaskName; model: string }[] }
+
+const variantKey = (runsUsed: number, epochsUsed: number, R: number, E: number) =>
+  [runsUsed !== R ? `r${runsUsed}` : '', epochsUsed !== E ? `e${epochsUsed}` : ''].filter(Boolean).join('-') || 'all';
+
+/** Removed-H lists for the configured subset names at R runs. */
+export function expandSubsets(names: string[], R: number): number[][] {
+  const out: number[][] = [];
+  const add = (r: number[]) => { if (!out.some((o) => o.join() === r.join())) out.push(r); };
+  for (const n of names) {
+    if (n === 'winning') add(winningTicketRemoved(R));
+    else if (n === 'paper') automaticSubsets(R).forEach(add);
+    else add(parseSubsetName(n, R));
+  }
+  return out;
+}
+
+/** The subset file of a scores job for one method and subset. */
+export const subsetFile = (scoresId: string, method: string, name: string) => `${scoresId}/subsets/${method}-${name}.json`;
+
+/** Model settings that decide what a checkpoint computes (the path names the weights). */
+const modelKey = (cfg: ExperimentConfig, model: string) => {
+  const m = cfg.models[model]!;
+  return { path: m.path, family: m.family, init_seed: m.init_seed };
+};
+
+export function expandGrid(cfg: ExperimentConfig): Grid {
+  const jobs: Job[] = [];
+  const cells: Grid['cells'] = [];
+  const scoresOf = new Map<string, ScoresJob[]>(); // `${task}/${model}` -> its scores jobs
+  const methods = cfg.phase2.methods;
+  const baselines = methods.filter((m): m is Baseline => m !== 'full' && m !== 'hscore');
+  const needsScores = methods.some((m) => m !== 'full') || cfg.pruning.transfer.length > 0;
+
+  for (const task of cfg.tasks) {
+    for (const model of Object.keys(cfg.models)) {
+      cells.push({ task, model });
+      const s = cellSettings(cfg, task, model);
+      const base = `${task}/${model}`;
+      const dataKey = { task, data: s.data, model: modelKey(cfg, model) };
+      const { seeds: _seeds1, ...p1 } = s.phase1;
+      const phase1: Phase1Job[] = s.phase1.seeds.map((seed, run) => ({
+        kind: 'phase1', id: `${base}/phase1/seed-${seed}`, hash: hash({ ...dataKey, phase1: p1, seed }), deps: [], task, model, settings: s, seed, run,
+        label: `phase1 ${task}/${model} seed ${seed}`,
+      }));
+      if (needsScores) jobs.push(...phase1);
+      const R = s.phase1.seeds.length;
+      const E = s.phase1.epochs;
+      const scores: ScoresJob[] = [];
+      if (needsScores) {
+        for (const runsUsed of cfg.pruning.runs_used ?? [R]) {
+          for (const epochsUsed of cfg.pruning.epochs_used ?? [E]) {
+            if (runsUsed > R || epochsUsed > E) continue; // a cell with fewer runs (per-task override) skips that variant
+            const variant = { runsUsed, epochsUsed, key: variantKey(runsUsed, epochsUsed, R, E) };
+            const records = phase1.slice(0, runsUsed);
+            const subsets = runsUsed >= 2 ? expandSubsets(cfg.pruning.subsets, runsUsed) : [];
+            const id = `${base}/scores/${variant.key}`;
+            scores.push({
+              kind: 'scores', id, deps: records.map((r) => r.id), task, model, settings: s, variant, records: records.map((r) => r.id), subsets, baselines,
+              hash: hash({ records: records.map((r) => r.hash), variant, subsets, baselines, random_seed: cfg.pruning.random_seed }),
+              label: `scores ${task}/${model} ${variant.key}`,
+            });
+          }
+        }
+      }
+      jobs.push(...scores);
+      scoresOf.set(base, scores);
+
+      const { seeds: _seeds2, methods: _m, ...p2 } = s.phase2;
+      const p2Key = { ...dataKey, phase2: p2 };
+      const phase2 = (method: Method, seed: number, subset: SubsetRef | null, suffix: string): Phase2Job => ({
+        kind: 'phase2', id: `${base}/phase2/${method}${suffix}-seed-${seed}`, task, model, settings: s, method, seed, subset,
+        deps: subset ? [subset.scores] : [],
+        // the subset enters by what decides its ids, not by the scores job's hash: adding a baseline must not redo the rest
+        hash: hash({ ...p2Key, method, seed, subset: subset && { records: (jobs.find((j) => j.id === subset.scores) as ScoresJob).records.map((r) => (jobs.find((j) => j.id === r) as Phase1Job).hash), variant: subset.variant, name: subset.name, scoredBy: subset.scoredBy, random_seed: method.startsWith('random') ? cfg.pruning.random_seed : undefined } }),
+        label: `phase2 ${task}/${model} ${method}${suffix.replace(/^-/, ' ')} seed ${seed}`,
+      });
+      for (const seed of s.phase2.seeds) if (methods.includes('full')) jobs.push(phase2('full', seed, null, ''));
+      for (const sc of scores) {
+        const vs = sc.variant.key === 'all' ? '' : `-${sc.variant.key}`;
+        for (const removed of sc.subsets) {
+          const name = subsetName(removed, sc.variant.runsUsed);
+          for (const method of methods.filter((m) => m !== 'full')) {
+            const ref: SubsetRef = { scores: sc.id, name, removed, variant: sc.variant, scoredBy: model, file: subsetFile(sc.id, method, name) };
+            for (const seed of s.phase2.seeds) jobs.push(phase2(method, seed, ref, `-${name}${vs}`));
+          }
+        }
+      }
+    }
+  }
+  // Transfer: model B fine-tuned on the H subsets that model A's dynamics chose (same task, same ids).
+  for (const t of cfg.pruning.transfer) {
+    const [from, to] = t.split('->').map((x) => x.trim()) as [string, string];
+    for (const task of cfg.tasks) {
+      const s = cellSettings(cfg, task, to);
+      const { seeds: _s, methods: _m, ...p2 } = s.phase2;
+      for (const sc of scoresOf.get(`${task}/${from}`) ?? []) {
+        const vs = sc.variant.key === 'all' ? '' : `-${sc.variant.key}`;
+        for (const removed of sc.subsets) {
+          const name = subsetName(removed, sc.variant.runsUsed);
+          const ref: SubsetRef = { scores: sc.id, name, removed, variant: sc.variant, scoredBy: from, file: subsetFile(sc.id, 'hscore', name) };
+          for (const seed of s.phase2.seeds) {
+            jobs.push({
+              kind: 'phase2', id: `${task}/${to}/phase2/hscore-${name}${vs}-from-${from}-seed-${seed}`, task, model: to, settings: s, method: 'hscore', seed, subset: ref, deps: [sc.id],
+              hash: hash({ task, data: s.data, model: modelKey(cfg, to), phase2: p2, method: 'hscore', seed, subset: { records: sc.records.map((r) => (jobs.find((j) => j.id === r) as Phase1Job).hash), variant: sc.variant, name, scoredBy: from } }),
+              label: `phase2 ${task}/${to} hscore ${name}${vs} from ${from} seed ${seed}`,
+            });
+          }
+        }
+      }
+    }
+  }
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  if (byId.size !== jobs.length) throw new Error('internal: two jobs share a folder; report this with the config');
+  return { jobs, byId, cells };
+}
+
+/** Examples x epochs a job trains on; subset jobs use `sizeOf` when the subset exists, else the full size (an upper bound). */
+export function jobCost(job: Job, sizeOf: (ref: SubsetRef) => number | undefined): { examples: number; epochs: number; exact: boolean } {
+  const n = plannedTrainSize(job.task, job.settings.data);
+  if (job.kind === 'phase1') return { examples: n, epochs: job.settings.phase1.epochs, exact: true };
+  if (job.kind === 'scores') return { examples: 0, epochs: 0, exact: true };
+  if (!job.subset) return { examples: n, epochs: job.settings.phase2.epochs, exact: true };
+  const k = sizeOf(job.subset);
+  return { examples: k ?? n, epochs: job.settings.phase2.epochs, exact: k !== undefined };
+}

@@ -1,0 +1,72 @@
+// A job's folder and what it says about the job: job.json (what it is), log.txt, metrics.jsonl (one line per
+// epoch), done.json (written last, atomically: its presence with the current hash means finished), failed.json.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Job } from './grid.ts';
+
+export type JobStatus = 'done' | 'failed' | 'pending' | 'stale';
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, file); // rename is atomic: a reader sees the old file or the whole new one
+}
+
+export function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export const jobDir = (outDir: string, job: Job) => join(outDir, job.id);
+
+export interface DoneMarker { hash: string; finishedAt: string; seconds: number; mlflowRunId?: string; result?: unknown }
+
+export function readDone<T = unknown>(outDir: string, job: Job): (DoneMarker & { result?: T }) | undefined {
+  const d = readJson<DoneMarker & { result?: T }>(join(jobDir(outDir, job), 'done.json'));
+  return d && d.hash === job.hash ? d : undefined;
+}
+
+export function jobStatus(outDir: string, job: Job): JobStatus {
+  const dir = jobDir(outDir, job);
+  const done = readJson<DoneMarker>(join(dir, 'done.json'));
+  if (done?.hash === job.hash) return 'done';
+  const failed = readJson<{ hash: string }>(join(dir, 'failed.json'));
+  if (failed?.hash === job.hash) return 'failed';
+  return done ? 'stale' : 'pending';
+}
+
+/** Start (or restart) a job: an unfinished folder is wiped so a killed job restarts from a clean state. */
+export function startJob(outDir: string, job: Job, extra: Record<string, unknown>): string {
+  const dir = jobDir(outDir, job);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeJsonAtomic(join(dir, 'job.json'), { ...job, ...extra, startedAt: new Date().toISOString(), pid: process.pid });
+  return dir;
+}
+
+export function jobLogger(dir: string, echo: (line: string) => void): (line: string) => void {
+  return (line) => {
+    appendFileSync(join(dir, 'log.txt'), `${new Date().toISOString()} ${line}\n`);
+    echo(line);
+  };
+}
+
+export function appendMetrics(dir: string, row: Record<string, unknown>): void {
+  appendFileSync(join(dir, 'metrics.jsonl'), JSON.stringify(row) + '\n');
+}
+
+export function finishJob(dir: string, marker: DoneMarker): void {
+  rmSync(join(dir, 'failed.json'), { force: true });
+  writeJsonAtomic(join(dir, 'done.json'), marker);
+}
+
+export function failJob(dir: string, job: Job, error: unknown): void {
+  mkdirSync(dir, { recursive: true });
+  writeJsonAtomic(join(dir, 'failed.json'), { hash: job.hash, error: error instanceof Error ? error.message : String(error), at: new Date().toISOString() });
+}
+
+export const exists = existsSync;

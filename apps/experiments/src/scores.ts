@@ -1,0 +1,72 @@
+// From phase-1 records to subsets: H-scores (from the first runs_used runs and epochs_used epochs), cartography,
+// the H subsets and every baseline at each H subset's size, as subset files with metadata (libs/pruning format).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cartography, hHistogram, hScore, readRunRecord } from '@prunelab/dynamics';
+import { selectByH, subsetName, writeSubset } from '@prunelab/pruning';
+import { BASELINES, type ExampleScores } from './baselines.ts';
+import type { JobEnv } from './env.ts';
+import type { ScoresJob } from './grid.ts';
+import { finishJob, jobDir, jobLogger, readJson, startJob } from './job-state.ts';
+
+export interface ScoresResult {
+  R: number;
+  E: number;
+  total: number;
+  histogram: number[];
+  /** subset name -> removed H values and size */
+  subsets: Record<string, { removed: number[]; size: number }>;
+}
+
+export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResult> {
+  const cell = await env.cell(job);
+  const started = performance.now();
+  const dir = startJob(env.outDir, job, {});
+  const log = jobLogger(dir, env.log);
+  const recordDirs = job.records.map((id) => join(env.outDir, id));
+  const records = recordDirs.map((d) => readRunRecord(d));
+  for (const [i, r] of records.entries()) {
+    if (r.header.ids.length !== cell.trainIds.length || r.header.ids.some((id, j) => id !== cell.trainIds[j])) {
+      throw new Error(`${recordDirs[i]}: its example ids differ from the current training set; run \`experiments clean\` on this config to redo phase 1`);
+    }
+  }
+  const { runsUsed: R, epochsUsed: E } = job.variant;
+  const used = records.slice(0, R);
+  const correct = used.map((r) => r.correct.slice(0, E));
+  const h = hScore(correct);
+  const histogram = hHistogram(h, R);
+  const carto = cartography(used.map((r) => r.goldProb.slice(0, E)), correct);
+  const ids = cell.trainIds;
+  const labels = Array.from(cell.train.labels);
+  const scores: ExampleScores = { ids, labels, h, ...carto };
+  const labelNames = Object.fromEntries(ids.map((id, i) => [id, cell.data.task.labels[labels[i]!]!]));
+  const source = job.records.join(',');
+  const total = ids.length;
+  const result: ScoresResult = { R, E, total, histogram, subsets: {} };
+  for (const removed of job.subsets) {
+    const name = subsetName(removed, R);
+    const kept = selectByH(ids, h, removed);
+    result.subsets[name] = { removed, size: kept.length };
+    if (kept.length === 0) {
+      log(`${job.label}: subset ${name} is empty (H histogram ${histogram.join('/')}); its phase-2 jobs will fail: train phase 1 longer or drop it`);
+    }
+    const common = { source, total, labels: labelNames };
+    writeSubset(join(dir, 'subsets', `hscore-${name}.json`), { ids: kept, method: 'hscore', params: { removed, R, E, runs_used: R, epochs_used: E, model: job.model }, ...common });
+    for (const b of job.baselines) {
+      const seed = env.cfg.pruning.random_seed;
+      writeSubset(join(dir, 'subsets', `${b}-${name}.json`), { ids: BASELINES[b].pick(scores, kept.length, seed), method: b, params: { k: kept.length, matches: `hscore-${name}`, seed }, ...common });
+    }
+  }
+  writeFileSync(join(dir, 'scores.csv'), 'id,label,h,confidence,variability,correctness\n' +
+    ids.map((id, i) => `${id},${labels[i]},${h[i]},${carto.confidence[i]!.toFixed(5)},${carto.variability[i]!.toFixed(5)},${carto.correctness[i]!.toFixed(4)}`).join('\n') + '\n');
+  log(`${env.position(job)} ${job.label}: H histogram (H = 0..${R}) ${histogram.join(' / ')}; ` +
+    Object.entries(result.subsets).map(([n, s]) => `${n} keeps ${s.size} (${((100 * s.size) / total).toFixed(1)}%)`).join(', '));
+  finishJob(dir, { hash: job.hash, finishedAt: new Date().toISOString(), seconds: (performance.now() - started) / 1000, result });
+  return result;
+}
+
+/** A finished scores job's summary, for reports and cost estimates. */
+export function readScores(outDir: string, job: ScoresJob): ScoresResult | undefined {
+  const d = readJson<{ hash: string; result: ScoresResult }>(join(jobDir(outDir, job), 'done.json'));
+  return d?.hash === job.hash ? d.result : undefined;
+}

@@ -1,0 +1,22 @@
+// Measured training speed, kept between runs (.cache/throughput.json) so --dry-run can turn examples x epochs
+// into a time estimate. Keyed by model folder, sequence length and backend: the three things speed depends on.
+import { join } from 'node:path';
+import { findRepoRoot } from '@prunelab/data';
+import { readJson, writeJsonAtomic } from './job-state.ts';
+
+export const throughputKey = (modelDir: string, maxLength: number, backend: string) => `${modelDir}|${maxLength}|${backend}`;
+
+function file(): string {
+  return join(findRepoRoot(), '.cache', 'throughput.json');
+}
+
+export function readThroughput(): Record<string, { examplesPerSecond: number; at: string }> {
+  return readJson(file()) ?? {};
+}
+
+export function recordThroughput(key: string, examplesPerSecond: number): void {
+  if (!(examplesPerSecond > 0)) return;
+  const all = readThroughput();
+  all[key] = { examplesPerSecond, at: new Date().toISOString() };
+  writeJsonAtomic(file(), all);
+}

@@ -1,0 +1,95 @@
+// The report's comparison plots: metric vs subset size per method (faceted by task and model, error bands),
+// the data map (confidence vs variability coloured by H) and training curves.
+import { PALETTE } from './theme.ts';
+import type { VegaLiteSpec } from './types.ts';
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+export interface SizePoint {
+  task: string;
+  model: string;
+  /** e.g. "hscore", "random", "full data" */
+  method: string;
+  /** kept share of the training set, percent (0, 100] */
+  subsetPct: number;
+  /** mean metric as a fraction */
+  mean: number;
+  /** std over seeds as a fraction (0 with one seed) */
+  std: number;
+  n: number;
+}
+
+/** Lines with points per method over subset size, a band of ± one std, one panel per (model row, task column). */
+export function metricVsSizeChart(points: SizePoint[], opts: { title: string; subtitle?: string; metricName: string }): VegaLiteSpec {
+  if (points.length === 0) throw new Error('metricVsSizeChart: no points; fix: pass one point per (task, model, method, subset)');
+  for (const [i, p] of points.entries()) {
+    if (!(p.subsetPct > 0 && p.subsetPct <= 100)) throw new Error(`metricVsSizeChart: point ${i} has subsetPct ${p.subsetPct}; fix: pass the kept share in percent`);
+    if (!Number.isFinite(p.mean)) throw new Error(`metricVsSizeChart: point ${i} (${p.method}) has no finite mean; fix: leave out unfinished results`);
+  }
+  const values = points.map((p) => ({ ...p, pct: p.subsetPct, metric: 100 * p.mean, lo: 100 * (p.mean - p.std), hi: 100 * (p.mean + p.std) }));
+  const methods = [...new Set(points.map((p) => p.method))];
+  const color = { field: 'method', type: 'nominal', title: 'method', sort: methods, scale: { domain: methods, range: PALETTE } } as const;
+  const x = { field: 'pct', type: 'quantitative', title: 'training examples kept (%)', scale: { domain: [0, 100] } } as const;
+  return {
+    $schema: SCHEMA,
+    title: opts.subtitle ? { text: opts.title, subtitle: opts.subtitle } : { text: opts.title },
+    data: { values },
+    facet: { row: { field: 'model', type: 'nominal', title: null }, column: { field: 'task', type: 'nominal', title: null } },
+    spec: {
+      width: 240,
+      height: 170,
+      layer: [
+        { mark: { type: 'errorband', opacity: 0.25 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: `${opts.metricName} (%)`, scale: { zero: false } }, y2: { field: 'hi' }, color } },
+        {
+          mark: { type: 'line', point: { size: 40 }, strokeWidth: 1.6 },
+          encoding: {
+            x, y: { field: 'metric', type: 'quantitative', title: `${opts.metricName} (%)`, scale: { zero: false } }, color,
+            tooltip: [{ field: 'method' }, { field: 'pct', title: 'kept %', format: '.1f' }, { field: 'metric', format: '.2f' }, { field: 'n', title: 'seeds' }],
+          },
+        },
+      ],
+    },
+    resolve: { scale: { y: 'independent' } },
+  } as unknown as VegaLiteSpec;
+}
+
+export interface MapPoint { confidence: number; variability: number; h: number }
+
+/** Dataset cartography: x variability, y confidence, colour = H-score (sequential, one shade per H value). */
+export function dataMapChart(points: MapPoint[], opts: { title: string; subtitle?: string; R: number }): VegaLiteSpec {
+  if (points.length === 0) throw new Error('dataMapChart: no points; fix: pass one point per training example');
+  return {
+    $schema: SCHEMA,
+    title: opts.subtitle ? { text: opts.title, subtitle: opts.subtitle } : { text: opts.title },
+    width: 360,
+    height: 300,
+    data: { values: points },
+    mark: { type: 'circle', size: 14, opacity: 0.7 },
+    encoding: {
+      x: { field: 'variability', type: 'quantitative', title: 'variability (std of gold-label probability)' },
+      y: { field: 'confidence', type: 'quantitative', title: 'confidence (mean gold-label probability)', scale: { domain: [0, 1] } },
+      color: { field: 'h', type: 'ordinal', title: 'H', scale: { scheme: 'viridis', domain: Array.from({ length: opts.R + 1 }, (_, h) => h) } },
+    },
+  } as unknown as VegaLiteSpec;
+}
+
+export interface CurvePoint { series: string; epoch: number; metric: number }
+
+/** Dev metric after each epoch, one line per series (method and subset), mean over seeds. */
+export function trainingCurvesChart(points: CurvePoint[], opts: { title: string; subtitle?: string; metricName: string }): VegaLiteSpec {
+  if (points.length === 0) throw new Error('trainingCurvesChart: no points; fix: pass one point per (series, epoch)');
+  const series = [...new Set(points.map((p) => p.series))];
+  return {
+    $schema: SCHEMA,
+    title: opts.subtitle ? { text: opts.title, subtitle: opts.subtitle } : { text: opts.title },
+    width: 360,
+    height: 220,
+    data: { values: points.map((p) => ({ ...p, pct: 100 * p.metric })) },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
+      y: { field: 'pct', type: 'quantitative', title: `${opts.metricName} (%)`, scale: { zero: false } },
+      color: { field: 'series', type: 'nominal', title: null, sort: series, scale: { range: PALETTE }, legend: { orient: 'bottom', columns: 2, labelLimit: 0 } },
+    },
+  } as unknown as VegaLiteSpec;
+}
