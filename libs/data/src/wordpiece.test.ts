@@ -7,36 +7,15 @@ import { padBatch } from './assemble-encoding.ts';
 import { bertNormalize, bertNormalizeAligned, type BertNormalizerConfig } from './bert-pretokenizer.ts';
 import { encodeExamples } from './encode-examples.ts';
 import { SHARED_DATA, SHARED_DIR } from './test-helpers.ts';
-import { asFixture, assertOffsetsWellFormed, idsOf } from './tokenizer-fixture.ts';
+import { asFixture, assertOffsetsWellFormed, idsOf, readTokenizerFixture, type FixtureEnc } from './tokenizer-fixture.ts';
 import type { Encoded } from './tokenizer-types.ts';
 import { WordPieceTokenizer } from './wordpiece.ts';
 
 const FIXTURE_DIR = path.join(SHARED_DIR, 'fixtures/hf-tiny/tokenizers/bert-wordpiece');
 const BERT_BASE = path.join(SHARED_DATA, 'tokenizers/bert-base-uncased');
 
-interface Enc {
-  input_ids: number[];
-  attention_mask: number[];
-  token_type_ids: number[];
-  tokens?: string[];
-}
-interface FixtureRecord {
-  text: string;
-  text_pair: string;
-  single: Enc;
-  single_truncated_padded: Enc;
-  pair: Enc;
-  pair_truncated_padded: Enc;
-  pair_truncated_padded_rust: Enc;
-  slow_and_rust_truncation_differ: boolean;
-}
-interface Fixture {
-  settings: { max_length: number };
-  records: FixtureRecord[];
-  batch_pairs_truncated_padded_longest: { input_ids: number[][]; attention_mask: number[][]; token_type_ids: number[][] };
-}
-
-const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, 'tokenizer_fixture.json'), 'utf8')) as Fixture;
+type Enc = FixtureEnc;
+const fixture = readTokenizerFixture('bert-wordpiece');
 const tiny = WordPieceTokenizer.fromFile(path.join(FIXTURE_DIR, 'tokenizer.json'));
 const L = fixture.settings.max_length;
 
