@@ -1,7 +1,7 @@
 // Test-only helpers: an in-memory zip writer (so zip/download tests need no fixtures or network)
 // and the locations of the read-only shared data.
 import path from 'node:path';
-import { crc32, deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { findRepoRoot } from './repo-root.ts';
 
 export interface ZipEntrySpec {
@@ -78,3 +78,38 @@ export function fakeFetch(body: Buffer | null, calls: string[]): typeof fetch {
 export const SHARED_DIR = path.resolve(findRepoRoot(import.meta.dirname), '../shared');
 export const SHARED_DATA = path.join(SHARED_DIR, 'data');
 export const SHARED_GLUE = path.join(SHARED_DATA, 'glue');
+
+/** A ustar archive of regular files (names < 100 bytes), gzipped when `gzip` is set. */
+export function buildTar(files: { name: string; data: string | Buffer }[], gzip = true): Buffer {
+  const blocks: Buffer[] = [];
+  for (const f of files) {
+    const data = Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data, 'utf8');
+    const h = Buffer.alloc(512);
+    h.write(f.name, 0, 'utf8');
+    h.write('0000644\0', 100);
+    h.write('0000000\0', 108);
+    h.write('0000000\0', 116);
+    h.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
+    h.write('00000000000\0', 136);
+    h.write('        ', 148); // checksum field counts as spaces while summing
+    h.write('0', 156);
+    h.write('ustar\0' + '00', 257);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  const tar = Buffer.concat(blocks);
+  return gzip ? gzipSync(tar) : tar;
+}
+
+/** A fetch stand-in serving a body per URL; unknown URLs fail like a missing network. */
+export function fakeFetchByUrl(bodies: Record<string, Buffer>, calls: string[]): typeof fetch {
+  return (async (url: string | URL | Request) => {
+    calls.push(String(url));
+    const body = bodies[String(url)];
+    if (!body) throw new Error(`getaddrinfo ENOTFOUND ${new URL(String(url)).hostname}`);
+    return new Response(new Uint8Array(body), { status: 200 });
+  }) as typeof fetch;
+}
