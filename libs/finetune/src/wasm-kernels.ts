@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadNative } from './kernels-native.ts';
 import { registerWasmElementwise } from './kernels-wasm-elementwise.ts';
 import { registerWasmFused } from './kernels-wasm-fused.ts';
+import { registerWasmGather, registerWasmIdentity } from './kernels-wasm-copies.ts';
 import { registerWasmMatMul } from './kernels-wasm-matmul.ts';
 
 interface WasmBackendLike {
@@ -34,6 +35,8 @@ export function registerWasmKernels(): void {
   registered = true;
   const native = loadNative();
   registerWasmMatMul(native);
+  registerWasmGather();
+  registerWasmIdentity();
   if (native) {
     registerWasmFused(native);
     registerWasmElementwise(native);
