@@ -1,6 +1,6 @@
 // From the pieces of one or two texts to a model input row: truncate (HF semantics), add the special
 // tokens of the template, pad. Shared by the WordPiece and byte-level BPE tokenizers.
-import { applyTemplate, countSpecial, NO_SPECIAL_TOKENS, type SpecialTemplate } from './special-template.ts';
+import { applyTemplate, CONCATENATION, countSpecial, type SpecialTemplate } from './special-template.ts';
 import type { EncodeOptions, Encoded, Pieces } from './tokenizer-types.ts';
 import { truncatedLengths } from './truncation.ts';
 
@@ -14,7 +14,7 @@ const cut = (p: Pieces, n: number): Pieces =>
 
 export function assembleEncoding(template: SpecialTemplate, pad: PadToken, a: Pieces, b: Pieces | undefined, opts: EncodeOptions = {}): Encoded {
   const addSpecial = opts.addSpecialTokens ?? true;
-  const tpl = addSpecial ? template : NO_SPECIAL_TOKENS;
+  const tpl = addSpecial ? template : CONCATENATION;
   const maxLength = opts.maxLength;
   const truncation = opts.truncation ?? (maxLength === undefined ? 'none' : 'longest_first');
   const padding = opts.padding ?? (maxLength === undefined ? 'none' : 'max_length');

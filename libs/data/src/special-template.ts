@@ -38,7 +38,11 @@ export function bosTemplate(bos: [string, number]): SpecialTemplate {
   return { single: [sp(...bos, 0), seq(0, 0)], pair: [sp(...bos, 0), seq(0, 0), seq(1, 1)] };
 }
 
+/** GPT-2's (no special tokens; the second segment has type 1, as in transformers). */
 export const NO_SPECIAL_TOKENS: SpecialTemplate = { single: [seq(0, 0)], pair: [seq(0, 0), seq(1, 1)] };
+
+/** add_special_tokens=False: plain concatenation, every token type 0 (the slow tokenizer's prepare_for_model). */
+export const CONCATENATION: SpecialTemplate = { single: [seq(0, 0)], pair: [seq(0, 0), seq(1, 0)] };
 
 export function countSpecial(t: SpecialTemplate, pair: boolean): number {
   let n = 0;
