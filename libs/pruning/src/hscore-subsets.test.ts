@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { automaticSubsets, PAPER_SUBSETS_R6, parseSubsetName, selectByH, subsetName, winningTicketRemoved } from './hscore-subsets.ts';
+import { automaticSubsets, hSubsetSize, PAPER_SUBSETS_R6, parseSubsetName, selectByH, selectByHIndices, subsetName, winningTicketRemoved } from './hscore-subsets.ts';
 
 /** mulberry32: a tiny seeded PRNG so the property test is deterministic */
 function rng(seed: number): () => number {
@@ -98,4 +98,50 @@ test('property: each subset is the union of its kept H-level sets, in input orde
 test('selectByH checks lengths', () => {
   assert.deepEqual(selectByH(['a', 'b', 'c', 'd'], [0, 3, 1, 2], [0, 3]), ['c', 'd']);
   assert.throws(() => selectByH(['a'], [0, 1], [0]), /1 ids but 2 H values/);
+});
+
+test("the paper's seven subsets nest as method.md says: all inside the winning ticket, removing more keeps less", () => {
+  const next = rng(6);
+  const ids = Array.from({ length: 700 }, (_, i) => `p${i}`);
+  const h = Uint8Array.from(ids, () => Math.floor(next() * 7));
+  const kept = new Map(PAPER_SUBSETS_R6.map((name) => [name, new Set(selectByH(ids, h, parseSubsetName(name, 6)))]));
+  const ticket = kept.get('06')!;
+  // the expected containments, spelled out: '06' holds all; 016 > 0126 > 01236 > 012346; 016 > 0156 > 012356; 01236 > 012356
+  const inside: [string, string][] = [
+    ['016', '06'], ['0126', '016'], ['01236', '0126'], ['012346', '01236'], ['0156', '016'], ['012356', '0156'], ['012356', '01236'],
+    ...PAPER_SUBSETS_R6.slice(1).map((name): [string, string] => [name, '06']),
+  ];
+  for (const [small, big] of inside) for (const id of kept.get(small)!) assert.ok(kept.get(big)!.has(id), `${id} of ${small} is in ${big}`);
+  // and in general: whenever A removes a subset of what B removes, B's kept set is inside A's
+  for (const a of PAPER_SUBSETS_R6) for (const b of PAPER_SUBSETS_R6) {
+    const ra = parseSubsetName(a, 6);
+    const rb = parseSubsetName(b, 6);
+    if (ra.every((v) => rb.includes(v))) for (const id of kept.get(b)!) assert.ok(kept.get(a)!.has(id));
+  }
+  assert.equal(Math.max(...[...kept.values()].map((s) => s.size)), ticket.size); // the winning ticket is the largest
+});
+
+test('property: from random records (hand-rolled H), subsets are unions of H-level sets and sit inside the winning ticket', () => {
+  const next = rng(77);
+  for (let trial = 0; trial < 150; trial++) {
+    const R = 2 + Math.floor(next() * 7); // 2..8
+    const E = 1 + Math.floor(next() * 3); // 1..3
+    const n = Math.floor(next() * 120);
+    const pCorrect = 0.3 + 0.65 * next();
+    const correct = Array.from({ length: R }, () => Array.from({ length: E }, () => Uint8Array.from({ length: n }, () => (next() < pCorrect ? 1 : 0))));
+    // H by the definition: runs correct at every epoch
+    const h = Uint8Array.from({ length: n }, (_, i) => correct.filter((run) => run.every((ep) => ep[i] === 1)).length);
+    const ids = Array.from({ length: n }, (_, i) => `r${trial}-${i}`);
+    const histogram = Array.from({ length: R + 1 }, (_, v) => h.filter((x) => x === v).length);
+    const ticket = new Set(selectByH(ids, h, winningTicketRemoved(R)));
+    for (const removed of automaticSubsets(R)) {
+      const idx = selectByHIndices(h, removed);
+      const kept = Array.from(idx, (i) => ids[i]!);
+      assert.deepEqual(kept, selectByH(ids, h, removed));
+      const union = ids.filter((_, i) => !removed.includes(h[i]!));
+      assert.deepEqual(kept, union);
+      assert.equal(kept.length, hSubsetSize(histogram, removed));
+      for (const id of kept) assert.ok(ticket.has(id));
+    }
+  }
 });

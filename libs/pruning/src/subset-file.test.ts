@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSubset, writeSubset } from './subset-file.ts';
+import { missingIds, readSubset, writeSubset } from './subset-file.ts';
 
 function withDir(fn: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'prunelab-subset-'));
@@ -48,4 +48,16 @@ test('corrupt or invalid subset files give errors naming the file', () => withDi
   assert.throws(() => writeSubset(path, { ids: ['a', 'z'], method: 'm', params: {}, total: 2, labels: { a: 'x' } }), /id "z" has no label/);
   assert.throws(() => writeSubset(path, { ids: ['a', 'b'], method: 'm', params: {}, total: 1 }), /total = 1 is smaller than the 2 kept ids/);
   assert.throws(() => writeSubset(path, { ids: ['a', 'a'], method: 'm', params: {}, total: 2 }), /duplicates/);
+}));
+
+test('a subset read by another run: task recorded, ids checked against the target training set', () => withDir((dir) => {
+  const path = join(dir, 'el2n.json');
+  const written = writeSubset(path, { ids: ['a', 'b', 'c'], method: 'el2n', params: { k: 3, epoch: 1 }, total: 6, task: 'sst2/train', model: 'roberta-large' });
+  assert.equal(written.task, 'sst2/train');
+  assert.equal(written.model, 'roberta-large');
+  // another model on the same task: all ids exist
+  assert.deepEqual(readSubset(path, { knownIds: ['c', 'b', 'a', 'z'], task: 'sst2/train' }).ids, ['a', 'b', 'c']);
+  assert.throws(() => readSubset(path, { knownIds: new Set(['a']) }), (e: Error) => e.message.includes(path) && /2 of 3 ids are not in the target training set \("b", "c"\)/.test(e.message));
+  assert.throws(() => readSubset(path, { task: 'mnli/train' }), /chosen on task "sst2\/train" but is read for task "mnli\/train"/);
+  assert.deepEqual(missingIds(readSubset(path), ['b']), ['a', 'c']);
 }));
