@@ -14,6 +14,10 @@ export { loadSentimentTask, type SentimentTaskOptions } from './resolve.ts';
 export { bertNormalize, bertPreTokenize, isChineseChar, isPunctuation, type BertNormalizerConfig } from './bert-pretokenizer.ts';
 export { WordPieceTokenizer, type Encoding } from './wordpiece.ts';
 export type { EncodeOptions, Encoded, Pieces, Tokenizer, Truncation } from './tokenizer-types.ts';
+export { ByteLevelBpeTokenizer, type BpeOptions, type BpeTemplateName, type ByteLevelBpeConfig } from './bpe.ts';
+export { loadTokenizer, type LoadTokenizerOptions } from './load-tokenizer.ts';
+export { findGpt2Files, loadGpt2Bpe } from './gpt2-files.ts';
+export type { SpecialTemplate } from './special-template.ts';
 export { encodeExamples, type EncodedClassification, type EncodedExamples, type LegacyTokenizer } from './encode-examples.ts';
 
 // Task registry, loading and downloads.
