@@ -35,7 +35,8 @@ function configToken(cfg: Json, key: string): { content: string; lstrip?: boolea
  * else every one of <s> <pad> </s> <unk> <mask> <|endoftext|> in the vocabulary (<mask> with lstrip,
  * as RoBERTa). Template: opts.template, else 'roberta' for a RobertaTokenizer config, 'opt' when the
  * config sets add_bos_token (OPT), else 'none' (GPT-2). Pad: the config's, else <pad>, else
- * <|endoftext|> (GPT-2 has no pad token; padded positions are masked anyway).
+ * <|endoftext|> (GPT-2 has no pad token; padded positions are masked anyway). Offsets are trimmed
+ * of spaces for RoBERTa only, as in transformers' fast tokenizers.
  */
 export function loadGpt2Bpe(dir: string, opts: BpeOptions = {}): ByteLevelBpeTokenizer {
   const files = findGpt2Files(dir);
@@ -85,7 +86,9 @@ export function loadGpt2Bpe(dir: string, opts: BpeOptions = {}): ByteLevelBpeTok
     padToken,
     unkToken: configToken(cfg, 'unk_token')?.content ?? firstInVocab(vocab, ['<unk>', '<|endoftext|>']) ?? null,
     addPrefixSpace: opts.addPrefixSpace ?? cfg['add_prefix_space'] === true,
-    trimOffsets: opts.trimOffsets ?? true,
+    // As the fast tokenizers transformers converts these files into: RobertaProcessing trims the
+    // leading space out of a span, GPT-2/OPT's post-processors do not.
+    trimOffsets: opts.trimOffsets ?? templateName === 'roberta',
     useRegex: true,
     ignoreMerges: false,
     cleanUpTokenizationSpaces: opts.cleanUpTokenizationSpaces ?? clean,

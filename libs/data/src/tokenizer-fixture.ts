@@ -75,21 +75,26 @@ export function tokenBytes(tokens: string[]): Buffer {
 }
 
 /**
- * Byte-level BPE: tokens sharing one span (pieces of one multi-byte character) together have the
- * bytes of that span; with trimmed offsets their leading/trailing spaces are not in the span.
+ * Byte-level BPE: tokens whose spans overlap (pieces of one multi-byte character) are checked as a
+ * group: the group's span holds exactly their bytes; with trimmed offsets their leading/trailing
+ * spaces are not in the span. Returns how many tokens were checked.
  */
 export function assertBpeOffsetsMatchBytes(e: Encoded, texts: string[], trimmed: boolean, specialTokens: Set<string>): number {
   let checked = 0;
+  const plain = (k: number, seq: 0 | 1 | null | undefined) => e.sequenceIds[k] === seq && !specialTokens.has(e.tokens[k] as string);
   for (let i = 0; i < e.tokens.length; ) {
     const seq = e.sequenceIds[i];
-    const tok = e.tokens[i] as string;
-    if (seq === null || seq === undefined || specialTokens.has(tok)) {
+    if (seq === null || seq === undefined || !plain(i, seq)) {
       i++;
       continue;
     }
-    const [s, t] = e.offsets[i] as [number, number];
+    let [s, t] = e.offsets[i] as [number, number];
     let j = i + 1;
-    while (j < e.tokens.length && e.sequenceIds[j] === seq && !specialTokens.has(e.tokens[j] as string) && (e.offsets[j] as number[])[0] === s && (e.offsets[j] as number[])[1] === t && s < t) j++;
+    while (j < e.tokens.length && plain(j, seq) && (e.offsets[j] as [number, number])[0] < t) {
+      t = Math.max(t, (e.offsets[j] as [number, number])[1]);
+      s = Math.min(s, (e.offsets[j] as [number, number])[0]);
+      j++;
+    }
     let bytes = tokenBytes(e.tokens.slice(i, j)).toString('latin1');
     if (trimmed) bytes = bytes.replace(/^ +| +$/g, '');
     const slice = Buffer.from((texts[seq] as string).slice(s, t), 'utf8').toString('latin1');
