@@ -39,7 +39,7 @@ export async function prepareCell(cfg: ExperimentConfig, task: TaskName, model: 
   log(`data ${task}: ${loaded.description}`);
   for (const w of loaded.warnings) log(`warning: ${w}`);
   const modelDir = await ensureModel(model, cfg.models[model]!, log);
-  // SEAM(libs/data loadTokenizer): BPE tokenizers for RoBERTa/OPT; WordPiece from tokenizer.json today.
+  // SEAM(libs/data loadTokenizer, not exported yet): BPE for RoBERTa/OPT; WordPiece from tokenizer.json today.
   const tokenizer = WordPieceTokenizer.fromFile(join(modelDir, 'tokenizer.json'));
   const train = encodeExamples(tokenizer, loaded.train, data.max_length);
   const dev = encodeExamples(tokenizer, loaded.dev, data.max_length);

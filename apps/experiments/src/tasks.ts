@@ -1,8 +1,9 @@
 // Tasks of the grid: what each is evaluated with, how big its training split is (for --dry-run costs before any
-// data is read), and the seam to libs/data that loads it. Only SST-2 loads today (loadSentimentTask); the other
-// tasks come with the libs/data task registry (issue #3): loadTaskData is the one place to wire it.
+// data is read), and loading through the libs/data task registry. Classification tasks train end to end;
+// extractive QA (SQuAD v2), multiple choice (RACE) and regression (STS-B) load but wait for their training path
+// in the app (see TASK_META.head and loadTaskData).
 import { join } from 'node:path';
-import { findRepoRoot, loadSentimentTask, type LoadedTask } from '@prunelab/data';
+import { findRepoRoot, getTask, loadTaskSplit, subsample, type Example, type LoadedTask } from '@prunelab/data';
 import type { DataCfg, TaskName } from './schema.ts';
 
 export interface TaskMeta {
@@ -12,8 +13,8 @@ export interface TaskMeta {
   metric: 'accuracy' | 'f1';
   /** 'classification' runs through the sequence-classification head; the others need libs/finetune heads */
   head: 'classification' | 'qa' | 'multiple-choice' | 'regression';
-  /** evaluated on the test split instead of dev (SNLI, RACE in the paper) */
-  evalSplit: 'dev' | 'test';
+  /** the split evaluated after each epoch (the paper: dev; SNLI, RACE: test; MNLI: matched) */
+  evalSplit: string;
 }
 
 export const TASK_META: Record<TaskName, TaskMeta> = {
@@ -24,7 +25,7 @@ export const TASK_META: Record<TaskName, TaskMeta> = {
   stsb: { trainSize: 5_749, metric: 'accuracy', head: 'regression', evalSplit: 'dev' },
   wnli: { trainSize: 635, metric: 'accuracy', head: 'classification', evalSplit: 'dev' },
   qnli: { trainSize: 104_743, metric: 'accuracy', head: 'classification', evalSplit: 'dev' },
-  mnli: { trainSize: 392_702, metric: 'accuracy', head: 'classification', evalSplit: 'dev' },
+  mnli: { trainSize: 392_702, metric: 'accuracy', head: 'classification', evalSplit: 'dev_matched' },
   qqp: { trainSize: 363_846, metric: 'accuracy', head: 'classification', evalSplit: 'dev' },
   snli: { trainSize: 549_367, metric: 'accuracy', head: 'classification', evalSplit: 'test' },
   squad_v2: { trainSize: 130_319, metric: 'f1', head: 'qa', evalSplit: 'dev' },
@@ -40,14 +41,31 @@ export function plannedTrainSize(task: TaskName, data: DataCfg): number {
   return data.train_size === null ? full : Math.min(full, data.train_size);
 }
 
-/** Load one task's train and evaluation examples. */
+/** Load one task's training examples (seeded subsample) and its evaluation split. */
 export async function loadTaskData(task: TaskName, data: DataCfg): Promise<LoadedTask> {
-  const common = {
-    dataRoot: data.root ?? undefined, cacheDir: join(findRepoRoot(), '.cache', 'data'), trainSize: data.train_size ?? Infinity,
-    devSize: data.dev_size ?? undefined, seed: data.seed, allowDownload: data.allow_download, lenient: data.lenient,
+  const meta = TASK_META[task];
+  if (meta.head !== 'classification') {
+    // SEAM(app QA / multiple-choice / regression path): libs/data loads these and libs/finetune has the heads;
+    // the app's phase 1/2 still train the sequence-classification head only.
+    throw new Error(`task '${task}' (${meta.head}) is not wired into the experiments app yet: only classification tasks train end to end; ` +
+      'remove it from tasks: or run --dry-run to see its grid');
+  }
+  const opts = { ...(data.root !== null && { dataRoot: data.root }), cacheDir: join(findRepoRoot(), '.cache', 'data'), allowDownload: data.allow_download, lenient: data.lenient };
+  const train = await loadTaskSplit(task, 'train', opts);
+  const evalSplit = await loadTaskSplit(task, meta.evalSplit, opts);
+  const spec = getTask(task);
+  const trainAll = train.examples as Example[];
+  const evalAll = evalSplit.examples as Example[];
+  const trainN = data.train_size ?? trainAll.length;
+  const kept = subsample(trainAll, trainN, data.seed);
+  // a different stream for the evaluation subsample, so the two are not correlated by construction
+  const dev = data.dev_size === null ? evalAll : subsample(evalAll, data.dev_size, (data.seed ^ 0x9e3779b9) >>> 0);
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  return {
+    task: { name: spec.title, labels: spec.labels, textFields: spec.textFields },
+    train: kept, dev, source: train.source, root: train.root,
+    description: `${spec.title}: ${fmt(kept.length)} of ${fmt(trainAll.length)} training examples (seed ${data.seed}), ` +
+      `evaluated on ${meta.evalSplit} (${fmt(dev.length)} of ${fmt(evalAll.length)}); ${train.description}`,
+    warnings: [...train.warnings, ...evalSplit.warnings, ...(trainN > trainAll.length ? [`train_size ${fmt(trainN)} exceeds the ${fmt(trainAll.length)} training examples: using all`] : [])],
   };
-  if (task === 'sst2') return loadSentimentTask({ task, ...common });
-  // SEAM(libs/data task registry): replace this throw with the registry's loader for `task`.
-  throw new Error(`task '${task}' cannot be loaded yet: it needs the libs/data task registry (issue #3); ` +
-    `the tasks that load today: sst2. Run --dry-run to see the grid meanwhile.`);
 }

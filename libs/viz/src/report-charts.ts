@@ -26,10 +26,20 @@ export function metricVsSizeChart(points: SizePoint[], opts: { title: string; su
     if (!(p.subsetPct > 0 && p.subsetPct <= 100)) throw new Error(`metricVsSizeChart: point ${i} has subsetPct ${p.subsetPct}; fix: pass the kept share in percent`);
     if (!Number.isFinite(p.mean)) throw new Error(`metricVsSizeChart: point ${i} (${p.method}) has no finite mean; fix: leave out unfinished results`);
   }
-  const values = points.map((p) => ({ ...p, pct: p.subsetPct, metric: 100 * p.mean, lo: 100 * (p.mean - p.std), hi: 100 * (p.mean + p.std) }));
   const methods = [...new Set(points.map((p) => p.method))];
+  // methods compared at the same size would hide each other: points sharing a panel and a size are spread over
+  // ±2 points of x (the tooltip keeps the true size)
+  const group = (p: SizePoint) => `${p.task}|${p.model}|${p.subsetPct.toFixed(3)}`;
+  const members = new Map<string, string[]>();
+  for (const p of points) members.set(group(p), [...(members.get(group(p)) ?? []), p.method]);
+  const dodge = (p: SizePoint) => {
+    const m = members.get(group(p))!;
+    return m.length > 1 ? (m.indexOf(p.method) / (m.length - 1) - 0.5) * 4 : 0;
+  };
+  const values = points.map((p) => ({ ...p, pct: p.subsetPct, x: p.subsetPct + dodge(p), metric: 100 * p.mean, lo: 100 * (p.mean - p.std), hi: 100 * (p.mean + p.std) }));
   const color = { field: 'method', type: 'nominal', title: 'method', sort: methods, scale: { domain: methods, range: PALETTE } } as const;
-  const x = { field: 'pct', type: 'quantitative', title: 'training examples kept (%)', scale: { domain: [0, 100] } } as const;
+  const x = { field: 'x', type: 'quantitative', title: 'training examples kept (%)', scale: { domain: [0, 102] } } as const;
+  const y = (field: string) => ({ field, type: 'quantitative', title: `${opts.metricName} (%)`, scale: { zero: false }, axis: { format: '.1f' } }) as const;
   return {
     $schema: SCHEMA,
     title: opts.subtitle ? { text: opts.title, subtitle: opts.subtitle } : { text: opts.title },
@@ -39,17 +49,18 @@ export function metricVsSizeChart(points: SizePoint[], opts: { title: string; su
       width: 240,
       height: 170,
       layer: [
-        { mark: { type: 'errorband', opacity: 0.25 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: `${opts.metricName} (%)`, scale: { zero: false } }, y2: { field: 'hi' }, color } },
+        { mark: { type: 'errorband', opacity: 0.25 }, encoding: { x, y: y('lo'), y2: { field: 'hi' }, color } },
         {
           mark: { type: 'line', point: { size: 40 }, strokeWidth: 1.6 },
           encoding: {
-            x, y: { field: 'metric', type: 'quantitative', title: `${opts.metricName} (%)`, scale: { zero: false } }, color,
+            x, y: y('metric'), color: { ...color, legend: { symbolOpacity: 1, symbolType: 'circle' } },
             tooltip: [{ field: 'method' }, { field: 'pct', title: 'kept %', format: '.1f' }, { field: 'metric', format: '.2f' }, { field: 'n', title: 'seeds' }],
           },
         },
       ],
     },
     resolve: { scale: { y: 'independent' } },
+    config: { legend: { symbolOpacity: 1 } },
   } as unknown as VegaLiteSpec;
 }
 
