@@ -1,4 +1,7 @@
-// Where the engine's tests find the read-only Hugging Face reference fixtures: ../shared beside the checkout.
+// Where the engine's tests find the read-only inputs beside the checkout (../shared): the Hugging Face
+// reference fixtures and the real GLUE files.
 import { resolve } from 'node:path';
 
-export const HF_TINY = resolve(import.meta.dirname, '../../../../shared/fixtures/hf-tiny/models');
+const SHARED = resolve(import.meta.dirname, '../../../../shared');
+export const HF_TINY = resolve(SHARED, 'fixtures/hf-tiny/models');
+export const GLUE = resolve(SHARED, 'data/glue');

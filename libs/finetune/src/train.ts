@@ -109,34 +109,13 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
       let correct = 0;
       for (let s = 0; s < stepsPerEpoch; s++) {
         const stepRows = order.subarray(s * perStep, Math.min(data.n, (s + 1) * perStep));
-        let sum: Record<string, tf.Tensor> | undefined;
-        for (let m = 0; m * opts.batchSize < stepRows.length; m++) {
-          const rows = stepRows.subarray(m * opts.batchSize, (m + 1) * opts.batchSize);
-          const batch = batchTensors(data, rows, head !== 'qa');
-          let out: HeadOutput | undefined;
-          let loss: tf.Scalar | undefined;
-          const weight = rows.length / stepRows.length;
-          const { value, grads } = tf.variableGrads(() => {
-            out = forward(model.params, model.config, head, batch.inputs, ctx);
-            tf.keep(out.head === 'qa' ? out.startLogits : out.logits);
-            if (out.head === 'qa') tf.keep(out.endLogits);
-            loss = tf.keep(headLoss(out, batch));
-            return tf.mul(loss, weight) as tf.Scalar;
-          }, vars);
-          sum = addGrads(sum, grads);
-          const o = await outputData(out!);
-          const l = (await loss!.data())[0]!;
-          lossSum += l * rows.length;
-          for (let i = 0; i < rows.length; i++) if (isCorrect(head, o.logits, o.numClasses, i, data, rows[i]!)) correct++;
-          opts.onBatch?.({
-            epoch, step: optimizer.step, rows, logits: o.logits, numClasses: o.numClasses, loss: l,
-            ...(o.start ? { startLogits: o.start, endLogits: o.end, seqLength: o.numClasses } : {}),
-          });
-          tf.dispose([value, loss!, ...(out!.head === 'qa' ? [out!.startLogits, out!.endLogits] : [out!.logits])]);
-          disposeBatch(batch);
-        }
-        optimizer.apply(sum!, schedule(optimizer.step));
-        tf.dispose(Object.values(sum!));
+        const grads = await stepGradients(model, data, stepRows, opts.batchSize, ctx, vars, (pass) => {
+          lossSum += pass.loss * pass.rows.length;
+          for (let i = 0; i < pass.rows.length; i++) if (isCorrect(head, pass.logits, pass.numClasses, i, data, pass.rows[i]!)) correct++;
+          opts.onBatch?.({ epoch, step: optimizer.step, ...pass });
+        });
+        optimizer.apply(grads, schedule(optimizer.step));
+        tf.dispose(Object.values(grads));
       }
       const seconds = (performance.now() - start) / 1000;
       const summary = { epoch, loss: lossSum / data.n, trainAccuracy: correct / data.n, seconds, examplesPerSecond: data.n / seconds, steps: stepsPerEpoch };
@@ -147,6 +126,44 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
     optimizer.dispose();
   }
   return summaries;
+}
+
+export type PassReport = Omit<BatchReport, 'epoch' | 'step'>;
+
+/**
+ * The gradient of one optimizer step over `stepRows`, run as forward/backward passes of at most `batchSize` rows
+ * whose gradients are summed. Each pass's mean loss is weighted by its share of the rows, so the sum is the
+ * gradient of the mean loss over all of them: the same as one big batch, up to rounding. `onPass` gets each
+ * pass's rows, logits and loss. Returns gradients keyed by variable name (the caller disposes them).
+ */
+export async function stepGradients(model: Model, data: EncodedSet, stepRows: Int32Array, batchSize: number, ctx: ForwardContext,
+  vars: tf.Variable[] = [...model.params.values()], onPass?: (p: PassReport) => void): Promise<Record<string, tf.Tensor>> {
+  const head = model.head ?? 'seqcls';
+  let sum: Record<string, tf.Tensor> | undefined;
+  for (let m = 0; m * batchSize < stepRows.length; m++) {
+    const rows = stepRows.subarray(m * batchSize, (m + 1) * batchSize);
+    const batch = batchTensors(data, rows, head !== 'qa');
+    let out: HeadOutput | undefined;
+    let loss: tf.Scalar | undefined;
+    const weight = rows.length / stepRows.length;
+    const { value, grads } = tf.variableGrads(() => {
+      out = forward(model.params, model.config, head, batch.inputs, ctx);
+      tf.keep(out.head === 'qa' ? out.startLogits : out.logits);
+      if (out.head === 'qa') tf.keep(out.endLogits);
+      loss = tf.keep(headLoss(out, batch));
+      return tf.mul(loss, weight) as tf.Scalar;
+    }, vars);
+    sum = addGrads(sum, grads);
+    const o = await outputData(out!);
+    const l = (await loss!.data())[0]!;
+    onPass?.({
+      rows, logits: o.logits, numClasses: o.numClasses, loss: l,
+      ...(o.start ? { startLogits: o.start, endLogits: o.end, seqLength: o.numClasses } : {}),
+    });
+    tf.dispose([value, loss!, ...(out!.head === 'qa' ? [out!.startLogits, out!.endLogits] : [out!.logits])]);
+    disposeBatch(batch);
+  }
+  return sum!;
 }
 
 /** Sum gradients keyed by variable name; the inputs are consumed. */
