@@ -117,15 +117,16 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
       const raw = text.slice(span.start, span.end);
       // The slow tokenizer prepends the space to the whole text, so only a span at its very start gets one.
       const prefix = this.cfg.addPrefixSpace && span.start === 0 && !LEADING_SPACE.test(raw);
+      if (!this.cfg.useRegex) {
+        this.word(raw, span.start, prefix, out);
+        continue;
+      }
+      // Split with the space in place (it changes how the regex cuts), then map positions back.
       const src = prefix ? ` ${raw}` : raw;
       const shift = span.start - (prefix ? 1 : 0);
-      if (!this.cfg.useRegex) this.word(raw, span.start, prefix, out);
-      else {
-        for (const m of src.matchAll(GPT2_SPLIT)) {
-          const at = m.index;
-          if (prefix && at === 0) this.word(m[0].slice(1), span.start, true, out);
-          else this.word(m[0], shift + at, false, out);
-        }
+      for (const m of src.matchAll(GPT2_SPLIT)) {
+        if (prefix && m.index === 0) this.word(m[0].slice(1), span.start, true, out);
+        else this.word(m[0], shift + m.index, false, out);
       }
     }
     return out;
@@ -205,6 +206,13 @@ export function firstInVocab(vocab: ReadonlyMap<string, number>, names: string[]
   return names.find((n) => vocab.has(n));
 }
 
+/** The ByteLevel pre-tokenizer, alone or as the only member of a Sequence; undefined otherwise. */
+function byteLevelPreTokenizer(pre: unknown): Json | undefined {
+  if (isObj(pre) && pre['type'] === 'ByteLevel') return pre;
+  const list = isObj(pre) && pre['type'] === 'Sequence' ? pre['pretokenizers'] : undefined;
+  return Array.isArray(list) && list.length === 1 ? byteLevelPreTokenizer(list[0]) : undefined;
+}
+
 function bpeConfigFromJson(json: Json, source: string, opts: BpeOptions, bad: (what: string) => Error): ByteLevelBpeConfig {
   const model = json['model'];
   if (!isObj(model)) throw bad('no "model" object');
@@ -221,9 +229,9 @@ function bpeConfigFromJson(json: Json, source: string, opts: BpeOptions, bad: (w
   }
   const merges = parseMerges(model['merges'], `${source} model.merges`);
 
-  const pre = json['pre_tokenizer'];
-  const byteLevel = isObj(pre) && pre['type'] === 'ByteLevel' ? pre : isObj(pre) && pre['type'] === 'Sequence' && Array.isArray(pre['pretokenizers']) ? (pre['pretokenizers'] as unknown[]).find((p) => isObj(p) && p['type'] === 'ByteLevel') : undefined;
-  if (!isObj(byteLevel) || (isObj(pre) && pre['type'] === 'Sequence' && (pre['pretokenizers'] as unknown[]).length !== 1)) {
+  const byteLevel = byteLevelPreTokenizer(json['pre_tokenizer']);
+  if (!byteLevel) {
+    const pre = json['pre_tokenizer'];
     throw bad(`pre_tokenizer is ${JSON.stringify(isObj(pre) ? pre['type'] : pre)}; only a ByteLevel pre-tokenizer (GPT-2 / RoBERTa / OPT) is supported`);
   }
   const norm = json['normalizer'];
