@@ -123,9 +123,9 @@ export class FakeMlflowServer {
     try {
       body = this.route(info, raw);
     } catch (err) {
-      if (!(err instanceof HttpError)) throw err;
-      status = err.status;
-      body = { error_code: err.code, message: err.message };
+      // an unexpected error still gets an answer: a silent socket would stall the client until its timeout
+      status = err instanceof HttpError ? err.status : 500;
+      body = { error_code: err instanceof HttpError ? err.code : 'INTERNAL_ERROR', message: (err as Error).message };
     }
     if (fault === 'drop-after') {
       req.socket.destroy(); // applied, but the client never hears back

@@ -17,7 +17,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prunelab-rest-'));
 
 before(async () => {
   const url = await server.start();
-  client = new MlflowClient({ uri: url, sleep: async (ms) => void sleeps.push(ms), backoffMs: 100 });
+  client = new MlflowClient({ uri: url, sleep: async (ms) => void sleeps.push(ms), backoffMs: 100, timeoutMs: 5000 });
 });
 after(async () => {
   await server.close();

@@ -111,12 +111,28 @@ export class MlflowClient {
 
   // ---- runs ----
 
-  async createRun(req: CreateRunRequest): Promise<Run> {
+  /**
+   * runs/create. With `idempotencyTag` (a key of req.tags whose value is unique to this run), a
+   * retry, or any attempt when `uncertain`, first looks for a run already holding that tag, so a
+   * create whose answer was lost is not made twice.
+   */
+  async createRun(req: CreateRunRequest, opts: { idempotencyTag?: string; uncertain?: boolean } = {}): Promise<Run> {
     const body: Record<string, unknown> = { experiment_id: req.experimentId, start_time: req.startTime, tags: kv(req.tags) };
     if (req.runName !== undefined) body.run_name = req.runName;
     if (req.userId !== undefined) body.user_id = req.userId;
-    const res = await this.call<{ run: Run }>({ method: 'POST', path: `${API}/runs/create`, json: body });
-    return res.run;
+    const tagKey = opts.idempotencyTag;
+    const tagValue = tagKey === undefined ? undefined : req.tags[tagKey];
+    if (tagKey !== undefined && (tagValue === undefined || /['`]/.test(tagValue) || /`/.test(tagKey))) {
+      throw new Error(`createRun: idempotency tag '${tagKey}' must be one of the run's tags, without quotes or backticks`);
+    }
+    return this.retrying('POST runs/create', async (attempt) => {
+      if (tagKey !== undefined && (opts.uncertain || attempt > 0)) {
+        const found = await this.searchRunsOnce({ experimentIds: [req.experimentId], filter: `tags.\`${tagKey}\` = '${tagValue}'`, maxResults: 2 });
+        if (found.runs[0]) return found.runs[0];
+      }
+      const res = await this.once<{ run: Run }>({ method: 'POST', path: `${API}/runs/create`, json: body });
+      return res.run;
+    });
   }
 
   async getRun(runId: string): Promise<Run> {
@@ -131,12 +147,16 @@ export class MlflowClient {
     return res.run_info;
   }
 
-  async searchRuns(req: SearchRunsRequest): Promise<{ runs: Run[]; nextPageToken?: string }> {
+  searchRuns(req: SearchRunsRequest): Promise<{ runs: Run[]; nextPageToken?: string }> {
+    return this.retrying('POST runs/search', () => this.searchRunsOnce(req));
+  }
+
+  private async searchRunsOnce(req: SearchRunsRequest): Promise<{ runs: Run[]; nextPageToken?: string }> {
     const body: Record<string, unknown> = { experiment_ids: req.experimentIds, max_results: req.maxResults ?? 1000 };
     if (req.filter !== undefined) body.filter = req.filter;
     if (req.orderBy !== undefined) body.order_by = req.orderBy;
     if (req.pageToken !== undefined) body.page_token = req.pageToken;
-    const res = await this.call<{ runs?: Run[]; next_page_token?: string }>({ method: 'POST', path: `${API}/runs/search`, json: body });
+    const res = await this.once<{ runs?: Run[]; next_page_token?: string }>({ method: 'POST', path: `${API}/runs/search`, json: body });
     return res.next_page_token ? { runs: res.runs ?? [], nextPageToken: res.next_page_token } : { runs: res.runs ?? [] };
   }
 
@@ -185,8 +205,9 @@ export class MlflowClient {
     if (metrics.length === 0) return metrics;
     const have = new Set<string>();
     for (const key of new Set(metrics.map((m) => m.key))) {
-      const history = await this.getMetricHistory(runId, key);
-      for (const p of history) have.add(pointId(p));
+      // one attempt: the caller's retry loop owns the retries
+      const res = await this.once<{ metrics?: WireMetric[] }>({ method: 'GET', path: `${API}/metrics/get-history`, query: { run_id: runId, metric_key: key } });
+      for (const p of res.metrics ?? []) have.add(pointId(p));
     }
     return metrics.filter((m) => !have.has(pointId(m)));
   }

@@ -1,0 +1,51 @@
+// One switch for the app: MLFLOW_TRACKING_URI unset or a path/file: URI -> the local file store,
+// http(s):// -> the REST store with its offline journal under the results folder.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FileStore } from './file-store.ts';
+import type { ClientOptions } from './rest-client.ts';
+import { RestStore } from './rest-store.ts';
+
+export interface OpenTrackerOptions {
+  /** Tracking URI; defaults to env.MLFLOW_TRACKING_URI. */
+  uri?: string | undefined;
+  /** Results folder: `<localDir>/mlruns` when no URI is set, `<localDir>/mlflow-pending` for the offline journal. */
+  localDir: string;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+  /** REST client settings (retries, timeouts). */
+  client?: Omit<ClientOptions, 'uri'>;
+  retryOnlineAfterMs?: number;
+}
+
+export function openTracker(opts: OpenTrackerOptions): FileStore | RestStore {
+  const env = opts.env ?? process.env;
+  const uri = (opts.uri ?? env.MLFLOW_TRACKING_URI ?? '').trim();
+  if (uri === '') return new FileStore(path.join(opts.localDir, 'mlruns'));
+  if (/^https?:\/\//i.test(uri)) {
+    const headers = { ...authHeaders(env), ...opts.client?.headers };
+    return new RestStore({
+      ...opts.client, headers, uri, localDir: opts.localDir,
+      ...(opts.log ? { log: opts.log } : {}),
+      ...(opts.retryOnlineAfterMs !== undefined ? { retryOnlineAfterMs: opts.retryOnlineAfterMs } : {}),
+    });
+  }
+  if (uri.startsWith('file://')) return new FileStore(fileURLToPath(uri));
+  if (uri.startsWith('file:')) return new FileStore(path.resolve(uri.slice('file:'.length)));
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(uri) && !/^[a-zA-Z]:[\\/]/.test(uri)) {
+    throw new Error(
+      `MLFLOW_TRACKING_URI '${uri}' is not supported: use http(s)://host:port for a tracking server, ` +
+        `a folder path or file:///abs/path for a local mlruns store, or leave it unset for ${path.join(opts.localDir, 'mlruns')}`,
+    );
+  }
+  return new FileStore(path.resolve(uri)); // a plain folder path, as MLflow accepts
+}
+
+/** MLflow's own client variables: a bearer token, or basic auth. */
+function authHeaders(env: NodeJS.ProcessEnv): Record<string, string> {
+  if (env.MLFLOW_TRACKING_TOKEN) return { Authorization: `Bearer ${env.MLFLOW_TRACKING_TOKEN}` };
+  if (env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD) {
+    return { Authorization: `Basic ${Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD}`).toString('base64')}` };
+  }
+  return {};
+}

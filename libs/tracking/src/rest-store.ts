@@ -1,0 +1,365 @@
+// Tracker on an MLflow tracking server (MLFLOW_TRACKING_URI=http://...), same interface as the
+// file store. If the server cannot be reached the run goes on: its calls are appended to a local
+// journal (journal.ts) and replayed, by the run itself once the server answers again, or later by
+// syncPending (`experiments sync`). Input is validated up front, as in the file store, so a call
+// that would fail on the server fails here even while offline.
+import fs from 'node:fs';
+import { newRunId } from './ids.ts';
+import {
+  LOCAL_ID_PREFIX,
+  TAG_CLIENT_RUN_ID,
+  appendEntry,
+  finishJournal,
+  journalFile,
+  listJournals,
+  pendingDir,
+  readState,
+  readSynced,
+  removeLock,
+  stashArtifact,
+  writeLock,
+  type BatchEntry,
+  type EndEntry,
+  type RunHeader,
+} from './journal.ts';
+import { MlflowClient, type ClientOptions } from './rest-client.ts';
+import { isUnreachable } from './rest-errors.ts';
+import { toWireNumber, type KeyValue, type WireMetric } from './rest-types.ts';
+import { isLocalId, replayRun, type IdResolver } from './replay.ts';
+import { TAG_PARENT_RUN_ID, currentUser, runTags } from './system-tags.ts';
+import type { CreateRunOptions, ParamValue, RunHandle, RunStatus, Tracker } from './tracker.ts';
+import { paramString, validateArtifactPath, validateKey, validateMetric, validateParam, validateTag } from './validate.ts';
+
+/** Experiment ids handed out while the server is unreachable: the name travels in the journal. */
+export const PENDING_EXPERIMENT_PREFIX = 'pending-experiment:';
+
+export interface RestStoreOptions extends ClientOptions {
+  /** Results folder: the offline journal goes to `<localDir>/mlflow-pending/`. */
+  localDir: string;
+  /** Once the server was unreachable, calls go straight to the journal for this long before trying again (default 60 s). */
+  retryOnlineAfterMs?: number;
+  log?: (line: string) => void;
+}
+
+export class RestStore implements Tracker {
+  readonly client: MlflowClient;
+  readonly uri: string;
+  /** `<localDir>/mlflow-pending`. */
+  readonly pendingDir: string;
+  readonly log: (line: string) => void;
+  private readonly retryAfterMs: number;
+  private downUntil = 0;
+  private readonly experimentNames = new Map<string, string>();
+  private readonly live = new Map<string, RestRun>();
+
+  constructor(opts: RestStoreOptions) {
+    this.client = new MlflowClient(opts);
+    this.uri = this.client.baseUrl;
+    this.pendingDir = pendingDir(opts.localDir);
+    this.log = opts.log ?? ((line) => console.warn(line));
+    this.retryAfterMs = opts.retryOnlineAfterMs ?? 60_000;
+  }
+
+  /** True while calls go to the journal without trying the server. */
+  get offline(): boolean {
+    return Date.now() < this.downUntil;
+  }
+
+  /** Local ids of runs whose calls wait in the journal for `experiments sync`. */
+  pendingRuns(): string[] {
+    return listJournals(this.pendingDir);
+  }
+
+  async getOrCreateExperiment(name: string): Promise<string> {
+    if (typeof name !== 'string' || name === '') throw new Error('getOrCreateExperiment: the experiment name must be a non-empty string');
+    if (!this.offline) {
+      try {
+        const id = await this.client.getOrCreateExperiment(name);
+        this.experimentNames.set(id, name);
+        return id;
+      } catch (err) {
+        if (!isUnreachable(err)) throw err;
+        this.noteDown(err);
+      }
+    }
+    const id = PENDING_EXPERIMENT_PREFIX + name;
+    this.experimentNames.set(id, name);
+    return id;
+  }
+
+  async createRun(experimentId: string, opts: CreateRunOptions): Promise<RestRun> {
+    const tags = runTags(opts);
+    for (const [key, value] of Object.entries(tags)) validateTag(key, value);
+    const startTime = opts.startTime ?? Date.now();
+    if (!Number.isSafeInteger(startTime)) throw new Error(`createRun: startTime must be integer epoch milliseconds, got ${startTime}`);
+    const localId = LOCAL_ID_PREFIX + newRunId();
+    const userId = currentUser();
+    const pending = experimentId.startsWith(PENDING_EXPERIMENT_PREFIX);
+    const experimentName = this.experimentNames.get(experimentId) ?? (pending ? experimentId.slice(PENDING_EXPERIMENT_PREFIX.length) : undefined);
+    let serverExperimentId = pending ? undefined : experimentId;
+    if (serverExperimentId === undefined && experimentName !== undefined && !this.offline) {
+      try {
+        serverExperimentId = await this.client.getOrCreateExperiment(experimentName);
+      } catch (err) {
+        if (!isUnreachable(err)) throw err;
+        this.noteDown(err);
+      }
+    }
+    const parentId = opts.parentRunId === undefined ? undefined : ((await this.resolve(opts.parentRunId)) ?? opts.parentRunId);
+    if (parentId !== undefined) tags[TAG_PARENT_RUN_ID] = parentId;
+    const info = { runName: opts.runName, startTime, tags, userId, experimentName };
+
+    if (!this.offline && serverExperimentId !== undefined && (parentId === undefined || !isLocalId(parentId))) {
+      try {
+        const run = await this.client.createRun({
+          experimentId: serverExperimentId, runName: opts.runName, startTime, userId, tags: { ...tags, [TAG_CLIENT_RUN_ID]: localId },
+        }, { idempotencyTag: TAG_CLIENT_RUN_ID });
+        await writeLock(this.pendingDir, run.info.run_id);
+        return this.register(new RestRun(this, run.info.run_id, serverExperimentId, info, { serverRunId: run.info.run_id, artifactUri: run.info.artifact_uri }));
+      } catch (err) {
+        if (!isUnreachable(err)) throw err;
+        this.noteDown(err); // the run may exist on the server: the replay finds it by its client id tag
+      }
+    }
+    const header: RunHeader = {
+      op: 'run', id: localId, runName: opts.runName, startTime, userId, tags,
+      ...(serverExperimentId !== undefined ? { experimentId: serverExperimentId } : {}),
+      ...(experimentName !== undefined ? { experimentName } : {}),
+      ...(parentId !== undefined ? { parentId } : {}),
+    };
+    if (header.experimentId === undefined && header.experimentName === undefined) {
+      throw new Error(`createRun: experiment '${experimentId}' is unknown to this store and the server is unreachable; get the id from getOrCreateExperiment(name)`);
+    }
+    await writeLock(this.pendingDir, localId);
+    await appendEntry(this.pendingDir, localId, header, { create: true });
+    return this.register(new RestRun(this, localId, experimentId, info, undefined));
+  }
+
+  /** Pushes every journaled call of this process's live runs now, if the server answers. */
+  async flush(): Promise<void> {
+    for (const run of this.live.values()) await run.flush();
+  }
+
+  /** Server run id for a run id of this store (a local id resolves once its run reached the server). */
+  readonly resolve: IdResolver = async (id) => {
+    if (!isLocalId(id)) return id;
+    const run = this.live.get(id);
+    if (run) {
+      await run.flush();
+      return run.serverRunId;
+    }
+    return readSynced(this.pendingDir).get(id) ?? readState(this.pendingDir, id)?.serverRunId;
+  };
+
+  /** @internal */
+  noteDown(err: Error): void {
+    if (!this.offline) {
+      this.log(`MLflow server ${this.uri} unreachable (${err.message}); recording runs in ${this.pendingDir}, replay them with \`experiments sync\``);
+    }
+    this.downUntil = Date.now() + this.retryAfterMs;
+  }
+
+  /** @internal */
+  noteUp(): void {
+    if (this.downUntil !== 0) this.log(`MLflow server ${this.uri} reachable again: journaled calls replayed`);
+    this.downUntil = 0;
+  }
+
+  /** @internal */
+  forget(run: RestRun): void {
+    this.live.delete(run.runId);
+  }
+
+  private register(run: RestRun): RestRun {
+    this.live.set(run.runId, run);
+    return run;
+  }
+}
+
+interface RunInfoLocal {
+  runName: string;
+  startTime: number;
+  tags: Record<string, string>;
+  userId: string;
+  experimentName: string | undefined;
+}
+
+export class RestRun implements RunHandle {
+  /** The server's run id, or `local-...` when the run was created while the server was unreachable. */
+  readonly runId: string;
+  readonly experimentId: string;
+  private serverId: string | undefined;
+  private artifactUri: string | undefined;
+  private journaling: boolean;
+  private replayBroken = false;
+  private readonly params = new Map<string, string>();
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: RestStore,
+    runId: string,
+    experimentId: string,
+    private readonly info: RunInfoLocal,
+    server: { serverRunId: string; artifactUri: string } | undefined,
+  ) {
+    this.runId = runId;
+    this.experimentId = experimentId;
+    this.serverId = server?.serverRunId;
+    this.artifactUri = server?.artifactUri;
+    this.journaling = server === undefined;
+  }
+
+  /** The run id on the server; undefined while the run exists only in the journal. */
+  get serverRunId(): string | undefined {
+    return this.serverId;
+  }
+
+  /** True while this run's calls go to the journal. */
+  get offline(): boolean {
+    return this.journaling;
+  }
+
+  logParams(params: Record<string, ParamValue>): Promise<void> {
+    return this.serial(async () => {
+      const entries = Object.entries(params).map(([key, v]) => {
+        validateKey('param', key);
+        const value = paramString(key, v);
+        validateParam(key, value);
+        const old = this.params.get(key);
+        if (old !== undefined && old !== value) {
+          throw new Error(
+            `param '${key}' of run ${this.runId} was already logged with value '${old}'; params are write-once, ` +
+              `so it cannot change to '${value}': log it under another key or start a new run`,
+          );
+        }
+        return { key, value };
+      });
+      await this.submit({ op: 'batch', metrics: [], params: entries, tags: [] });
+      for (const { key, value } of entries) this.params.set(key, value);
+    });
+  }
+
+  logMetric(key: string, value: number, step = 0, timestamp = Date.now()): Promise<void> {
+    return this.serial(async () => {
+      validateMetric(key, value, step, timestamp);
+      await this.submit({ op: 'batch', metrics: [{ key, value: toWireNumber(value), timestamp, step }], params: [], tags: [] });
+    });
+  }
+
+  logMetrics(metrics: Record<string, number>, step = 0): Promise<void> {
+    return this.serial(async () => {
+      const timestamp = Date.now();
+      const points: WireMetric[] = Object.entries(metrics).map(([key, value]) => {
+        validateMetric(key, value, step, timestamp);
+        return { key, value: toWireNumber(value), timestamp, step };
+      });
+      await this.submit({ op: 'batch', metrics: points, params: [], tags: [] });
+    });
+  }
+
+  setTags(tags: Record<string, string>): Promise<void> {
+    return this.serial(async () => {
+      const kv: KeyValue[] = Object.entries(tags).map(([key, value]) => {
+        validateTag(key, value);
+        return { key, value };
+      });
+      await this.submit({ op: 'batch', metrics: [], params: [], tags: kv });
+    });
+  }
+
+  logArtifact(localPath: string, artifactPath?: string): Promise<void> {
+    return this.serial(async () => {
+      if (artifactPath !== undefined) validateArtifactPath(artifactPath);
+      if (!fs.existsSync(localPath)) throw new Error(`logArtifact: ${localPath} does not exist; pass an existing file or folder`);
+      if (!this.journaling) {
+        try {
+          await this.store.client.logArtifact(this.artifactUri as string, localPath, artifactPath);
+          return;
+        } catch (err) {
+          if (!isUnreachable(err)) throw err;
+          await this.goOffline(err);
+        }
+      }
+      // PUTs overwrite, so a partly uploaded folder is simply uploaded again from the copy
+      const copy = await stashArtifact(this.store.pendingDir, this.runId, localPath);
+      await appendEntry(this.store.pendingDir, this.runId, { op: 'artifact', copy, ...(artifactPath !== undefined ? { artifactPath } : {}) });
+      await this.tryOnline();
+    });
+  }
+
+  end(status: RunStatus = 'FINISHED'): Promise<void> {
+    return this.serial(async () => {
+      if (status !== 'FINISHED' && status !== 'FAILED' && status !== 'KILLED') {
+        throw new Error(`end: unknown status '${String(status)}'; use 'FINISHED', 'FAILED' or 'KILLED'`);
+      }
+      await this.submit({ op: 'end', status, endTime: Date.now() });
+      await removeLock(this.store.pendingDir, this.runId);
+      this.store.forget(this);
+    });
+  }
+
+  /** Replays this run's journal now if the server answers (no-op when online). */
+  flush(): Promise<void> {
+    return this.serial(() => this.tryOnline());
+  }
+
+  private async submit(entry: BatchEntry | EndEntry): Promise<void> {
+    if (!this.journaling) {
+      try {
+        await this.send(entry);
+        return;
+      } catch (err) {
+        if (!isUnreachable(err)) throw err;
+        await this.goOffline(err);
+        // it may have reached the server before the connection died: the replay checks
+        if (entry.op === 'batch') entry = { ...entry, uncertain: true };
+      }
+    }
+    await appendEntry(this.store.pendingDir, this.runId, entry);
+    await this.tryOnline();
+  }
+
+  private async send(entry: BatchEntry | EndEntry): Promise<void> {
+    const runId = this.serverId as string;
+    if (entry.op === 'end') await this.store.client.updateRun(runId, entry.status, entry.endTime);
+    else await this.store.client.logBatch(runId, entry);
+  }
+
+  /** The server went away mid-run: start this run's journal with what the replay needs to find the run. */
+  private async goOffline(err: Error): Promise<void> {
+    this.store.noteDown(err);
+    const header: RunHeader = {
+      op: 'run', id: this.runId, serverRunId: this.serverId as string, artifactUri: this.artifactUri as string, experimentId: this.experimentId,
+      runName: this.info.runName, startTime: this.info.startTime, tags: {}, userId: this.info.userId,
+    };
+    await appendEntry(this.store.pendingDir, this.runId, header, { create: true });
+    this.journaling = true;
+  }
+
+  private async tryOnline(): Promise<void> {
+    if (!this.journaling || this.store.offline || this.replayBroken) return;
+    const dir = this.store.pendingDir;
+    try {
+      const res = await replayRun(this.store.client, dir, this.runId, this.store.resolve);
+      await finishJournal(dir, this.runId, res.serverRunId, res.experimentId);
+      this.serverId = res.serverRunId;
+      this.artifactUri = res.artifactUri;
+      this.journaling = false;
+      this.store.noteUp();
+    } catch (err) {
+      if (isUnreachable(err)) {
+        this.store.noteDown(err);
+      } else if (!/waits for its parent/.test((err as Error).message)) {
+        // a server-side refusal: stop retrying in this process, `experiments sync` will report it
+        this.replayBroken = true;
+        this.store.log(`MLflow: replaying run ${this.runId} failed (${(err as Error).message}); its calls stay in ${journalFile(dir, this.runId)}`);
+      }
+    }
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(fn);
+    this.chain = result.catch(() => undefined); // one failed call must not block the next
+    return result;
+  }
+}
