@@ -42,7 +42,7 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
       onBatch: ({ rows, logits, numClasses }) => {
         const labels = Array.from(rows, (r) => cell.train.labels[r]!);
         const s = batchStats(logits, numClasses, labels);
-        recorder.add(Array.from(rows, (r) => cell.trainIds[r]!), s.correct, s.goldProb, s.loss, s.margin);
+        recorder.add(Array.from(rows, (r) => cell.trainIds[r]!), s.correct, s.goldProb, s.loss, s.margin, s.el2n);
         bar.tick(++step);
       },
       onEpochEnd: async (e) => {

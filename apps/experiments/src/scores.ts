@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cartography, hHistogram, hScore, readRunRecord } from '@prunelab/dynamics';
 import { selectByH, subsetName, writeSubset } from '@prunelab/pruning';
-import { BASELINES, type ExampleScores } from './baselines.ts';
+import { exampleScores, pickBaseline } from './baselines.ts';
 import type { JobEnv } from './env.ts';
 import type { ScoresJob } from './grid.ts';
 import { finishJob, jobDir, jobLogger, readJson, startJob } from './job-state.ts';
@@ -38,7 +38,7 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
   const carto = cartography(used.map((r) => r.goldProb.slice(0, E)), correct);
   const ids = cell.trainIds;
   const labels = Array.from(cell.train.labels);
-  const scores: ExampleScores = { ids, labels, h, ...carto };
+  const scores = exampleScores(ids, Int32Array.from(labels), cell.data.task.labels.length, used, carto, R, E);
   const labelNames = Object.fromEntries(ids.map((id, i) => [id, cell.data.task.labels[labels[i]!]!]));
   const source = job.records.join(',');
   const total = ids.length;
@@ -54,11 +54,12 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
     writeSubset(join(dir, 'subsets', `hscore-${name}.json`), { ids: kept, method: 'hscore', params: { removed, R, E, runs_used: R, epochs_used: E, model: job.model }, ...common });
     for (const b of job.baselines) {
       const seed = env.cfg.pruning.random_seed;
-      writeSubset(join(dir, 'subsets', `${b}-${name}.json`), { ids: BASELINES[b].pick(scores, kept.length, seed), method: b, params: { k: kept.length, matches: `hscore-${name}`, seed }, ...common });
+      writeSubset(join(dir, 'subsets', `${b}-${name}.json`), { ids: pickBaseline(b, scores, kept.length, seed), method: b, params: { k: kept.length, matches: `hscore-${name}`, seed }, ...common });
     }
   }
-  writeFileSync(join(dir, 'scores.csv'), 'id,label,h,confidence,variability,correctness\n' +
-    ids.map((id, i) => `${id},${labels[i]},${h[i]},${carto.confidence[i]!.toFixed(5)},${carto.variability[i]!.toFixed(5)},${carto.correctness[i]!.toFixed(4)}`).join('\n') + '\n');
+  writeFileSync(join(dir, 'scores.csv'), 'id,label,h,confidence,variability,correctness,forgetting,el2n,aum\n' +
+    ids.map((id, i) => [id, labels[i], h[i], carto.confidence[i]!.toFixed(5), carto.variability[i]!.toFixed(5), carto.correctness[i]!.toFixed(4),
+      scores.forgetting[i], scores.el2n[i]!.toFixed(5), scores.aum[i]!.toFixed(5)].join(',')).join('\n') + '\n');
   log(`${env.position(job)} ${job.label}: H histogram (H = 0..${R}) ${histogram.join(' / ')}; ` +
     Object.entries(result.subsets).map(([n, s]) => `${n} keeps ${s.size} (${((100 * s.size) / total).toFixed(1)}%)`).join(', '));
   finishJob(dir, { hash: job.hash, finishedAt: new Date().toISOString(), seconds: (performance.now() - started) / 1000, result });
