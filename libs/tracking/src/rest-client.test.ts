@@ -63,6 +63,12 @@ describe('MlflowClient against a checking fake server', () => {
     assert.deepEqual(creates[0]!.json, { name: 'exp-a', tags: [] });
   });
 
+  test('a deleted experiment of that name is reported, not silently recreated', async () => {
+    const id = await client.getOrCreateExperiment('exp-deleted');
+    server.experiments.get(id)!.lifecycle_stage = 'deleted';
+    await assert.rejects(client.getOrCreateExperiment('exp-deleted'), /'exp-deleted' \(id \d+\) on http:\/\/127.0.0.1:\d+ is deleted; restore it/);
+  });
+
   test('log-batch of 2500 metrics, 150 params, 120 tags: split, every request accepted by the limits check', async () => {
     const run = await client.createRun({ experimentId: '1', runName: 'r', startTime: TS, tags: { a: 'b' }, userId: 'me' });
     assert.equal(run.info.status, 'RUNNING');

@@ -147,6 +147,31 @@ describe('RestStore', () => {
     assert.deepEqual(pendingFiles(dir), ['synced.jsonl']);
   });
 
+  test('parent and child created offline come online by themselves when the server returns; the child points at the parent\'s server id', async () => {
+    const dir = newDir();
+    server.down = true;
+    const s = store(dir);
+    const expId = await s.getOrCreateExperiment('exp-nested');
+    assert.ok(expId.startsWith('pending-experiment:'));
+    const parent = await s.createRun(expId, { runName: 'n-parent', startTime: 1 });
+    const child = await s.createRun(expId, { runName: 'n-child', parentRunId: parent.runId, startTime: 2 });
+    await child.logMetric('acc', 0.5, 0, 10);
+    assert.equal(child.offline, true);
+    server.down = false;
+    await child.logMetric('acc', 0.6, 1, 11); // replays the child, which first brings its parent online
+    assert.equal(child.offline, false);
+    assert.equal(parent.offline, false);
+    const p = runByName('n-parent');
+    const c = runByName('n-child');
+    assert.equal(parent.serverRunId, p.info.run_id);
+    assert.equal(c.tags.get('mlflow.parentRunId'), p.info.run_id);
+    assert.equal(c.info.experiment_id, [...server.experiments.values()].find((e) => e.name === 'exp-nested')!.experiment_id);
+    assert.deepEqual(steps(c.info.run_id, 'acc'), [0, 1]);
+    await child.end('FINISHED');
+    await parent.end('FINISHED');
+    assert.deepEqual(pendingFiles(dir), ['synced.jsonl']);
+  });
+
   test('a sync interrupted half-way resumes without duplicating metrics or runs', async () => {
     const dir = newDir();
     server.down = true;
