@@ -3,7 +3,7 @@ export { UNLABELLED } from './types.ts';
 export { readTsv, type TsvOptions, type TsvRow, type TsvTable } from './tsv.ts';
 export { assignIds, exampleId } from './example-id.ts';
 export { mulberry32, shuffleInPlace } from './rng.ts';
-export { subsample } from './subsample.ts';
+export { holdoutSplit, subsample } from './subsample.ts';
 export { SST2_OFFICIAL_COUNTS, SST2_TASK, loadSst2, readSst2, sst2File, type Sst2Options, type Sst2Split, type Sst2SplitData } from './sst2.ts';
 export { SYNTHETIC_TASK, syntheticSentiment } from './synthetic.ts';
 export { readZip } from './zip.ts';
@@ -33,3 +33,5 @@ export { exactMatch, goldAnswers, normalizeAnswer, squadV2Metrics, tokenF1, type
 export { encodeMultipleChoice, raceQuestionOption, type EncodedChoices } from './race-prepare.ts';
 export { accuracy, averageRanks, f1Score, macroF1, matthewsCorrelation, pearson, spearman, taskMetrics } from './metrics.ts';
 export { cacheFile, cachedEncoding, idsDigest, readCacheEntry, tokenizerFingerprint, writeCacheEntry, type CacheEntry, type CacheKey, type CachedArray } from './token-cache.ts';
+export { prepareSplit, squadFeaturesFromArrays, type PrepareSplitOptions, type PreparedSplit } from './prepare-split.ts';
+export { defaultEvalSplit, loadExperimentTask, type ExperimentTask, type ExperimentTaskOptions } from './experiment-task.ts';
