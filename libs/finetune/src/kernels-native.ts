@@ -21,6 +21,9 @@ export interface NativeKernels {
   /** op: 0 sqrt, 1 square. */
   unary(mem: ArrayBufferLike, op: number, n: number, xOff: number, outOff: number): void;
   sumRows(mem: ArrayBufferLike, rows: number, cols: number, xOff: number, outOff: number): void;
+  adamw(mem: ArrayBufferLike, n: number, pOff: number, mOff: number, vOff: number, gOff: number, pOut: number, mOut: number,
+    vOut: number, scale: number, b1: number, c1: number, b2: number, c2: number, decay: number, sqrtBc2: number, eps: number,
+    step: number): void;
   info(): string;
   setThreads(n: number): void;
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { chooseBackend } from './backend.ts';
 import { nativeEnabled, nativeStatus, setNativeEnabled } from './kernels-native.ts';
+import { fusedAdamW, type AdamWScalars } from './kernels-adamw.ts';
 import { dropout, dropoutMask, gelu, layerNorm, linear } from './layers.ts';
 
 const MATMULS: [number[], number[], boolean, boolean][] = [
@@ -75,6 +76,35 @@ describe('fast kernels agree with the plain ones', () => {
     setNativeEnabled(false);
     const plain = outputs();
     assert.ok(maxDiff(native, plain) < 1e-5);
+  });
+
+  test('the fused AdamW update equals the composition adamw.ts runs', (t) => {
+    setNativeEnabled(true);
+    if (!nativeEnabled()) {
+      t.skip(`native addon unavailable here: ${nativeStatus().summary}`);
+      return;
+    }
+    const [p, m, g] = [11, 12, 13].map((seed) => tf.randomNormal([40, 7], 0, 1, 'float32', seed));
+    const v = tf.abs(tf.randomNormal([40, 7], 0, 1, 'float32', 14));
+    for (const s of [
+      { scale: 1, b1: 0.9, b2: 0.999, eps: 1e-8, decay: 1, bc1: 1 - 0.9, bc2: 1 - 0.999, lr: 1e-3 },
+      { scale: 0.37, b1: 0.9, b2: 0.98, eps: 1e-6, decay: 1 - 2e-5 * 0.01, bc1: 1 - 0.9 ** 3, bc2: 1 - 0.98 ** 3, lr: 2e-5 },
+    ] as AdamWScalars[]) {
+      const composed = tf.tidy(() => { // adamw.ts' update, op for op
+        const gs = s.scale === 1 ? g! : tf.mul(g!, s.scale);
+        const m2 = tf.add(tf.mul(m!, s.b1), tf.mul(gs, 1 - s.b1));
+        const v2 = tf.add(tf.mul(v, s.b2), tf.mul(tf.square(gs), 1 - s.b2));
+        const decayed = s.decay !== 1 ? tf.mul(p!, s.decay) : p!;
+        const denom = tf.add(tf.div(tf.sqrt(v2), Math.sqrt(s.bc2)), s.eps);
+        return [tf.sub(decayed, tf.mul(tf.div(m2, denom), s.lr / s.bc1)), m2, v2].map((x) => Array.from(x.dataSync()));
+      });
+      const fused = fusedAdamW(p!, m!, v, g!, s)!;
+      assert.ok(maxDiff(fused.map((x) => Array.from(x.dataSync())), composed) < 1e-6);
+      tf.dispose(fused);
+    }
+    setNativeEnabled(false);
+    assert.equal(fusedAdamW(p!, m!, v, g!, { scale: 1, b1: 0.9, b2: 0.999, eps: 1e-8, decay: 1, bc1: 0.1, bc2: 0.001, lr: 1 }), null);
+    tf.dispose([p!, m!, v, g!]);
   });
 
   test('dropout masks: seeded, rate-shaped, scaled to keep the mean, and off in evaluation', () => {
