@@ -156,6 +156,12 @@ export class FakeMlflowServer {
         if (!e) throw new HttpError(404, 'RESOURCE_DOES_NOT_EXIST', `Could not find experiment with name '${name}'`);
         return { experiment: e };
       }
+      case 'GET experiments/get': {
+        const id = required(r.query, 'experiment_id');
+        const e = this.experiments.get(id);
+        if (!e) throw new HttpError(404, 'RESOURCE_DOES_NOT_EXIST', `No Experiment with id=${id} exists`);
+        return { experiment: e };
+      }
       case 'POST experiments/create': {
         const name = required(j, 'name');
         if ([...this.experiments.values()].some((x) => x.name === name)) {

@@ -109,6 +109,20 @@ export class MlflowClient {
     throw new Error(`MLflow experiment '${name}' on ${this.baseUrl}: neither found nor created after 3 attempts`);
   }
 
+  /**
+   * One quick attempt (default 5 s) to see whether the server answers at all: any HTTP answer
+   * below 500, even a 404, proves it is there. Used before replaying journals after an outage, so
+   * a server that swallows requests costs seconds, not the full retry schedule.
+   */
+  async ping(timeoutMs = 5000): Promise<boolean> {
+    try {
+      await this.once({ method: 'GET', path: `${API}/experiments/get`, query: { experiment_id: '0' }, timeoutMs });
+      return true;
+    } catch (err) {
+      return err instanceof MlflowApiError;
+    }
+  }
+
   // ---- runs ----
 
   /**

@@ -262,6 +262,24 @@ describe('RestStore', () => {
     assert.equal(runByName('still-running').info.status, 'FINISHED');
   });
 
+  test('after a failure the run stays quiet for retryOnlineAfterMs: calls go to the journal without touching the server', async () => {
+    const dir = newDir();
+    const s = new RestStore({ uri: url, localDir: dir, maxAttempts: 2, sleep: noSleep, timeoutMs: 5000, retryOnlineAfterMs: 60_000, log: () => undefined });
+    const expId = await s.getOrCreateExperiment('exp-quiet');
+    server.fault = () => ({ status: 503 });
+    const run = await s.createRun(expId, { runName: 'quiet' });
+    const seen = server.requests.length;
+    for (let step = 0; step < 10; step++) await run.logMetric('loss', step, step, 100 + step);
+    await run.end('FINISHED');
+    await s.flush();
+    assert.equal(server.requests.length, seen); // not one request during the quiet period
+    assert.equal(s.offline, true);
+    server.fault = () => undefined;
+    const report = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
+    assert.equal(report.synced.length, 1);
+    assert.deepEqual(steps(runByName('quiet').info.run_id, 'loss'), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
   test('4xx errors are not swallowed by the offline fallback', async () => {
     const dir = newDir();
     const s = store(dir);

@@ -50,6 +50,8 @@ export class RestStore implements Tracker {
   private readonly retryAfterMs: number;
   private downUntil = 0;
   private readonly experimentNames = new Map<string, string>();
+  /** pending-experiment:<name> -> the server's id, once known. */
+  private readonly resolvedExperiments = new Map<string, string>();
   private readonly live = new Map<string, RestRun>();
 
   constructor(opts: RestStoreOptions) {
@@ -65,6 +67,22 @@ export class RestStore implements Tracker {
     return Date.now() < this.downUntil;
   }
 
+  /**
+   * Whether to talk to the server now: yes when it never failed; no during the quiet period after
+   * a failure; after it, only if a single quick ping answers.
+   * @internal
+   */
+  async reachable(): Promise<boolean> {
+    if (this.downUntil === 0) return true;
+    if (this.offline) return false;
+    if (await this.client.ping()) {
+      this.noteUp(); // journaled runs replay at their next call (or flush())
+      return true;
+    }
+    this.downUntil = Date.now() + this.retryAfterMs;
+    return false;
+  }
+
   /** Local ids of runs whose calls wait in the journal for `experiments sync`. */
   pendingRuns(): string[] {
     return listJournals(this.pendingDir);
@@ -72,7 +90,7 @@ export class RestStore implements Tracker {
 
   async getOrCreateExperiment(name: string): Promise<string> {
     if (typeof name !== 'string' || name === '') throw new Error('getOrCreateExperiment: the experiment name must be a non-empty string');
-    if (!this.offline) {
+    if (await this.reachable()) {
       try {
         const id = await this.client.getOrCreateExperiment(name);
         this.experimentNames.set(id, name);
@@ -96,10 +114,11 @@ export class RestStore implements Tracker {
     const userId = currentUser();
     const pending = experimentId.startsWith(PENDING_EXPERIMENT_PREFIX);
     const experimentName = this.experimentNames.get(experimentId) ?? (pending ? experimentId.slice(PENDING_EXPERIMENT_PREFIX.length) : undefined);
-    let serverExperimentId = pending ? undefined : experimentId;
-    if (serverExperimentId === undefined && experimentName !== undefined && !this.offline) {
+    let serverExperimentId = pending ? this.resolvedExperiments.get(experimentId) : experimentId;
+    if (serverExperimentId === undefined && experimentName !== undefined && (await this.reachable())) {
       try {
         serverExperimentId = await this.client.getOrCreateExperiment(experimentName);
+        this.resolvedExperiments.set(experimentId, serverExperimentId);
       } catch (err) {
         if (!isUnreachable(err)) throw err;
         this.noteDown(err);
@@ -109,7 +128,7 @@ export class RestStore implements Tracker {
     if (parentId !== undefined) tags[TAG_PARENT_RUN_ID] = parentId;
     const info = { runName: opts.runName, startTime, tags, userId, experimentName };
 
-    if (!this.offline && serverExperimentId !== undefined && (parentId === undefined || !isLocalId(parentId))) {
+    if (serverExperimentId !== undefined && (parentId === undefined || !isLocalId(parentId)) && (await this.reachable())) {
       try {
         const run = await this.client.createRun({
           experimentId: serverExperimentId, runName: opts.runName, startTime, userId, tags: { ...tags, [TAG_CLIENT_RUN_ID]: localId },
@@ -161,7 +180,7 @@ export class RestStore implements Tracker {
 
   /** @internal */
   noteUp(): void {
-    if (this.downUntil !== 0) this.log(`MLflow server ${this.uri} reachable again: journaled calls replayed`);
+    if (this.downUntil !== 0) this.log(`MLflow server ${this.uri} reachable again`);
     this.downUntil = 0;
   }
 
@@ -337,7 +356,7 @@ export class RestRun implements RunHandle {
   }
 
   private async tryOnline(): Promise<void> {
-    if (!this.journaling || this.store.offline || this.replayBroken) return;
+    if (!this.journaling || this.replayBroken || !(await this.store.reachable())) return;
     const dir = this.store.pendingDir;
     try {
       const res = await replayRun(this.store.client, dir, this.runId, this.store.resolve);
