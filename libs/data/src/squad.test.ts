@@ -6,11 +6,13 @@ import { describe, test } from 'node:test';
 import { prepareSquadFeatures, type SquadFeature } from './squad-prepare.ts';
 import { postprocessSquad } from './squad-postprocess.ts';
 import { exactMatch, goldAnswers, normalizeAnswer, squadV2Metrics, tokenF1 } from './squad-metric.ts';
-import { SHARED_DATA } from './test-helpers.ts';
 import { TestTokenizer } from './test-tokenizer.ts';
 import type { Tokenizer } from './tokenizer-types.ts';
 import type { QaExample } from './types.ts';
 import { WordPieceTokenizer } from './wordpiece.ts';
+import { loadGpt2Bpe } from './gpt2-files.ts';
+import { loadTokenizer } from './load-tokenizer.ts';
+import { SHARED_DATA, SHARED_DIR } from './test-helpers.ts';
 
 describe('official SQuAD v2 metric', () => {
   test('normalisation: lowercase, punctuation, articles a/an/the as whole words, whitespace', () => {
@@ -187,7 +189,7 @@ describe('SQuAD v2 post-processing', () => {
     assert.equal(r.scores.f1, 100);
   });
 
-  test('round trip with the real bert-base-uncased WordPiece (answers inside words, accents)', () => {
+  test('round trip with the real bert-base-uncased WordPiece and GPT-2 BPE (accents, dashes, digits)', () => {
     const tk = WordPieceTokenizer.fromFile(path.join(SHARED_DATA, 'tokenizers', 'bert-base-uncased', 'tokenizer.json'));
     const ctx = 'Frédéric Chopin (1 March 1810 – 17 October 1849) was a Polish composer; his "Nocturnes" date from 1827–1846. Chopin left Warsaw in 1830.';
     const examples: QaExample[] = [
@@ -200,5 +202,22 @@ describe('SQuAD v2 post-processing', () => {
     assert.ok(r.feats.length > examples.length);
     assert.deepEqual([...r.predictions.values()], ['Frédéric Chopin', '1830', '1827–1846', '']);
     assert.equal(r.scores.exact, 100);
+    // the same with byte-level BPE: the real GPT-2 merges with OPT's "BOS q c" template, and the hf-tiny
+    // RoBERTa tokenizer with its <s> q </s></s> c </s> template
+    const gpt2 = loadGpt2Bpe(path.join(SHARED_DATA, 'tokenizers', 'gpt2'), { template: 'opt' });
+    const roberta = loadTokenizer(path.join(SHARED_DIR, 'fixtures', 'hf-tiny', 'tokenizers', 'roberta-bpe'));
+    // (the hf-tiny RoBERTa vocabulary is nearly character-level: it needs longer windows to hold an answer)
+    const texts = ([[gpt2, 40], [roberta, 96]] as const).map(([bpe, maxLength]) => {
+      const rb = roundTrip(bpe, examples, { maxLength, stride: 16 });
+      assert.ok(rb.feats.length > examples.length);
+      assert.equal(rb.scores.exact, 100);
+      return [...rb.predictions.values()];
+    });
+    // GPT-2/OPT offsets keep the space before a word (HF's ByteLevel trim_offsets false), RoBERTa's are
+    // trimmed; the official normalisation makes both exact matches.
+    assert.deepEqual(texts, [
+      ['Frédéric Chopin', ' 1830', ' 1827–1846', ''],
+      ['Frédéric Chopin', '1830', '1827–1846', ''],
+    ]);
   });
 });
