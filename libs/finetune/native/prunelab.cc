@@ -345,10 +345,24 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
 
 // adamw(mem, n, pOff, mOff, vOff, gOff, pOut, mOut, vOut, scale, b1, 1-b1, b2, 1-b2, decay, sqrt(bc2), eps, lr/bc1)
 // The AdamW update of adamw.ts' composition, element by element, with the same float32 constants and the
-// same operation order (no contraction into FMAs below), so it equals the tfjs kernels' result; decay = 1 - lr wd
-// (1: none), scale = the gradient clipping factor (1: none).
-#pragma GCC push_options
-#pragma GCC optimize("fp-contract=off")
+// same operation order (built with -ffp-contract=off: no FMAs), so it equals the tfjs kernels' result;
+// decay = 1 - lr wd (1: none), scale = the gradient clipping factor (1: none). Outputs are fresh tensors, so no
+// pointer aliases another (__restrict: without it there are too many overlap checks to vectorise).
+void adamwLoop(int64_t n, const float* __restrict p, const float* __restrict m, const float* __restrict v,
+               const float* __restrict g, float* __restrict po, float* __restrict mo, float* __restrict vo, float sc,
+               float b1, float c1, float b2, float c2, float dc, float sbc2, float eps, float step) {
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i] * sc;
+    const float mi = m[i] * b1 + gi * c1;
+    const float vi = v[i] * b2 + (gi * gi) * c2;
+    const float pi = p[i] * dc;
+    const float denom = std::sqrt(vi) / sbc2 + eps;
+    mo[i] = mi;
+    vo[i] = vi;
+    po[i] = pi - (mi / denom) * step;
+  }
+}
+
 napi_value AdamW(napi_env env, napi_callback_info info) {
   Args a;
   if (!load(env, info, a)) return nullptr;
@@ -365,20 +379,11 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
               c2 = static_cast<float>(num(a, 13)), decay = static_cast<float>(num(a, 14)),
               sbc2 = static_cast<float>(num(a, 15)), eps = static_cast<float>(num(a, 16)),
               step = static_cast<float>(num(a, 17));
-  const bool scaled = num(a, 9) != 1, decayed = num(a, 14) != 1;
-  for (int64_t i = 0; i < n; i++) {
-    const float gi = scaled ? g[i] * scale : g[i];
-    const float mi = m[i] * b1 + gi * c1;
-    const float vi = v[i] * b2 + (gi * gi) * c2;
-    const float pi = decayed ? p[i] * decay : p[i];
-    const float denom = std::sqrt(vi) / sbc2 + eps;
-    mo[i] = mi;
-    vo[i] = vi;
-    po[i] = pi - (mi / denom) * step;
-  }
+  // Multiplying by exactly 1 changes no float, so "no clipping" and "no decay" need no branch.
+  const float sc = num(a, 9) != 1 ? scale : 1.0f, dc = num(a, 14) != 1 ? decay : 1.0f;
+  adamwLoop(n, p, m, v, g, po, mo, vo, sc, b1, c1, b2, c2, dc, sbc2, eps, step);
   return nullptr;
 }
-#pragma GCC pop_options
 
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value out;

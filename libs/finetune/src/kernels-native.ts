@@ -42,7 +42,7 @@ function cacheDir(): string {
 /** Compile into a temporary name and rename, so processes building at once never load a half-written file. */
 function build(src: string, include: string, out: string, blas: boolean): void {
   const tmp = `${out}.${process.pid}.tmp`;
-  const args = ['-O3', '-march=native', '-fno-math-errno', '-fno-trapping-math', '-shared', '-fPIC', `-I${include}`, src, '-o', tmp];
+  const args = ['-O3', '-march=native', '-fno-math-errno', '-fno-trapping-math', '-ffp-contract=off', '-shared', '-fPIC', `-I${include}`, src, '-o', tmp];
   if (blas) args.push('-lopenblas');
   else args.push('-DPRUNELAB_NO_BLAS');
   try {
