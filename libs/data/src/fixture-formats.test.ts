@@ -45,6 +45,8 @@ write('glue/QQP/train.tsv', tsv([
   ['402555', '536040', '536041', 'How do I control my horny emotions?', 'How do you control your horniness?', '1'],
 ]));
 write('glue/QQP/test.tsv', tsv([['id', 'question1', 'question2'], ['0', 'Why do rockets look white?', 'Why are rockets and boosters painted white?']]));
+// SNLI in the GLUE layout (same columns as MNLI minus genre, plus captionID), under its own root below.
+const SNLI_GLUE = ['index', 'captionID', 'pairID', 'sentence1_binary_parse', 'sentence2_binary_parse', 'sentence1_parse', 'sentence2_parse', 'sentence1', 'sentence2', 'label1', 'label2', 'label3', 'label4', 'label5', 'gold_label'];
 // SNLI 1.0 jsonl: the "-" row (no annotator consensus) is dropped.
 const snli = (s1: string, s2: string, gold: string) => JSON.stringify({ annotator_labels: [gold], captionID: '3416050480.jpg#4', gold_label: gold, pairID: 'x', sentence1: s1, sentence1_binary_parse: '', sentence1_parse: '', sentence2: s2, sentence2_binary_parse: '', sentence2_parse: '' });
 write('snli_1.0/snli_1.0_dev.jsonl', [
@@ -112,6 +114,19 @@ describe('fixtures in each real format', () => {
     assert.deepEqual(cls(dev).map((e) => dev.task.labels[e.label]), ['neutral', 'contradiction', 'entailment']);
     assert.equal(dev.dropped, 1);
     assert.match(dev.description, /1 without gold label dropped/);
+  });
+
+  test('SNLI in the GLUE TSV layout', async () => {
+    const glueRoot = path.join(root, 'glue-only');
+    fs.mkdirSync(path.join(glueRoot, 'glue', 'SNLI'), { recursive: true });
+    fs.writeFileSync(path.join(glueRoot, 'glue', 'SNLI', 'dev.tsv'), tsv([
+      SNLI_GLUE,
+      ['0', '4705552913.jpg#2', '4705552913.jpg#2r1n', '(a)', '(b)', '(a)', '(b)', 'Two women are embracing.', 'The sisters are hugging goodbye.', 'neutral', 'entailment', 'neutral', 'neutral', 'neutral', 'neutral'],
+      ['1', '4705552913.jpg#2', '4705552913.jpg#2r1e', '(a)', '(b)', '(a)', '(b)', 'Two women are embracing.', 'Two woman are holding packages.', 'entailment', 'entailment', 'entailment', 'entailment', 'entailment', 'entailment'],
+    ]));
+    const dev = await loadTaskSplit('snli', 'dev', { dataRoot: glueRoot, envDataRoot: '' });
+    assert.equal(dev.format, 'glue-tsv');
+    assert.deepEqual(cls(dev).map((e) => [e.textB, dev.task.labels[e.label]]), [['The sisters are hugging goodbye.', 'neutral'], ['Two woman are holding packages.', 'entailment']]);
   });
 
   test('SQuAD v2 json: answers with character offsets, unanswerable -> no answers (plausible answers ignored)', async () => {

@@ -35,3 +35,4 @@ export { accuracy, averageRanks, f1Score, macroF1, matthewsCorrelation, pearson,
 export { cacheFile, cachedEncoding, idsDigest, readCacheEntry, tokenizerFingerprint, writeCacheEntry, type CacheEntry, type CacheKey, type CachedArray } from './token-cache.ts';
 export { prepareSplit, squadFeaturesFromArrays, type PrepareSplitOptions, type PreparedSplit } from './prepare-split.ts';
 export { defaultEvalSplit, loadExperimentTask, type ExperimentTask, type ExperimentTaskOptions } from './experiment-task.ts';
+export { summarizeTaskData, taskDataMarkdown, type TaskDataRow } from './task-summary.ts';
