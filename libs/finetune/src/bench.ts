@@ -1,7 +1,7 @@
 // `npm run bench`: training and inference throughput of the engine beside the PyTorch peer
 // (../shared/tools/torch-bert-bench.py), alternating the two cell by cell so both see the same machine load.
 // Each measurement runs in its own process, so peak memory (wasm heap, RSS) is that cell's own.
-//   --sizes bert-tiny,bert-mini  --seqs 64,128  --modes train,infer  --batch 32  --warmup 2  --steps 5
+//   --sizes bert-tiny,bert-mini  --seqs 64,128  --modes train,infer  --batch 32  --warmup 1  --steps 4
 //   --backend wasm|cpu|...  --no-peer  --peer-threads 2  --json (one JSON line per measurement)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     options: {
       cell: { type: 'string' }, backend: { type: 'string' }, sizes: { type: 'string', default: 'bert-tiny,bert-mini' },
       seqs: { type: 'string', default: '64,128' }, modes: { type: 'string', default: 'train,infer' },
-      batch: { type: 'string', default: '32' }, warmup: { type: 'string', default: '2' }, steps: { type: 'string', default: '5' },
+      batch: { type: 'string', default: '32' }, warmup: { type: 'string', default: '1' }, steps: { type: 'string', default: '4' },
       'no-peer': { type: 'boolean', default: false }, 'peer-threads': { type: 'string', default: '2' }, json: { type: 'boolean', default: false },
     },
   });
