@@ -7,10 +7,16 @@ import { type UseOptions, useRecords } from './records-shape.ts';
 /** AUM(i) = mean over the used runs r and epochs e of margin[r][e][i]. */
 export function aum(margin: Float32Array[][], opts: UseOptions = {}): Float32Array {
   const { runs, R, E, n } = useRecords('aum', margin, opts);
-  const sum = new Float64Array(n);
-  for (const run of runs) for (const m of run) for (let i = 0; i < n; i++) sum[i]! += m[i]!;
-  const out = new Float32Array(n);
   const T = R * E;
-  for (let i = 0; i < n; i++) out[i] = sum[i]! / T;
+  const flat = runs.flat();
+  const out = new Float32Array(n);
+  const B = 4096; // blocks of examples: the float64 sums stay in L1 cache
+  const sum = new Float64Array(B);
+  for (let i0 = 0; i0 < n; i0 += B) {
+    const m = Math.min(B, n - i0);
+    sum.fill(0);
+    for (const a of flat) for (let j = 0; j < m; j++) sum[j]! += a[i0 + j]!;
+    for (let j = 0; j < m; j++) out[i0 + j] = sum[j]! / T;
+  }
   return out;
 }

@@ -24,20 +24,21 @@ export function forgetting(correct: Uint8Array[][], opts: UseOptions = {}): Forg
   if (R > 255) throw new Error(`forgetting: ${R} runs; neverLearned is a byte, so at most 255 runs are supported`);
   const events = new Uint16Array(n);
   const neverLearned = new Uint8Array(n);
-  const learned = new Uint8Array(n);
+  // per example: a run is scanned epoch by epoch; `any` = was correct at some epoch of the run
   for (const run of runs) {
-    learned.fill(0);
-    for (let e = 0; e < E; e++) {
-      const c = run[e]!;
-      const next = run[e + 1];
-      for (let i = 0; i < n; i++) {
-        if (c[i]) {
-          learned[i] = 1;
-          if (next !== undefined && !next[i]) events[i]!++;
-        }
+    for (let i = 0; i < n; i++) {
+      let prev = run[0]![i]!;
+      let any = prev;
+      let ev = 0;
+      for (let e = 1; e < E; e++) {
+        const cur = run[e]![i]!;
+        if (prev && !cur) ev++;
+        any |= cur;
+        prev = cur;
       }
+      events[i]! += ev;
+      if (!any) neverLearned[i]!++;
     }
-    for (let i = 0; i < n; i++) if (!learned[i]) neverLearned[i]!++;
   }
   const weight = R * Math.floor(E / 2) + 1;
   const score = new Float32Array(n);

@@ -1,9 +1,8 @@
 // Baselines of matched size k (method.md section 3): every one keeps exactly k examples, chosen by a score
 // ranking with ties broken by id (random: by a seeded hash of the id), overall or class-balanced.
 import type { IdPool } from './id-pool.ts';
-import { hash53Parts } from './random-subset.ts';
+import { permutationOrder } from './random-subset.ts';
 import { balancedTake, checkK, type Order, rankIndices } from './rank.ts';
-import { stableSortByKey64 } from './radix.ts';
 
 export const BASELINES = ['random', 'ambiguous', 'forgetting', 'el2n', 'easy', 'hard'] as const;
 export type BaselineMethod = (typeof BASELINES)[number];
@@ -43,12 +42,7 @@ export const BASELINE_RULES: Record<Exclude<BaselineMethod, 'random'>, { score: 
 /** Every pool index in the order of the seeded permutation: by hash(seed, id), equal hashes by id. */
 export function permutationIndices(pool: IdPool, seed: number): Uint32Array {
   if (!Number.isSafeInteger(seed)) throw new Error(`permutationIndices: seed = ${seed}; use an integer seed`);
-  const n = pool.ids.length;
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
-  const prefix = `${seed}\u0000`;
-  for (let i = 0; i < n; i++) hash53Parts(prefix + pool.ids[i]!, hi, lo, i);
-  return stableSortByKey64(pool.byId, hi, lo);
+  return permutationOrder(pool.ids, pool.byId, seed);
 }
 
 /** The full ranking a baseline takes its k from (best first). */
@@ -67,8 +61,13 @@ export function baselineRanking(pool: IdPool, method: BaselineMethod, scores: Ba
 /** Exactly k pool indices, best first; class-balanced when opts.classes is given. */
 export function baselineIndices(pool: IdPool, method: BaselineMethod, k: number, scores: BaselineScores, opts: BaselineOptions = {}): Uint32Array {
   checkK(`baseline ${method}`, k, pool.ids.length);
-  const ranking = baselineRanking(pool, method, scores, opts);
-  return opts.classes ? balancedTake(ranking, opts.classes, k) : ranking.slice(0, k);
+  return takeK(baselineRanking(pool, method, scores, opts), k, opts.classes);
+}
+
+/** The k best of a ranking (from baselineRanking), class-balanced when classes are given: one ranking, many k. */
+export function takeK(ranking: Uint32Array, k: number, classes?: ArrayLike<number>): Uint32Array {
+  checkK('takeK', k, ranking.length);
+  return classes ? balancedTake(ranking, classes, k) : ranking.slice(0, k);
 }
 
 /** baselineIndices as ids. */

@@ -30,7 +30,8 @@ export function idPool(ids: string[]): IdPool {
   const rankOf = new Uint32Array(65536);
   for (let i = 0; i < n; i++) {
     const s = ids[i]!;
-    for (let j = lcp; j < s.length; j++) rankOf[s.charCodeAt(j)] = 1;
+    const end = Math.min(s.length, lcp + 64); // only the first 2 * 32 characters can ever be packed
+    for (let j = lcp; j < end; j++) rankOf[s.charCodeAt(j)] = 1;
   }
   let alphabet = 0;
   for (let c = 0; c < 65536; c++) if (rankOf[c]) rankOf[c] = ++alphabet; // 1..alphabet, in code-unit order
@@ -53,11 +54,13 @@ export function idPool(ids: string[]): IdPool {
   }
   const start = new Uint32Array(n);
   for (let i = 0; i < n; i++) start[i] = i;
-  const byId = stableSortByKey64(start, hi, lo);
-  // runs of equal keys: settle them by full string comparison (rare unless ids share long stretches)
+  const sortedHi = new Uint32Array(n);
+  const byId = stableSortByKey64(start, hi, lo, sortedHi);
+  // runs of equal keys: settle them by full string comparison (rare unless ids share long stretches); the
+  // sorted hi words make the common case (hi differs from the neighbour) a sequential scan
   for (let a = 0; a < n;) {
     let b = a + 1;
-    while (b < n && hi[byId[b]!] === hi[byId[a]!] && lo[byId[b]!] === lo[byId[a]!]) b++;
+    while (b < n && sortedHi[b] === sortedHi[a] && lo[byId[b]!] === lo[byId[a]!]) b++;
     if (b - a > 1) {
       const run = Array.from(byId.subarray(a, b)).sort((x, y) => cmp(ids[x]!, ids[y]!));
       byId.set(run, a);

@@ -9,45 +9,45 @@ const u32of32 = new Uint32Array(f32.buffer);
  * `idx` reordered by key[idx[j]] ascending; equal keys keep their order in `idx` (stable), so sorting by a
  * secondary key first and then by the primary one sorts by (primary, secondary).
  */
-export function stableSortByKey(idx: Uint32Array, key: Uint32Array): Uint32Array {
+export function stableSortByKey(idx: Uint32Array, key: Uint32Array, sortedKeys?: Uint32Array): Uint32Array {
   const n = idx.length;
   let kA = new Uint32Array(n);
   let iA = Uint32Array.from(idx);
   for (let j = 0; j < n; j++) kA[j] = key[iA[j]!]!;
-  const hist = new Uint32Array(4 * 256);
+  // three passes of 11, 11 and 10 bits; the 2048 counters of a pass fit in L1 cache
+  const hist = new Uint32Array(3 * 2048);
   for (let j = 0; j < n; j++) {
     const k = kA[j]!;
-    hist[k & 255]!++;
-    hist[256 + ((k >>> 8) & 255)]!++;
-    hist[512 + ((k >>> 16) & 255)]!++;
-    hist[768 + (k >>> 24)]!++;
+    hist[k & 2047]!++;
+    hist[2048 + ((k >>> 11) & 2047)]!++;
+    hist[4096 + (k >>> 22)]!++;
   }
   let kB = new Uint32Array(n);
   let iB = new Uint32Array(n);
-  for (let d = 0; d < 4; d++) {
-    const base = d * 256;
-    let skip = false;
-    for (let b = 0; b < 256; b++) if (hist[base + b] === n) { skip = true; break; } // one bucket holds all: no-op pass
-    if (skip || n < 2) continue;
-    // exclusive prefix sums: start offset of each bucket
-    let sum = 0;
-    for (let b = 0; b < 256; b++) { const c = hist[base + b]!; hist[base + b] = sum; sum += c; }
-    const shift = d * 8;
+  for (let d = 0; d < 3; d++) {
+    const base = d * 2048;
+    let skip = n < 2;
+    for (let b = 0; b < 2048 && !skip; b++) if (hist[base + b] === n) skip = true; // one bucket holds all: no-op pass
+    if (skip) continue;
+    let sum = 0; // exclusive prefix sums: where each bucket starts
+    for (let b = 0; b < 2048; b++) { const c = hist[base + b]!; hist[base + b] = sum; sum += c; }
+    const shift = d * 11;
     for (let j = 0; j < n; j++) {
       const k = kA[j]!;
-      const p = hist[base + ((k >>> shift) & 255)]!++;
+      const p = hist[base + ((k >>> shift) & 2047)]!++;
       kB[p] = k;
       iB[p] = iA[j]!;
     }
     [kA, kB] = [kB, kA];
     [iA, iB] = [iB, iA];
   }
+  sortedKeys?.set(kA); // the keys in their sorted order, for callers that scan for equal neighbours
   return iA;
 }
 
 /** Sort by the 64-bit key (hi, lo), stable. */
-export function stableSortByKey64(idx: Uint32Array, hi: Uint32Array, lo: Uint32Array): Uint32Array {
-  return stableSortByKey(stableSortByKey(idx, lo), hi);
+export function stableSortByKey64(idx: Uint32Array, hi: Uint32Array, lo: Uint32Array, sortedHi?: Uint32Array): Uint32Array {
+  return stableSortByKey(stableSortByKey(idx, lo), hi, sortedHi);
 }
 
 export interface SortKeys {

@@ -10,8 +10,23 @@ import { stableSortByKey64 } from './radix.ts';
  * low 32, so (hi, lo) orders like the 53-bit number. Plenty to order a few million ids.
  */
 export function hash53Parts(s: string, hi: Uint32Array, lo: Uint32Array, at: number): void {
+  hash53From(0xdeadbeef, 0x41c6ce57, s, hi, lo, at);
+}
+
+/** The cyrb53 state after `prefix`: hashing prefix + id then only walks the id (no string concatenation). */
+export function hash53Prefix(prefix: string): [number, number] {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
+  for (let i = 0; i < prefix.length; i++) {
+    const c = prefix.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  return [h1, h2];
+}
+
+/** hash53Parts(prefix + s) given hash53Prefix(prefix) = [h1, h2]. */
+export function hash53From(h1: number, h2: number, s: string, hi: Uint32Array, lo: Uint32Array, at: number): void {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 2654435761);
@@ -23,6 +38,16 @@ export function hash53Parts(s: string, hi: Uint32Array, lo: Uint32Array, at: num
   lo[at] = h1 >>> 0;
 }
 
+/** Every index of `ids` in the order of the seeded permutation: by hash(seed, id), equal hashes by id (byId). */
+export function permutationOrder(ids: string[], byId: Uint32Array, seed: number): Uint32Array {
+  const n = ids.length;
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const [h1, h2] = hash53Prefix(`${seed}\u0000`);
+  for (let i = 0; i < n; i++) hash53From(h1, h2, ids[i]!, hi, lo, i);
+  return stableSortByKey64(byId, hi, lo);
+}
+
 /** ids ordered by hash(seed, id), ties broken by id. */
 export function seededPermutation(ids: string[], seed: number): string[] {
   if (!Number.isSafeInteger(seed)) throw new Error(`seededPermutation: seed = ${seed}; use an integer seed`);
@@ -32,13 +57,7 @@ export function seededPermutation(ids: string[], seed: number): string[] {
   } catch (e) {
     throw new Error(`seededPermutation: ${(e as Error).message.replace(/^idPool: /, '')}`);
   }
-  const n = ids.length;
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
-  const prefix = `${seed}\u0000`;
-  for (let i = 0; i < n; i++) hash53Parts(prefix + ids[i]!, hi, lo, i);
-  const order = stableSortByKey64(pool.byId, hi, lo);
-  return Array.from(order, (i) => ids[i]!);
+  return Array.from(permutationOrder(ids, pool.byId, seed), (i) => ids[i]!);
 }
 
 /** The first k ids of seededPermutation(ids, seed). */

@@ -1,0 +1,114 @@
+// Benchmark (not a test): scoring and subset selection at MNLI/SNLI scale, 1,000,000 examples x 6 runs x 3
+// epochs, must take under one second. Synthetic records (seeded) are built first and not timed; then every
+// score and every subset the paper and its baselines need is computed and timed stage by stage.
+//   node --import tsx scripts/bench-pruning.ts [--n 1000000] [--runs 6] [--epochs 3] [--repeat 3]
+import { availableParallelism, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { aum, cartography, el2nScore, forgetting, hHistogram, hScore } from '@prunelab/dynamics';
+import {
+  BASELINES, baselineRanking, idPool, takeK, matchedK, PAPER_SUBSETS_R6, automaticSubsets, parseSubsetName, selectByHIndices, subsetName,
+} from '@prunelab/pruning';
+
+const { values } = parseArgs({ options: { n: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '6' }, epochs: { type: 'string', default: '3' }, repeat: { type: 'string', default: '3' } } });
+const N = Number(values.n);
+const R = Number(values.runs);
+const E = Number(values.epochs);
+const REPEAT = Number(values.repeat);
+
+/** mulberry32 */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// --- synthetic records (not timed): ids like libs/data's (16 hex chars), a difficulty per example, 3 classes
+const setupStart = performance.now();
+const next = rng(2024);
+const hex = Array.from('0123456789abcdef', (ch) => ch.charCodeAt(0));
+const ids = new Array<string>(N);
+const codes = new Array<number>(16);
+for (let i = 0; i < N; i++) {
+  for (let j = 0; j < 16; j++) codes[j] = hex[Math.floor(next() * 16)]!;
+  ids[i] = String.fromCharCode(...codes); // a flat string, like the sha1 slices of libs/data (not a rope of 16 pieces)
+}
+const classes = Int32Array.from({ length: N }, () => Math.floor(next() * 3));
+const skill = Float32Array.from({ length: N }, () => next());
+const correct: Uint8Array[][] = [];
+const goldProb: Float32Array[][] = [];
+const margin: Float32Array[][] = [];
+const el2n: Float32Array[][] = [];
+for (let r = 0; r < R; r++) {
+  correct.push([]); goldProb.push([]); margin.push([]); el2n.push([]);
+  for (let e = 0; e < E; e++) {
+    const c = new Uint8Array(N);
+    const p = new Float32Array(N);
+    const m = new Float32Array(N);
+    const l = new Float32Array(N);
+    for (let i = 0; i < N; i++) {
+      const q = Math.min(1, Math.max(0, skill[i]! * 0.7 + 0.15 * (e + 1) / E + 0.3 * (next() - 0.5)));
+      p[i] = q;
+      c[i] = q > 0.5 ? 1 : 0;
+      m[i] = 4 * (q - 0.5);
+      l[i] = Math.SQRT2 * (1 - q);
+    }
+    correct[r]!.push(c); goldProb[r]!.push(p); margin[r]!.push(m); el2n[r]!.push(l);
+  }
+}
+console.log(`setup (not timed): ${N.toLocaleString('en')} examples x ${R} runs x ${E} epochs in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
+
+// --- timed: everything from records to the ids of every subset
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+function once(): { total: number; cpu: number; stages: [string, number][]; summary: string } {
+  const stages: [string, number][] = [];
+  let t = performance.now();
+  const lap = (name: string) => { const now = performance.now(); stages.push([name, now - t]); t = now; };
+  const start = t;
+  const cpu0 = cpuMs();
+  const h = hScore(correct);
+  const histogram = hHistogram(h, R);
+  lap('hScore + histogram');
+  const carto = cartography(goldProb, correct);
+  lap('cartography');
+  const forg = forgetting(correct);
+  lap('forgetting');
+  const el2 = el2nScore(el2n, 0);
+  lap('el2n (epoch 0)');
+  aum(margin);
+  lap('aum');
+  const pool = idPool(ids);
+  lap('idPool (ids sorted once)');
+  const names = R === 6 ? PAPER_SUBSETS_R6 : automaticSubsets(R).map((rm) => subsetName(rm, R));
+  const sizes: number[] = [];
+  for (const name of names) sizes.push(selectByHIndices(h, parseSubsetName(name, R)).length);
+  lap(`${names.length} H subsets`);
+  const k = matchedK(N, { hSubset: names[0]!, histogram });
+  const scores = { variability: carto.variability, confidence: carto.confidence, forgetting: forg.score, el2n: el2 };
+  let picked = 0;
+  for (const m of BASELINES) {
+    const ranking = baselineRanking(pool, m, scores, { seed: 6666 }); // one ranking serves both variants
+    picked += takeK(ranking, k).length + takeK(ranking, k, classes).length;
+    lap(`baseline ${m} (+ class-balanced)`);
+  }
+  const total = performance.now() - start;
+  const cpu = cpuMs() - cpu0;
+  const summary = `H histogram ${histogram.join('/')}; subsets ${names.map((nm, i) => `${nm}:${sizes[i]}`).join(' ')}; k = ${k}; ${picked} ids picked by ${2 * BASELINES.length} baselines`;
+  return { total, cpu, stages, summary };
+}
+
+let best: ReturnType<typeof once> | undefined;
+for (let rep = 0; rep < REPEAT; rep++) {
+  const res = once();
+  console.log(`run ${rep + 1}: ${res.total.toFixed(0)} ms wall, ${res.cpu.toFixed(0)} ms CPU`);
+  if (!best || res.total < best.total) best = res;
+}
+console.log(best!.summary);
+for (const [name, ms] of best!.stages) console.log(`  ${name.padEnd(32)} ${ms.toFixed(1).padStart(8)} ms`);
+console.log(`scoring + selection, best of ${REPEAT}: ${best!.total.toFixed(0)} ms wall, ${best!.cpu.toFixed(0)} ms CPU ` +
+  `(budget 1000 ms: ${best!.total < 1000 ? 'met' : 'NOT met'}; ratio ${(best!.total / 1000).toFixed(2)}); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
