@@ -110,6 +110,17 @@ describe('MlflowClient against a checking fake server', () => {
     );
   });
 
+  test('required fields are checked like the real server: missing name, missing metric timestamp, duplicate params', async () => {
+    await assert.rejects(client.createExperiment(''), /HTTP 400 INVALID_PARAMETER_VALUE: Missing value for required parameter 'name'/);
+    const run = await client.createRun({ experimentId: '1', startTime: TS, tags: {} });
+    const noTimestamp = [{ key: 'm', value: 1 }] as unknown as WireMetric[];
+    await assert.rejects(client.logBatchChunk(run.info.run_id, { metrics: noTimestamp, params: [], tags: [] }), /INVALID_PARAMETER_VALUE: Invalid value .* for parameter 'metrics'/);
+    const dup = [{ key: 'a', value: '1' }, { key: 'a', value: '1' }];
+    await assert.rejects(client.logBatchChunk(run.info.run_id, { metrics: [], params: dup, tags: [] }), /Duplicate parameter keys/);
+    await client.logBatch(run.info.run_id, { params: dup }); // logBatch splits them into two requests instead
+    await assert.rejects(client.logBatch(run.info.run_id, { params: [{ key: 'a', value: '2' }] }), /Changing param values is not allowed/);
+  });
+
   test('NaN and +-Infinity travel as strings', async () => {
     const run = await client.createRun({ experimentId: '1', startTime: TS, tags: {} });
     await client.logBatch(run.info.run_id, { metrics: [{ key: 'w', value: 'NaN', timestamp: TS, step: 0 }, { key: 'w', value: '-Infinity', timestamp: TS, step: 1 }] });
