@@ -24,7 +24,7 @@ export async function summarizeTaskData(opts: TaskLoadOptions = {}, tasks: reado
     try {
       loaded = await loadTask(name, { ...opts, allowDownload: opts.allowDownload ?? false });
     } catch (err) {
-      const missing = err instanceof DataNotFoundError || (err as Error).message.startsWith('no split of');
+      const missing = err instanceof DataNotFoundError;
       rows.push({ task: spec.name, split: '*', source: missing ? 'missing' : 'error', note: missing ? 'no copy under any data root' : (err as Error).message });
       continue;
     }
