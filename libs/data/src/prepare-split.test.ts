@@ -44,6 +44,18 @@ describe('prepareSplit', () => {
     assert.equal(prepareSplit(tok, split, { maxLength: 16, stride: 2, cacheDir }).cacheHit, false);
   });
 
+  test('many windows (beyond the initial capacity) pack the same as the feature objects', async () => {
+    const long = Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ');
+    const split = await loadTaskSplit('squad_v2', 'dev', opts);
+    const examples: QaExample[] = [{ id: 'long', context: long, question: 'which one', answers: [{ text: 'w150', start: long.indexOf('w150') }] }];
+    const big = { ...split, examples } as typeof split;
+    const p = prepareSplit(tok, big, { maxLength: 16, stride: 4 });
+    // 2-token question: 16 - 2 - 3 specials = 11 context tokens per window, step 11 - 4 = 7;
+    // windows start at 0, 7, ..., 189 (the 28th reaches token 200)
+    assert.equal(p.n, 28);
+    assert.deepEqual(squadFeaturesFromArrays(p, ['long']), prepareSquadFeatures(tok, examples, { maxLength: 16, stride: 4 }));
+  });
+
   test('STS-B keeps float scores', async () => {
     const split = await loadTaskSplit('stsb', 'dev', opts);
     const p = prepareSplit(tok, split, { maxLength: 8 });

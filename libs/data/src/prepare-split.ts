@@ -5,7 +5,7 @@
 import { encodeExamples } from './encode-examples.ts';
 import type { LoadedSplit } from './load-task.ts';
 import { encodeMultipleChoice } from './race-prepare.ts';
-import { packSquadFeatures, prepareSquadFeatures, SQUAD_DEFAULTS, type SquadFeature } from './squad-prepare.ts';
+import { forEachSquadFeature, SQUAD_DEFAULTS, type SquadFeature } from './squad-prepare.ts';
 import { cachedEncoding, idsDigest, tokenizerFingerprint, type CacheEntry, type CacheKey, type CachedArray } from './token-cache.ts';
 import type { Tokenizer } from './tokenizer-types.ts';
 
@@ -47,31 +47,77 @@ function build(tok: Tokenizer, split: LoadedSplit, opts: PrepareSplitOptions): C
     return { arrays: { inputIds: enc.inputIds, attentionMask: enc.attentionMask, tokenTypeIds: enc.tokenTypeIds, labels: enc.labels }, meta: { n: enc.n, numChoices: enc.numChoices } };
   }
   if (split.kind !== 'extractive-qa') throw new Error(`cannot prepare task kind ${split.kind}`);
-  const feats = prepareSquadFeatures(tok, split.examples, {
+  // Windows are packed as they come: SQuAD train has ~130k of them, too many to keep as JS objects.
+  const rows = new GrowingRows(L);
+  forEachSquadFeature(tok, split.examples, {
     maxLength: L,
     ...(opts.stride !== undefined ? { stride: opts.stride } : {}),
     ...(opts.maxQueryLength !== undefined ? { maxQueryLength: opts.maxQueryLength } : {}),
-  });
-  const packed = packSquadFeatures(feats, L);
-  // Offsets as [rows, maxLength, 2] with -1 for positions outside the context.
-  const offsets = new Int32Array(feats.length * L * 2).fill(-1);
-  feats.forEach((f, i) =>
+  }, (f) => rows.push(f));
+  return { arrays: rows.arrays(), meta: { n: rows.n } };
+}
+
+/** Typed arrays of SQuAD windows that double their capacity as windows arrive. */
+class GrowingRows {
+  n = 0;
+  private cap = 16;
+  private ids: Int32Array;
+  private mask: Int32Array;
+  private types: Int32Array;
+  private offs: Int32Array;
+  private sp: Int32Array;
+  private ep: Int32Array;
+  private ex: Int32Array;
+  constructor(private readonly L: number) {
+    this.ids = new Int32Array(this.cap * L);
+    this.mask = new Int32Array(this.cap * L);
+    this.types = new Int32Array(this.cap * L);
+    this.offs = new Int32Array(this.cap * L * 2);
+    this.sp = new Int32Array(this.cap);
+    this.ep = new Int32Array(this.cap);
+    this.ex = new Int32Array(this.cap);
+  }
+
+  private grow(): void {
+    const bigger = (a: Int32Array) => {
+      const b = new Int32Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.cap *= 2;
+    [this.ids, this.mask, this.types, this.offs, this.sp, this.ep, this.ex] = [this.ids, this.mask, this.types, this.offs, this.sp, this.ep, this.ex].map(bigger) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+  }
+
+  push(f: SquadFeature): void {
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    const L = this.L;
+    this.ids.set(f.inputIds, i * L);
+    this.mask.set(f.attentionMask, i * L);
+    this.types.set(f.tokenTypeIds, i * L);
+    // Offsets as [rows, maxLength, 2] with -1 for positions outside the context.
+    this.offs.fill(-1, i * L * 2, (i + 1) * L * 2);
     f.offsets.forEach((o, p) => {
-      if (o) offsets.set(o, (i * L + p) * 2);
-    }),
-  );
-  return {
-    arrays: {
-      inputIds: packed.inputIds,
-      attentionMask: packed.attentionMask,
-      tokenTypeIds: packed.tokenTypeIds,
-      startPositions: packed.startPositions,
-      endPositions: packed.endPositions,
-      exampleIndex: Int32Array.from(feats, (f) => f.exampleIndex),
-      offsets,
-    },
-    meta: { n: feats.length },
-  };
+      if (o) this.offs.set(o, (i * L + p) * 2);
+    });
+    this.sp[i] = f.startPosition;
+    this.ep[i] = f.endPosition;
+    this.ex[i] = f.exampleIndex;
+  }
+
+  arrays(): Record<string, CachedArray> {
+    const L = this.L;
+    const n = this.n;
+    return {
+      inputIds: this.ids.slice(0, n * L),
+      attentionMask: this.mask.slice(0, n * L),
+      tokenTypeIds: this.types.slice(0, n * L),
+      startPositions: this.sp.slice(0, n),
+      endPositions: this.ep.slice(0, n),
+      exampleIndex: this.ex.slice(0, n),
+      offsets: this.offs.slice(0, n * L * 2),
+    };
+  }
 }
 
 export function prepareSplit(tok: Tokenizer, split: LoadedSplit, opts: PrepareSplitOptions): PreparedSplit {

@@ -31,11 +31,17 @@ export interface SquadFeature {
 export const SQUAD_DEFAULTS = { maxLength: 384, stride: 128, maxQueryLength: 64 } as const;
 
 export function prepareSquadFeatures(tok: Tokenizer, examples: QaExample[], opts: SquadPrepareOptions = {}): SquadFeature[] {
+  const features: SquadFeature[] = [];
+  forEachSquadFeature(tok, examples, opts, (f) => features.push(f));
+  return features;
+}
+
+/** The same windows one at a time, so a large split can be packed without holding every feature object. */
+export function forEachSquadFeature(tok: Tokenizer, examples: QaExample[], opts: SquadPrepareOptions, visit: (f: SquadFeature) => void): void {
   const maxLength = opts.maxLength ?? SQUAD_DEFAULTS.maxLength;
   const stride = opts.stride ?? SQUAD_DEFAULTS.stride;
   const maxQuery = opts.maxQueryLength ?? SQUAD_DEFAULTS.maxQueryLength;
   const special = tok.numSpecialTokens(true);
-  const features: SquadFeature[] = [];
   examples.forEach((ex, exampleIndex) => {
     // HF strips leading spaces of questions: some SQuAD questions start with many blanks.
     const qIds = tok.pieces(ex.question.trimStart()).ids.slice(0, maxQuery);
@@ -80,7 +86,7 @@ export function prepareSquadFeatures(tok: Tokenizer, examples: QaExample[], opts
       }
       const len = w.inputIds.length;
       const pad = maxLength - len;
-      features.push({
+      visit({
         exampleIndex,
         exampleId: ex.id,
         inputIds: [...w.inputIds, ...new Array<number>(pad).fill(tok.padId)],
@@ -93,7 +99,6 @@ export function prepareSquadFeatures(tok: Tokenizer, examples: QaExample[], opts
       if (e >= n) break;
     }
   });
-  return features;
 }
 
 /** Flat row-major arrays of the features, ready to become [nFeatures, maxLength] tensors. */
