@@ -27,7 +27,7 @@ export { DataNotFoundError, RowProblems } from './data-error.ts';
 export { downloadTask, hasDownload, sha256Hex, taskSources, type SourceFile } from './task-download.ts';
 
 // Preparation and metrics.
-export { SQUAD_DEFAULTS, packSquadFeatures, prepareSquadFeatures, type SquadFeature, type SquadPrepareOptions } from './squad-prepare.ts';
+export { SQUAD_DEFAULTS, forEachSquadFeature, packSquadFeatures, prepareSquadFeatures, type SquadFeature, type SquadPrepareOptions } from './squad-prepare.ts';
 export { postprocessSquad, type SquadPostprocessOptions, type SquadPrediction } from './squad-postprocess.ts';
 export { exactMatch, goldAnswers, normalizeAnswer, squadV2Metrics, tokenF1, type SquadScores } from './squad-metric.ts';
 export { encodeMultipleChoice, raceQuestionOption, type EncodedChoices } from './race-prepare.ts';
