@@ -1,8 +1,8 @@
 // Whole-file text reading with the errors every loader needs (wrong path, empty file, BOM).
 import fs from 'node:fs';
 
-/** File content as UTF-8 without a leading BOM. `what` says what the file should be, for the error. */
-export function readTextFile(file: string, what: string, encoding: 'utf8' | 'latin1' = 'utf8'): string {
+/** The bytes of a file that must exist and not be empty; `what` says what it should be, for the error. */
+export function readFileChecked(file: string, what: string): Buffer {
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
@@ -10,10 +10,15 @@ export function readTextFile(file: string, what: string, encoding: 'utf8' | 'lat
     throw new Error(`${file} does not exist: expected ${what}; check the data root (config dataRoot, PRUNELAB_DATA or ../shared/data)`);
   }
   if (st.isDirectory()) throw new Error(`${file} is a directory: expected ${what}`);
-  let content = fs.readFileSync(file, encoding);
-  if (content.charCodeAt(0) === 0xfeff) content = content.slice(1);
-  if (content.trim() === '') throw new Error(`${file} is empty: expected ${what}`);
-  return content;
+  const buf = fs.readFileSync(file);
+  if (buf.toString('latin1').trim() === '') throw new Error(`${file} is empty: expected ${what}`);
+  return buf;
+}
+
+/** File content as text without a leading BOM. */
+export function readTextFile(file: string, what: string, encoding: 'utf8' | 'latin1' = 'utf8'): string {
+  const content = readFileChecked(file, what).toString(encoding);
+  return content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
 }
 
 /** Lines without their terminators (\n or \r\n); a final newline does not make an extra empty line. */

@@ -1,18 +1,16 @@
 // Plain-text formats: TREC (`COARSE:fine question`), SentEval (one sentence per line, one file per
 // label; MR's files are Latin-1) and the AG News CSV.
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseCsv } from './csv.ts';
 import type { RowProblems } from './data-error.ts';
 import { parseLabelCell } from './glue-reader.ts';
 import type { ClassRow, RawSplit } from './raw-rows.ts';
 import type { TaskSpec } from './tasks.ts';
-import { isValidUtf8, readTextFile, splitLines } from './text-file.ts';
+import { isValidUtf8, readFileChecked, readTextFile, splitLines } from './text-file.ts';
 
 /** UTF-8 when the bytes are valid UTF-8, else Latin-1 (older corpora predate UTF-8). */
 function readLegacyText(file: string, what: string): { text: string; latin1: boolean } {
-  readTextFile(file, what); // existence / empty checks with the usual messages
-  const buf = fs.readFileSync(file);
+  const buf = readFileChecked(file, what);
   const latin1 = !isValidUtf8(buf);
   let text = buf.toString(latin1 ? 'latin1' : 'utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -36,7 +34,8 @@ export function readTrec(spec: TaskSpec, file: string, problems: RowProblems): R
   return { files: [file], rows, dropped: 0, warnings: latin1 ? [`${file} is not valid UTF-8: read as Latin-1`] : [] };
 }
 
-export function readSentEval(spec: TaskSpec, dir: string, labelFiles: string[], problems: RowProblems): RawSplit<ClassRow> {
+/** Every non-blank line is a sentence, so there is no malformed row (`problems` kept for a uniform signature). */
+export function readSentEval(spec: TaskSpec, dir: string, labelFiles: string[], _problems: RowProblems): RawSplit<ClassRow> {
   const rows: ClassRow[] = [];
   const warnings: string[] = [];
   const files = labelFiles.map((f) => path.join(dir, f));
@@ -48,7 +47,6 @@ export function readSentEval(spec: TaskSpec, dir: string, labelFiles: string[], 
       rows.push({ where: `${file}:${i + 1}`, fields: [l.trim()], label });
     });
   });
-  void problems;
   return { files, rows, dropped: 0, warnings };
 }
 
