@@ -6,7 +6,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { aum, cartography, el2nScore, forgetting, hHistogram, hScore } from '@prunelab/dynamics';
 import {
-  BASELINES, baselineRanking, idPool, takeK, matchedK, PAPER_SUBSETS_R6, automaticSubsets, parseSubsetName, selectByHIndices, subsetName,
+  BASELINES, baselineTop, idPool, takeK, matchedK, PAPER_SUBSETS_R6, automaticSubsets, parseSubsetName, selectByHIndices, subsetName,
 } from '@prunelab/pruning';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '6' }, epochs: { type: 'string', default: '3' }, repeat: { type: 'string', default: '3' } } });
@@ -65,10 +65,11 @@ console.log(`setup (not timed): ${N.toLocaleString('en')} examples x ${R} runs x
 // --- timed: everything from records to the ids of every subset
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
-function once(): { total: number; cpu: number; stages: [string, number][]; summary: string } {
-  const stages: [string, number][] = [];
+function once(): { total: number; cpu: number; stages: [string, number, number][]; summary: string } {
+  const stages: [string, number, number][] = [];
   let t = performance.now();
-  const lap = (name: string) => { const now = performance.now(); stages.push([name, now - t]); t = now; };
+  let tc = cpuMs();
+  const lap = (name: string) => { const now = performance.now(); const c = cpuMs(); stages.push([name, now - t, c - tc]); t = now; tc = c; };
   const start = t;
   const cpu0 = cpuMs();
   const h = hScore(correct);
@@ -92,7 +93,7 @@ function once(): { total: number; cpu: number; stages: [string, number][]; summa
   const scores = { variability: carto.variability, confidence: carto.confidence, forgetting: forg.score, el2n: el2 };
   let picked = 0;
   for (const m of BASELINES) {
-    const ranking = baselineRanking(pool, m, scores, { seed: 6666 }); // one ranking serves both variants
+    const ranking = baselineTop(pool, m, k, scores, { seed: 6666, classes }); // one ranking prefix serves both variants
     picked += takeK(ranking, k).length + takeK(ranking, k, classes).length;
     lap(`baseline ${m} (+ class-balanced)`);
   }
@@ -109,6 +110,6 @@ for (let rep = 0; rep < REPEAT; rep++) {
   if (!best || res.total < best.total) best = res;
 }
 console.log(best!.summary);
-for (const [name, ms] of best!.stages) console.log(`  ${name.padEnd(32)} ${ms.toFixed(1).padStart(8)} ms`);
+for (const [name, ms, cpu] of best!.stages) console.log(`  ${name.padEnd(40)} ${ms.toFixed(1).padStart(8)} ms wall ${cpu.toFixed(1).padStart(8)} ms CPU`);
 console.log(`scoring + selection, best of ${REPEAT}: ${best!.total.toFixed(0)} ms wall, ${best!.cpu.toFixed(0)} ms CPU ` +
   `(budget 1000 ms: ${best!.total < 1000 ? 'met' : 'NOT met'}; ratio ${(best!.total / 1000).toFixed(2)}); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);

@@ -35,3 +35,15 @@ test('hScore and hHistogram validate shapes', () => {
   assert.throws(() => hScore([correct[0]!, [u8(1, 1), u8(1, 1)]]), /run 1 epoch 0 has 2 examples but run 0 epoch 0 has 6/);
   assert.throws(() => hHistogram(u8(0, 4), 3), /H\[1\] = 4 is outside 0\.\.3/);
 });
+
+test('hScore with the paper-sized 3 epochs (the unrolled path) counts like the general one', () => {
+  const c3 = [
+    [u8(1, 1, 0, 1), u8(1, 1, 1, 1), u8(1, 0, 1, 2)], // all three epochs: 1 0 0 1 (2 counts as correct)
+    [u8(1, 1, 1, 0), u8(1, 1, 1, 0), u8(1, 1, 1, 0)], // 1 1 1 0
+  ];
+  assert.deepEqual(Array.from(hScore(c3)), [2, 1, 1, 1]);
+  // a fourth epoch of all-correct changes nothing, and goes through the general loop
+  const c4 = c3.map((run) => [...run, u8(1, 1, 1, 1)]);
+  assert.deepEqual(Array.from(hScore(c4)), [2, 1, 1, 1]);
+  assert.deepEqual(Array.from(hScore(c4, { epochsUsed: 3 })), [2, 1, 1, 1]);
+});

@@ -37,17 +37,18 @@ export function hScore(correct: Uint8Array[][], opts: HScoreOptions = {}): Uint8
     }
   }
   const h = new Uint8Array(n);
-  const all = new Uint8Array(n);
   for (let r = 0; r < runsUsed; r++) {
-    const run = correct[r]!;
-    // all = AND over the epochs (values are 0/1; any nonzero byte counts as correct)
-    const first = run[0]!;
-    for (let i = 0; i < n; i++) all[i] = first[i] ? 1 : 0;
-    for (let e = 1; e < epochsUsed; e++) {
-      const c = run[e]!;
-      for (let i = 0; i < n; i++) if (!c[i]) all[i] = 0;
+    const run = correct[r]!.slice(0, epochsUsed);
+    if (epochsUsed === 3) { // the paper's E = 3, unrolled: one pass over three arrays
+      const [a, b, c] = run as [Uint8Array, Uint8Array, Uint8Array];
+      for (let i = 0; i < n; i++) if (a[i] && b[i] && c[i]) h[i]!++;
+      continue;
     }
-    for (let i = 0; i < n; i++) h[i]! += all[i]!;
+    for (let i = 0; i < n; i++) {
+      let all = 1;
+      for (let e = 0; e < epochsUsed && all; e++) all = run[e]![i] ? 1 : 0;
+      h[i]! += all;
+    }
   }
   return h;
 }

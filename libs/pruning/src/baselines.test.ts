@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASELINES, baselineIndices, baselineSubset, type BaselineScores } from './baselines.ts';
+import { BASELINES, baselineIndices, baselineRanking, baselineSubset, baselineTop, takeK, type BaselineScores } from './baselines.ts';
 import { idPool } from './id-pool.ts';
 import { randomSubset } from './random-subset.ts';
 import { classCounts, classQuotas } from './rank.ts';
@@ -72,6 +72,8 @@ test('every baseline returns exactly k distinct ids, deterministic, independent 
       for (const balanced of [false, true]) {
         const opts = { seed, ...(balanced ? { classes: cls } : {}) };
         const a = baselineSubset(pool, m, k, sc, opts);
+        // the cheap prefix ranking gives what the full ranking gives
+        assert.deepEqual(Array.from(baselineIndices(pool, m, k, sc, opts)), Array.from(takeK(baselineRanking(pool, m, sc, opts), k, opts.classes)));
         assert.equal(a.length, k);
         assert.equal(new Set(a).size, k);
         assert.deepEqual(baselineSubset(pool, m, k, sc, opts), a);
@@ -111,4 +113,30 @@ test('matchedK: a given size, a fraction, or the size of a named H subset', () =
   assert.throws(() => matchedK(11, { hSubset: '06', histogram }), /counts 10 examples but the set has 11/);
   assert.throws(() => matchedK(10, { fraction: 1.5 }), /fraction = 1\.5/);
   assert.throws(() => matchedK(10, { size: 11 }), /k = 11 is out of range/);
+});
+
+test('baselineTop at scale: a prefix of the full ranking that serves both the plain and the balanced k', () => {
+  const next = rng(4);
+  for (let trial = 0; trial < 6; trial++) {
+    const n = 20000 + Math.floor(next() * 5000);
+    const ids = Array.from({ length: n }, (_, i) => `s${i}`);
+    const cls = Int32Array.from(ids, () => (next() < 0.8 ? 0 : 1 + Math.floor(next() * 3))); // one big class, three small
+    const sc: Required<BaselineScores> = {
+      variability: Float32Array.from(ids, () => Math.floor(next() * 50) / 100),
+      confidence: Float32Array.from(ids, () => next() ** 3),
+      forgetting: Float32Array.from(ids, () => Math.floor(next() * 4)),
+      el2n: Array.from(ids, () => next() * 1.4), // float64 values: 64-bit keys
+    };
+    const pool = idPool(ids);
+    const k = Math.floor(next() * n);
+    for (const m of BASELINES) {
+      const opts = { seed: trial, classes: cls };
+      const full = baselineRanking(pool, m, sc, opts);
+      const top = baselineTop(pool, m, k, sc, opts);
+      assert.ok(top.length >= k && top.length <= n);
+      assert.deepEqual(Array.from(top), Array.from(full.subarray(0, top.length)), `${m}: prefix`);
+      assert.deepEqual(Array.from(takeK(top, k)), Array.from(full.subarray(0, k)));
+      assert.deepEqual(Array.from(takeK(top, k, cls)), Array.from(takeK(full, k, cls)));
+    }
+  }
 });

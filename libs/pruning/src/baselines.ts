@@ -1,8 +1,9 @@
 // Baselines of matched size k (method.md section 3): every one keeps exactly k examples, chosen by a score
 // ranking with ties broken by id (random: by a seeded hash of the id), overall or class-balanced.
 import type { IdPool } from './id-pool.ts';
-import { permutationOrder } from './random-subset.ts';
-import { balancedTake, checkK, type Order, rankIndices } from './rank.ts';
+import { permutationKeys } from './random-subset.ts';
+import { balancedTake, checkK, type Order, rankTop } from './rank.ts';
+import { sortByKeys, type SortKeys, sortKeys } from './radix.ts';
 
 export const BASELINES = ['random', 'ambiguous', 'forgetting', 'el2n', 'easy', 'hard'] as const;
 export type BaselineMethod = (typeof BASELINES)[number];
@@ -42,31 +43,46 @@ export const BASELINE_RULES: Record<Exclude<BaselineMethod, 'random'>, { score: 
 /** Every pool index in the order of the seeded permutation: by hash(seed, id), equal hashes by id. */
 export function permutationIndices(pool: IdPool, seed: number): Uint32Array {
   if (!Number.isSafeInteger(seed)) throw new Error(`permutationIndices: seed = ${seed}; use an integer seed`);
-  return permutationOrder(pool.ids, pool.byId, seed);
+  return sortByKeys(pool.byId, permutationKeys(pool.ids, seed));
 }
 
-/** The full ranking a baseline takes its k from (best first). */
-export function baselineRanking(pool: IdPool, method: BaselineMethod, scores: BaselineScores, opts: BaselineOptions = {}): Uint32Array {
+/** The sort keys a baseline ranks by (ascending key = better). */
+export function baselineKeys(pool: IdPool, method: BaselineMethod, scores: BaselineScores, opts: BaselineOptions = {}): SortKeys {
   if (method === 'random') {
     if (opts.seed === undefined) throw new Error('baseline random: no seed given; pass opts.seed (e.g. pruning.random_seed)');
-    return permutationIndices(pool, opts.seed);
+    if (!Number.isSafeInteger(opts.seed)) throw new Error(`baseline random: seed = ${opts.seed}; use an integer seed`);
+    return permutationKeys(pool.ids, opts.seed);
   }
   const rule = BASELINE_RULES[method];
   if (!rule) throw new Error(`baseline "${String(method)}" is unknown; choose one of ${BASELINES.join(', ')}`);
   const s = scores[rule.score];
   if (!s) throw new Error(`baseline ${method}: needs scores.${rule.score}; compute it from the phase-1 records with @prunelab/dynamics`);
-  return rankIndices(pool, s, rule.order);
+  if (s.length !== pool.ids.length) throw new Error(`baseline ${method}: ${pool.ids.length} ids but ${s.length} values in scores.${rule.score}; pass one score per id`);
+  return sortKeys(s, rule.order, (i) => `id "${pool.ids[i]}"`);
+}
+
+/** The full ranking a baseline takes its k from (best first). */
+export function baselineRanking(pool: IdPool, method: BaselineMethod, scores: BaselineScores, opts: BaselineOptions = {}): Uint32Array {
+  return sortByKeys(pool.byId, baselineKeys(pool, method, scores, opts));
+}
+
+/**
+ * A prefix of baselineRanking long enough for takeK(prefix, k) and, when opts.classes is given, for
+ * takeK(prefix, k, opts.classes) too: one call serves the plain and the class-balanced baseline.
+ */
+export function baselineTop(pool: IdPool, method: BaselineMethod, k: number, scores: BaselineScores, opts: BaselineOptions = {}): Uint32Array {
+  checkK(`baseline ${method}`, k, pool.ids.length);
+  return rankTop(pool, baselineKeys(pool, method, scores, opts), k, opts.classes);
 }
 
 /** Exactly k pool indices, best first; class-balanced when opts.classes is given. */
 export function baselineIndices(pool: IdPool, method: BaselineMethod, k: number, scores: BaselineScores, opts: BaselineOptions = {}): Uint32Array {
-  checkK(`baseline ${method}`, k, pool.ids.length);
-  return takeK(baselineRanking(pool, method, scores, opts), k, opts.classes);
+  return takeK(baselineTop(pool, method, k, scores, opts), k, opts.classes);
 }
 
 /** The k best of a ranking (from baselineRanking), class-balanced when classes are given: one ranking, many k. */
 export function takeK(ranking: Uint32Array, k: number, classes?: ArrayLike<number>): Uint32Array {
-  checkK('takeK', k, ranking.length);
+  if (!classes) checkK('takeK', k, ranking.length);
   return classes ? balancedTake(ranking, classes, k) : ranking.slice(0, k);
 }
 

@@ -38,13 +38,19 @@ export function hash53From(h1: number, h2: number, s: string, hi: Uint32Array, l
   lo[at] = h1 >>> 0;
 }
 
-/** Every index of `ids` in the order of the seeded permutation: by hash(seed, id), equal hashes by id (byId). */
-export function permutationOrder(ids: string[], byId: Uint32Array, seed: number): Uint32Array {
+/** The permutation's sort keys: hash53(seed, id) as (hi, lo) words per id. */
+export function permutationKeys(ids: string[], seed: number): { hi: Uint32Array; lo: Uint32Array } {
   const n = ids.length;
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
   const [h1, h2] = hash53Prefix(`${seed}\u0000`);
   for (let i = 0; i < n; i++) hash53From(h1, h2, ids[i]!, hi, lo, i);
+  return { hi, lo };
+}
+
+/** Every index of `ids` in the order of the seeded permutation: by hash(seed, id), equal hashes by id (byId). */
+export function permutationOrder(ids: string[], byId: Uint32Array, seed: number): Uint32Array {
+  const { hi, lo } = permutationKeys(ids, seed);
   return stableSortByKey64(byId, hi, lo);
 }
 

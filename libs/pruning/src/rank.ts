@@ -1,6 +1,6 @@
 // Ranking examples by a score, ties broken by id, and taking the top k overall or per class.
 import type { IdPool } from './id-pool.ts';
-import { sortByKeys, sortKeys } from './radix.ts';
+import { sortByKeys, type SortKeys, sortKeys } from './radix.ts';
 
 export type Order = 'desc' | 'asc';
 
@@ -53,16 +53,73 @@ export function classCounts(classes: ArrayLike<number>): number[] {
   return counts;
 }
 
-/** The first k of a ranking taken class by class: each class contributes its quota (classQuotas), in rank order. */
+/**
+ * The first k of a ranking taken class by class: each class contributes its quota (classQuotas over the whole
+ * set `classes`), in rank order. `ranking` may be a prefix of the full ranking (rankTop) holding enough of each class.
+ */
 export function balancedTake(ranking: Uint32Array, classes: ArrayLike<number>, k: number): Uint32Array {
-  if (classes.length !== ranking.length) throw new Error(`balancedTake: ${ranking.length} ranked examples but ${classes.length} classes; pass one class per example`);
   const left = classQuotas(classCounts(classes), k);
   const out = new Uint32Array(k);
   let m = 0;
   for (let j = 0; j < ranking.length && m < k; j++) {
     const i = ranking[j]!;
+    if (i >= classes.length) throw new Error(`balancedTake: ranked example ${i} has no class (${classes.length} classes given); pass one class per example`);
     const c = classes[i]!;
     if (left[c]! > 0) { left[c]!--; out[m++] = i; }
   }
+  if (m < k) throw new Error(`balancedTake: the ranking ran out after ${m} of ${k} examples; pass the full ranking (or rankTop with the same classes)`);
   return out;
+}
+
+/**
+ * A prefix of the ranking (sortByKeys of pool.byId) long enough to take the first k, and, with `classes`, the
+ * class-balanced first k: only the examples whose leading 16 key bits are at or before the bucket where the
+ * counts are met are sorted. Equal to the full ranking cut after that bucket, at a fraction of the cost.
+ */
+export function rankTop(pool: IdPool, keys: SortKeys, k: number, classes?: ArrayLike<number>): Uint32Array {
+  const n = pool.ids.length;
+  checkK('rankTop', k, n);
+  const top = keys.hi ?? keys.lo;
+  // digits of (top - min) >> shift: monotone in the key, spread over the keys' actual range; 16 bits, or 12 when
+  // there is one histogram per class (so the histograms stay in cache)
+  let min = 0xffffffff;
+  let max = 0;
+  for (let i = 0; i < n; i++) { const v = top[i]!; if (v < min) min = v; if (v > max) max = v; }
+  const range = n ? max - min : 0;
+  const bits = classes ? 12 : 16;
+  const shift = Math.max(0, Math.ceil(Math.log2(range + 1)) - bits);
+  const digit = (i: number) => (top[i]! - min) >>> shift;
+  const nb = 1 << bits;
+  let cutoff = nb - 1;
+  if (!classes) {
+    const hist = new Uint32Array(nb);
+    for (let i = 0; i < n; i++) hist[digit(i)]!++;
+    let cum = 0;
+    for (let b = 0; b < nb; b++) { cum += hist[b]!; if (cum >= k) { cutoff = b; break; } }
+  } else {
+    if (classes.length !== n) throw new Error(`rankTop: ${n} ids but ${classes.length} classes; pass one class per example`);
+    const quota = classQuotas(classCounts(classes), k);
+    const C = quota.length;
+    const hist = new Uint32Array(nb * C);
+    for (let i = 0; i < n; i++) {
+      const c = classes[i]!;
+      if (!(c >= 0 && c < C)) throw new Error(`rankTop: class of example ${i} is ${c}; pass class indices (integers >= 0)`);
+      hist[digit(i) * C + c]!++;
+    }
+    const cum = new Array<number>(C).fill(0);
+    let unmet = quota.filter((q) => q > 0).length;
+    for (let b = 0; b < nb && unmet > 0; b++) {
+      for (let c = 0; c < C; c++) {
+        const before = cum[c]!;
+        cum[c] = before + hist[b * C + c]!;
+        if (before < quota[c]! && cum[c]! >= quota[c]!) unmet--;
+      }
+      if (unmet === 0) cutoff = b;
+    }
+    if (k === 0) cutoff = 0;
+  }
+  let m = 0;
+  const cand = new Uint32Array(n);
+  for (let j = 0; j < n; j++) { const i = pool.byId[j]!; if (digit(i) <= cutoff) cand[m++] = i; } // id order: ties stay by id
+  return sortByKeys(cand.subarray(0, m), keys);
 }
