@@ -2,7 +2,8 @@
 // (../shared/tools/torch-bert-bench.py), alternating the two cell by cell so both see the same machine load.
 // Each measurement runs in its own process, so peak memory (wasm heap, RSS) is that cell's own.
 //   --sizes bert-tiny,bert-mini  --seqs 64,128  --modes train,infer  --batch 32  --warmup 1  --steps 4
-//   --backend wasm|cpu|...  --no-peer  --peer-threads 2  --json (one JSON line per measurement)
+//   --backend wasm|cpu|...  --threads N (engine's BLAS threads, default: all cores)  --no-peer  --peer-threads 2
+//   --json (one JSON line per measurement)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -41,10 +42,11 @@ function runPeer(s: CellSpec, threads: number): PeerResult | string {
   return JSON.parse(line) as PeerResult;
 }
 
-function runOurs(s: CellSpec, backend: string | undefined): CellResult | string {
+function runOurs(s: CellSpec, backend: string | undefined, threads: string | undefined): CellResult | string {
   const args = ['--import', 'tsx', join(import.meta.dirname, 'bench.ts'), '--cell', JSON.stringify(s)];
   if (backend) args.push('--backend', backend);
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 900_000, env: process.env });
+  const env = threads ? { ...process.env, PRUNELAB_THREADS: threads } : process.env;
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 900_000, env });
   const line = r.stdout?.trim().split('\n').pop();
   if (r.status !== 0 || !line?.startsWith('{')) return `engine failed (${r.signal ?? r.status}): ${r.stderr?.trim().split('\n').slice(-3).join(' | ') ?? ''}`;
   return JSON.parse(line) as CellResult;
@@ -56,7 +58,7 @@ const f = (x: number, d = 1) => x.toFixed(d);
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      cell: { type: 'string' }, backend: { type: 'string' }, sizes: { type: 'string', default: 'bert-tiny,bert-mini' },
+      cell: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, sizes: { type: 'string', default: 'bert-tiny,bert-mini' },
       seqs: { type: 'string', default: '64,128' }, modes: { type: 'string', default: 'train,infer' },
       batch: { type: 'string', default: '32' }, warmup: { type: 'string', default: '1' }, steps: { type: 'string', default: '4' },
       'no-peer': { type: 'boolean', default: false }, 'peer-threads': { type: 'string', default: '2' }, json: { type: 'boolean', default: false },
@@ -82,13 +84,13 @@ async function main(): Promise<void> {
   let first = true;
   for (const s of cells) {
     const peer = noPeer ?? runPeer(s, Number(values['peer-threads']));
-    const ours = runOurs(s, values.backend);
+    const ours = runOurs(s, values.backend, values.threads);
     if (values.json) {
       console.log(JSON.stringify({ ours, peer }));
       continue;
     }
     if (first) {
-      if (typeof ours !== 'string') console.log(`backend ${ours.backend}, ${ours.native}; batch ${s.batch}, ${s.warmup} warm-up + ${s.steps} measured steps (median)`);
+      if (typeof ours !== 'string') console.log(`backend ${ours.backend}, ${ours.native}, BLAS threads ${values.threads ?? 'one per core'}; batch ${s.batch}, ${s.warmup} warm-up + ${s.steps} measured steps (median)`);
       if (typeof peer !== 'string') console.log(`peer: PyTorch, ${peer.threads} threads, BLAS ${peer.blas}${peer.openblas_coretype ? ` (OPENBLAS_CORETYPE=${peer.openblas_coretype})` : ''}`);
       console.log(head);
       first = false;

@@ -73,7 +73,8 @@ export function loadNative(): NativeKernels | null {
   const dir = join(cacheDir(), key);
   const req = createRequire(import.meta.url);
   const errors: string[] = [];
-  for (const blas of [true, false]) {
+  // PRUNELAB_NATIVE_BLAS=0 builds the BLAS-free variant even where OpenBLAS is installed (to test that fallback).
+  for (const blas of process.env.PRUNELAB_NATIVE_BLAS === '0' ? [false] : [true, false]) {
     const file = join(dir, blas ? 'prunelab-openblas.node' : 'prunelab-loop.node');
     try {
       if (!existsSync(file)) {
@@ -81,6 +82,8 @@ export function loadNative(): NativeKernels | null {
         build(SOURCE, include, file, blas);
       }
       state.kernels = req(file) as NativeKernels;
+      const threads = Number(process.env.PRUNELAB_THREADS); // BLAS threads; OpenBLAS' default is one per core
+      if (threads > 0) state.kernels.setThreads(threads);
       state.summary = `native ${state.kernels.info()}`;
       return state.kernels;
     } catch (e) {
