@@ -129,3 +129,9 @@ test('a torn first epoch (crash before header.json existed) is overwritten by th
   assert.deepEqual(rec.loss[0], epoch(2).loss);
   assert.equal(statSync(join(dir, 'correct.u8')).size, 3);
 }));
+
+test('appending epoch 0 over a finished run is refused', () => withDir((dir) => {
+  appendEpoch(dir, header(), epoch(0));
+  assert.throws(() => appendEpoch(dir, header(), epoch(1)), /1 epochs are on disk but header\.epochsDone = 0/);
+  assert.deepEqual(readRunRecord(dir).loss[0], epoch(0).loss);
+}));

@@ -83,16 +83,21 @@ export function appendEpoch<H extends RunRecordHeader>(dir: string, header: H, e
   if (done >= header.epochsPlanned) {
     throw new Error(`appendEpoch ${dir}: the run already has ${done} of ${header.epochsPlanned} planned epochs; raise epochsPlanned or start a new run folder`);
   }
+  for (const f of [...ALWAYS, ...OPTIONAL]) {
+    const a = epoch[f];
+    if (a === undefined && ALWAYS.includes(f)) throw new Error(`appendEpoch ${dir}: the epoch has no ${f}; pass EpochRecorder.finish() of this run`);
+    if (a !== undefined && a.length !== n) throw new Error(`appendEpoch ${dir}: ${f} has ${a.length} values but the header has ${n} ids; pass EpochRecorder.finish() of this run`);
+  }
   const headerPath = join(dir, 'header.json');
   if (done === 0) mkdirSync(dir, { recursive: true });
   else if (!existsSync(headerPath)) throw new Error(`appendEpoch ${headerPath}: missing, but header.epochsDone = ${done}; resume from the header read by readRunRecord, or start at epochsDone = 0`);
   // which optional quantities the run keeps is fixed by its first epoch
   let optional: OptionalField[] = OPTIONAL.filter((f) => epoch[f] !== undefined);
-  if (done > 0) {
-    const onDisk = JSON.parse(readFileSync(headerPath, 'utf8')) as RunRecordHeader;
-    if (onDisk.epochsDone > done) {
-      throw new Error(`appendEpoch ${headerPath}: ${onDisk.epochsDone} epochs are on disk but header.epochsDone = ${done}; appending would overwrite recorded epochs (delete the folder to restart the run)`);
-    }
+  const onDisk = existsSync(headerPath) ? (JSON.parse(readFileSync(headerPath, 'utf8')) as RunRecordHeader) : undefined;
+  if (onDisk && onDisk.epochsDone > done) {
+    throw new Error(`appendEpoch ${headerPath}: ${onDisk.epochsDone} epochs are on disk but header.epochsDone = ${done}; appending would overwrite recorded epochs (delete the folder to restart the run)`);
+  }
+  if (onDisk && done > 0) {
     const kept = optionalOf(onDisk, `appendEpoch ${headerPath}`);
     if (kept.join() !== optional.join()) {
       throw new Error(`appendEpoch ${dir}: the run records optional quantities [${kept.join(', ')}] but this epoch has [${optional.join(', ')}]; record the same quantities at every epoch`);
@@ -100,10 +105,6 @@ export function appendEpoch<H extends RunRecordHeader>(dir: string, header: H, e
     optional = kept;
   }
   const fields = [...ALWAYS, ...optional];
-  for (const f of fields) {
-    const a = epoch[f]!;
-    if (a.length !== n) throw new Error(`appendEpoch ${dir}: ${f} has ${a.length} values but the header has ${n} ids; pass EpochRecorder.finish() of this run`);
-  }
   for (const f of fields) {
     const { file, bytes } = RECORD_FILES[f];
     const path = join(dir, file);
