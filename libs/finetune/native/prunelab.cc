@@ -385,6 +385,27 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// dropoutMask(mem, n, rate, seed, outOff): layers.ts' dropoutMask (the same splitmix32 stream, bit for bit).
+napi_value DropoutMask(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!load(env, info, a)) return nullptr;
+  const int64_t n = off(a, 1);
+  const double rate = num(a, 2);
+  const uint32_t seed = static_cast<uint32_t>(static_cast<int64_t>(num(a, 3)));
+  float* o = a.base + off(a, 4);
+  const float keep = static_cast<float>(1.0 / (1.0 - rate));
+  const double threshold = rate * 4294967296.0;
+  const uint32_t s0 = seed * 0x2c1b3c6du;
+  for (int64_t i = 0; i < n; i++) {
+    const uint32_t s = s0 + static_cast<uint32_t>(i + 1) * 0x9e3779b9u;
+    uint32_t z = (s ^ (s >> 16)) * 0x85ebca6bu;
+    z = (z ^ (z >> 13)) * 0xc2b2ae35u;
+    z ^= z >> 16;
+    o[i] = static_cast<double>(z) >= threshold ? keep : 0.0f;
+  }
+  return nullptr;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value out;
 #ifdef PRUNELAB_NO_BLAS
@@ -419,6 +440,7 @@ NAPI_MODULE_INIT() {
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -24,6 +24,7 @@ export interface NativeKernels {
   adamw(mem: ArrayBufferLike, n: number, pOff: number, mOff: number, vOff: number, gOff: number, pOut: number, mOut: number,
     vOut: number, scale: number, b1: number, c1: number, b2: number, c2: number, decay: number, sqrtBc2: number, eps: number,
     step: number): void;
+  dropoutMask(mem: ArrayBufferLike, n: number, rate: number, seed: number, outOff: number): void;
   info(): string;
   setThreads(n: number): void;
 }

@@ -5,7 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import { nativeEnabled, type NativeKernels } from './kernels-native.ts';
 import { floatOffset, type WasmBackendInternals } from './kernels-wasm-matmul.ts';
 
-export const FUSED = { layerNorm: 'PrunelabLayerNorm', layerNormGrad: 'PrunelabLayerNormGrad', gelu: 'PrunelabGelu', geluGrad: 'PrunelabGeluGrad' } as const;
+export const FUSED = {
+  layerNorm: 'PrunelabLayerNorm', layerNormGrad: 'PrunelabLayerNormGrad', gelu: 'PrunelabGelu', geluGrad: 'PrunelabGeluGrad',
+  dropoutMask: 'PrunelabDropoutMask',
+} as const;
 
 type Info = tf.TensorInfo;
 
@@ -35,6 +38,11 @@ export function registerWasmFused(native: NativeKernels): void {
     native.layerNormGrad(be.wasm.HEAPU8.buffer, size(x!) / cols, cols, floatOffset(be, x!), floatOffset(be, gamma!),
       floatOffset(be, dy!), floatOffset(be, dx), floatOffset(be, dg), floatOffset(be, db), eps as number);
     return [dx, dg, db];
+  });
+  reg(FUSED.dropoutMask, (be, _inputs, { shape, rate, seed }) => {
+    const y = be.makeOutput(shape as number[], 'float32');
+    native.dropoutMask(be.wasm.HEAPU8.buffer, size(y), rate as number, seed as number, floatOffset(be, y));
+    return y;
   });
   reg(FUSED.gelu, (be, { x }) => {
     const y = be.makeOutput(x!.shape, 'float32');

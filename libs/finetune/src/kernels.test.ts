@@ -114,10 +114,14 @@ describe('fast kernels agree with the plain ones', () => {
     const zeros = m.filter((v) => v === 0).length;
     assert.ok(Math.abs(zeros / m.length - 0.1) < 0.005, `dropped ${zeros}`);
     assert.ok(m.every((v) => v === 0 || Math.abs(v - 1 / 0.9) < 1e-6));
-    const x = tf.ones([4, 5]);
+    const x = tf.ones([40, 50]);
     assert.equal(dropout(x, 0.5, { training: false, nextSeed: () => 1 }), x);
-    const y = dropout(x, 0.5, { training: true, nextSeed: () => 7 });
-    assert.deepEqual(Array.from(y.dataSync()), Array.from(dropoutMask(20, 0.5, 7)));
-    tf.dispose([x, y]);
+    for (const native of [false, true]) { // the native mask is the same stream, bit for bit
+      setNativeEnabled(native);
+      const y = dropout(x, 0.3, { training: true, nextSeed: () => 7 });
+      assert.deepEqual(Array.from(y.dataSync()), Array.from(dropoutMask(2000, 0.3, 7)));
+      y.dispose();
+    }
+    x.dispose();
   });
 });

@@ -82,5 +82,8 @@ export function dropoutMask(n: number, rate: number, seed: number): Float32Array
 export function dropout(x: tf.Tensor, rate: number, ctx: ForwardContext): tf.Tensor {
   if (!ctx.training || rate <= 0) return x;
   if (rate >= 1) return tf.zerosLike(x);
-  return tf.mul(x, tf.tensor(dropoutMask(x.size, rate, ctx.nextSeed()), x.shape, 'float32'));
+  const seed = ctx.nextSeed();
+  const mask = fusedActive() ? run(FUSED.dropoutMask, {}, { shape: x.shape, rate, seed }) as tf.Tensor
+    : tf.tensor(dropoutMask(x.size, rate, seed), x.shape, 'float32');
+  return tf.mul(x, mask);
 }
