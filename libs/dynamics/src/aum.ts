@@ -15,7 +15,10 @@ export function aum(margin: Float32Array[][], opts: UseOptions = {}): Float32Arr
   for (let i0 = 0; i0 < n; i0 += B) {
     const m = Math.min(B, n - i0);
     sum.fill(0);
-    for (const a of flat) for (let j = 0; j < m; j++) sum[j]! += a[i0 + j]!;
+    for (const a of flat) {
+      const v = a.subarray(i0, i0 + m);
+      for (let j = 0; j < m; j++) sum[j]! += v[j]!;
+    }
     for (let j = 0; j < m; j++) out[i0 + j] = sum[j]! / T;
   }
   return out;
