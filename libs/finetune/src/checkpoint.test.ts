@@ -168,6 +168,43 @@ test('a model without its head gets a fresh, reported head; missing, unexpected 
   assert.throws(() => loadModel(dir), /model_type 'gpt2' is not supported; this engine loads 'bert', 'roberta' and 'opt'/);
 });
 
+/** Write `tensors` as a bfloat16 safetensors file (each float32 cut to its top 16 bits, as a truncating cast). */
+function writeBf16(file: string, tensors: Map<string, { shape: number[]; data: Float32Array | Int32Array }>): Map<string, Float32Array> {
+  const header: Record<string, unknown> = {};
+  const parts: Buffer[] = [];
+  const cut = new Map<string, Float32Array>();
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    const bits = new Uint32Array(Float32Array.from(t.data).buffer);
+    const half = new Uint16Array(bits.length);
+    for (let i = 0; i < bits.length; i++) half[i] = bits[i]! >>> 16;
+    cut.set(name, new Float32Array(Uint32Array.from(half, (h) => h << 16).buffer));
+    header[name] = { dtype: 'BF16', shape: t.shape, data_offsets: [offset, offset + half.byteLength] };
+    offset += half.byteLength;
+    parts.push(Buffer.from(half.buffer));
+  }
+  const json = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  writeFileSync(file, Buffer.concat([len, json, ...parts]));
+  return cut;
+}
+
+test('a bfloat16 checkpoint loads as float32 and gives nearly the float32 logits', () => {
+  const dir = tmp('bf16');
+  copyFileSync(join(HF_TINY, 'opt-seqcls', 'config.json'), join(dir, 'config.json'));
+  const cut = writeBf16(join(dir, 'model.safetensors'), readSafetensors(join(HF_TINY, 'opt-seqcls', 'model.safetensors')));
+  const half = loadModel(dir);
+  const full = loadModel(join(HF_TINY, 'opt-seqcls'));
+  assert.deepEqual(half.params.get('score.weight')!.transpose().dataSync(), cut.get('score.weight'));
+  const inputs = { inputIds: tf.tensor2d([[2, 50, 60, 70, 1]], undefined, 'int32'), attentionMask: tf.tensor2d([[1, 1, 1, 1, 0]], undefined, 'int32') };
+  const a = tf.tidy(() => (values(forward(half.params, half.config, 'seqcls', inputs, EVAL)) as number[][])[0]!);
+  const b = tf.tidy(() => (values(forward(full.params, full.config, 'seqcls', inputs, EVAL)) as number[][])[0]!);
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 0.1 * Math.max(1, Math.abs(b[i]!)), `logit ${i}: bf16 ${v} vs f32 ${b[i]}`));
+  disposeParams(half.params);
+  disposeParams(full.params);
+});
+
 test('safetensors reads float16 and bfloat16 as float32', () => {
   const dir = tmp('st');
   const header = JSON.stringify({ h: { dtype: 'F16', shape: [3], data_offsets: [0, 6] }, b: { dtype: 'BF16', shape: [2], data_offsets: [6, 10] } });

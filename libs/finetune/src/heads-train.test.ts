@@ -209,3 +209,17 @@ test('same seed, same results with dropout on (OPT); another seed differs; evalu
   assert.deepEqual(a.eval, b.eval);
   assert.notDeepEqual(a.logits, c.logits);
 });
+
+test('training and evaluation leak no tensors, for every head, with gradient accumulation', async () => {
+  for (const [make, head, data] of [[opt, 'qa', qaTask(24, 1)], [roberta, 'mc', mcTask(24, 2)], [opt, 'seqcls', keywordTask(24, 3)]] as const) {
+    const model = { config: make(0.1), params: initParams(make(0.1), 1, head), head: head as HeadKind };
+    const opts = { epochs: 1, batchSize: 5, gradientAccumulationSteps: 2, lr: 1e-3, seed: 1 };
+    await train(model, data, opts);
+    await evaluate(model, data, 7);
+    const settled = tf.memory().numTensors;
+    await train(model, data, { ...opts, epochs: 2 });
+    await evaluate(model, data, 7);
+    assert.equal(tf.memory().numTensors, settled, head);
+    disposeParams(model.params);
+  }
+});
