@@ -38,6 +38,17 @@ function register(): boolean {
   return true;
 }
 
+/** The global L2 norm of `grads` (clip_grad_norm_'s), read straight from the wasm heap in one native pass per
+ * tensor instead of two kernels each plus a sum; null when that cannot run here (then compose). */
+export function fusedGlobalNorm(grads: tf.Tensor[]): number | null {
+  const native = loadNative();
+  if (!native || !nativeEnabled() || tf.getBackend() !== 'wasm' || grads.some((g) => g.dtype !== 'float32')) return null;
+  const be = tf.backend() as unknown as WasmBackendInternals;
+  let total = 0;
+  for (const g of grads) total += native.sumSquares(be.wasm.HEAPU8.buffer, g.size, be.dataIdMap.get(g.dataId).memoryOffset / 4);
+  return Math.sqrt(total);
+}
+
 /** The new [param, m, v] after one AdamW update, or null when the fused kernel cannot run here (then compose). */
 export function fusedAdamW(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, s: AdamWScalars): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
   if (!nativeEnabled() || tf.getBackend() !== 'wasm' || p.dtype !== 'float32' || g.dtype !== 'float32' || !register()) return null;

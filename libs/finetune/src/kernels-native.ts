@@ -25,6 +25,7 @@ export interface NativeKernels {
     vOut: number, scale: number, b1: number, c1: number, b2: number, c2: number, decay: number, sqrtBc2: number, eps: number,
     step: number): void;
   dropoutMask(mem: ArrayBufferLike, n: number, rate: number, seed: number, outOff: number): void;
+  sumSquares(mem: ArrayBufferLike, n: number, xOff: number): number;
   info(): string;
   setThreads(n: number): void;
 }

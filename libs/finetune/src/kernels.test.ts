@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { chooseBackend } from './backend.ts';
 import { nativeEnabled, nativeStatus, setNativeEnabled } from './kernels-native.ts';
-import { fusedAdamW, type AdamWScalars } from './kernels-adamw.ts';
+import { fusedAdamW, fusedGlobalNorm, type AdamWScalars } from './kernels-adamw.ts';
 import { dropout, dropoutMask, gelu, layerNorm, linear } from './layers.ts';
 
 const MATMULS: [number[], number[], boolean, boolean][] = [
@@ -78,7 +78,7 @@ describe('fast kernels agree with the plain ones', () => {
     assert.ok(maxDiff(native, plain) < 1e-5);
   });
 
-  test('the fused AdamW update equals the composition adamw.ts runs', (t) => {
+  test('the fused AdamW update and global norm equal the compositions adamw.ts runs', (t) => {
     setNativeEnabled(true);
     if (!nativeEnabled()) {
       t.skip(`native addon unavailable here: ${nativeStatus().summary}`);
@@ -102,7 +102,11 @@ describe('fast kernels agree with the plain ones', () => {
       assert.ok(maxDiff(fused.map((x) => Array.from(x.dataSync())), composed) < 1e-6);
       tf.dispose(fused);
     }
+    const composedNorm = tf.tidy(() => tf.sqrt(tf.addN([p!, g!].map((t) => tf.sum(tf.square(t))))).dataSync()[0]!);
+    const norm = fusedGlobalNorm([p!, g!])!;
+    assert.ok(Math.abs(norm - composedNorm) < 1e-5 * composedNorm, `${norm} vs ${composedNorm}`);
     setNativeEnabled(false);
+    assert.equal(fusedGlobalNorm([p!]), null);
     assert.equal(fusedAdamW(p!, m!, v, g!, { scale: 1, b1: 0.9, b2: 0.999, eps: 1e-8, decay: 1, bc1: 0.1, bc2: 0.001, lr: 1 }), null);
     tf.dispose([p!, m!, v, g!]);
   });
