@@ -84,6 +84,17 @@ test('OPT in the opt-350m shape: project_in/out, no final norm; padding on the r
   const alone = run([2, 5, 7, 9], [1, 1, 1, 1])[0]!;
   const padded = run([2, 5, 7, 9, 1, 1], [1, 1, 1, 1, 0, 0])[0]!;
   alone.forEach((v, i) => assert.ok(Math.abs(v - padded[i]!) < 1e-5, `logit ${i}: ${v} vs ${padded[i]}`));
+  // A checkpoint that still carries the final norm this post-LN config does not use loads; the norm is ignored.
+  const dir = tmp('opt350');
+  saveModel(dir, c, params);
+  const file = join(dir, 'model.safetensors');
+  const all = readSafetensors(file);
+  all.set('model.decoder.final_layer_norm.weight', { shape: [16], data: new Float32Array(16).fill(1) });
+  all.set('model.decoder.final_layer_norm.bias', { shape: [16], data: new Float32Array(16) });
+  writeSafetensors(file, all);
+  const loaded = loadModel(dir);
+  assert.deepEqual(loaded.ignored.sort(), ['model.decoder.final_layer_norm.bias', 'model.decoder.final_layer_norm.weight']);
+  disposeParams(loaded.params);
   disposeParams(params);
 });
 

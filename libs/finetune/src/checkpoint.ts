@@ -9,7 +9,10 @@ import { readSafetensors, writeSafetensors, type RawTensor } from './safetensors
 
 // Tensors a checkpoint may hold that no fine-tuning model uses: buffers, and the heads of pre-training
 // (BERT's cls.*, RoBERTa's and OPT's lm_head.*). HF ignores them too.
-const IGNORED = [/\.position_ids$/, /^lm_head\./, /^cls\./];
+const IGNORED = [/\.position_ids$/, /\.version$/, /^lm_head\./, /^cls\./];
+// An OPT checkpoint may carry a final_layer_norm its config does not use (post-LN like opt-350m, or
+// _remove_final_layer_norm); transformers ignores it, so do we.
+const UNUSED_OPT_NORM = /^model\.decoder\.final_layer_norm\./;
 // The head tensors of any task: present when a checkpoint of one task is loaded for another.
 const ANY_HEAD = [/^classifier\./, /^qa_outputs\./, /^score\./, /^(bert|roberta)\.pooler\./];
 
@@ -138,7 +141,8 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
   });
   const known = new Set(specs.map((s) => s.name));
   const extra = [...weights.keys()].filter((k) => !known.has(k));
-  const ignored = extra.filter((k) => IGNORED.some((r) => r.test(k)) || ANY_HEAD.some((r) => r.test(k)));
+  const ignored = extra.filter((k) => IGNORED.some((r) => r.test(k)) || ANY_HEAD.some((r) => r.test(k)) ||
+    (config.model_type === 'opt' && UNUSED_OPT_NORM.test(k)));
   const unexpected = extra.filter((k) => !ignored.includes(k));
   if (missing.length || unexpected.length || mismatched.length) {
     for (const p of params.values()) p.dispose();
