@@ -299,6 +299,38 @@ napi_value Binary(napi_env env, napi_callback_info info) {
 }
 
 // unary(mem, op, n, xOff, outOff): op 0 sqrt, 1 square.
+// binaryRepeat(mem, op, n, aOff, bOff, bSize, repeat, outOff, bFirst): out[i] = a[i] (op) b[(i / repeat) % bSize]
+// (operands swapped when bFirst): b broadcast along trailing axes, as softmax's gradient multiplies [.., T, 1]
+// by [.., T, T].
+template <class F>
+void repeatLoop(F f, int64_t n, const float* a, const float* b, int64_t bs, int64_t rep, float* o, bool bFirst) {
+  for (int64_t i0 = 0, k = 0; i0 < n; i0 += rep, k = (k + 1 == bs ? 0 : k + 1)) {
+    const float bv = b[k];
+    if (bFirst)
+      for (int64_t j = 0; j < rep; j++) o[i0 + j] = f(bv, a[i0 + j]);
+    else
+      for (int64_t j = 0; j < rep; j++) o[i0 + j] = f(a[i0 + j], bv);
+  }
+}
+
+napi_value BinaryRepeat(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!load(env, info, a)) return nullptr;
+  const int op = static_cast<int>(num(a, 1));
+  const int64_t n = off(a, 2), bs = off(a, 5), rep = off(a, 6);
+  const float* x = a.base + off(a, 3);
+  const float* y = a.base + off(a, 4);
+  float* o = a.base + off(a, 7);
+  const bool bFirst = num(a, 8) != 0;
+  switch (op) {
+    case 0: repeatLoop([](float p, float q) { return p + q; }, n, x, y, bs, rep, o, bFirst); break;
+    case 1: repeatLoop([](float p, float q) { return p - q; }, n, x, y, bs, rep, o, bFirst); break;
+    case 2: repeatLoop([](float p, float q) { return p * q; }, n, x, y, bs, rep, o, bFirst); break;
+    default: repeatLoop([](float p, float q) { return p / q; }, n, x, y, bs, rep, o, bFirst); break;
+  }
+  return nullptr;
+}
+
 napi_value Unary(napi_env env, napi_callback_info info) {
   Args a;
   if (!load(env, info, a)) return nullptr;
@@ -458,6 +490,7 @@ NAPI_MODULE_INIT() {
       {"gelu", nullptr, Gelu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binaryRepeat", nullptr, BinaryRepeat, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default, nullptr},

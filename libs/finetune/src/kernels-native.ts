@@ -18,6 +18,9 @@ export interface NativeKernels {
   geluGrad(mem: ArrayBufferLike, n: number, xOff: number, dyOff: number, dxOff: number): void;
   /** op: 0 add, 1 sub, 2 mul, 3 div; out[i] = a[i % aSize] op b[i % bSize]. */
   binary(mem: ArrayBufferLike, op: number, n: number, aOff: number, aSize: number, bOff: number, bSize: number, outOff: number): void;
+  /** out[i] = a[i] op b[(i / repeat) % bSize] (b op a[i] when bFirst). */
+  binaryRepeat(mem: ArrayBufferLike, op: number, n: number, aOff: number, bOff: number, bSize: number, repeat: number,
+    outOff: number, bFirst: boolean): void;
   /** op: 0 sqrt, 1 square. */
   unary(mem: ArrayBufferLike, op: number, n: number, xOff: number, outOff: number): void;
   sumRows(mem: ArrayBufferLike, rows: number, cols: number, xOff: number, outOff: number): void;

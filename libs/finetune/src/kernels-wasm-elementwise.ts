@@ -21,6 +21,16 @@ function isSuffix(shape: number[], out: number[]): boolean {
   return tail.length <= out.length && tail.every((d, i) => d === o[i]);
 }
 
+/** When `shape` is `out` with its trailing axes set to 1 (a [.., T, 1] against [.., T, T]): how many output
+ * elements each of its entries covers; else 0. */
+function trailingRepeat(shape: number[], out: number[]): number {
+  if (shape.length !== out.length) return 0;
+  let k = out.length;
+  while (k > 0 && shape[k - 1] === 1 && out[k - 1] !== 1) k--;
+  if (k === out.length || !shape.slice(0, k).every((d, i) => d === out[i])) return 0;
+  return sizeOf(out.slice(k));
+}
+
 function override(name: string, make: (orig: KernelFunc) => KernelFunc): void {
   const orig = tf.getKernel(name, 'wasm');
   if (!orig || (orig as { prunelab?: boolean }).prunelab) return;
@@ -35,8 +45,18 @@ export function registerWasmElementwise(native: NativeKernels): void {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return orig(args);
     const out = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    if (!isSuffix(a.shape, out) || !isSuffix(b.shape, out)) return orig(args);
     const be = args.backend as WasmBackendInternals;
+    if (!isSuffix(a.shape, out) || !isSuffix(b.shape, out)) {
+      const n = sizeOf(out);
+      const bRep = sizeOf(a.shape) === n ? trailingRepeat(b.shape, out) : 0;
+      const aRep = bRep === 0 && sizeOf(b.shape) === n ? trailingRepeat(a.shape, out) : 0;
+      if (!bRep && !aRep) return orig(args);
+      const [full, part] = bRep ? [a, b] : [b, a];
+      const y = be.makeOutput(out, 'float32');
+      native.binaryRepeat(be.wasm.HEAPU8.buffer, op, n, floatOffset(be, full), floatOffset(be, part), sizeOf(part.shape),
+        bRep || aRep, floatOffset(be, y), !bRep);
+      return y;
+    }
     const y = be.makeOutput(out, 'float32');
     native.binary(be.wasm.HEAPU8.buffer, op, sizeOf(out), floatOffset(be, a), sizeOf(a.shape), floatOffset(be, b), sizeOf(b.shape), floatOffset(be, y));
     return y;

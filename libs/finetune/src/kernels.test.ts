@@ -33,6 +33,8 @@ function outputs(): number[][] {
     out.push(...tf.grads((x: tf.Tensor, l: tf.Tensor, c: tf.Tensor) => tf.sum(tf.square(linear(x, l, c))))([x, lin, bias]));
     out.push(tf.add(x, 1.5), tf.sub(x, b), tf.mul(2, x), tf.div(x, w), tf.sqrt(tf.abs(x)), tf.square(x));
     out.push(tf.add(x, tf.randomNormal([4, 1, 8], 0, 1, 'float32', 9))); // not a suffix broadcast: the wasm kernel
+    const col = tf.randomNormal([4, 6, 1], 1, 0.5, 'float32', 10); // trailing broadcast, either side, every op
+    out.push(tf.mul(col, x), tf.sub(x, col), tf.div(col, x), tf.div(x, col), tf.add(tf.randomNormal([4, 1, 1], 0, 1, 'float32', 11), x));
     out.push(tf.sum(x), tf.sum(x, 0), tf.sum(x, [0, 1], true), tf.sum(x, -1), tf.sum(x, 1));
     const ids = tf.tensor2d([[3, 0, 3], [1, 2, 0]], undefined, 'int32');
     out.push(tf.gather(x, ids), tf.gather(x, ids.reshape([-1]), 1)); // axis 0: row copies; axis 1: the wasm kernel
