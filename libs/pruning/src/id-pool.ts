@@ -1,6 +1,6 @@
 // The examples a subset is chosen from, with their ids in sorted order computed once: every ranking breaks
 // ties by id, so a subset depends only on the scores and the id set, never on the input order.
-import { stableSortByKey64 } from './radix.ts';
+import { stableSortPairs } from './radix.ts';
 
 export interface IdPool {
   ids: string[];
@@ -11,64 +11,83 @@ export interface IdPool {
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Sorts the ids without a million string comparisons: each id is packed into a 64-bit key (hi, lo) made of its
- * first characters after the prefix all ids share, each character replaced by its rank in the alphabet the ids
- * use (0 = past the end, so a prefix sorts first). Equal keys (ids alike in all packed characters) are then put
- * in order by plain string comparison. Throws on duplicate ids.
+ * Sorts the ids without a million string comparisons: an MSD radix sort over 32-bit chunks. Each id's next
+ * characters after the prefix its group shares are packed into one 32-bit key, each character replaced by its
+ * rank in the alphabet the group uses (0 = past the end, so a prefix sorts first); groups of equal keys are sorted
+ * the same way from the next characters on, small groups by plain string comparison. Throws on duplicate ids.
  */
 export function idPool(ids: string[]): IdPool {
-  const n = ids.length;
-  let lcp = n ? ids[0]!.length : 0;
-  const first = ids[0] ?? '';
-  for (let i = 1; i < n && lcp > 0; i++) {
-    const s = ids[i]!;
-    let j = 0;
-    const m = Math.min(lcp, s.length);
-    while (j < m && s.charCodeAt(j) === first.charCodeAt(j)) j++;
-    lcp = j;
+  const all = new Uint32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) all[i] = i;
+  return { ids, byId: sortIds(ids, all, 0) };
+}
+
+const SMALL = 16;
+
+function duplicate(id: string): Error {
+  return new Error(`idPool: id "${id}" appears more than once; example ids must be unique`);
+}
+
+/** idx (whose ids all share their first `offset` characters) in ascending id order. */
+function sortIds(ids: string[], idx: Uint32Array, offset: number): Uint32Array {
+  const n = idx.length;
+  if (n <= SMALL) {
+    const out = Uint32Array.from(Array.from(idx).sort((x, y) => cmp(ids[x]!, ids[y]!)));
+    for (let j = 1; j < n; j++) if (ids[out[j]!] === ids[out[j - 1]!]) throw duplicate(ids[out[j]!]!);
+    return out;
   }
-  const rankOf = new Uint32Array(65536);
-  for (let i = 0; i < n; i++) {
-    const s = ids[i]!;
-    const end = Math.min(s.length, lcp + 64); // only the first 2 * 32 characters can ever be packed
-    for (let j = lcp; j < end; j++) rankOf[s.charCodeAt(j)] = 1;
+  const first = ids[idx[0]!]!;
+  // the prefix the whole group shares beyond `offset`
+  let end = first.length;
+  for (let j = 1; j < n && end > offset; j++) {
+    const s = ids[idx[j]!]!;
+    const m = Math.min(end, s.length);
+    let c = offset;
+    while (c < m && s.charCodeAt(c) === first.charCodeAt(c)) c++;
+    end = c;
   }
+  const start = end;
+  if (start >= first.length) {
+    // `first` ends inside the shared prefix: every other id continues past it or equals it
+    let same = 0; // ids that ended within the shared part are all equal to `first`
+    for (let j = 0; j < n; j++) if (ids[idx[j]!]!.length <= start) same++;
+    if (same > 1) throw duplicate(first);
+  }
+  // the alphabet of the characters the key window can hold; the window grows until it covers `per` characters
+  const seen = new Uint8Array(65536);
   let alphabet = 0;
-  for (let c = 0; c < 65536; c++) if (rankOf[c]) rankOf[c] = ++alphabet; // 1..alphabet, in code-unit order
-  const bits = Math.max(1, Math.ceil(Math.log2(alphabet + 1)));
-  const per = Math.floor(32 / bits); // characters per 32-bit word
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const s = ids[i]!;
-    let h = 0;
-    let l = 0;
-    for (let j = 0; j < per; j++) {
-      const p = lcp + j;
-      h = h * (1 << bits) + (p < s.length ? rankOf[s.charCodeAt(p)]! : 0);
-      const q = lcp + per + j;
-      l = l * (1 << bits) + (q < s.length ? rankOf[s.charCodeAt(q)]! : 0);
+  let scanned = 0;
+  let per = 0;
+  for (;;) {
+    const want = Math.max(scanned + 1, per);
+    for (let j = 0; j < n; j++) {
+      const s = ids[idx[j]!]!;
+      const stop = Math.min(s.length, start + want);
+      for (let c = start + scanned; c < stop; c++) { const u = s.charCodeAt(c); if (!seen[u]) { seen[u] = 1; alphabet++; } }
     }
-    hi[i] = h;
-    lo[i] = l;
+    scanned = want;
+    per = Math.floor(32 / Math.max(1, Math.ceil(Math.log2(alphabet + 1))));
+    if (per <= scanned) break;
   }
-  const start = new Uint32Array(n);
-  for (let i = 0; i < n; i++) start[i] = i;
-  const sortedHi = new Uint32Array(n);
-  const byId = stableSortByKey64(start, hi, lo, sortedHi);
-  // runs of equal keys: settle them by full string comparison (rare unless ids share long stretches); the
-  // sorted hi words make the common case (hi differs from the neighbour) a sequential scan
+  const bits = Math.max(1, Math.ceil(Math.log2(alphabet + 1)));
+  const rankOf = new Uint32Array(65536);
+  let r = 0;
+  for (let u = 0; u < 65536; u++) if (seen[u]) rankOf[u] = ++r; // 1..alphabet in code-unit order
+  const radix = 2 ** bits;
+  const keys = new Uint32Array(n);
+  for (let j = 0; j < n; j++) {
+    const s = ids[idx[j]!]!;
+    let k = 0;
+    for (let c = start; c < start + per; c++) k = k * radix + (c < s.length ? rankOf[s.charCodeAt(c)]! : 0);
+    keys[j] = k;
+  }
+  const sortedKeys = new Uint32Array(n);
+  const out = stableSortPairs(idx, keys, sortedKeys);
   for (let a = 0; a < n;) {
     let b = a + 1;
-    while (b < n && sortedHi[b] === sortedHi[a] && lo[byId[b]!] === lo[byId[a]!]) b++;
-    if (b - a > 1) {
-      const run = Array.from(byId.subarray(a, b)).sort((x, y) => cmp(ids[x]!, ids[y]!));
-      byId.set(run, a);
-    }
-    for (let j = a + 1; j < b; j++) {
-      if (ids[byId[j]!] === ids[byId[j - 1]!]) throw new Error(`idPool: id "${ids[byId[j]!]}" appears more than once; example ids must be unique`);
-    }
+    while (b < n && sortedKeys[b] === sortedKeys[a]) b++;
+    if (b - a > 1) out.set(sortIds(ids, out.slice(a, b), start + per), a);
     a = b;
   }
-  return { ids, byId };
+  return out;
 }

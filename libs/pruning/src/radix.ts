@@ -10,10 +10,16 @@ const u32of32 = new Uint32Array(f32.buffer);
  * secondary key first and then by the primary one sorts by (primary, secondary).
  */
 export function stableSortByKey(idx: Uint32Array, key: Uint32Array, sortedKeys?: Uint32Array): Uint32Array {
+  const kA = new Uint32Array(idx.length);
+  for (let j = 0; j < idx.length; j++) kA[j] = key[idx[j]!]!;
+  return stableSortPairs(idx, kA, sortedKeys);
+}
+
+/** stableSortByKey with the keys given in idx order (keys[j] belongs to idx[j]); `keys` is overwritten. */
+export function stableSortPairs(idx: Uint32Array, keys: Uint32Array, sortedKeys?: Uint32Array): Uint32Array {
   const n = idx.length;
-  let kA = new Uint32Array(n);
-  let iA = Uint32Array.from(idx);
-  for (let j = 0; j < n; j++) kA[j] = key[iA[j]!]!;
+  let kA: Uint32Array = keys;
+  let iA: Uint32Array = Uint32Array.from(idx);
   // three passes of 11, 11 and 10 bits; the 2048 counters of a pass fit in L1 cache
   const hist = new Uint32Array(3 * 2048);
   for (let j = 0; j < n; j++) {
@@ -22,8 +28,8 @@ export function stableSortByKey(idx: Uint32Array, key: Uint32Array, sortedKeys?:
     hist[2048 + ((k >>> 11) & 2047)]!++;
     hist[4096 + (k >>> 22)]!++;
   }
-  let kB = new Uint32Array(n);
-  let iB = new Uint32Array(n);
+  let kB: Uint32Array = new Uint32Array(n);
+  let iB: Uint32Array = new Uint32Array(n);
   for (let d = 0; d < 3; d++) {
     const base = d * 2048;
     let skip = n < 2;

@@ -40,6 +40,14 @@ test('idPool orders ids exactly like string comparison (300 random id sets, shar
   }
   assert.deepEqual(Array.from(idPool(['b', 'ab', 'a', '']).byId), [3, 2, 1, 0]);
   assert.throws(() => idPool(['x1', 'y', 'x1']), /id "x1" appears more than once/);
+  // big groups that share long stretches (several 32-bit chunks deep), ids that are prefixes of each other
+  const deep = Array.from({ length: 60 }, (_, i) => `x-${'shared-middle-part-'.repeat(3)}${(i * 7919) % 61}`);
+  assert.deepEqual(Array.from(idPool(deep).byId, (i) => deep[i]), [...deep].sort(byId));
+  const prefixes = Array.from({ length: 40 }, (_, i) => 'a'.repeat(40 - i));
+  assert.deepEqual(Array.from(idPool(prefixes).byId, (i) => prefixes[i]), [...prefixes].sort(byId));
+  assert.throws(() => idPool(Array.from({ length: 40 }, (_, i) => `p-${'z'.repeat(30)}${i % 20}`)), /appears more than once/);
+  assert.throws(() => idPool(Array.from({ length: 40 }, () => 'same')), /id "same" appears more than once/);
+  assert.throws(() => idPool([...prefixes, 'a'.repeat(17)]), /id "aaaaaaaaaaaaaaaaa" appears more than once/);
   assert.equal(idPool([]).byId.length, 0);
 });
 
