@@ -39,7 +39,7 @@ before(async () => { await chooseBackend(); });
 
 describe('every hf-tiny checkpoint matches Hugging Face on every fixture batch (1e-4)', () => {
   for (const name of MODELS) {
-    test(name, () => {
+    test(name, (t) => {
       const model = loadModel(join(HF_TINY, name));
       assert.equal(model.head, name.split('-')[1]);
       assert.deepEqual(model.newlyInitialised, []);
@@ -58,6 +58,7 @@ describe('every hf-tiny checkpoint matches Hugging Face on every fixture batch (
         worst = Math.max(worst, diff);
       }
       for (const p of model.params.values()) p.dispose();
+      t.diagnostic(`${name}: worst |diff| over all batches ${worst.toExponential(2)}`);
       assert.ok(worst < 1e-4);
     });
   }
@@ -65,7 +66,7 @@ describe('every hf-tiny checkpoint matches Hugging Face on every fixture batch (
 
 describe('one AdamW step of each sequence classifier matches Hugging Face (1e-4)', () => {
   for (const name of ['bert-seqcls', 'roberta-seqcls', 'opt-seqcls']) {
-    test(name, () => {
+    test(name, (t) => {
       const ts = fixtureOf(name).train_step;
       const model = loadModel(join(HF_TINY, name));
       const inputs = inputsOf(ts.inputs);
@@ -87,6 +88,7 @@ describe('one AdamW step of each sequence classifier matches Hugging Face (1e-4)
       const logitsAfter = tf.tidy(() => logits().arraySync());
       const diff = maxAbsDiff(logitsAfter, ts.logits_after);
       assert.ok(diff < 1e-4, `logits after: max |diff| ${diff}`);
+      t.diagnostic(`${name}: loss after ${after} (HF ${ts.loss_after}), logits after max |diff| ${diff.toExponential(2)}, grad norm ${norm.toFixed(6)} (HF ${ts.grad_global_l2_norm.toFixed(6)})`);
       opt.dispose();
       tf.dispose([value, labels, ...Object.values(grads), ...Object.values(inputs)]);
       for (const p of model.params.values()) p.dispose();
