@@ -39,8 +39,10 @@ function sortIds(ids: string[], idx: Uint32Array, offset: number): Uint32Array {
   const first = ids[idx[0]!]!;
   // the prefix the whole group shares beyond `offset`
   let end = first.length;
-  for (let j = 1; j < n && end > offset; j++) {
+  let minLen = first.length;
+  for (let j = 1; j < n; j++) {
     const s = ids[idx[j]!]!;
+    if (s.length < minLen) minLen = s.length;
     const m = Math.min(end, s.length);
     let c = offset;
     while (c < m && s.charCodeAt(c) === first.charCodeAt(c)) c++;
@@ -58,6 +60,7 @@ function sortIds(ids: string[], idx: Uint32Array, offset: number): Uint32Array {
   let alphabet = 0;
   let scanned = 0;
   let per = 0;
+  let noEnd = false;
   for (;;) {
     const want = Math.max(scanned + 1, per);
     for (let j = 0; j < n; j++) {
@@ -66,13 +69,16 @@ function sortIds(ids: string[], idx: Uint32Array, offset: number): Uint32Array {
       for (let c = start + scanned; c < stop; c++) { const u = s.charCodeAt(c); if (!seen[u]) { seen[u] = 1; alphabet++; } }
     }
     scanned = want;
-    per = Math.floor(32 / Math.max(1, Math.ceil(Math.log2(alphabet + 1))));
+    // no id ends inside the window: no code for "past the end" is needed (e.g. 8 hex digits per key, not 6)
+    const perNoEnd = Math.floor(32 / Math.max(1, Math.ceil(Math.log2(alphabet))));
+    noEnd = minLen >= start + perNoEnd;
+    per = noEnd ? perNoEnd : Math.floor(32 / Math.max(1, Math.ceil(Math.log2(alphabet + 1))));
     if (per <= scanned) break;
   }
-  const bits = Math.max(1, Math.ceil(Math.log2(alphabet + 1)));
+  const bits = Math.max(1, Math.ceil(Math.log2(noEnd ? alphabet : alphabet + 1)));
   const rankOf = new Uint32Array(65536);
-  let r = 0;
-  for (let u = 0; u < 65536; u++) if (seen[u]) rankOf[u] = ++r; // 1..alphabet in code-unit order
+  let r = noEnd ? -1 : 0;
+  for (let u = 0; u < 65536; u++) if (seen[u]) rankOf[u] = ++r; // in code-unit order: 0.. or 1.. (0 = past the end)
   const radix = 2 ** bits;
   const keys = new Uint32Array(n);
   for (let j = 0; j < n; j++) {
