@@ -128,6 +128,40 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Row reductions in 8 float lanes (vectorised), the lanes added in double: sum of x, of (x - c)^2, of x y.
+inline double laneSum(const float* x, int64_t n) {
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int k = 0; k < 8; k++) lane[k] += x[j + k];
+  double s = 0;
+  for (int k = 0; k < 8; k++) s += lane[k];
+  for (; j < n; j++) s += x[j];
+  return s;
+}
+
+inline double laneSqDev(const float* x, float c, int64_t n) {
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int k = 0; k < 8; k++) lane[k] += (x[j + k] - c) * (x[j + k] - c);
+  double s = 0;
+  for (int k = 0; k < 8; k++) s += lane[k];
+  for (; j < n; j++) s += static_cast<double>(x[j] - c) * (x[j] - c);
+  return s;
+}
+
+inline double laneDot(const float* x, const float* y, int64_t n) {
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int k = 0; k < 8; k++) lane[k] += x[j + k] * y[j + k];
+  double s = 0;
+  for (int k = 0; k < 8; k++) s += lane[k];
+  for (; j < n; j++) s += static_cast<double>(x[j]) * y[j];
+  return s;
+}
+
 // layerNorm(mem, rows, cols, xOff, gOff, bOff, yOff, eps): y = (x - mean) / sqrt(var + eps) * g + b per row.
 napi_value LayerNorm(napi_env env, napi_callback_info info) {
   Args a;
@@ -141,15 +175,8 @@ napi_value LayerNorm(napi_env env, napi_callback_info info) {
   for (int64_t r = 0; r < rows; r++) {
     const float* xr = x + r * cols;
     float* yr = y + r * cols;
-    double s = 0;
-    for (int64_t j = 0; j < cols; j++) s += xr[j];
-    const float mean = static_cast<float>(s / cols);
-    double v = 0;
-    for (int64_t j = 0; j < cols; j++) {
-      const double d = xr[j] - mean;
-      v += d * d;
-    }
-    const float rstd = static_cast<float>(1.0 / std::sqrt(v / cols + eps));
+    const float mean = static_cast<float>(laneSum(xr, cols) / cols);
+    const float rstd = static_cast<float>(1.0 / std::sqrt(laneSqDev(xr, mean, cols) / cols + eps));
     for (int64_t j = 0; j < cols; j++) yr[j] = (xr[j] - mean) * rstd * g[j] + be[j];
   }
   return nullptr;
@@ -173,25 +200,16 @@ napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
     const float* xr = x + r * cols;
     const float* dyr = dy + r * cols;
     float* dxr = dx + r * cols;
-    double s = 0;
-    for (int64_t j = 0; j < cols; j++) s += xr[j];
-    const float mean = static_cast<float>(s / cols);
-    double v = 0;
-    for (int64_t j = 0; j < cols; j++) {
-      const double d = xr[j] - mean;
-      v += d * d;
-    }
-    const float rstd = static_cast<float>(1.0 / std::sqrt(v / cols + eps));
-    double m1 = 0, m2 = 0;
+    const float mean = static_cast<float>(laneSum(xr, cols) / cols);
+    const float rstd = static_cast<float>(1.0 / std::sqrt(laneSqDev(xr, mean, cols) / cols + eps));
     for (int64_t j = 0; j < cols; j++) {
       xhat[j] = (xr[j] - mean) * rstd;
       gy[j] = dyr[j] * g[j];
-      m1 += gy[j];
-      m2 += gy[j] * xhat[j];
       sg[j] += dyr[j] * xhat[j];
       sb[j] += dyr[j];
     }
-    const float a1 = static_cast<float>(m1 / cols), a2 = static_cast<float>(m2 / cols);
+    const float a1 = static_cast<float>(laneSum(gy.data(), cols) / cols);
+    const float a2 = static_cast<float>(laneDot(gy.data(), xhat.data(), cols) / cols);
     for (int64_t j = 0; j < cols; j++) dxr[j] = rstd * (gy[j] - a1 - xhat[j] * a2);
   }
   for (int64_t j = 0; j < cols; j++) {

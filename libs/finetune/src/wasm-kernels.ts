@@ -50,7 +50,8 @@ export function registerWasmKernels(): void {
       const b = backend as unknown as WasmBackendLike;
       const rowSize = x.shape.slice(segmentIds.shape.length).reduce((a, d) => a * d, 1);
       const out = b.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], 'float32');
-      unsortedSegmentSum(b.readSync(x.dataId), b.readSync(segmentIds.dataId), rowSize, numSegments,
+      // views into the heap, not readSync's copies; taken after makeOutput, which may grow (move) the heap
+      unsortedSegmentSum(b.typedArrayFromHeap(x), b.typedArrayFromHeap(segmentIds), rowSize, numSegments,
         b.typedArrayFromHeap(out) as Float32Array);
       return out;
     },
