@@ -1,6 +1,7 @@
 // AdamW as torch.optim.AdamW computes it (decoupled weight decay, bias correction), with gradient clipping
 // by global norm and a per-step learning rate from the schedule.
 import * as tf from '@tensorflow/tfjs';
+import { fusedAdamW, fusedGlobalNorm } from './kernels-adamw.ts';
 import type { Params } from './params.ts';
 
 export interface AdamWOptions {
@@ -31,19 +32,30 @@ export class AdamW {
     this.step += 1;
     const bc1 = 1 - b1 ** this.step;
     const bc2 = 1 - b2 ** this.step;
-    const norm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+    // One native pass per gradient on wasm with the addon (kernels-adamw.ts), else the composition.
+    const norm = fusedGlobalNorm(Object.values(grads))
+      ?? tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
     const max = this.opts.maxGradNorm ?? 0;
     const scale = max > 0 && norm > max ? max / (norm + 1e-6) : 1; // torch's clip_grad_norm_ adds 1e-6
     tf.tidy(() => {
       for (const [name, p] of this.params) {
         const g0 = grads[p.name];
         if (!g0) continue;
-        const g = scale === 1 ? g0 : tf.mul(g0, scale);
         const m = this.slot(this.m, name, p);
         const v = this.slot(this.v, name, p);
+        const decay = wd > 0 && !this.opts.noDecay?.(name) ? 1 - lr * wd : 1;
+        // The same update as one kernel when it can run here (equal to the composition below, tested there).
+        const fused = fusedAdamW(p, m, v, g0, { scale, b1, b2, eps, decay, bc1, bc2, lr });
+        if (fused) {
+          p.assign(fused[0]);
+          m.assign(fused[1]);
+          v.assign(fused[2]);
+          continue;
+        }
+        const g = scale === 1 ? g0 : tf.mul(g0, scale);
         m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
         v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
-        const decayed = wd > 0 && !this.opts.noDecay?.(name) ? tf.mul(p, 1 - lr * wd) : p;
+        const decayed = decay !== 1 ? tf.mul(p, decay) : p;
         const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps);
         p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), lr / bc1)));
       }
