@@ -29,3 +29,14 @@ test('forgetting with runsUsed / epochsUsed', () => {
   assert.throws(() => forgetting([]), /no runs given/);
   assert.throws(() => forgetting([correct[0]!, correct[1]!.slice(0, 2)]), /different epoch counts \(3, 2\)/);
 });
+
+test('forgetting: the unrolled 3-epoch path agrees with the general loop on random records', () => {
+  let a = 99;
+  const next = () => { a = (Math.imul(a, 1103515245) + 12345) >>> 0; return a / 4294967296; };
+  const rec = Array.from({ length: 4 }, () => Array.from({ length: 4 }, () => Uint8Array.from({ length: 300 }, () => (next() < 0.5 ? 0 : next() < 0.9 ? 1 : 2))));
+  const three = forgetting(rec, { epochsUsed: 3 }); // unrolled
+  // the general loop on the same data: 3 epochs given as 4 with the last copied (no new flip, same learned set)
+  const general = forgetting(rec.map((run) => [run[0]!, run[1]!, run[2]!, run[2]!]));
+  assert.deepEqual(Array.from(three.events), Array.from(general.events));
+  assert.deepEqual(Array.from(three.neverLearned), Array.from(general.neverLearned));
+});
