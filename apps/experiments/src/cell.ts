@@ -1,7 +1,6 @@
 // One (task, model) cell of the grid, prepared once per process and shared by its jobs: the examples, the model
 // folder and the encoded tensors.
-import { join } from 'node:path';
-import { encodeExamples, WordPieceTokenizer, type LoadedTask } from '@prunelab/data';
+import { encodeExamples, loadTokenizer, type LoadedTask } from '@prunelab/data';
 import type { EncodedSet } from '@prunelab/finetune';
 import { ensureModel } from './models.ts';
 import type { DataCfg, ExperimentConfig, TaskName } from './schema.ts';
@@ -39,8 +38,7 @@ export async function prepareCell(cfg: ExperimentConfig, task: TaskName, model: 
   log(`data ${task}: ${loaded.description}`);
   for (const w of loaded.warnings) log(`warning: ${w}`);
   const modelDir = await ensureModel(model, cfg.models[model]!, log);
-  // SEAM(libs/data loadTokenizer, not exported yet): BPE for RoBERTa/OPT; WordPiece from tokenizer.json today.
-  const tokenizer = WordPieceTokenizer.fromFile(join(modelDir, 'tokenizer.json'));
+  const tokenizer = loadTokenizer(modelDir); // WordPiece (BERT) or byte-level BPE (RoBERTa, OPT)
   const train = encodeExamples(tokenizer, loaded.train, data.max_length);
   const dev = encodeExamples(tokenizer, loaded.dev, data.max_length);
   const trainIds = loaded.train.map((e) => e.id);

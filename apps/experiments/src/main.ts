@@ -7,6 +7,7 @@ import { expandGrid } from './grid.ts';
 import { describePlan } from './plan.ts';
 import { writeReport } from './report.ts';
 import { outDirOf, runExperiment } from './run.ts';
+import { syncJournal } from './tracking.ts';
 
 const USAGE = `usage: experiments <command> <config.yaml> [--set key=value ...] [options]
 
@@ -74,10 +75,15 @@ async function main(argv: string[]): Promise<number> {
     console.log(`removed ${outDir}`);
     return 0;
   }
-  // sync: SEAM(libs/tracking offline journal): replay once its sync API lands.
-  console.error('experiments sync: the MLflow REST client and its offline journal (libs/tracking) have not landed in this checkout; ' +
-    'runs are in the local file store under results/<name>/mlruns meanwhile');
-  return 1;
+  const report = await syncJournal(outDir, (l) => console.log(l));
+  if (!report) {
+    console.error('experiments sync: set MLFLOW_TRACKING_URI=http(s)://host:port to the server the journal should go to; ' +
+      `without one, runs are in the local file store ${outDir}/mlruns`);
+    return 1;
+  }
+  console.log(`synced ${report.synced.length} run(s), ${report.orphans.length} orphan(s) marked KILLED, ${report.busy.length} still running elsewhere, ${report.failed.length} failed` +
+    report.failed.map((f) => `\n  ${f.id}: ${f.error}`).join(''));
+  return report.failed.length ? 1 : 0;
 }
 
 /** The backend name --dry-run estimates for without loading TF.js: the native one when it is installed. */

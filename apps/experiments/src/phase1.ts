@@ -5,7 +5,7 @@
 import { appendEpoch, batchStats, EpochRecorder } from '@prunelab/dynamics';
 import { disposeParams, evaluate, loadModel, train } from '@prunelab/finetune';
 import { flattenParams } from '@prunelab/tracking';
-import { checkTrainable, jobTags, type JobEnv } from './env.ts';
+import { jobTags, type JobEnv } from './env.ts';
 import type { Phase1Job } from './grid.ts';
 import { appendMetrics, finishJob, jobLogger, startJob } from './job-state.ts';
 import { progress } from './progress.ts';
@@ -17,7 +17,6 @@ export interface Phase1Result { epochs: { epoch: number; trainLoss: number; trai
 export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Result> {
   const p1 = job.settings.phase1;
   const { seeds: _seeds, ...p1NoSeeds } = p1;
-  checkTrainable(job, 'phase1');
   const cell = await env.cell(job);
   const started = performance.now();
   const dir = startJob(env.outDir, job, { trainSize: cell.train.n });
@@ -38,7 +37,7 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
   const result: Phase1Result = { epochs: [] };
   try {
     await train(model, cell.train, {
-      epochs: p1.epochs, batchSize: p1.batch_size, lr: p1.lr, warmupSteps: p1.warmup_steps, weightDecay: p1.weight_decay, seed: job.seed,
+      epochs: p1.epochs, batchSize: p1.batch_size, gradientAccumulationSteps: p1.grad_accum, lr: p1.lr, warmupSteps: p1.warmup_steps, weightDecay: p1.weight_decay, seed: job.seed,
       onBatch: ({ rows, logits, numClasses }) => {
         const labels = Array.from(rows, (r) => cell.train.labels[r]!);
         const s = batchStats(logits, numClasses, labels);

@@ -5,7 +5,7 @@ import { disposeParams, evaluate, loadModel, train } from '@prunelab/finetune';
 import { readSubset } from '@prunelab/pruning';
 import { flattenParams } from '@prunelab/tracking';
 import { selectRows } from './cell.ts';
-import { checkTrainable, jobTags, type JobEnv } from './env.ts';
+import { jobTags, type JobEnv } from './env.ts';
 import type { Phase2Job } from './grid.ts';
 import { appendMetrics, finishJob, jobLogger, startJob } from './job-state.ts';
 import { progress } from './progress.ts';
@@ -24,7 +24,6 @@ export interface Phase2Result {
 export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Result> {
   const p2 = job.settings.phase2;
   const { seeds: _s, methods: _m, ...p2Params } = p2;
-  checkTrainable(job, 'phase2');
   const cell = await env.cell(job);
   const started = performance.now();
   let ids = cell.trainIds;
@@ -54,7 +53,7 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
   const result: Phase2Result = { size: ids.length, fraction: ids.length / cell.trainIds.length, metric: NaN, metricName: 'accuracy', epochs: [] };
   try {
     await train(model, data, {
-      epochs: p2.epochs, batchSize: p2.batch_size, lr: p2.lr, warmupSteps: p2.warmup_steps, weightDecay: p2.weight_decay, seed: job.seed,
+      epochs: p2.epochs, batchSize: p2.batch_size, gradientAccumulationSteps: p2.grad_accum, lr: p2.lr, warmupSteps: p2.warmup_steps, weightDecay: p2.weight_decay, seed: job.seed,
       onBatch: () => bar.tick(++step),
       onEpochEnd: async (e) => {
         // SEAM(libs/finetune QA/multiple-choice): F1/EM for SQuAD v2 come with its evaluators.

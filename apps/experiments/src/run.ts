@@ -78,8 +78,8 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
   try {
     writeJsonAtomic(join(outDir, 'config.json'), cfg);
     writeJsonAtomic(join(outDir, 'grid.json'), grid.jobs.map((j) => ({ id: j.id, kind: j.kind, hash: j.hash, deps: j.deps })));
-    const tracking = await openTracking(outDir, cfg.name);
-    const killed = await markStaleRunsKilled(tracking);
+    const tracking = await openTracking(outDir, cfg.name, log);
+    const killed = await markStaleRunsKilled(tracking, outDir, log);
     if (killed.length) log(`mlflow: marked ${killed.length} run(s) left RUNNING by a killed process as KILLED`);
     const parent = await tracking.tracker.createRun(tracking.experimentId, {
       runName: `${cfg.name}-grid`, tags: { grid: cfg.name, tasks: cfg.tasks.join(','), models: Object.keys(cfg.models).join(','), backend: backend.name, git_commit: gitCommit(), 'mlflow.source.git.commit': gitCommit() },

@@ -32,7 +32,7 @@ const TRAINING = {
   seeds: { type: { kind: 'int[]' }, default: [342, 4827, 1215, 98, 8128, 828], doc: 'one run per seed' },
   epochs: { type: { kind: 'int', min: 1 }, default: 3, doc: 'epochs per run' },
   batch_size: { type: { kind: 'int', min: 1 }, default: 32, doc: 'examples per optimiser step' },
-  grad_accum: { type: { kind: 'int', min: 1 }, default: 1, doc: 'gradient accumulation steps (RACE in the paper: 2 x 8); needs libs/finetune support, 1 otherwise' },
+  grad_accum: { type: { kind: 'int', min: 1 }, default: 1, doc: 'forward passes of batch_size summed into one optimiser step (RACE in the paper: 2 x 8)' },
   lr: lr(2e-5),
   warmup_steps: { type: { kind: 'int', min: 0 }, default: 0, doc: 'linear warm-up steps' },
   weight_decay: { type: { kind: 'number', min: 0 }, default: 0, doc: 'AdamW weight decay' },

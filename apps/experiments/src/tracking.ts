@@ -1,38 +1,41 @@
-// MLflow for the app: where runs go, the parent run per grid invocation, and the sweep that marks runs a killed
-// process left RUNNING as KILLED. SEAM(libs/tracking openTracker/sync): when it lands, openTracking asks it
-// for the tracker (file store, or REST with an offline journal when MLFLOW_TRACKING_URI is set).
+// MLflow for the app: the tracker (a local file store under results/<name>/mlruns, or the REST API with an
+// offline journal when MLFLOW_TRACKING_URI=http(s)://...), and the restart sweep that marks runs a killed
+// process left RUNNING as KILLED.
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { FileRun, FileStore, listRuns, readRun, type RunHandle, type Tracker } from '@prunelab/tracking';
+import { FileStore, markStaleRuns, openTracker, syncPending, type RunHandle, type SyncReport, type Tracker } from '@prunelab/tracking';
 
 export interface Tracking {
   tracker: Tracker;
   experimentId: string;
-  /** where runs can be browsed: a folder for the file store */
+  /** where runs can be browsed: the mlruns folder, or the server URI */
   location: string;
 }
 
-const RUNNING = 1; // MLflow's RunStatus code in meta.yaml
-
-export async function openTracking(outDir: string, experiment: string): Promise<Tracking> {
-  const root = join(outDir, 'mlruns');
-  const tracker = new FileStore(root);
+export async function openTracking(outDir: string, experiment: string, log: (l: string) => void = () => {}): Promise<Tracking> {
+  const tracker = openTracker({ localDir: outDir, log });
   const experimentId = await tracker.getOrCreateExperiment(experiment);
-  return { tracker, experimentId, location: root };
+  const location = tracker instanceof FileStore ? tracker.root : String(process.env.MLFLOW_TRACKING_URI);
+  return { tracker, experimentId, location };
 }
 
-/** Runs still RUNNING belong to a process that died (one process per results folder holds the lock): mark them KILLED. */
-export async function markStaleRunsKilled(t: Tracking): Promise<string[]> {
-  if (!(t.tracker instanceof FileStore)) return [];
-  const root = t.tracker.root;
-  const killed: string[] = [];
-  for (const runId of listRuns(root, t.experimentId)) {
-    const run = readRun(root, t.experimentId, runId);
-    if (Number(run.meta.status) !== RUNNING) continue;
-    await new FileRun(join(root, t.experimentId, runId), runId, t.experimentId).end('KILLED');
-    killed.push(runId);
+/**
+ * Runs still RUNNING belong to a process that died (one process per results folder holds the lock): in a file
+ * store they are marked KILLED here; with a server, the offline journal is replayed first, which marks the
+ * journaled runs of dead processes KILLED too.
+ */
+export async function markStaleRunsKilled(t: Tracking, outDir: string, log: (l: string) => void): Promise<string[]> {
+  if (t.tracker instanceof FileStore) {
+    return (await markStaleRuns(t.tracker.root, { experimentIds: [t.experimentId] })).map((r) => r.runId);
   }
-  return killed;
+  const report = await syncJournal(outDir, log);
+  return report ? report.orphans.map((o) => o.serverRunId) : [];
+}
+
+/** Replay the offline journal of a results folder to MLFLOW_TRACKING_URI; undefined when no server is set. */
+export async function syncJournal(outDir: string, log: (l: string) => void): Promise<SyncReport | undefined> {
+  const uri = process.env.MLFLOW_TRACKING_URI?.trim();
+  if (!uri || !/^https?:\/\//i.test(uri)) return undefined;
+  return syncPending(outDir, uri, { log });
 }
 
 let commit: string | undefined;
