@@ -3,7 +3,7 @@
 // Anything missing (compiler, Node headers) or PRUNELAB_NATIVE=0 leaves it off and the engine on pure tfjs kernels.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -58,6 +58,40 @@ function build(src: string, include: string, out: string, blas: boolean): void {
   }
 }
 
+/** Run `build` unless `file` exists, one process at a time per cache folder (test files run in parallel
+ * processes, and all would compile at once on a fresh machine); a lock older than two minutes is stale. */
+function buildOnce(dir: string, file: string, build: () => void): void {
+  const lock = join(dir, 'build.lock');
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (existsSync(file)) return;
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { force: true });
+      } catch { /* released meanwhile */ }
+      if (Date.now() > deadline) break;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // sleep 200 ms
+    }
+  }
+  try {
+    if (!existsSync(file)) build();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/** What the binary depends on besides its source: -march=native code must not run on another CPU. */
+function machineKey(): string {
+  let flags = '';
+  try {
+    flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+  } catch { /* not Linux */ }
+  return `${process.arch} ${cpus()[0]?.model ?? ''} ${flags}`;
+}
+
 let state: { kernels: NativeKernels | null; summary: string } | undefined;
 
 /** The addon, building it if needed; null (with the reason in nativeStatus()) when it cannot be had. */
@@ -74,7 +108,7 @@ export function loadNative(): NativeKernels | null {
     return null;
   }
   const src = readFileSync(SOURCE);
-  const key = createHash('sha256').update(src).update(cpus()[0]?.model ?? '').update(process.arch).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(src).update(machineKey()).digest('hex').slice(0, 16);
   const dir = join(cacheDir(), key);
   const req = createRequire(import.meta.url);
   const errors: string[] = [];
@@ -84,7 +118,7 @@ export function loadNative(): NativeKernels | null {
     try {
       if (!existsSync(file)) {
         mkdirSync(dir, { recursive: true });
-        build(SOURCE, include, file, blas);
+        buildOnce(dir, file, () => build(SOURCE, include, file, blas));
       }
       state.kernels = req(file) as NativeKernels;
       const threads = Number(process.env.PRUNELAB_THREADS); // BLAS threads; OpenBLAS' default is one per core
