@@ -22,7 +22,7 @@ export interface CellSpec { size: string; seq: number; batch: number; mode: 'tra
 
 export interface CellResult extends CellSpec {
   engine: 'prunelab'; backend: string; native: string; medianS: number; exPerS: number; gflops: number;
-  peakRssMb: number; heapMb: number | null; tensorsFirst: number; tensorsLast: number; bytesFirst: number; bytesLast: number;
+  peakRssMb: number; heapMb: number | null; heapFirstMb: number | null; tensorsFirst: number; tensorsLast: number; bytesFirst: number; bytesLast: number;
 }
 
 export function benchConfig(size: string): BertConfig {
@@ -80,7 +80,7 @@ export async function runCell(spec: CellSpec, backend?: string): Promise<CellRes
   const params = initParams(c, 1);
   const total = spec.warmup + spec.steps;
   const times: number[] = [];
-  const mem: { tensors: number; bytes: number }[] = [];
+  const mem: { tensors: number; bytes: number; heap: number | null }[] = [];
   if (spec.mode === 'train') {
     const data = benchData(spec.batch * total, spec.seq, c.vocab_size, 7);
     let last = performance.now();
@@ -90,7 +90,7 @@ export async function runCell(spec: CellSpec, backend?: string): Promise<CellRes
         const now = performance.now();
         times.push((now - last) / 1000);
         const m = tf.memory();
-        mem.push({ tensors: m.numTensors, bytes: m.numBytes });
+        mem.push({ tensors: m.numTensors, bytes: m.numBytes, heap: wasmHeapMb() });
         last = now;
       },
     });
@@ -104,7 +104,7 @@ export async function runCell(spec: CellSpec, backend?: string): Promise<CellRes
       logits.dispose();
       times.push((performance.now() - t0) / 1000);
       const m = tf.memory();
-      mem.push({ tensors: m.numTensors, bytes: m.numBytes });
+      mem.push({ tensors: m.numTensors, bytes: m.numBytes, heap: wasmHeapMb() });
     }
     batches.forEach(disposeBatch);
   }
@@ -117,7 +117,7 @@ export async function runCell(spec: CellSpec, backend?: string): Promise<CellRes
   return {
     ...spec, engine: 'prunelab', backend: chosen.name, native: nativeStatus().summary,
     medianS: med, exPerS: spec.batch / med, gflops: flops / med / 1e9,
-    peakRssMb: process.resourceUsage().maxRSS / 1024, heapMb: wasmHeapMb(),
+    peakRssMb: process.resourceUsage().maxRSS / 1024, heapMb: wasmHeapMb(), heapFirstMb: first.heap,
     tensorsFirst: first.tensors, tensorsLast: lastMem.tensors, bytesFirst: first.bytes, bytesLast: lastMem.bytes,
   };
 }

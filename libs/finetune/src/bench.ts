@@ -53,6 +53,9 @@ function runOurs(s: CellSpec, backend: string | undefined, threads: string | und
 }
 
 const pad = (s: string, n: number) => s.padStart(n);
+/** The wasm heap at the end, with its size after the first measured step when it grew in between. */
+const heap = (r: CellResult) => r.heapMb === null ? '-' : r.heapFirstMb !== null && r.heapFirstMb !== r.heapMb
+  ? `${r.heapFirstMb.toFixed(0)}->${r.heapMb.toFixed(0)}` : r.heapMb.toFixed(0);
 const f = (x: number, d = 1) => x.toFixed(d);
 
 async function main(): Promise<void> {
@@ -78,7 +81,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const head = `${'mode'.padEnd(6)}${'size'.padEnd(10)}${pad('len', 4)}${pad('ex/s', 8)}${pad('GFLOP/s', 8)}${pad('heap MB', 8)}${pad('RSS MB', 7)}${pad('tensors', 9)}` +
+  const head = `${'mode'.padEnd(6)}${'size'.padEnd(10)}${pad('len', 4)}${pad('ex/s', 8)}${pad('GFLOP/s', 8)}${pad('heap MB', 10)}${pad('RSS MB', 7)}${pad('tensors', 9)}` +
     ` |${pad('torch ex/s', 11)}${pad('GFLOP/s', 8)}${pad('RSS MB', 7)} |${pad('ratio', 6)}`;
   const start = performance.now();
   let first = true;
@@ -97,13 +100,13 @@ async function main(): Promise<void> {
     }
     const row = `${s.mode.padEnd(6)}${s.size.padEnd(10)}${pad(String(s.seq), 4)}`;
     const oursCols = typeof ours === 'string' ? ` ${ours}` :
-      `${pad(f(ours.exPerS), 8)}${pad(f(ours.gflops), 8)}${pad(ours.heapMb === null ? '-' : f(ours.heapMb, 0), 8)}${pad(f(ours.peakRssMb, 0), 7)}` +
+      `${pad(f(ours.exPerS), 8)}${pad(f(ours.gflops), 8)}${pad(heap(ours), 10)}${pad(f(ours.peakRssMb, 0), 7)}` +
       `${pad(`${ours.tensorsFirst}->${ours.tensorsLast}`, 9)}`;
     const peerCols = typeof peer === 'string' ? ` ${peer}` : `${pad(f(peer.ex_per_s), 11)}${pad(f(peer.gflops), 8)}${pad(f(peer.maxrss_mb, 0), 7)}`;
     const ratio = typeof ours !== 'string' && typeof peer !== 'string' ? `${f(ours.exPerS / peer.ex_per_s, 2)}x` : '-';
     console.log(`${row}${oursCols} |${peerCols} |${pad(ratio, 6)}`);
   }
-  console.log(`(${f((performance.now() - start) / 1000, 0)} s; tensors: live tensor count after the first and the last measured step)`);
+  console.log(`(${f((performance.now() - start) / 1000, 0)} s; heap MB: wasm heap (a->b: after the first and the last measured step, if it grew); RSS: peak; tensors: live tensors after the first -> last measured step)`);
 }
 
 await main();
