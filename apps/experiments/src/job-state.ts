@@ -4,7 +4,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync
 import { dirname, join } from 'node:path';
 import type { Job } from './grid.ts';
 
-export type JobStatus = 'done' | 'failed' | 'pending' | 'stale';
+export type JobStatus = 'done' | 'failed' | 'running' | 'pending' | 'stale';
 
 export function writeJsonAtomic(file: string, value: unknown): void {
   mkdirSync(dirname(file), { recursive: true });
@@ -18,6 +18,17 @@ export function readJson<T>(file: string): T | undefined {
     return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether a process id is alive (EPERM: alive, owned by someone else). */
+export function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -36,6 +47,8 @@ export function jobStatus(outDir: string, job: Job): JobStatus {
   if (done?.hash === job.hash) return 'done';
   const failed = readJson<{ hash: string }>(join(dir, 'failed.json'));
   if (failed?.hash === job.hash) return 'failed';
+  const started = readJson<{ hash: string; pid: number }>(join(dir, 'job.json'));
+  if (started?.hash === job.hash && started.pid !== process.pid && alive(started.pid)) return 'running';
   return done ? 'stale' : 'pending';
 }
 

@@ -10,7 +10,7 @@ import { unavailableMethods } from './baselines.ts';
 import { prepareCell, type Cell } from './cell.ts';
 import type { JobEnv } from './env.ts';
 import { expandGrid, type Grid, type Job } from './grid.ts';
-import { failJob, jobDir, jobStatus, writeJsonAtomic } from './job-state.ts';
+import { alive, failJob, jobDir, jobStatus, writeJsonAtomic } from './job-state.ts';
 import { runPhase1 } from './phase1.ts';
 import { runPhase2 } from './phase2.ts';
 import { writeReport, type ReportFiles } from './report.ts';
@@ -39,15 +39,6 @@ export function autoConcurrency(backend: string, requested: number): number {
   if (requested > 0) return requested;
   if (backend !== 'tensorflow-gpu') return 1;
   return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / 4e9)));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** One process per results folder: the lock makes "RUNNING in MLflow but no process" mean "killed". */
