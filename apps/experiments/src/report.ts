@@ -13,6 +13,7 @@ import type { Phase2Result } from './phase2.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { readScores, type ScoresResult } from './scores.ts';
 import { meanStd } from './stats.ts';
+import { TASK_META } from './tasks.ts';
 
 export interface ReportRow {
   task: string;
@@ -105,7 +106,7 @@ function mapPoints(outDir: string, job: ScoresJob, max = 2500): MapPoint[] {
 
 export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: Grid): Promise<ReportFiles> {
   const rows = reportRows(grid, outDir);
-  const metricName = 'dev accuracy';
+  const metricName = 'accuracy';
   const plotsDir = join(outDir, 'plots');
   const tablesDir = join(outDir, 'tables');
   mkdirSync(plotsDir, { recursive: true });
@@ -117,7 +118,7 @@ export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: G
   const intro = [
     `Jobs finished: ${done} of ${grid.jobs.length}. Tasks: ${cfg.tasks.join(', ')}. Models: ${Object.entries(cfg.models).map(([n, m]) => `${n} (${m.family}, ${m.path})`).join(', ')}.`,
     `Phase 1: R = ${cfg.phase1.seeds.length} runs x ${cfg.phase1.epochs} epochs, lr ${cfg.phase1.lr}; phase 2: ${cfg.phase2.epochs} epochs, lr ${cfg.phase2.lr}, seeds ${cfg.phase2.seeds.join(', ')} (per-task and per-model overrides: config.json).`,
-    `Baselines keep exactly as many examples as the H subset they are compared with. Metric: ${metricName} after the last epoch, ${cfg.phase2.seeds.length > 1 ? 'mean ± sample std over seeds' : 'one seed'}.`,
+    `Baselines keep exactly as many examples as the H subset they are compared with. Metric: ${metricName} on each task's evaluation split after the last epoch, ${cfg.phase2.seeds.length > 1 ? 'mean ± sample std over seeds' : 'one seed'}.`,
   ];
   md.push(...intro.map((t) => `- ${t}`), '');
   html.push({ text: intro });
@@ -144,7 +145,8 @@ export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: G
     html.push(block);
     const scoresJobs = grid.jobs.filter((j): j is ScoresJob => j.kind === 'scores' && j.task === task && j.model === model);
     const scored = scoresJobs.map((j) => [j, readScores(outDir, j)] as const).filter((x): x is readonly [ScoresJob, ScoresResult] => x[1] !== undefined);
-    const notes = scored.map(([j, s]) => `H histogram${j.variant.key === 'all' ? '' : ` [${j.variant.key}]`} (H = 0..${s.R}, ${s.total} examples): ${s.histogram.join(' / ')}`);
+    const notes = [`evaluated on the ${TASK_META[task].evalSplit} split after the last epoch`,
+      ...scored.map(([j, s]) => `H histogram${j.variant.key === 'all' ? '' : ` [${j.variant.key}]`} (H = 0..${s.R}, ${s.total} examples): ${s.histogram.join(' / ')}`)];
     md.push(...notes.map((n) => `- ${n}`), '');
     block.text = notes;
     if (mine.length) {
