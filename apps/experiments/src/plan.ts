@@ -23,7 +23,7 @@ export function describePlan(cfg: ExperimentConfig, grid: Grid, outDir: string, 
   const counts: Record<string, number> = {};
   let totalWork = 0;
   let seconds = 0;
-  let unknownSpeed = new Set<string>();
+  const unknownSpeed = new Set<string>();
   let upperBound = false;
   for (const [i, job] of grid.jobs.entries()) {
     const status = jobStatus(outDir, job);
@@ -53,7 +53,7 @@ export function describePlan(cfg: ExperimentConfig, grid: Grid, outDir: string, 
     `status: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`,
     `left to train: ${totalWork.toLocaleString('en-US')} example-epochs${upperBound ? ' (an upper bound: subset sizes are known after phase 1)' : ''}`,
     unknownSpeed.size === 0
-      ? `time estimate: ${clock(seconds)} on ${backend} at the measured throughput (.cache/throughput.json), one job at a time`
+      ? `time estimate: ${clock(seconds)} of training on ${backend} at the measured throughput (.cache/throughput.json), one job at a time; evaluation and model loading come on top`
       : `time estimate: ${seconds > 0 ? `${clock(seconds)} for the measured part; ` : ''}no throughput measured yet for ${[...unknownSpeed].join(', ')} on ${backend} (a finished epoch records one)`,
   ];
   return [...summary, '', ...lines].join('\n');

@@ -17,6 +17,8 @@ export function readThroughput(): Record<string, { examplesPerSecond: number; at
 export function recordThroughput(key: string, examplesPerSecond: number): void {
   if (!(examplesPerSecond > 0)) return;
   const all = readThroughput();
-  all[key] = { examplesPerSecond, at: new Date().toISOString() };
+  const old = all[key]?.examplesPerSecond;
+  // a running mean: one short epoch (a small subset, a busy machine) moves the estimate only halfway
+  all[key] = { examplesPerSecond: old ? (old + examplesPerSecond) / 2 : examplesPerSecond, at: new Date().toISOString() };
   writeJsonAtomic(file(), all);
 }
