@@ -1,16 +1,20 @@
 // One (task, model) cell of the grid, prepared once per process and shared by its jobs: the examples, the model
 // folder and the encoded tensors.
-import { encodeExamples, loadTokenizer, type LoadedTask } from '@prunelab/data';
-import type { EncodedSet } from '@prunelab/finetune';
+import { encodeExamples, encodeMultipleChoice, loadTokenizer } from '@prunelab/data';
+import type { EncodedSet, HeadKind } from '@prunelab/finetune';
 import { ensureModel } from './models.ts';
 import type { DataCfg, ExperimentConfig, TaskName } from './schema.ts';
-import { loadTaskData } from './tasks.ts';
+import { loadTaskData, type TaskData } from './tasks.ts';
 
 export interface Cell {
   task: TaskName;
   model: string;
   modelDir: string;
-  data: LoadedTask;
+  data: TaskData;
+  /** the model head the task trains */
+  head: HeadKind;
+  /** classes (classification) or choices (multiple choice) */
+  numClasses: number;
   train: EncodedSet;
   dev: EncodedSet;
   trainIds: string[];
@@ -18,9 +22,9 @@ export interface Cell {
   rowOf: Map<string, number>;
 }
 
-/** Rows of `data` (in the order given) as a new encoded set. */
+/** Examples of `data` (in the order given) as a new encoded set; a multiple-choice example is numChoices rows. */
 export function selectRows(data: EncodedSet, rows: ArrayLike<number>): EncodedSet {
-  const L = data.maxLength;
+  const L = data.maxLength * (data.numChoices ?? 1);
   const n = rows.length;
   const pick = (src: Int32Array, width: number) => {
     const out = new Int32Array(n * width);
@@ -29,7 +33,7 @@ export function selectRows(data: EncodedSet, rows: ArrayLike<number>): EncodedSe
   };
   return {
     inputIds: pick(data.inputIds, L), attentionMask: pick(data.attentionMask, L), tokenTypeIds: pick(data.tokenTypeIds, L),
-    labels: pick(data.labels, 1), n, maxLength: L,
+    labels: pick(data.labels, 1), n, maxLength: data.maxLength, ...(data.numChoices !== undefined && { numChoices: data.numChoices }),
   };
 }
 
@@ -39,8 +43,18 @@ export async function prepareCell(cfg: ExperimentConfig, task: TaskName, model: 
   for (const w of loaded.warnings) log(`warning: ${w}`);
   const modelDir = await ensureModel(model, cfg.models[model]!, log);
   const tokenizer = loadTokenizer(modelDir); // WordPiece (BERT) or byte-level BPE (RoBERTa, OPT)
-  const train = encodeExamples(tokenizer, loaded.train, data.max_length);
-  const dev = encodeExamples(tokenizer, loaded.dev, data.max_length);
+  let train: EncodedSet;
+  let dev: EncodedSet;
+  let numClasses = loaded.labels.length;
+  if (loaded.head === 'multiple-choice') {
+    train = encodeMultipleChoice(tokenizer, loaded.train, data.max_length);
+    dev = encodeMultipleChoice(tokenizer, loaded.dev, data.max_length);
+    numClasses = train.numChoices!;
+  } else {
+    train = encodeExamples(tokenizer, loaded.train, data.max_length);
+    dev = encodeExamples(tokenizer, loaded.dev, data.max_length);
+  }
   const trainIds = loaded.train.map((e) => e.id);
-  return { task, model, modelDir, data: loaded, train, dev, trainIds, rowOf: new Map(trainIds.map((id, i) => [id, i])) };
+  const head: HeadKind = loaded.head === 'multiple-choice' ? 'mc' : 'seqcls';
+  return { task, model, modelDir, data: loaded, head, numClasses, train, dev, trainIds, rowOf: new Map(trainIds.map((id, i) => [id, i])) };
 }

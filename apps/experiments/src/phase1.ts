@@ -30,7 +30,7 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
     runName: job.id, parentRunId: env.parent.runId, tags: jobTags(env, job, { method: 'full', subset: 'full', seed: String(job.seed) }, gitCommit()),
   });
   await mlrun.logParams(flattenParams({ task: job.task, model: job.model, model_path: cell.modelDir, seed: job.seed, train_size: cell.train.n, data: job.settings.data, phase1: p1NoSeeds }));
-  const model = loadModel(cell.modelDir, { numLabels: cell.data.task.labels.length, seed: job.seed });
+  const model = loadModel(cell.modelDir, { head: cell.head, ...(cell.head === 'seqcls' && { numLabels: cell.numClasses }), seed: job.seed });
   let recorder = new EpochRecorder(cell.trainIds);
   const bar = progress(label, Math.ceil(cell.train.n / p1.batch_size) * p1.epochs, (t) => env.out(t));
   let step = 0;

@@ -47,7 +47,7 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
     subset_fraction: ids.length / cell.trainIds.length, runs_used: job.subset?.variant.runsUsed ?? 0, epochs_used: job.subset?.variant.epochsUsed ?? 0,
     data: job.settings.data, phase2: p2Params,
   }));
-  const model = loadModel(cell.modelDir, { numLabels: cell.data.task.labels.length, seed: job.seed });
+  const model = loadModel(cell.modelDir, { head: cell.head, ...(cell.head === 'seqcls' && { numLabels: cell.numClasses }), seed: job.seed });
   const bar = progress(`${env.position(job)} ${job.label} (${ids.length} examples)`, Math.ceil(data.n / p2.batch_size) * p2.epochs, (t) => env.out(t));
   let step = 0;
   const result: Phase2Result = { size: ids.length, fraction: ids.length / cell.trainIds.length, metric: NaN, metricName: 'accuracy', epochs: [] };

@@ -38,8 +38,8 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
   const carto = cartography(used.map((r) => r.goldProb.slice(0, E)), correct);
   const ids = cell.trainIds;
   const labels = Array.from(cell.train.labels);
-  const scores = exampleScores(ids, Int32Array.from(labels), cell.data.task.labels.length, used, carto, R, E);
-  const labelNames = Object.fromEntries(ids.map((id, i) => [id, cell.data.task.labels[labels[i]!]!]));
+  const scores = exampleScores(ids, Int32Array.from(labels), cell.numClasses, used, carto, R, E);
+  const labelNames = Object.fromEntries(ids.map((id, i) => [id, cell.data.labels[labels[i]!] ?? String(labels[i])]));
   const source = job.records.join(',');
   const total = ids.length;
   const result: ScoresResult = { R, E, total, histogram, subsets: {} };

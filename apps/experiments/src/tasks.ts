@@ -1,9 +1,9 @@
 // Tasks of the grid: what each is evaluated with, how big its training split is (for --dry-run costs before any
-// data is read), and loading through the libs/data task registry. Classification tasks train end to end;
-// extractive QA (SQuAD v2), multiple choice (RACE) and regression (STS-B) load but wait for their training path
-// in the app (see TASK_META.head and loadTaskData).
+// data is read), and loading through the libs/data task registry. Classification and multiple-choice tasks
+// train end to end; extractive QA (SQuAD v2) and regression (STS-B) load in libs/data but wait for their
+// training path in the app (SEAM in loadTaskData).
 import { join } from 'node:path';
-import { findRepoRoot, getTask, loadTaskSplit, subsample, type Example, type LoadedTask } from '@prunelab/data';
+import { findRepoRoot, getTask, loadTaskSplit, subsample, type ChoiceExample, type Example } from '@prunelab/data';
 import type { DataCfg, TaskName } from './schema.ts';
 
 export interface TaskMeta {
@@ -41,31 +41,41 @@ export function plannedTrainSize(task: TaskName, data: DataCfg): number {
   return data.train_size === null ? full : Math.min(full, data.train_size);
 }
 
+/** A task's examples as the app trains on them: classification or multiple choice. */
+export type TaskData = {
+  title: string;
+  labels: string[];
+  description: string;
+  warnings: string[];
+} & ({ head: 'classification'; train: Example[]; dev: Example[] } | { head: 'multiple-choice'; train: ChoiceExample[]; dev: ChoiceExample[] });
+
 /** Load one task's training examples (seeded subsample) and its evaluation split. */
-export async function loadTaskData(task: TaskName, data: DataCfg): Promise<LoadedTask> {
+export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskData> {
   const meta = TASK_META[task];
-  if (meta.head !== 'classification') {
-    // SEAM(app QA / multiple-choice / regression path): libs/data loads these and libs/finetune has the heads;
-    // the app's phase 1/2 still train the sequence-classification head only.
-    throw new Error(`task '${task}' (${meta.head}) is not wired into the experiments app yet: only classification tasks train end to end; ` +
+  if (meta.head !== 'classification' && meta.head !== 'multiple-choice') {
+    // SEAM(app QA / regression path): libs/data loads these and libs/finetune has the QA head (and libs/dynamics
+    // qaBatchStats); the app's jobs do not yet build SQuAD features/windows or score F1, nor regress STS-B.
+    throw new Error(`task '${task}' (${meta.head}) is not wired into the experiments app yet: classification and multiple-choice tasks train end to end; ` +
       'remove it from tasks: or run --dry-run to see its grid');
   }
   const opts = { ...(data.root !== null && { dataRoot: data.root }), cacheDir: join(findRepoRoot(), '.cache', 'data'), allowDownload: data.allow_download, lenient: data.lenient };
   const train = await loadTaskSplit(task, 'train', opts);
   const evalSplit = await loadTaskSplit(task, meta.evalSplit, opts);
   const spec = getTask(task);
-  const trainAll = train.examples as Example[];
-  const evalAll = evalSplit.examples as Example[];
+  const trainAll = train.examples;
+  const evalAll = evalSplit.examples;
   const trainN = data.train_size ?? trainAll.length;
-  const kept = subsample(trainAll, trainN, data.seed);
+  const kept = subsample(trainAll as unknown[], trainN, data.seed);
   // a different stream for the evaluation subsample, so the two are not correlated by construction
-  const dev = data.dev_size === null ? evalAll : subsample(evalAll, data.dev_size, (data.seed ^ 0x9e3779b9) >>> 0);
+  const dev = data.dev_size === null ? (evalAll as unknown[]) : subsample(evalAll as unknown[], data.dev_size, (data.seed ^ 0x9e3779b9) >>> 0);
   const fmt = (n: number) => n.toLocaleString('en-US');
-  return {
-    task: { name: spec.title, labels: spec.labels, textFields: spec.textFields },
-    train: kept, dev, source: train.source, root: train.root,
+  const common = {
+    title: spec.title, labels: spec.labels,
     description: `${spec.title}: ${fmt(kept.length)} of ${fmt(trainAll.length)} training examples (seed ${data.seed}), ` +
       `evaluated on ${meta.evalSplit} (${fmt(dev.length)} of ${fmt(evalAll.length)}); ${train.description}`,
     warnings: [...train.warnings, ...evalSplit.warnings, ...(trainN > trainAll.length ? [`train_size ${fmt(trainN)} exceeds the ${fmt(trainAll.length)} training examples: using all`] : [])],
   };
+  return meta.head === 'multiple-choice'
+    ? { ...common, head: 'multiple-choice', train: kept as ChoiceExample[], dev: dev as ChoiceExample[] }
+    : { ...common, head: 'classification', train: kept as Example[], dev: dev as Example[] };
 }
