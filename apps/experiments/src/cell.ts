@@ -18,6 +18,8 @@ export interface Cell {
   train: EncodedSet;
   dev: EncodedSet;
   trainIds: string[];
+  /** further evaluation sets (MNLI mismatched), by split name */
+  extraEval: { split: string; set: EncodedSet }[];
   /** id -> row of `train` */
   rowOf: Map<string, number>;
 }
@@ -56,5 +58,6 @@ export async function prepareCell(cfg: ExperimentConfig, task: TaskName, model: 
   }
   const trainIds = loaded.train.map((e) => e.id);
   const head: HeadKind = loaded.head === 'multiple-choice' ? 'mc' : 'seqcls';
-  return { task, model, modelDir, data: loaded, head, numClasses, train, dev, trainIds, rowOf: new Map(trainIds.map((id, i) => [id, i])) };
+  const extraEval = loaded.extra.map((x) => ({ split: x.split, set: encodeExamples(tokenizer, x.examples, data.max_length) as EncodedSet }));
+  return { task, model, modelDir, data: loaded, head, numClasses, train, dev, extraEval, trainIds, rowOf: new Map(trainIds.map((id, i) => [id, i])) };
 }

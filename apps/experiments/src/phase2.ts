@@ -18,6 +18,8 @@ export interface Phase2Result {
   /** the task's metric after the last epoch, as a fraction */
   metric: number;
   metricName: string;
+  /** accuracy on further evaluation splits after the last epoch (MNLI: dev_mismatched) */
+  extra?: Record<string, number>;
   epochs: { epoch: number; trainLoss: number; devAccuracy: number; devLoss: number; seconds: number }[];
 }
 
@@ -58,12 +60,16 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
       onEpochEnd: async (e) => {
         // SEAM(libs/finetune QA/multiple-choice): F1/EM for SQuAD v2 come with its evaluators.
         const dev = await evaluate(model, cell.dev);
-        const row = { epoch: e.epoch + 1, trainLoss: e.loss, devAccuracy: dev.accuracy, devLoss: dev.loss, seconds: e.seconds };
+        const extra: Record<string, number> = {};
+        for (const x of cell.extraEval) extra[x.split] = (await evaluate(model, x.set)).accuracy;
+        const row = { epoch: e.epoch + 1, trainLoss: e.loss, devAccuracy: dev.accuracy, devLoss: dev.loss, seconds: e.seconds, ...(cell.extraEval.length && { extra }) };
+        if (cell.extraEval.length) result.extra = extra;
         result.epochs.push(row);
         result.metric = dev.accuracy;
         appendMetrics(dir, row);
         recordThroughput(throughputKey(cell.modelDir, job.settings.data.max_length, env.backend), e.examplesPerSecond);
-        await mlrun.logMetrics({ train_loss: e.loss, dev_accuracy: dev.accuracy, dev_loss: dev.loss, examples_per_second: e.examplesPerSecond }, e.epoch + 1);
+        await mlrun.logMetrics({ train_loss: e.loss, dev_accuracy: dev.accuracy, dev_loss: dev.loss, examples_per_second: e.examplesPerSecond,
+          ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`${k}_accuracy`, v])) }, e.epoch + 1);
         const note = `epoch ${e.epoch + 1}/${p2.epochs} dev acc ${dev.accuracy.toFixed(3)}`;
         bar.tick(step, note);
         log(`${job.label}: ${note}`);

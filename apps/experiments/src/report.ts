@@ -31,6 +31,8 @@ export interface ReportRow {
   std: number;
   n: number;
   seeds: number[];
+  /** further evaluation splits (MNLI mismatched): mean and std over seeds */
+  extra: Record<string, { mean: number; std: number }>;
   /** mean dev metric per epoch over the seeds */
   curve: number[];
 }
@@ -70,8 +72,13 @@ export function reportRows(grid: Grid, outDir: string): ReportRow[] {
     const { mean, std, n } = meanStd(results.map((x) => x.r.metric));
     const epochs = Math.max(...results.map((x) => x.r.epochs.length));
     const curve = Array.from({ length: epochs }, (_, e) => meanStd(results.flatMap((x) => (x.r.epochs[e] ? [x.r.epochs[e]!.devAccuracy] : []))).mean);
+    const extra: ReportRow['extra'] = {};
+    for (const split of Object.keys(results[0]!.r.extra ?? {})) {
+      const { mean: m, std: sd } = meanStd(results.map((x) => x.r.extra?.[split] ?? NaN));
+      extra[split] = { mean: m, std: sd };
+    }
     rows.push({
-      task: job.task, model: job.model, variant: job.subset?.variant.key ?? 'all', subset: job.subset?.name ?? '', method: job.method,
+      extra, task: job.task, model: job.model, variant: job.subset?.variant.key ?? 'all', subset: job.subset?.name ?? '', method: job.method,
       scoredBy: job.subset?.scoredBy ?? job.model, label: rowLabel(job, job.subset?.variant.runsUsed ?? 0), size: results[0]!.r.size,
       subsetPct: 100 * results[0]!.r.fraction, mean, std, n, seeds: results.map((x) => x.seed), curve,
     });
@@ -79,17 +86,21 @@ export function reportRows(grid: Grid, outDir: string): ReportRow[] {
   return rows;
 }
 
-function cellTable(rows: ReportRow[], metricName: string): { header: string[]; rows: string[][] } {
+function cellTable(rows: ReportRow[], metricName: string, evalSplit: string): { header: string[]; rows: string[][] } {
+  const extras = [...new Set(rows.flatMap((r) => Object.keys(r.extra)))];
+  const cell = (m: number, s: number, n: number) => `${pct(m)}${n > 1 ? ` ± ${pct(s)}` : ''}`;
   return {
-    header: ['training data', 'examples', 'size %', `${metricName} % (mean ± std)`, 'seeds'],
-    rows: rows.map((r) => [r.label, String(r.size), r.subsetPct.toFixed(1), `${pct(r.mean)}${r.n > 1 ? ` ± ${pct(r.std)}` : ''}`, String(r.n)]),
+    header: ['training data', 'examples', 'size %', `${metricName} %${extras.length ? ` ${evalSplit}` : ''} (mean ± std)`, ...extras.map((x) => `${metricName} % ${x}`), 'seeds'],
+    rows: rows.map((r) => [r.label, String(r.size), r.subsetPct.toFixed(1), cell(r.mean, r.std, r.n),
+      ...extras.map((x) => (r.extra[x] ? cell(r.extra[x]!.mean, r.extra[x]!.std, r.n) : '')), String(r.n)]),
   };
 }
 
 function csvOf(rows: ReportRow[]): string {
-  const head = 'task,model,variant,subset,method,scored_by,label,size,subset_pct,metric_mean,metric_std,n,seeds';
+  const head = 'task,model,variant,subset,method,scored_by,label,size,subset_pct,metric_mean,metric_std,n,seeds,extra';
   return [head, ...rows.map((r) => [r.task, r.model, r.variant, r.subset, r.method, r.scoredBy, JSON.stringify(r.label), r.size, r.subsetPct.toFixed(3),
-    r.mean.toFixed(6), r.std.toFixed(6), r.n, JSON.stringify(r.seeds.join(' '))].join(','))].join('\n') + '\n';
+    r.mean.toFixed(6), r.std.toFixed(6), r.n, JSON.stringify(r.seeds.join(' ')),
+    JSON.stringify(Object.entries(r.extra).map(([k, v]) => `${k}=${v.mean.toFixed(6)}±${v.std.toFixed(6)}`).join(' '))].join(','))].join('\n') + '\n';
 }
 
 /** Every training example's cartography and H of a finished scores job, thinned to at most `max` points. */
@@ -150,7 +161,7 @@ export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: G
     md.push(...notes.map((n) => `- ${n}`), '');
     block.text = notes;
     if (mine.length) {
-      const table = cellTable(mine, metricName);
+      const table = cellTable(mine, metricName, TASK_META[task].evalSplit);
       md.push(`| ${table.header.join(' | ')} |`, `|${table.header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...table.rows.map((r) => `| ${r.join(' | ')} |`), '');
       block.table = table;
       writeFileSync(join(tablesDir, `${slug}.csv`), csvOf(mine));

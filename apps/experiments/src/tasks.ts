@@ -15,6 +15,8 @@ export interface TaskMeta {
   head: 'classification' | 'qa' | 'multiple-choice' | 'regression';
   /** the split evaluated after each epoch (the paper: dev; SNLI, RACE: test; MNLI: matched) */
   evalSplit: string;
+  /** further splits evaluated and reported beside it (MNLI: mismatched) */
+  extraEval?: string[];
 }
 
 export const TASK_META: Record<TaskName, TaskMeta> = {
@@ -25,7 +27,7 @@ export const TASK_META: Record<TaskName, TaskMeta> = {
   stsb: { trainSize: 5_749, metric: 'accuracy', head: 'regression', evalSplit: 'dev' },
   wnli: { trainSize: 635, metric: 'accuracy', head: 'classification', evalSplit: 'dev' },
   qnli: { trainSize: 104_743, metric: 'accuracy', head: 'classification', evalSplit: 'dev' },
-  mnli: { trainSize: 392_702, metric: 'accuracy', head: 'classification', evalSplit: 'dev_matched' },
+  mnli: { trainSize: 392_702, metric: 'accuracy', head: 'classification', evalSplit: 'dev_matched', extraEval: ['dev_mismatched'] },
   qqp: { trainSize: 363_846, metric: 'accuracy', head: 'classification', evalSplit: 'dev' },
   snli: { trainSize: 549_367, metric: 'accuracy', head: 'classification', evalSplit: 'test' },
   squad_v2: { trainSize: 130_319, metric: 'f1', head: 'qa', evalSplit: 'dev' },
@@ -47,6 +49,8 @@ export type TaskData = {
   labels: string[];
   description: string;
   warnings: string[];
+  /** further evaluation splits by name (classification only) */
+  extra: { split: string; examples: Example[] }[];
 } & ({ head: 'classification'; train: Example[]; dev: Example[] } | { head: 'multiple-choice'; train: ChoiceExample[]; dev: ChoiceExample[] });
 
 /** Load one task's training examples (seeded subsample) and its evaluation split. */
@@ -69,10 +73,16 @@ export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskD
   // a different stream for the evaluation subsample, so the two are not correlated by construction
   const dev = data.dev_size === null ? (evalAll as unknown[]) : subsample(evalAll as unknown[], data.dev_size, (data.seed ^ 0x9e3779b9) >>> 0);
   const fmt = (n: number) => n.toLocaleString('en-US');
+  const extra: TaskData['extra'] = [];
+  for (const split of meta.extraEval ?? []) {
+    const all = (await loadTaskSplit(task, split, opts)).examples as Example[];
+    extra.push({ split, examples: data.dev_size === null ? all : subsample(all, data.dev_size, (data.seed ^ 0x9e3779b9) >>> 0) });
+  }
   const common = {
+    extra,
     title: spec.title, labels: spec.labels,
     description: `${spec.title}: ${fmt(kept.length)} of ${fmt(trainAll.length)} training examples (seed ${data.seed}), ` +
-      `evaluated on ${meta.evalSplit} (${fmt(dev.length)} of ${fmt(evalAll.length)}); ${train.description}`,
+      `evaluated on ${meta.evalSplit} (${fmt(dev.length)} of ${fmt(evalAll.length)})${extra.map((x) => ` and ${x.split} (${fmt(x.examples.length)})`).join('')}; ${train.description}`,
     warnings: [...train.warnings, ...evalSplit.warnings, ...(trainN > trainAll.length ? [`train_size ${fmt(trainN)} exceeds the ${fmt(trainAll.length)} training examples: using all`] : [])],
   };
   return meta.head === 'multiple-choice'
