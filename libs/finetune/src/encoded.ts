@@ -18,13 +18,19 @@ export interface EncodedSet {
   /** Question answering: answer start/end token per example (HF puts unanswerable questions at 0, the CLS token). */
   startPositions?: Int32Array;
   endPositions?: Int32Array;
+  /** Regression (a seqcls head with num_labels 1, HF problem_type "regression"): the float target per example. */
+  targets?: Float32Array;
 }
+
+/** Regression: a prediction within this distance of its target counts as correct (STS-B's 0..5 scale). */
+export const REGRESSION_TOLERANCE = 0.5;
 
 export interface Batch {
   inputs: BertInputs;
   labels: tf.Tensor1D;
   startPositions?: tf.Tensor1D;
   endPositions?: tf.Tensor1D;
+  targets?: tf.Tensor1D;
 }
 
 /** Rows per example: numChoices for multiple choice, else 1. */
@@ -77,6 +83,7 @@ export function batchTensors(data: EncodedSet, rows: ArrayLike<number>, cut = da
     batch.startPositions = pick(data.startPositions);
     batch.endPositions = pick(data.endPositions);
   }
+  if (data.targets) batch.targets = tf.tensor1d(Float32Array.from({ length: B }, (_, i) => data.targets![rows[i]!]!), 'float32');
   return batch;
 }
 
@@ -87,12 +94,18 @@ export function disposeBatch(b: Batch): void {
   b.labels.dispose();
   b.startPositions?.dispose();
   b.endPositions?.dispose();
+  b.targets?.dispose();
 }
 
 /** Mean cross-entropy of logits [B, C] against int labels [B]. */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   const logp = tf.logSoftmax(logits);
   return tf.neg(tf.mean(tf.sum(tf.mul(logp, tf.oneHot(labels, logits.shape[1])), 1))) as tf.Scalar;
+}
+
+/** Mean squared error of predictions [B, 1] against float targets [B] (HF's MSELoss on squeezed logits). */
+export function meanSquaredError(predictions: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
+  return tf.mean(tf.square(tf.sub(predictions.reshape([-1]), targets))) as tf.Scalar;
 }
 
 /** How many rows of logits [rows, C] pick the label `labelOf(i)`. */

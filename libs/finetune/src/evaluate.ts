@@ -7,7 +7,8 @@ import { headLoss } from './losses.ts';
 import { isCorrect, outputData, type Model } from './train.ts';
 
 /**
- * accuracy: right class (seqcls), right choice (mc), or both answer positions exactly (qa).
+ * accuracy: right class (seqcls), right choice (mc), both answer positions exactly (qa), or within
+ * REGRESSION_TOLERANCE of the target (seqcls with num_labels 1: loss is the mean squared error, logits [n, 1]).
  * logits: seqcls [n, numClasses]; mc [n, numChoices]; qa [n, 2, maxLength] (start then end logits per example).
  */
 export interface EvalResult { accuracy: number; loss: number; logits: Float32Array; n: number; numClasses: number }
@@ -27,7 +28,7 @@ export async function evaluate(model: Model, data: EncodedSet, batchSize = 64): 
     const batch = batchTensors(data, rows, head !== 'qa');
     const { out, loss } = tf.tidy(() => {
       const o = forward(model.params, model.config, head, batch.inputs, EVAL);
-      const canScore = head !== 'qa' || batch.startPositions !== undefined;
+      const canScore = head === 'qa' ? batch.startPositions !== undefined : C !== 1 || batch.targets !== undefined;
       return { out: o, loss: canScore ? headLoss(o, batch) : tf.scalar(NaN) };
     });
     const values = await outputData(out);

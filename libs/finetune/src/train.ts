@@ -2,7 +2,7 @@
 // training mode) to `onBatch`, so training dynamics are recorded with no extra forward pass, as the paper does.
 import * as tf from '@tensorflow/tfjs';
 import { AdamW, hfNoDecay, linearSchedule } from './adamw.ts';
-import { argmax, batchTensors, disposeBatch, rowsPerExample, type Batch, type EncodedSet } from './encoded.ts';
+import { argmax, batchTensors, REGRESSION_TOLERANCE, disposeBatch, rowsPerExample, type Batch, type EncodedSet } from './encoded.ts';
 import { forward, type HeadOutput } from './heads.ts';
 import type { ForwardContext } from './layers.ts';
 import { headLoss } from './losses.ts';
@@ -68,8 +68,10 @@ export async function outputData(out: HeadOutput): Promise<{ logits: Float32Arra
   return { logits, numClasses: T, start, end };
 }
 
-/** Whether row i of a batch's output is right: the label's class/choice, or both QA positions exactly. */
+/** Whether row i of a batch's output is right: the label's class/choice, both QA positions exactly, or (regression:
+ * one output and float targets) a prediction within REGRESSION_TOLERANCE of the target. */
 export function isCorrect(head: HeadKind, logits: Float32Array, numClasses: number, i: number, data: EncodedSet, row: number): boolean {
+  if (head === 'seqcls' && numClasses === 1 && data.targets) return Math.abs(logits[i]! - data.targets[row]!) <= REGRESSION_TOLERANCE;
   if (head !== 'qa') return argmax(logits, i * numClasses, numClasses) === data.labels[row];
   const T = numClasses;
   return argmax(logits, i * 2 * T, T) === data.startPositions?.[row] && argmax(logits, (i * 2 + 1) * T, T) === data.endPositions?.[row];
@@ -80,6 +82,9 @@ function checkData(model: Model, data: EncodedSet): HeadKind {
   if (head === 'mc' && !data.numChoices) throw new Error('a multiple-choice model needs an encoded set with numChoices');
   if (head !== 'mc' && data.numChoices) throw new Error(`the encoded set has numChoices ${data.numChoices}, but the model's head is ${head}; load it with head 'mc'`);
   if (head === 'qa' && (!data.startPositions || !data.endPositions)) throw new Error('a question-answering model needs startPositions and endPositions in the encoded set');
+  if (head === 'seqcls' && model.config.num_labels === 1 && data.targets?.length !== data.n) {
+    throw new Error(`a model with num_labels 1 regresses (HF problem_type "regression"): the encoded set needs targets, one float per example (${data.n})`);
+  }
   const rows = data.n * rowsPerExample(data) * data.maxLength;
   if (data.inputIds.length !== rows || data.attentionMask.length !== rows || data.tokenTypeIds.length !== rows) {
     throw new Error(`the encoded set's arrays do not hold n (${data.n}) x ${rowsPerExample(data)} x maxLength (${data.maxLength}) ids`);
