@@ -4,9 +4,9 @@
 //   node --import tsx scripts/bench-pruning.ts [--n 1000000] [--runs 6] [--epochs 3] [--repeat 3]
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { aum, cartography, el2nScore, forgetting, hHistogram, hScore } from '@prunelab/dynamics';
+import { allScores, aum, cartography, el2nScore, forgetting, hHistogram, hScore } from '@prunelab/dynamics';
 import {
-  BASELINES, baselineTop, idPool, takeK, matchedK, PAPER_SUBSETS_R6, automaticSubsets, parseSubsetName, selectByHIndices, subsetName,
+  BASELINES, baselineRanking, baselineTop, idPool, takeK, matchedK, PAPER_SUBSETS_R6, automaticSubsets, parseSubsetName, selectByHIndices, subsetName,
 } from '@prunelab/pruning';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '6' }, epochs: { type: 'string', default: '3' }, repeat: { type: 'string', default: '3' } } });
@@ -65,24 +65,18 @@ console.log(`setup (not timed): ${N.toLocaleString('en')} examples x ${R} runs x
 // --- timed: everything from records to the ids of every subset
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
-function once(): { total: number; cpu: number; stages: [string, number, number][]; summary: string } {
+function once(): { total: number; cpu: number; stages: [string, number, number][]; summary: string; k: number } {
   const stages: [string, number, number][] = [];
   let t = performance.now();
   let tc = cpuMs();
   const lap = (name: string) => { const now = performance.now(); const c = cpuMs(); stages.push([name, now - t, c - tc]); t = now; tc = c; };
   const start = t;
   const cpu0 = cpuMs();
-  const h = hScore(correct);
-  const histogram = hHistogram(h, R);
-  lap('hScore + histogram');
-  const carto = cartography(goldProb, correct);
-  lap('cartography');
-  const forg = forgetting(correct);
-  lap('forgetting');
-  const el2 = el2nScore(el2n, 0);
-  lap('el2n (epoch 0)');
-  aum(margin);
-  lap('aum');
+  // every score in one pass over the records (bit for bit the single-score functions: checked below, untimed)
+  const all = allScores({ correct, goldProb, margin, el2n }, { el2nEpoch: 0 });
+  const { h, histogram, cartography: carto, forgetting: forg } = all;
+  const el2 = all.el2n!;
+  lap('hScore + cartography + forgetting + el2n + aum (one pass)');
   const pool = idPool(ids);
   lap('idPool (ids sorted once)');
   const names = R === 6 ? PAPER_SUBSETS_R6 : automaticSubsets(R).map((rm) => subsetName(rm, R));
@@ -100,7 +94,7 @@ function once(): { total: number; cpu: number; stages: [string, number, number][
   const total = performance.now() - start;
   const cpu = cpuMs() - cpu0;
   const summary = `H histogram ${histogram.join('/')}; subsets ${names.map((nm, i) => `${nm}:${sizes[i]}`).join(' ')}; k = ${k}; ${picked} ids picked by ${2 * BASELINES.length} baselines`;
-  return { total, cpu, stages, summary };
+  return { total, cpu, stages, summary, k };
 }
 
 let best: ReturnType<typeof once> | undefined;
@@ -116,3 +110,30 @@ const paper = best!.stages.filter(([name]) => /^(hScore|cartography|idPool|\d+ H
 console.log(`  paper's set (H-score, H subsets, random, ambiguous): ${paper.reduce((a, x) => a + x[1], 0).toFixed(0)} ms wall, ${paper.reduce((a, x) => a + x[2], 0).toFixed(0)} ms CPU`);
 console.log(`scoring + selection, best of ${REPEAT} by CPU time: ${best!.total.toFixed(0)} ms wall, ${best!.cpu.toFixed(0)} ms CPU ` +
   `(budget 1000 ms: ${best!.total < 1000 ? 'met' : 'NOT met'}; ratio ${(best!.total / 1000).toFixed(2)}); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
+
+// --- untimed: the optimised paths give exactly what the straightforward ones give, on these records
+{
+  const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  const all = allScores({ correct, goldProb, margin, el2n }, { el2nEpoch: 0 });
+  const c = cartography(goldProb, correct);
+  const f = forgetting(correct);
+  const h = hScore(correct);
+  const same = [
+    bytes(all.h).equals(bytes(h)), all.histogram.join() === hHistogram(h, R).join(),
+    bytes(all.cartography.confidence).equals(bytes(c.confidence)), bytes(all.cartography.variability).equals(bytes(c.variability)),
+    bytes(all.cartography.correctness).equals(bytes(c.correctness)), bytes(all.forgetting.score).equals(bytes(f.score)),
+    bytes(all.forgetting.events).equals(bytes(f.events)), bytes(all.forgetting.neverLearned).equals(bytes(f.neverLearned)),
+    bytes(all.el2n!).equals(bytes(el2nScore(el2n, 0))), bytes(all.aum!).equals(bytes(aum(margin))),
+  ];
+  const pool = idPool(ids);
+  const scores = { variability: c.variability, confidence: c.confidence, forgetting: f.score, el2n: all.el2n! };
+  const k = best!.k;
+  for (const m of BASELINES) {
+    const full = baselineRanking(pool, m, scores, { seed: 6666 }); // the whole ranking, sorted outright
+    const top = baselineTop(pool, m, k, scores, { seed: 6666, classes });
+    same.push(bytes(takeK(top, k)).equals(bytes(full.slice(0, k))), bytes(takeK(top, k, classes)).equals(bytes(takeK(full, k, classes))));
+  }
+  const bad = same.filter((x) => !x).length;
+  console.log(`check (untimed): fused scores = single-score functions, ranking prefixes = full rankings: ${bad === 0 ? 'all equal' : `${bad} of ${same.length} DIFFER`}`);
+  if (bad) process.exitCode = 1;
+}

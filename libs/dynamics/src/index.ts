@@ -8,3 +8,4 @@ export { cartography, type Cartography } from './cartography.ts';
 export { forgetting, type Forgetting } from './forgetting.ts';
 export { el2nScore, el2nFromGoldProb } from './el2n.ts';
 export { aum } from './aum.ts';
+export { allScores, type AllScores, type AllScoresInput } from './all-scores.ts';

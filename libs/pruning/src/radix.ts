@@ -10,9 +10,14 @@ const u32of32 = new Uint32Array(f32.buffer);
  * secondary key first and then by the primary one sorts by (primary, secondary).
  */
 export function stableSortByKey(idx: Uint32Array, key: Uint32Array, sortedKeys?: Uint32Array): Uint32Array {
-  const kA = new Uint32Array(idx.length);
-  for (let j = 0; j < idx.length; j++) kA[j] = key[idx[j]!]!;
-  return stableSortPairs(idx, kA, sortedKeys);
+  return stableSortPairs(idx, gather(key, idx), sortedKeys);
+}
+
+/** key[idx[j]] for every j */
+function gather(key: Uint32Array, idx: Uint32Array): Uint32Array {
+  const out = new Uint32Array(idx.length);
+  for (let j = 0; j < idx.length; j++) out[j] = key[idx[j]!]!;
+  return out;
 }
 
 /** stableSortByKey with the keys given in idx order (keys[j] belongs to idx[j]); `keys` is overwritten. */
@@ -22,12 +27,7 @@ export function stableSortPairs(idx: Uint32Array, keys: Uint32Array, sortedKeys?
   let iA: Uint32Array = Uint32Array.from(idx);
   // three passes of 11, 11 and 10 bits; the 2048 counters of a pass fit in L1 cache
   const hist = new Uint32Array(3 * 2048);
-  for (let j = 0; j < n; j++) {
-    const k = kA[j]!;
-    hist[k & 2047]!++;
-    hist[2048 + ((k >>> 11) & 2047)]!++;
-    hist[4096 + (k >>> 22)]!++;
-  }
+  histogram3(kA, hist);
   let kB: Uint32Array = new Uint32Array(n);
   let iB: Uint32Array = new Uint32Array(n);
   for (let d = 0; d < 3; d++) {
@@ -37,18 +37,35 @@ export function stableSortPairs(idx: Uint32Array, keys: Uint32Array, sortedKeys?
     if (skip) continue;
     let sum = 0; // exclusive prefix sums: where each bucket starts
     for (let b = 0; b < 2048; b++) { const c = hist[base + b]!; hist[base + b] = sum; sum += c; }
-    const shift = d * 11;
-    for (let j = 0; j < n; j++) {
-      const k = kA[j]!;
-      const p = hist[base + ((k >>> shift) & 2047)]!++;
-      kB[p] = k;
-      iB[p] = iA[j]!;
-    }
+    scatter(kA, iA, kB, iB, hist.subarray(base, base + 2048), d * 11);
     [kA, kB] = [kB, kA];
     [iA, iB] = [iB, iA];
   }
   sortedKeys?.set(kA); // the keys in their sorted order, for callers that scan for equal neighbours
   return iA;
+}
+
+// The passes as small functions: V8 optimises them once and reuses them for every sort (one long function with
+// several big loops gets compiled on stack loop by loop, and thrown away when the next loop sees new types).
+
+/** The three digit histograms (11, 11 and 10 bits) of every key; the 2048 counters of a pass fit in L1 cache. */
+function histogram3(keys: Uint32Array, hist: Uint32Array): void {
+  for (let j = 0; j < keys.length; j++) {
+    const k = keys[j]!;
+    hist[k & 2047]!++;
+    hist[2048 + ((k >>> 11) & 2047)]!++;
+    hist[4096 + (k >>> 22)]!++;
+  }
+}
+
+/** One stable counting pass: (kA, iA) into (kB, iB) by the 11-bit digit at `shift`; `start` = bucket starts. */
+function scatter(kA: Uint32Array, iA: Uint32Array, kB: Uint32Array, iB: Uint32Array, start: Uint32Array, shift: number): void {
+  for (let j = 0; j < kA.length; j++) {
+    const k = kA[j]!;
+    const p = start[(k >>> shift) & 2047]!++;
+    kB[p] = k;
+    iB[p] = iA[j]!;
+  }
 }
 
 /** Sort by the 64-bit key (hi, lo), stable. */

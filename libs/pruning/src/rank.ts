@@ -1,6 +1,6 @@
 // Ranking examples by a score, ties broken by id, and taking the top k overall or per class.
 import type { IdPool } from './id-pool.ts';
-import { sortByKeys, type SortKeys, sortKeys } from './radix.ts';
+import { sortByKeys, type SortKeys, sortKeys, stableSortByKey, stableSortPairs } from './radix.ts';
 
 export type Order = 'desc' | 'asc';
 
@@ -44,8 +44,10 @@ export function classQuotas(classCounts: number[], k: number): number[] {
 /** classes[i] = class index (0, 1, ...) of example i; returns the number of examples of each class. */
 export function classCounts(classes: ArrayLike<number>): number[] {
   const counts: number[] = [];
-  for (let i = 0; i < classes.length; i++) {
+  const n = classes.length;
+  for (let i = 0; i < n; i++) {
     const c = classes[i]!;
+    if ((c >>> 0) === c && c < counts.length) { counts[c]!++; continue; } // a class seen before (the usual case)
     if (!Number.isInteger(c) || c < 0) throw new Error(`classCounts: class of example ${i} is ${c}; pass class indices (integers >= 0)`);
     while (counts.length <= c) counts.push(0);
     counts[c]!++;
@@ -58,15 +60,9 @@ export function classCounts(classes: ArrayLike<number>): number[] {
  * set `classes`), in rank order. `ranking` may be a prefix of the full ranking (rankTop) holding enough of each class.
  */
 export function balancedTake(ranking: Uint32Array, classes: ArrayLike<number>, k: number): Uint32Array {
-  const left = classQuotas(classCounts(classes), k);
+  const left = Int32Array.from(classQuotas(classCounts(classes), k));
   const out = new Uint32Array(k);
-  let m = 0;
-  for (let j = 0; j < ranking.length && m < k; j++) {
-    const i = ranking[j]!;
-    if (i >= classes.length) throw new Error(`balancedTake: ranked example ${i} has no class (${classes.length} classes given); pass one class per example`);
-    const c = classes[i]!;
-    if (left[c]! > 0) { left[c]!--; out[m++] = i; }
-  }
+  const m = takeBalanced(ranking, classes, left, out);
   if (m < k) throw new Error(`balancedTake: the ranking ran out after ${m} of ${k} examples; pass the full ranking (or rankTop with the same classes)`);
   return out;
 }
@@ -82,30 +78,27 @@ export function rankTop(pool: IdPool, keys: SortKeys, k: number, classes?: Array
   const top = keys.hi ?? keys.lo;
   // digits of (top - min) >> shift: monotone in the key, spread over the keys' actual range; 16 bits, or 12 when
   // there is one histogram per class (so the histograms stay in cache)
-  let min = 0xffffffff;
-  let max = 0;
-  for (let i = 0; i < n; i++) { const v = top[i]!; if (v < min) min = v; if (v > max) max = v; }
+  const [min, max] = minMax(top);
   const range = n ? max - min : 0;
   const bits = classes ? 12 : 16;
   const shift = Math.max(0, Math.ceil(Math.log2(range + 1)) - bits);
-  const digit = (i: number) => (top[i]! - min) >>> shift;
   const nb = 1 << bits;
+  // the digits once, in index order (a sequential pass); the later passes read 2 bytes per example, not 4
+  const digits = digitsOf(top, min, shift);
   let cutoff = nb - 1;
+  let count = n; // how many examples lie at or before the cutoff bucket
   if (!classes) {
     const hist = new Uint32Array(nb);
-    for (let i = 0; i < n; i++) hist[digit(i)]!++;
+    histogram(digits, hist);
     let cum = 0;
-    for (let b = 0; b < nb; b++) { cum += hist[b]!; if (cum >= k) { cutoff = b; break; } }
+    for (let b = 0; b < nb; b++) { cum += hist[b]!; if (cum >= k) { cutoff = b; count = cum; break; } }
   } else {
     if (classes.length !== n) throw new Error(`rankTop: ${n} ids but ${classes.length} classes; pass one class per example`);
     const quota = classQuotas(classCounts(classes), k);
     const C = quota.length;
     const hist = new Uint32Array(nb * C);
-    for (let i = 0; i < n; i++) {
-      const c = classes[i]!;
-      if (!(c >= 0 && c < C)) throw new Error(`rankTop: class of example ${i} is ${c}; pass class indices (integers >= 0)`);
-      hist[digit(i) * C + c]!++;
-    }
+    const bad = classHistogram(digits, classes, C, hist);
+    if (bad >= 0) throw new Error(`rankTop: class of example ${bad} is ${classes[bad]}; pass class indices (integers >= 0)`);
     const cum = new Array<number>(C).fill(0);
     let unmet = quota.filter((q) => q > 0).length;
     for (let b = 0; b < nb && unmet > 0; b++) {
@@ -117,9 +110,65 @@ export function rankTop(pool: IdPool, keys: SortKeys, k: number, classes?: Array
       if (unmet === 0) cutoff = b;
     }
     if (k === 0) cutoff = 0;
+    count = 0;
+    for (let b = 0; b <= cutoff; b++) for (let c = 0; c < C; c++) count += hist[b * C + c]!;
   }
+  // the candidates in id order (ties stay by id), each with its low key word, then one stable sort of the pairs
+  const cand = new Uint32Array(count);
+  const candLo = new Uint32Array(count);
+  candidates(pool.byId, digits, cutoff, keys.lo, cand, candLo);
+  const byLo = stableSortPairs(cand, candLo);
+  return keys.hi ? stableSortByKey(byLo, keys.hi) : byLo; // = sortByKeys(cand, keys)
+}
+
+// Kernels of rankTop and balancedTake: one loop each, so V8 optimises each on its own and keeps it (a long
+// function with many big loops gets compiled on stack and thrown away loop after loop).
+
+function minMax(top: Uint32Array): [number, number] {
+  let min = 0xffffffff;
+  let max = 0;
+  for (let i = 0; i < top.length; i++) { const v = top[i]!; if (v < min) min = v; if (v > max) max = v; }
+  return [min, max];
+}
+
+function digitsOf(top: Uint32Array, min: number, shift: number): Uint16Array {
+  const digits = new Uint16Array(top.length);
+  for (let i = 0; i < top.length; i++) digits[i] = (top[i]! - min) >>> shift;
+  return digits;
+}
+
+function histogram(digits: Uint16Array, hist: Uint32Array): void {
+  for (let i = 0; i < digits.length; i++) hist[digits[i]!]!++;
+}
+
+/** hist[digit * C + class]++; returns the first example whose class is not in 0..C-1, or -1. */
+function classHistogram(digits: Uint16Array, classes: ArrayLike<number>, C: number, hist: Uint32Array): number {
+  for (let i = 0; i < digits.length; i++) {
+    const c = classes[i]!;
+    if (!(c >= 0 && c < C)) return i;
+    hist[digits[i]! * C + c]!++;
+  }
+  return -1;
+}
+
+function candidates(byId: Uint32Array, digits: Uint16Array, cutoff: number, lo: Uint32Array, cand: Uint32Array, candLo: Uint32Array): void {
   let m = 0;
-  const cand = new Uint32Array(n);
-  for (let j = 0; j < n; j++) { const i = pool.byId[j]!; if (digit(i) <= cutoff) cand[m++] = i; } // id order: ties stay by id
-  return sortByKeys(cand.subarray(0, m), keys);
+  for (let j = 0; j < byId.length; j++) {
+    const i = byId[j]!;
+    if (digits[i]! <= cutoff) { cand[m] = i; candLo[m] = lo[i]!; m++; }
+  }
+}
+
+/** Walks the ranking taking each example whose class still has quota left; returns how many were taken. */
+function takeBalanced(ranking: Uint32Array, classes: ArrayLike<number>, left: Int32Array, out: Uint32Array): number {
+  const k = out.length;
+  const nc = classes.length;
+  let m = 0;
+  for (let j = 0; j < ranking.length && m < k; j++) {
+    const i = ranking[j]!;
+    if (i >= nc) throw new Error(`balancedTake: ranked example ${i} has no class (${nc} classes given); pass one class per example`);
+    const c = classes[i]!;
+    if (left[c]! > 0) { left[c]!--; out[m++] = i; }
+  }
+  return m;
 }
