@@ -1,10 +1,23 @@
 // One (task, model) cell of the grid, prepared once per process and shared by its jobs: the examples, the model
-// folder and the encoded tensors.
-import { encodeExamples, encodeMultipleChoice, loadTokenizer } from '@prunelab/data';
+// folder and the encoded tensors. Every task kind becomes one training row per example id, so phase-1 records,
+// subsets and phase-2 selections all speak of the same ids:
+//   classification / regression: one row per example (regression: float targets, classes = rounded score);
+//   multiple choice: one example of numChoices rows;
+//   SQuAD v2: one window per QUESTION for training (trainWindow below), every window of every question for
+//   evaluation (answers come back per question through postprocessSquad).
+import { encodeExamples, encodeMultipleChoice, forEachSquadFeature, loadTokenizer, packSquadFeatures, type QaExample, type SquadFeature, type Tokenizer } from '@prunelab/data';
 import type { EncodedSet, HeadKind } from '@prunelab/finetune';
 import { ensureModel } from './models.ts';
 import type { DataCfg, ExperimentConfig, TaskName } from './schema.ts';
-import { loadTaskData, type TaskData } from './tasks.ts';
+import { loadTaskData, TASK_META, type TaskData } from './tasks.ts';
+
+/** An evaluation split: its encoded rows, and for SQuAD the questions and windows to turn logits into answers. */
+export interface EvalSet {
+  set: EncodedSet;
+  squad?: { examples: QaExample[]; features: SquadFeature[] };
+  /** regression: gold scores per row */
+  scores?: Float32Array;
+}
 
 export interface Cell {
   task: TaskName;
@@ -13,13 +26,15 @@ export interface Cell {
   data: TaskData;
   /** the model head the task trains */
   head: HeadKind;
-  /** classes (classification) or choices (multiple choice) */
+  /** seqcls outputs (classes; 1 for regression), for loadModel */
+  numLabels: number;
+  /** classes of the training rows' `labels` (choices for multiple choice; score bins; answerable or not), for baselines */
   numClasses: number;
   train: EncodedSet;
-  dev: EncodedSet;
+  dev: EvalSet;
   trainIds: string[];
   /** further evaluation sets (MNLI mismatched), by split name */
-  extraEval: { split: string; set: EncodedSet }[];
+  extraEval: { split: string; set: EvalSet }[];
   /** id -> row of `train` */
   rowOf: Map<string, number>;
 }
@@ -36,7 +51,56 @@ export function selectRows(data: EncodedSet, rows: ArrayLike<number>): EncodedSe
   return {
     inputIds: pick(data.inputIds, L), attentionMask: pick(data.attentionMask, L), tokenTypeIds: pick(data.tokenTypeIds, L),
     labels: pick(data.labels, 1), n, maxLength: data.maxLength, ...(data.numChoices !== undefined && { numChoices: data.numChoices }),
+    ...(data.startPositions && { startPositions: pick(data.startPositions, 1) }),
+    ...(data.endPositions && { endPositions: pick(data.endPositions, 1) }),
+    ...(data.targets && { targets: Float32Array.from({ length: n }, (_, i) => data.targets![rows[i]!]!) }),
   };
+}
+
+/** SQuAD windows: data.doc_stride (HF 128) and questions cut at 64 tokens at 384, both capped at a third of a
+ * short window so that every window still holds new context. */
+export function squadWindowOptions(maxLength: number, docStride: number) {
+  const third = Math.floor(maxLength / 3);
+  return { maxLength, stride: Math.min(docStride, third), maxQueryLength: Math.min(64, third) };
+}
+
+/**
+ * The one training window of a question: the first window holding the whole answer; an unanswerable question (or
+ * an answer no window holds whole) trains on its first window, pointing at [CLS]. HF trains on every window (the
+ * others pointing at [CLS]); one window per question keeps the paper's "one record per training example" exact,
+ * and with 384-token windows almost every SQuAD question has a single window anyway.
+ */
+function trainWindows(tok: Tokenizer, examples: QaExample[], opts: ReturnType<typeof squadWindowOptions>): { features: SquadFeature[]; answerable: Uint8Array } {
+  const chosen: (SquadFeature | undefined)[] = new Array(examples.length);
+  const answerable = new Uint8Array(examples.length);
+  forEachSquadFeature(tok, examples, opts, (f) => {
+    const prev = chosen[f.exampleIndex];
+    const holds = f.startPosition > 0;
+    if (!prev || (holds && !answerable[f.exampleIndex])) {
+      chosen[f.exampleIndex] = f;
+      if (holds) answerable[f.exampleIndex] = 1;
+    }
+  });
+  return { features: chosen.map((f, i) => f ?? failNoWindow(examples[i]!)), answerable };
+}
+
+function failNoWindow(ex: QaExample): never {
+  throw new Error(`SQuAD question ${ex.id}: no window was built for it`);
+}
+
+function squadSet(tok: Tokenizer, examples: QaExample[], opts: ReturnType<typeof squadWindowOptions>): EvalSet {
+  const features: SquadFeature[] = [];
+  forEachSquadFeature(tok, examples, opts, (f) => features.push(f));
+  const packed = packSquadFeatures(features, opts.maxLength);
+  return { set: { ...packed, labels: new Int32Array(packed.n), maxLength: opts.maxLength }, squad: { examples, features } };
+}
+
+function regressionSet(tok: Tokenizer, examples: TaskData['train'], maxLength: number): { set: EncodedSet; scores: Float32Array } {
+  const e = encodeExamples(tok, examples as Parameters<typeof encodeExamples>[1], maxLength, { regression: true });
+  const scores = e.scores!;
+  // labels: the score rounded to 0..5, a class for balanced baselines only (the loss uses `targets`)
+  const labels = Int32Array.from(scores, (s) => Math.max(0, Math.min(5, Math.round(s))));
+  return { set: { inputIds: e.inputIds, attentionMask: e.attentionMask, tokenTypeIds: e.tokenTypeIds, labels, n: e.n, maxLength, targets: scores }, scores };
 }
 
 export async function prepareCell(cfg: ExperimentConfig, task: TaskName, model: string, data: DataCfg, log: (l: string) => void): Promise<Cell> {
@@ -45,19 +109,32 @@ export async function prepareCell(cfg: ExperimentConfig, task: TaskName, model: 
   for (const w of loaded.warnings) log(`warning: ${w}`);
   const modelDir = await ensureModel(model, cfg.models[model]!, log);
   const tokenizer = loadTokenizer(modelDir); // WordPiece (BERT) or byte-level BPE (RoBERTa, OPT)
-  let train: EncodedSet;
-  let dev: EncodedSet;
-  let numClasses = loaded.labels.length;
-  if (loaded.head === 'multiple-choice') {
-    train = encodeMultipleChoice(tokenizer, loaded.train, data.max_length);
-    dev = encodeMultipleChoice(tokenizer, loaded.dev, data.max_length);
-    numClasses = train.numChoices!;
-  } else {
-    train = encodeExamples(tokenizer, loaded.train, data.max_length);
-    dev = encodeExamples(tokenizer, loaded.dev, data.max_length);
-  }
+  const L = data.max_length;
   const trainIds = loaded.train.map((e) => e.id);
-  const head: HeadKind = loaded.head === 'multiple-choice' ? 'mc' : 'seqcls';
-  const extraEval = loaded.extra.map((x) => ({ split: x.split, set: encodeExamples(tokenizer, x.examples, data.max_length) as EncodedSet }));
-  return { task, model, modelDir, data: loaded, head, numClasses, train, dev, extraEval, trainIds, rowOf: new Map(trainIds.map((id, i) => [id, i])) };
+  const extraEval = loaded.extra.map((x) => ({ split: x.split, set: { set: encodeExamples(tokenizer, x.examples, L) as EncodedSet } }));
+  const base = { task, model, modelDir, data: loaded, extraEval, trainIds, rowOf: new Map(trainIds.map((id, i) => [id, i])) };
+  if (loaded.head === 'multiple-choice') {
+    const train = encodeMultipleChoice(tokenizer, loaded.train, L);
+    return { ...base, head: 'mc', numLabels: 0, numClasses: train.numChoices!, train, dev: { set: encodeMultipleChoice(tokenizer, loaded.dev, L) } };
+  }
+  if (loaded.head === 'qa') {
+    const windows = squadWindowOptions(L, data.doc_stride);
+    if (windows.stride < data.doc_stride) log(`${task}: doc_stride ${data.doc_stride} capped at ${windows.stride} (a third of the ${L}-token window)`);
+    const { features, answerable } = trainWindows(tokenizer, loaded.train, windows);
+    const packed = packSquadFeatures(features, L);
+    const train: EncodedSet = { ...packed, labels: Int32Array.from(answerable), maxLength: L };
+    const inWindow = answerable.reduce((a, b) => a + b, 0);
+    const unanswerable = loaded.train.filter((e) => e.answers.length > 0).length - inWindow;
+    const dev = squadSet(tokenizer, loaded.dev, windows);
+    log(`data ${task}: ${train.n} training questions, one ${L}-token window each (${inWindow} with the answer in it); ` +
+      `${loaded.dev.length} ${TASK_META[task].evalSplit} questions in ${dev.set.n} windows`);
+    if (unanswerable > 0) log(`warning: ${task}: ${unanswerable} answerable training question(s) have no ${L}-token window holding the whole answer; they train as unanswerable`);
+    return { ...base, head: 'qa', numLabels: 0, numClasses: 2, train, dev };
+  }
+  if (loaded.head === 'regression') {
+    const train = regressionSet(tokenizer, loaded.train, L);
+    return { ...base, head: 'seqcls', numLabels: 1, numClasses: 6, train: train.set, dev: regressionSet(tokenizer, loaded.dev, L) };
+  }
+  const train = encodeExamples(tokenizer, loaded.train, L);
+  return { ...base, head: 'seqcls', numLabels: loaded.labels.length, numClasses: loaded.labels.length, train, dev: { set: encodeExamples(tokenizer, loaded.dev, L) } };
 }

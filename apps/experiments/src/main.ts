@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'run') {
     const out = await runExperiment(cfg);
-    console.log(`\nreport: ${out.report}\nhtml:   ${out.html}\ntables: ${out.csv}\nmlruns: ${out.mlruns}`);
+    console.log(`\nreport: ${out.report}\nhtml:   ${out.html}\ntables: ${out.csv}\nmlflow: ${out.mlruns}`);
     return out.failed.length ? 1 : 0;
   }
   if (command === 'status') {

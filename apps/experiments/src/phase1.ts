@@ -2,17 +2,23 @@
 // the training forward pass made of it (method.md section 1). Records are appended epoch by epoch; a finished
 // run is reused, an unfinished one (killed mid-way) restarts from scratch: resuming at an epoch boundary would
 // need the AdamW moments and the data order, which libs/finetune does not checkpoint.
-import { appendEpoch, batchStats, EpochRecorder } from '@prunelab/dynamics';
-import { disposeParams, evaluate, loadModel, train } from '@prunelab/finetune';
+import { appendEpoch, EpochRecorder } from '@prunelab/dynamics';
+import { disposeParams, loadModel, train } from '@prunelab/finetune';
 import { flattenParams } from '@prunelab/tracking';
+import { batchDynamics } from './dynamics.ts';
 import { jobTags, type JobEnv } from './env.ts';
+import { scoreEval } from './evaluation.ts';
 import type { Phase1Job } from './grid.ts';
 import { appendMetrics, finishJob, jobLogger, startJob } from './job-state.ts';
 import { progress } from './progress.ts';
 import { recordThroughput, throughputKey } from './throughput.ts';
+import { METRIC_TITLES, TASK_META } from './tasks.ts';
 import { gitCommit } from './tracking.ts';
 
-export interface Phase1Result { epochs: { epoch: number; trainLoss: number; trainAccuracy: number; devAccuracy: number; devLoss: number; seconds: number; examplesPerSecond: number }[] }
+/** devAccuracy: the share the H-score would count correct (QA: exact match); devMetric: the task's main metric */
+export interface Phase1Result {
+  epochs: { epoch: number; trainLoss: number; trainAccuracy: number; devAccuracy: number; devMetric: number; devMetrics: Record<string, number>; devLoss: number; seconds: number; examplesPerSecond: number }[];
+}
 
 export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Result> {
   const p1 = job.settings.phase1;
@@ -30,7 +36,8 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
     runName: job.id, parentRunId: env.parent.runId, tags: jobTags(env, job, { method: 'full', subset: 'full', seed: String(job.seed) }, gitCommit()),
   });
   await mlrun.logParams(flattenParams({ task: job.task, model: job.model, model_path: cell.modelDir, seed: job.seed, train_size: cell.train.n, data: job.settings.data, phase1: p1NoSeeds }));
-  const model = loadModel(cell.modelDir, { head: cell.head, ...(cell.head === 'seqcls' && { numLabels: cell.numClasses }), seed: job.seed });
+  const model = loadModel(cell.modelDir, { head: cell.head, ...(cell.head === 'seqcls' && { numLabels: cell.numLabels }), seed: job.seed });
+  const metricName = TASK_META[job.task].metric;
   let recorder = new EpochRecorder(cell.trainIds);
   const bar = progress(label, Math.ceil(cell.train.n / p1.batch_size) * p1.epochs, (t) => env.out(t));
   let step = 0;
@@ -38,23 +45,24 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
   try {
     await train(model, cell.train, {
       epochs: p1.epochs, batchSize: p1.batch_size, gradientAccumulationSteps: p1.grad_accum, lr: p1.lr, warmupSteps: p1.warmup_steps, weightDecay: p1.weight_decay, seed: job.seed,
-      onBatch: ({ rows, logits, numClasses }) => {
-        const labels = Array.from(rows, (r) => cell.train.labels[r]!);
-        const s = batchStats(logits, numClasses, labels);
-        recorder.add(Array.from(rows, (r) => cell.trainIds[r]!), s.correct, s.goldProb, s.loss, s.margin, s.el2n);
+      onBatch: (b) => {
+        recorder.addRows(b.rows, batchDynamics(cell, b)); // record ids are the training rows' ids in row order
         bar.tick(++step);
       },
       onEpochEnd: async (e) => {
         appendEpoch(dir, header, recorder.finish());
         header.epochsDone = e.epoch + 1;
         recorder = new EpochRecorder(cell.trainIds);
-        const dev = await evaluate(model, cell.dev);
-        const row = { epoch: e.epoch + 1, trainLoss: e.loss, trainAccuracy: e.trainAccuracy, devAccuracy: dev.accuracy, devLoss: dev.loss, seconds: e.seconds, examplesPerSecond: e.examplesPerSecond };
+        const dev = await scoreEval(cell, model, cell.dev);
+        const row = { epoch: e.epoch + 1, trainLoss: e.loss, trainAccuracy: e.trainAccuracy, devAccuracy: dev.accuracy, devMetric: dev.metric, devMetrics: dev.metrics,
+          devLoss: dev.loss, seconds: e.seconds, examplesPerSecond: e.examplesPerSecond };
         result.epochs.push(row);
         appendMetrics(dir, row);
         recordThroughput(throughputKey(cell.modelDir, job.settings.data.max_length, env.backend), e.examplesPerSecond);
-        await mlrun.logMetrics({ train_loss: e.loss, train_accuracy: e.trainAccuracy, dev_accuracy: dev.accuracy, dev_loss: dev.loss, examples_per_second: e.examplesPerSecond }, e.epoch + 1);
-        const note = `epoch ${e.epoch + 1}/${p1.epochs} train acc ${e.trainAccuracy.toFixed(3)} dev acc ${dev.accuracy.toFixed(3)} ${e.examplesPerSecond.toFixed(0)} ex/s`;
+        await mlrun.logMetrics({ train_loss: e.loss, train_accuracy: e.trainAccuracy, dev_accuracy: dev.accuracy, dev_loss: dev.loss, examples_per_second: e.examplesPerSecond,
+          ...Object.fromEntries(Object.entries(dev.metrics).map(([k, v]) => [`dev_${k}`, v])) }, e.epoch + 1);
+        const devNote = metricName === 'accuracy' ? `dev acc ${dev.accuracy.toFixed(3)}` : `dev ${METRIC_TITLES[metricName]} ${dev.metric.toFixed(3)} (acc ${dev.accuracy.toFixed(3)})`;
+        const note = `epoch ${e.epoch + 1}/${p1.epochs} train acc ${e.trainAccuracy.toFixed(3)} ${devNote} ${e.examplesPerSecond.toFixed(0)} ex/s`;
         bar.tick(step, note);
         log(`${job.label}: ${note}`);
       },

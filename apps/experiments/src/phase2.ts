@@ -1,26 +1,31 @@
 // Phase 2: fine-tune from the same starting checkpoint on a subset (or on full data) and evaluate after every
 // epoch (method.md section 3). done.json exists only for finished jobs; a killed job restarts from scratch.
 import { join } from 'node:path';
-import { disposeParams, evaluate, loadModel, train } from '@prunelab/finetune';
+import { disposeParams, loadModel, train } from '@prunelab/finetune';
 import { readSubset } from '@prunelab/pruning';
 import { flattenParams } from '@prunelab/tracking';
 import { selectRows } from './cell.ts';
 import { jobTags, type JobEnv } from './env.ts';
+import { scoreEval } from './evaluation.ts';
 import type { Phase2Job } from './grid.ts';
 import { appendMetrics, finishJob, jobLogger, startJob } from './job-state.ts';
 import { progress } from './progress.ts';
 import { recordThroughput, throughputKey } from './throughput.ts';
+import { METRIC_TITLES, TASK_META } from './tasks.ts';
 import { gitCommit } from './tracking.ts';
 
 export interface Phase2Result {
   size: number;
   fraction: number;
-  /** the task's metric after the last epoch, as a fraction */
+  /** the task's main metric after the last epoch, as a fraction */
   metric: number;
   metricName: string;
-  /** accuracy on further evaluation splits after the last epoch (MNLI: dev_mismatched) */
+  /** every metric of the task after the last epoch (fractions), the main one included */
+  metrics?: Record<string, number>;
+  /** the main metric on further evaluation splits after the last epoch (MNLI: dev_mismatched) */
   extra?: Record<string, number>;
-  epochs: { epoch: number; trainLoss: number; devAccuracy: number; devLoss: number; seconds: number }[];
+  /** devMetric: the main metric; devAccuracy: the share counted correct (QA: exact match) */
+  epochs: { epoch: number; trainLoss: number; devAccuracy: number; devMetric?: number; devLoss: number; seconds: number }[];
 }
 
 export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Result> {
@@ -49,28 +54,31 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
     subset_fraction: ids.length / cell.trainIds.length, runs_used: job.subset?.variant.runsUsed ?? 0, epochs_used: job.subset?.variant.epochsUsed ?? 0,
     data: job.settings.data, phase2: p2Params,
   }));
-  const model = loadModel(cell.modelDir, { head: cell.head, ...(cell.head === 'seqcls' && { numLabels: cell.numClasses }), seed: job.seed });
+  const model = loadModel(cell.modelDir, { head: cell.head, ...(cell.head === 'seqcls' && { numLabels: cell.numLabels }), seed: job.seed });
+  const metricName = TASK_META[job.task].metric;
   const bar = progress(`${env.position(job)} ${job.label} (${ids.length} examples)`, Math.ceil(data.n / p2.batch_size) * p2.epochs, (t) => env.out(t));
   let step = 0;
-  const result: Phase2Result = { size: ids.length, fraction: ids.length / cell.trainIds.length, metric: NaN, metricName: 'accuracy', epochs: [] };
+  const result: Phase2Result = { size: ids.length, fraction: ids.length / cell.trainIds.length, metric: NaN, metricName, epochs: [] };
   try {
     await train(model, data, {
       epochs: p2.epochs, batchSize: p2.batch_size, gradientAccumulationSteps: p2.grad_accum, lr: p2.lr, warmupSteps: p2.warmup_steps, weightDecay: p2.weight_decay, seed: job.seed,
       onBatch: () => bar.tick(++step),
       onEpochEnd: async (e) => {
-        // SEAM(libs/finetune QA/multiple-choice): F1/EM for SQuAD v2 come with its evaluators.
-        const dev = await evaluate(model, cell.dev);
+        const dev = await scoreEval(cell, model, cell.dev);
         const extra: Record<string, number> = {};
-        for (const x of cell.extraEval) extra[x.split] = (await evaluate(model, x.set)).accuracy;
-        const row = { epoch: e.epoch + 1, trainLoss: e.loss, devAccuracy: dev.accuracy, devLoss: dev.loss, seconds: e.seconds, ...(cell.extraEval.length && { extra }) };
+        for (const x of cell.extraEval) extra[x.split] = (await scoreEval(cell, model, x.set)).metric;
+        const row = { epoch: e.epoch + 1, trainLoss: e.loss, devAccuracy: dev.accuracy, devMetric: dev.metric, devMetrics: dev.metrics, devLoss: dev.loss, seconds: e.seconds,
+          ...(cell.extraEval.length && { extra }) };
         if (cell.extraEval.length) result.extra = extra;
         result.epochs.push(row);
-        result.metric = dev.accuracy;
+        result.metric = dev.metric;
+        result.metrics = dev.metrics;
         appendMetrics(dir, row);
         recordThroughput(throughputKey(cell.modelDir, job.settings.data.max_length, env.backend), e.examplesPerSecond);
         await mlrun.logMetrics({ train_loss: e.loss, dev_accuracy: dev.accuracy, dev_loss: dev.loss, examples_per_second: e.examplesPerSecond,
-          ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`${k}_accuracy`, v])) }, e.epoch + 1);
-        const note = `epoch ${e.epoch + 1}/${p2.epochs} dev acc ${dev.accuracy.toFixed(3)}`;
+          ...Object.fromEntries(Object.entries(dev.metrics).map(([k, v]) => [`dev_${k}`, v])),
+          ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`${k}_${metricName}`, v])) }, e.epoch + 1);
+        const note = `epoch ${e.epoch + 1}/${p2.epochs} dev ${metricName === 'accuracy' ? 'acc' : METRIC_TITLES[metricName]} ${dev.metric.toFixed(3)}`;
         bar.tick(step, note);
         log(`${job.label}: ${note}`);
       },
@@ -78,7 +86,7 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
     await mlrun.logArtifact(join(dir, 'metrics.jsonl'));
     await mlrun.end('FINISHED');
     finishJob(dir, { hash: job.hash, finishedAt: new Date().toISOString(), seconds: (performance.now() - started) / 1000, mlflowRunId: mlrun.runId, result });
-    bar.end(`dev acc ${result.metric.toFixed(4)}`);
+    bar.end(`dev ${metricName === 'accuracy' ? 'acc' : METRIC_TITLES[metricName]} ${result.metric.toFixed(4)}`);
   } catch (e) {
     await mlrun.end('FAILED');
     throw e;

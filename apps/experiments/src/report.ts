@@ -13,7 +13,7 @@ import type { Phase2Result } from './phase2.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { readScores, type ScoresResult } from './scores.ts';
 import { meanStd } from './stats.ts';
-import { TASK_META } from './tasks.ts';
+import { METRIC_TITLES, TASK_META } from './tasks.ts';
 
 export interface ReportRow {
   task: string;
@@ -33,6 +33,8 @@ export interface ReportRow {
   seeds: number[];
   /** further evaluation splits (MNLI mismatched): mean and std over seeds */
   extra: Record<string, { mean: number; std: number }>;
+  /** the task's other metrics on the evaluation split (SQuAD EM, STS-B Spearman, MRPC F1): mean and std over seeds */
+  others: Record<string, { mean: number; std: number }>;
   /** mean dev metric per epoch over the seeds */
   curve: number[];
 }
@@ -71,14 +73,23 @@ export function reportRows(grid: Grid, outDir: string): ReportRow[] {
     if (results.length === 0) continue;
     const { mean, std, n } = meanStd(results.map((x) => x.r.metric));
     const epochs = Math.max(...results.map((x) => x.r.epochs.length));
-    const curve = Array.from({ length: epochs }, (_, e) => meanStd(results.flatMap((x) => (x.r.epochs[e] ? [x.r.epochs[e]!.devAccuracy] : []))).mean);
+    const curve = Array.from({ length: epochs }, (_, e) => meanStd(results.flatMap((x) => {
+      const ep = x.r.epochs[e];
+      return ep ? [ep.devMetric ?? ep.devAccuracy] : [];
+    })).mean);
+    const others: ReportRow['others'] = {};
+    for (const name of Object.keys(results[0]!.r.metrics ?? {})) {
+      if (name === TASK_META[job.task].metric) continue;
+      const { mean: m, std: sd } = meanStd(results.map((x) => x.r.metrics?.[name] ?? NaN));
+      others[name] = { mean: m, std: sd };
+    }
     const extra: ReportRow['extra'] = {};
     for (const split of Object.keys(results[0]!.r.extra ?? {})) {
       const { mean: m, std: sd } = meanStd(results.map((x) => x.r.extra?.[split] ?? NaN));
       extra[split] = { mean: m, std: sd };
     }
     rows.push({
-      extra, task: job.task, model: job.model, variant: job.subset?.variant.key ?? 'all', subset: job.subset?.name ?? '', method: job.method,
+      extra, others, task: job.task, model: job.model, variant: job.subset?.variant.key ?? 'all', subset: job.subset?.name ?? '', method: job.method,
       scoredBy: job.subset?.scoredBy ?? job.model, label: rowLabel(job, job.subset?.variant.runsUsed ?? 0), size: results[0]!.r.size,
       subsetPct: 100 * results[0]!.r.fraction, mean, std, n, seeds: results.map((x) => x.seed), curve,
     });
@@ -86,21 +97,28 @@ export function reportRows(grid: Grid, outDir: string): ReportRow[] {
   return rows;
 }
 
+/** Metrics are fractions shown x 100: accuracy/F1/EM in %, correlations (Matthews, Pearson, Spearman) x 100 as GLUE reports them. */
+const unit = (name: string) => (['matthews', 'pearson', 'spearman'].includes(name) ? 'x100' : '%');
+const metricTitle = (name: string) => `${METRIC_TITLES[name] ?? name} ${unit(name)}`;
+
 function cellTable(rows: ReportRow[], metricName: string, evalSplit: string): { header: string[]; rows: string[][] } {
   const extras = [...new Set(rows.flatMap((r) => Object.keys(r.extra)))];
+  const others = [...new Set(rows.flatMap((r) => Object.keys(r.others)))];
   const cell = (m: number, s: number, n: number) => `${pct(m)}${n > 1 ? ` ± ${pct(s)}` : ''}`;
   return {
-    header: ['training data', 'examples', 'size %', `${metricName} %${extras.length ? ` ${evalSplit}` : ''} (mean ± std)`, ...extras.map((x) => `${metricName} % ${x}`), 'seeds'],
+    header: ['training data', 'examples', 'size %', `${metricTitle(metricName)}${extras.length ? ` ${evalSplit}` : ''} (mean ± std)`, ...others.map(metricTitle),
+      ...extras.map((x) => `${metricTitle(metricName)} ${x}`), 'seeds'],
     rows: rows.map((r) => [r.label, String(r.size), r.subsetPct.toFixed(1), cell(r.mean, r.std, r.n),
+      ...others.map((x) => (r.others[x] ? cell(r.others[x]!.mean, r.others[x]!.std, r.n) : '')),
       ...extras.map((x) => (r.extra[x] ? cell(r.extra[x]!.mean, r.extra[x]!.std, r.n) : '')), String(r.n)]),
   };
 }
 
 function csvOf(rows: ReportRow[]): string {
-  const head = 'task,model,variant,subset,method,scored_by,label,size,subset_pct,metric_mean,metric_std,n,seeds,extra';
+  const head = 'task,model,variant,subset,method,scored_by,label,size,subset_pct,metric,metric_mean,metric_std,n,seeds,extra,other_metrics';
+  const kv = (o: Record<string, { mean: number; std: number }>) => JSON.stringify(Object.entries(o).map(([k, v]) => `${k}=${v.mean.toFixed(6)}±${v.std.toFixed(6)}`).join(' '));
   return [head, ...rows.map((r) => [r.task, r.model, r.variant, r.subset, r.method, r.scoredBy, JSON.stringify(r.label), r.size, r.subsetPct.toFixed(3),
-    r.mean.toFixed(6), r.std.toFixed(6), r.n, JSON.stringify(r.seeds.join(' ')),
-    JSON.stringify(Object.entries(r.extra).map(([k, v]) => `${k}=${v.mean.toFixed(6)}±${v.std.toFixed(6)}`).join(' '))].join(','))].join('\n') + '\n';
+    TASK_META[r.task as keyof typeof TASK_META]?.metric ?? 'accuracy', r.mean.toFixed(6), r.std.toFixed(6), r.n, JSON.stringify(r.seeds.join(' ')), kv(r.extra), kv(r.others)].join(','))].join('\n') + '\n';
 }
 
 /** Every training example's cartography and H of a finished scores job, thinned to at most `max` points. */
@@ -115,9 +133,18 @@ function mapPoints(outDir: string, job: ScoresJob, max = 2500): MapPoint[] {
   return out;
 }
 
-export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: Grid): Promise<ReportFiles> {
+/** Where the runs are browsed: the server in REST mode (MLFLOW_TRACKING_URI=http(s)://...), else the mlruns folder. */
+export function trackingLocation(outDir: string): string {
+  const uri = process.env.MLFLOW_TRACKING_URI?.trim();
+  return uri && /^https?:\/\//i.test(uri) ? uri : join(outDir, 'mlruns');
+}
+
+export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: Grid, tracking = trackingLocation(outDir)): Promise<ReportFiles> {
   const rows = reportRows(grid, outDir);
-  const metricName = 'accuracy';
+  const taskMetrics = [...new Set(cfg.tasks.map((t) => TASK_META[t].metric))];
+  // one metric for the whole grid when all tasks share it, else the cross-task plot says "metric"
+  const metricName = taskMetrics.length === 1 ? taskMetrics[0]! : 'metric';
+  const metricWords = taskMetrics.length === 1 ? (METRIC_TITLES[metricName] ?? metricName) : 'metric';
   const plotsDir = join(outDir, 'plots');
   const tablesDir = join(outDir, 'tables');
   mkdirSync(plotsDir, { recursive: true });
@@ -129,7 +156,8 @@ export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: G
   const intro = [
     `Jobs finished: ${done} of ${grid.jobs.length}. Tasks: ${cfg.tasks.join(', ')}. Models: ${Object.entries(cfg.models).map(([n, m]) => `${n} (${m.family}, ${m.path})`).join(', ')}.`,
     `Phase 1: R = ${cfg.phase1.seeds.length} runs x ${cfg.phase1.epochs} epochs, lr ${cfg.phase1.lr}; phase 2: ${cfg.phase2.epochs} epochs, lr ${cfg.phase2.lr}, seeds ${cfg.phase2.seeds.join(', ')} (per-task and per-model overrides: config.json).`,
-    `Baselines keep exactly as many examples as the H subset they are compared with. Metric: ${metricName} on each task's evaluation split after the last epoch, ${cfg.phase2.seeds.length > 1 ? 'mean ± sample std over seeds' : 'one seed'}.`,
+    `Baselines keep exactly as many examples as the H subset they are compared with. Metric: ${cfg.tasks.map((t) => `${t} ${METRIC_TITLES[TASK_META[t].metric]}`).join(', ')} on each task's evaluation split after the last epoch (other metrics of the task beside it), ${cfg.phase2.seeds.length > 1 ? 'mean ± sample std over seeds' : 'one seed'}.`,
+    ...regressionNote(cfg), ...qaNote(cfg),
   ];
   md.push(...intro.map((t) => `- ${t}`), '');
   html.push({ text: intro });
@@ -140,7 +168,7 @@ export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: G
     subsetPct: r.subsetPct, mean: r.mean, std: r.std, n: r.n,
   }));
   if (size.length) {
-    const files = await writeChart(metricVsSizeChart(size, { title: `${cfg.name}: ${metricName} vs training subset size`, subtitle: 'band: ± 1 std over seeds', metricName }), join(plotsDir, 'metric-vs-size'));
+    const files = await writeChart(metricVsSizeChart(size, { title: `${cfg.name}: ${metricWords} vs training subset size`, subtitle: 'band: ± 1 std over seeds', metricName: metricWords }), join(plotsDir, 'metric-vs-size'));
     plots.push(files.svg, files.png);
     md.push('![metric vs subset size](plots/metric-vs-size.svg)', '');
     html.push({ heading: 'Metric vs subset size', svg: readFileSync(files.svg, 'utf8'), caption: 'Each H subset and every baseline at that subset\'s size; full data at 100%.' });
@@ -161,7 +189,7 @@ export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: G
     md.push(...notes.map((n) => `- ${n}`), '');
     block.text = notes;
     if (mine.length) {
-      const table = cellTable(mine, metricName, TASK_META[task].evalSplit);
+      const table = cellTable(mine, TASK_META[task].metric, TASK_META[task].evalSplit);
       md.push(`| ${table.header.join(' | ')} |`, `|${table.header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...table.rows.map((r) => `| ${r.join(' | ')} |`), '');
       block.table = table;
       writeFileSync(join(tablesDir, `${slug}.csv`), csvOf(mine));
@@ -181,14 +209,14 @@ export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: G
     }
     const curves: CurvePoint[] = mine.filter((r) => r.variant === 'all').flatMap((r) => r.curve.map((m, e) => ({ series: r.label, epoch: e + 1, metric: m })));
     if (curves.length) {
-      const c = await writeChart(trainingCurvesChart(curves, { title: `${title}: training curves (phase 2)`, subtitle: 'mean over seeds', metricName }), join(plotsDir, `${slug}-curves`));
+      const c = await writeChart(trainingCurvesChart(curves, { title: `${title}: training curves (phase 2)`, subtitle: 'mean over seeds', metricName: METRIC_TITLES[TASK_META[task].metric]! }), join(plotsDir, `${slug}-curves`));
       plots.push(c.svg, c.png);
       md.push(`![training curves](plots/${slug}-curves.svg)`, '');
       html.push({ svg: readFileSync(c.svg, 'utf8') });
     }
   }
   md.push(`Per-job folders (config, metrics per epoch, records, subsets, log): ${shown(outDir)}/<task>/<model>/. ` +
-    `MLflow: \`mlflow ui --backend-store-uri ${shown(join(outDir, 'mlruns'))}\`. Self-contained page: report.html.`, '');
+    `MLflow: ${/^https?:/i.test(tracking) ? `runs on the tracking server ${tracking}` : `\`mlflow ui --backend-store-uri ${shown(tracking)}\``}. Self-contained page: report.html.`, '');
   const report = join(outDir, 'report.md');
   const htmlFile = join(outDir, 'report.html');
   const csv = join(outDir, 'summary.csv');
@@ -198,4 +226,16 @@ export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: G
   writeFileSync(csv, csvOf(csvAll));
   writeFileSync(json, JSON.stringify({ name: cfg.name, jobs: grid.jobs.length, finished: done, rows }, null, 2) + '\n');
   return { report, html: htmlFile, csv, json, plots, rows };
+}
+
+function regressionNote(cfg: ExperimentConfig): string[] {
+  return cfg.tasks.some((t) => TASK_META[t].head === 'regression')
+    ? ['Regression (STS-B): an example counts as correct for the H-score when |prediction - gold| <= 0.5 on the 0..5 scale; the gold-label probability (cartography) is the surrogate exp(-(error/0.5)^2 / 2).']
+    : [];
+}
+
+function qaNote(cfg: ExperimentConfig): string[] {
+  return cfg.tasks.some((t) => TASK_META[t].head === 'qa')
+    ? ['SQuAD v2: one training window per question (the first holding the whole answer; the first window when unanswerable), correct = argmax start and end both on the gold tokens; F1/EM over every window of every dev question (postprocessed answer texts).']
+    : [];
 }

@@ -5,7 +5,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { chooseBackend } from '@prunelab/finetune';
-import { flattenParams } from '@prunelab/tracking';
+import { flattenParams, RestStore } from '@prunelab/tracking';
 import { unavailableMethods } from './baselines.ts';
 import { prepareCell, type Cell } from './cell.ts';
 import type { JobEnv } from './env.ts';
@@ -93,11 +93,17 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
     };
     const result = await schedule(grid, env, autoConcurrency(backend.name, cfg.run.concurrency));
     log(`jobs: ${result.ran.length} ran, ${result.skipped.length} finished earlier, ${result.failed.length} failed, ${result.blocked.length} blocked by a failure`);
-    const files = await writeReport(cfg, outDir, grid);
+    const files = await writeReport(cfg, outDir, grid, tracking.location);
     for (const f of [files.report, files.html, files.csv, files.json]) await parent.logArtifact(f);
     await parent.logArtifact(join(outDir, 'plots'));
     await parent.logArtifact(join(outDir, 'tables'));
     await parent.end(result.failed.length ? 'FAILED' : 'FINISHED');
+    if (tracking.tracker instanceof RestStore) {
+      // push what the journal holds while the server answers; what stays waits for `experiments sync`
+      await tracking.tracker.flush();
+      const pending = tracking.tracker.pendingRuns();
+      if (pending.length) log(`mlflow: ${pending.length} run(s) wait in the offline journal for the server ${tracking.location}: run \`experiments sync\` when it is reachable`);
+    }
     return { ...files, ...result, outDir, mlruns: tracking.location };
   } finally {
     unlock();
