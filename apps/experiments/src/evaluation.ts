@@ -28,14 +28,15 @@ export async function scoreEval(cell: Cell, model: Model, ev: EvalSet): Promise<
     metrics.exact_match = s.exact / 100;
     return { metric: metrics.f1, metrics, accuracy: metrics.exact_match, loss: r.loss };
   }
-  metrics.accuracy = r.accuracy;
   if (ev.scores) {
-    // regression: accuracy is the within-tolerance share (the H-score's "correct"); Pearson/Spearman are the metric
+    // regression: Pearson/Spearman are the metrics; the within-tolerance share is the H-score's "correct"
     Object.assign(metrics, taskMetrics(getTask(cell.task), r.logits, ev.scores));
+    metrics.within_tolerance = r.accuracy;
   } else if (cell.head === 'seqcls') {
+    metrics.accuracy = r.accuracy;
     const pred = Int32Array.from({ length: r.n }, (_, i) => argmax(r.logits, i * r.numClasses, r.numClasses));
     Object.assign(metrics, taskMetrics(getTask(cell.task), pred, ev.set.labels));
-  }
+  } else metrics.accuracy = r.accuracy;
   const main = TASK_META[cell.task].metric;
   return { metric: metrics[main] ?? r.accuracy, metrics, accuracy: r.accuracy, loss: r.loss };
 }

@@ -52,11 +52,11 @@ test('STS-B as regression: records, H subsets, a balanced baseline, Pearson and 
   for (const r of out.rows) {
     assert.ok(Number.isFinite(r.mean) && r.mean >= -1 && r.mean <= 1, `Pearson ${r.mean}`);
     assert.ok(Number.isFinite(r.others.spearman!.mean) && Math.abs(r.others.spearman!.mean) <= 1, `Spearman ${r.others.spearman!.mean}`);
-    assert.ok(r.others.accuracy!.mean >= 0 && r.others.accuracy!.mean <= 1);
+    assert.ok(r.others.within_tolerance!.mean >= 0 && r.others.within_tolerance!.mean <= 1);
   }
   const subset = JSON.parse(readFileSync(join(out.outDir, 'stsb/tiny/scores/all/subsets/hscore-03.json'), 'utf8'));
   assert.ok(Object.keys(subset.perClass ?? {}).every((c) => ['0', '1', '2', '3', '4', '5'].includes(c)), JSON.stringify(subset.perClass));
   const report = readFileSync(out.report, 'utf8');
-  assert.match(report, /\| training data \| examples \| size % \| Pearson x100 \(mean ± std\) \| accuracy % \| Spearman x100 \| seeds \|/);
+  assert.match(report, /\| training data \| examples \| size % \| Pearson x100 \(mean ± std\) \| Spearman x100 \| within ±0\.5 % \| seeds \|/);
   assert.match(report, /\|prediction - gold\| <= 0\.5/);
 });

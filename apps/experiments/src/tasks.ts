@@ -23,7 +23,7 @@ export interface TaskMeta {
 export type MainMetric = 'accuracy' | 'matthews' | 'pearson' | 'f1';
 
 export const METRIC_TITLES: Record<string, string> = {
-  accuracy: 'accuracy', matthews: 'Matthews corr.', pearson: 'Pearson', spearman: 'Spearman', f1: 'F1', exact_match: 'EM',
+  accuracy: 'accuracy', matthews: 'Matthews corr.', pearson: 'Pearson', spearman: 'Spearman', f1: 'F1', exact_match: 'EM', within_tolerance: 'within ±0.5',
 };
 
 export const TASK_META: Record<TaskName, TaskMeta> = {

@@ -24,7 +24,8 @@ test('an unreachable MLflow server: the run finishes and journals its runs local
   const before = process.env.MLFLOW_TRACKING_URI;
   process.env.MLFLOW_TRACKING_URI = 'http://127.0.0.1:9'; // the discard port: connection refused at once
   try {
-    const out = await runExperiment(cfg, { log: () => {}, out: () => {} });
+    const lines: string[] = [];
+    const out = await runExperiment(cfg, { log: (l) => lines.push(l), out: () => {} });
     assert.deepEqual(out.failed, []);
     assert.equal(out.mlruns, 'http://127.0.0.1:9');
     const pending = join(out.outDir, 'mlflow-pending');
@@ -33,6 +34,9 @@ test('an unreachable MLflow server: the run finishes and journals its runs local
     const text = journals.map((f) => readFileSync(join(pending, f), 'utf8')).join('\n');
     assert.match(text, /dev_accuracy/);
     assert.ok(!existsSync(join(out.outDir, 'mlruns')));
+    // the end of the run says how many runs wait for `experiments sync`; the report points at the server
+    assert.ok(lines.includes(`mlflow: ${journals.length} run(s) wait in the offline journal for the server http://127.0.0.1:9: run \`experiments sync\` when it is reachable`), lines.join('\n'));
+    assert.match(readFileSync(out.report, 'utf8'), /MLflow: runs on the tracking server http:\/\/127\.0\.0\.1:9\./);
   } finally {
     if (before === undefined) delete process.env.MLFLOW_TRACKING_URI;
     else process.env.MLFLOW_TRACKING_URI = before;
