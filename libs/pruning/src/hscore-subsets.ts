@@ -91,12 +91,24 @@ export function selectByHIndices(h: ArrayLike<number>, removed: number[]): Uint3
   for (const v of removed) maxH = Math.max(maxH, v);
   const drop = new Uint8Array(256 + maxH);
   for (const v of removed) drop[v] = 1;
+  if (h instanceof Uint8Array) return keptIndices(h, drop);
   const n = h.length;
   let kept = 0;
   for (let i = 0; i < n; i++) if (!drop[h[i]!]) kept++;
   const out = new Uint32Array(kept);
   let m = 0;
   for (let i = 0; i < n; i++) if (!drop[h[i]!]) out[m++] = i;
+  return out;
+}
+
+/** selectByHIndices of byte H-scores (all inside the table), without a branch per example: H levels are coin flips to the CPU. */
+function keptIndices(h: Uint8Array, drop: Uint8Array): Uint32Array {
+  const n = h.length;
+  let kept = 0;
+  for (let i = 0; i < n; i++) kept += 1 - drop[h[i]!]!;
+  const out = new Uint32Array(kept);
+  let m = 0;
+  for (let i = 0; m < kept; i++) { out[m] = i; m += 1 - drop[h[i]!]!; } // out[m] is overwritten until a kept i moves m on
   return out;
 }
 

@@ -22,6 +22,27 @@ export function idPool(ids: string[]): IdPool {
   return { ids, byId: sortIds(ids, all, 0) };
 }
 
+const ranks = new WeakMap<IdPool, Uint32Array>();
+
+/**
+ * rank[i] = the position of ids[i] in ascending id order (the inverse of byId), computed once per pool. With it a
+ * ranking can pick its candidates in index order (sequential reads) and still break ties by id.
+ */
+export function idRanks(pool: IdPool): Uint32Array {
+  let rank = ranks.get(pool);
+  if (!rank) {
+    rank = invert(pool.byId);
+    ranks.set(pool, rank);
+  }
+  return rank;
+}
+
+function invert(byId: Uint32Array): Uint32Array {
+  const rank = new Uint32Array(byId.length);
+  for (let j = 0; j < byId.length; j++) rank[byId[j]!] = j;
+  return rank;
+}
+
 const SMALL = 16;
 
 function duplicate(id: string): Error {

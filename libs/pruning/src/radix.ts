@@ -24,7 +24,7 @@ function gather(key: Uint32Array, idx: Uint32Array): Uint32Array {
 export function stableSortPairs(idx: Uint32Array, keys: Uint32Array, sortedKeys?: Uint32Array): Uint32Array {
   const n = idx.length;
   let kA: Uint32Array = keys;
-  let iA: Uint32Array = Uint32Array.from(idx);
+  let iA: Uint32Array = idx.slice();
   // three passes of 11, 11 and 10 bits; the 2048 counters of a pass fit in L1 cache
   const hist = new Uint32Array(3 * 2048);
   histogram3(kA, hist);
@@ -92,6 +92,12 @@ export function sortKeys(values: ArrayLike<number>, order: 'asc' | 'desc', label
     exact32 = true;
     for (let i = 0; i < n; i++) { const v = values[i]!; if (Math.fround(v) !== v && !Number.isNaN(v)) { exact32 = false; break; } }
   }
+  if (values instanceof Float32Array) {
+    const lo = new Uint32Array(n);
+    const bad = float32Keys(new Uint32Array(values.buffer, values.byteOffset, n), flip, lo);
+    if (bad >= 0) throw new Error(`the score of ${label(bad)} is NaN; fix the score computation`);
+    return { lo };
+  }
   if (exact32) {
     const lo = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
@@ -119,6 +125,20 @@ export function sortKeys(values: ArrayLike<number>, order: 'asc' | 'desc', label
     lo[i] = (l ^ flip) >>> 0;
   }
   return { hi, lo };
+}
+
+/**
+ * The keys of float32 values straight from their bits (the same keys as the general path, without a branch on
+ * the sign): -0 becomes +0; returns the first NaN's index, or -1.
+ */
+function float32Keys(bits: Uint32Array, flip: number, lo: Uint32Array): number {
+  for (let i = 0; i < bits.length; i++) {
+    let u = bits[i]!;
+    if ((u & 0x7fffffff) > 0x7f800000) return i;
+    if (u === 0x80000000) u = 0;
+    lo[i] = (u ^ ((u >> 31) | 0x80000000) ^ flip) >>> 0;
+  }
+  return -1;
 }
 
 /** Stable sort of idx by precomputed keys. */

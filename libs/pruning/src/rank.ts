@@ -1,5 +1,5 @@
 // Ranking examples by a score, ties broken by id, and taking the top k overall or per class.
-import type { IdPool } from './id-pool.ts';
+import { idRanks, type IdPool } from './id-pool.ts';
 import { sortByKeys, type SortKeys, sortKeys, stableSortByKey, stableSortPairs } from './radix.ts';
 
 export type Order = 'desc' | 'asc';
@@ -113,12 +113,19 @@ export function rankTop(pool: IdPool, keys: SortKeys, k: number, classes?: Array
     count = 0;
     for (let b = 0; b <= cutoff; b++) for (let c = 0; c < C; c++) count += hist[b * C + c]!;
   }
-  // the candidates in id order (ties stay by id), each with its low key word, then one stable sort of the pairs
+  // the candidates in index order (sequential reads), each with its id rank and low key word; sorted by id rank
+  // they are in id order (what byId would give), then one stable sort by the key breaks ties by id
+  const rank = idRanks(pool);
   const cand = new Uint32Array(count);
+  const candRank = new Uint32Array(count);
   const candLo = new Uint32Array(count);
-  candidates(pool.byId, digits, cutoff, keys.lo, cand, candLo);
-  const byLo = stableSortPairs(cand, candLo);
-  return keys.hi ? stableSortByKey(byLo, keys.hi) : byLo; // = sortByKeys(cand, keys)
+  candidates(digits, cutoff, rank, keys.lo, cand, candRank, candLo);
+  const pos = stableSortPairs(identity(count), candRank); // ranks are distinct: this is id order
+  const byIdCand = new Uint32Array(count);
+  const loById = new Uint32Array(count);
+  permute(pos, cand, candLo, byIdCand, loById);
+  const byLo = stableSortPairs(byIdCand, loById);
+  return keys.hi ? stableSortByKey(byLo, keys.hi) : byLo; // = sortByKeys(candidates in byId order, keys)
 }
 
 // Kernels of rankTop and balancedTake: one loop each, so V8 optimises each on its own and keeps it (a long
@@ -151,12 +158,22 @@ function classHistogram(digits: Uint16Array, classes: ArrayLike<number>, C: numb
   return -1;
 }
 
-function candidates(byId: Uint32Array, digits: Uint16Array, cutoff: number, lo: Uint32Array, cand: Uint32Array, candLo: Uint32Array): void {
+function candidates(digits: Uint16Array, cutoff: number, rank: Uint32Array, lo: Uint32Array, cand: Uint32Array, candRank: Uint32Array, candLo: Uint32Array): void {
   let m = 0;
-  for (let j = 0; j < byId.length; j++) {
-    const i = byId[j]!;
-    if (digits[i]! <= cutoff) { cand[m] = i; candLo[m] = lo[i]!; m++; }
+  for (let i = 0; i < digits.length; i++) {
+    if (digits[i]! <= cutoff) { cand[m] = i; candRank[m] = rank[i]!; candLo[m] = lo[i]!; m++; }
   }
+}
+
+function identity(n: number): Uint32Array {
+  const out = new Uint32Array(n);
+  for (let j = 0; j < n; j++) out[j] = j;
+  return out;
+}
+
+/** outA[j] = a[pos[j]], outB[j] = b[pos[j]] */
+function permute(pos: Uint32Array, a: Uint32Array, b: Uint32Array, outA: Uint32Array, outB: Uint32Array): void {
+  for (let j = 0; j < pos.length; j++) { const p = pos[j]!; outA[j] = a[p]!; outB[j] = b[p]!; }
 }
 
 /** Walks the ranking taking each example whose class still has quota left; returns how many were taken. */
