@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { accuracy, f1Score, matthewsCorrelation } from '@prunelab/data';
-import { argmax, chooseBackend, disposeParams, evaluate, initParams, parseModelConfig, type EncodedSet } from '@prunelab/finetune';
+import { argmax, chooseBackend, disposeParams, evaluate, initParams, parseModelConfig, train, type EncodedSet } from '@prunelab/finetune';
 import type { Cell } from './cell.ts';
 import { scoreEval } from './evaluation.ts';
 
@@ -14,9 +14,11 @@ test('CoLA is scored by Matthews correlation, MRPC by accuracy with F1 beside it
   const n = 40;
   const L = 6;
   const set: EncodedSet = {
-    inputIds: Int32Array.from({ length: n * L }, (_, i) => (i % L === 0 ? 2 : 5 + ((i * 7919) % 43))), attentionMask: new Int32Array(n * L).fill(1),
-    tokenTypeIds: new Int32Array(n * L), labels: Int32Array.from({ length: n }, (_, i) => (i * 5) % 3 === 0 ? 1 : 0), n, maxLength: L,
+    // class 1 rows (every third) hold token 7 everywhere after [CLS]; the others filler tokens
+    inputIds: Int32Array.from({ length: n * L }, (_, i) => (i % L === 0 ? 2 : Math.floor(i / L) % 3 === 0 ? 7 : 10 + ((i * 7919) % 37))), attentionMask: new Int32Array(n * L).fill(1),
+    tokenTypeIds: new Int32Array(n * L), labels: Int32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0)), n, maxLength: L,
   };
+  await train(model, set, { epochs: 8, batchSize: 8, lr: 1e-2, seed: 1 }); // a random model predicts one class: fit a little
   const r = await evaluate(model, set);
   const pred = Int32Array.from({ length: n }, (_, i) => argmax(r.logits, 2 * i, 2));
   assert.equal(new Set(pred).size, 2, 'the random model predicts both classes, so Matthews and F1 are not degenerate');
