@@ -33,7 +33,7 @@ function records(R: number, E: number, n: number, seed: number) {
 const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 test('allScores equals every single-score function bit for bit (random records, blocks cut mid-way)', () => {
-  for (const [R, E, n] of [[6, 3, 9000], [1, 1, 10], [3, 2, 4097], [4, 5, 5000], [2, 3, 1], [5, 4, 300]] as const) {
+  for (const [R, E, n] of [[6, 3, 9000], [6, 3, 8199], [1, 1, 10], [3, 2, 4097], [4, 5, 5000], [2, 3, 1], [2, 3, 6], [5, 4, 300], [85, 3, 50]] as const) {
     const rec = records(R, E, n, 1000 * R + E);
     for (const el2nEpoch of [0, E - 1]) {
       const all = allScores(rec, { el2nEpoch });
@@ -49,6 +49,17 @@ test('allScores equals every single-score function bit for bit (random records, 
       assert.deepEqual(bytes(all.aum!), bytes(aum(rec.margin)), `aum, ${what}`);
     }
   }
+});
+
+test('allScores on correctness bytes that do not start on a word boundary (views into a file buffer) equals the aligned result', () => {
+  const rec = records(6, 3, 5003, 42);
+  const shifted = rec.correct.map((run) => run.map((a) => { const buf = new Uint8Array(a.length + 1); buf.set(a, 1); return buf.subarray(1); }));
+  const a = allScores(rec);
+  const b = allScores({ ...rec, correct: shifted });
+  assert.deepEqual(bytes(b.h), bytes(a.h));
+  assert.deepEqual(bytes(b.forgetting.score), bytes(a.forgetting.score));
+  assert.deepEqual(bytes(b.cartography.correctness), bytes(a.cartography.correctness));
+  assert.deepEqual(bytes(b.h), bytes(hScore(shifted)));
 });
 
 test('allScores by hand: 2 runs x 2 epochs x 2 examples; margin and el2n optional', () => {

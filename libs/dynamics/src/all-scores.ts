@@ -43,6 +43,12 @@ export function allScores(rec: AllScoresInput, opts: { el2nEpoch?: number } = {}
     return runs.flat();
   };
   const c = cRuns.flat();
+  // four examples per 32-bit word (SWAR) when every correctness array starts on a word boundary and the per-byte
+  // sums cannot overflow (hits <= 3 R): the paper's 3 epochs, little-endian (byte j of a word = example 4w + j)
+  const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+  const cw = E === 3 && 3 * R <= 255 && littleEndian && c.every((a) => a.byteOffset % 4 === 0)
+    ? c.map((a) => new Uint32Array(a.buffer, a.byteOffset, a.length >>> 2))
+    : undefined;
   const p = same('goldProb', rec.goldProb);
   const mg = rec.margin ? same('margin', rec.margin) : undefined;
   const ep = opts.el2nEpoch ?? 0;
@@ -67,14 +73,29 @@ export function allScores(rec: AllScoresInput, opts: { el2nEpoch?: number } = {}
   const hb = new Uint32Array(B);
   const evb = new Uint32Array(B);
   const nlb = new Uint32Array(B);
+  const hw = new Uint32Array(B / 4);
+  const ew = new Uint32Array(B / 4);
+  const nw = new Uint32Array(B / 4);
+  const tw = new Uint32Array(B / 4);
   for (let i0 = 0; i0 < n; i0 += B) {
     const m = Math.min(B, n - i0);
     const i1 = i0 + m;
     hits.fill(0); hb.fill(0); evb.fill(0); nlb.fill(0);
     // correctness: H, forgetting events, never learned, hits (integers: any order gives the same sums)
-    for (let r = 0; r < R; r++) {
-      if (E === 3) correct3(c[3 * r]!.subarray(i0, i1), c[3 * r + 1]!.subarray(i0, i1), c[3 * r + 2]!.subarray(i0, i1), m, hb, evb, nlb, hits);
-      else correctRun(c.slice(r * E, r * E + E).map((x) => x.subarray(i0, i1)), m, hb, evb, nlb, hits);
+    let done = 0; // examples of the block already counted four at a time
+    if (cw) {
+      const w0 = i0 >>> 2; // B is a multiple of 4, so i0 is too
+      const mw = m >>> 2;
+      hw.fill(0); ew.fill(0); nw.fill(0); tw.fill(0);
+      for (let r = 0; r < R; r++) correct3w(cw[3 * r]!, cw[3 * r + 1]!, cw[3 * r + 2]!, w0, mw, hw, ew, nw, tw);
+      unpack(hw, mw, hb); unpack(ew, mw, evb); unpack(nw, mw, nlb); unpack(tw, mw, hits);
+      done = 4 * mw;
+    }
+    for (let r = 0; r < R && done < m; r++) {
+      const a = i0 + done;
+      const [hbt, evt, nlt, ht] = done ? [hb.subarray(done), evb.subarray(done), nlb.subarray(done), hits.subarray(done)] : [hb, evb, nlb, hits];
+      if (E === 3) correct3(c[3 * r]!.subarray(a, i1), c[3 * r + 1]!.subarray(a, i1), c[3 * r + 2]!.subarray(a, i1), m - done, hbt, evt, nlt, ht);
+      else correctRun(c.slice(r * E, r * E + E).map((x) => x.subarray(a, i1)), m - done, hbt, evt, nlt, ht);
     }
     // gold probabilities (cartography) and margins (AUM): the (run, epoch) arrays in the order cartography and
     // aum add them, three per sweep like cartography (a + b + d), aum's running sum one value at a time
@@ -134,6 +155,37 @@ function correct3(ca: Uint8Array, cb: Uint8Array, cc: Uint8Array, m: number, hb:
     evb[j]! += (x & (y ^ 1)) + (y & (z ^ 1));
     nlb[j]! += (x | y | z) ^ 1;
     hits[j]! += x + y + z;
+  }
+}
+
+/**
+ * correct3 on four examples per word: per byte, x = (byte != 0), and the sums stay below 256 per byte, so they
+ * add without carries between examples. Words w0 .. w0 + mw - 1 of the three epochs of one run.
+ */
+function correct3w(ca: Uint32Array, cb: Uint32Array, cc: Uint32Array, w0: number, mw: number, hw: Uint32Array, ew: Uint32Array, nw: Uint32Array, tw: Uint32Array): void {
+  const ONES = 0x01010101;
+  for (let w = 0; w < mw; w++) {
+    const u = ca[w0 + w]!;
+    const v = cb[w0 + w]!;
+    const q = cc[w0 + w]!;
+    const x = ((((u & 0x7f7f7f7f) + 0x7f7f7f7f) | u) >>> 7) & ONES; // bit 7 of each byte = byte != 0
+    const y = ((((v & 0x7f7f7f7f) + 0x7f7f7f7f) | v) >>> 7) & ONES;
+    const z = ((((q & 0x7f7f7f7f) + 0x7f7f7f7f) | q) >>> 7) & ONES;
+    hw[w] = hw[w]! + (x & y & z);
+    ew[w] = ew[w]! + (x & (y ^ ONES)) + (y & (z ^ ONES));
+    nw[w] = nw[w]! + ((x | y | z) ^ ONES);
+    tw[w] = tw[w]! + x + y + z;
+  }
+}
+
+/** out[4w + j] = byte j of packed[w], for the first mw words */
+function unpack(packed: Uint32Array, mw: number, out: Uint32Array): void {
+  for (let w = 0; w < mw; w++) {
+    const p = packed[w]!;
+    out[4 * w] = p & 255;
+    out[4 * w + 1] = (p >>> 8) & 255;
+    out[4 * w + 2] = (p >>> 16) & 255;
+    out[4 * w + 3] = p >>> 24;
   }
 }
 
