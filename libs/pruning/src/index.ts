@@ -1,7 +1,7 @@
 export { subsetName, parseSubsetName, selectByH, selectByHIndices, hSubsetSize, winningTicketRemoved, PAPER_SUBSETS_R6, automaticSubsets } from './hscore-subsets.ts';
 export { seededPermutation, randomSubset, permutationOrder, permutationKeys, hash53Parts } from './random-subset.ts';
 export { topK, ambiguousSubset } from './ambiguous-subset.ts';
-export { idPool, type IdPool } from './id-pool.ts';
+export { idPool, idRanks, type IdPool } from './id-pool.ts';
 export { rankIndices, rankTop, topKIndices, classQuotas, classCounts, balancedTake, type Order } from './rank.ts';
 export {
   BASELINES, BASELINE_RULES, baselineKeys, baselineRanking, baselineTop, baselineIndices, baselineSubset, permutationIndices, takeK, idsAt,
