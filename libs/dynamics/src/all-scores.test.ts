@@ -85,3 +85,32 @@ test('allScores refuses records that do not fit together', () => {
   assert.throws(() => allScores(r, { el2nEpoch: 3 }), /el2nEpoch = 3; choose a 0-based epoch in 0\.\.2/);
   assert.throws(() => allScores({ ...r, correct: [r.correct[0]!, r.correct[1]!.slice(0, 2)] }), /different epoch counts/);
 });
+
+test('the counting scores equal their definitions written plainly (any non-zero byte = correct)', () => {
+  for (const [R, E, n] of [[6, 3, 3001], [3, 4, 500], [2, 1, 77]] as const) {
+    const rec = records(R, E, n, 7 * R + E);
+    const all = allScores(rec);
+    const hPlain = new Uint8Array(n);
+    const events = new Uint16Array(n);
+    const never = new Uint8Array(n);
+    const hits = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let r = 0; r < R; r++) {
+        const ok = rec.correct[r]!.map((a) => a[i] !== 0);
+        if (ok.every(Boolean)) hPlain[i]!++;
+        if (!ok.some(Boolean)) never[i]!++;
+        for (let e = 0; e + 1 < E; e++) if (ok[e] && !ok[e + 1]) events[i]!++;
+        hits[i]! += ok.filter(Boolean).length;
+      }
+      hits[i] = hits[i]! / (R * E);
+    }
+    const what = `R = ${R}, E = ${E}`;
+    assert.deepEqual(all.h, hPlain, what);
+    assert.deepEqual(hScore(rec.correct), hPlain, what);
+    assert.deepEqual(all.forgetting.events, events, what);
+    assert.deepEqual(all.forgetting.neverLearned, never, what);
+    assert.deepEqual(forgetting(rec.correct).neverLearned, never, what);
+    assert.deepEqual(all.cartography.correctness, hits, what);
+    assert.deepEqual(cartography(rec.goldProb, rec.correct).correctness, hits, what);
+  }
+});

@@ -66,7 +66,7 @@ export function cartography(goldProb: Float32Array[][], correct: Uint8Array[][])
         const d = pc[j]! - z;
         s1[j]! += a + b + d;
         s2[j]! += a * a + b * b + d * d;
-        hits[j]! += (ca[j] ? 1 : 0) + (cb[j] ? 1 : 0) + (cc[j] ? 1 : 0);
+        hits[j]! += ((ca[j]! + 255) >> 8) + ((cb[j]! + 255) >> 8) + ((cc[j]! + 255) >> 8); // 1 iff the byte is not 0, no branch
       }
     }
     for (; t < T; t++) {
@@ -76,7 +76,7 @@ export function cartography(goldProb: Float32Array[][], correct: Uint8Array[][])
         const d = pt[j]! - p0[j]!;
         s1[j]! += d;
         s2[j]! += d * d;
-        if (ct[j]) hits[j]!++;
+        hits[j]! += (ct[j]! + 255) >> 8;
       }
     }
     for (let j = 0; j < m; j++) {

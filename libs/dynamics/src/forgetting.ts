@@ -29,11 +29,11 @@ export function forgetting(correct: Uint8Array[][], opts: UseOptions = {}): Forg
     if (E === 3) { // the paper's 3 epochs, unrolled
       const [a, b, c] = run as [Uint8Array, Uint8Array, Uint8Array];
       for (let i = 0; i < n; i++) {
-        const x = a[i] ? 1 : 0;
-        const y = b[i] ? 1 : 0;
-        const z = c[i] ? 1 : 0;
+        const x = (a[i]! + 255) >> 8; // 1 iff the byte is not 0, without a branch
+        const y = (b[i]! + 255) >> 8;
+        const z = (c[i]! + 255) >> 8;
         events[i]! += (x & (y ^ 1)) + (y & (z ^ 1));
-        if ((x | y | z) === 0) neverLearned[i]!++;
+        neverLearned[i]! += (x | y | z) ^ 1;
       }
       continue;
     }

@@ -41,7 +41,7 @@ export function hScore(correct: Uint8Array[][], opts: HScoreOptions = {}): Uint8
     const run = correct[r]!.slice(0, epochsUsed);
     if (epochsUsed === 3) { // the paper's E = 3, unrolled: one pass over three arrays
       const [a, b, c] = run as [Uint8Array, Uint8Array, Uint8Array];
-      for (let i = 0; i < n; i++) if (a[i] && b[i] && c[i]) h[i]!++;
+      for (let i = 0; i < n; i++) h[i]! += ((a[i]! + 255) >> 8) & ((b[i]! + 255) >> 8) & ((c[i]! + 255) >> 8); // no branch: 1 iff all three bytes are not 0
       continue;
     }
     for (let i = 0; i < n; i++) {
