@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { appendEpoch, batchStats, EpochRecorder, type RunRecordHeader } from '@prunelab/dynamics';
 import { chooseBackend, disposeParams, type EncodedSet, initParams, parseBertConfig, train } from '@prunelab/finetune';
+import { mulberry32 as rng } from '@prunelab/data';
 
 const { values } = parseArgs({ options: {
   steps: { type: 'string', default: '24' }, classes: { type: 'string', default: '3' }, backend: { type: 'string', default: 'auto' },
@@ -28,17 +29,6 @@ const config = parseBertConfig({
   max_position_embeddings: 512, num_labels: C, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
 });
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function syntheticSet(n: number, seed: number): EncodedSet {
   const next = rng(seed);

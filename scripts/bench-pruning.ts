@@ -10,6 +10,7 @@ import { allScores, aum, cartography, el2nScore, forgetting, hHistogram, hScore 
 import {
   BASELINES, baselineRanking, baselineTop, idPool, takeK, matchedK, PAPER_SUBSETS_R6, automaticSubsets, parseSubsetName, selectByHIndices, subsetName,
 } from '@prunelab/pruning';
+import { mulberry32 as rng } from '@prunelab/data';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '6' }, epochs: { type: 'string', default: '3' }, repeat: { type: 'string', default: '3' } } });
 const N = Number(values.n);
@@ -17,17 +18,6 @@ const R = Number(values.runs);
 const E = Number(values.epochs);
 const REPEAT = Number(values.repeat);
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // --- synthetic records (not timed): ids like libs/data's (16 hex chars), a difficulty per example, 3 classes
 const setupStart = performance.now();

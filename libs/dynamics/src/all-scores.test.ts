@@ -6,18 +6,8 @@ import { cartography } from './cartography.ts';
 import { el2nScore } from './el2n.ts';
 import { forgetting } from './forgetting.ts';
 import { hHistogram, hScore } from './hscore.ts';
+import { rng } from './test-rng.ts';
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random records; some correctness bytes are 2 or 255 (any non-zero byte means correct), some probabilities repeat. */
 function records(R: number, E: number, n: number, seed: number) {

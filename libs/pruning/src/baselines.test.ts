@@ -5,18 +5,8 @@ import { idPool } from './id-pool.ts';
 import { randomSubset } from './random-subset.ts';
 import { classCounts, classQuotas } from './rank.ts';
 import { matchedK } from './matched-size.ts';
+import { rng } from './test-rng.ts';
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ids = ['f', 'c', 'a', 'e', 'b', 'd'];
 const classes = [0, 1, 0, 1, 0, 1]; // f a b | c e d

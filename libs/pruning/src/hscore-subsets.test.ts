@@ -1,18 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { automaticSubsets, hSubsetSize, PAPER_SUBSETS_R6, parseSubsetName, selectByH, selectByHIndices, subsetName, winningTicketRemoved } from './hscore-subsets.ts';
+import { rng } from './test-rng.ts';
 
-/** mulberry32: a tiny seeded PRNG so the property test is deterministic */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test("automaticSubsets(6) gives the paper's seven subsets in the paper's order", () => {
   assert.deepEqual(automaticSubsets(6).map((r) => subsetName(r)), PAPER_SUBSETS_R6);

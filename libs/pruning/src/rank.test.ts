@@ -2,18 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { idPool } from './id-pool.ts';
 import { balancedTake, classCounts, classQuotas, rankIndices, topKIndices } from './rank.ts';
+import { rng } from './test-rng.ts';
 
-/** mulberry32: a tiny seeded PRNG so the property tests are deterministic */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function randomIds(next: () => number, n: number, trial: number): string[] {
