@@ -95,10 +95,10 @@ test('extends cycles are detected with the whole chain', () => {
 
 test('--set overrides are parsed as YAML, validated, and named in errors', () => {
   const p = file('base.yaml', 'name: x\nphase2:\n  lr: 0.1\n');
-  const cfg = loadConfig(p, ['phase2.lr=1e-5', 'phase1.seeds=[1,2]', 'models.m.path=/tmp/m', 'per_task.rte.phase1.epochs=5']);
+  const cfg = loadConfig(p, ['phase2.lr=1e-5', 'phase1.seeds=[1,2]', 'models.m.path=models/m', 'per_task.rte.phase1.epochs=5']);
   assert.equal(cfg.phase2.lr, 1e-5);
   assert.deepEqual(cfg.phase1.seeds, [1, 2]);
-  assert.equal(cfg.models.m!.path, '/tmp/m');
+  assert.equal(cfg.models.m!.path, 'models/m');
   assert.equal(cfg.per_task.rte?.phase1?.epochs, 5);
   assert.throws(() => loadConfig(p, ['phase2.lr']), /expected key=value/);
   assert.throws(() => loadConfig(p, ['phase9.lr=1']), /unknown key 'phase9'/);

@@ -13,7 +13,7 @@ import type { Phase2Result } from './phase2.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { readScores, type ScoresResult } from './scores.ts';
 import { meanStd } from './stats.ts';
-import { METRIC_TITLES, TASK_META } from './tasks.ts';
+import { METRIC_TITLES, TASK_META, taskHead } from './tasks.ts';
 
 export interface ReportRow {
   task: string;
@@ -229,13 +229,13 @@ export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: G
 }
 
 function regressionNote(cfg: ExperimentConfig): string[] {
-  return cfg.tasks.some((t) => TASK_META[t].head === 'regression')
+  return cfg.tasks.some((t) => taskHead(t) === 'regression')
     ? ['Regression (STS-B): an example counts as correct for the H-score when |prediction - gold| <= 0.5 on the 0..5 scale; the gold-label probability (cartography) is the surrogate exp(-(error/0.5)^2 / 2).']
     : [];
 }
 
 function qaNote(cfg: ExperimentConfig): string[] {
-  return cfg.tasks.some((t) => TASK_META[t].head === 'qa')
+  return cfg.tasks.some((t) => taskHead(t) === 'qa')
     ? ['SQuAD v2: one training window per question (the first holding the whole answer; the first window when unanswerable), correct = argmax start and end both on the gold tokens; F1/EM over every window of every dev question (postprocessed answer texts).']
     : [];
 }

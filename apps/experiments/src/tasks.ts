@@ -7,12 +7,8 @@ import { findRepoRoot, getTask, loadTaskSplit, subsample, type ChoiceExample, ty
 import type { DataCfg, TaskName } from './schema.ts';
 
 export interface TaskMeta {
-  /** training examples of the official split (method.md / data README counts), for cost estimates */
-  trainSize: number;
   /** the metric the report tables show (the others of the task are columns beside it) */
   metric: MainMetric;
-  /** 'classification' runs through the sequence-classification head; the others need libs/finetune heads */
-  head: 'classification' | 'qa' | 'multiple-choice' | 'regression';
   /** the split evaluated after each epoch (the paper: dev; SNLI, RACE: test; MNLI: matched) */
   evalSplit: string;
   /** further splits evaluated and reported beside it (MNLI: mismatched) */
@@ -27,26 +23,34 @@ export const METRIC_TITLES: Record<string, string> = {
 };
 
 export const TASK_META: Record<TaskName, TaskMeta> = {
-  sst2: { trainSize: 67_349, metric: 'accuracy', head: 'classification', evalSplit: 'dev' },
-  cola: { trainSize: 8_551, metric: 'matthews', head: 'classification', evalSplit: 'dev' },
-  mrpc: { trainSize: 3_668, metric: 'accuracy', head: 'classification', evalSplit: 'dev' },
-  rte: { trainSize: 2_490, metric: 'accuracy', head: 'classification', evalSplit: 'dev' },
-  stsb: { trainSize: 5_749, metric: 'pearson', head: 'regression', evalSplit: 'dev' },
-  wnli: { trainSize: 635, metric: 'accuracy', head: 'classification', evalSplit: 'dev' },
-  qnli: { trainSize: 104_743, metric: 'accuracy', head: 'classification', evalSplit: 'dev' },
-  mnli: { trainSize: 392_702, metric: 'accuracy', head: 'classification', evalSplit: 'dev_matched', extraEval: ['dev_mismatched'] },
-  qqp: { trainSize: 363_846, metric: 'accuracy', head: 'classification', evalSplit: 'dev' },
-  snli: { trainSize: 549_367, metric: 'accuracy', head: 'classification', evalSplit: 'test' },
-  squad_v2: { trainSize: 130_319, metric: 'f1', head: 'qa', evalSplit: 'dev' },
-  race: { trainSize: 87_866, metric: 'accuracy', head: 'multiple-choice', evalSplit: 'test' },
-  imdb: { trainSize: 25_000, metric: 'accuracy', head: 'classification', evalSplit: 'test' },
-  trec: { trainSize: 5_452, metric: 'accuracy', head: 'classification', evalSplit: 'test' },
-  cb: { trainSize: 250, metric: 'accuracy', head: 'classification', evalSplit: 'dev' },
+  sst2: { metric: 'accuracy', evalSplit: 'dev' },
+  cola: { metric: 'matthews', evalSplit: 'dev' },
+  mrpc: { metric: 'accuracy', evalSplit: 'dev' },
+  rte: { metric: 'accuracy', evalSplit: 'dev' },
+  stsb: { metric: 'pearson', evalSplit: 'dev' },
+  wnli: { metric: 'accuracy', evalSplit: 'dev' },
+  qnli: { metric: 'accuracy', evalSplit: 'dev' },
+  mnli: { metric: 'accuracy', evalSplit: 'dev_matched', extraEval: ['dev_mismatched'] },
+  qqp: { metric: 'accuracy', evalSplit: 'dev' },
+  snli: { metric: 'accuracy', evalSplit: 'test' },
+  squad_v2: { metric: 'f1', evalSplit: 'dev' },
+  race: { metric: 'accuracy', evalSplit: 'test' },
+  imdb: { metric: 'accuracy', evalSplit: 'test' },
+  trec: { metric: 'accuracy', evalSplit: 'test' },
+  cb: { metric: 'accuracy', evalSplit: 'dev' },
 };
 
-/** Training examples a job sees before any data is read (the subsample cap or the whole split). */
+/** How a task trains: the sequence-classification head for classification, the libs/finetune QA,
+ * multiple-choice and regression heads for the others. Read from the libs/data registry's task kind. */
+export type TaskHead = 'classification' | 'qa' | 'multiple-choice' | 'regression';
+export function taskHead(task: TaskName): TaskHead {
+  const kind = getTask(task).kind;
+  return kind === 'extractive-qa' ? 'qa' : kind;
+}
+
+/** Training examples a job sees before any data is read (the subsample cap or the whole official split). */
 export function plannedTrainSize(task: TaskName, data: DataCfg): number {
-  const full = TASK_META[task].trainSize;
+  const full = getTask(task).official.train ?? 0;
   return data.train_size === null ? full : Math.min(full, data.train_size);
 }
 
@@ -64,6 +68,7 @@ export type TaskData = {
 /** Load one task's training examples (seeded subsample) and its evaluation split. */
 export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskData> {
   const meta = TASK_META[task];
+  const head = taskHead(task);
   const opts = { ...(data.root !== null && { dataRoot: data.root }), cacheDir: join(findRepoRoot(), '.cache', 'data'), allowDownload: data.allow_download, lenient: data.lenient };
   const train = await loadTaskSplit(task, 'train', opts);
   const evalSplit = await loadTaskSplit(task, meta.evalSplit, opts);
@@ -73,12 +78,13 @@ export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskD
   const trainN = data.train_size ?? trainAll.length;
   const kept = subsample(trainAll as unknown[], trainN, data.seed);
   // a different stream for the evaluation subsample, so the two are not correlated by construction
-  const dev = data.dev_size === null ? (evalAll as unknown[]) : subsample(evalAll as unknown[], data.dev_size, (data.seed ^ 0x9e3779b9) >>> 0);
+  const evalSeed = (data.seed ^ 0x9e3779b9) >>> 0;
+  const dev = data.dev_size === null ? (evalAll as unknown[]) : subsample(evalAll as unknown[], data.dev_size, evalSeed);
   const fmt = (n: number) => n.toLocaleString('en-US');
   const extra: TaskData['extra'] = [];
   for (const split of meta.extraEval ?? []) {
     const all = (await loadTaskSplit(task, split, opts)).examples as Example[];
-    extra.push({ split, examples: data.dev_size === null ? all : subsample(all, data.dev_size, (data.seed ^ 0x9e3779b9) >>> 0) });
+    extra.push({ split, examples: data.dev_size === null ? all : subsample(all, data.dev_size, evalSeed) });
   }
   const common = {
     extra,
@@ -87,9 +93,9 @@ export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskD
       `evaluated on ${meta.evalSplit} (${fmt(dev.length)} of ${fmt(evalAll.length)})${extra.map((x) => ` and ${x.split} (${fmt(x.examples.length)})`).join('')}; ${train.description}`,
     warnings: [...train.warnings, ...evalSplit.warnings, ...(trainN > trainAll.length ? [`train_size ${fmt(trainN)} exceeds the ${fmt(trainAll.length)} training examples: using all`] : [])],
   };
-  if (meta.head === 'multiple-choice') return { ...common, head: 'multiple-choice', train: kept as ChoiceExample[], dev: dev as ChoiceExample[] };
-  if (meta.head === 'qa') return { ...common, labels: QA_CLASSES, head: 'qa', train: kept as QaExample[], dev: dev as QaExample[] };
-  if (meta.head === 'regression') return { ...common, labels: SCORE_BINS, head: 'regression', train: kept as Example[], dev: dev as Example[] };
+  if (head === 'multiple-choice') return { ...common, head: 'multiple-choice', train: kept as ChoiceExample[], dev: dev as ChoiceExample[] };
+  if (head === 'qa') return { ...common, labels: QA_CLASSES, head: 'qa', train: kept as QaExample[], dev: dev as QaExample[] };
+  if (head === 'regression') return { ...common, labels: SCORE_BINS, head: 'regression', train: kept as Example[], dev: dev as Example[] };
   return { ...common, head: 'classification', train: kept as Example[], dev: dev as Example[] };
 }
 
