@@ -1,6 +1,6 @@
 // Test double of an MLflow 2.10 tracking server on 127.0.0.1 (random port): the request checks,
 // limits, error codes and response shapes recorded from a real server in
-// /work/shared/docs/mlflow-rest-transcript.md. Tests only; not exported from index.ts.
+// ../shared/docs/mlflow-rest-transcript.md. Tests only; not exported from index.ts.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,5 +1,5 @@
 // Wire shapes of MLflow's REST API 2.0 as a 2.10 server sends and accepts them
-// (see /work/shared/docs/mlflow-rest-transcript.md). Ids are strings, times epoch milliseconds.
+// (see ../shared/docs/mlflow-rest-transcript.md). Ids are strings, times epoch milliseconds.
 
 export type WireStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
 
