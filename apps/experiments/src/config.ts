@@ -138,6 +138,9 @@ function crossCheck(cfg: ExperimentConfig, where: Where): void {
   for (const s of cfg.pruning.subsets) {
     if (!SUBSET_NAME.test(s)) throw new ConfigError(`${where(['pruning', 'subsets'])}: subset '${s}' is not 'winning', 'paper' or the removed H values (e.g. '06', '0126')`);
   }
+  for (const s of cfg.pruning.baselines_at ?? []) {
+    if (!SUBSET_NAME.test(s)) throw new ConfigError(`${where(['pruning', 'baselines_at'])}: pruning.baselines_at: subset '${s}' is not 'winning', 'paper' or the removed H values (e.g. '06', '0126')`);
+  }
   for (const k of cfg.pruning.runs_used ?? []) {
     if (k > R) throw new ConfigError(`${where(['pruning', 'runs_used'])}: runs_used ${k} is above R = ${R} (the number of phase1.seeds)`);
   }

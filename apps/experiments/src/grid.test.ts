@@ -32,6 +32,15 @@ test('tasks x models x seeds x subsets x methods, with baselines at every H subs
   assert.deepEqual(g.byId.get('rte/b/scores/all')!.deps, [1, 2, 3, 4, 5, 6].map((s) => `rte/b/phase1/seed-${s}`));
 });
 
+test('baselines_at: all seven H subsets train, the baselines only at the winning ticket\'s size', () => {
+  const g = expandGrid(cfgOf({ tasks: ['sst2'], models: { a: { path: '/m/a' } }, pruning: { subsets: ['paper'], baselines_at: ['winning'] } }));
+  const p2 = g.jobs.filter((j): j is Phase2Job => j.kind === 'phase2');
+  assert.equal(p2.filter((j) => j.method === 'hscore').length, 7 * 2);
+  assert.deepEqual([...new Set(p2.filter((j) => j.method === 'random' || j.method === 'ambiguous').map((j) => j.subset?.name))], ['06']);
+  assert.equal(p2.length, 2 + 7 * 2 + 2 * 2);
+  assert.throws(() => cfgOf({ pruning: { baselines_at: ['best'] } }), /baselines_at.*'best'/);
+});
+
 test('runs_used / epochs_used ablations are scores variants over the same phase-1 runs', () => {
   const g = expandGrid(cfgOf({ tasks: ['sst2'], models: { a: { path: '/m/a' } }, pruning: { runs_used: [2, 6], epochs_used: [1, 3] }, phase2: { seeds: [7], methods: ['hscore'] } }));
   assert.equal(g.jobs.filter((j) => j.kind === 'phase1').length, 6); // phase 1 runs once

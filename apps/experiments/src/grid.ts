@@ -132,9 +132,11 @@ export function expandGrid(cfg: ExperimentConfig): Grid {
       for (const seed of s.phase2.seeds) if (methods.includes('full')) jobs.push(phase2('full', seed, null, ''));
       for (const sc of scores) {
         const vs = sc.variant.key === 'all' ? '' : `-${sc.variant.key}`;
+        const baselineAt = new Set(expandSubsets(cfg.pruning.baselines_at ?? cfg.pruning.subsets, sc.variant.runsUsed).map((r) => r.join()));
         for (const removed of sc.subsets) {
           const name = subsetName(removed, sc.variant.runsUsed);
           for (const method of methods.filter((m) => m !== 'full')) {
+            if (method !== 'hscore' && !baselineAt.has(removed.join())) continue;
             const ref: SubsetRef = { scores: sc.id, name, removed, variant: sc.variant, scoredBy: model, file: subsetFile(sc.id, method, name) };
             for (const seed of s.phase2.seeds) jobs.push(phase2(method, seed, ref, `-${name}${vs}`));
           }

@@ -1,5 +1,5 @@
 // Phase 2: fine-tune from the same starting checkpoint on a subset (or on full data) and evaluate after every
-// epoch (method.md section 3). done.json exists only for finished jobs; a killed job restarts from scratch.
+// epoch (method.md section 3), or only after the last one with phase2.eval: last. done.json exists only for finished jobs; a killed job restarts from scratch.
 import { join } from 'node:path';
 import { disposeParams, loadModel, train } from '@prunelab/finetune';
 import { readSubset } from '@prunelab/pruning';
@@ -64,6 +64,11 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
       epochs: p2.epochs, batchSize: p2.batch_size, gradientAccumulationSteps: p2.grad_accum, lr: p2.lr, warmupSteps: p2.warmup_steps, weightDecay: p2.weight_decay, seed: job.seed,
       onBatch: () => bar.tick(++step),
       onEpochEnd: async (e) => {
+        if (p2.eval === 'last' && e.epoch + 1 < p2.epochs) {
+          recordThroughput(throughputKey(cell.modelDir, job.settings.data.max_length, env.backend), e.examplesPerSecond);
+          await mlrun.logMetrics({ train_loss: e.loss, examples_per_second: e.examplesPerSecond }, e.epoch + 1);
+          return;
+        }
         const dev = await scoreEval(cell, model, cell.dev);
         const extra: Record<string, number> = {};
         for (const x of cell.extraEval) extra[x.split] = (await scoreEval(cell, model, x.set)).metric;

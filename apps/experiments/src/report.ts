@@ -72,9 +72,10 @@ export function reportRows(grid: Grid, outDir: string): ReportRow[] {
   for (const { job, results } of groups.values()) {
     if (results.length === 0) continue;
     const { mean, std, n } = meanStd(results.map((x) => x.r.metric));
-    const epochs = Math.max(...results.map((x) => x.r.epochs.length));
+    // epochs that were evaluated (phase2.eval: last keeps only the final one); a curve point per evaluated epoch
+    const epochs = Math.max(...results.flatMap((x) => x.r.epochs.map((ep) => ep.epoch)));
     const curve = Array.from({ length: epochs }, (_, e) => meanStd(results.flatMap((x) => {
-      const ep = x.r.epochs[e];
+      const ep = x.r.epochs.find((r) => r.epoch === e + 1);
       return ep ? [ep.devMetric ?? ep.devAccuracy] : [];
     })).mean);
     const others: ReportRow['others'] = {};
@@ -207,7 +208,8 @@ export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: G
       md.push(`![H histogram](plots/${slug}${v}-hscore-histogram.svg) ![data map](plots/${slug}${v}-data-map.svg)`, '');
       html.push({ svg: readFileSync(hist.svg, 'utf8') }, { svg: readFileSync(map.svg, 'utf8'), caption: 'Dataset cartography: confidence vs variability of the gold-label probability over all epochs x runs.' });
     }
-    const curves: CurvePoint[] = mine.filter((r) => r.variant === 'all').flatMap((r) => r.curve.map((m, e) => ({ series: r.label, epoch: e + 1, metric: m })));
+    const curves: CurvePoint[] = mine.filter((r) => r.variant === 'all')
+      .flatMap((r) => r.curve.flatMap((m, e) => (Number.isNaN(m) ? [] : [{ series: r.label, epoch: e + 1, metric: m }])));
     if (curves.length) {
       const c = await writeChart(trainingCurvesChart(curves, { title: `${title}: training curves (phase 2)`, subtitle: 'mean over seeds', metricName: METRIC_TITLES[TASK_META[task].metric]! }), join(plotsDir, `${slug}-curves`));
       plots.push(c.svg, c.png);

@@ -7,7 +7,7 @@ export type FieldType =
   | { kind: 'bool' }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'int[]'; min?: number; nullable?: boolean }
-  | { kind: 'string[]' }
+  | { kind: 'string[]'; nullable?: boolean }
   | { kind: 'enum[]'; values: readonly string[] };
 
 export interface Field { type: FieldType; default: unknown; doc: string }
@@ -24,6 +24,9 @@ export type Family = (typeof FAMILIES)[number];
 export const METHODS = ['full', 'hscore', 'random', 'random_balanced', 'ambiguous', 'easy', 'hard', 'forgetting', 'el2n', 'aum'] as const;
 export type Method = (typeof METHODS)[number];
 export type Baseline = Exclude<Method, 'full' | 'hscore'>;
+
+/** When phase 2 evaluates on the dev split. */
+export const EVAL_WHEN = ['each', 'last'] as const;
 
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 
@@ -68,11 +71,13 @@ export const SCHEMA = {
     ...TRAINING,
     seeds: { type: { kind: 'int[]' }, default: [6666], doc: 'one run per seed, method and subset (the paper: 6666)' },
     methods: { type: { kind: 'enum[]', values: METHODS }, default: ['full', 'hscore', 'random'], doc: 'full data, the H-score subsets, and baselines of the same size as each H subset' },
+    eval: { type: { kind: 'enum', values: EVAL_WHEN }, default: 'each', doc: "'each': evaluate after every epoch (the paper); 'last': only after the last one (the reported number is the same, evaluation costs a third)" },
   },
   pruning: {
     subsets: { type: { kind: 'string[]' }, default: ['winning'], doc: "H subsets by the H values they remove: 'winning' = [0, R], 'paper' = the seven automatic ones, or names like '0126'" },
     runs_used: { type: { kind: 'int[]', min: 1, nullable: true }, default: null, doc: 'ablation: H from the first k phase-1 runs, one variant per k; null: all R' },
     epochs_used: { type: { kind: 'int[]', min: 1, nullable: true }, default: null, doc: 'ablation: H from the first k epochs, one variant per k; null: all E' },
+    baselines_at: { type: { kind: 'string[]', nullable: true }, default: null, doc: "H subsets whose sizes the baselines match, named as in pruning.subsets; null: every one of pruning.subsets" },
     random_seed: { type: { kind: 'int' }, default: 1, doc: 'seed of the random baselines' },
     transfer: { type: { kind: 'string[]' }, default: [], doc: "'A -> B': fine-tune model B on the H subsets scored by model A (same task)" },
   },
@@ -93,7 +98,7 @@ export const MAPS = {
 
 export interface DataCfg { root: string | null; train_size: number | null; dev_size: number | null; seed: number; max_length: number; doc_stride: number; allow_download: boolean; lenient: boolean }
 export interface TrainingCfg { seeds: number[]; epochs: number; batch_size: number; grad_accum: number; lr: number; warmup_steps: number; weight_decay: number }
-export interface Phase2Cfg extends TrainingCfg { methods: Method[] }
+export interface Phase2Cfg extends TrainingCfg { methods: Method[]; eval: (typeof EVAL_WHEN)[number] }
 export interface Overrides { data?: Partial<DataCfg>; phase1?: Partial<TrainingCfg>; phase2?: Partial<Phase2Cfg> }
 export interface ModelCfg extends Overrides { path: string; family: Family; generate_if_missing: boolean; init_seed: number }
 
@@ -106,7 +111,7 @@ export interface ExperimentConfig {
   per_task: Partial<Record<TaskName, Overrides>>;
   phase1: TrainingCfg;
   phase2: Phase2Cfg;
-  pruning: { subsets: string[]; runs_used: number[] | null; epochs_used: number[] | null; random_seed: number; transfer: string[] };
+  pruning: { subsets: string[]; baselines_at: string[] | null; runs_used: number[] | null; epochs_used: number[] | null; random_seed: number; transfer: string[] };
   run: { backend: string; concurrency: number };
   output: { dir: string };
 }

@@ -16,6 +16,7 @@ export const BENCH_SIZES: Record<string, { hidden: number; layers: number; heads
   'bert-tiny': { hidden: 128, layers: 2, heads: 2, ffn: 512 },
   'bert-mini': { hidden: 256, layers: 4, heads: 4, ffn: 1024 },
   'bert-small': { hidden: 512, layers: 4, heads: 8, ffn: 2048 },
+  'use-lite': { hidden: 512, layers: 2, heads: 8, ffn: 1536 },
 };
 
 export interface CellSpec { size: string; seq: number; batch: number; mode: 'train' | 'infer'; warmup: number; steps: number }
