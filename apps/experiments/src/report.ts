@@ -3,6 +3,8 @@
 // CSV, the plots as SVG + PNG (+ Vega-Lite JSON), and one self-contained HTML page.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
+import { getTask } from '@prunelab/data';
+import { subsetName, winningTicketRemoved } from '@prunelab/pruning';
 import {
   dataMapChart, hscoreHistogramChart, htmlReport, metricVsSizeChart, trainingCurvesChart, writeChart,
   type CurvePoint, type HtmlBlock, type MapPoint, type SizePoint,
@@ -10,10 +12,10 @@ import {
 import type { Grid, Phase2Job, ScoresJob } from './grid.ts';
 import { readDone } from './job-state.ts';
 import type { Phase2Result } from './phase2.ts';
-import type { ExperimentConfig } from './schema.ts';
+import { cellSettings, type ExperimentConfig } from './schema.ts';
 import { readScores, type ScoresResult } from './scores.ts';
 import { meanStd } from './stats.ts';
-import { METRIC_TITLES, TASK_META, taskHead } from './tasks.ts';
+import { METRIC_TITLES, plannedTrainSize, TASK_META, taskHead } from './tasks.ts';
 
 export interface ReportRow {
   task: string;
@@ -140,6 +142,20 @@ export function trackingLocation(outDir: string): string {
   return uri && /^https?:\/\//i.test(uri) ? uri : join(outDir, 'mlruns');
 }
 
+/** How much of the task a cell trains and evaluates on: subsampling is part of the result, so the report says it. */
+export function dataNote(cfg: ExperimentConfig, task: ExperimentConfig['tasks'][number], model: string): string {
+  const d = cellSettings(cfg, task, model).data;
+  const official = getTask(task).official;
+  const split = TASK_META[task].evalSplit;
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  const train = plannedTrainSize(task, d);
+  const trainAll = official.train;
+  const evalAll = official[split];
+  const evalN = d.dev_size === null || evalAll === undefined ? evalAll : Math.min(d.dev_size, evalAll);
+  const sub = (n: number | undefined, all: number | undefined) => (n === undefined || all === undefined ? 'all' : n < all ? `${fmt(n)} of ${fmt(all)} (seeded subsample)` : `all ${fmt(all)}`);
+  return `data: ${sub(train, trainAll)} training examples (seed ${d.seed}); ${sub(evalN, evalAll)} ${split} examples; at most ${d.max_length} tokens each`;
+}
+
 export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: Grid, tracking = trackingLocation(outDir)): Promise<ReportFiles> {
   const rows = reportRows(grid, outDir);
   const taskMetrics = [...new Set(cfg.tasks.map((t) => TASK_META[t].metric))];
@@ -162,6 +178,12 @@ export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: G
   ];
   md.push(...intro.map((t) => `- ${t}`), '');
   html.push({ text: intro });
+  const ticket = ticketSummary(rows, grid, cfg);
+  if (ticket.rows.length) {
+    md.push('## Winning ticket vs full data and baselines of the same size', '', `| ${ticket.header.join(' | ')} |`,
+      `|${ticket.header.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...ticket.rows.map((r) => `| ${r.join(' | ')} |`), '');
+    html.push({ heading: 'Winning ticket vs full data and baselines of the same size', table: ticket });
+  }
 
   // Metric vs subset size, faceted by task and model: H subsets and each baseline along the sizes, full data at 100%.
   const size: SizePoint[] = rows.filter((r) => r.variant === 'all').map((r) => ({
@@ -185,7 +207,7 @@ export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: G
     html.push(block);
     const scoresJobs = grid.jobs.filter((j): j is ScoresJob => j.kind === 'scores' && j.task === task && j.model === model);
     const scored = scoresJobs.map((j) => [j, readScores(outDir, j)] as const).filter((x): x is readonly [ScoresJob, ScoresResult] => x[1] !== undefined);
-    const notes = [`evaluated on the ${TASK_META[task].evalSplit} split after the last epoch`,
+    const notes = [dataNote(cfg, task, model), `evaluated on the ${TASK_META[task].evalSplit} split after the last epoch`,
       ...scored.map(([j, s]) => `H histogram${j.variant.key === 'all' ? '' : ` [${j.variant.key}]`} (H = 0..${s.R}, ${s.total} examples): ${s.histogram.join(' / ')}`)];
     md.push(...notes.map((n) => `- ${n}`), '');
     block.text = notes;
@@ -228,6 +250,25 @@ export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: G
   writeFileSync(csv, csvOf(csvAll));
   writeFileSync(json, JSON.stringify({ name: cfg.name, jobs: grid.jobs.length, finished: done, rows }, null, 2) + '\n');
   return { report, html: htmlFile, csv, json, plots, rows };
+}
+
+/** One line per (task, model): winning-ticket size, and full data vs the ticket vs each baseline drawn at the
+ * ticket's size (the paper's main comparison); the task's main metric, mean ± std over seeds. */
+export function ticketSummary(rows: ReportRow[], grid: Grid, cfg: ExperimentConfig): { header: string[]; rows: string[][] } {
+  const mine = rows.filter((r) => r.variant === 'all' && r.scoredBy === r.model);
+  const baselines = cfg.phase2.methods.filter((m) => m !== 'full' && m !== 'hscore');
+  const cell = (r: ReportRow | undefined) => (r ? `${pct(r.mean)}${r.n > 1 ? ` ± ${pct(r.std)}` : ''}` : '');
+  const out: string[][] = [];
+  for (const { task, model } of grid.cells) {
+    const R = cellSettings(cfg, task, model).phase1.seeds.length;
+    const name = subsetName(winningTicketRemoved(R), R);
+    const at = (method: string) => mine.find((r) => r.task === task && r.model === model && r.method === method && (method === 'full' || r.subset === name));
+    const t = at('hscore');
+    if (!t && !at('full')) continue;
+    const metric = TASK_META[task].metric;
+    out.push([task, model, `${METRIC_TITLES[metric] ?? metric} ${unit(metric)}`, t ? t.subsetPct.toFixed(1) : '', cell(at('full')), cell(t), ...baselines.map((b) => cell(at(b)))]);
+  }
+  return { header: ['task', 'model', 'metric', 'ticket size %', 'full data', 'winning ticket', ...baselines], rows: out };
 }
 
 function regressionNote(cfg: ExperimentConfig): string[] {
