@@ -2,11 +2,12 @@
 // The experiments CLI: run, status, report, clean and sync for one experiment config.
 import { existsSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, didYouMean, loadConfig } from './config.ts';
 import { expandGrid } from './grid.ts';
 import { describePlan } from './plan.ts';
 import { writeReport } from './report.ts';
 import { outDirOf, runExperiment } from './run.ts';
+import type { ExperimentConfig } from './schema.ts';
 import { syncJournal } from './tracking.ts';
 
 const USAGE = `usage: experiments <command> <config.yaml> [--set key=value ...] [options]
@@ -19,14 +20,16 @@ const USAGE = `usage: experiments <command> <config.yaml> [--set key=value ...] 
   clean    remove results/<name>/ of this config (needs --yes)
   sync     replay the offline MLflow journal to $MLFLOW_TRACKING_URI
 
-  --set k=v   override a config value, e.g. --set phase2.lr=1e-5 --set phase1.seeds=[1,2,3]
+  --set k=v      override a config value, e.g. --set phase2.lr=1e-5 --set phase1.seeds=[1,2,3]
+  --models a,b   only these entries of models: (run the grid model by model; finished jobs are
+                 reused by the full run, since a job's hash holds only its own model)
 
 Configs: experiments/*.yaml (schema: experiments/README.md). npm start runs experiments/smoke.yaml.`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { set: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' }, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } },
+    options: { set: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' }, 'dry-run': { type: 'boolean' }, models: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
   });
   const [command, file] = positionals;
   if (values.help || !command) {
@@ -42,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`experiments: ${command} needs a config file, e.g. experiments ${command} experiments/smoke.yaml`);
     return 2;
   }
-  const cfg = loadConfig(file, values.set ?? []);
+  const cfg = onlyModels(loadConfig(file, values.set ?? []), values.models);
   const outDir = outDirOf(cfg);
   if (command === 'run' && values['dry-run']) {
     console.log(describePlan(cfg, expandGrid(cfg), outDir, process.env.PRUNELAB_BACKEND ?? (cfg.run.backend === 'auto' ? guessBackend() : cfg.run.backend)));
@@ -84,6 +87,18 @@ async function main(argv: string[]): Promise<number> {
   console.log(`synced ${report.synced.length} run(s), ${report.orphans.length} orphan(s) marked KILLED, ${report.busy.length} still running elsewhere, ${report.failed.length} failed` +
     report.failed.map((f) => `\n  ${f.id}: ${f.error}`).join(''));
   return report.failed.length ? 1 : 0;
+}
+
+/** The config restricted to the models named by --models (comma-separated). */
+function onlyModels(cfg: ExperimentConfig, list: string | undefined): ExperimentConfig {
+  if (list === undefined) return cfg;
+  const names = list.split(',').map((n) => n.trim()).filter(Boolean);
+  const known = Object.keys(cfg.models);
+  for (const n of names) {
+    if (!known.includes(n)) throw new ConfigError(`--models: '${n}' is not a model of ${cfg.name}${didYouMean(n, known)}; models: ${known.join(', ')}`);
+  }
+  if (cfg.pruning.transfer.length) throw new ConfigError(`--models: ${cfg.name} has pruning.transfer between models; run it whole`);
+  return { ...cfg, models: Object.fromEntries(Object.entries(cfg.models).filter(([n]) => names.includes(n))) };
 }
 
 /** The backend name --dry-run estimates for without loading TF.js: the native one when it is installed. */
