@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, didYouMean, loadConfig } from './config.ts';
 import { expandGrid } from './grid.ts';
 import { describePlan } from './plan.ts';
+import { pretrain } from './pretrain.ts';
+import { loadPretrainConfig } from './pretrain-config.ts';
 import { writeReport } from './report.ts';
 import { outDirOf, runExperiment } from './run.ts';
 import type { ExperimentConfig } from './schema.ts';
@@ -19,6 +21,8 @@ const USAGE = `usage: experiments <command> <config.yaml> [--set key=value ...] 
   report   re-render report.md, report.html, tables and plots from the finished jobs
   clean    remove results/<name>/ of this config (needs --yes)
   sync     replay the offline MLflow journal to $MLFLOW_TRACKING_URI
+  pretrain pretrain a tiny OPT causal LM from a pretrain config (experiments/pretrain-opt.yaml);
+           resumable, a finished run is a no-op.  --dry-run  print the resolved config only
 
   --set k=v      override a config value, e.g. --set phase2.lr=1e-5 --set phase1.seeds=[1,2,3]
   --models a,b   only these entries of models: (run the grid model by model; finished jobs are
@@ -36,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  const commands = ['run', 'status', 'report', 'clean', 'sync'];
+  const commands = ['run', 'status', 'report', 'clean', 'sync', 'pretrain'];
   if (!commands.includes(command)) {
     console.error(`experiments: unknown command '${command}'; commands: ${commands.join(', ')}\n\n${USAGE}`);
     return 2;
@@ -44,6 +48,15 @@ async function main(argv: string[]): Promise<number> {
   if (!file) {
     console.error(`experiments: ${command} needs a config file, e.g. experiments ${command} experiments/smoke.yaml`);
     return 2;
+  }
+  if (command === 'pretrain') {
+    const pcfg = loadPretrainConfig(file, values.set ?? []);
+    if (values['dry-run']) {
+      console.log(JSON.stringify(pcfg, null, 2));
+      return 0;
+    }
+    await pretrain(pcfg);
+    return 0;
   }
   const cfg = onlyModels(loadConfig(file, values.set ?? []), values.models);
   const outDir = outDirOf(cfg);

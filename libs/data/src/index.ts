@@ -36,3 +36,5 @@ export { cacheFile, cachedEncoding, idsDigest, readCacheEntry, tokenizerFingerpr
 export { prepareSplit, squadFeaturesFromArrays, type PrepareSplitOptions, type PreparedSplit } from './prepare-split.ts';
 export { defaultEvalSplit, loadExperimentTask, type ExperimentTask, type ExperimentTaskOptions } from './experiment-task.ts';
 export { summarizeTaskData, taskDataMarkdown, type TaskDataRow } from './task-summary.ts';
+export { buildCorpus, docId, isHeldOut, numBlocks, pretrainStreams, readSource, tokenStream, type CorpusDoc, type CorpusSource, type PretrainStreams } from './pretrain-corpus.ts';
+export { OPT_SPECIALS, truncatedBpeJson, writeTruncatedBpe } from './pretrain-tokenizer.ts';

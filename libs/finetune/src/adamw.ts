@@ -72,6 +72,19 @@ export class AdamW {
     return s;
   }
 
+  /** The moments by parameter name, for a resumable checkpoint. */
+  state(): { m: Map<string, tf.Variable>; v: Map<string, tf.Variable> } {
+    return { m: this.m, v: this.v };
+  }
+
+  /** Continue from a checkpoint: step count and the moments state() returned. */
+  restore(step: number, m: Map<string, tf.Tensor>, v: Map<string, tf.Tensor>): void {
+    this.dispose();
+    this.step = step;
+    for (const [k, t] of m) this.m.set(k, tf.variable(t, false));
+    for (const [k, t] of v) this.v.set(k, tf.variable(t, false));
+  }
+
   dispose(): void {
     for (const s of [...this.m.values(), ...this.v.values()]) s.dispose();
     this.m.clear();
