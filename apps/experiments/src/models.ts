@@ -2,6 +2,9 @@
 // and the config allows it (no hub downloads on the machines this project is built on).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { findRepoRoot } from '@prunelab/data';
+import { pretrain } from './pretrain.ts';
+import { loadPretrainConfig } from './pretrain-config.ts';
 import type { ModelCfg } from './schema.ts';
 import { ensureTinyModel } from './tiny-model.ts';
 
@@ -17,6 +20,14 @@ export function hasModel(dir: string): boolean {
 export async function ensureModel(name: string, m: ModelCfg, log: (l: string) => void): Promise<string> {
   const dir = modelDir(m);
   if (hasModel(dir)) return dir;
+  if (m.pretrain) {
+    // The pretrain run resumes from its checkpoints (results/pretrain/<name>) and writes its model into `dir`.
+    log(`model '${name}': ${dir} is missing; pretraining it from ${m.pretrain} (experiments pretrain)`);
+    await pretrain(loadPretrainConfig(resolve(findRepoRoot(), m.pretrain)), { modelDir: dir, log, noBackend: true });
+    return dir;
+  }
+  // TODO(lead): `convert: use-lite` (folder made by convertUseLite({ outDir }) from '@prunelab/finetune') once
+  // that export exists; it did not when the pretrain hook was added.
   if (!m.generate_if_missing) {
     throw new Error(`model '${name}': folder ${dir} has no config.json; set models.${name}.path to a Hugging Face model folder ` +
       `or models.${name}.generate_if_missing: true to create a tiny random ${m.family} there`);

@@ -65,6 +65,7 @@ export const SCHEMA = {
     family: { type: { kind: 'enum', values: FAMILIES }, default: 'bert', doc: 'architecture; decides the tiny random fallback' },
     generate_if_missing: { type: { kind: 'bool' }, default: true, doc: 'create a tiny random model of the family there when the folder is empty' },
     init_seed: { type: { kind: 'int' }, default: 0, doc: 'seed of that random model' },
+    pretrain: { type: { kind: 'string', nullable: true }, default: null, doc: "a pretrain config (repo-relative, e.g. experiments/pretrain-opt.yaml): when the folder is missing, `experiments pretrain` makes it there instead of a random model" },
   },
   phase1: TRAINING,
   phase2: {
@@ -100,7 +101,7 @@ export interface DataCfg { root: string | null; train_size: number | null; dev_s
 export interface TrainingCfg { seeds: number[]; epochs: number; batch_size: number; grad_accum: number; lr: number; warmup_steps: number; weight_decay: number }
 export interface Phase2Cfg extends TrainingCfg { methods: Method[]; eval: (typeof EVAL_WHEN)[number] }
 export interface Overrides { data?: Partial<DataCfg>; phase1?: Partial<TrainingCfg>; phase2?: Partial<Phase2Cfg> }
-export interface ModelCfg extends Overrides { path: string; family: Family; generate_if_missing: boolean; init_seed: number }
+export interface ModelCfg extends Overrides { path: string; family: Family; generate_if_missing: boolean; init_seed: number; pretrain?: string | null }
 
 export interface ExperimentConfig {
   name: string;
