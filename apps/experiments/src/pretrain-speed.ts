@@ -1,12 +1,15 @@
 // Fine-tuning speed of a pretrain config's model shape: examples/s of sequence classification at batch 32,
 // length 64 on random ids (what the grid will do with the pretrained model). `node --import tsx
-// apps/experiments/src/pretrain-speed.ts experiments/pretrain-opt.yaml [--set k=v ...]`.
-import { chooseBackend, disposeParams, initParams, train } from '@prunelab/finetune';
+// apps/experiments/src/pretrain-speed.ts experiments/pretrain-opt.yaml [--set k=v ...]`, or with a model folder
+// (e.g. .cache/models/pretrained/opt-tiny-imdb) instead of the YAML: that checkpoint, loaded as the grid loads it.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chooseBackend, disposeParams, initParams, loadModel, train, type Params } from '@prunelab/finetune';
 import { loadPretrainConfig } from './pretrain-config.ts';
 import { pretrainOptConfig } from './pretrain.ts';
 
-export async function fineTuneSpeed(c: ReturnType<typeof pretrainOptConfig>, n = 320, T = 64, batch = 32): Promise<number> {
-  const params = initParams(c, 0);
+export async function fineTuneSpeed(c: ReturnType<typeof pretrainOptConfig>, n = 320, T = 64, batch = 32, loaded?: Params): Promise<number> {
+  const params = loaded ?? initParams(c, 0);
   const ids = new Int32Array(n * T);
   let s = 1;
   for (let i = 0; i < ids.length; i++) ids[i] = 4 + ((s = (s * 1103515245 + 12345) >>> 0) % (c.vocab_size - 4));
@@ -19,8 +22,11 @@ export async function fineTuneSpeed(c: ReturnType<typeof pretrainOptConfig>, n =
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [file, ...rest] = process.argv.slice(2);
   const sets = rest.filter((_, i) => rest[i - 1] === '--set');
-  const cfg = loadPretrainConfig(file ?? 'experiments/pretrain-opt.yaml', sets);
   await chooseBackend();
-  const c = pretrainOptConfig(cfg, 4 + 256 + cfg.vocab.merges);
-  console.log(`hidden ${c.hidden_size} layers ${c.num_hidden_layers} ffn ${c.ffn_dim} vocab ${c.vocab_size}: ${(await fineTuneSpeed(c)).toFixed(1)} examples/s (batch 32, length 64)`);
+  const folder = file && existsSync(join(file, 'config.json')) ? loadModel(file) : undefined;
+  const c = folder ? (folder.config as ReturnType<typeof pretrainOptConfig>) : (() => {
+    const cfg = loadPretrainConfig(file ?? 'experiments/pretrain-opt.yaml', sets);
+    return pretrainOptConfig(cfg, 4 + 256 + cfg.vocab.merges);
+  })();
+  console.log(`hidden ${c.hidden_size} layers ${c.num_hidden_layers} ffn ${c.ffn_dim} vocab ${c.vocab_size}: ${(await fineTuneSpeed(c, 320, 64, 32, folder?.params)).toFixed(1)} examples/s (batch 32, length 64)`);
 }
