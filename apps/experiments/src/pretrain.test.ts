@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { before, test } from 'node:test';
 import { chooseBackend, disposeParams, loadModel } from '@prunelab/finetune';
 import { loadTokenizer } from '@prunelab/data';
+import { ensureModel } from './models.ts';
 import { pretrain } from './pretrain.ts';
 import { loadPretrainConfig, type PretrainConfig } from './pretrain-config.ts';
 
@@ -59,4 +60,16 @@ test('the pretrain YAML: defaults, --set, and file:line errors', () => {
   assert.equal(cfg.vocab.merges, 8000);
   writeFileSync(file, 'name: x\ndata:\n  sources: []\ntrain:\n  stepz: 10\n');
   assert.throws(() => loadPretrainConfig(file), /p\.yaml:5: unknown key 'train\.stepz' \(did you mean 'steps'\?\)/);
+});
+
+test('a grid model with `pretrain:` is made by pretraining when its folder is missing', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'pretrain-hook-'));
+  const cfg = tinyConfig(root, 'hook');
+  const yaml = join(root, 'p.yaml');
+  writeFileSync(yaml, JSON.stringify({ ...cfg, data: { ...cfg.data }, train: { ...cfg.train, steps: 2 } })); // JSON is YAML
+  const lines: string[] = [];
+  const dir = await ensureModel('tiny-lm', { path: join(root, 'model'), family: 'opt', generate_if_missing: true, init_seed: 0, pretrain: yaml }, (l) => lines.push(l));
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  assert.deepEqual(config.architectures, ['OPTForCausalLM']);
+  assert.ok(lines.some((l) => l.includes('pretraining it from')), lines.join('\n'));
 });
