@@ -1,6 +1,7 @@
 // Task heads with Hugging Face semantics and weight names, for every architecture:
 //   seqcls  BERT: pooler + classifier; RoBERTa: classifier.dense + tanh + classifier.out_proj on <s>;
-//           OPT: `score` (no bias) at the token (#non-pad - 1).
+//           OPT: `score` (no bias) at the token (#non-pad - 1);
+//           USE-Lite: dropout + classifier on its pretrained sentence features (tanh pooler of the token mean).
 //   qa      qa_outputs on every token -> start/end logits [B, T].
 //   mc      inputs [B, C, T] run as B*C rows; BERT/RoBERTa: pooler + classifier with 1 output;
 //           OPT: the seqcls scorer with one logit. Scores reshaped to [B, C].
@@ -10,6 +11,7 @@ import { dropout, linear, type ForwardContext } from './layers.ts';
 import { headWidth, type HeadKind, type ModelConfig } from './model-config.ts';
 import { optBodySpecs, optDecoder, optPoolIndex } from './opt.ts';
 import { linearSpecs, optionalParam, param, type ParamSpec, type Params } from './params.ts';
+import { USE_LITE_PREFIX, useLiteBodySpecs, useLiteEncoder, useLitePooled } from './use-lite.ts';
 
 export type HeadOutput =
   | { head: 'seqcls' | 'mc'; logits: tf.Tensor2D }
@@ -17,6 +19,7 @@ export type HeadOutput =
 
 /** The model body's parameters (BERT/RoBERTa: no pooler). */
 export function bodySpecs(c: ModelConfig): ParamSpec[] {
+  if (c.model_type === 'use-lite') return useLiteBodySpecs(c);
   return c.model_type === 'opt' ? optBodySpecs(c) : encoderBodySpecs(c);
 }
 
@@ -25,6 +28,7 @@ export function headSpecs(c: ModelConfig, head: HeadKind): ParamSpec[] {
   const w = headWidth(c);
   if (head === 'qa') return linearSpecs('qa_outputs', w, 2);
   if (c.model_type === 'opt') return linearSpecs('score', w, head === 'mc' ? 1 : c.num_labels, false);
+  if (c.model_type === 'use-lite') return linearSpecs('classifier', w, head === 'mc' ? 1 : c.num_labels);
   if (head === 'mc') return [...poolerSpecs(c), ...linearSpecs('classifier', w, 1)];
   if (c.model_type === 'roberta') return [...linearSpecs('classifier.dense', w, w), ...linearSpecs('classifier.out_proj', w, c.num_labels)];
   return [...poolerSpecs(c), ...linearSpecs('classifier', w, c.num_labels)];
@@ -37,12 +41,13 @@ export function modelParamSpecs(c: ModelConfig, head: HeadKind): ParamSpec[] {
 
 /** The Hugging Face class a (config, head) pair corresponds to; OPT multiple choice has none (see saveModel). */
 export function hfClassName(c: ModelConfig, head: HeadKind): string {
-  const arch = { bert: 'Bert', roberta: 'Roberta', opt: 'OPT' }[c.model_type];
+  const arch = { bert: 'Bert', roberta: 'Roberta', opt: 'OPT', 'use-lite': 'UseLite' }[c.model_type];
   if (c.model_type === 'opt' && head === 'mc') return 'OPTForSequenceClassification';
   return arch + { seqcls: 'ForSequenceClassification', qa: 'ForQuestionAnswering', mc: 'ForMultipleChoice' }[head];
 }
 
 function body(params: Params, c: ModelConfig, inputs: BertInputs, ctx: ForwardContext): tf.Tensor3D {
+  if (c.model_type === 'use-lite') return useLiteEncoder(params, c, inputs, ctx);
   return c.model_type === 'opt' ? optDecoder(params, c, inputs, ctx) : bertEncoder(params, c, inputs, ctx);
 }
 
@@ -81,6 +86,9 @@ export function forward(params: Params, c: ModelConfig, head: HeadKind, inputs: 
   let scores: tf.Tensor2D;
   if (c.model_type === 'opt') {
     scores = optScore(params, c, rows.inputIds as tf.Tensor2D, hidden);
+  } else if (c.model_type === 'use-lite') {
+    const features = dropout(useLitePooled(params, c, hidden, rows.attentionMask), c.hidden_dropout_prob, ctx);
+    scores = linear(features, param(params, 'classifier.weight'), param(params, 'classifier.bias')) as tf.Tensor2D;
   } else {
     const rate = c.classifier_dropout ?? c.hidden_dropout_prob;
     if (head === 'seqcls' && c.model_type === 'roberta') {
@@ -102,5 +110,6 @@ export function forward(params: Params, c: ModelConfig, head: HeadKind, inputs: 
 
 /** Every state_dict prefix a body's tensors start with (for base checkpoints saved without it). */
 export function bodyPrefix(c: ModelConfig): string {
+  if (c.model_type === 'use-lite') return USE_LITE_PREFIX;
   return c.model_type === 'opt' ? 'model' : encoderPrefix(c);
 }

@@ -1,9 +1,10 @@
-// Any supported Hugging Face config.json: BERT, RoBERTa (encoders) or OPT (decoder), chosen by model_type.
+// Any supported config.json: BERT, RoBERTa (encoders), OPT (decoder) or USE-Lite (our port), chosen by model_type.
 import { readFileSync } from 'node:fs';
 import { parseBertConfig, type BertConfig } from './bert-config.ts';
 import { parseOptConfig, type OptConfig } from './opt-config.ts';
+import { parseUseLiteConfig, type UseLiteConfig } from './use-lite-config.ts';
 
-export type ModelConfig = BertConfig | OptConfig;
+export type ModelConfig = BertConfig | OptConfig | UseLiteConfig;
 export type Arch = ModelConfig['model_type'];
 
 /** The task head on top of the body: sequence classification, extractive QA, multiple choice. */
@@ -14,7 +15,8 @@ export function parseModelConfig(raw: Record<string, unknown>, file = 'config.js
   const type = raw.model_type ?? 'bert';
   if (type === 'bert' || type === 'roberta') return parseBertConfig(raw, file);
   if (type === 'opt') return parseOptConfig(raw, file);
-  throw new Error(`${file}: model_type '${String(type)}' is not supported; this engine loads 'bert', 'roberta' and 'opt'`);
+  if (type === 'use-lite') return parseUseLiteConfig(raw, file);
+  throw new Error(`${file}: model_type '${String(type)}' is not supported; this engine loads 'bert', 'roberta', 'opt' and 'use-lite'`);
 }
 
 export function readModelConfig(file: string): ModelConfig {
