@@ -15,6 +15,7 @@ export { bertNormalize, bertPreTokenize, isChineseChar, isPunctuation, type Bert
 export { WordPieceTokenizer, type Encoding } from './wordpiece.ts';
 export type { EncodeOptions, Encoded, Pieces, Tokenizer, Truncation } from './tokenizer-types.ts';
 export { ByteLevelBpeTokenizer, type BpeOptions, type BpeTemplateName, type ByteLevelBpeConfig } from './bpe.ts';
+export { UnigramTokenizer, unigramTokenizerJson } from './unigram.ts';
 export { loadTokenizer, type LoadTokenizerOptions } from './load-tokenizer.ts';
 export { findGpt2Files, loadGpt2Bpe } from './gpt2-files.ts';
 export type { SpecialTemplate } from './special-template.ts';

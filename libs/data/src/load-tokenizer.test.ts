@@ -51,8 +51,8 @@ test('clear errors: missing path, empty directory, unsupported model type', () =
   try {
     assert.throws(() => loadTokenizer(dir), (e: Error) => e.message.startsWith(`${dir}: no tokenizer files; expected tokenizer.json`));
     const uni = path.join(dir, 'tokenizer.json');
-    fs.writeFileSync(uni, JSON.stringify({ model: { type: 'Unigram', vocab: [] } }));
-    assert.throws(() => loadTokenizer(dir), (e: Error) => e.message.startsWith(`${uni}: model.type "Unigram" is not supported`));
+    fs.writeFileSync(uni, JSON.stringify({ model: { type: 'WordLevel', vocab: {} } }));
+    assert.throws(() => loadTokenizer(dir), (e: Error) => e.message.startsWith(`${uni}: model.type "WordLevel" is not supported`));
     fs.writeFileSync(uni, '{"model": ');
     assert.throws(() => loadTokenizer(uni), (e: Error) => e.message.includes(uni) && /not valid JSON/.test(e.message));
   } finally {

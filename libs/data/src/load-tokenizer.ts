@@ -1,28 +1,32 @@
 // One entry point for every tokenizer a checkpoint directory can hold: tokenizer.json (WordPiece or
-// byte-level BPE), else raw GPT-2-style BPE files, else a BERT vocab.txt.
+// byte-level BPE or SentencePiece Unigram), else raw GPT-2-style BPE files, else a BERT vocab.txt.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ByteLevelBpeTokenizer, type BpeOptions } from './bpe.ts';
 import { findGpt2Files, loadGpt2Bpe } from './gpt2-files.ts';
 import { isObj, readJsonObject, type Json } from './tokenizer-json.ts';
 import type { Tokenizer } from './tokenizer-types.ts';
+import { UnigramTokenizer } from './unigram.ts';
 import { WordPieceTokenizer } from './wordpiece.ts';
 
 export type LoadTokenizerOptions = BpeOptions;
 
-const EXPECTED = 'a Hugging Face tokenizer.json (WordPiece for BERT, byte-level BPE for GPT-2/RoBERTa/OPT)';
+const EXPECTED = 'a Hugging Face tokenizer.json (WordPiece for BERT, byte-level BPE for GPT-2/RoBERTa/OPT, Unigram for USE-Lite)';
 
 function readConfig(dir: string): Json {
   const f = path.join(dir, 'tokenizer_config.json');
   return fs.existsSync(f) ? readJsonObject(f, 'a Hugging Face tokenizer_config.json') : {};
 }
 
+type AnyTokenizer = WordPieceTokenizer | ByteLevelBpeTokenizer | UnigramTokenizer;
+
 /** tokenizer.json's model.type decides the implementation. */
-function fromTokenizerJson(file: string, opts: LoadTokenizerOptions): WordPieceTokenizer | ByteLevelBpeTokenizer {
+function fromTokenizerJson(file: string, opts: LoadTokenizerOptions): AnyTokenizer {
   const json = readJsonObject(file, EXPECTED);
   const model = json['model'];
   const type = isObj(model) ? model['type'] : undefined;
   if (type === 'WordPiece') return WordPieceTokenizer.fromJson(json, file);
+  if (type === 'Unigram') return UnigramTokenizer.fromJson(json, file);
   if (type === 'BPE') {
     const cfg = readConfig(path.dirname(file));
     const clean = typeof cfg['clean_up_tokenization_spaces'] === 'boolean' ? cfg['clean_up_tokenization_spaces'] : undefined;
@@ -30,8 +34,8 @@ function fromTokenizerJson(file: string, opts: LoadTokenizerOptions): WordPieceT
   }
   if (!isObj(model)) throw new Error(`${file}: no "model" object; expected ${EXPECTED}`);
   throw new Error(
-    `${file}: model.type ${JSON.stringify(type)} is not supported; supported are "WordPiece" (BERT) and "BPE" with a ByteLevel ` +
-      'pre-tokenizer (GPT-2, RoBERTa, OPT). SentencePiece/Unigram tokenizers (T5, ALBERT, XLNet, Llama) are not implemented',
+    `${file}: model.type ${JSON.stringify(type)} is not supported; supported are "WordPiece" (BERT), "BPE" with a ByteLevel ` +
+      'pre-tokenizer (GPT-2, RoBERTa, OPT) and "Unigram" with a Metaspace pre-tokenizer (Universal Sentence Encoder Lite)',
   );
 }
 
@@ -71,7 +75,7 @@ function fromVocabTxt(dir: string): WordPieceTokenizer {
  * tokenizer.json; vocab.json + merges.txt or encoder.json + vocab.bpe (loadGpt2Bpe: GPT-2, OPT,
  * RoBERTa); vocab.txt (BERT). opts apply to byte-level BPE (template 'opt' for OPT/GPT-2 files).
  */
-export function loadTokenizer(dirOrFile: string, opts: LoadTokenizerOptions = {}): Tokenizer & (WordPieceTokenizer | ByteLevelBpeTokenizer) {
+export function loadTokenizer(dirOrFile: string, opts: LoadTokenizerOptions = {}): Tokenizer & AnyTokenizer {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dirOrFile);

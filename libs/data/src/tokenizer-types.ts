@@ -1,6 +1,7 @@
 // The one tokenizer interface every task preparation codes against (WordPiece for BERT, byte-level
-// BPE for RoBERTa and OPT). Offsets are [start, end) in UTF-16 code units of the ORIGINAL text, so
-// SQuAD answers can be mapped from characters to tokens and back.
+// BPE for RoBERTa and OPT, SentencePiece unigram for Universal Sentence Encoder Lite). Offsets are
+// [start, end) in UTF-16 code units of the ORIGINAL text, so SQuAD answers can be mapped from
+// characters to tokens and back.
 
 /** Word pieces of one text, without special tokens. */
 export interface Pieces {
@@ -43,7 +44,7 @@ export interface Encoded {
 }
 
 export interface Tokenizer {
-  readonly kind: 'wordpiece' | 'bpe';
+  readonly kind: 'wordpiece' | 'bpe' | 'unigram';
   readonly vocabSize: number;
   readonly padId: number;
   /** Pieces of raw text (special tokens written in the text stay whole). */
