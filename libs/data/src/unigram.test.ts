@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadTokenizer } from './load-tokenizer.ts';
+import { mulberry32 } from './rng.ts';
 import { SHARED_DATA } from './test-helpers.ts';
 import { UnigramTokenizer, unigramTokenizerJson } from './unigram.ts';
 
@@ -74,6 +75,25 @@ test('edge cases match the package: spaces, control characters, unknowns, NFKC, 
     '\u00A0non-breaking\u2003em space',
   ];
   assertSameIds(cases, 'edge case');
+});
+
+test('random strings built to hit the lattice quirks match the package, and their spans stay in the text', () => {
+  // Vocabulary pieces, the ":" pieces with score 0 or +30 (ties, and a genuine best of 0), repeated
+  // spaces, unknowns (emoji, CJK, controls) and characters NFKC changes or composes.
+  const next = mulberry32(7);
+  const fragments = [':', '30', '00', ')', '(', '-', ' ', '  ', 'é', 'e\u0301', '😀', '中', '\t', 'ﬁ', 'Ａ', '”5', 'ㄱ\u314F'];
+  const pick = <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)] as T;
+  for (let n = 0; n < 500; n++) {
+    let s = '';
+    for (let k = 1 + Math.floor(next() * 12); k > 0; k--) s += next() < 0.5 ? pick(fragments) : (pick(vocab.slice(6))[0] as string).replaceAll('▁', ' ');
+    const p = tok.pieces(s);
+    assert.deepEqual(p.ids, ref.encode(s), `random #${n}: ${JSON.stringify(s)}`);
+    let last = 0;
+    for (const [a, b] of p.offsets) {
+      assert.ok(a >= last && a <= b && b <= s.length, `random #${n}: span [${a}, ${b}) of ${JSON.stringify(s)}`);
+      last = a;
+    }
+  }
 });
 
 test('tokenizer.json round trip: unigramTokenizerJson -> file -> loadTokenizer gives the same ids', () => {
