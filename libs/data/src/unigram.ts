@@ -34,8 +34,8 @@ interface Alignment {
 
 /**
  * NFKC per code point, merging a code point into the previous chunk when normalising them together
- * differs from normalising them apart (composition: "e" + U+0301 -> "é", Hangul jamo). Returns null
- * when the chunks still do not add up to the whole normalisation (then the whole text is one chunk).
+ * differs from normalising them apart (composition: "e" + U+0301 -> "é", Hangul jamo). Should the
+ * chunks still not add up to the whole normalisation, every unit spans the whole text.
  */
 function alignNfkc(text: string, norm: string): Alignment {
   const chunks: Array<{ start: number; end: number; norm: string }> = [];
