@@ -1,6 +1,6 @@
 // USE-Lite on SST-2: a linear probe on its frozen sentence embeddings vs fine-tuning the whole encoder, both on the
 // same N training sentences (seeded subsample), accuracy on the full dev set (872).
-// Usage: npm run probe:use-lite -- [--n 5000] [--epochs 2] [--lr 1e-4] [--batch 32] [--seed 1]
+// Usage: npm run probe:use-lite -- [--n 5000] [--epochs 2] [--lr 1e-4] [--batch 32] [--warmup 0] [--seed 1]
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,12 +9,13 @@ import { encodeExamples, findRepoRoot, loadTokenizer, readSst2, subsample } from
 import { chooseBackend, evaluate, loadModel, train, useLiteEmbed, type EncodedSet, type UseLiteConfig } from '@prunelab/finetune';
 import { writeUseLiteFolder } from '../apps/experiments/src/use-lite-folder.ts';
 
-const { values } = parseArgs({ options: { n: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, model: { type: 'string' } } });
+const { values } = parseArgs({ options: { n: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, model: { type: 'string' }, warmup: { type: 'string' } } });
 const N = Number(values.n ?? 5000);
 const epochs = Number(values.epochs ?? 2);
 const lr = Number(values.lr ?? 1e-4);
 const batch = Number(values.batch ?? 32);
 const seed = Number(values.seed ?? 1);
+const warmupSteps = Number(values.warmup ?? 0);
 const root = findRepoRoot();
 const dir = values.model ?? join(root, '.cache/models/use-lite');
 const glue = join(process.env.PRUNELAB_DATA ?? join(root, '../shared/data'), 'glue');
@@ -65,11 +66,11 @@ for (const p of frozen.params.values()) p.dispose();
 t0 = performance.now();
 const model = loadModel(dir, { numLabels: 2, seed });
 await train(model, trainSet, {
-  epochs, batchSize: batch, lr, seed, maxGradNorm: 1,
+  epochs, batchSize: batch, lr, seed, maxGradNorm: 1, warmupSteps,
   onEpochEnd: async (e) => {
     const r = await evaluate(model, devSet);
     console.log(`fine-tuning epoch ${e.epoch}: train loss ${e.loss.toFixed(4)}, ${e.examplesPerSecond.toFixed(1)} ex/s; dev accuracy ${(100 * r.accuracy).toFixed(2)}%`);
   },
 });
 const final = await evaluate(model, devSet);
-console.log(`fine-tuned: dev accuracy ${(100 * final.accuracy).toFixed(2)}% vs probe ${(100 * probe).toFixed(2)}% (${((performance.now() - t0) / 1000).toFixed(0)} s, lr ${lr}, ${epochs} epochs, batch ${batch})`);
+console.log(`fine-tuned: dev accuracy ${(100 * final.accuracy).toFixed(2)}% vs probe ${(100 * probe).toFixed(2)}% (${((performance.now() - t0) / 1000).toFixed(0)} s, lr ${lr}, ${epochs} epochs, batch ${batch}, warmup ${warmupSteps} steps)`);
