@@ -176,7 +176,7 @@ test('a model without its head gets a fresh, reported head; missing, unexpected 
   assert.throws(() => loadModel(dir), /tensor 'bert\.embeddings\.word_embeddings\.weight' has shape \[30,16\], config.json implies \[30,8\]/);
   assert.throws(() => loadModel(join(dir, 'nowhere')), /nowhere.*config\.json/);
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: 3 }));
-  assert.throws(() => loadModel(dir), /model_type 'gpt2' is not supported; this engine loads 'bert', 'roberta' and 'opt'/);
+  assert.throws(() => loadModel(dir), /model_type 'gpt2' is not supported; this engine loads 'bert', 'roberta', 'opt' and 'use-lite'/);
 });
 
 /** Write `tensors` as a bfloat16 safetensors file (each float32 cut to its top 16 bits, as a truncating cast). */
