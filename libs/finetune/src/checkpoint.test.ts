@@ -238,3 +238,16 @@ test('the wasm UnsortedSegmentSum kernel agrees with the definition (gather grad
   assert.deepEqual(g.arraySync(), [[1, 1], [0, 0], [2, 2]]);
   E.dispose();
 });
+
+test('loading then disposing a model frees every tensor (a grid loads one model per job)', () => {
+  for (const [name, c] of Object.entries(CONFIGS)) {
+    const dir = tmp(`free-${name}`);
+    const params = initParams(c, 1);
+    saveModel(dir, c, params);
+    disposeParams(params);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) disposeParams(loadModel(dir, { seed: i }).params);
+    assert.equal(tf.memory().numTensors, before, `${name}: tensors left behind by loadModel`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -135,9 +135,11 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
       mismatched.push(`'${spec.name}' is an integer tensor, a float parameter was expected`);
       return;
     }
+    // tf.variable shares the data of the tensor it is made from: dispose that tensor (and the transposed copy) so
+    // disposing the params frees everything; otherwise every load leaks the whole model (a wasm abort after ~120 jobs).
     const t = tf.tensor(raw.data, raw.shape, 'float32');
-    params.set(spec.name, tf.variable(spec.kind === 'linear' ? tf.tidy(() => t.transpose()) : t, true));
-    if (spec.kind === 'linear') t.dispose();
+    params.set(spec.name, tf.tidy(() => tf.variable(spec.kind === 'linear' ? t.transpose() : t, true)));
+    t.dispose();
   });
   const known = new Set(specs.map((s) => s.name));
   const extra = [...weights.keys()].filter((k) => !known.has(k));
