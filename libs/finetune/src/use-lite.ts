@@ -9,7 +9,7 @@
 // Attention: one fused q|k|v projection (a 1x1 convolution in the graph), heads split as [B, T, nh, d].
 import * as tf from '@tensorflow/tfjs';
 import { FLOAT32_MIN, type BertInputs } from './bert.ts';
-import { dropout, layerNorm, linear, type ForwardContext } from './layers.ts';
+import { dropout, EVAL, layerNorm, linear, type ForwardContext } from './layers.ts';
 import { linearSpecs, normSpecs, param, type ParamSpec, type Params } from './params.ts';
 import type { UseLiteConfig } from './use-lite-config.ts';
 
@@ -38,19 +38,34 @@ export function useLiteBodySpecs(c: UseLiteConfig): ParamSpec[] {
   return specs;
 }
 
-/** tensor2tensor's timing signal [T, embedding_size]: sin then cos of position x geometric inverse timescales. */
-export function timingSignal(c: UseLiteConfig, T: number): tf.Tensor2D {
+/** tensor2tensor's inverse timescales: embedding_size / 2 of them, geometric from 1 / min to 1 / max timescale. */
+export function inverseTimescales(c: UseLiteConfig): Float64Array {
   const n = c.embedding_size / 2;
   const step = Math.log(c.max_timescale / c.min_timescale) / Math.max(n - 1, 1);
-  const out = new Float32Array(T * 2 * n);
-  for (let t = 0; t < T; t++) {
-    for (let k = 0; k < n; k++) {
-      const a = Math.fround(t * Math.fround(c.min_timescale * Math.exp(-k * step)));
-      out[t * 2 * n + k] = Math.sin(a);
-      out[t * 2 * n + n + k] = Math.cos(a);
+  return Float64Array.from({ length: n }, (_, k) => c.min_timescale * Math.exp(-k * step));
+}
+
+// The signal depends only on the shape and the length; every batch of a length reuses its values.
+const timingCache = new Map<string, Float32Array>();
+
+/** tensor2tensor's timing signal [T, embedding_size]: sin then cos of position x inverse timescales. */
+export function timingSignal(c: UseLiteConfig, T: number): tf.Tensor2D {
+  const key = `${c.embedding_size}:${c.min_timescale}:${c.max_timescale}:${T}`;
+  let out = timingCache.get(key);
+  if (!out) {
+    const inv = inverseTimescales(c);
+    const n = inv.length;
+    out = new Float32Array(T * 2 * n);
+    for (let t = 0; t < T; t++) {
+      for (let k = 0; k < n; k++) {
+        const a = Math.fround(t * Math.fround(inv[k]!));
+        out[t * 2 * n + k] = Math.sin(a);
+        out[t * 2 * n + n + k] = Math.cos(a);
+      }
     }
+    timingCache.set(key, out);
   }
-  return tf.tensor2d(out, [T, 2 * n]);
+  return tf.tensor2d(out, [T, c.embedding_size]);
 }
 
 const dense = (params: Params, name: string, x: tf.Tensor) => linear(x, param(params, `${name}.weight`), param(params, `${name}.bias`));
@@ -95,7 +110,7 @@ export function useLitePooled(params: Params, c: UseLiteConfig, hidden: tf.Tenso
 /** The package's sentence embedding: the pooled features, L2-normalised (epsilon 1e-12 on the squared norm). */
 export function useLiteEmbed(params: Params, c: UseLiteConfig, inputs: BertInputs): tf.Tensor2D {
   return tf.tidy(() => {
-    const pooled = useLitePooled(params, c, useLiteEncoder(params, c, inputs, { training: false, nextSeed: () => 0 }), inputs.attentionMask);
+    const pooled = useLitePooled(params, c, useLiteEncoder(params, c, inputs, EVAL), inputs.attentionMask);
     return tf.mul(pooled, tf.rsqrt(tf.maximum(tf.sum(tf.square(pooled), 1, true), 1e-12))) as tf.Tensor2D;
   });
 }
