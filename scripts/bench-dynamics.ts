@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { appendEpoch, batchStats, EpochRecorder, type RunRecordHeader } from '@prunelab/dynamics';
 import { chooseBackend, disposeParams, type EncodedSet, initParams, parseBertConfig, train } from '@prunelab/finetune';
-import { mulberry32 as rng } from '@prunelab/data';
+import { mulberry32 as rng } from '@prunelab/core';
 
 const { values } = parseArgs({ options: {
   steps: { type: 'string', default: '24' }, classes: { type: 'string', default: '3' }, backend: { type: 'string', default: 'auto' },

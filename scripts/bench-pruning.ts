@@ -10,7 +10,7 @@ import { allScores, aum, cartography, el2nScore, forgetting, hHistogram, hScore 
 import {
   BASELINES, baselineRanking, baselineTop, idPool, takeK, matchedK, PAPER_SUBSETS_R6, automaticSubsets, parseSubsetName, selectByHIndices, subsetName,
 } from '@prunelab/pruning';
-import { mulberry32 as rng } from '@prunelab/data';
+import { mulberry32 as rng } from '@prunelab/core';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '6' }, epochs: { type: 'string', default: '3' }, repeat: { type: 'string', default: '3' } } });
 const N = Number(values.n);

@@ -39,24 +39,6 @@ export interface Cell {
   rowOf: Map<string, number>;
 }
 
-/** Examples of `data` (in the order given) as a new encoded set; a multiple-choice example is numChoices rows. */
-export function selectRows(data: EncodedSet, rows: ArrayLike<number>): EncodedSet {
-  const L = data.maxLength * (data.numChoices ?? 1);
-  const n = rows.length;
-  const pick = (src: Int32Array, width: number) => {
-    const out = new Int32Array(n * width);
-    for (let i = 0; i < n; i++) out.set(src.subarray(rows[i]! * width, (rows[i]! + 1) * width), i * width);
-    return out;
-  };
-  return {
-    inputIds: pick(data.inputIds, L), attentionMask: pick(data.attentionMask, L), tokenTypeIds: pick(data.tokenTypeIds, L),
-    labels: pick(data.labels, 1), n, maxLength: data.maxLength, ...(data.numChoices !== undefined && { numChoices: data.numChoices }),
-    ...(data.startPositions && { startPositions: pick(data.startPositions, 1) }),
-    ...(data.endPositions && { endPositions: pick(data.endPositions, 1) }),
-    ...(data.targets && { targets: Float32Array.from({ length: n }, (_, i) => data.targets![rows[i]!]!) }),
-  };
-}
-
 /** SQuAD windows: data.doc_stride (HF 128) and questions cut at 64 tokens at 384, both capped at a third of a
  * short window so that every window still holds new context. */
 export function squadWindowOptions(maxLength: number, docStride: number) {

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { accuracy, f1Score, matthewsCorrelation } from '@prunelab/data';
-import { argmax, chooseBackend, disposeParams, evaluate, initParams, parseModelConfig, train, type EncodedSet } from '@prunelab/finetune';
+import { argmax } from '@prunelab/core';
+import { chooseBackend, disposeParams, evaluate, initParams, parseModelConfig, train, type EncodedSet } from '@prunelab/finetune';
 import type { Cell } from './cell.ts';
 import { scoreEval } from './evaluation.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { disposeParams, loadModel, train } from '@prunelab/finetune';
 import { readSubset } from '@prunelab/pruning';
 import { flattenParams } from '@prunelab/tracking';
-import { selectRows } from './cell.ts';
+import { selectRows } from '@prunelab/core';
 import { jobTags, type JobEnv } from './env.ts';
 import { scoreEval } from './evaluation.ts';
 import type { Phase2Job } from './grid.ts';

@@ -4,9 +4,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { permutation } from '@prunelab/core';
 import { findRepoRoot, pretrainStreams, writeTruncatedBpe } from '@prunelab/data';
 import {
-  AdamW, EVAL, chooseBackend, disposeParams, hfNoDecay, initParams, lmLoss, parseOptConfig, permutation, perplexity,
+  AdamW, EVAL, chooseBackend, disposeParams, hfNoDecay, initParams, lmLoss, parseOptConfig, perplexity,
   readSafetensors, saveCausalLm, streamBlocks, writeSafetensors, type ForwardContext, type OptConfig, type Params,
 } from '@prunelab/finetune';
 import type { PretrainConfig } from './pretrain-config.ts';

@@ -6,17 +6,16 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { readRunRecord } from '@prunelab/dynamics';
+import { readRunRecord, regressionBatchStats } from '@prunelab/dynamics';
 import { findRepoRoot } from '@prunelab/data';
 import { validateConfig } from './config.ts';
-import { regressionStats } from './dynamics.ts';
 import { runExperiment } from './run.ts';
 import { ensureTinyModel } from './tiny-model.ts';
 
 const SHARED = resolve(findRepoRoot(), '../shared/data');
 
 test('regression stats: correct within 0.5, the Gaussian gold-probability surrogate, margin > 0 iff correct (by hand)', () => {
-  const s = regressionStats([3, 1.5, 0.2], [3.5, 4, 0.2]);
+  const s = regressionBatchStats([3, 1.5, 0.2], [3.5, 4, 0.2]);
   assert.deepEqual(Array.from(s.correct), [1, 0, 1]);
   assert.ok(Math.abs(s.goldProb[0]! - Math.exp(-0.5)) < 1e-6); // error 0.5 = one tolerance
   assert.ok(Math.abs(s.goldProb[1]! - Math.exp(-0.5 * 25)) < 1e-9); // error 2.5 = five tolerances

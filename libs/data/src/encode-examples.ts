@@ -1,19 +1,10 @@
 // Classification and regression examples (single sentences and pairs) to flat typed arrays.
+import type { EncodedSet } from '@prunelab/core';
 import type { Tokenizer } from './tokenizer-types.ts';
 import type { Example } from './types.ts';
 
-export interface EncodedExamples {
-  /** Row-major n x maxLength. */
-  inputIds: Int32Array;
-  attentionMask: Int32Array;
-  tokenTypeIds: Int32Array;
-  /** Class ids (-1 for unlabelled rows). */
-  labels: Int32Array;
-  n: number;
-  maxLength: number;
-}
-
-export interface EncodedClassification extends EncodedExamples {
+/** Row-major n x maxLength (labels: class ids, -1 for unlabelled rows), with the example ids. */
+export interface EncodedClassification extends EncodedSet {
   ids: string[];
   /** Regression targets (STS-B scores); present instead of meaningful `labels` for regression tasks. */
   scores?: Float32Array;

@@ -2,7 +2,6 @@ export type { ChoiceExample, DataSource, Example, LoadedTask, QaExample, TaskInf
 export { UNLABELLED } from './types.ts';
 export { readTsv, type TsvOptions, type TsvRow, type TsvTable } from './tsv.ts';
 export { assignIds, exampleId } from './example-id.ts';
-export { mulberry32, shuffleInPlace } from './rng.ts';
 export { holdoutSplit, subsample } from './subsample.ts';
 export { SST2_OFFICIAL_COUNTS, SST2_TASK, loadSst2, readSst2, sst2File, type Sst2Options, type Sst2Split, type Sst2SplitData } from './sst2.ts';
 export { SYNTHETIC_TASK, syntheticSentiment } from './synthetic.ts';
@@ -19,7 +18,7 @@ export { UnigramTokenizer, unigramTokenizerJson } from './unigram.ts';
 export { loadTokenizer, type LoadTokenizerOptions } from './load-tokenizer.ts';
 export { findGpt2Files, loadGpt2Bpe } from './gpt2-files.ts';
 export type { SpecialTemplate } from './special-template.ts';
-export { encodeExamples, type EncodedClassification, type EncodedExamples, type LegacyTokenizer } from './encode-examples.ts';
+export { encodeExamples, type EncodedClassification, type LegacyTokenizer } from './encode-examples.ts';
 
 // Task registry, loading and downloads.
 export { TASKS, TASK_NAMES, describeLabels, getTask, labelId, taskSplits, type Layout, type MetricName, type TaskName, type TaskSpec } from './tasks.ts';

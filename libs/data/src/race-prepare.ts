@@ -2,6 +2,7 @@
 // Cloze questions ("... _ ...") get the option written into the blank, others get " option" appended:
 // the preparation of Hugging Face's RACE processor (utils_multiple_choice.py), with its default
 // longest_first truncation (which in practice shortens the article).
+import type { EncodedSet } from '@prunelab/core';
 import type { EncodeOptions, Tokenizer } from './tokenizer-types.ts';
 import type { ChoiceExample } from './types.ts';
 
@@ -10,16 +11,10 @@ export function raceQuestionOption(question: string, option: string): string {
   return question.includes('_') ? question.replaceAll('_', option) : `${question} ${option}`;
 }
 
-export interface EncodedChoices {
-  /** Row-major n x numChoices x maxLength. */
-  inputIds: Int32Array;
-  attentionMask: Int32Array;
-  tokenTypeIds: Int32Array;
-  labels: Int32Array;
+/** Row-major n x numChoices x maxLength, with the example ids. */
+export interface EncodedChoices extends EncodedSet {
   ids: string[];
-  n: number;
   numChoices: number;
-  maxLength: number;
 }
 
 export function encodeMultipleChoice(tok: Tokenizer, examples: ChoiceExample[], maxLength: number, truncation: EncodeOptions['truncation'] = 'longest_first'): EncodedChoices {

@@ -1,4 +1,4 @@
-import { mulberry32, shuffleInPlace } from './rng.ts';
+import { mulberry32, shuffleInPlace } from '@prunelab/core';
 
 /**
  * `n` items chosen by a seeded shuffle, returned in their original (file) order so a subset reads

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mulberry32, shuffleInPlace } from './rng.ts';
+import { mulberry32, shuffleInPlace } from '@prunelab/core';
 import { syntheticSentiment } from './synthetic.ts';
 
 test('mulberry32 is deterministic, in [0,1), and seed-dependent', () => {

@@ -3,7 +3,7 @@
 // flipped at random, so the task is learnable but not trivially separable (some examples stay hard,
 // which is what H-scores need to show).
 import { assignIds } from './example-id.ts';
-import { mulberry32 } from './rng.ts';
+import { mulberry32 } from '@prunelab/core';
 import type { Example, TaskInfo } from './types.ts';
 
 export const SYNTHETIC_TASK: TaskInfo = {

@@ -1,7 +1,7 @@
 // The task registry: for every task, its kind, label names (in the Hugging Face ClassLabel order, so
 // integer labels of the HF exports map directly), text fields, metrics, official split sizes and the
 // on-disk layouts it can be read from (tried in order under a data root).
-import type { TaskKind } from './types.ts';
+import type { TaskKind } from '@prunelab/core';
 
 export type TaskName =
   | 'mnli' | 'sst2' | 'snli' | 'squad_v2' | 'race'

@@ -31,8 +31,7 @@ export interface LoadedTask {
   warnings: string[];
 }
 
-/** What a task asks the model to do; decides the example shape and the preparation. */
-export type TaskKind = 'classification' | 'regression' | 'extractive-qa' | 'multiple-choice';
+export type { TaskKind } from '@prunelab/core';
 
 /** A SQuAD-style question over a context. `answers` is empty for an unanswerable question. */
 export interface QaExample {

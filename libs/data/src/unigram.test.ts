@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadTokenizer } from './load-tokenizer.ts';
-import { mulberry32 } from './rng.ts';
+import { mulberry32 } from '@prunelab/core';
 import { SHARED_DATA } from './test-helpers.ts';
 import { UnigramTokenizer, unigramTokenizerJson } from './unigram.ts';
 

@@ -6,7 +6,7 @@ import { cartography } from './cartography.ts';
 import { el2nScore } from './el2n.ts';
 import { forgetting } from './forgetting.ts';
 import { hHistogram, hScore } from './hscore.ts';
-import { rng } from './test-rng.ts';
+import { mulberry32 as rng } from '@prunelab/core';
 
 
 /** Random records; some correctness bytes are 2 or 255 (any non-zero byte means correct), some probabilities repeat. */

@@ -1,4 +1,4 @@
-export { softmax, exampleStats, batchStats, mcBatchStats, qaExampleStats, qaBatchStats, type ExampleStats, type BatchStats } from './stats.ts';
+export { softmax, exampleStats, batchStats, mcBatchStats, qaExampleStats, qaBatchStats, regressionBatchStats, type ExampleStats, type BatchStats } from './stats.ts';
 export { EpochRecorder, type RunRecordHeader, type EpochArrays, type BatchValues, type OptionalField } from './record.ts';
 export { appendEpoch, readRunRecord, RECORD_FILES, type RunRecord } from './store.ts';
 export { readRunRecords, type RunSet } from './run-set.ts';

@@ -1,4 +1,6 @@
 // Per-example quantities taken from logits the training forward pass already computed (method.md section 1).
+// "correct" is @prunelab/core's rule for the task kind; the other quantities are this lib's.
+import { classCorrect, regressionCorrect, REGRESSION_TOLERANCE } from '@prunelab/core';
 
 /** Numerically stable softmax: shift by the max so exp never overflows. */
 export function softmax(logits: ArrayLike<number>): Float64Array {
@@ -32,12 +34,11 @@ function statsAt(logits: ArrayLike<number>, offset: number, C: number, gold: num
     throw new Error(`exampleStats: ${what} ${gold} is not an index in 0..${C - 1}; check the label mapping of the dataset`);
   }
   let max = -Infinity;
-  let argmax = 0;
   let maxOther = -Infinity;
   for (let c = 0; c < C; c++) {
     const v = logits[offset + c]!;
     if (Number.isNaN(v)) throw new Error(`exampleStats: logit ${c} is NaN; training diverged (lower the learning rate)`);
-    if (v > max) { max = v; argmax = c; }
+    if (v > max) max = v;
     if (c !== gold && v > maxOther) maxOther = v;
   }
   let sumExp = 0;
@@ -53,7 +54,7 @@ function statsAt(logits: ArrayLike<number>, offset: number, C: number, gold: num
     const p = Math.exp(logits[offset + c]! - logSumExp);
     sq += p * p;
   }
-  return { correct: argmax === gold, goldProb, loss, margin: g - maxOther, el2n: Math.sqrt(sq) };
+  return { correct: classCorrect(logits, offset, C, gold), goldProb, loss, margin: g - maxOther, el2n: Math.sqrt(sq) };
 }
 
 export function exampleStats(logits: ArrayLike<number>, gold: number): ExampleStats {
@@ -119,6 +120,7 @@ export function qaExampleStats(start: ArrayLike<number>, end: ArrayLike<number>,
   return combineQa(statsAt(start, 0, start.length, goldStart, 'gold start'), statsAt(end, 0, end.length, goldEnd, 'gold end'));
 }
 
+/** The two heads' stats as one example's: correct when both are (core's spanCorrect). */
 function combineQa(s: ExampleStats, e: ExampleStats): ExampleStats {
   return {
     correct: s.correct && e.correct,
@@ -141,6 +143,26 @@ export function qaBatchStats(start: Float32Array, end: Float32Array, seqLen: num
   for (let b = 0; b < B; b++) {
     const o = b * seqLen;
     put(out, b, combineQa(statsAt(start, o, seqLen, goldStart[b]!, 'gold start'), statsAt(end, o, seqLen, goldEnd[b]!, 'gold end')));
+  }
+  return out;
+}
+
+/**
+ * Regression (STS-B, no classes): correct = core's regressionCorrect (|prediction - gold| <= tolerance);
+ * goldProb surrogate = exp(-(error / tolerance)^2 / 2), a unit-height Gaussian around the prediction at the gold
+ * score (1 when exact, 0.61 at the tolerance), so cartography's confidence/variability keep their meaning;
+ * loss = squared error, margin = tolerance - |error| (> 0 iff correct, as AUM expects), el2n = |error|.
+ */
+export function regressionBatchStats(pred: ArrayLike<number>, gold: ArrayLike<number>, tolerance = REGRESSION_TOLERANCE): BatchStats {
+  const B = gold.length;
+  const out = emptyBatch(B);
+  for (let i = 0; i < B; i++) {
+    const err = Math.abs(pred[i]! - gold[i]!);
+    out.correct[i] = regressionCorrect(pred[i]!, gold[i]!, tolerance) ? 1 : 0;
+    out.goldProb[i] = Math.exp(-0.5 * (err / tolerance) ** 2);
+    out.loss[i] = err * err;
+    out.margin[i] = tolerance - err;
+    out.el2n[i] = err;
   }
   return out;
 }

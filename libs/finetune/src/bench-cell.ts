@@ -8,7 +8,7 @@ import { disposeParams, initParams } from './checkpoint.ts';
 import { batchTensors, disposeBatch, type EncodedSet } from './encoded.ts';
 import { EVAL } from './layers.ts';
 import { nativeStatus } from './kernels-native.ts';
-import { splitmix32 } from './rng.ts';
+import { splitmix32 } from '@prunelab/core';
 import { train } from './train.ts';
 
 /** The sizes of the PyTorch peer (../shared/tools/torch-bert-bench.py), so FLOPs and shapes match it. */

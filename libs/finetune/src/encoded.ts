@@ -1,29 +1,9 @@
-// A tokenised data set as the engine consumes it: row-major int arrays, one row of maxLength per example
-// (multiple choice: numChoices rows per example). The same shape as @prunelab/data's EncodedExamples, declared
-// here because libs do not import each other.
+// Batches of an encoded set (@prunelab/core's EncodedSet) as tensors, and the losses over them.
 import * as tf from '@tensorflow/tfjs';
+import { rowsPerExample, type EncodedSet } from '@prunelab/core';
 import type { BertInputs } from './bert.ts';
 
-export interface EncodedSet {
-  inputIds: Int32Array;
-  attentionMask: Int32Array;
-  /** Zeros for models without token types (RoBERTa, OPT). */
-  tokenTypeIds: Int32Array;
-  /** Class per example (sequence classification) or the right choice (multiple choice); unused for QA. */
-  labels: Int32Array;
-  n: number;
-  maxLength: number;
-  /** Multiple choice: each example is numChoices consecutive rows of maxLength ([n, numChoices, maxLength]). */
-  numChoices?: number;
-  /** Question answering: answer start/end token per example (HF puts unanswerable questions at 0, the CLS token). */
-  startPositions?: Int32Array;
-  endPositions?: Int32Array;
-  /** Regression (a seqcls head with num_labels 1, HF problem_type "regression"): the float target per example. */
-  targets?: Float32Array;
-}
-
-/** Regression: a prediction within this distance of its target counts as correct (STS-B's 0..5 scale). */
-export const REGRESSION_TOLERANCE = 0.5;
+export { rowsPerExample, type EncodedSet } from '@prunelab/core';
 
 export interface Batch {
   inputs: BertInputs;
@@ -31,11 +11,6 @@ export interface Batch {
   startPositions?: tf.Tensor1D;
   endPositions?: tf.Tensor1D;
   targets?: tf.Tensor1D;
-}
-
-/** Rows per example: numChoices for multiple choice, else 1. */
-export function rowsPerExample(data: EncodedSet): number {
-  return data.numChoices ?? 1;
 }
 
 /**
@@ -106,20 +81,4 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
 /** Mean squared error of predictions [B, 1] against float targets [B] (HF's MSELoss on squeezed logits). */
 export function meanSquaredError(predictions: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
   return tf.mean(tf.square(tf.sub(predictions.reshape([-1]), targets))) as tf.Scalar;
-}
-
-/** How many rows of logits [rows, C] pick the label `labelOf(i)`. */
-export function countCorrect(logits: Float32Array, C: number, labelOf: (i: number) => number): number {
-  let correct = 0;
-  for (let i = 0; i < logits.length / C; i++) {
-    if (argmax(logits, i * C, C) === labelOf(i)) correct++;
-  }
-  return correct;
-}
-
-/** Index of the largest of values[start .. start+n) (the first on ties, as torch.argmax). */
-export function argmax(values: ArrayLike<number>, start: number, n: number): number {
-  let best = 0;
-  for (let c = 1; c < n; c++) if (values[start + c]! > values[start + best]!) best = c;
-  return best;
 }

@@ -1,6 +1,7 @@
 // Evaluation: dropout off, no gradients; returns accuracy, mean loss and the logits for later analysis.
 import * as tf from '@tensorflow/tfjs';
-import { batchTensors, disposeBatch, rowsPerExample, type EncodedSet } from './encoded.ts';
+import { rowsPerExample, type EncodedSet } from '@prunelab/core';
+import { batchTensors, disposeBatch } from './encoded.ts';
 import { forward } from './heads.ts';
 import { EVAL } from './layers.ts';
 import { headLoss } from './losses.ts';
@@ -34,7 +35,7 @@ export async function evaluate(model: Model, data: EncodedSet, batchSize = 64): 
     const values = await outputData(out);
     logits.set(values.logits, start * width);
     lossSum += (await loss.data())[0]! * rows.length;
-    for (let i = 0; i < rows.length; i++) if (isCorrect(head, values.logits, values.numClasses, i, data, start + i)) correct++;
+    for (let i = 0; i < rows.length; i++) if (isCorrect(values.logits, values.numClasses, i, data, start + i)) correct++;
     tf.dispose([loss, ...(out.head === 'qa' ? [out.startLogits, out.endLogits] : [out.logits])]);
     disposeBatch(batch);
   }

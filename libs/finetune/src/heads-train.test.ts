@@ -9,7 +9,7 @@ import type { EncodedSet } from './encoded.ts';
 import { evaluate } from './evaluate.ts';
 import { qaLoss } from './losses.ts';
 import { parseModelConfig, type HeadKind, type ModelConfig } from './model-config.ts';
-import { permutation } from './rng.ts';
+import { permutation } from '@prunelab/core';
 import { stepGradients, train, type BatchReport } from './train.ts';
 
 const tiny = { vocab_size: 40, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_labels: 2 };

@@ -18,6 +18,5 @@ export * from './layers.ts';
 export * from './safetensors.ts';
 export * from './train.ts';
 export * from './causal-lm.ts';
-export { permutation } from './rng.ts';
 export { registerWasmKernels, unsortedSegmentSum } from './wasm-kernels.ts';
 export * from './hub.ts';

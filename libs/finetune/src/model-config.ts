@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import { parseBertConfig, type BertConfig } from './bert-config.ts';
 import { parseOptConfig, type OptConfig } from './opt-config.ts';
 import { parseUseLiteConfig, type UseLiteConfig } from './use-lite-config.ts';
+import type { HeadKind } from '@prunelab/core';
 
 export type ModelConfig = BertConfig | OptConfig | UseLiteConfig;
 export type Arch = ModelConfig['model_type'];
 
 /** The task head on top of the body: sequence classification, extractive QA, multiple choice. */
-export type HeadKind = 'seqcls' | 'qa' | 'mc';
-export const HEADS: HeadKind[] = ['seqcls', 'qa', 'mc'];
+export { HEADS, type HeadKind } from '@prunelab/core';
 
 export function parseModelConfig(raw: Record<string, unknown>, file = 'config.json'): ModelConfig {
   const type = raw.model_type ?? 'bert';

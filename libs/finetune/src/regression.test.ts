@@ -5,11 +5,12 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { chooseBackend } from './backend.ts';
 import { disposeParams, initParams } from './checkpoint.ts';
-import { REGRESSION_TOLERANCE, batchTensors, type EncodedSet } from './encoded.ts';
+import { REGRESSION_TOLERANCE, type EncodedSet } from '@prunelab/core';
+import { batchTensors } from './encoded.ts';
 import { evaluate } from './evaluate.ts';
 import { headLoss } from './losses.ts';
 import { parseModelConfig } from './model-config.ts';
-import { permutation } from './rng.ts';
+import { permutation } from '@prunelab/core';
 import { isCorrect, train } from './train.ts';
 
 before(async () => {
@@ -53,7 +54,7 @@ test('regression loss is the mean squared error against the targets (worked by h
   // correct = within the tolerance (0.5 inclusive): rows 0 and 1, not row 2
   assert.equal(REGRESSION_TOLERANCE, 0.5);
   const flat = Float32Array.from([1.5, 2.5, 2]);
-  assert.deepEqual([0, 1, 2].map((i) => isCorrect('seqcls', flat, 1, i, data, i)), [true, true, false]);
+  assert.deepEqual([0, 1, 2].map((i) => isCorrect(flat, 1, i, data, i)), [true, true, false]);
 });
 
 test('a num_labels 1 model without targets is refused', async () => {

@@ -7,7 +7,7 @@ import { parseBertConfig } from './bert-config.ts';
 import { disposeParams, initParams } from './checkpoint.ts';
 import type { EncodedSet } from './encoded.ts';
 import { evaluate } from './evaluate.ts';
-import { permutation } from './rng.ts';
+import { permutation } from '@prunelab/core';
 import { train } from './train.ts';
 
 const config = parseBertConfig({

@@ -2,13 +2,13 @@
 // training mode) to `onBatch`, so training dynamics are recorded with no extra forward pass, as the paper does.
 import * as tf from '@tensorflow/tfjs';
 import { AdamW, hfNoDecay, linearSchedule } from './adamw.ts';
-import { argmax, batchTensors, REGRESSION_TOLERANCE, disposeBatch, rowsPerExample, type Batch, type EncodedSet } from './encoded.ts';
+import { kindOfSet, permutation, rowCorrect, rowsPerExample, type EncodedSet } from '@prunelab/core';
+import { batchTensors, disposeBatch, type Batch } from './encoded.ts';
 import { forward, type HeadOutput } from './heads.ts';
 import type { ForwardContext } from './layers.ts';
 import { headLoss } from './losses.ts';
 import type { HeadKind, ModelConfig } from './model-config.ts';
 import type { Params } from './params.ts';
-import { permutation } from './rng.ts';
 
 /** A model in memory. `head` defaults to sequence classification. */
 export interface Model { config: ModelConfig; params: Params; head?: HeadKind }
@@ -68,13 +68,10 @@ export async function outputData(out: HeadOutput): Promise<{ logits: Float32Arra
   return { logits, numClasses: T, start, end };
 }
 
-/** Whether row i of a batch's output is right: the label's class/choice, both QA positions exactly, or (regression:
- * one output and float targets) a prediction within REGRESSION_TOLERANCE of the target. */
-export function isCorrect(head: HeadKind, logits: Float32Array, numClasses: number, i: number, data: EncodedSet, row: number): boolean {
-  if (head === 'seqcls' && numClasses === 1 && data.targets) return Math.abs(logits[i]! - data.targets[row]!) <= REGRESSION_TOLERANCE;
-  if (head !== 'qa') return argmax(logits, i * numClasses, numClasses) === data.labels[row];
-  const T = numClasses;
-  return argmax(logits, i * 2 * T, T) === data.startPositions?.[row] && argmax(logits, (i * 2 + 1) * T, T) === data.endPositions?.[row];
+/** Whether row i of a batch's output is right: the rule of @prunelab/core for the kind the encoded set trains as
+ * (class or choice, both QA positions, or a regression prediction within REGRESSION_TOLERANCE). */
+export function isCorrect(logits: Float32Array, numClasses: number, i: number, data: EncodedSet, row: number): boolean {
+  return rowCorrect(kindOfSet(data), logits, numClasses, i, data, row);
 }
 
 function checkData(model: Model, data: EncodedSet): HeadKind {
@@ -116,7 +113,7 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
         const stepRows = order.subarray(s * perStep, Math.min(data.n, (s + 1) * perStep));
         const grads = await stepGradients(model, data, stepRows, opts.batchSize, ctx, vars, (pass) => {
           lossSum += pass.loss * pass.rows.length;
-          for (let i = 0; i < pass.rows.length; i++) if (isCorrect(head, pass.logits, pass.numClasses, i, data, pass.rows[i]!)) correct++;
+          for (let i = 0; i < pass.rows.length; i++) if (isCorrect(pass.logits, pass.numClasses, i, data, pass.rows[i]!)) correct++;
           opts.onBatch?.({ epoch, step: optimizer.step, ...pass });
         });
         optimizer.apply(grads, schedule(optimizer.step));

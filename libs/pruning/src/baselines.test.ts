@@ -5,7 +5,7 @@ import { idPool } from './id-pool.ts';
 import { randomSubset } from './random-subset.ts';
 import { classCounts, classQuotas } from './rank.ts';
 import { matchedK } from './matched-size.ts';
-import { rng } from './test-rng.ts';
+import { mulberry32 as rng } from '@prunelab/core';
 
 
 const ids = ['f', 'c', 'a', 'e', 'b', 'd'];

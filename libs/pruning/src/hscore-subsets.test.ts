@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { automaticSubsets, hSubsetSize, PAPER_SUBSETS_R6, parseSubsetName, selectByH, selectByHIndices, subsetName, winningTicketRemoved } from './hscore-subsets.ts';
-import { rng } from './test-rng.ts';
+import { mulberry32 as rng } from '@prunelab/core';
 
 
 test("automaticSubsets(6) gives the paper's seven subsets in the paper's order", () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { idPool } from './id-pool.ts';
 import { balancedTake, classCounts, classQuotas, rankIndices, topKIndices } from './rank.ts';
-import { rng } from './test-rng.ts';
+import { mulberry32 as rng } from '@prunelab/core';
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
