@@ -18,7 +18,7 @@ export function readDeclaredGraph(markdown: string): Declared {
   const deps = new Map<string, string[]>();
   const noTf = new Set<string>();
   for (const line of block[1]!.split('\n').filter((l) => l.trim())) {
-    const m = /^([\w-]+):([^]*)$/.exec(line.trim());
+    const m = /^([\w-]+):(.*)$/.exec(line.trim());
     if (!m) throw new Error(`docs/architecture.md: cannot read graph line '${line}'; write 'project: dep, dep [no-tf]'`);
     let rest = m[2]!;
     if (/\bno-tf\s*$/.test(rest)) {

@@ -3,7 +3,7 @@
 //   classification, multiple choice: [rows, width] class or choice scores;
 //   extractive QA: [rows, 2, width] start logits then end logits of each row (width = sequence length);
 //   regression: [rows, 1] predictions.
-import { type EncodedSet } from './encoded.ts';
+import type { EncodedSet } from './encoded.ts';
 import type { TaskKind } from './task-kind.ts';
 
 /** Regression: a prediction within this distance of its target counts as correct (STS-B's 0..5 scale). */

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdamW, hfNoDecay, linearSchedule } from './adamw.ts';
 import { kindOfSet, permutation, rowCorrect, rowsPerExample, type EncodedSet } from '@prunelab/core';
-import { batchTensors, disposeBatch, type Batch } from './encoded.ts';
+import { batchTensors, disposeBatch } from './encoded.ts';
 import { forward, type HeadOutput } from './heads.ts';
 import type { ForwardContext } from './layers.ts';
 import { headLoss } from './losses.ts';
@@ -91,7 +91,7 @@ function checkData(model: Model, data: EncodedSet): HeadKind {
 
 export async function train(model: Model, data: EncodedSet, opts: TrainOptions): Promise<EpochSummary[]> {
   if (data.n === 0) throw new Error('cannot train on an empty training set');
-  const head = checkData(model, data);
+  checkData(model, data);
   const accum = Math.max(1, Math.floor(opts.gradientAccumulationSteps ?? 1));
   const perStep = opts.batchSize * accum;
   const stepsPerEpoch = Math.ceil(data.n / perStep);
