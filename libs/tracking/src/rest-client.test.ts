@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { FakeMlflowServer } from './fake-mlflow-server.ts';
+import { FakeMlflowServer } from './testing/fake-mlflow-server.ts';
 import { splitBatch } from './rest-batch.ts';
 import { MlflowClient, artifactProxyPath } from './rest-client.ts';
 import { MlflowApiError, MlflowUnreachableError } from './rest-errors.ts';

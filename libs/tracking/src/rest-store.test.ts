@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { FakeMlflowServer, type FakeRequest } from './fake-mlflow-server.ts';
+import { FakeMlflowServer, type FakeRequest } from './testing/fake-mlflow-server.ts';
 import { LOCAL_ID_PREFIX, TAG_CLIENT_RUN_ID, lockFile, readState } from './journal.ts';
 import { RestStore } from './rest-store.ts';
 import { syncPending } from './sync.ts';
