@@ -1,0 +1,7 @@
+// The random permutation taken class by class: each class keeps its share of k (classQuotas).
+import type { SelectionMethod } from './method.ts';
+import { random } from './random.ts';
+
+export const randomBalanced = {
+  ...random, name: 'random_balanced', doc: 'seeded random, k split over the classes in proportion to their sizes', balanced: true,
+} satisfies SelectionMethod;
