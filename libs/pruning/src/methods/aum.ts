@@ -8,7 +8,7 @@ const AUM: ScoreColumn = {
   compute: (rec) => aumOf(rec.runs.map((r) => r.margin), { runsUsed: rec.runsUsed, epochsUsed: rec.epochsUsed }),
 };
 
-export const aum = {
+export const aum: SelectionMethod<'aum'> = {
   name: 'aum', doc: 'the k of lowest area under the margin', citation: 'Pleiss et al. 2020',
   columns: [AUM], keys: byScore(AUM, 'asc'),
-} satisfies SelectionMethod;
+};

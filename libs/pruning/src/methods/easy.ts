@@ -3,7 +3,7 @@
 import { CONFIDENCE } from './data-map.ts';
 import { byScore, type SelectionMethod } from './method.ts';
 
-export const easy = {
+export const easy: SelectionMethod<'easy'> = {
   name: 'easy', doc: 'the k of highest confidence (cartography easy-to-learn)', citation: 'Swayamdipta et al. 2020',
   columns: [CONFIDENCE], keys: byScore(CONFIDENCE, 'desc'),
-} satisfies SelectionMethod;
+};

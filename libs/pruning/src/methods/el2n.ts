@@ -15,7 +15,7 @@ const EL2N: ScoreColumn = {
 
 const rank = byScore(EL2N, 'desc');
 
-export const el2n = {
+export const el2n: SelectionMethod<'el2n'> = {
   name: 'el2n', doc: 'the k of highest EL2N in the first epoch', citation: 'Paul et al. 2021', columns: [EL2N],
   keys: (ctx) => {
     if (Array.prototype.some.call(scoreOf(ctx, EL2N), (v: number) => Number.isNaN(v))) {
@@ -23,4 +23,4 @@ export const el2n = {
     }
     return rank(ctx);
   },
-} satisfies SelectionMethod;
+};

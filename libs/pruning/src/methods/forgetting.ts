@@ -7,7 +7,7 @@ const FORGETTING: ScoreColumn = {
   compute: (rec) => forgettingOf(rec.runs.map((r) => r.correct), { runsUsed: rec.runsUsed, epochsUsed: rec.epochsUsed }).score,
 };
 
-export const forgetting = {
+export const forgetting: SelectionMethod<'forgetting'> = {
   name: 'forgetting', doc: 'the k most forgotten, never-learned first', citation: 'Toneva et al. 2019',
   columns: [FORGETTING], keys: byScore(FORGETTING, 'desc'),
-} satisfies SelectionMethod;
+};

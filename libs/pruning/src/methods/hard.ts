@@ -2,7 +2,7 @@
 import { CONFIDENCE } from './data-map.ts';
 import { byScore, type SelectionMethod } from './method.ts';
 
-export const hard = {
+export const hard: SelectionMethod<'hard'> = {
   name: 'hard', doc: 'the k of lowest confidence (cartography hard-to-learn)', citation: 'Swayamdipta et al. 2020',
   columns: [CONFIDENCE], keys: byScore(CONFIDENCE, 'asc'),
-} satisfies SelectionMethod;
+};

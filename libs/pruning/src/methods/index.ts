@@ -11,9 +11,10 @@ import type { ScoreColumn, SelectionMethod } from './method.ts';
 import { random } from './random.ts';
 import { randomBalanced } from './random-balanced.ts';
 
-export const SELECTION_METHODS = [random, randomBalanced, ambiguous, easy, hard, forgetting, el2n, aum] as const;
+const TABLE = [random, randomBalanced, ambiguous, easy, hard, forgetting, el2n, aum] as const;
 
-export type SelectionMethodName = (typeof SELECTION_METHODS)[number]['name'];
+export type SelectionMethodName = (typeof TABLE)[number]['name'];
+export const SELECTION_METHODS: readonly SelectionMethod<SelectionMethodName>[] = TABLE;
 export const SELECTION_METHOD_NAMES: SelectionMethodName[] = SELECTION_METHODS.map((m) => m.name);
 
 /** The method of that name; an unknown name is an error that lists the known ones. */

@@ -46,9 +46,9 @@ export interface ScoreColumn {
   compute(records: PhaseOneRecords, ctx: SelectionContext): ArrayLike<number>;
 }
 
-export interface SelectionMethod {
+export interface SelectionMethod<Name extends string = string> {
   /** the name in phase2.methods, in subset file names and in reports */
-  name: string;
+  name: Name;
   /** one line for the docs tables and the report: what the k kept examples are */
   doc: string;
   /** who proposed it ('' for the plain random baseline) */
