@@ -8,8 +8,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { allScores, aum, cartography, el2nScore, forgetting, hHistogram, hScore } from '@prunelab/dynamics';
 import {
-  idPool, methodTop, takeK, matchedK, PAPER_SUBSETS_R6, automaticSubsets, parseSubsetName, selectByHIndices, selectionContext, SELECTION_METHODS,
-  sortByKeys, subsetName,
+  idPool, methodTop, takeK, matchedK, PAPER_SUBSETS_R6, automaticSubsets, parseSubsetName, selectByHIndices,
+  selectionContext, SELECTION_METHODS, sortByKeys, subsetName,
 } from '@prunelab/pruning';
 import { mulberry32 as rng } from '@prunelab/core';
 
@@ -79,7 +79,9 @@ function once(): { total: number; cpu: number; stages: [string, number, number][
   for (const name of names) sizes.push(selectByHIndices(h, parseSubsetName(name, R)).length);
   lap(`${names.length} H subsets`);
   const k = matchedK(N, { hSubset: names[0]!, histogram });
-  const ctx = selectionContext({ pool, classes, seed: 6666, scores: { variability: carto.variability, confidence: carto.confidence, forgetting: forg.score, el2n: el2, aum: all.aum! } });
+  const given = { variability: carto.variability, confidence: carto.confidence, forgetting: forg.score, el2n: el2,
+    aum: all.aum! };
+  const ctx = selectionContext({ pool, classes, seed: 6666, scores: given });
   let picked = 0;
   for (const m of BASELINES) {
     const ranking = methodTop(ctx, m, k, classes); // one ranking prefix serves both variants
@@ -121,7 +123,9 @@ console.log(`scoring + selection, best of ${REPEAT} by CPU time: ${best!.total.t
     bytes(all.el2n!).equals(bytes(el2nScore(el2n, 0))), bytes(all.aum!).equals(bytes(aum(margin))),
   ];
   const pool = idPool(ids);
-  const ctx = selectionContext({ pool, classes, seed: 6666, scores: { variability: c.variability, confidence: c.confidence, forgetting: f.score, el2n: all.el2n!, aum: all.aum! } });
+  const given = { variability: c.variability, confidence: c.confidence, forgetting: f.score, el2n: all.el2n!,
+    aum: all.aum! };
+  const ctx = selectionContext({ pool, classes, seed: 6666, scores: given });
   const k = best!.k;
   for (const m of BASELINES) {
     const full = sortByKeys(pool.byId, m.keys(ctx)); // the whole ranking, sorted outright

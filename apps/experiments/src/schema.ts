@@ -22,7 +22,7 @@ export type TaskName = (typeof TASKS)[number];
 export const FAMILIES = ['bert', 'roberta', 'opt', 'use-lite'] as const;
 export type Family = (typeof FAMILIES)[number];
 
-/** Phase-2 methods: full data, the H-score subsets, and baselines matched to each H subset's size (libs/pruning's table). */
+/** Phase-2 methods: full data, the H-score subsets, and baselines matched to each H subset's size (pruning's table). */
 export const METHODS = ['full', 'hscore', ...SELECTION_METHOD_NAMES] as const;
 export type Method = (typeof METHODS)[number];
 export type Baseline = Exclude<Method, 'full' | 'hscore'>;

@@ -3,7 +3,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hHistogram, hScore, readRunRecord } from '@prunelab/dynamics';
-import { formatScore, idPool, scoreColumns, scoreOf, selectByH, selectIds, type SelectionContext, selectionContext, selectionMethod, subsetName, writeSubset } from '@prunelab/pruning';
+import {
+  formatScore, idPool, scoreColumns, scoreOf, selectByH, selectIds, type SelectionContext, selectionContext,
+  selectionMethod, subsetName, writeSubset,
+} from '@prunelab/pruning';
 import type { JobEnv } from './env.ts';
 import type { ScoresJob } from './grid.ts';
 import { finishJob, jobDir, jobLogger, readJson, startJob } from './job-state.ts';
@@ -38,7 +41,8 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
   const labels = Array.from(cell.train.labels);
   const seed = env.cfg.pruning.random_seed;
   // every method's scores come from the same used runs and epochs as the H-score, each computed once
-  const ctx = selectionContext({ pool: idPool(ids), classes: Int32Array.from(labels), seed, records: { runs: used, runsUsed: R, epochsUsed: E, numClasses: cell.numClasses } });
+  const phase1 = { runs: used, runsUsed: R, epochsUsed: E, numClasses: cell.numClasses };
+  const ctx = selectionContext({ pool: idPool(ids), classes: Int32Array.from(labels), seed, records: phase1 });
   const labelNames = Object.fromEntries(ids.map((id, i) => [id, cell.data.labels[labels[i]!] ?? String(labels[i])]));
   const source = job.records.join(',');
   const total = ids.length;
@@ -53,7 +57,9 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
     const common = { source, total, labels: labelNames };
     writeSubset(join(dir, 'subsets', `hscore-${name}.json`), { ids: kept, method: 'hscore', params: { removed, R, E, runs_used: R, epochs_used: E, model: job.model }, ...common });
     for (const b of job.baselines) {
-      writeSubset(join(dir, 'subsets', `${b}-${name}.json`), { ids: selectIds(ctx, selectionMethod(b), kept.length), method: b, params: { k: kept.length, matches: `hscore-${name}`, seed }, ...common });
+      const picked = selectIds(ctx, selectionMethod(b), kept.length);
+      const params = { k: kept.length, matches: `hscore-${name}`, seed };
+      writeSubset(join(dir, 'subsets', `${b}-${name}.json`), { ids: picked, method: b, params, ...common });
     }
   }
   writeFileSync(join(dir, 'scores.csv'), scoresCsv(ctx, labels, h));
@@ -69,7 +75,8 @@ export function scoresCsv(ctx: SelectionContext, labels: ArrayLike<number>, h: A
   const values = columns.map((c) => scoreOf(ctx, c));
   const ids = ctx.pool.ids;
   return ['id,label,h', ...columns.map((c) => c.name)].join(',') + '\n' +
-    ids.map((id, i) => [id, labels[i], h[i], ...columns.map((c, j) => formatScore(c, values[j]![i]!))].join(',')).join('\n') + '\n';
+    ids.map((id, i) => [id, labels[i], h[i], ...columns.map((c, j) => formatScore(c, values[j]![i]!))].join(','))
+      .join('\n') + '\n';
 }
 
 /** A finished scores job's summary, for reports and cost estimates. */

@@ -7,7 +7,9 @@ export {
   selectionContext, scoreOf, byScore, memo, seedOf, methodTop, selectIndices, selectIds, takeK, idsAt, formatScore,
   type SelectionMethod, type ScoreColumn, type SelectionInput, type SelectionContext, type PhaseOneRecords,
 } from './methods/method.ts';
-export { SELECTION_METHODS, SELECTION_METHOD_NAMES, selectionMethod, scoreColumns, type SelectionMethodName } from './methods/index.ts';
+export {
+  SELECTION_METHODS, SELECTION_METHOD_NAMES, selectionMethod, scoreColumns, type SelectionMethodName,
+} from './methods/index.ts';
 export { DATA_MAP_COLUMNS } from './methods/data-map.ts';
 export { matchedK, type SizeSpec } from './matched-size.ts';
 export { stableSortByKey, stableSortByKey64, sortKeys, sortByKeys, type SortKeys } from './radix.ts';

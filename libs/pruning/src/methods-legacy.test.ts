@@ -14,24 +14,33 @@ import { balancedTake, checkK, type Order, rankIndices, rankTop } from './rank.t
 import { sortKeys } from './radix.ts';
 
 // ---- frozen: the code before the registry -------------------------------------------------------------------
-interface OldScores { pool: IdPool; variability: Float32Array; confidence: Float32Array; forgetting: Float32Array; el2n: Float32Array; classes: Int32Array; aum: Float32Array }
+interface OldScores {
+  pool: IdPool; classes: Int32Array;
+  variability: Float32Array; confidence: Float32Array; forgetting: Float32Array; el2n: Float32Array; aum: Float32Array;
+}
 const OLD_RULES: Record<string, { score: 'variability' | 'confidence' | 'forgetting' | 'el2n'; order: Order }> = {
   ambiguous: { score: 'variability', order: 'desc' }, forgetting: { score: 'forgetting', order: 'desc' },
-  el2n: { score: 'el2n', order: 'desc' }, easy: { score: 'confidence', order: 'desc' }, hard: { score: 'confidence', order: 'asc' },
+  el2n: { score: 'el2n', order: 'desc' }, easy: { score: 'confidence', order: 'desc' },
+  hard: { score: 'confidence', order: 'asc' },
 };
-function oldBaselineSubset(pool: IdPool, method: string, k: number, s: OldScores, opts: { seed?: number; classes?: Int32Array }): string[] {
+type OldOpts = { seed?: number; classes?: Int32Array };
+function oldBaselineSubset(pool: IdPool, method: string, k: number, s: OldScores, opts: OldOpts): string[] {
   checkK(`baseline ${method}`, k, pool.ids.length);
   const keys = method === 'random' ? permutationKeys(pool.ids, opts.seed!)
     : sortKeys(s[OLD_RULES[method]!.score], OLD_RULES[method]!.order, (i) => `id "${pool.ids[i]}"`);
   const top = rankTop(pool, keys, k, opts.classes);
   return Array.from(opts.classes ? balancedTake(top, opts.classes, k) : top.slice(0, k), (i) => pool.ids[i]!);
 }
-function oldExampleScores(ids: string[], classes: Int32Array, numClasses: number, records: RunRecord[], carto: { variability: Float32Array; confidence: Float32Array }, R: number, E: number): OldScores {
+type Carto = { variability: Float32Array; confidence: Float32Array };
+function oldExampleScores(
+  ids: string[], classes: Int32Array, numClasses: number, records: RunRecord[], carto: Carto, R: number, E: number,
+): OldScores {
   const use = { runsUsed: R, epochsUsed: E };
   const correct = records.map((r) => r.correct);
   const el2nRecorded = records.slice(0, R).every((r) => r.el2n);
   const el2n = el2nRecorded ? el2nScore(records.map((r) => r.el2n!), 0, { runsUsed: R })
-    : numClasses === 2 ? el2nFromGoldProb(records.map((r) => r.goldProb), 2, 0, { runsUsed: R }) : new Float32Array(ids.length).fill(NaN);
+    : numClasses === 2 ? el2nFromGoldProb(records.map((r) => r.goldProb), 2, 0, { runsUsed: R })
+      : new Float32Array(ids.length).fill(NaN);
   return {
     pool: idPool(ids), classes, variability: carto.variability, confidence: carto.confidence,
     forgetting: forgetting(correct, use).score, el2n, aum: aum(records.map((r) => r.margin), use),
@@ -54,9 +63,13 @@ function oldPick(method: string, s: OldScores, k: number, seed: number): string[
 function records(next: () => number, R: number, E: number, n: number, withEl2n: boolean): RunRecord[] {
   const skill = Array.from({ length: n }, () => next());
   return Array.from({ length: R }, (_, r) => {
-    const rec: RunRecord = { header: { run: r } as RunRecord['header'], correct: [], goldProb: [], loss: [], margin: [], ...(withEl2n ? { el2n: [] } : {}) };
+    const rec: RunRecord = {
+      header: { run: r } as RunRecord['header'], correct: [], goldProb: [], loss: [], margin: [],
+      ...(withEl2n ? { el2n: [] } : {}),
+    };
     for (let e = 0; e < E; e++) {
-      const p = Float32Array.from(skill, (s) => Math.round(20 * Math.min(1, Math.max(0, s + 0.2 * (e / E) + 0.4 * (next() - 0.5)))) / 20);
+      const q = (s: number) => Math.min(1, Math.max(0, s + 0.2 * (e / E) + 0.4 * (next() - 0.5)));
+      const p = Float32Array.from(skill, (s) => Math.round(20 * q(s)) / 20);
       rec.goldProb.push(p);
       rec.correct.push(Uint8Array.from(p, (q) => (q > 0.5 ? 1 : 0)));
       rec.margin.push(Float32Array.from(p, (q) => Math.round(8 * (q - 0.5)) / 2));
@@ -87,19 +100,22 @@ test('the registry draws the old subsets and score columns from the same records
     const old = oldExampleScores(ids, classes, numClasses, used, carto, R, E);
     // the app passes the used runs; passing every run with runsUsed must give the same
     for (const runs of [used, all]) {
-      const ctx = selectionContext({ pool: idPool(ids), classes, seed, records: { runs, runsUsed: R, epochsUsed: E, numClasses } });
-      const oldColumns: Record<string, Float32Array> = { ...carto, forgetting: old.forgetting, el2n: old.el2n, aum: old.aum };
+      const records = { runs, runsUsed: R, epochsUsed: E, numClasses };
+      const ctx = selectionContext({ pool: idPool(ids), classes, seed, records });
+      const { forgetting: f, el2n: e, aum: a } = old;
+      const oldColumns: Record<string, Float32Array> = { ...carto, forgetting: f, el2n: e, aum: a };
       for (const c of scoreColumns()) {
         const v = scoreOf(ctx, c);
         assert.ok(v instanceof Float32Array, c.name);
-        assert.deepEqual(Buffer.from(v.buffer, v.byteOffset, v.byteLength), Buffer.from(oldColumns[c.name]!.buffer), `${c.name}, trial ${trial}`);
+        const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+        assert.deepEqual(bytes(v), bytes(oldColumns[c.name]!), `${c.name}, trial ${trial}`);
       }
       for (const k of [0, n, Math.floor(next() * (n + 1)), Math.floor(next() * (n + 1))]) {
         for (const name of SELECTION_METHOD_NAMES) {
           let want: string[] | Error;
           try { want = oldPick(name, old, k, seed); } catch (e) { want = e as Error; }
           if (want instanceof Error) {
-            assert.throws(() => selectIds(ctx, selectionMethod(name), k), /hold no EL2N/, `${name}: the old code refused`);
+            assert.throws(() => selectIds(ctx, selectionMethod(name), k), /hold no EL2N/, `${name}: refused before`);
             continue;
           }
           assert.deepEqual(selectIds(ctx, selectionMethod(name), k), want, `${name}, k = ${k}, trial ${trial}`);

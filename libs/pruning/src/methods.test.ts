@@ -9,7 +9,11 @@ import { mulberry32 as rng } from '@prunelab/core';
 import { idPool } from './id-pool.ts';
 import { matchedK } from './matched-size.ts';
 import { SELECTION_METHODS, SELECTION_METHOD_NAMES, scoreColumns, selectionMethod } from './methods/index.ts';
-import { methodTop, selectIds, selectIndices, selectionContext, type SelectionInput, type SelectionMethod, takeK } from './methods/method.ts';
+import type { RunRecord } from '@prunelab/dynamics';
+import {
+  byScore, methodTop, type ScoreColumn, scoreOf, selectIds, selectIndices, selectionContext, type SelectionInput,
+  type SelectionMethod, takeK,
+} from './methods/method.ts';
 import { randomSubset } from './random-subset.ts';
 import { classCounts, classQuotas } from './rank.ts';
 import { sortByKeys } from './radix.ts';
@@ -23,7 +27,8 @@ const scores = {
   el2n: [0.2, 0.9, 1.1, 0.05, 0.7, 1.3],
   aum: [2.5, -1, 0.5, 3, -1, 0.2],
 };
-const ctxOf = (input: Omit<SelectionInput, 'pool'> & { ids: string[] }) => selectionContext({ ...input, pool: idPool(input.ids) });
+type Input = Omit<SelectionInput, 'pool'> & { ids: string[] };
+const ctxOf = (input: Input) => selectionContext({ ...input, pool: idPool(input.ids) });
 const balancedOf = (m: SelectionMethod): SelectionMethod => ({ ...m, name: `${m.name}_balanced`, balanced: true });
 
 test('each method by hand (k = 3), ties to the smaller id', () => {
@@ -37,7 +42,8 @@ test('each method by hand (k = 3), ties to the smaller id', () => {
   assert.deepEqual(pick('aum'), ['b', 'c', 'd']); // -1 (b, c tie), 0.2
   assert.deepEqual(pick('random'), randomSubset(ids, 3, 7)); // the first k of the seeded permutation
   const perm = randomSubset(ids, 6, 7); // random_balanced: quotas 2 + 1, each class in permutation order
-  const keep = new Set([...perm.filter((id) => 'fab'.includes(id)).slice(0, 2), ...perm.filter((id) => 'ced'.includes(id)).slice(0, 1)]);
+  const first = (of: string, q: number) => perm.filter((id) => of.includes(id)).slice(0, q);
+  const keep = new Set([...first('fab', 2), ...first('ced', 1)]);
   assert.deepEqual(pick('random_balanced'), perm.filter((id) => keep.has(id)));
 });
 
@@ -68,11 +74,13 @@ test('every method returns exactly k distinct ids, deterministic, independent of
     const seed = Math.floor(next() * 1000);
     const rev = <T extends ArrayLike<number>>(a: T) => Array.from(a).reverse();
     const ctx = ctxOf({ ids, scores: sc, seed, classes: cls });
-    const revCtx = ctxOf({ ids: [...ids].reverse(), scores: Object.fromEntries(Object.entries(sc).map(([c, v]) => [c, rev(v)])), seed, classes: rev(cls) });
+    const revScores = Object.fromEntries(Object.entries(sc).map(([c, v]) => [c, rev(v)]));
+    const revCtx = ctxOf({ ids: [...ids].reverse(), scores: revScores, seed, classes: rev(cls) });
     for (const m of methods) {
       const a = selectIds(ctx, m, k);
       const full = sortByKeys(ctx.pool.byId, m.keys(ctx));
-      assert.deepEqual(Array.from(selectIndices(ctx, m, k)), Array.from(takeK(full, k, m.balanced ? cls : undefined)), `${m.name}: prefix = full ranking`);
+      const want = takeK(full, k, m.balanced ? cls : undefined);
+      assert.deepEqual(Array.from(selectIndices(ctx, m, k)), Array.from(want), `${m.name}: prefix = full ranking`);
       assert.equal(a.length, k);
       assert.equal(new Set(a).size, k);
       assert.deepEqual(selectIds(ctx, m, k), a);
@@ -95,11 +103,14 @@ test('random: seeds differ; errors name what is missing and the fix', () => {
   assert.throws(() => selectIds(ctxOf({ ids }), random, 1), /random: no seed given; pass seed/);
   assert.throws(() => selectIds(ctxOf({ ids, seed: 1.5 }), random, 1), /seed = 1.5; use an integer seed/);
   assert.throws(() => selectIds(ctxOf({ ids, seed: 1 }), selectionMethod('random_balanced'), 1), /no classes given/);
-  assert.throws(() => selectIds(ctxOf({ ids }), selectionMethod('el2n'), 1), /needs scores\.el2n; compute it from the phase-1 records/);
-  assert.throws(() => selectIds(ctxOf({ ids, scores: { aum: [1, 2] } }), selectionMethod('aum'), 1), /500 ids but 2 values in scores\.aum/);
-  assert.throws(() => selectIds(ctxOf({ ids, scores: { confidence: new Float32Array(500) } }), selectionMethod('easy'), 501), /k = 501 is out of range/);
-  assert.throws(() => selectIds(ctxOf({ ids, scores: { el2n: new Float32Array(500).fill(NaN) } }), selectionMethod('el2n'), 1), /hold no EL2N and the task has more than 2 classes; rerun phase 1/);
-  assert.throws(() => selectIds(ctxOf({ ids, scores: { aum: new Float32Array(500).fill(NaN) } }), selectionMethod('aum'), 1), /score of id "id-0" is NaN/);
+  const pick = (name: string, k: number, scores?: SelectionInput['scores']) =>
+    selectIds(ctxOf({ ids, scores }), selectionMethod(name), k);
+  const nan = new Float32Array(500).fill(NaN);
+  assert.throws(() => pick('el2n', 1), /needs scores\.el2n; compute it from the phase-1 records/);
+  assert.throws(() => pick('aum', 1, { aum: [1, 2] }), /500 ids but 2 values in scores\.aum/);
+  assert.throws(() => pick('easy', 501, { confidence: new Float32Array(500) }), /k = 501 is out of range/);
+  assert.throws(() => pick('el2n', 1, { el2n: nan }), /hold no EL2N and the task has more than 2 classes; rerun/);
+  assert.throws(() => pick('aum', 1, { aum: nan }), /score of id "id-0" is NaN/);
   assert.throws(() => selectionMethod('nope'), /"nope" is unknown; choose one of random, random_balanced, /);
 });
 
@@ -122,7 +133,8 @@ test('methodTop at scale: a prefix of the full ranking that serves both the plai
   for (let trial = 0; trial < 6; trial++) {
     const n = 20000 + Math.floor(next() * 5000);
     const ids = Array.from({ length: n }, (_, i) => `s${i}`);
-    const cls = Int32Array.from(ids, () => (next() < 0.8 ? 0 : 1 + Math.floor(next() * 3))); // one big class, three small
+    // one big class, three small
+    const cls = Int32Array.from(ids, () => (next() < 0.8 ? 0 : 1 + Math.floor(next() * 3)));
     const ctx = ctxOf({
       ids, seed: trial, classes: cls, scores: {
         variability: Float32Array.from(ids, () => Math.floor(next() * 50) / 100),
@@ -147,7 +159,7 @@ test('methodTop at scale: a prefix of the full ranking that serves both the plai
 test('the table: unique names beside full and hscore, one-line docs, each score column under one name', () => {
   assert.equal(new Set(SELECTION_METHOD_NAMES).size, SELECTION_METHODS.length);
   for (const m of SELECTION_METHODS) {
-    assert.match(m.name, /^[a-z][a-z0-9_]*$/, `${m.name}: a name is lower case (it is a YAML value and part of file names)`);
+    assert.match(m.name, /^[a-z][a-z0-9_]*$/, `${m.name}: lower case (a YAML value and part of file names)`);
     assert.ok(!['full', 'hscore'].includes(m.name), `${m.name} is taken by the app`);
     for (const text of [m.doc, m.citation]) assert.doesNotMatch(text, /[\n|]/, `${m.name}: docs are one table cell`);
     assert.ok(m.doc.length > 0, `${m.name}: no doc`);
@@ -157,8 +169,9 @@ test('the table: unique names beside full and hscore, one-line docs, each score 
   for (const c of cols) assert.ok(!['id', 'label', 'h'].includes(c.name), `${c.name}: taken by scores.csv`);
   // existing scores.csv files keep their columns: the data map, then the methods' own in table order
   assert.deepEqual(cols.map((c) => c.name), ['confidence', 'variability', 'correctness', 'forgetting', 'el2n', 'aum']);
-  const clash: SelectionMethod = { ...selectionMethod('aum'), name: 'other', columns: [{ name: 'el2n', doc: 'another', compute: () => [] }] };
-  assert.throws(() => scoreColumns([...SELECTION_METHODS, clash]), /other: its score column "el2n" is not the one another method declares/);
+  const other: ScoreColumn = { name: 'el2n', doc: 'another', compute: () => [] };
+  const clash: SelectionMethod = { ...selectionMethod('aum'), name: 'other', columns: [other] };
+  assert.throws(() => scoreColumns([...SELECTION_METHODS, clash]), /other: its score column "el2n" is not the one/);
 });
 
 test('libs/pruning/README.md has a row per method: name, doc, citation', () => {
@@ -169,4 +182,31 @@ test('libs/pruning/README.md has a row per method: name, doc, citation', () => {
   }
   const rows = [...readme.matchAll(/^\| `([a-z0-9_]+)` \|/gm)].map((x) => x[1]);
   assert.deepEqual(rows, SELECTION_METHOD_NAMES, 'the README rows are the registered methods, in table order');
+});
+
+test('a new method is one object: its own column comes last in scores.csv, its ranking reads the records', () => {
+  // e.g. "highest mean training loss", from the loss the records keep (2 runs x 3 epochs, runsUsed 2, epochsUsed 2)
+  const LOSS: ScoreColumn = {
+    name: 'loss', doc: 'mean training loss over the used runs and epochs', digits: 5,
+    compute: (rec) => {
+      const used = rec.runs.slice(0, rec.runsUsed).flatMap((r) => r.loss.slice(0, rec.epochsUsed));
+      return Float32Array.from(used[0]!, (_, i) => used.reduce((s, a) => s + a[i]!, 0) / used.length);
+    },
+  };
+  const loss: SelectionMethod<'loss'> = {
+    name: 'loss', doc: 'the k of highest mean loss', citation: '', columns: [LOSS], keys: byScore(LOSS, 'desc'),
+  };
+  assert.deepEqual(scoreColumns([...SELECTION_METHODS, loss]).map((c) => c.name).slice(-2), ['aum', 'loss']);
+  const rec = (l: number[][]): RunRecord => ({
+    header: {} as RunRecord['header'], correct: [], goldProb: [], margin: [], loss: l.map((e) => Float32Array.from(e)),
+  });
+  const runs = [
+    rec([[1, 2, 3, 4], [1, 2, 3, 4], [9, 9, 9, 0]]),
+    rec([[3, 0, 1, 2], [3, 2, 1, 0], [9, 9, 9, 9]]),
+    rec([[9, 9, 9, 9]]),
+  ];
+  // means over runs 0-1, epochs 0-1: a 2, b 1.5, c 2, d 2.5 (the third epoch and run are not used)
+  const ctx = ctxOf({ ids: ['a', 'b', 'c', 'd'], records: { runs, runsUsed: 2, epochsUsed: 2, numClasses: 2 } });
+  assert.deepEqual(selectIds(ctx, loss, 3), ['d', 'a', 'c']);
+  assert.deepEqual(Array.from(scoreOf(ctx, LOSS)), [2, 1.5, 2, 2.5]);
 });

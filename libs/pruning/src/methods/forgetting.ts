@@ -4,7 +4,10 @@ import { byScore, type ScoreColumn, type SelectionMethod } from './method.ts';
 
 const FORGETTING: ScoreColumn = {
   name: 'forgetting', doc: 'forgetting events summed over the used runs; each never-learned run outweighs them all',
-  compute: (rec) => forgettingOf(rec.runs.map((r) => r.correct), { runsUsed: rec.runsUsed, epochsUsed: rec.epochsUsed }).score,
+  compute: (rec) => {
+    const use = { runsUsed: rec.runsUsed, epochsUsed: rec.epochsUsed };
+    return forgettingOf(rec.runs.map((r) => r.correct), use).score;
+  },
 };
 
 export const forgetting: SelectionMethod<'forgetting'> = {

@@ -78,8 +78,9 @@ export function scoreOf(ctx: SelectionContext, column: ScoreColumn, who = `score
   const n = ctx.pool.ids.length;
   const given = ctx.scores?.[column.name];
   const values = given ?? (ctx.records && memo(ctx, `column:${column.name}`, () => column.compute(ctx.records!, ctx)));
-  if (!values) throw new Error(`${who}: needs scores.${column.name}; compute it from the phase-1 records (pass records) or pass scores.${column.name}`);
-  if (values.length !== n) throw new Error(`${who}: ${n} ids but ${values.length} values in scores.${column.name}; pass one score per id`);
+  const key = `scores.${column.name}`;
+  if (!values) throw new Error(`${who}: needs ${key}; compute it from the phase-1 records (pass records) or pass it`);
+  if (values.length !== n) throw new Error(`${who}: ${n} ids but ${values.length} values in ${key}; pass one per id`);
   return values;
 }
 
@@ -90,8 +91,9 @@ export function byScore(column: ScoreColumn, order: Order): (ctx: SelectionConte
 
 /** The seed a seeded method needs, checked. */
 export function seedOf(ctx: SelectionContext, method: string): number {
-  if (ctx.seed === undefined) throw new Error(`selection method ${method}: no seed given; pass seed (e.g. pruning.random_seed)`);
-  if (!Number.isSafeInteger(ctx.seed)) throw new Error(`selection method ${method}: seed = ${ctx.seed}; use an integer seed`);
+  const who = `selection method ${method}`;
+  if (ctx.seed === undefined) throw new Error(`${who}: no seed given; pass seed (e.g. pruning.random_seed)`);
+  if (!Number.isSafeInteger(ctx.seed)) throw new Error(`${who}: seed = ${ctx.seed}; use an integer seed`);
   return ctx.seed;
 }
 
@@ -99,7 +101,9 @@ export function seedOf(ctx: SelectionContext, method: string): number {
  * A prefix of the method's ranking long enough for takeK(prefix, k) and, when classes are given, for
  * takeK(prefix, k, classes) too (rankTop: only the keys up to the k-th are sorted).
  */
-export function methodTop(ctx: SelectionContext, method: SelectionMethod, k: number, classes?: ArrayLike<number>): Uint32Array {
+export function methodTop(
+  ctx: SelectionContext, method: SelectionMethod, k: number, classes?: ArrayLike<number>,
+): Uint32Array {
   checkK(`selection method ${method.name}`, k, ctx.pool.ids.length);
   return rankTop(ctx.pool, method.keys(ctx), k, classes);
 }
@@ -109,7 +113,8 @@ export function selectIndices(ctx: SelectionContext, method: SelectionMethod, k:
   let classes: ArrayLike<number> | undefined;
   if (method.balanced) {
     classes = ctx.classes;
-    if (!classes) throw new Error(`selection method ${method.name}: class-balanced, but no classes given; pass classes (one per example)`);
+    const fix = 'pass classes (one per example)';
+    if (!classes) throw new Error(`selection method ${method.name}: class-balanced, but no classes given; ${fix}`);
   }
   return takeK(methodTop(ctx, method, k, classes), k, classes);
 }
