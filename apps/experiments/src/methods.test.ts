@@ -32,7 +32,8 @@ test('experiments/README.md has a row per method (name, doc, citation) and the s
 
 test("seeded methods are named random*: grid.ts puts pruning.random_seed into those phase-2 job keys only", () => {
   for (const m of SELECTION_METHODS) {
-    assert.equal(m.name.startsWith('random'), m.seeded === true, `${m.name}: seeded = ${m.seeded}`);
+    const fix = 'grid.ts hashes pruning.random_seed into random* jobs only: rename, or key grid.ts on .seeded';
+    assert.equal(m.name.startsWith('random'), m.seeded === true, `${m.name}: seeded = ${m.seeded}; ${fix}`);
   }
 });
 
