@@ -8,7 +8,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { allScores, aum, cartography, el2nScore, forgetting, hHistogram, hScore } from '@prunelab/dynamics';
 import {
-  BASELINES, baselineRanking, baselineTop, idPool, takeK, matchedK, PAPER_SUBSETS_R6, automaticSubsets, parseSubsetName, selectByHIndices, subsetName,
+  idPool, methodTop, takeK, matchedK, PAPER_SUBSETS_R6, automaticSubsets, parseSubsetName, selectByHIndices,
+  selectionContext, SELECTION_METHODS, sortByKeys, subsetName,
 } from '@prunelab/pruning';
 import { mulberry32 as rng } from '@prunelab/core';
 
@@ -55,6 +56,8 @@ for (let r = 0; r < R; r++) {
 console.log(`setup (not timed): ${N.toLocaleString('en')} examples x ${R} runs x ${E} epochs in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
 
 // --- timed: everything from records to the ids of every subset
+// the registry's methods; random_balanced is random's ranking taken class by class, which every stage below does
+const BASELINES = SELECTION_METHODS.filter((m) => !m.balanced);
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 function once(): { total: number; cpu: number; stages: [string, number, number][]; summary: string; k: number } {
@@ -76,12 +79,14 @@ function once(): { total: number; cpu: number; stages: [string, number, number][
   for (const name of names) sizes.push(selectByHIndices(h, parseSubsetName(name, R)).length);
   lap(`${names.length} H subsets`);
   const k = matchedK(N, { hSubset: names[0]!, histogram });
-  const scores = { variability: carto.variability, confidence: carto.confidence, forgetting: forg.score, el2n: el2 };
+  const given = { variability: carto.variability, confidence: carto.confidence, forgetting: forg.score, el2n: el2,
+    aum: all.aum! };
+  const ctx = selectionContext({ pool, classes, seed: 6666, scores: given });
   let picked = 0;
   for (const m of BASELINES) {
-    const ranking = baselineTop(pool, m, k, scores, { seed: 6666, classes }); // one ranking prefix serves both variants
+    const ranking = methodTop(ctx, m, k, classes); // one ranking prefix serves both variants
     picked += takeK(ranking, k).length + takeK(ranking, k, classes).length;
-    lap(`baseline ${m} (+ class-balanced)`);
+    lap(`baseline ${m.name} (+ class-balanced)`);
   }
   const total = performance.now() - start;
   const cpu = cpuMs() - cpu0;
@@ -118,11 +123,13 @@ console.log(`scoring + selection, best of ${REPEAT} by CPU time: ${best!.total.t
     bytes(all.el2n!).equals(bytes(el2nScore(el2n, 0))), bytes(all.aum!).equals(bytes(aum(margin))),
   ];
   const pool = idPool(ids);
-  const scores = { variability: c.variability, confidence: c.confidence, forgetting: f.score, el2n: all.el2n! };
+  const given = { variability: c.variability, confidence: c.confidence, forgetting: f.score, el2n: all.el2n!,
+    aum: all.aum! };
+  const ctx = selectionContext({ pool, classes, seed: 6666, scores: given });
   const k = best!.k;
   for (const m of BASELINES) {
-    const full = baselineRanking(pool, m, scores, { seed: 6666 }); // the whole ranking, sorted outright
-    const top = baselineTop(pool, m, k, scores, { seed: 6666, classes });
+    const full = sortByKeys(pool.byId, m.keys(ctx)); // the whole ranking, sorted outright
+    const top = methodTop(ctx, m, k, classes);
     same.push(bytes(takeK(top, k)).equals(bytes(full.slice(0, k))), bytes(takeK(top, k, classes)).equals(bytes(takeK(full, k, classes))));
   }
   const bad = same.filter((x) => !x).length;

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { getTask } from '@prunelab/data';
-import { subsetName, winningTicketRemoved } from '@prunelab/pruning';
+import { selectionMethod, subsetName, winningTicketRemoved } from '@prunelab/pruning';
 import {
   dataMapChart, hscoreHistogramChart, htmlReport, metricVsSizeChart, trainingCurvesChart, writeChart,
   type CurvePoint, type HtmlBlock, type MapPoint, type SizePoint,
@@ -136,6 +136,15 @@ function mapPoints(outDir: string, job: ScoresJob, max = 2500): MapPoint[] {
   return out;
 }
 
+/** What each configured baseline keeps, from libs/pruning's table of selection methods. */
+function methodsNote(cfg: ExperimentConfig): string[] {
+  const docs = cfg.phase2.methods.filter((m) => m !== 'full' && m !== 'hscore').map((b) => {
+    const m = selectionMethod(b);
+    return `${b}${m.citation ? ` (${m.citation})` : ''}: ${m.doc}`;
+  });
+  return docs.length ? [`Baselines: ${docs.join('; ')}.`] : [];
+}
+
 /** Where the runs are browsed: the server in REST mode (MLFLOW_TRACKING_URI=http(s)://...), else the mlruns folder. */
 export function trackingLocation(outDir: string): string {
   const uri = process.env.MLFLOW_TRACKING_URI?.trim();
@@ -174,7 +183,7 @@ export async function writeReport(cfg: ExperimentConfig, outDir: string, grid: G
     `Jobs finished: ${done} of ${grid.jobs.length}. Tasks: ${cfg.tasks.join(', ')}. Models: ${Object.entries(cfg.models).map(([n, m]) => `${n} (${m.family}, ${m.path})`).join(', ')}.`,
     `Phase 1: R = ${cfg.phase1.seeds.length} runs x ${cfg.phase1.epochs} epochs, lr ${cfg.phase1.lr}; phase 2: ${cfg.phase2.epochs} epochs, lr ${cfg.phase2.lr}, seeds ${cfg.phase2.seeds.join(', ')} (per-task and per-model overrides: config.json).`,
     `Baselines keep exactly as many examples as the H subset they are compared with. Metric: ${cfg.tasks.map((t) => `${t} ${METRIC_TITLES[TASK_META[t].metric]}`).join(', ')} on each task's evaluation split after the last epoch (other metrics of the task beside it), ${cfg.phase2.seeds.length > 1 ? 'mean ± sample std over seeds' : 'one seed'}.`,
-    ...regressionNote(cfg), ...qaNote(cfg),
+    ...methodsNote(cfg), ...regressionNote(cfg), ...qaNote(cfg),
   ];
   md.push(...intro.map((t) => `- ${t}`), '');
   html.push({ text: intro });

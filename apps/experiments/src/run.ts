@@ -6,7 +6,6 @@ import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { chooseBackend } from '@prunelab/finetune';
 import { flattenParams, RestStore } from '@prunelab/tracking';
-import { unavailableMethods } from './baselines.ts';
 import { prepareCell, type Cell } from './cell.ts';
 import type { JobEnv } from './env.ts';
 import { expandGrid, type Grid, type Job } from './grid.ts';
@@ -58,8 +57,6 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
   const log = opts.log ?? console.log;
   const out = opts.out ?? ((t: string) => process.stdout.write(t));
   const grid = expandGrid(cfg);
-  const missing = unavailableMethods(cfg.phase2.methods);
-  if (missing) throw new Error(missing);
   const backend = await chooseBackend(cfg.run.backend);
   log(`backend: ${backend.name} (tried ${backend.tried.map((t) => `${t.name}${t.ok ? '' : ' (unavailable)'}`).join(', ')})`);
 

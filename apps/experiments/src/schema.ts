@@ -1,5 +1,7 @@
 // The experiment config: its keys, their types and defaults. One table, so validation, defaults and the
 // documentation in experiments/README.md cannot drift apart (schema.test checks the README lists every key).
+import { SELECTION_METHOD_NAMES } from '@prunelab/pruning';
+
 export type FieldType =
   | { kind: 'string'; nullable?: boolean }
   | { kind: 'int'; min?: number; max?: number; nullable?: boolean }
@@ -20,8 +22,8 @@ export type TaskName = (typeof TASKS)[number];
 export const FAMILIES = ['bert', 'roberta', 'opt', 'use-lite'] as const;
 export type Family = (typeof FAMILIES)[number];
 
-/** Phase-2 methods: full data, the H-score subsets, and baselines matched to each H subset's size. */
-export const METHODS = ['full', 'hscore', 'random', 'random_balanced', 'ambiguous', 'easy', 'hard', 'forgetting', 'el2n', 'aum'] as const;
+/** Phase-2 methods: full data, the H-score subsets, and baselines matched to each H subset's size (pruning's table). */
+export const METHODS = ['full', 'hscore', ...SELECTION_METHOD_NAMES] as const;
 export type Method = (typeof METHODS)[number];
 export type Baseline = Exclude<Method, 'full' | 'hscore'>;
 

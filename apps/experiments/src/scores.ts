@@ -2,9 +2,11 @@
 // the H subsets and every baseline at each H subset's size, as subset files with metadata (libs/pruning format).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cartography, hHistogram, hScore, readRunRecord } from '@prunelab/dynamics';
-import { selectByH, subsetName, writeSubset } from '@prunelab/pruning';
-import { exampleScores, pickBaseline } from './baselines.ts';
+import { hHistogram, hScore, readRunRecord } from '@prunelab/dynamics';
+import {
+  formatScore, idPool, scoreColumns, scoreOf, selectByH, selectIds, type SelectionContext, selectionContext,
+  selectionMethod, subsetName, writeSubset,
+} from '@prunelab/pruning';
 import type { JobEnv } from './env.ts';
 import type { ScoresJob } from './grid.ts';
 import { finishJob, jobDir, jobLogger, readJson, startJob } from './job-state.ts';
@@ -35,10 +37,12 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
   const correct = used.map((r) => r.correct.slice(0, E));
   const h = hScore(correct);
   const histogram = hHistogram(h, R);
-  const carto = cartography(used.map((r) => r.goldProb.slice(0, E)), correct);
   const ids = cell.trainIds;
   const labels = Array.from(cell.train.labels);
-  const scores = exampleScores(ids, Int32Array.from(labels), cell.numClasses, used, carto, R, E);
+  const seed = env.cfg.pruning.random_seed;
+  // every method's scores come from the same used runs and epochs as the H-score, each computed once
+  const phase1 = { runs: used, runsUsed: R, epochsUsed: E, numClasses: cell.numClasses };
+  const ctx = selectionContext({ pool: idPool(ids), classes: Int32Array.from(labels), seed, records: phase1 });
   const labelNames = Object.fromEntries(ids.map((id, i) => [id, cell.data.labels[labels[i]!] ?? String(labels[i])]));
   const source = job.records.join(',');
   const total = ids.length;
@@ -53,17 +57,26 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
     const common = { source, total, labels: labelNames };
     writeSubset(join(dir, 'subsets', `hscore-${name}.json`), { ids: kept, method: 'hscore', params: { removed, R, E, runs_used: R, epochs_used: E, model: job.model }, ...common });
     for (const b of job.baselines) {
-      const seed = env.cfg.pruning.random_seed;
-      writeSubset(join(dir, 'subsets', `${b}-${name}.json`), { ids: pickBaseline(b, scores, kept.length, seed), method: b, params: { k: kept.length, matches: `hscore-${name}`, seed }, ...common });
+      const picked = selectIds(ctx, selectionMethod(b), kept.length);
+      const params = { k: kept.length, matches: `hscore-${name}`, seed };
+      writeSubset(join(dir, 'subsets', `${b}-${name}.json`), { ids: picked, method: b, params, ...common });
     }
   }
-  writeFileSync(join(dir, 'scores.csv'), 'id,label,h,confidence,variability,correctness,forgetting,el2n,aum\n' +
-    ids.map((id, i) => [id, labels[i], h[i], carto.confidence[i]!.toFixed(5), carto.variability[i]!.toFixed(5), carto.correctness[i]!.toFixed(4),
-      scores.forgetting[i], scores.el2n[i]!.toFixed(5), scores.aum[i]!.toFixed(5)].join(',')).join('\n') + '\n');
+  writeFileSync(join(dir, 'scores.csv'), scoresCsv(ctx, labels, h));
   log(`${env.position(job)} ${job.label}: H histogram (H = 0..${R}) ${histogram.join(' / ')}; ` +
     Object.entries(result.subsets).map(([n, s]) => `${n} keeps ${s.size} (${((100 * s.size) / total).toFixed(1)}%)`).join(', '));
   finishJob(dir, { hash: job.hash, finishedAt: new Date().toISOString(), seconds: (performance.now() - started) / 1000, result });
   return result;
+}
+
+/** id, label, h, then every registered score column (scoreColumns: the data map's, then each method's). */
+export function scoresCsv(ctx: SelectionContext, labels: ArrayLike<number>, h: ArrayLike<number>): string {
+  const columns = scoreColumns();
+  const values = columns.map((c) => scoreOf(ctx, c));
+  const ids = ctx.pool.ids;
+  return ['id,label,h', ...columns.map((c) => c.name)].join(',') + '\n' +
+    ids.map((id, i) => [id, labels[i], h[i], ...columns.map((c, j) => formatScore(c, values[j]![i]!))].join(','))
+      .join('\n') + '\n';
 }
 
 /** A finished scores job's summary, for reports and cost estimates. */

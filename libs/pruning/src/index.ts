@@ -4,9 +4,13 @@ export { topK, ambiguousSubset } from './ambiguous-subset.ts';
 export { idPool, idRanks, type IdPool } from './id-pool.ts';
 export { rankIndices, rankTop, topKIndices, classQuotas, classCounts, balancedTake, type Order } from './rank.ts';
 export {
-  BASELINES, BASELINE_RULES, baselineKeys, baselineRanking, baselineTop, baselineIndices, baselineSubset, permutationIndices, takeK, idsAt,
-  type BaselineMethod, type BaselineScores, type BaselineOptions,
-} from './baselines.ts';
+  selectionContext, scoreOf, byScore, memo, seedOf, methodTop, selectIndices, selectIds, takeK, idsAt, formatScore,
+  type SelectionMethod, type ScoreColumn, type SelectionInput, type SelectionContext, type PhaseOneRecords,
+} from './methods/method.ts';
+export {
+  SELECTION_METHODS, SELECTION_METHOD_NAMES, selectionMethod, scoreColumns, type SelectionMethodName,
+} from './methods/index.ts';
+export { DATA_MAP_COLUMNS } from './methods/data-map.ts';
 export { matchedK, type SizeSpec } from './matched-size.ts';
 export { stableSortByKey, stableSortByKey64, sortKeys, sortByKeys, type SortKeys } from './radix.ts';
 export { writeSubset, readSubset, missingIds, SUBSET_FORMAT, type SubsetSpec, type SubsetFile, type ReadSubsetOptions } from './subset-file.ts';

@@ -1,0 +1,8 @@
+// The random permutation taken class by class: each class keeps its share of k (classQuotas).
+import type { SelectionMethod } from './method.ts';
+import { random } from './random.ts';
+
+export const randomBalanced: SelectionMethod<'random_balanced'> = {
+  ...random, name: 'random_balanced', balanced: true,
+  doc: 'seeded random, k split over the classes in proportion to their sizes',
+};
