@@ -21,3 +21,4 @@ export * from './causal-lm.ts';
 export { permutation } from './rng.ts';
 export { registerWasmKernels, unsortedSegmentSum } from './wasm-kernels.ts';
 export * from './hub.ts';
+export * from './numeric-build.ts';
