@@ -29,7 +29,7 @@ function modelFolder(dir: string, weights = 'w1'): string {
 
 function build(over: Partial<NumericBuild> = {}): NumericBuild {
   const b = { backend: 'wasm', native: true, sgemm: 'openblas' as const, blasCore: 'Zen', threads: 2, tfjs: '4.22.0', backendVersion: '4.22.0', ...over };
-  return { ...b, key: buildKey(b) };
+  return { ...b, nativeStatus: b.native ? `native ${b.sgemm}` : 'off', key: buildKey(b) };
 }
 
 test('the folder digest covers the files the loaders read, and is cached by path + size + mtime', () => {

@@ -37,4 +37,10 @@ test('numericBuild reads the backend in use; before one is chosen it says so', a
   assert.match(b.tfjs, /^\d+\.\d+\.\d+/);
   assert.equal(b.key, `cpu tfjs-${b.tfjs}`);
   assert.equal(describeBuild(b), `cpu, tfjs ${b.tfjs}`);
+  assert.equal(b.nativeStatus, 'unused by cpu');
+  const off = { ...b, backend: 'wasm', backendVersion: b.tfjs, nativeStatus: 'off (PRUNELAB_NATIVE=0)' };
+  assert.equal(describeBuild(off), `wasm, native addon off (PRUNELAB_NATIVE=0), tfjs ${b.tfjs}`);
+  assert.equal(describeBuild({ ...off, nativeStatus: 'native loop, switched off' }), `wasm, native addon off (native loop, switched off), tfjs ${b.tfjs}`);
+  const on = { ...off, native: true, sgemm: 'loop' as const, threads: 1, nativeStatus: 'native loop' };
+  assert.equal(describeBuild(on), `wasm, native addon on (loop sgemm, 1 thread), tfjs ${b.tfjs}`);
 });

@@ -19,6 +19,8 @@ export interface NumericBuild {
   /** @tensorflow/tfjs-core version, and the backend package's where it is a separate one (wasm) */
   tfjs: string;
   backendVersion: string | null;
+  /** the addon's own status line ('native openblas:Zen', 'off (PRUNELAB_NATIVE=0)'): why it is off; not compared */
+  nativeStatus: string;
   /** the short form compared between runs: equal keys, same numbers */
   key: string;
 }
@@ -54,7 +56,7 @@ function packageVersion(name: string): string | null {
   }
 }
 
-export function buildKey(b: Omit<NumericBuild, 'key'>): string {
+export function buildKey(b: Omit<NumericBuild, 'key' | 'nativeStatus'>): string {
   const native = b.native ? `+${b.sgemm ?? 'native'}${b.blasCore ? `:${b.blasCore}` : ''}${b.threads ? `/${b.threads}t` : ''}` : '';
   const versions = `tfjs-${b.tfjs}${b.backendVersion && b.backendVersion !== b.tfjs ? `/${b.backend}-${b.backendVersion}` : ''}`;
   return `${b.backend}${native} ${versions}`;
@@ -64,17 +66,18 @@ export function buildKey(b: Omit<NumericBuild, 'key'>): string {
 export function numericBuild(): NumericBuild {
   const backend = (tf.engine() as unknown as { backendName?: string }).backendName;
   if (!backend) throw new Error('numericBuild: no TF.js backend chosen yet; call chooseBackend() first');
-  const nat = backend === 'wasm' ? readNativeBuild(nativeStatus()) : readNativeBuild({ active: false, summary: '' });
+  const status = nativeStatus();
+  const nat = backend === 'wasm' ? readNativeBuild(status) : readNativeBuild({ active: false, summary: '' });
   const pkg = backend === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : backend === 'tensorflow' ? '@tensorflow/tfjs-node' : null;
   const b = { backend, ...nat, tfjs: tf.version_core, backendVersion: pkg ? packageVersion(pkg) : null };
-  return { ...b, key: buildKey(b) };
+  return { ...b, nativeStatus: backend === 'wasm' ? status.summary : `unused by ${backend}`, key: buildKey(b) };
 }
 
 /** One line for logs: "wasm, native addon on (OpenBLAS sgemm, core Zen, 2 threads), tfjs 4.22.0". */
 export function describeBuild(b: NumericBuild): string {
   const native = b.backend !== 'wasm' ? '' : b.native
     ? `, native addon on (${b.sgemm === 'loop' ? 'loop sgemm' : `OpenBLAS sgemm${b.blasCore ? `, core ${b.blasCore}` : ''}`}, ${b.threads} thread${b.threads === 1 ? '' : 's'})`
-    : ', native addon off';
+    : `, native addon ${/^off\b/.test(b.nativeStatus) ? b.nativeStatus : `off (${b.nativeStatus})`}`;
   return `${b.backend}${native}, tfjs ${b.tfjs}${b.backendVersion && b.backendVersion !== b.tfjs ? ` (${b.backend} ${b.backendVersion})` : ''}`;
 }
 
