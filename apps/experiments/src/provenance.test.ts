@@ -1,7 +1,7 @@
 // Honest job keys: a model enters by the content of its folder (cached digests), and finished jobs made by another
 // numeric build are reported ('report') or redone with what uses them ('strict').
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -63,6 +63,12 @@ test('the folder digest covers the files the loaders read, and is cached by path
   cpSync(dir, join(root, 'moved'), { recursive: true });
   assert.equal(folderDigest(join(root, 'moved'), cache).digest, rewritten.digest);
   assert.ok(JSON.parse(readFileSync(cache, 'utf8'))[resolve(dir, 'model.safetensors')]);
+  // entries of files gone are dropped at the next write
+  rmSync(dir, { recursive: true });
+  writeFileSync(join(root, 'moved', 'model.safetensors'), 'w3');
+  assert.deepEqual(Object.keys(JSON.parse(readFileSync(cache, 'utf8'))).filter((p) => p.startsWith(`${dir}/`)), [resolve(dir, 'config.json'), resolve(dir, 'model.safetensors'), resolve(dir, 'tokenizer.json')]);
+  folderDigest(join(root, 'moved'), cache);
+  assert.deepEqual(Object.keys(JSON.parse(readFileSync(cache, 'utf8'))).filter((p) => p.startsWith(`${dir}/`)), []);
 });
 
 const cfgOf = (root: string, extra: Record<string, unknown> = {}) => validateConfig({

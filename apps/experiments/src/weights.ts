@@ -58,7 +58,10 @@ export function folderDigest(dir: string, cacheFile = defaultDigestCache()): Fol
     }
     h.update(`${f}\0${c.sha256}\n`);
   }
-  if (hashed.length) writeJsonAtomic(cacheFile, cache); // two processes at once: the last write wins, the other's entries are rehashed later
+  if (hashed.length) {
+    for (const p of Object.keys(cache)) if (!existsSync(p)) delete cache[p]; // folders of tests and deleted models
+    writeJsonAtomic(cacheFile, cache); // two processes at once: the last write wins, the other's entries are rehashed later
+  }
   return { digest: h.digest('hex').slice(0, 16), files, hashed };
 }
 
