@@ -8,6 +8,8 @@ test('the addon status as data: OpenBLAS with its core and threads, the loop, of
   assert.deepEqual(readNativeBuild({ active: true, summary: 'native openblas:Zen' }, { PRUNELAB_THREADS: '2' }),
     { native: true, sgemm: 'openblas', blasCore: 'Zen', threads: 2 });
   assert.deepEqual(readNativeBuild({ active: true, summary: 'native openblas:Haswell' }, { OPENBLAS_NUM_THREADS: '3' }).threads, 3);
+  assert.deepEqual(readNativeBuild({ active: true, summary: 'native openblas:SkylakeX (4 threads)', threads: 4 }, {}),
+    { native: true, sgemm: 'openblas', blasCore: 'SkylakeX', threads: 4 });
   assert.deepEqual(readNativeBuild({ active: true, summary: 'native loop' }, {}), { native: true, sgemm: 'loop', blasCore: null, threads: 1 });
   assert.deepEqual(readNativeBuild({ active: false, summary: 'off (PRUNELAB_NATIVE=0)' }), { native: false, sgemm: null, blasCore: null, threads: null });
   assert.equal(readNativeBuild({ active: false, summary: 'native loop, switched off' }).native, false);

@@ -42,7 +42,7 @@ export function readNativeBuild(
   env: NodeJS.ProcessEnv = process.env,
 ): NativeBuild {
   if (!s.active) return { native: false, sgemm: null, blasCore: null, threads: null };
-  const m = /^native (openblas|loop)(?::(\S+?))?(?:,|$)/.exec(s.summary);
+  const m = /^native (openblas|loop)\b(?::([^\s,()]+))?/.exec(s.summary);
   const sgemm = s.sgemm === 'openblas' || s.sgemm === 'loop' ? s.sgemm : ((m?.[1] as NativeBuild['sgemm'] | undefined) ?? null);
   const threads = typeof s.threads === 'number' && s.threads > 0 ? s.threads : sgemm === 'loop' ? 1 : sgemm ? blasThreads(env) : null;
   return { native: true, sgemm, blasCore: m?.[2] ?? null, threads };
