@@ -23,6 +23,8 @@ interface JobBase {
   settings: CellSettings;
   /** one short line for logs and status */
   label: string;
+  /** digest of its model folder's content (weights.ts), kept in job.json; null: not made yet */
+  weights: string | null;
   /** a model folder its hash depends on is not made yet: the hash is a placeholder and the job pending */
   weightsMissing?: true;
 }
@@ -86,7 +88,10 @@ const modelKey = (cfg: ExperimentConfig, weights: Record<string, ModelWeights>, 
 
 /** The grid of a config; `weights` (default: read from the model folders) gives each model's content digest. */
 export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelWeights> = readModelWeights(cfg)): Grid {
-  const missing = (...models: string[]) => (models.some((m) => weights[m]?.digest === null) ? { weightsMissing: true as const } : {});
+  const missing = (model: string, ...more: string[]) => ({
+    weights: weights[model]?.digest ?? null,
+    ...([model, ...more].some((m) => weights[m]?.digest === null) && { weightsMissing: true as const }),
+  });
   const jobs: Job[] = [];
   const cells: Grid['cells'] = [];
   const scoresOf = new Map<string, ScoresJob[]>(); // `${task}/${model}` -> its scores jobs

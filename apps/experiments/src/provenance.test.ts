@@ -96,6 +96,8 @@ test('rewriting a model\'s weights makes its jobs stale, and only its jobs', () 
   const grid = expandGrid(cfg, readModelWeights(cfg, cache));
   finishAll(outDir, grid, () => build());
   assert.deepEqual(new Set(grid.jobs.map((j) => jobStatus(outDir, j))), new Set(['done']));
+  const digestA = folderDigest(join(root, 'a'), cache).digest;
+  assert.deepEqual(new Set(grid.jobs.filter((j) => j.model === 'a').map((j) => j.weights)), new Set([digestA])); // into job.json
 
   writeFileSync(join(root, 'a', 'model.safetensors'), 'retrained weights'); // regenerated weights, same path
   const after = expandGrid(cfg, readModelWeights(cfg, cache));
