@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { findRepoRoot } from '@prunelab/data';
 import { buildKey, type NumericBuild } from '@prunelab/finetune';
 import { validateConfig } from './config.ts';
@@ -15,7 +15,12 @@ import { loadPretrainConfig } from './pretrain-config.ts';
 import { checkBuilds, describeBuildCheck } from './provenance.ts';
 import { folderDigest, readModelWeights, weightLines } from './weights.ts';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'prunelab-prov-'));
+const roots: string[] = [];
+const tmp = () => {
+  roots.push(mkdtempSync(join(tmpdir(), 'prunelab-prov-')));
+  return roots.at(-1)!;
+};
+after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
 
 /** A model folder as the digest sees it: config, weights, tokenizer, and a file no loader reads. */
 function modelFolder(dir: string, weights = 'w1'): string {
