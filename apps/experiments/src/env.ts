@@ -1,4 +1,5 @@
 // What every job of one `run` shares: the config, where results go, MLflow, the prepared cells, logging.
+import { buildTags, type NumericBuild } from '@prunelab/finetune';
 import type { Cell } from './cell.ts';
 import type { Job } from './grid.ts';
 import type { ExperimentConfig } from './schema.ts';
@@ -8,6 +9,10 @@ export interface JobEnv {
   cfg: ExperimentConfig;
   outDir: string;
   backend: string;
+  /** the numeric build of this process: into records' headers, job.json, done.json and MLflow tags */
+  build: NumericBuild;
+  /** finished jobs to redo because another build made them (run.numeric_build: strict) */
+  staleByBuild: ReadonlySet<string>;
   tracking: Tracking;
   parent: RunHandle;
   cell(job: Job): Promise<Cell>;
@@ -20,6 +25,6 @@ export interface JobEnv {
 
 /** Tags every job's MLflow run carries. */
 export function jobTags(env: JobEnv, job: Job, extra: Record<string, string>, commit: string): Record<string, string> {
-  return { task: job.task, model: job.model, phase: job.kind === 'phase1' ? '1' : '2', job: job.id, job_hash: job.hash, backend: env.backend, 'mlflow.source.git.commit': commit, git_commit: commit, ...extra };
+  return { task: job.task, model: job.model, phase: job.kind === 'phase1' ? '1' : '2', job: job.id, job_hash: job.hash, ...buildTags(env.build), backend: env.backend, 'mlflow.source.git.commit': commit, git_commit: commit, ...extra };
 }
 

@@ -1,5 +1,7 @@
 // The grid as a graph of jobs. Each job has a folder under results/<name>/ and a content hash of everything
 // that decides its output; a job whose folder holds done.json with the same hash is finished and skipped.
+// A model enters the hash by the digest of its folder's content (weights.ts), not by its path: regenerated weights
+// make its jobs stale, a moved folder keeps them. The numeric build does not enter the hash (provenance.ts).
 //   phase1   one score run per (task, model, seed)
 //   scores   H-scores, cartography and subset files per (task, model, runs_used, epochs_used) variant
 //   phase2   one fine-tuning run per (task, model, method, subset, seed), plus the full-data runs
@@ -7,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { automaticSubsets, parseSubsetName, subsetName, winningTicketRemoved } from '@prunelab/pruning';
 import { cellSettings, type Baseline, type CellSettings, type ExperimentConfig, type Method, type TaskName } from './schema.ts';
 import { plannedTrainSize } from './tasks.ts';
+import { readModelWeights, type ModelWeights } from './weights.ts';
 
 export const hash = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 16);
 
@@ -20,6 +23,10 @@ interface JobBase {
   settings: CellSettings;
   /** one short line for logs and status */
   label: string;
+  /** digest of its model folder's content (weights.ts), kept in job.json; null: not made yet */
+  weights: string | null;
+  /** a model folder its hash depends on is not made yet: the hash is a placeholder and the job pending */
+  weightsMissing?: true;
 }
 
 export interface Phase1Job extends JobBase { kind: 'phase1'; seed: number; run: number }
@@ -72,13 +79,19 @@ export function expandSubsets(names: string[], R: number): number[][] {
 /** The subset file of a scores job for one method and subset. */
 export const subsetFile = (scoresId: string, method: string, name: string) => `${scoresId}/subsets/${method}-${name}.json`;
 
-/** Model settings that decide what a checkpoint computes (the path names the weights). */
-const modelKey = (cfg: ExperimentConfig, model: string) => {
-  const m = cfg.models[model]!;
-  return { path: m.path, family: m.family, init_seed: m.init_seed };
+/** What decides what a model computes: its folder's content (and the pretrain config that made it), its family. */
+const modelKey = (cfg: ExperimentConfig, weights: Record<string, ModelWeights>, model: string) => {
+  const w = weights[model];
+  if (!w) throw new Error(`internal: no weights read for model '${model}'`);
+  return { family: cfg.models[model]!.family, weights: w.digest ?? 'not made yet', ...(w.pretrain && { pretrain: w.pretrain }) };
 };
 
-export function expandGrid(cfg: ExperimentConfig): Grid {
+/** The grid of a config; `weights` (default: read from the model folders) gives each model's content digest. */
+export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelWeights> = readModelWeights(cfg)): Grid {
+  const missing = (model: string, ...more: string[]) => ({
+    weights: weights[model]?.digest ?? null,
+    ...([model, ...more].some((m) => weights[m]?.digest === null) && { weightsMissing: true as const }),
+  });
   const jobs: Job[] = [];
   const cells: Grid['cells'] = [];
   const scoresOf = new Map<string, ScoresJob[]>(); // `${task}/${model}` -> its scores jobs
@@ -91,10 +104,10 @@ export function expandGrid(cfg: ExperimentConfig): Grid {
       cells.push({ task, model });
       const s = cellSettings(cfg, task, model);
       const base = `${task}/${model}`;
-      const dataKey = { task, data: s.data, model: modelKey(cfg, model) };
+      const dataKey = { task, data: s.data, model: modelKey(cfg, weights, model) };
       const { seeds: _seeds1, ...p1 } = s.phase1;
       const phase1: Phase1Job[] = s.phase1.seeds.map((seed, run) => ({
-        kind: 'phase1', id: `${base}/phase1/seed-${seed}`, hash: hash({ ...dataKey, phase1: p1, seed }), deps: [], task, model, settings: s, seed, run,
+        kind: 'phase1', id: `${base}/phase1/seed-${seed}`, hash: hash({ ...dataKey, phase1: p1, seed }), deps: [], task, model, settings: s, seed, run, ...missing(model),
         label: `phase1 ${task}/${model} seed ${seed}`,
       }));
       if (needsScores) jobs.push(...phase1);
@@ -110,7 +123,7 @@ export function expandGrid(cfg: ExperimentConfig): Grid {
             const subsets = runsUsed >= 2 ? expandSubsets(cfg.pruning.subsets, runsUsed) : [];
             const id = `${base}/scores/${variant.key}`;
             scores.push({
-              kind: 'scores', id, deps: records.map((r) => r.id), task, model, settings: s, variant, records: records.map((r) => r.id), subsets, baselines,
+              kind: 'scores', id, deps: records.map((r) => r.id), task, model, settings: s, variant, records: records.map((r) => r.id), subsets, baselines, ...missing(model),
               hash: hash({ records: records.map((r) => r.hash), variant, subsets, baselines, random_seed: cfg.pruning.random_seed }),
               label: `scores ${task}/${model} ${variant.key}`,
             });
@@ -124,7 +137,7 @@ export function expandGrid(cfg: ExperimentConfig): Grid {
       const p2Key = { ...dataKey, phase2: p2 };
       const phase2 = (method: Method, seed: number, subset: SubsetRef | null, suffix: string): Phase2Job => ({
         kind: 'phase2', id: `${base}/phase2/${method}${suffix}-seed-${seed}`, task, model, settings: s, method, seed, subset,
-        deps: subset ? [subset.scores] : [],
+        deps: subset ? [subset.scores] : [], ...missing(model),
         // the subset enters by what decides its ids, not by the scores job's hash: adding a baseline must not redo the rest
         hash: hash({ ...p2Key, method, seed, subset: subset && { records: (jobs.find((j) => j.id === subset.scores) as ScoresJob).records.map((r) => (jobs.find((j) => j.id === r) as Phase1Job).hash), variant: subset.variant, name: subset.name, scoredBy: subset.scoredBy, random_seed: method.startsWith('random') ? cfg.pruning.random_seed : undefined } }),
         label: `phase2 ${task}/${model} ${method}${suffix.replace(/^-/, ' ')} seed ${seed}`,
@@ -158,7 +171,8 @@ export function expandGrid(cfg: ExperimentConfig): Grid {
           for (const seed of s.phase2.seeds) {
             jobs.push({
               kind: 'phase2', id: `${task}/${to}/phase2/hscore-${name}${vs}-from-${from}-seed-${seed}`, task, model: to, settings: s, method: 'hscore', seed, subset: ref, deps: [sc.id],
-              hash: hash({ task, data: s.data, model: modelKey(cfg, to), phase2: p2, method: 'hscore', seed, subset: { records: sc.records.map((r) => (jobs.find((j) => j.id === r) as Phase1Job).hash), variant: sc.variant, name, scoredBy: from } }),
+              ...missing(to, from),
+              hash: hash({ task, data: s.data, model: modelKey(cfg, weights, to), phase2: p2, method: 'hscore', seed, subset: { records: sc.records.map((r) => (jobs.find((j) => j.id === r) as Phase1Job).hash), variant: sc.variant, name, scoredBy: from } }),
               label: `phase2 ${task}/${to} hscore ${name}${vs} from ${from} seed ${seed}`,
             });
           }

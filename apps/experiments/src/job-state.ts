@@ -2,6 +2,7 @@
 // epoch), done.json (written last, atomically: its presence with the current hash means finished), failed.json.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { NumericBuild } from '@prunelab/finetune';
 import type { Job } from './grid.ts';
 
 export type JobStatus = 'done' | 'failed' | 'running' | 'pending' | 'stale';
@@ -34,17 +35,21 @@ export function alive(pid: number): boolean {
 
 export const jobDir = (outDir: string, job: Job) => join(outDir, job.id);
 
-export interface DoneMarker { hash: string; finishedAt: string; seconds: number; mlflowRunId?: string; result?: unknown }
+/** `build`: the numeric build that made the job (absent in markers written before it was recorded) */
+export interface DoneMarker { hash: string; finishedAt: string; seconds: number; mlflowRunId?: string; result?: unknown; build?: NumericBuild }
 
 export function readDone<T = unknown>(outDir: string, job: Job): (DoneMarker & { result?: T }) | undefined {
+  if (job.weightsMissing) return undefined;
   const d = readJson<DoneMarker & { result?: T }>(join(jobDir(outDir, job), 'done.json'));
   return d && d.hash === job.hash ? d : undefined;
 }
 
-export function jobStatus(outDir: string, job: Job): JobStatus {
+/** `staleByBuild`: finished jobs to redo because another numeric build made them (run.numeric_build: strict). */
+export function jobStatus(outDir: string, job: Job, staleByBuild?: ReadonlySet<string>): JobStatus {
+  if (job.weightsMissing) return 'pending'; // its hash is a placeholder until the model folder is made
   const dir = jobDir(outDir, job);
   const done = readJson<DoneMarker>(join(dir, 'done.json'));
-  if (done?.hash === job.hash) return 'done';
+  if (done?.hash === job.hash) return staleByBuild?.has(job.id) ? 'stale' : 'done';
   const failed = readJson<{ hash: string }>(join(dir, 'failed.json'));
   if (failed?.hash === job.hash) return 'failed';
   const started = readJson<{ hash: string; pid: number }>(join(dir, 'job.json'));

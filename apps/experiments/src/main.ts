@@ -5,19 +5,22 @@ import { parseArgs } from 'node:util';
 import { ConfigError, didYouMean, loadConfig } from './config.ts';
 import { expandGrid } from './grid.ts';
 import { describePlan } from './plan.ts';
+import { checkBuilds, currentBuild } from './provenance.ts';
 import { pretrain } from './pretrain.ts';
 import { loadPretrainConfig } from './pretrain-config.ts';
 import { writeReport } from './report.ts';
 import { outDirOf, runExperiment } from './run.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { syncJournal } from './tracking.ts';
+import { readModelWeights, weightLines } from './weights.ts';
 
 const USAGE = `usage: experiments <command> <config.yaml> [--set key=value ...] [options]
 
   run      phase 1 score runs -> H-scores and subsets -> phase 2 -> report; finished jobs
            (same content hash) are skipped, a job killed half-way restarts cleanly
            --dry-run   print the expanded grid and its estimated cost, run nothing
-  status   which jobs are done, pending, failed or stale (config changed since)
+  status   which jobs are done, pending, failed or stale (config or model weights changed since;
+           with run.numeric_build: strict also the numeric build), and the build this machine uses
   report   re-render report.md, report.html, tables and plots from the finished jobs
   clean    remove results/<name>/ of this config (needs --yes)
   sync     replay the offline MLflow journal to $MLFLOW_TRACKING_URI
@@ -60,18 +63,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const cfg = onlyModels(loadConfig(file, values.set ?? []), values.models);
   const outDir = outDirOf(cfg);
-  if (command === 'run' && values['dry-run']) {
-    console.log(describePlan(cfg, expandGrid(cfg), outDir, process.env.PRUNELAB_BACKEND ?? (cfg.run.backend === 'auto' ? guessBackend() : cfg.run.backend)));
+  if ((command === 'run' && values['dry-run']) || command === 'status') {
+    console.log(await plan(cfg, outDir));
     return 0;
   }
   if (command === 'run') {
     const out = await runExperiment(cfg);
     console.log(`\nreport: ${out.report}\nhtml:   ${out.html}\ntables: ${out.csv}\nmlflow: ${out.mlruns}`);
     return out.failed.length ? 1 : 0;
-  }
-  if (command === 'status') {
-    console.log(describePlan(cfg, expandGrid(cfg), outDir, process.env.PRUNELAB_BACKEND ?? guessBackend()));
-    return 0;
   }
   if (command === 'report') {
     const out = await writeReport(cfg, outDir, expandGrid(cfg));
@@ -114,14 +113,14 @@ function onlyModels(cfg: ExperimentConfig, list: string | undefined): Experiment
   return { ...cfg, models: Object.fromEntries(Object.entries(cfg.models).filter(([n]) => names.includes(n))) };
 }
 
-/** The backend name --dry-run estimates for without loading TF.js: the native one when it is installed. */
-function guessBackend(): string {
-  try {
-    import.meta.resolve('@tensorflow/tfjs-node');
-    return 'tensorflow';
-  } catch {
-    return 'wasm';
-  }
+/** status and --dry-run: the grid from the model folders as they are, against the build `run` would use. */
+async function plan(cfg: ExperimentConfig, outDir: string): Promise<string> {
+  const { build, backend: chosen, line } = await currentBuild(cfg);
+  const weights = readModelWeights(cfg);
+  const grid = expandGrid(cfg, weights);
+  const check = build ? checkBuilds(outDir, grid, build, cfg.run.numeric_build) : undefined;
+  const backend = chosen ?? process.env.PRUNELAB_BACKEND ?? (cfg.run.backend === 'auto' ? 'wasm' : cfg.run.backend);
+  return describePlan(cfg, grid, outDir, backend, { ...(check && { check }), notes: [line, ...weightLines(cfg, weights)] });
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (e: unknown) => {

@@ -25,12 +25,12 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
   const { seeds: _seeds, ...p1NoSeeds } = p1;
   const cell = await env.cell(job);
   const started = performance.now();
-  const dir = startJob(env.outDir, job, { trainSize: cell.train.n });
+  const dir = startJob(env.outDir, job, { trainSize: cell.train.n, build: env.build });
   const log = jobLogger(dir, () => {}); // epoch lines reach stdout through the progress line
   const label = `${env.position(job)} ${job.label}`;
   const header = {
     version: 1 as const, task: job.task, split: 'train', model: cell.modelDir, seed: job.seed, run: job.run, pass: 'train-forward' as const,
-    ids: cell.trainIds, epochsPlanned: p1.epochs, epochsDone: 0, configHash: job.hash,
+    ids: cell.trainIds, epochsPlanned: p1.epochs, epochsDone: 0, configHash: job.hash, build: env.build,
   };
   const mlrun = await env.tracking.tracker.createRun(env.tracking.experimentId, {
     runName: job.id, parentRunId: env.parent.runId, tags: jobTags(env, job, { method: 'full', subset: 'full', seed: String(job.seed) }, gitCommit()),
@@ -69,7 +69,7 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
     });
     await mlrun.logArtifact(dir, 'job');
     await mlrun.end('FINISHED');
-    finishJob(dir, { hash: job.hash, finishedAt: new Date().toISOString(), seconds: (performance.now() - started) / 1000, mlflowRunId: mlrun.runId, result });
+    finishJob(dir, { hash: job.hash, finishedAt: new Date().toISOString(), seconds: (performance.now() - started) / 1000, mlflowRunId: mlrun.runId, result, build: env.build });
     bar.end('');
   } catch (e) {
     await mlrun.end('FAILED');

@@ -41,7 +41,7 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
     if (unknown) throw new Error(`${file}: id ${unknown} is not in the ${job.task} training set of model ${job.model}; the subset's source and this cell must use the same data settings`);
     if (ids.length === 0) throw new Error(`${file}: the subset is empty (see the H histogram of ${job.subset.scores}); nothing to fine-tune on`);
   }
-  const dir = startJob(env.outDir, job, { size: ids.length });
+  const dir = startJob(env.outDir, job, { size: ids.length, build: env.build });
   const log = jobLogger(dir, () => {}); // epoch lines reach stdout through the progress line
   const data = selectRows(cell.train, ids.map((id) => cell.rowOf.get(id)!));
   const subsetTag = job.subset ? `${job.subset.name}${job.subset.variant.key === 'all' ? '' : `-${job.subset.variant.key}`}` : 'full';
@@ -90,7 +90,7 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
     });
     await mlrun.logArtifact(join(dir, 'metrics.jsonl'));
     await mlrun.end('FINISHED');
-    finishJob(dir, { hash: job.hash, finishedAt: new Date().toISOString(), seconds: (performance.now() - started) / 1000, mlflowRunId: mlrun.runId, result });
+    finishJob(dir, { hash: job.hash, finishedAt: new Date().toISOString(), seconds: (performance.now() - started) / 1000, mlflowRunId: mlrun.runId, result, build: env.build });
     bar.end(`dev ${metricName === 'accuracy' ? 'acc' : METRIC_TITLES[metricName]} ${result.metric.toFixed(4)}`);
   } catch (e) {
     await mlrun.end('FAILED');

@@ -5,6 +5,7 @@ import { readSubset } from '@prunelab/pruning';
 import { jobCost, type Grid, type Job, type SubsetRef } from './grid.ts';
 import { jobStatus, exists } from './job-state.ts';
 import { modelDir } from './models.ts';
+import { describeBuildCheck, type BuildCheck } from './provenance.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { readThroughput, throughputKey } from './throughput.ts';
 
@@ -13,7 +14,9 @@ function clock(seconds: number): string {
   return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-export function describePlan(cfg: ExperimentConfig, grid: Grid, outDir: string, backend: string, opts: { verbose?: boolean } = {}): string {
+/** `check`: finished jobs against this process's numeric build; `notes`: lines printed first (build, model folders). */
+export function describePlan(cfg: ExperimentConfig, grid: Grid, outDir: string, backend: string,
+  opts: { verbose?: boolean; check?: BuildCheck; notes?: string[] } = {}): string {
   const speeds = readThroughput();
   const sizeOf = (ref: SubsetRef) => {
     const f = join(outDir, ref.file);
@@ -25,8 +28,9 @@ export function describePlan(cfg: ExperimentConfig, grid: Grid, outDir: string, 
   let seconds = 0;
   const unknownSpeed = new Set<string>();
   let upperBound = false;
+  const madeBy = new Map([...(opts.check?.other ?? [])].flatMap(([key, ids]) => ids.map((id) => [id, key] as const)));
   for (const [i, job] of grid.jobs.entries()) {
-    const status = jobStatus(outDir, job);
+    const status = jobStatus(outDir, job, opts.check?.stale);
     counts[status] = (counts[status] ?? 0) + 1;
     const c = jobCost(job, sizeOf);
     const work = c.examples * c.epochs;
@@ -43,7 +47,8 @@ export function describePlan(cfg: ExperimentConfig, grid: Grid, outDir: string, 
     }
     if (opts.verbose !== false) {
       const cost = work ? `${c.examples}${c.exact ? '' : '≤'} ex x ${c.epochs} ep` : '';
-      lines.push(`${String(i + 1).padStart(4)}  ${status.padEnd(7)}  ${job.kind.padEnd(6)}  ${job.id.padEnd(56)}  ${cost}`);
+      const by = madeBy.get(job.id);
+      lines.push(`${String(i + 1).padStart(4)}  ${status.padEnd(7)}  ${job.kind.padEnd(6)}  ${job.id.padEnd(56)}  ${cost}${by ? `  (made by ${by})` : ''}`);
     }
   }
   const byKind = (k: Job['kind']) => grid.jobs.filter((j) => j.kind === k).length;
@@ -56,5 +61,6 @@ export function describePlan(cfg: ExperimentConfig, grid: Grid, outDir: string, 
       ? `time estimate: ${clock(seconds)} of training on ${backend} at the measured throughput (.cache/throughput.json), one job at a time; evaluation and model loading come on top`
       : `time estimate: ${seconds > 0 ? `${clock(seconds)} for the measured part; ` : ''}no throughput measured yet for ${[...unknownSpeed].join(', ')} on ${backend} (a finished epoch records one)`,
   ];
-  return [...summary, '', ...lines].join('\n');
+  const notes = [...(opts.notes ?? []), ...(opts.check ? describeBuildCheck(opts.check) : [])];
+  return [...notes, ...summary, '', ...lines].join('\n');
 }

@@ -121,6 +121,19 @@ test('SIGKILL mid-grid, rerun: finishes, redoes nothing finished, report written
   assert.equal(transfer.metrics.dev_accuracy?.length, 1);
   assert.equal(transfer.params.phase2_lr ?? transfer.params['phase2.lr'], '0.002');
 
+  // Provenance: the numeric build printed at start-up, in the records' header, job.json, done.json and MLflow tags
+  const buildLine = /^numeric build: (wasm|tensorflow|cpu)\b.*tfjs \d/m;
+  assert.match(first.stdout, buildLine);
+  assert.match(second.stdout, buildLine);
+  assert.doesNotMatch(second.stdout, /made by another build/); // one machine, one build
+  const seed1 = join(outDir, 'sst2/a/phase1/seed-1');
+  const key = (JSON.parse(readFileSync(join(seed1, 'header.json'), 'utf8')) as { build: { key: string } }).build.key;
+  assert.match(key, /^(wasm|tensorflow|cpu)\S* tfjs-\d/);
+  for (const f of ['job.json', 'done.json']) assert.equal(JSON.parse(readFileSync(join(seed1, f), 'utf8')).build.key, key, f);
+  assert.equal(transfer.tags.numeric_build, key);
+  assert.ok(['on', 'off'].includes(transfer.tags.native!));
+  assert.equal(runs.find((r) => r.tags['mlflow.runName'] === 'kill-grid')?.tags.numeric_build, key);
+
   // Report: tables with the transfer row, the HTML page with inline SVG and no external script
   const report = readFileSync(join(outDir, 'report.md'), 'utf8');
   assert.match(report, /\| full data \| 160 \| 100\.0 \| \d+\.\d\d \| 1 \|/);

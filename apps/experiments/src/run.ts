@@ -4,18 +4,21 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
-import { chooseBackend } from '@prunelab/finetune';
+import { buildTags, chooseBackend, describeBuild, numericBuild } from '@prunelab/finetune';
 import { flattenParams, RestStore } from '@prunelab/tracking';
 import { prepareCell, type Cell } from './cell.ts';
 import type { JobEnv } from './env.ts';
 import { expandGrid, type Grid, type Job } from './grid.ts';
 import { alive, failJob, jobDir, jobStatus, writeJsonAtomic } from './job-state.ts';
+import { ensureModel } from './models.ts';
 import { runPhase1 } from './phase1.ts';
 import { runPhase2 } from './phase2.ts';
+import { checkBuilds, describeBuildCheck } from './provenance.ts';
 import { writeReport, type ReportFiles } from './report.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { runScores } from './scores.ts';
 import { gitCommit, markStaleRunsKilled, openTracking } from './tracking.ts';
+import { readModelWeights, weightLines } from './weights.ts';
 
 export interface RunOptions {
   log?: (line: string) => void;
@@ -56,27 +59,35 @@ function lock(outDir: string): () => void {
 export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}): Promise<RunOutcome> {
   const log = opts.log ?? console.log;
   const out = opts.out ?? ((t: string) => process.stdout.write(t));
-  const grid = expandGrid(cfg);
   const backend = await chooseBackend(cfg.run.backend);
   log(`backend: ${backend.name} (tried ${backend.tried.map((t) => `${t.name}${t.ok ? '' : ' (unavailable)'}`).join(', ')})`);
+  const build = numericBuild();
+  log(`numeric build: ${describeBuild(build)}`);
 
   const outDir = outDirOf(cfg);
   mkdirSync(outDir, { recursive: true });
   const unlock = lock(outDir);
   try {
+    // Every model folder exists before the grid is expanded, so every job's key holds real weights.
+    for (const [name, m] of Object.entries(cfg.models)) await ensureModel(name, m, log);
+    const weights = readModelWeights(cfg);
+    const grid = expandGrid(cfg, weights);
+    for (const l of weightLines(cfg, weights)) log(l);
+    const check = checkBuilds(outDir, grid, build, cfg.run.numeric_build);
+    for (const l of describeBuildCheck(check)) log(l);
     writeJsonAtomic(join(outDir, 'config.json'), cfg);
     writeJsonAtomic(join(outDir, 'grid.json'), grid.jobs.map((j) => ({ id: j.id, kind: j.kind, hash: j.hash, deps: j.deps })));
     const tracking = await openTracking(outDir, cfg.name, log);
     const killed = await markStaleRunsKilled(tracking, outDir, log);
     if (killed.length) log(`mlflow: marked ${killed.length} run(s) left RUNNING by a killed process as KILLED`);
     const parent = await tracking.tracker.createRun(tracking.experimentId, {
-      runName: `${cfg.name}-grid`, tags: { grid: cfg.name, tasks: cfg.tasks.join(','), models: Object.keys(cfg.models).join(','), backend: backend.name, git_commit: gitCommit(), 'mlflow.source.git.commit': gitCommit() },
+      runName: `${cfg.name}-grid`, tags: { grid: cfg.name, tasks: cfg.tasks.join(','), models: Object.keys(cfg.models).join(','), ...buildTags(build), backend: backend.name, git_commit: gitCommit(), 'mlflow.source.git.commit': gitCommit() },
     });
     await parent.logParams(flattenParams(cfg as unknown as Record<string, unknown>));
 
     const cells = new Map<string, Promise<Cell>>();
     const env: JobEnv = {
-      cfg, outDir, backend: backend.name, tracking, parent, log, out,
+      cfg, outDir, backend: backend.name, build, staleByBuild: check.stale, tracking, parent, log, out,
       cell: (job) => {
         const key = `${job.task}/${job.model}`;
         let c = cells.get(key);
@@ -124,7 +135,7 @@ async function schedule(grid: Grid, env: JobEnv, concurrency: number) {
         env.log(`${env.position(job)} ${job.label}: blocked (a job it needs failed)`);
         return false;
       }
-      if (jobStatus(env.outDir, job) === 'done') {
+      if (jobStatus(env.outDir, job, env.staleByBuild) === 'done') {
         skipped.push(job.id);
         env.log(`${env.position(job)} ${job.label}: finished earlier, skipped`);
         return true;

@@ -32,6 +32,10 @@ export const EVAL_WHEN = ['each', 'last'] as const;
 
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 
+/** What a finished job made by another numeric build (backend, native addon, sgemm, threads) is: see provenance.ts. */
+export const NUMERIC_BUILD_MODES = ['report', 'strict'] as const;
+export type NumericBuildMode = (typeof NUMERIC_BUILD_MODES)[number];
+
 const lr = (d: number): Field => ({ type: { kind: 'number', min: 0 }, default: d, doc: 'peak learning rate (AdamW, linear decay to 0)' });
 const TRAINING = {
   seeds: { type: { kind: 'int[]' }, default: [342, 4827, 1215, 98, 8128, 828], doc: 'one run per seed' },
@@ -87,6 +91,7 @@ export const SCHEMA = {
   run: {
     backend: { type: { kind: 'enum', values: BACKENDS }, default: 'auto', doc: 'TensorFlow.js backend ($PRUNELAB_BACKEND also works)' },
     concurrency: { type: { kind: 'int', min: 0 }, default: 0, doc: 'training jobs at once; 0: sized from the backend, cores and memory (1 on CPU)' },
+    numeric_build: { type: { kind: 'enum', values: NUMERIC_BUILD_MODES }, default: 'report', doc: "finished jobs made by another numeric build (backend, native addon, sgemm, threads): 'report' reuses them and says so; 'strict' reruns them and what uses their results" },
   },
   output: {
     dir: { type: { kind: 'string' }, default: 'results', doc: 'results/<name>/ holds jobs, report, plots and mlruns/' },
@@ -115,7 +120,7 @@ export interface ExperimentConfig {
   phase1: TrainingCfg;
   phase2: Phase2Cfg;
   pruning: { subsets: string[]; baselines_at: string[] | null; runs_used: number[] | null; epochs_used: number[] | null; random_seed: number; transfer: string[] };
-  run: { backend: string; concurrency: number };
+  run: { backend: string; concurrency: number; numeric_build: NumericBuildMode };
   output: { dir: string };
 }
 

@@ -23,7 +23,15 @@ export interface RunRecordHeader {
   optional?: OptionalField[];
   /** number of classes (choices; token positions for QA) of the logits, when the caller knows it */
   numClasses?: number;
+  /**
+   * The numeric build that computed the record (libs/finetune numericBuild(): backend, native addon, sgemm,
+   * threads; `key` is its short form). Two builds can record different values; absent in older records.
+   */
+  build?: RecordBuild;
 }
+
+/** What the records header keeps of a numeric build (more fields may be there). */
+export interface RecordBuild { key: string; backend?: string; native?: boolean; sgemm?: string | null; threads?: number | null }
 
 export type OptionalField = 'el2n';
 

@@ -47,6 +47,20 @@ test('store round trip over 3 epochs keeps extra header fields', () => withDir((
   assert.throws(() => appendEpoch(dir, h, epoch(3)), /already has 3 of 3 planned epochs/);
 }));
 
+test('the header carries the numeric build that computed the record; records without one still read', () => withDir((dir) => {
+  const build = { key: 'wasm+openblas:Zen/2t tfjs-4.22.0', backend: 'wasm', native: true, sgemm: 'openblas', threads: 2, blasCore: null };
+  appendEpoch(dir, { ...header(), build }, epoch(0));
+  assert.deepEqual(readRunRecord(dir).header.build, build);
+  const headerPath = join(dir, 'header.json');
+  const { build: _b, ...old } = JSON.parse(readFileSync(headerPath, 'utf8')) as RunRecordHeader;
+  writeFileSync(headerPath, JSON.stringify(old)); // a record from before builds were recorded
+  const rec = readRunRecord(dir);
+  assert.equal(rec.header.build, undefined);
+  assert.deepEqual(rec.loss[0], epoch(0).loss);
+  writeFileSync(headerPath, JSON.stringify({ ...old, build: 'wasm' }));
+  assert.throws(() => readRunRecord(dir), /has a "build" of "wasm"; it must be an object with a string key/);
+}));
+
 test('a crash between binary writes and header update is recovered by the next append', () => withDir((dir) => {
   const h = header();
   appendEpoch(dir, h, epoch(0));

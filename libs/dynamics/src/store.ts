@@ -142,6 +142,10 @@ export function readRunRecord<H extends RunRecordHeader = RunRecordHeader>(dir: 
   if (!Array.isArray(header.ids) || !Number.isInteger(header.epochsDone) || header.epochsDone < 0) {
     throw new Error(`readRunRecord: ${headerPath} lacks an ids array or an integer epochsDone; delete ${dir} and rerun the run`);
   }
+  const b = header.build as unknown;
+  if (b !== undefined && (typeof b !== 'object' || b === null || typeof (b as { key?: unknown }).key !== 'string')) {
+    throw new Error(`readRunRecord: ${headerPath} has a "build" of ${JSON.stringify(b)}; it must be an object with a string key (numericBuild()) or absent`);
+  }
   const n = header.ids.length;
   const E = header.epochsDone;
   const optional = optionalOf(header, `readRunRecord ${headerPath}`);

@@ -20,3 +20,4 @@ export * from './train.ts';
 export * from './causal-lm.ts';
 export { registerWasmKernels, unsortedSegmentSum } from './wasm-kernels.ts';
 export * from './hub.ts';
+export * from './numeric-build.ts';

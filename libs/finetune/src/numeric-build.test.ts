@@ -1,0 +1,48 @@
+// The numeric build as data: what the native addon's status says, the key runs compare, the build of this process.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { chooseBackend } from './backend.ts';
+import { buildKey, describeBuild, numericBuild, readNativeBuild } from './numeric-build.ts';
+
+test('the addon status as data: OpenBLAS with its core and threads, the loop, off, switched off', () => {
+  assert.deepEqual(readNativeBuild({ active: true, summary: 'native openblas:Zen' }, { PRUNELAB_THREADS: '2' }),
+    { native: true, sgemm: 'openblas', blasCore: 'Zen', threads: 2 });
+  assert.deepEqual(readNativeBuild({ active: true, summary: 'native openblas:Haswell' }, { OPENBLAS_NUM_THREADS: '3' }).threads, 3);
+  assert.deepEqual(readNativeBuild({ active: true, summary: 'native openblas:SkylakeX (4 threads)', threads: 4 }, {}),
+    { native: true, sgemm: 'openblas', blasCore: 'SkylakeX', threads: 4 });
+  assert.deepEqual(readNativeBuild({ active: true, summary: 'native loop' }, {}), { native: true, sgemm: 'loop', blasCore: null, threads: 1 });
+  assert.deepEqual(readNativeBuild({ active: false, summary: 'off (PRUNELAB_NATIVE=0)' }), { native: false, sgemm: null, blasCore: null, threads: null });
+  assert.equal(readNativeBuild({ active: false, summary: 'native loop, switched off' }).native, false);
+  // fields the status may carry win over the summary
+  assert.deepEqual(readNativeBuild({ active: true, summary: 'native openblas:Zen', sgemm: 'openblas', threads: 4 }, { PRUNELAB_THREADS: '2' }).threads, 4);
+});
+
+test('the key tells apart what changes the numbers: sgemm, BLAS core, threads, backend, versions', () => {
+  const base = { backend: 'wasm', native: true, sgemm: 'openblas' as const, blasCore: 'Zen', threads: 2, tfjs: '4.22.0', backendVersion: '4.22.0' };
+  const keys = [
+    base, { ...base, sgemm: 'loop' as const, blasCore: null, threads: 1 }, { ...base, threads: 1 }, { ...base, blasCore: 'Haswell' },
+    { ...base, native: false, sgemm: null, blasCore: null, threads: null }, { ...base, backendVersion: '4.21.0' },
+    { backend: 'cpu', native: false, sgemm: null, blasCore: null, threads: null, tfjs: '4.22.0', backendVersion: null },
+  ].map(buildKey);
+  assert.equal(new Set(keys).size, keys.length, keys.join('\n'));
+  assert.equal(keys[0], 'wasm+openblas:Zen/2t tfjs-4.22.0');
+  assert.equal(keys[1], 'wasm+loop/1t tfjs-4.22.0');
+  assert.equal(buildKey(base), buildKey({ ...base })); // stable
+});
+
+test('numericBuild reads the backend in use; before one is chosen it says so', async () => {
+  assert.throws(() => numericBuild(), /no TF\.js backend chosen yet; call chooseBackend/);
+  await chooseBackend('cpu');
+  const b = numericBuild();
+  assert.equal(b.backend, 'cpu');
+  assert.equal(b.native, false); // the addon serves the wasm backend only
+  assert.match(b.tfjs, /^\d+\.\d+\.\d+/);
+  assert.equal(b.key, `cpu tfjs-${b.tfjs}`);
+  assert.equal(describeBuild(b), `cpu, tfjs ${b.tfjs}`);
+  assert.equal(b.nativeStatus, 'unused by cpu');
+  const off = { ...b, backend: 'wasm', backendVersion: b.tfjs, nativeStatus: 'off (PRUNELAB_NATIVE=0)' };
+  assert.equal(describeBuild(off), `wasm, native addon off (PRUNELAB_NATIVE=0), tfjs ${b.tfjs}`);
+  assert.equal(describeBuild({ ...off, nativeStatus: 'native loop, switched off' }), `wasm, native addon off (native loop, switched off), tfjs ${b.tfjs}`);
+  const on = { ...off, native: true, sgemm: 'loop' as const, threads: 1, nativeStatus: 'native loop' };
+  assert.equal(describeBuild(on), `wasm, native addon on (loop sgemm, 1 thread), tfjs ${b.tfjs}`);
+});

@@ -1,0 +1,89 @@
+// The numeric build a process computes with: TF.js backend, prunelab's native addon on or off, its sgemm (OpenBLAS
+// or the plain loop) and BLAS threads. Two builds can give different records for the same job (summation order
+// differs: up to a flipped H for some examples), so runs record it and the grid reports when it changes.
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { nativeStatus } from './kernels-native.ts';
+
+export interface NumericBuild {
+  /** the TF.js backend in use: 'wasm', 'tensorflow', 'cpu' */
+  backend: string;
+  /** prunelab's native kernels active (they serve the wasm backend only) */
+  native: boolean;
+  sgemm: 'openblas' | 'loop' | null;
+  /** OpenBLAS' kernel core ('Zen', 'Haswell'): another core runs other kernels */
+  blasCore: string | null;
+  /** threads of the native sgemm (1 for the loop); null without the addon */
+  threads: number | null;
+  /** @tensorflow/tfjs-core version, and the backend package's where it is a separate one (wasm) */
+  tfjs: string;
+  backendVersion: string | null;
+  /** the addon's own status line ('native openblas:Zen', 'off (PRUNELAB_NATIVE=0)'): why it is off; not compared */
+  nativeStatus: string;
+  /** the short form compared between runs: equal keys, same numbers */
+  key: string;
+}
+
+export interface NativeBuild { native: boolean; sgemm: NumericBuild['sgemm']; blasCore: string | null; threads: number | null }
+
+/** OpenBLAS' thread count when nobody sets it: PRUNELAB_THREADS (kernels-native), else its own env, else a core each. */
+function blasThreads(env: NodeJS.ProcessEnv): number {
+  for (const v of [env.PRUNELAB_THREADS, env.OPENBLAS_NUM_THREADS, env.OMP_NUM_THREADS]) if (Number(v) > 0) return Math.floor(Number(v));
+  return availableParallelism();
+}
+
+/**
+ * The addon's state as data. Uses nativeStatus()'s `sgemm`/`threads` fields when it has them; older versions only
+ * give a summary ('native openblas:Zen', 'native loop', 'off (...)', '..., switched off'), parsed here.
+ */
+export function readNativeBuild(
+  s: { active: boolean; summary: string; sgemm?: unknown; threads?: unknown },
+  env: NodeJS.ProcessEnv = process.env,
+): NativeBuild {
+  if (!s.active) return { native: false, sgemm: null, blasCore: null, threads: null };
+  const m = /^native (openblas|loop)\b(?::([^\s,()]+))?/.exec(s.summary);
+  const sgemm = s.sgemm === 'openblas' || s.sgemm === 'loop' ? s.sgemm : ((m?.[1] as NativeBuild['sgemm'] | undefined) ?? null);
+  const threads = typeof s.threads === 'number' && s.threads > 0 ? s.threads : sgemm === 'loop' ? 1 : sgemm ? blasThreads(env) : null;
+  return { native: true, sgemm, blasCore: m?.[2] ?? null, threads };
+}
+
+function packageVersion(name: string): string | null {
+  try {
+    return (createRequire(import.meta.url)(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return null;
+  }
+}
+
+export function buildKey(b: Omit<NumericBuild, 'key' | 'nativeStatus'>): string {
+  const native = b.native ? `+${b.sgemm ?? 'native'}${b.blasCore ? `:${b.blasCore}` : ''}${b.threads ? `/${b.threads}t` : ''}` : '';
+  const versions = `tfjs-${b.tfjs}${b.backendVersion && b.backendVersion !== b.tfjs ? `/${b.backend}-${b.backendVersion}` : ''}`;
+  return `${b.backend}${native} ${versions}`;
+}
+
+/** The build of this process; call after chooseBackend (the backend decides whether the addon serves). */
+export function numericBuild(): NumericBuild {
+  const backend = (tf.engine() as unknown as { backendName?: string }).backendName;
+  if (!backend) throw new Error('numericBuild: no TF.js backend chosen yet; call chooseBackend() first');
+  const status = nativeStatus();
+  const nat = backend === 'wasm' ? readNativeBuild(status) : readNativeBuild({ active: false, summary: '' });
+  const pkg = backend === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : backend === 'tensorflow' ? '@tensorflow/tfjs-node' : null;
+  const b = { backend, ...nat, tfjs: tf.version_core, backendVersion: pkg ? packageVersion(pkg) : null };
+  return { ...b, nativeStatus: backend === 'wasm' ? status.summary : `unused by ${backend}`, key: buildKey(b) };
+}
+
+/** One line for logs: "wasm, native addon on (OpenBLAS sgemm, core Zen, 2 threads), tfjs 4.22.0". */
+export function describeBuild(b: NumericBuild): string {
+  const native = b.backend !== 'wasm' ? '' : b.native
+    ? `, native addon on (${b.sgemm === 'loop' ? 'loop sgemm' : `OpenBLAS sgemm${b.blasCore ? `, core ${b.blasCore}` : ''}`}, ${b.threads} thread${b.threads === 1 ? '' : 's'})`
+    : `, native addon ${/^off\b/.test(b.nativeStatus) ? b.nativeStatus : `off (${b.nativeStatus})`}`;
+  return `${b.backend}${native}, tfjs ${b.tfjs}${b.backendVersion && b.backendVersion !== b.tfjs ? ` (${b.backend} ${b.backendVersion})` : ''}`;
+}
+
+/** MLflow tags of a build. */
+export function buildTags(b: NumericBuild): Record<string, string> {
+  return {
+    numeric_build: b.key, backend: b.backend, native: b.native ? 'on' : 'off', sgemm: b.sgemm ?? 'none', blas_threads: b.threads === null ? 'none' : String(b.threads), tfjs_version: b.tfjs,
+  };
+}
