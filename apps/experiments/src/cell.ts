@@ -5,7 +5,8 @@
 //   multiple choice: one example of numChoices rows;
 //   SQuAD v2: one window per QUESTION for training (trainWindow below), every window of every question for
 //   evaluation (answers come back per question through postprocessSquad).
-import { encodeExamples, encodeMultipleChoice, forEachSquadFeature, loadTokenizer, packSquadFeatures, type QaExample, type SquadFeature, type Tokenizer } from '@prunelab/data';
+import { encodeExamples, encodeMultipleChoice, forEachSquadFeature, packSquadFeatures, type QaExample, type SquadFeature } from '@prunelab/datasets';
+import { loadTokenizer, type Tokenizer } from '@prunelab/tokenizers';
 import type { EncodedSet, HeadKind } from '@prunelab/finetune';
 import { ensureModel } from './models.ts';
 import type { DataCfg, ExperimentConfig, TaskName } from './schema.ts';

@@ -1,6 +1,6 @@
 // A model scored on an evaluation split with the task's metrics (libs/data): accuracy (and F1 or Matthews where
 // the task has them), Pearson/Spearman for STS-B, SQuAD v2 F1/EM over answer texts decoded from every window.
-import { getTask, postprocessSquad, squadV2Metrics, taskMetrics } from '@prunelab/data';
+import { getTask, postprocessSquad, squadV2Metrics, taskMetrics } from '@prunelab/datasets';
 import { argmax } from '@prunelab/core';
 import { evaluate, type Model } from '@prunelab/finetune';
 import type { Cell, EvalSet } from './cell.ts';

@@ -3,7 +3,7 @@
 // CSV, the plots as SVG + PNG (+ Vega-Lite JSON), and one self-contained HTML page.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { getTask } from '@prunelab/data';
+import { getTask } from '@prunelab/datasets';
 import { subsetName, winningTicketRemoved } from '@prunelab/pruning';
 import {
   dataMapChart, hscoreHistogramChart, htmlReport, metricVsSizeChart, trainingCurvesChart, writeChart,

@@ -3,7 +3,7 @@
 // multiple choice (RACE), extractive QA (SQuAD v2: windows in cell.ts, F1/EM in evaluation.ts) and regression
 // (STS-B: one output, MSE, Pearson/Spearman).
 import { join } from 'node:path';
-import { findRepoRoot, getTask, loadTaskSplit, subsample, type ChoiceExample, type Example, type QaExample } from '@prunelab/data';
+import { findRepoRoot, getTask, loadTaskSplit, subsample, type ChoiceExample, type Example, type QaExample } from '@prunelab/datasets';
 import type { DataCfg, TaskName } from './schema.ts';
 
 export interface TaskMeta {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { parseCsv } from './csv.ts';
 import { RowProblems } from './data-error.ts';
 import { readTar } from './tar.ts';
-import { buildTar } from './test-helpers.ts';
+import { buildTar } from './testing/test-helpers.ts';
 
 test('CSV: quoted commas, "" escapes, a newline inside quotes, line numbers of each record', () => {
   const text = '"1","a, b","say ""hi"""\n"2","two\nlines","x"\r\n3,plain,y\n';

@@ -1,9 +1,22 @@
 // Classification encoding through the Tokenizer interface (pairs, padding, regression scores) and
 // through the original encode(a, b, maxLength) shape the experiments app still uses.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
+import { WordPieceTokenizer } from '@prunelab/tokenizers';
 import { encodeExamples, type LegacyTokenizer } from './encode-examples.ts';
-import { TestTokenizer } from './test-tokenizer.ts';
+import { SHARED_DIR } from './testing/test-helpers.ts';
+import { TestTokenizer } from './testing/test-tokenizer.ts';
+
+// The tiny BERT tokenizer of the shared fixtures and HF's batch call on its records (padding='longest').
+const FIXTURE_DIR = path.join(SHARED_DIR, 'fixtures/hf-tiny/tokenizers/bert-wordpiece');
+type Batch = Record<'input_ids' | 'attention_mask' | 'token_type_ids', number[][]>;
+const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, 'tokenizer_fixture.json'), 'utf8')) as {
+  settings: { max_length: number }; records: { text: string; text_pair?: string }[]; batch_pairs_truncated_padded_longest: Batch;
+};
+const tiny = WordPieceTokenizer.fromFile(path.join(FIXTURE_DIR, 'tokenizer.json'));
+const L = fixture.settings.max_length;
 
 test('pairs are [CLS] a [SEP] b [SEP], padded, labels kept', () => {
   const tok = new TestTokenizer();
@@ -24,4 +37,20 @@ test('the original encode(text, textB, maxLength) tokenizer shape still works', 
   const legacy: LegacyTokenizer = { encode: (a, b, max) => ({ inputIds: new Array(max).fill(a.length + (b?.length ?? 0)), attentionMask: new Array(max).fill(1), tokenTypeIds: new Array(max).fill(0) }) };
   const enc = encodeExamples(legacy, [{ id: 'z', text: 'abc', textB: 'de', label: 1 }], 3);
   assert.deepEqual(Array.from(enc.inputIds), [5, 5, 5]);
+});
+
+test('encodeExamples matches the batch call (padding to the longest row, max_length 16)', () => {
+  const batch = fixture.batch_pairs_truncated_padded_longest;
+  const examples = fixture.records.map((r, i) => ({ id: String(i), text: r.text, textB: r.text_pair, label: i % 2 }));
+  const enc = encodeExamples(tiny, examples, L);
+  assert.equal(enc.n, examples.length);
+  assert.equal(enc.inputIds.length, examples.length * L);
+  assert.deepEqual(Array.from(enc.labels), examples.map((e) => e.label));
+  const width = batch.input_ids[0]?.length ?? 0;
+  const rows = (a: Int32Array) => examples.map((_, i) => Array.from(a.subarray(i * L, i * L + width)));
+  assert.deepEqual(rows(enc.inputIds), batch.input_ids);
+  assert.deepEqual(rows(enc.attentionMask), batch.attention_mask);
+  assert.deepEqual(rows(enc.tokenTypeIds), batch.token_type_ids);
+  // columns past the batch width are padding only
+  for (let i = 0; i < enc.n; i++) assert.ok(enc.attentionMask.subarray(i * L + width, (i + 1) * L).every((m) => m === 0));
 });

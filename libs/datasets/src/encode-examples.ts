@@ -1,6 +1,6 @@
 // Classification and regression examples (single sentences and pairs) to flat typed arrays.
 import type { EncodedSet } from '@prunelab/core';
-import type { Tokenizer } from './tokenizer-types.ts';
+import type { Tokenizer } from '@prunelab/tokenizers';
 import type { Example } from './types.ts';
 
 /** Row-major n x maxLength (labels: class ids, -1 for unlabelled rows), with the example ids. */

@@ -5,10 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { loadTokenizer } from './load-tokenizer.ts';
+import { loadTokenizer, truncatedBpeJson, writeTruncatedBpe } from '@prunelab/tokenizers';
 import { buildCorpus, docId, isHeldOut, pretrainStreams, readSource, tokenStream } from './pretrain-corpus.ts';
-import { truncatedBpeJson, writeTruncatedBpe } from './pretrain-tokenizer.ts';
-import { SHARED_DATA } from './test-helpers.ts';
+import { SHARED_DATA } from './testing/test-helpers.ts';
 
 const GPT2 = path.join(SHARED_DATA, 'tokenizers/gpt2');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pretrain-corpus-'));

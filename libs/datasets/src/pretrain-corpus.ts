@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Tokenizer } from './tokenizer-types.ts';
+import type { Tokenizer } from '@prunelab/tokenizers';
 
 /** jsonl: one JSON object per line, `field` holds the text. tsv: tab-separated, `columns` (by header name, or
  * by 0-based index when the file has no header) are separate documents. trec: "LABEL:fine question". */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeMultipleChoice, raceQuestionOption } from './race-prepare.ts';
-import { TestTokenizer } from './test-tokenizer.ts';
+import { TestTokenizer } from './testing/test-tokenizer.ts';
 import type { ChoiceExample } from './types.ts';
 
 test('cloze questions get the option in the blank, others get it appended', () => {

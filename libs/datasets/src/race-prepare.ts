@@ -3,7 +3,7 @@
 // the preparation of Hugging Face's RACE processor (utils_multiple_choice.py), with its default
 // longest_first truncation (which in practice shortens the article).
 import type { EncodedSet } from '@prunelab/core';
-import type { EncodeOptions, Tokenizer } from './tokenizer-types.ts';
+import type { EncodeOptions, Tokenizer } from '@prunelab/tokenizers';
 import type { ChoiceExample } from './types.ts';
 
 /** The second segment for one option. */

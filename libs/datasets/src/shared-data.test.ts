@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { loadTask, type LoadedSplit } from './load-task.ts';
-import { SHARED_DATA } from './test-helpers.ts';
+import { SHARED_DATA } from './testing/test-helpers.ts';
 import type { Example } from './types.ts';
 
 function tally(split: LoadedSplit | undefined): Record<string, number> {

@@ -2,7 +2,7 @@
 // second, only the context is split into windows of maxLength tokens that overlap by `stride` tokens.
 // Answer characters map to tokens through the tokenizer's offsets; an unanswerable question, or an
 // answer not wholly inside a window, points at token 0 ([CLS] / <s>) in that window.
-import type { Tokenizer } from './tokenizer-types.ts';
+import type { Tokenizer } from '@prunelab/tokenizers';
 import type { QaExample } from './types.ts';
 
 export interface SquadPrepareOptions {

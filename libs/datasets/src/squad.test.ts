@@ -6,13 +6,10 @@ import { describe, test } from 'node:test';
 import { prepareSquadFeatures, type SquadFeature } from './squad-prepare.ts';
 import { postprocessSquad } from './squad-postprocess.ts';
 import { exactMatch, goldAnswers, normalizeAnswer, squadV2Metrics, tokenF1 } from './squad-metric.ts';
-import { TestTokenizer } from './test-tokenizer.ts';
-import type { Tokenizer } from './tokenizer-types.ts';
+import { TestTokenizer } from './testing/test-tokenizer.ts';
+import { loadGpt2Bpe, loadTokenizer, WordPieceTokenizer, type Tokenizer } from '@prunelab/tokenizers';
 import type { QaExample } from './types.ts';
-import { WordPieceTokenizer } from './wordpiece.ts';
-import { loadGpt2Bpe } from './gpt2-files.ts';
-import { loadTokenizer } from './load-tokenizer.ts';
-import { SHARED_DATA, SHARED_DIR } from './test-helpers.ts';
+import { SHARED_DATA, SHARED_DIR } from './testing/test-helpers.ts';
 
 describe('official SQuAD v2 metric', () => {
   test('normalisation: lowercase, punctuation, articles a/an/the as whole words, whitespace', () => {

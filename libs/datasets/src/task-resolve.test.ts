@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import { DataNotFoundError } from './data-error.ts';
 import { loadTaskSplit } from './load-task.ts';
 import { downloadTask, sha256Hex } from './task-download.ts';
-import { buildTar, buildZip, fakeFetchByUrl } from './test-helpers.ts';
+import { buildTar, buildZip, fakeFetchByUrl } from './testing/test-helpers.ts';
 import type { ChoiceExample, Example } from './types.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prunelab-resolve-'));

@@ -6,30 +6,12 @@ export interface Example {
   text: string;
   /** Second segment of a sentence-pair task (absent for single-sentence tasks such as SST-2). */
   textB?: string;
-  /** Index into TaskInfo.labels. */
+  /** Index into the task's labels (regression: the float score). */
   label: number;
 }
 
-export interface TaskInfo {
-  name: string;
-  labels: string[];
-  textFields: string[];
-}
-
-/** Where the data came from, in the order loadSentimentTask tries them. */
-export type DataSource = 'shared' | 'env' | 'config' | 'cache' | 'synthetic';
-
-export interface LoadedTask {
-  task: TaskInfo;
-  train: Example[];
-  dev: Example[];
-  source: DataSource;
-  /** Data root holding glue/SST-2/ (absent for the synthetic task). */
-  root?: string;
-  /** One human sentence for the report: what was loaded, from where, how much of it. */
-  description: string;
-  warnings: string[];
-}
+/** Where a split was read from: config dataRoot, PRUNELAB_DATA, ../shared/data or the download cache. */
+export type DataSource = 'shared' | 'env' | 'config' | 'cache';
 
 export type { TaskKind } from '@prunelab/core';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { buildZip } from './test-helpers.ts';
+import { buildZip } from './testing/test-helpers.ts';
 import { readZip } from './zip.ts';
 
 const text = 'sentence\tlabel\n' + 'a rather good film \t1\n'.repeat(200);

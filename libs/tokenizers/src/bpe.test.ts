@@ -6,8 +6,8 @@ import { padBatch } from './assemble-encoding.ts';
 import { ByteLevelBpeTokenizer } from './bpe.ts';
 import { BYTE_TO_CHAR, CHAR_TO_BYTE } from './byte-level.ts';
 import { loadGpt2Bpe } from './gpt2-files.ts';
-import { SHARED_DATA, SHARED_DIR } from './test-helpers.ts';
-import { asFixture, assertBpeOffsetsMatchBytes, assertOffsetsWellFormed, idsOf, readTokenizerFixture, TOKENIZER_FIXTURES } from './tokenizer-fixture.ts';
+import { SHARED_DATA, SHARED_DIR } from './testing/shared-data.ts';
+import { asFixture, assertBpeOffsetsMatchBytes, assertOffsetsWellFormed, idsOf, readTokenizerFixture, TOKENIZER_FIXTURES } from './testing/tokenizer-fixture.ts';
 
 const DIR = path.join(TOKENIZER_FIXTURES, 'roberta-bpe');
 const fixture = readTokenizerFixture('roberta-bpe');

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { ByteLevelBpeTokenizer } from './bpe.ts';
 import { loadTokenizer } from './load-tokenizer.ts';
-import { SHARED_DATA } from './test-helpers.ts';
-import { readTokenizerFixture, TOKENIZER_FIXTURES } from './tokenizer-fixture.ts';
+import { SHARED_DATA } from './testing/shared-data.ts';
+import { readTokenizerFixture, TOKENIZER_FIXTURES } from './testing/tokenizer-fixture.ts';
 import { WordPieceTokenizer } from './wordpiece.ts';
 
 const BERT_BASE = path.join(SHARED_DATA, 'tokenizers/bert-base-uncased');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { loadTokenizer } from './load-tokenizer.ts';
 import { mulberry32 } from '@prunelab/core';
-import { SHARED_DATA } from './test-helpers.ts';
+import { SHARED_DATA } from './testing/shared-data.ts';
 import { UnigramTokenizer, unigramTokenizerJson } from './unigram.ts';
 
 // The reference: the tokenizer of the npm package @energetic-ai/embeddings 0.2.0 (test-only dependency).

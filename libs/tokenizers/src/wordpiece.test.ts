@@ -5,9 +5,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { padBatch } from './assemble-encoding.ts';
 import { bertNormalize, bertNormalizeAligned, type BertNormalizerConfig } from './bert-pretokenizer.ts';
-import { encodeExamples } from './encode-examples.ts';
-import { SHARED_DATA, SHARED_DIR } from './test-helpers.ts';
-import { asFixture, assertOffsetsWellFormed, idsOf, readTokenizerFixture, type FixtureEnc } from './tokenizer-fixture.ts';
+import { SHARED_DATA, SHARED_DIR } from './testing/shared-data.ts';
+import { asFixture, assertOffsetsWellFormed, idsOf, readTokenizerFixture, type FixtureEnc } from './testing/tokenizer-fixture.ts';
 import type { Encoded } from './tokenizer-types.ts';
 import { WordPieceTokenizer } from './wordpiece.ts';
 
@@ -59,22 +58,6 @@ test('truncation follows the slow tokenizer where it differs from the Rust one',
     assert.deepEqual(got, expectEnc(r.pair_truncated_padded));
     assert.notDeepEqual(got.input_ids, r.pair_truncated_padded_rust.input_ids);
   }
-});
-
-test('encodeExamples matches the batch call (padding to the longest row, max_length 16)', () => {
-  const batch = fixture.batch_pairs_truncated_padded_longest;
-  const examples = fixture.records.map((r, i) => ({ id: String(i), text: r.text, textB: r.text_pair, label: i % 2 }));
-  const enc = encodeExamples(tiny, examples, L);
-  assert.equal(enc.n, examples.length);
-  assert.equal(enc.inputIds.length, examples.length * L);
-  assert.deepEqual(Array.from(enc.labels), examples.map((e) => e.label));
-  const width = batch.input_ids[0]?.length ?? 0;
-  const rows = (a: Int32Array) => examples.map((_, i) => Array.from(a.subarray(i * L, i * L + width)));
-  assert.deepEqual(rows(enc.inputIds), batch.input_ids);
-  assert.deepEqual(rows(enc.attentionMask), batch.attention_mask);
-  assert.deepEqual(rows(enc.tokenTypeIds), batch.token_type_ids);
-  // columns past the batch width are padding only
-  for (let i = 0; i < enc.n; i++) assert.ok(enc.attentionMask.subarray(i * L + width, (i + 1) * L).every((m) => m === 0));
 });
 
 test('bert-base-uncased: hand-checked tokenisations', () => {

@@ -1,8 +1,8 @@
-// Test-only helpers: an in-memory zip writer (so zip/download tests need no fixtures or network)
-// and the locations of the read-only shared data.
+// Test-only helpers: in-memory zip and tar writers and fetch stand-ins (so reader and download tests need no
+// fixtures or network), and the locations of the read-only shared data.
 import path from 'node:path';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
-import { findRepoRoot } from './repo-root.ts';
+import { findRepoRoot } from '../repo-root.ts';
 
 export interface ZipEntrySpec {
   name: string;
@@ -53,25 +53,6 @@ export function buildZip(entries: ZipEntrySpec[]): Buffer {
   end.writeUInt32LE(cd.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, cd, end]);
-}
-
-/** A small zip laid out like the official GLUE SST-2.zip. */
-export function fakeSst2Zip(): Buffer {
-  return buildZip([
-    { name: 'SST-2/', data: '', method: 0 },
-    { name: 'SST-2/train.tsv', data: 'sentence\tlabel\na gem \t1\na dud \t0\nfine \t1\n', method: 8 },
-    { name: 'SST-2/dev.tsv', data: 'sentence\tlabel\nlovely \t1\n', method: 0 },
-    { name: 'SST-2/original/README.txt', data: 'readme', method: 8 },
-  ]);
-}
-
-/** A fetch stand-in that serves `body` and records the URLs asked for. */
-export function fakeFetch(body: Buffer | null, calls: string[]): typeof fetch {
-  return (async (url: string | URL | Request) => {
-    calls.push(String(url));
-    if (!body) throw new Error('getaddrinfo ENOTFOUND dl.fbaipublicfiles.com');
-    return new Response(new Uint8Array(body), { status: 200 });
-  }) as typeof fetch;
 }
 
 /** ../shared next to the repository (read-only real data and fixtures). */

@@ -1,7 +1,7 @@
 // Test-only tokenizer implementing the Tokenizer interface: lowercased words and single punctuation
 // marks, ids from a fixed hash, BERT-style specials ([CLS]=1, [SEP]=2, [PAD]=0). Offsets point into
 // the original text, which is all the SQuAD/RACE preparation relies on.
-import type { EncodeOptions, Encoded, Pieces, Tokenizer } from './tokenizer-types.ts';
+import type { EncodeOptions, Encoded, Pieces, Tokenizer } from '@prunelab/tokenizers';
 
 const SPECIAL: Record<number, string> = { 0: '[PAD]', 1: '[CLS]', 2: '[SEP]' };
 

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CHAR_TO_BYTE } from './byte-level.ts';
-import { SHARED_DIR } from './test-helpers.ts';
-import type { Encoded } from './tokenizer-types.ts';
+import { CHAR_TO_BYTE } from '../byte-level.ts';
+import { SHARED_DIR } from './shared-data.ts';
+import type { Encoded } from '../tokenizer-types.ts';
 
 export const TOKENIZER_FIXTURES = path.join(SHARED_DIR, 'fixtures/hf-tiny/tokenizers');
 
