@@ -11,9 +11,19 @@ export { findRepoRoot } from './repo-root.ts';
 export { encodeExamples, type EncodedClassification, type LegacyTokenizer } from './encode-examples.ts';
 
 // Task registry, loading and downloads.
-export { TASKS, TASK_NAMES, describeLabels, getTask, labelId, taskSplits, type Layout, type MetricName, type TaskName, type TaskSpec } from './tasks.ts';
+export {
+  TASKS, TASK_NAMES, describeLabels, getTask, labelId, officialTrainSize, taskSplits, type Layout, type MainMetric, type MetricName, type TaskName,
+  type TaskSpec,
+} from './tasks.ts';
 export { loadTask, loadTaskSplit, readTaskSplit, resolveTaskSplit, layoutFiles, type LoadedSplit, type TaskLoadOptions } from './load-task.ts';
 export { DataNotFoundError, RowProblems } from './data-error.ts';
+export { POOL_HELD_OUT, loadTrainEval, type TrainEvalSplits } from './train-eval.ts';
+
+// Task kinds: head, encoding, rule for "correct", dynamics stats, metrics of each (kinds/<kind>.ts).
+export { KINDS, kindOfTask } from './kinds/index.ts';
+export type { AnyExample, EvalOutput, EvalSet, KindEncodeOptions, StatsKind, TaskKindSpec } from './kinds/kind-spec.ts';
+export { QA_CLASSES, squadWindowOptions, trainWindows } from './kinds/extractive-qa.ts';
+export { SCORE_BINS } from './kinds/regression.ts';
 export { downloadTask, hasDownload, sha256Hex, taskSources, type SourceFile } from './task-download.ts';
 
 // Preparation and metrics.

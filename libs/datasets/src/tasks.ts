@@ -11,6 +11,10 @@ export type TaskName =
 
 export type MetricName = 'accuracy' | 'f1' | 'matthews' | 'pearson' | 'spearman' | 'squad_em' | 'squad_f1';
 
+/** The metric report tables lead with (the others of the task are columns beside it), by its key in the scores:
+ * accuracy; matthews (CoLA); pearson (STS-B, spearman beside); f1 = SQuAD v2 token F1 (exact_match beside). */
+export type MainMetric = 'accuracy' | 'matthews' | 'pearson' | 'f1';
+
 /** Files per split, relative to the layout's dir. */
 type SplitFiles = Record<string, string>;
 
@@ -46,6 +50,13 @@ export interface TaskSpec {
   labelAliases?: Record<string, number>;
   textFields: string[];
   metrics: MetricName[];
+  /** The metric reports lead with. */
+  mainMetric: MainMetric;
+  /** The split evaluated after each epoch (the paper: dev; SNLI, RACE: test; MNLI: matched). A task whose copy
+   * here is one pool ('all', SentEval) trains on a seeded 90% of it and evaluates on the other 10%. */
+  evalSplit: string;
+  /** Further splits evaluated and reported beside it (MNLI: mismatched). */
+  extraEval?: string[];
   /** Official row counts per split (labelled rows the loader keeps), where known. */
   official: Record<string, number>;
   /** Splits whose published files carry no gold labels. */
@@ -75,7 +86,7 @@ const negPos = { ...binary01, neg: 0, pos: 1 };
 
 const SPECS: TaskSpec[] = [
   {
-    name: 'mnli', title: 'MultiNLI', kind: 'classification',
+    name: 'mnli', title: 'MultiNLI', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'dev_matched', extraEval: ['dev_mismatched'],
     labels: ['entailment', 'neutral', 'contradiction'], textFields: ['premise', 'hypothesis'], metrics: ['accuracy'],
     official: { train: 392_702, dev_matched: 9_815, dev_mismatched: 9_832, test_matched: 9_796, test_mismatched: 9_847 },
     unlabelledSplits: ['test_matched', 'test_mismatched'],
@@ -88,12 +99,12 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'sst2', title: 'SST-2', kind: 'classification', labels: ['negative', 'positive'], labelAliases: binary01,
+    name: 'sst2', title: 'SST-2', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'dev', labels: ['negative', 'positive'], labelAliases: binary01,
     textFields: ['sentence'], metrics: ['accuracy'], official: { train: 67_349, dev: 872, test: 1_821 }, unlabelledSplits: ['test'],
     layouts: [glue('SST-2', ['sentence'], 'label'), hf('sst2', ['sentence'])],
   },
   {
-    name: 'snli', title: 'SNLI', kind: 'classification', labels: ['entailment', 'neutral', 'contradiction'],
+    name: 'snli', title: 'SNLI', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'test', labels: ['entailment', 'neutral', 'contradiction'],
     textFields: ['premise', 'hypothesis'], metrics: ['accuracy'],
     // 550,152 / 10,000 / 10,000 pairs, of which 785 / 158 / 176 have no gold label ("-") and are dropped.
     official: { train: 549_367, dev: 9_842, test: 9_824 }, unlabelledSplits: [],
@@ -104,7 +115,7 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'squad_v2', title: 'SQuAD v2.0', kind: 'extractive-qa', labels: [], textFields: ['question', 'context'],
+    name: 'squad_v2', title: 'SQuAD v2.0', kind: 'extractive-qa', mainMetric: 'f1', evalSplit: 'dev', labels: [], textFields: ['question', 'context'],
     metrics: ['squad_em', 'squad_f1'], official: { train: 130_319, dev: 11_873 }, unlabelledSplits: [],
     layouts: [
       { format: 'squad-json', dir: 'squad_v2', files: { train: 'train-v2.0.json', dev: 'dev-v2.0.json' } },
@@ -112,7 +123,7 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'race', title: 'RACE (all = middle + high)', kind: 'multiple-choice', labels: ['A', 'B', 'C', 'D'],
+    name: 'race', title: 'RACE (all = middle + high)', kind: 'multiple-choice', mainMetric: 'accuracy', evalSplit: 'test', labels: ['A', 'B', 'C', 'D'],
     textFields: ['article', 'question', 'options'], metrics: ['accuracy'],
     official: { train: 87_866, dev: 4_887, test: 4_934 }, unlabelledSplits: [],
     layouts: [
@@ -121,7 +132,7 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'cola', title: 'CoLA', kind: 'classification', labels: ['unacceptable', 'acceptable'], labelAliases: binary01,
+    name: 'cola', title: 'CoLA', kind: 'classification', mainMetric: 'matthews', evalSplit: 'dev', labels: ['unacceptable', 'acceptable'], labelAliases: binary01,
     textFields: ['sentence'], metrics: ['matthews'], official: { train: 8_551, dev: 1_043, test: 1_063 }, unlabelledSplits: ['test'],
     note: 'train/dev have no header row: source, label, original label, sentence',
     layouts: [
@@ -134,39 +145,39 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'mrpc', title: 'MRPC', kind: 'classification', labels: ['not_equivalent', 'equivalent'], labelAliases: binary01,
+    name: 'mrpc', title: 'MRPC', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'dev', labels: ['not_equivalent', 'equivalent'], labelAliases: binary01,
     textFields: ['sentence1', 'sentence2'], metrics: ['accuracy', 'f1'], official: { train: 3_668, dev: 408, test: 1_725 }, unlabelledSplits: ['test'],
     note: 'label column "Quality"; sentences contain literal double quotes (no CSV quoting)',
     layouts: [glue('MRPC', ['#1 String', '#2 String'], 'Quality'), hf('mrpc', ['sentence1', 'sentence2'])],
   },
   {
-    name: 'qnli', title: 'QNLI', kind: 'classification', labels: ['entailment', 'not_entailment'],
+    name: 'qnli', title: 'QNLI', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'dev', labels: ['entailment', 'not_entailment'],
     textFields: ['question', 'sentence'], metrics: ['accuracy'], official: { train: 104_743, dev: 5_463, test: 5_463 }, unlabelledSplits: ['test'],
     layouts: [glue('QNLI', ['question', 'sentence'], 'label'), hf('qnli', ['question', 'sentence'])],
   },
   {
-    name: 'qqp', title: 'QQP', kind: 'classification', labels: ['not_duplicate', 'duplicate'], labelAliases: binary01,
+    name: 'qqp', title: 'QQP', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'dev', labels: ['not_duplicate', 'duplicate'], labelAliases: binary01,
     textFields: ['question1', 'question2'], metrics: ['accuracy', 'f1'], official: { train: 363_846, dev: 40_430, test: 390_965 }, unlabelledSplits: ['test'],
     layouts: [glue('QQP', ['question1', 'question2'], 'is_duplicate'), hf('qqp', ['question1', 'question2'])],
   },
   {
-    name: 'rte', title: 'RTE', kind: 'classification', labels: ['entailment', 'not_entailment'],
+    name: 'rte', title: 'RTE', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'dev', labels: ['entailment', 'not_entailment'],
     textFields: ['sentence1', 'sentence2'], metrics: ['accuracy'], official: { train: 2_490, dev: 277, test: 3_000 }, unlabelledSplits: ['test'],
     layouts: [glue('RTE', ['sentence1', 'sentence2'], 'label'), hf('rte', ['sentence1', 'sentence2'])],
   },
   {
-    name: 'stsb', title: 'STS-B', kind: 'regression', labels: [],
+    name: 'stsb', title: 'STS-B', kind: 'regression', mainMetric: 'pearson', evalSplit: 'dev', labels: [],
     textFields: ['sentence1', 'sentence2'], metrics: ['pearson', 'spearman'], official: { train: 5_749, dev: 1_500, test: 1_379 }, unlabelledSplits: ['test'],
     note: 'similarity score 0..5 (float) in column "score"',
     layouts: [glue('STS-B', ['sentence1', 'sentence2'], 'score'), hf('stsb', ['sentence1', 'sentence2'])],
   },
   {
-    name: 'wnli', title: 'WNLI', kind: 'classification', labels: ['not_entailment', 'entailment'], labelAliases: binary01,
+    name: 'wnli', title: 'WNLI', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'dev', labels: ['not_entailment', 'entailment'], labelAliases: binary01,
     textFields: ['sentence1', 'sentence2'], metrics: ['accuracy'], official: { train: 635, dev: 71, test: 146 }, unlabelledSplits: ['test'],
     layouts: [glue('WNLI', ['sentence1', 'sentence2'], 'label'), hf('wnli', ['sentence1', 'sentence2'])],
   },
   {
-    name: 'subj', title: 'SUBJ', kind: 'classification', labels: ['objective', 'subjective'], labelAliases: binary01,
+    name: 'subj', title: 'SUBJ', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'test', labels: ['objective', 'subjective'], labelAliases: binary01,
     textFields: ['sentence'], metrics: ['accuracy'], official: { all: 10_000, train: 8_000, test: 2_000 }, unlabelledSplits: [],
     note: 'SentEval ships one pool ("all", 10-fold CV); the HF export (SetFit/subj) has train/test',
     layouts: [
@@ -175,7 +186,7 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'trec', title: 'TREC (coarse, 6 classes)', kind: 'classification', labels: ['ABBR', 'ENTY', 'DESC', 'HUM', 'LOC', 'NUM'],
+    name: 'trec', title: 'TREC (coarse, 6 classes)', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'test', labels: ['ABBR', 'ENTY', 'DESC', 'HUM', 'LOC', 'NUM'],
     textFields: ['question'], metrics: ['accuracy'], official: { train: 5_452, test: 500 }, unlabelledSplits: [],
     layouts: [
       { format: 'trec-txt', dir: 'other/trec', files: { train: 'train.txt', test: 'test.txt' } },
@@ -184,7 +195,7 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'ag_news', title: 'AG News', kind: 'classification', labels: ['World', 'Sports', 'Business', 'Sci/Tech'],
+    name: 'ag_news', title: 'AG News', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'test', labels: ['World', 'Sports', 'Business', 'Sci/Tech'],
     labelAliases: { '1': 0, '2': 1, '3': 2, '4': 3 },
     textFields: ['text'], metrics: ['accuracy'], official: { train: 120_000, test: 7_600 }, unlabelledSplits: [],
     layouts: [
@@ -193,7 +204,7 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'mr', title: 'MR (movie review polarity)', kind: 'classification', labels: ['negative', 'positive'], labelAliases: negPos,
+    name: 'mr', title: 'MR (movie review polarity)', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'dev', labels: ['negative', 'positive'], labelAliases: negPos,
     textFields: ['sentence'], metrics: ['accuracy'], official: { all: 10_662, train: 8_530, dev: 1_066, test: 1_066 }, unlabelledSplits: [],
     note: 'SentEval pool "all"; the HF export (rotten_tomatoes) has train/validation/test',
     layouts: [
@@ -202,7 +213,7 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'cr', title: 'CR (customer reviews)', kind: 'classification', labels: ['negative', 'positive'], labelAliases: negPos,
+    name: 'cr', title: 'CR (customer reviews)', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'test', labels: ['negative', 'positive'], labelAliases: negPos,
     textFields: ['sentence'], metrics: ['accuracy'], official: { all: 3_775 }, unlabelledSplits: [],
     layouts: [
       { format: 'senteval', dir: 'SentEval/CR', split: 'all', labelFiles: ['custrev.neg', 'custrev.pos'] },
@@ -210,7 +221,7 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'mpqa', title: 'MPQA (opinion polarity)', kind: 'classification', labels: ['negative', 'positive'], labelAliases: negPos,
+    name: 'mpqa', title: 'MPQA (opinion polarity)', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'test', labels: ['negative', 'positive'], labelAliases: negPos,
     textFields: ['sentence'], metrics: ['accuracy'], official: { all: 10_606 }, unlabelledSplits: [],
     layouts: [
       { format: 'senteval', dir: 'SentEval/MPQA', split: 'all', labelFiles: ['mpqa.neg', 'mpqa.pos'] },
@@ -218,7 +229,7 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'imdb', title: 'IMDB (aclImdb v1)', kind: 'classification', labels: ['neg', 'pos'], labelAliases: binary01,
+    name: 'imdb', title: 'IMDB (aclImdb v1)', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'test', labels: ['neg', 'pos'], labelAliases: binary01,
     textFields: ['text'], metrics: ['accuracy'], official: { train: 25_000, test: 25_000 }, unlabelledSplits: [],
     layouts: [
       { format: 'jsonl', dir: 'other/imdb', files: { train: 'train.jsonl', test: 'test.jsonl' }, text: ['text'], label: 'label' },
@@ -226,7 +237,7 @@ const SPECS: TaskSpec[] = [
     ],
   },
   {
-    name: 'cb', title: 'CommitmentBank (SuperGLUE)', kind: 'classification', labels: ['entailment', 'contradiction', 'neutral'],
+    name: 'cb', title: 'CommitmentBank (SuperGLUE)', kind: 'classification', mainMetric: 'accuracy', evalSplit: 'dev', labels: ['entailment', 'contradiction', 'neutral'],
     textFields: ['premise', 'hypothesis'], metrics: ['accuracy', 'f1'], official: { train: 250, dev: 56, test: 250 }, unlabelledSplits: ['test'],
     note: 'SuperGLUE scores CB by accuracy and macro-F1 over the 3 classes',
     layouts: [
@@ -257,6 +268,11 @@ export function taskSplits(spec: TaskSpec): string[] {
     else for (const s of Object.keys(l.files)) out.add(s);
   }
   return [...out];
+}
+
+/** Training examples before any data is read: the official train split, or the 90% of a single pool. */
+export function officialTrainSize(spec: TaskSpec): number {
+  return spec.official['train'] ?? Math.round((spec.official['all'] ?? 0) * 0.9);
 }
 
 /** Label id of a raw label value, or undefined when it is not one of the task's labels. */
