@@ -10,7 +10,6 @@ import type { DataCfg, ExperimentConfig, TaskName } from './schema.ts';
 import { loadTaskData, type TaskData } from './tasks.ts';
 
 export type { EvalSet };
-export { squadWindowOptions } from '@prunelab/datasets';
 
 export interface Cell {
   task: TaskName;
@@ -40,13 +39,17 @@ export async function prepareCell(cfg: ExperimentConfig, task: TaskName, model: 
   const tokenizer = loadTokenizer(modelDir); // WordPiece (BERT), byte-level BPE (RoBERTa, OPT) or unigram (USE-Lite)
   const kind = kindOfTask(task);
   const spec = getTask(task);
-  const opts = (split: string): KindEncodeOptions => ({ maxLength: data.max_length, docStride: data.doc_stride, log, task, split });
+  const opts = (split: string): KindEncodeOptions => ({
+    maxLength: data.max_length, docStride: data.doc_stride, log, task, split,
+  });
   const trainIds = loaded.train.map((e) => e.id);
   const train = kind.encodeTrain(tokenizer, loaded.train, opts('train'));
   return {
     task, model, modelDir, data: loaded, trainIds, rowOf: new Map(trainIds.map((id, i) => [id, i])),
     head: kind.head, numLabels: kind.numLabels(spec), numClasses: kind.classes(spec).length, train,
     dev: kind.encodeEval(tokenizer, loaded.dev, opts(loaded.evalSplit)),
-    extraEval: loaded.extra.map((x) => ({ split: x.split, set: kind.encodeEval(tokenizer, x.examples, opts(x.split)) })),
+    extraEval: loaded.extra.map((x) => ({
+      split: x.split, set: kind.encodeEval(tokenizer, x.examples, opts(x.split)),
+    })),
   };
 }

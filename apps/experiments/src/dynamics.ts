@@ -10,7 +10,8 @@ type RowPick = (a: ArrayLike<number>) => number[];
 
 const STATS: Record<StatsKind, (b: BatchReport, t: EncodedSet, pick: RowPick) => BatchStats> = {
   classes: (b, t, pick) => batchStats(b.logits, b.numClasses, pick(t.labels)),
-  span: (b, t, pick) => qaBatchStats(b.startLogits!, b.endLogits!, b.seqLength!, pick(t.startPositions!), pick(t.endPositions!)),
+  span: (b, t, pick) =>
+    qaBatchStats(b.startLogits!, b.endLogits!, b.seqLength!, pick(t.startPositions!), pick(t.endPositions!)),
   regression: (b, t, pick) => regressionBatchStats(b.logits, pick(t.targets!)),
 };
 

@@ -2,7 +2,9 @@
 // extraEval and mainMetric), how big its training split is (for --dry-run costs before any data is read), and
 // loading its examples. What a task's kind means (head, encoding, metrics) is the datasets kind table.
 import { join } from 'node:path';
-import { findRepoRoot, getTask, kindOfTask, loadTrainEval, officialTrainSize, subsample, TASK_NAMES, type AnyExample, type MainMetric } from '@prunelab/datasets';
+import {
+  findRepoRoot, getTask, kindOfTask, loadTrainEval, officialTrainSize, subsample, TASK_NAMES, type AnyExample, type MainMetric,
+} from '@prunelab/datasets';
 import type { TaskKind } from '@prunelab/core';
 import type { DataCfg, TaskName } from './schema.ts';
 
@@ -24,7 +26,8 @@ export const METRIC_TITLES: Record<string, string> = {
 /** Each task's registry row as the reports read it (derived, not a second list). */
 export const TASK_META: Record<TaskName, TaskMeta> = Object.fromEntries(TASK_NAMES.map((t) => {
   const spec = getTask(t);
-  return [t, { metric: spec.mainMetric, evalSplit: spec.evalSplit, ...(spec.extraEval && { extraEval: spec.extraEval }) }];
+  const extra = spec.extraEval && { extraEval: spec.extraEval };
+  return [t, { metric: spec.mainMetric, evalSplit: spec.evalSplit, ...extra }];
 })) as Record<TaskName, TaskMeta>;
 
 /** The kind a task trains as (report notes for regression and QA). */

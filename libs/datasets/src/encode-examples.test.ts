@@ -1,11 +1,11 @@
-// Classification encoding through the Tokenizer interface (pairs, padding, regression scores) and
-// through the original encode(a, b, maxLength) shape the experiments app still uses.
+// Classification encoding through the Tokenizer interface: pairs, padding, regression scores, and the same rows
+// as Hugging Face's batch call on the tiny BERT fixture.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { WordPieceTokenizer } from '@prunelab/tokenizers';
-import { encodeExamples, type LegacyTokenizer } from './encode-examples.ts';
+import { encodeExamples } from './encode-examples.ts';
 import { SHARED_DIR } from './testing/test-helpers.ts';
 import { TestTokenizer } from './testing/test-tokenizer.ts';
 
@@ -31,12 +31,6 @@ test('pairs are [CLS] a [SEP] b [SEP], padded, labels kept', () => {
 test('regression keeps float scores', () => {
   const enc = encodeExamples(new TestTokenizer(), [{ id: 's', text: 'a', textB: 'b', label: 3.8 }], 6, { regression: true });
   assert.ok(Math.abs((enc.scores?.[0] ?? 0) - 3.8) < 1e-6);
-});
-
-test('the original encode(text, textB, maxLength) tokenizer shape still works', () => {
-  const legacy: LegacyTokenizer = { encode: (a, b, max) => ({ inputIds: new Array(max).fill(a.length + (b?.length ?? 0)), attentionMask: new Array(max).fill(1), tokenTypeIds: new Array(max).fill(0) }) };
-  const enc = encodeExamples(legacy, [{ id: 'z', text: 'abc', textB: 'de', label: 1 }], 3);
-  assert.deepEqual(Array.from(enc.inputIds), [5, 5, 5]);
 });
 
 test('encodeExamples matches the batch call (padding to the longest row, max_length 16)', () => {

@@ -10,18 +10,8 @@ export interface EncodedClassification extends EncodedSet {
   scores?: Float32Array;
 }
 
-/** The tokenizer shape of the first WordPieceTokenizer (encode(a, b, maxLength)), still accepted. */
-export interface LegacyTokenizer {
-  encode(text: string, textB: string | undefined, maxLength: number): { inputIds: number[]; attentionMask: number[]; tokenTypeIds: number[] };
-}
-
-function encodeOne(tok: Tokenizer | LegacyTokenizer, a: string, b: string | undefined, maxLength: number) {
-  if ('pieces' in tok) return tok.encode(a, b, { maxLength, truncation: 'longest_first', padding: 'max_length' });
-  return tok.encode(a, b, maxLength);
-}
-
 /** Tokenises a whole split into flat typed arrays, ready to become [n, maxLength] tensors. */
-export function encodeExamples(tok: Tokenizer | LegacyTokenizer, examples: Example[], maxLength: number, opts: { regression?: boolean } = {}): EncodedClassification {
+export function encodeExamples(tok: Tokenizer, examples: Example[], maxLength: number, opts: { regression?: boolean } = {}): EncodedClassification {
   const n = examples.length;
   const inputIds = new Int32Array(n * maxLength);
   const attentionMask = new Int32Array(n * maxLength);
@@ -29,7 +19,7 @@ export function encodeExamples(tok: Tokenizer | LegacyTokenizer, examples: Examp
   const labels = new Int32Array(n);
   const scores = opts.regression ? new Float32Array(n) : undefined;
   examples.forEach((ex, i) => {
-    const enc = encodeOne(tok, ex.text, ex.textB, maxLength);
+    const enc = tok.encode(ex.text, ex.textB, { maxLength, truncation: 'longest_first', padding: 'max_length' });
     if (enc.inputIds.length > maxLength) throw new Error(`tokenizer returned ${enc.inputIds.length} ids for example ${ex.id}, more than maxLength ${maxLength}`);
     inputIds.set(enc.inputIds, i * maxLength);
     attentionMask.set(enc.attentionMask, i * maxLength);

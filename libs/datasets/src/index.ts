@@ -8,7 +8,7 @@ export { holdoutSplit, subsample } from './subsample.ts';
 export { readZip } from './zip.ts';
 export { readTar } from './tar.ts';
 export { findRepoRoot } from './repo-root.ts';
-export { encodeExamples, type EncodedClassification, type LegacyTokenizer } from './encode-examples.ts';
+export { encodeExamples, type EncodedClassification } from './encode-examples.ts';
 
 // Task registry, loading and downloads.
 export {
@@ -22,7 +22,7 @@ export { POOL_HELD_OUT, loadTrainEval, type TrainEvalSplits } from './train-eval
 // Task kinds: head, encoding, rule for "correct", dynamics stats, metrics of each (kinds/<kind>.ts).
 export { KINDS, kindOfTask } from './kinds/index.ts';
 export type { AnyExample, EvalOutput, EvalSet, KindEncodeOptions, StatsKind, TaskKindSpec } from './kinds/kind-spec.ts';
-export { QA_CLASSES, squadWindowOptions, trainWindows } from './kinds/extractive-qa.ts';
+export { QA_CLASSES, squadWindowOptions } from './kinds/extractive-qa.ts';
 export { SCORE_BINS } from './kinds/regression.ts';
 export { downloadTask, hasDownload, sha256Hex, taskSources, type SourceFile } from './task-download.ts';
 

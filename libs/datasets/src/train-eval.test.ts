@@ -16,7 +16,8 @@ const write = (rel: string, text: string) => {
 const opts = { dataRoot: root, envDataRoot: '', allowDownload: false };
 
 test('MNLI: train, the registry row eval split dev_matched and extra dev_mismatched', async () => {
-  const tsv = (rows: string[][]) => ['sentence1\tsentence2\tgold_label', ...rows.map((r) => r.join('\t'))].join('\n') + '\n';
+  const header = ['sentence1', 'sentence2', 'gold_label'];
+  const tsv = (rows: string[][]) => [header, ...rows].map((r) => `${r.join('\t')}\n`).join('');
   write('glue/MNLI/train.tsv', tsv([['a', 'b', 'entailment'], ['c', 'd', 'neutral'], ['e', 'f', 'contradiction']]));
   write('glue/MNLI/dev_matched.tsv', tsv([['g', 'h', 'neutral']]));
   write('glue/MNLI/dev_mismatched.tsv', tsv([['i', 'j', 'contradiction'], ['k', 'l', 'entailment']]));
@@ -27,9 +28,10 @@ test('MNLI: train, the registry row eval split dev_matched and extra dev_mismatc
   assert.deepEqual(s.warnings, []);
 });
 
-test('SUBJ as a SentEval pool: a seeded 90/10 split into train and held-out, disjoint, the same for the same seed', async () => {
-  write('SentEval/SUBJ/subj.objective', Array.from({ length: 10 }, (_, i) => `objective sentence ${i} .`).join('\n') + '\n');
-  write('SentEval/SUBJ/subj.subjective', Array.from({ length: 10 }, (_, i) => `subjective sentence ${i} !`).join('\n') + '\n');
+test('SUBJ as a SentEval pool: a seeded 90/10 split into train and held-out, disjoint, the same per seed', async () => {
+  const lines = (word: string) => Array.from({ length: 10 }, (_, i) => `${word} sentence ${i} .\n`).join('');
+  write('SentEval/SUBJ/subj.objective', lines('objective'));
+  write('SentEval/SUBJ/subj.subjective', lines('subjective'));
   const a = await loadTrainEval('subj', opts, 7);
   assert.equal(a.evalSplit, 'heldout');
   assert.deepEqual([a.train.examples.length, a.eval.examples.length], [18, 2]);

@@ -24,7 +24,8 @@ function windowOptions(opts: KindEncodeOptions) {
   const windows = squadWindowOptions(opts.maxLength, opts.docStride);
   // said once, when the training windows are built
   if (windows.stride < opts.docStride && opts.split === 'train') {
-    opts.log(`${opts.task}: doc_stride ${opts.docStride} capped at ${windows.stride} (a third of the ${opts.maxLength}-token window)`);
+    const why = `a third of the ${opts.maxLength}-token window`;
+    opts.log(`${opts.task}: doc_stride ${opts.docStride} capped at ${windows.stride} (${why})`);
   }
   return windows;
 }
@@ -36,7 +37,9 @@ function windowOptions(opts: KindEncodeOptions) {
  * and with 384-token windows almost every SQuAD question has a single window anyway. Rows are written straight
  * into the typed arrays (row = question index): no window objects are kept for the 130k training questions.
  */
-export function trainWindows(tok: Tokenizer, examples: QaExample[], opts: ReturnType<typeof squadWindowOptions>): { set: EncodedSet; inWindow: number } {
+export function trainWindows(
+  tok: Tokenizer, examples: QaExample[], opts: ReturnType<typeof squadWindowOptions>,
+): { set: EncodedSet; inWindow: number } {
   const n = examples.length;
   const L = opts.maxLength;
   const set: EncodedSet = {
@@ -65,7 +68,8 @@ function squadSet(tok: Tokenizer, examples: QaExample[], opts: ReturnType<typeof
   const features: SquadFeature[] = [];
   forEachSquadFeature(tok, examples, opts, (f) => features.push(f));
   const packed = packSquadFeatures(features, opts.maxLength);
-  return { set: { ...packed, labels: new Int32Array(packed.n), maxLength: opts.maxLength }, squad: { examples, features } };
+  const set = { ...packed, labels: new Int32Array(packed.n), maxLength: opts.maxLength };
+  return { set, squad: { examples, features } };
 }
 
 export const extractiveQa: TaskKindSpec = {
@@ -77,9 +81,11 @@ export const extractiveQa: TaskKindSpec = {
     const qa = examples as QaExample[];
     const { set, inWindow } = trainWindows(tok, qa, windowOptions(opts));
     const unanswerable = qa.filter((e) => e.answers.length > 0).length - inWindow;
-    opts.log(`data ${opts.task}: ${set.n} training questions, one ${opts.maxLength}-token window each (${inWindow} with the answer in it)`);
+    const L = opts.maxLength;
+    opts.log(`data ${opts.task}: ${set.n} training questions, one ${L}-token window each (${inWindow} with the answer in it)`);
     if (unanswerable > 0) {
-      opts.log(`warning: ${opts.task}: ${unanswerable} answerable training question(s) have no ${opts.maxLength}-token window holding the whole answer; they train as unanswerable`);
+      opts.log(`warning: ${opts.task}: ${unanswerable} answerable training question(s) have no ${L}-token window ` +
+        'holding the whole answer; they train as unanswerable');
     }
     return set;
   },
@@ -88,8 +94,9 @@ export const extractiveQa: TaskKindSpec = {
     opts.log(`data ${opts.task}: ${examples.length} ${opts.split} questions in ${ev.set.n} windows`);
     return ev;
   },
-  correct: (logits, width, i, data, row) =>
-    spanCorrect(logits, i * 2 * width, logits, (i * 2 + 1) * width, width, data.startPositions![row]!, data.endPositions![row]!),
+  correct: (logits, width, i, data, row) => spanCorrect(
+    logits, i * 2 * width, logits, (i * 2 + 1) * width, width, data.startPositions![row]!, data.endPositions![row]!,
+  ),
   stats: 'span',
   metrics(_task, ev, out) {
     // logits: [windows, 2, T] (start then end per window); one answer per question, then F1/EM over its text

@@ -12,7 +12,7 @@ export const multipleChoice: TaskKindSpec = {
   // the gold choice is the class of a row for balanced baselines (A, B, C, D)
   classes: (task) => task.labels,
   encodeTrain: (tok, examples, opts) => encodeMultipleChoice(tok, examples as ChoiceExample[], opts.maxLength),
-  encodeEval: (tok, examples, opts) => ({ set: encodeMultipleChoice(tok, examples as ChoiceExample[], opts.maxLength) }),
+  encodeEval: (tok, examples, opts) => ({ set: multipleChoice.encodeTrain(tok, examples, opts) }),
   correct: (logits, width, i, data, row) => classCorrect(logits, i * width, width, data.labels[row]!),
   stats: 'classes',
   metrics: (_task, _ev, out) => ({ metrics: { accuracy: out.accuracy }, accuracy: out.accuracy }),

@@ -15,7 +15,8 @@ function encodeScores(tok: Tokenizer, examples: readonly AnyExample[], maxLength
   const scores = e.scores!;
   // labels: the score rounded to 0..5, a class for balanced baselines only (the loss uses `targets`)
   const labels = Int32Array.from(scores, (s) => Math.max(0, Math.min(SCORE_BINS.length - 1, Math.round(s))));
-  return { inputIds: e.inputIds, attentionMask: e.attentionMask, tokenTypeIds: e.tokenTypeIds, labels, n: e.n, maxLength, targets: scores };
+  const { inputIds, attentionMask, tokenTypeIds, n } = e;
+  return { inputIds, attentionMask, tokenTypeIds, labels, n, maxLength, targets: scores };
 }
 
 export const regression: TaskKindSpec = {
@@ -33,6 +34,7 @@ export const regression: TaskKindSpec = {
   metrics(task, ev, out) {
     // Pearson/Spearman are the task's metrics; the within-tolerance share is the H-score's "correct"
     const scores = ev.scores ?? ev.set.targets!;
-    return { metrics: { ...taskMetrics(task, out.logits, scores), within_tolerance: out.accuracy }, accuracy: out.accuracy };
+    const metrics = { ...taskMetrics(task, out.logits, scores), within_tolerance: out.accuracy };
+    return { metrics, accuracy: out.accuracy };
   },
 };
