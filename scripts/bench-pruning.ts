@@ -20,7 +20,7 @@ const E = Number(values.epochs);
 const REPEAT = Number(values.repeat);
 
 
-// --- synthetic records (not timed): ids like libs/data's (16 hex chars), a difficulty per example, 3 classes
+// --- synthetic records (not timed): ids like libs/datasets' (16 hex chars), a difficulty per example, 3 classes
 const setupStart = performance.now();
 const next = rng(2024);
 const hex = Array.from('0123456789abcdef', (ch) => ch.charCodeAt(0));
@@ -28,7 +28,7 @@ const ids = new Array<string>(N);
 const codes = new Array<number>(16);
 for (let i = 0; i < N; i++) {
   for (let j = 0; j < 16; j++) codes[j] = hex[Math.floor(next() * 16)]!;
-  ids[i] = String.fromCharCode(...codes); // a flat string, like the sha1 slices of libs/data (not a rope of 16 pieces)
+  ids[i] = String.fromCharCode(...codes); // a flat string, like the sha1 slices of libs/datasets (not a rope of 16 pieces)
 }
 const classes = Int32Array.from({ length: N }, () => Math.floor(next() * 3));
 const skill = Float32Array.from({ length: N }, () => next());

@@ -2,7 +2,7 @@
 // Writes a randomly initialised tiny model in Hugging Face layout (default .cache/models/tiny-<family>-random).
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { findRepoRoot } from '@prunelab/data';
+import { findRepoRoot } from '@prunelab/datasets';
 import { chooseBackend } from '@prunelab/finetune';
 import { FAMILIES, type Family } from '../apps/experiments/src/schema.ts';
 import { ensureTinyModel } from '../apps/experiments/src/tiny-model.ts';

@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encodeExamples, findRepoRoot, loadTokenizer, readSst2, subsample } from '@prunelab/data';
+import { encodeExamples, findRepoRoot, loadTaskSplit, subsample, type Example } from '@prunelab/datasets';
+import { loadTokenizer } from '@prunelab/tokenizers';
 import { chooseBackend, evaluate, loadModel, train, useLiteEmbed, type EncodedSet, type UseLiteConfig } from '@prunelab/finetune';
 import { writeUseLiteFolder } from '../apps/experiments/src/use-lite-folder.ts';
 
@@ -18,13 +19,14 @@ const seed = Number(values.seed ?? 1);
 const warmupSteps = Number(values.warmup ?? 0);
 const root = findRepoRoot();
 const dir = values.model ?? join(root, '.cache/models/use-lite');
-const glue = join(process.env.PRUNELAB_DATA ?? join(root, '../shared/data'), 'glue');
 
 const backend = await chooseBackend();
 if (!existsSync(join(dir, 'config.json'))) writeUseLiteFolder(dir);
 const tok = loadTokenizer(dir);
-const trainEx = subsample(readSst2(glue, 'train').examples, N, seed);
-const devEx = readSst2(glue, 'dev').examples;
+// SST-2 through the task registry: the shared copy, PRUNELAB_DATA or the download cache, as the experiments read it
+const sst2 = async (split: string) => (await loadTaskSplit('sst2', split, { cacheDir: join(root, '.cache', 'data') })).examples as Example[];
+const trainEx = subsample(await sst2('train'), N, seed);
+const devEx = await sst2('dev');
 const trainSet = encodeExamples(tok, trainEx, 64) as EncodedSet;
 const devSet = encodeExamples(tok, devEx, 64) as EncodedSet;
 console.log(`SST-2: ${trainSet.n} training sentences (seed ${seed}), ${devSet.n} dev; backend ${backend.name}; model ${dir}`);

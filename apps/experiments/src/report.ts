@@ -3,7 +3,7 @@
 // CSV, the plots as SVG + PNG (+ Vega-Lite JSON), and one self-contained HTML page.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { getTask } from '@prunelab/data';
+import { getTask } from '@prunelab/datasets';
 import { selectionMethod, subsetName, winningTicketRemoved } from '@prunelab/pruning';
 import {
   dataMapChart, hscoreHistogramChart, htmlReport, metricVsSizeChart, trainingCurvesChart, writeChart,
@@ -15,7 +15,7 @@ import type { Phase2Result } from './phase2.ts';
 import { cellSettings, type ExperimentConfig } from './schema.ts';
 import { readScores, type ScoresResult } from './scores.ts';
 import { meanStd } from './stats.ts';
-import { METRIC_TITLES, plannedTrainSize, TASK_META, taskHead } from './tasks.ts';
+import { METRIC_TITLES, plannedTrainSize, TASK_META, taskKind } from './tasks.ts';
 
 export interface ReportRow {
   task: string;
@@ -281,13 +281,13 @@ export function ticketSummary(rows: ReportRow[], grid: Grid, cfg: ExperimentConf
 }
 
 function regressionNote(cfg: ExperimentConfig): string[] {
-  return cfg.tasks.some((t) => taskHead(t) === 'regression')
+  return cfg.tasks.some((t) => taskKind(t) === 'regression')
     ? ['Regression (STS-B): an example counts as correct for the H-score when |prediction - gold| <= 0.5 on the 0..5 scale; the gold-label probability (cartography) is the surrogate exp(-(error/0.5)^2 / 2).']
     : [];
 }
 
 function qaNote(cfg: ExperimentConfig): string[] {
-  return cfg.tasks.some((t) => taskHead(t) === 'qa')
+  return cfg.tasks.some((t) => taskKind(t) === 'extractive-qa')
     ? ['SQuAD v2: one training window per question (the first holding the whole answer; the first window when unanswerable), correct = argmax start and end both on the gold tokens; F1/EM over every window of every dev question (postprocessed answer texts).']
     : [];
 }

@@ -1,5 +1,6 @@
 // The experiment config: its keys, their types and defaults. One table, so validation, defaults and the
 // documentation in experiments/README.md cannot drift apart (schema.test checks the README lists every key).
+import { TASK_NAMES, type TaskName } from '@prunelab/datasets';
 import { SELECTION_METHOD_NAMES } from '@prunelab/pruning';
 
 export type FieldType =
@@ -15,9 +16,9 @@ export type FieldType =
 export interface Field { type: FieldType; default: unknown; doc: string }
 export type Section = Record<string, Field>;
 
-/** Every task name the grid accepts. Which of them can be LOADED depends on libs/data (see tasks.ts). */
-export const TASKS = ['sst2', 'cola', 'mrpc', 'rte', 'stsb', 'wnli', 'qnli', 'mnli', 'qqp', 'snli', 'squad_v2', 'race', 'imdb', 'trec', 'cb'] as const;
-export type TaskName = (typeof TASKS)[number];
+/** Every task name the grid accepts: the libs/datasets registry's (a task is added there, not here). */
+export const TASKS: readonly TaskName[] = TASK_NAMES;
+export type { TaskName };
 
 export const FAMILIES = ['bert', 'roberta', 'opt', 'use-lite'] as const;
 export type Family = (typeof FAMILIES)[number];

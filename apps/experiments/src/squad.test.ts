@@ -56,7 +56,9 @@ test('SQuAD v2: per-question records, H subsets and a baseline, dev F1/EM from e
   assert.deepEqual(out.failed, [], lines.join('\n'));
   assert.equal(out.ran.length, 3 + 1 + 3);
   // long dev contexts span several windows; training keeps one window per question, with the answer when answerable
-  assert.ok(lines.includes(`data squad_v2: ${nTrain} training questions, one 48-token window each (${(2 * nTrain) / 3} with the answer in it); 12 dev questions in 18 windows`), lines.join('\n'));
+  assert.ok(lines.includes(`data squad_v2: ${nTrain} training questions, one 48-token window each (${(2 * nTrain) / 3} with the answer in it)`), lines.join('\n'));
+  assert.ok(lines.includes('data squad_v2: 12 dev questions in 18 windows'), lines.join('\n'));
+  assert.equal(lines.filter((l) => l.includes('doc_stride 128 capped at 16')).length, 1);
   // one record per question, whatever the number of windows
   const header = JSON.parse(readFileSync(join(out.outDir, 'squad_v2/tiny/phase1/seed-1/header.json'), 'utf8'));
   assert.equal(header.ids.length, nTrain);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { readRunRecord, regressionBatchStats } from '@prunelab/dynamics';
-import { findRepoRoot } from '@prunelab/data';
+import { findRepoRoot } from '@prunelab/datasets';
 import { validateConfig } from './config.ts';
 import { runExperiment } from './run.ts';
 import { ensureTinyModel } from './tiny-model.ts';

@@ -1,105 +1,82 @@
-// Tasks of the grid: what each is evaluated with, how big its training split is (for --dry-run costs before any
-// data is read), and loading through the libs/data task registry. Every kind trains end to end: classification,
-// multiple choice (RACE), extractive QA (SQuAD v2: windows in cell.ts, F1/EM in evaluation.ts) and regression
-// (STS-B: one output, MSE, Pearson/Spearman).
+// Tasks of the grid, read from the libs/datasets registry: what each is evaluated with (its row's evalSplit,
+// extraEval and mainMetric), how big its training split is (for --dry-run costs before any data is read), and
+// loading its examples. What a task's kind means (head, encoding, metrics) is the datasets kind table.
 import { join } from 'node:path';
-import { findRepoRoot, getTask, loadTaskSplit, subsample, type ChoiceExample, type Example, type QaExample } from '@prunelab/data';
+import {
+  findRepoRoot, getTask, kindOfTask, loadTrainEval, officialTrainSize, subsample, TASK_NAMES, type AnyExample, type MainMetric,
+} from '@prunelab/datasets';
+import type { TaskKind } from '@prunelab/core';
 import type { DataCfg, TaskName } from './schema.ts';
+
+export type { MainMetric };
 
 export interface TaskMeta {
   /** the metric the report tables show (the others of the task are columns beside it) */
   metric: MainMetric;
-  /** the split evaluated after each epoch (the paper: dev; SNLI, RACE: test; MNLI: matched) */
+  /** the split evaluated after each epoch */
   evalSplit: string;
   /** further splits evaluated and reported beside it (MNLI: mismatched) */
   extraEval?: string[];
 }
 
-/** accuracy; matthews (CoLA); pearson (STS-B, spearman beside); f1 = SQuAD v2 token F1 (exact_match beside) */
-export type MainMetric = 'accuracy' | 'matthews' | 'pearson' | 'f1';
-
 export const METRIC_TITLES: Record<string, string> = {
   accuracy: 'accuracy', matthews: 'Matthews corr.', pearson: 'Pearson', spearman: 'Spearman', f1: 'F1', exact_match: 'EM', within_tolerance: 'within ±0.5',
 };
 
-export const TASK_META: Record<TaskName, TaskMeta> = {
-  sst2: { metric: 'accuracy', evalSplit: 'dev' },
-  cola: { metric: 'matthews', evalSplit: 'dev' },
-  mrpc: { metric: 'accuracy', evalSplit: 'dev' },
-  rte: { metric: 'accuracy', evalSplit: 'dev' },
-  stsb: { metric: 'pearson', evalSplit: 'dev' },
-  wnli: { metric: 'accuracy', evalSplit: 'dev' },
-  qnli: { metric: 'accuracy', evalSplit: 'dev' },
-  mnli: { metric: 'accuracy', evalSplit: 'dev_matched', extraEval: ['dev_mismatched'] },
-  qqp: { metric: 'accuracy', evalSplit: 'dev' },
-  snli: { metric: 'accuracy', evalSplit: 'test' },
-  squad_v2: { metric: 'f1', evalSplit: 'dev' },
-  race: { metric: 'accuracy', evalSplit: 'test' },
-  imdb: { metric: 'accuracy', evalSplit: 'test' },
-  trec: { metric: 'accuracy', evalSplit: 'test' },
-  cb: { metric: 'accuracy', evalSplit: 'dev' },
-};
+/** Each task's registry row as the reports read it (derived, not a second list). */
+export const TASK_META: Record<TaskName, TaskMeta> = Object.fromEntries(TASK_NAMES.map((t) => {
+  const spec = getTask(t);
+  const extra = spec.extraEval && { extraEval: spec.extraEval };
+  return [t, { metric: spec.mainMetric, evalSplit: spec.evalSplit, ...extra }];
+})) as Record<TaskName, TaskMeta>;
 
-/** How a task trains: the sequence-classification head for classification, the libs/finetune QA,
- * multiple-choice and regression heads for the others. Read from the libs/data registry's task kind. */
-export type TaskHead = 'classification' | 'qa' | 'multiple-choice' | 'regression';
-export function taskHead(task: TaskName): TaskHead {
-  const kind = getTask(task).kind;
-  return kind === 'extractive-qa' ? 'qa' : kind;
+/** The kind a task trains as (report notes for regression and QA). */
+export function taskKind(task: TaskName): TaskKind {
+  return getTask(task).kind;
 }
 
 /** Training examples a job sees before any data is read (the subsample cap or the whole official split). */
 export function plannedTrainSize(task: TaskName, data: DataCfg): number {
-  const full = getTask(task).official.train ?? 0;
+  const full = officialTrainSize(getTask(task));
   return data.train_size === null ? full : Math.min(full, data.train_size);
 }
 
 /** A task's examples as the app trains on them (regression: Example.label is the float score). */
-export type TaskData = {
+export interface TaskData {
   title: string;
+  /** classes of the training rows' labels (the kind's: label names, choices, score bins, answerable or not) */
   labels: string[];
   description: string;
   warnings: string[];
-  /** further evaluation splits by name (classification only) */
-  extra: { split: string; examples: Example[] }[];
-} & ({ head: 'classification' | 'regression'; train: Example[]; dev: Example[] } | { head: 'multiple-choice'; train: ChoiceExample[]; dev: ChoiceExample[] }
-  | { head: 'qa'; train: QaExample[]; dev: QaExample[] });
-
-/** Load one task's training examples (seeded subsample) and its evaluation split. */
-export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskData> {
-  const meta = TASK_META[task];
-  const head = taskHead(task);
-  const opts = { ...(data.root !== null && { dataRoot: data.root }), cacheDir: join(findRepoRoot(), '.cache', 'data'), allowDownload: data.allow_download, lenient: data.lenient };
-  const train = await loadTaskSplit(task, 'train', opts);
-  const evalSplit = await loadTaskSplit(task, meta.evalSplit, opts);
-  const spec = getTask(task);
-  const trainAll = train.examples;
-  const evalAll = evalSplit.examples;
-  const trainN = data.train_size ?? trainAll.length;
-  const kept = subsample(trainAll as unknown[], trainN, data.seed);
-  // a different stream for the evaluation subsample, so the two are not correlated by construction
-  const evalSeed = (data.seed ^ 0x9e3779b9) >>> 0;
-  const dev = data.dev_size === null ? (evalAll as unknown[]) : subsample(evalAll as unknown[], data.dev_size, evalSeed);
-  const fmt = (n: number) => n.toLocaleString('en-US');
-  const extra: TaskData['extra'] = [];
-  for (const split of meta.extraEval ?? []) {
-    const all = (await loadTaskSplit(task, split, opts)).examples as Example[];
-    extra.push({ split, examples: data.dev_size === null ? all : subsample(all, data.dev_size, evalSeed) });
-  }
-  const common = {
-    extra,
-    title: spec.title, labels: spec.labels,
-    description: `${spec.title}: ${fmt(kept.length)} of ${fmt(trainAll.length)} training examples (seed ${data.seed}), ` +
-      `evaluated on ${meta.evalSplit} (${fmt(dev.length)} of ${fmt(evalAll.length)})${extra.map((x) => ` and ${x.split} (${fmt(x.examples.length)})`).join('')}; ${train.description}`,
-    warnings: [...train.warnings, ...evalSplit.warnings, ...(trainN > trainAll.length ? [`train_size ${fmt(trainN)} exceeds the ${fmt(trainAll.length)} training examples: using all`] : [])],
-  };
-  if (head === 'multiple-choice') return { ...common, head: 'multiple-choice', train: kept as ChoiceExample[], dev: dev as ChoiceExample[] };
-  if (head === 'qa') return { ...common, labels: QA_CLASSES, head: 'qa', train: kept as QaExample[], dev: dev as QaExample[] };
-  if (head === 'regression') return { ...common, labels: SCORE_BINS, head: 'regression', train: kept as Example[], dev: dev as Example[] };
-  return { ...common, head: 'classification', train: kept as Example[], dev: dev as Example[] };
+  evalSplit: string;
+  train: AnyExample[];
+  dev: AnyExample[];
+  /** further evaluation splits by name */
+  extra: { split: string; examples: AnyExample[] }[];
 }
 
-/** QA questions fall in two classes for balanced baselines and subset summaries. */
-export const QA_CLASSES = ['unanswerable', 'answerable'];
-/** STS-B scores rounded to the nearest integer: classes for balanced baselines and subset summaries only. */
-export const SCORE_BINS = ['0', '1', '2', '3', '4', '5'];
+/** Load one task's training examples (seeded subsample) and its evaluation split(s). */
+export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskData> {
+  const spec = getTask(task);
+  const opts = { ...(data.root !== null && { dataRoot: data.root }), cacheDir: join(findRepoRoot(), '.cache', 'data'), allowDownload: data.allow_download, lenient: data.lenient };
+  const splits = await loadTrainEval(task, opts, data.seed);
+  const trainAll = splits.train.examples as AnyExample[];
+  const evalAll = splits.eval.examples as AnyExample[];
+  const trainN = data.train_size ?? trainAll.length;
+  const kept = subsample(trainAll, trainN, data.seed);
+  // a different stream for the evaluation subsample, so the two are not correlated by construction
+  const evalSeed = (data.seed ^ 0x9e3779b9) >>> 0;
+  const dev = data.dev_size === null ? evalAll : subsample(evalAll, data.dev_size, evalSeed);
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  const extra = splits.extra.map(({ split, loaded }) => {
+    const all = loaded.examples as AnyExample[];
+    return { split, examples: data.dev_size === null ? all : subsample(all, data.dev_size, evalSeed) };
+  });
+  return {
+    extra, title: spec.title, labels: kindOfTask(task).classes(spec), evalSplit: splits.evalSplit, train: kept, dev,
+    description: `${spec.title}: ${fmt(kept.length)} of ${fmt(trainAll.length)} training examples (seed ${data.seed}), ` +
+      `evaluated on ${splits.evalSplit} (${fmt(dev.length)} of ${fmt(evalAll.length)})${extra.map((x) => ` and ${x.split} (${fmt(x.examples.length)})`).join('')}; ${splits.train.description}`,
+    warnings: [...splits.warnings, ...splits.train.warnings, ...splits.eval.warnings,
+      ...(trainN > trainAll.length ? [`train_size ${fmt(trainN)} exceeds the ${fmt(trainAll.length)} training examples: using all`] : [])],
+  };
+}

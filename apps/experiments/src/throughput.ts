@@ -1,7 +1,7 @@
 // Measured training speed, kept between runs (.cache/throughput.json) so --dry-run can turn examples x epochs
 // into a time estimate. Keyed by model folder, sequence length and backend: the three things speed depends on.
 import { join } from 'node:path';
-import { findRepoRoot } from '@prunelab/data';
+import { findRepoRoot } from '@prunelab/datasets';
 import { readJson, writeJsonAtomic } from './job-state.ts';
 
 export const throughputKey = (modelDir: string, maxLength: number, backend: string) => `${modelDir}|${maxLength}|${backend}`;

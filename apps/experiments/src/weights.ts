@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { findRepoRoot } from '@prunelab/data';
+import { findRepoRoot } from '@prunelab/datasets';
 import { readJson, writeJsonAtomic } from './job-state.ts';
 import { loadPretrainConfig } from './pretrain-config.ts';
 import type { ExperimentConfig } from './schema.ts';

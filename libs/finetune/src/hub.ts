@@ -40,7 +40,7 @@ export async function hubFileIfPresent(repo: string, file: string, cacheDir: str
   }
 }
 
-/** Tokenizer files, fetched when the repository has them (tokenizer.json is what @prunelab/data reads). */
+/** Tokenizer files, fetched when the repository has them (tokenizer.json is what @prunelab/tokenizers reads). */
 export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt'];
 
 /**

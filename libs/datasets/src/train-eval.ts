@@ -1,0 +1,48 @@
+// The splits an experiment trains and evaluates on, as the task's registry row names them (evalSplit, extraEval).
+// A copy published as one pool (SentEval's SUBJ, MR, CR, MPQA: split 'all') trains on a seeded 90% of it and
+// evaluates on the other 10%; their Hugging Face exports have train/test and are read as they are.
+import { fmtCount } from './data-error.ts';
+import { loadTaskSplit, type LoadedSplit, type TaskLoadOptions } from './load-task.ts';
+import { holdoutSplit } from './subsample.ts';
+import { getTask, taskSplits } from './tasks.ts';
+
+export interface TrainEvalSplits {
+  train: LoadedSplit;
+  eval: LoadedSplit;
+  /** the registry row's further evaluation splits, by name */
+  extra: { split: string; loaded: LoadedSplit }[];
+  /** the evaluation split's name ('heldout' for a pool) */
+  evalSplit: string;
+  warnings: string[];
+}
+
+export const POOL_HELD_OUT = 0.1;
+
+export async function loadTrainEval(task: string, opts: TaskLoadOptions, seed: number): Promise<TrainEvalSplits> {
+  const spec = getTask(task);
+  let train: LoadedSplit;
+  let ev: LoadedSplit;
+  try {
+    train = await loadTaskSplit(spec.name, 'train', opts);
+    ev = await loadTaskSplit(spec.name, spec.evalSplit, opts);
+  } catch (err) {
+    // no train/eval split here (not found, or a download that brought the pool only): the pool, if there is one
+    if (!taskSplits(spec).includes('all')) throw err;
+    let all: LoadedSplit;
+    try {
+      all = await loadTaskSplit(spec.name, 'all', opts);
+    } catch {
+      throw err;
+    }
+    const parts = holdoutSplit(all.examples as unknown[], POOL_HELD_OUT, seed);
+    const as = (name: string, examples: unknown[]) => ({ ...all, split: name, warnings: [], examples }) as LoadedSplit;
+    const pool = `${spec.title} has one pool here (${fmtCount(all.examples.length)} examples)`;
+    return {
+      train: { ...as('train', parts.train), warnings: all.warnings }, eval: as('heldout', parts.heldOut), extra: [],
+      evalSplit: 'heldout', warnings: [`${pool}: seeded 90/10 split (seed ${seed}) into train and held-out`],
+    };
+  }
+  const extra = [];
+  for (const split of spec.extraEval ?? []) extra.push({ split, loaded: await loadTaskSplit(spec.name, split, opts) });
+  return { train, eval: ev, extra, evalSplit: spec.evalSplit, warnings: [] };
+}
