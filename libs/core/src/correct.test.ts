@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { argmax, classCorrect, kindOfSet, regressionCorrect, rowCorrect, spanCorrect } from './correct.ts';
+import { argmax, classCorrect, regressionCorrect, spanCorrect } from './correct.ts';
+import { kindOfSet, rowCorrect } from './task-kind.ts';
 import type { EncodedSet } from './encoded.ts';
 import { mulberry32 } from './rng.ts';
 

@@ -1,10 +1,5 @@
-// "Correct" for one training row, per task kind: the one definition the H-score, forgetting, cartography and the
-// training accuracy all count (method.md section 1). Logits come in the engine's batch layout:
-//   classification, multiple choice: [rows, width] class or choice scores;
-//   extractive QA: [rows, 2, width] start logits then end logits of each row (width = sequence length);
-//   regression: [rows, 1] predictions.
-import type { EncodedSet } from './encoded.ts';
-import type { TaskKind } from './task-kind.ts';
+// The rules for "correct" the task kinds are built from (task-kind.ts names which kind uses which): the one
+// definition the H-score, forgetting, cartography and the training accuracy all count (method.md section 1).
 
 /** Regression: a prediction within this distance of its target counts as correct (STS-B's 0..5 scale). */
 export const REGRESSION_TOLERANCE = 0.5;
@@ -31,24 +26,4 @@ export function spanCorrect(start: ArrayLike<number>, startAt: number, end: Arra
 /** Regression: within REGRESSION_TOLERANCE of the target. */
 export function regressionCorrect(prediction: number, target: number, tolerance = REGRESSION_TOLERANCE): boolean {
   return Math.abs(prediction - target) <= tolerance;
-}
-
-/**
- * Whether batch row i (the training row `row` of `data`) is right, for a task of `kind`; `width` is the number of
- * classes, choices or (QA) sequence positions of the logits.
- */
-export function rowCorrect(kind: TaskKind, logits: ArrayLike<number>, width: number, i: number, data: EncodedSet, row: number): boolean {
-  if (kind === 'regression') return regressionCorrect(logits[i]!, data.targets![row]!);
-  if (kind === 'extractive-qa') {
-    return spanCorrect(logits, i * 2 * width, logits, (i * 2 + 1) * width, width, data.startPositions![row]!, data.endPositions![row]!);
-  }
-  return classCorrect(logits, i * width, width, data.labels[row]!);
-}
-
-/** The kind an encoded set trains as, read from its shape (what the engine knows without a task registry). */
-export function kindOfSet(data: EncodedSet): TaskKind {
-  if (data.numChoices) return 'multiple-choice';
-  if (data.startPositions) return 'extractive-qa';
-  if (data.targets) return 'regression';
-  return 'classification';
 }

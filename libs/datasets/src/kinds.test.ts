@@ -3,7 +3,7 @@
 // metric; the registry rows name evaluation splits they can provide.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HEAD_OF_KIND, mulberry32, rowCorrect, TASK_KINDS, type EncodedSet } from '@prunelab/core';
+import { HEAD_OF_KIND, KIND_RULES, TASK_KINDS } from '@prunelab/core';
 import { encodeExamples } from './encode-examples.ts';
 import { KINDS, kindOfTask } from './kinds/index.ts';
 import { squadWindowOptions } from './kinds/extractive-qa.ts';
@@ -18,11 +18,12 @@ const opts = (maxLength: number, lines: string[] = [], split = 'train'): KindEnc
   maxLength, docStride: 128, log: (l) => lines.push(l), task: 't', split,
 });
 
-test('a row per kind, with core head; each registry task: a kind, an eval split it has, a main metric', () => {
+test('a row per kind, with core head and rule for correct; each registry task: a kind, an eval split it has, a main metric', () => {
   assert.deepEqual(Object.keys(KINDS).sort(), [...TASK_KINDS].sort());
   for (const k of TASK_KINDS) {
     assert.equal(KINDS[k].kind, k);
     assert.equal(KINDS[k].head, HEAD_OF_KIND[k]);
+    assert.equal(KINDS[k].correct, KIND_RULES[k].correct, `${k}: the rule for correct is core's, not a copy`);
   }
   assert.equal(TASK_NAMES.length, 20);
   for (const name of TASK_NAMES) {
@@ -39,29 +40,6 @@ test('a row per kind, with core head; each registry task: a kind, an eval split 
   const main = ['cola', 'stsb', 'squad_v2', 'sst2'].map((t) => getTask(t).mainMetric);
   assert.deepEqual(main, ['matthews', 'pearson', 'f1', 'accuracy']);
   assert.deepEqual(getTask('mnli').extraEval, ['dev_mismatched']);
-});
-
-test("each kind's rule for correct is core's rowCorrect", () => {
-  const rand = mulberry32(5);
-  const W = 4;
-  const n = 3;
-  const position = () => Int32Array.from({ length: n }, () => Math.floor(rand() * W));
-  const data: EncodedSet = {
-    inputIds: new Int32Array(0), attentionMask: new Int32Array(0), tokenTypeIds: new Int32Array(0), n, maxLength: W,
-    labels: position(), startPositions: position(), endPositions: position(),
-    targets: Float32Array.from({ length: n }, () => rand() * 5),
-  };
-  for (let trial = 0; trial < 50; trial++) {
-    const logits = Float32Array.from({ length: 2 * n * W }, () => Math.round(rand() * 5));
-    for (const k of TASK_KINDS) {
-      for (let i = 0; i < n; i++) {
-        const width = k === 'regression' ? 1 : W;
-        const row = n - 1 - i;
-        const want = rowCorrect(k, logits, width, i, data, row);
-        assert.equal(KINDS[k].correct(logits, width, i, data, row), want, `${k} row ${i}`);
-      }
-    }
-  }
 });
 
 test('classification and multiple choice encode as before; metrics as the registry row names them', () => {

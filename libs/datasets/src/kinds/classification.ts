@@ -1,6 +1,6 @@
 // Classification (GLUE, SNLI, IMDB, TREC, CB, AG News, SentEval): one row per sentence or pair, a seqcls head
 // over the task's labels, correct = argmax is the gold class, metrics from the registry row (accuracy, F1, MCC).
-import { argmax, classCorrect, HEAD_OF_KIND } from '@prunelab/core';
+import { argmax, KIND_RULES } from '@prunelab/core';
 import { encodeExamples } from '../encode-examples.ts';
 import { taskMetrics } from '../metrics.ts';
 import type { Example } from '../types.ts';
@@ -8,12 +8,11 @@ import type { TaskKindSpec } from './kind-spec.ts';
 
 export const classification: TaskKindSpec = {
   kind: 'classification',
-  head: HEAD_OF_KIND.classification,
+  ...KIND_RULES.classification, // head and rule for correct
   numLabels: (task) => task.labels.length,
   classes: (task) => task.labels,
   encodeTrain: (tok, examples, opts) => encodeExamples(tok, examples as Example[], opts.maxLength),
   encodeEval: (tok, examples, opts) => ({ set: encodeExamples(tok, examples as Example[], opts.maxLength) }),
-  correct: (logits, width, i, data, row) => classCorrect(logits, i * width, width, data.labels[row]!),
   stats: 'classes',
   metrics(task, ev, out) {
     const pred = Int32Array.from({ length: out.n }, (_, i) => argmax(out.logits, i * out.numClasses, out.numClasses));

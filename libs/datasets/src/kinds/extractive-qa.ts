@@ -2,7 +2,7 @@
 // end logits per position; correct = both argmaxes are the gold positions (core's spanCorrect). Training keeps
 // ONE window per question (trainWindows), evaluation every window, and answers come back per question through
 // postprocessSquad before SQuAD v2 F1/EM.
-import { HEAD_OF_KIND, spanCorrect, type EncodedSet } from '@prunelab/core';
+import { type EncodedSet, KIND_RULES } from '@prunelab/core';
 import type { Tokenizer } from '@prunelab/tokenizers';
 import { forEachSquadFeature, packSquadFeatures, type SquadFeature } from '../squad-prepare.ts';
 import { postprocessSquad } from '../squad-postprocess.ts';
@@ -74,7 +74,7 @@ function squadSet(tok: Tokenizer, examples: QaExample[], opts: ReturnType<typeof
 
 export const extractiveQa: TaskKindSpec = {
   kind: 'extractive-qa',
-  head: HEAD_OF_KIND['extractive-qa'],
+  ...KIND_RULES['extractive-qa'], // head and rule for correct
   numLabels: () => 0,
   classes: () => QA_CLASSES,
   encodeTrain(tok, examples, opts) {
@@ -94,9 +94,6 @@ export const extractiveQa: TaskKindSpec = {
     opts.log(`data ${opts.task}: ${examples.length} ${opts.split} questions in ${ev.set.n} windows`);
     return ev;
   },
-  correct: (logits, width, i, data, row) => spanCorrect(
-    logits, i * 2 * width, logits, (i * 2 + 1) * width, width, data.startPositions![row]!, data.endPositions![row]!,
-  ),
   stats: 'span',
   metrics(_task, ev, out) {
     // logits: [windows, 2, T] (start then end per window); one answer per question, then F1/EM over its text

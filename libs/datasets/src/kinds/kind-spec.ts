@@ -1,7 +1,7 @@
 // What a task kind is, in one record: the model head, how its examples become training and evaluation rows, the
 // rule for "correct", which per-example dynamics stats apply, the classes balanced baselines draw from, and how
 // evaluation outputs become the task's metrics. kinds/index.ts is the table of them.
-import type { EncodedSet, HeadKind, TaskKind } from '@prunelab/core';
+import type { EncodedSet, KindRule, TaskKind } from '@prunelab/core';
 import type { Tokenizer } from '@prunelab/tokenizers';
 import type { SquadFeature } from '../squad-prepare.ts';
 import type { TaskSpec } from '../tasks.ts';
@@ -41,10 +41,9 @@ export interface EvalOutput {
 /** The per-example training statistics that apply (libs/dynamics batchStats, qaBatchStats, regressionBatchStats). */
 export type StatsKind = 'classes' | 'span' | 'regression';
 
-export interface TaskKindSpec {
+/** head and correct: core's KIND_RULES row of the kind (spread into each kind's record) */
+export interface TaskKindSpec extends KindRule {
   kind: TaskKind;
-  /** core's HEAD_OF_KIND[kind] */
-  head: HeadKind;
   /** outputs of a seqcls head (classes; 1 for regression); 0 for the QA and multiple-choice heads */
   numLabels(task: TaskSpec): number;
   /** names of the classes in the training rows' `labels`, for balanced baselines and subset summaries */
@@ -52,8 +51,6 @@ export interface TaskKindSpec {
   /** one training row per example (the H-score keeps one record per example) */
   encodeTrain(tok: Tokenizer, examples: readonly AnyExample[], opts: KindEncodeOptions): EncodedSet;
   encodeEval(tok: Tokenizer, examples: readonly AnyExample[], opts: KindEncodeOptions): EvalSet;
-  /** core's rule: batch row i of `logits` (width classes, choices or positions) against training row `row` */
-  correct(logits: ArrayLike<number>, width: number, i: number, data: EncodedSet, row: number): boolean;
   stats: StatsKind;
   /** every metric of the task by name (fractions), after the kind's post-processing, and the share correct */
   metrics(task: TaskSpec, ev: EvalSet, out: EvalOutput): { metrics: Record<string, number>; accuracy: number };

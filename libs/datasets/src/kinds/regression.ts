@@ -1,6 +1,6 @@
 // Regression (STS-B): one row per pair with a float target, a seqcls head with one output (MSE), correct = within
 // core's REGRESSION_TOLERANCE of the gold score; metrics Pearson/Spearman plus the within-tolerance share.
-import { HEAD_OF_KIND, regressionCorrect, type EncodedSet } from '@prunelab/core';
+import { type EncodedSet, KIND_RULES } from '@prunelab/core';
 import type { Tokenizer } from '@prunelab/tokenizers';
 import { encodeExamples } from '../encode-examples.ts';
 import { taskMetrics } from '../metrics.ts';
@@ -21,7 +21,7 @@ function encodeScores(tok: Tokenizer, examples: readonly AnyExample[], maxLength
 
 export const regression: TaskKindSpec = {
   kind: 'regression',
-  head: HEAD_OF_KIND.regression,
+  ...KIND_RULES.regression, // head and rule for correct
   numLabels: () => 1,
   classes: () => SCORE_BINS,
   encodeTrain: (tok, examples, opts) => encodeScores(tok, examples, opts.maxLength),
@@ -29,7 +29,6 @@ export const regression: TaskKindSpec = {
     const set = encodeScores(tok, examples, opts.maxLength);
     return { set, scores: set.targets! };
   },
-  correct: (logits, _width, i, data, row) => regressionCorrect(logits[i]!, data.targets![row]!),
   stats: 'regression',
   metrics(task, ev, out) {
     // Pearson/Spearman are the task's metrics; the within-tolerance share is the H-score's "correct"
