@@ -6,7 +6,7 @@
 //   scores   H-scores, cartography and subset files per (task, model, runs_used, epochs_used) variant
 //   phase2   one fine-tuning run per (task, model, method, subset, seed), plus the full-data runs
 import { createHash } from 'node:crypto';
-import { automaticSubsets, parseSubsetName, subsetName, winningTicketRemoved } from '@prunelab/pruning';
+import { automaticSubsets, parseSubsetName, selectionMethod, subsetName, winningTicketRemoved } from '@prunelab/pruning';
 import { cellSettings, type Baseline, type CellSettings, type ExperimentConfig, type Method, type TaskName } from './schema.ts';
 import { plannedTrainSize } from './tasks.ts';
 import { readModelWeights, type ModelWeights } from './weights.ts';
@@ -139,7 +139,7 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
         kind: 'phase2', id: `${base}/phase2/${method}${suffix}-seed-${seed}`, task, model, settings: s, method, seed, subset,
         deps: subset ? [subset.scores] : [], ...missing(model),
         // the subset enters by what decides its ids, not by the scores job's hash: adding a baseline must not redo the rest
-        hash: hash({ ...p2Key, method, seed, subset: subset && { records: (jobs.find((j) => j.id === subset.scores) as ScoresJob).records.map((r) => (jobs.find((j) => j.id === r) as Phase1Job).hash), variant: subset.variant, name: subset.name, scoredBy: subset.scoredBy, random_seed: method.startsWith('random') ? cfg.pruning.random_seed : undefined } }),
+        hash: hash({ ...p2Key, method, seed, subset: subset && { records: (jobs.find((j) => j.id === subset.scores) as ScoresJob).records.map((r) => (jobs.find((j) => j.id === r) as Phase1Job).hash), variant: subset.variant, name: subset.name, scoredBy: subset.scoredBy, random_seed: method !== 'hscore' && selectionMethod(method).seeded ? cfg.pruning.random_seed : undefined } }),
         label: `phase2 ${task}/${model} ${method}${suffix.replace(/^-/, ' ')} seed ${seed}`,
       });
       for (const seed of s.phase2.seeds) if (methods.includes('full')) jobs.push(phase2('full', seed, null, ''));

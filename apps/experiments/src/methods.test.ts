@@ -10,6 +10,8 @@ import { aum, cartography, el2nFromGoldProb, el2nScore, forgetting, hScore, type
 import { idPool, scoreColumns, SELECTION_METHODS, SELECTION_METHOD_NAMES, selectionContext } from '@prunelab/pruning';
 import { type Method, METHODS } from './schema.ts';
 import { scoresCsv } from './scores.ts';
+import { validateConfig } from './config.ts';
+import { expandGrid } from './grid.ts';
 
 const README = join(import.meta.dirname, '../../../experiments/README.md');
 
@@ -30,10 +32,15 @@ test('experiments/README.md has a row per method (name, doc, citation) and the s
   assert.ok(readme.includes(`\`${header}\``), `experiments/README.md lacks the scores.csv header \`${header}\``);
 });
 
-test("seeded methods are named random*: grid.ts puts pruning.random_seed into those phase-2 job keys only", () => {
+test('a seeded method puts pruning.random_seed into its phase-2 job keys, an unseeded one does not', () => {
+  const keysWith = (method: string, seed: number) => {
+    const cfg = validateConfig({ name: 't', tasks: ['sst2'], models: { m: { path: '/m', family: 'bert' } },
+      phase2: { methods: ['full', 'hscore', method] }, pruning: { random_seed: seed } }, () => 'test');
+    return expandGrid(cfg).jobs.filter((j) => j.kind === 'phase2' && j.method === method).map((j) => j.hash);
+  };
   for (const m of SELECTION_METHODS) {
-    const fix = 'grid.ts hashes pruning.random_seed into random* jobs only: rename, or key grid.ts on .seeded';
-    assert.equal(m.name.startsWith('random'), m.seeded === true, `${m.name}: seeded = ${m.seeded}; ${fix}`);
+    const same = keysWith(m.name, 1).join() === keysWith(m.name, 2).join();
+    assert.equal(same, !m.seeded, `${m.name}: seeded = ${m.seeded}, but changing pruning.random_seed ${same ? 'kept' : 'changed'} its keys`);
   }
 });
 
