@@ -145,10 +145,11 @@ function machineKey(): string {
   return `${process.arch} ${cpus()[0]?.model ?? ''} ${flags}`;
 }
 
-/** The cache folder's name: a hash of every source file (path and content), the flags, compiler and machine. */
-function buildKey(sources: string[]): string {
+/** The cache folder's name: a hash of every source file under `dir` (path and content), the flags, compiler and
+ * machine. */
+export function nativeBuildKey(dir = NATIVE_DIR, sources = sourceFiles(dir)): string {
   const h = createHash('sha256');
-  for (const f of sources) h.update(relative(NATIVE_DIR, f)).update('\0').update(readFileSync(f)).update('\0');
+  for (const f of sources) h.update(relative(dir, f)).update('\0').update(readFileSync(f)).update('\0');
   h.update(JSON.stringify([FLAGS, LINK, VARIANT_FLAGS, compiler()])).update(machineKey());
   return h.digest('hex').slice(0, 16);
 }
@@ -158,7 +159,7 @@ export function loadNativeVariant(variant: NativeVariant): { kernels: NativeKern
   const include = nodeIncludeDir();
   if (!include) throw new Error('no Node headers: node_api.h not found');
   const sources = sourceFiles();
-  const key = buildKey(sources);
+  const key = nativeBuildKey(NATIVE_DIR, sources);
   const dir = join(cacheDir(), key);
   const file = join(dir, `prunelab-${variant}.node`);
   try {
