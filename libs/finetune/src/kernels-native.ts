@@ -10,27 +10,31 @@ import { createRequire } from 'node:module';
 import { availableParallelism, cpus, homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
+/** The memory a kernel works in: the wasm heap's ArrayBuffer, or a typed-array view (offsets then count from the
+ * view's start and stop at its end; a view of a SharedArrayBuffer works too, the buffer itself does not). */
+export type NativeMemory = ArrayBufferLike | ArrayBufferView;
+
 export interface NativeKernels {
-  sgemm(mem: ArrayBufferLike, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean,
+  sgemm(mem: NativeMemory, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean,
     aOff: number, aStride: number, bOff: number, bStride: number, cOff: number, biasOff: number): void;
-  layerNorm(mem: ArrayBufferLike, rows: number, cols: number, xOff: number, gOff: number, bOff: number, yOff: number, eps: number): void;
-  layerNormGrad(mem: ArrayBufferLike, rows: number, cols: number, xOff: number, gOff: number, dyOff: number,
+  layerNorm(mem: NativeMemory, rows: number, cols: number, xOff: number, gOff: number, bOff: number, yOff: number, eps: number): void;
+  layerNormGrad(mem: NativeMemory, rows: number, cols: number, xOff: number, gOff: number, dyOff: number,
     dxOff: number, dgOff: number, dbOff: number, eps: number): void;
-  gelu(mem: ArrayBufferLike, n: number, xOff: number, yOff: number): void;
-  geluGrad(mem: ArrayBufferLike, n: number, xOff: number, dyOff: number, dxOff: number): void;
+  gelu(mem: NativeMemory, n: number, xOff: number, yOff: number): void;
+  geluGrad(mem: NativeMemory, n: number, xOff: number, dyOff: number, dxOff: number): void;
   /** op: BINARY_OP; out[i] = a[i % aSize] op b[i % bSize]. */
-  binary(mem: ArrayBufferLike, op: number, n: number, aOff: number, aSize: number, bOff: number, bSize: number, outOff: number): void;
+  binary(mem: NativeMemory, op: number, n: number, aOff: number, aSize: number, bOff: number, bSize: number, outOff: number): void;
   /** out[i] = a[i] op b[(i / repeat) % bSize] (b op a[i] when bFirst). */
-  binaryRepeat(mem: ArrayBufferLike, op: number, n: number, aOff: number, bOff: number, bSize: number, repeat: number,
+  binaryRepeat(mem: NativeMemory, op: number, n: number, aOff: number, bOff: number, bSize: number, repeat: number,
     outOff: number, bFirst: boolean): void;
   /** op: UNARY_OP. */
-  unary(mem: ArrayBufferLike, op: number, n: number, xOff: number, outOff: number): void;
-  sumRows(mem: ArrayBufferLike, rows: number, cols: number, xOff: number, outOff: number): void;
-  adamw(mem: ArrayBufferLike, n: number, pOff: number, mOff: number, vOff: number, gOff: number, pOut: number, mOut: number,
+  unary(mem: NativeMemory, op: number, n: number, xOff: number, outOff: number): void;
+  sumRows(mem: NativeMemory, rows: number, cols: number, xOff: number, outOff: number): void;
+  adamw(mem: NativeMemory, n: number, pOff: number, mOff: number, vOff: number, gOff: number, pOut: number, mOut: number,
     vOut: number, scale: number, b1: number, c1: number, b2: number, c2: number, decay: number, sqrtBc2: number, eps: number,
     step: number): void;
-  dropoutMask(mem: ArrayBufferLike, n: number, rate: number, seed: number, outOff: number): void;
-  sumSquares(mem: ArrayBufferLike, n: number, xOff: number): number;
+  dropoutMask(mem: NativeMemory, n: number, rate: number, seed: number, outOff: number): void;
+  sumSquares(mem: NativeMemory, n: number, xOff: number): number;
   /** "openblas:<core>" or "loop": the sgemm this build runs. */
   info(): string;
   /** BLAS threads (1 for the loop build). */

@@ -20,8 +20,8 @@ function layerNormGradRef(x: Float32Array, rows: number, cols: number, g: Float3
     for (let j = 0; j < cols; j++) {
       xhat[j] = f(x[o + j]! - mean) * rstd;
       gy[j] = dy[o + j]! * g[j]!;
-      sg[j] += f(dy[o + j]! * xhat[j]!);
-      sb[j] += dy[o + j]!;
+      sg[j] = sg[j]! + f(dy[o + j]! * xhat[j]!);
+      sb[j] = sb[j]! + dy[o + j]!;
     }
     const a1 = f(laneSum(gy, 0, cols) / cols);
     const a2 = f(laneDot(gy, 0, xhat, 0, cols) / cols);

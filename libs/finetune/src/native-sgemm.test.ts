@@ -78,7 +78,7 @@ for (const { variant, kernels: k, skip } of BUILDS) {
     test('batches: own entries, broadcast (stride 0) and overlapping operands, no entries, K = 0', () => {
       let seed = 500;
       for (const [M, N, K] of [[3, 5, 7], [17, 9, 33], [65, 7, 9]] as const) {
-        for (const [aStride, bStride] of [[M * K, K * N], [0, K * N], [M * K, 0], [0, 0], [1, 3]]) {
+        for (const [aStride, bStride] of [[M * K, K * N], [0, K * N], [M * K, 0], [0, 0], [1, 3]] as [number, number][]) {
           for (const tB of [false, true]) run(k!, variant, { batch: 3, M, N, K, tA: !tB, tB, aStride, bStride, bias: tB }, (seed += 3));
         }
       }

@@ -24,7 +24,7 @@ function sumRowsRef(x: Float32Array, rows: number, cols: number): Float32Array {
     return Float32Array.of(total);
   }
   const acc = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) acc[c] += x[r * cols + c]!;
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) acc[c] = acc[c]! + x[r * cols + c]!;
   return Float32Array.from(acc);
 }
 
