@@ -14,7 +14,12 @@ import { dirname, join, relative } from 'node:path';
  * view's start and stop at its end; a view of a SharedArrayBuffer works too, the buffer itself does not). */
 export type NativeMemory = ArrayBufferLike | ArrayBufferView;
 
+/** The addon's functions. Offsets and sizes count float32 elements of `mem`; each call checks them all against it
+ * first (RangeError "prunelab native <kernel>: <argument> ..." for a negative, fractional or too large value or a
+ * span past the end, TypeError for a wrong type or argument count), so a throw leaves memory untouched. */
 export interface NativeKernels {
+  /** C_b = op(A_b) op(B_b) (+ the N-float bias row; biasOff -1: none) for b < batch; A_b at aOff + b aStride
+   * (stride 0 broadcasts), C_b at cOff + b M N. */
   sgemm(mem: NativeMemory, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean,
     aOff: number, aStride: number, bOff: number, bStride: number, cOff: number, biasOff: number): void;
   layerNorm(mem: NativeMemory, rows: number, cols: number, xOff: number, gOff: number, bOff: number, yOff: number, eps: number): void;
@@ -158,6 +163,13 @@ export function nativeBuildKey(dir = NATIVE_DIR, sources = sourceFiles(dir)): st
   return h.digest('hex').slice(0, 16);
 }
 
+/** Whether the linker finds OpenBLAS: asked first (milliseconds) so that machines without it do not compile every
+ * kernel at each start only to fail at the link. */
+function openblasFound(): boolean {
+  return ['libopenblas.so', 'libopenblas.a'].some((lib) =>
+    execFileSync(compiler(), [`-print-file-name=${lib}`], { encoding: 'utf8', stdio: 'pipe', timeout: 30_000 }).trim() !== lib);
+}
+
 /** One build of the addon (compiled first if not cached); throws with the compiler's first error line. */
 export function loadNativeVariant(variant: NativeVariant): { kernels: NativeKernels; file: string; key: string } {
   const include = nodeIncludeDir();
@@ -167,6 +179,9 @@ export function loadNativeVariant(variant: NativeVariant): { kernels: NativeKern
   const dir = join(cacheDir(), key);
   const file = join(dir, `prunelab-${variant}.node`);
   try {
+    if (!existsSync(file) && variant === 'openblas' && !openblasFound()) {
+      throw new Error(`libopenblas not found by ${compiler()} (Debian: apt-get install libopenblas-dev)`);
+    }
     if (!existsSync(file)) {
       mkdirSync(dir, { recursive: true });
       buildOnce(dir, file, () => build(sources, include, file, variant));
@@ -184,6 +199,7 @@ interface State {
   sgemm: NativeVariant | null;
   core: string | null;
   key: string | null;
+  fallback: string | null;
 }
 
 let state: State | undefined;
@@ -191,7 +207,7 @@ let state: State | undefined;
 /** The addon, building it if needed; null (with the reason in nativeStatus()) when it cannot be had. */
 export function loadNative(): NativeKernels | null {
   if (state) return state.kernels;
-  state = { kernels: null, summary: 'off', sgemm: null, core: null, key: null };
+  state = { kernels: null, summary: 'off', sgemm: null, core: null, key: null, fallback: null };
   if (process.env.PRUNELAB_NATIVE === '0') {
     state.summary = 'off (PRUNELAB_NATIVE=0)';
     return null;
@@ -209,7 +225,8 @@ export function loadNative(): NativeKernels | null {
       const threads = Number(process.env.PRUNELAB_THREADS); // BLAS threads; OpenBLAS' default is one per core
       if (threads > 0) kernels.setThreads(threads);
       const info = kernels.info();
-      state = { kernels, summary: `native ${info}`, sgemm: variant, core: info.split(':')[1] ?? null, key };
+      const fallback = errors.length ? errors.join('; ') : null;
+      state = { kernels, summary: `native ${info}`, sgemm: variant, core: info.split(':')[1] ?? null, key, fallback };
       return kernels;
     } catch (e) {
       errors.push((e as Error).message);
@@ -246,6 +263,9 @@ export interface NativeStatus {
   threads: number | null;
   /** The build's cache key (hash of every source file, the flags, compiler and CPU); null when not loaded. */
   build: string | null;
+  /** Why the loop build runs although OpenBLAS was wanted (e.g. "openblas: libopenblas not found ..."); null
+   * otherwise. */
+  fallback: string | null;
   /** One line: "native openblas:Haswell", "native loop", "off (<reason>)", "not loaded"; ", switched off" appended
    * while switched off. */
   summary: string;
@@ -256,7 +276,7 @@ export function nativeStatus(): NativeStatus {
   const summary = s?.summary ?? 'not loaded';
   return {
     active: nativeEnabled(), loaded: !!s?.kernels, sgemm: s?.sgemm ?? null, core: s?.core ?? null,
-    threads: s?.kernels ? s.kernels.threads() : null, build: s?.key ?? null,
+    threads: s?.kernels ? s.kernels.threads() : null, build: s?.key ?? null, fallback: s?.fallback ?? null,
     summary: s?.kernels && !enabled ? `${summary}, switched off` : summary,
   };
 }

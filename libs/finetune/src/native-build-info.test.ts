@@ -74,12 +74,12 @@ describe('native build key', () => {
   });
 });
 
-const KEYS = ['active', 'build', 'core', 'loaded', 'sgemm', 'summary', 'threads'];
+const KEYS = ['active', 'build', 'core', 'fallback', 'loaded', 'sgemm', 'summary', 'threads'];
 
 describe('nativeStatus', { skip: process.env.PRUNELAB_NATIVE === '0' ? 'PRUNELAB_NATIVE=0' : undefined }, () => {
   test('says what loaded: the sgemm, its core, threads and build key; and when it is switched off', (t) => {
     assert.deepEqual(nativeStatus(), {
-      active: false, loaded: false, sgemm: null, core: null, threads: null, build: null, summary: 'not loaded',
+      active: false, loaded: false, sgemm: null, core: null, threads: null, build: null, fallback: null, summary: 'not loaded',
     });
     if (!loadNative()) {
       t.skip(`native addon unavailable here: ${nativeStatus().summary}`);
@@ -89,12 +89,14 @@ describe('nativeStatus', { skip: process.env.PRUNELAB_NATIVE === '0' ? 'PRUNELAB
     assert.deepEqual(Object.keys(s).sort(), KEYS);
     assert.equal(s.active, true);
     assert.equal(s.loaded, true);
-    const expected = BUILDS.find((b) => b.kernels)!.variant; // OpenBLAS when it builds, the loop otherwise
+    // OpenBLAS when it builds (and is not refused by PRUNELAB_NATIVE_BLAS=0), the loop otherwise
+    const expected = process.env.PRUNELAB_NATIVE_BLAS === '0' ? 'loop' : BUILDS.find((b) => b.kernels)!.variant;
     assert.equal(s.sgemm, expected);
     assert.equal(s.summary, `native ${s.sgemm}${s.core ? `:${s.core}` : ''}`);
     assert.equal(s.core === null, s.sgemm === 'loop');
     assert.ok(Number.isInteger(s.threads) && s.threads! >= 1);
     assert.equal(s.build, nativeBuildKey());
+    assert.equal(s.fallback === null, s.sgemm === 'openblas' || process.env.PRUNELAB_NATIVE_BLAS === '0');
     setNativeEnabled(false);
     assert.equal(nativeEnabled(), false);
     assert.deepEqual(nativeStatus(), { ...s, active: false, summary: `${s.summary}, switched off` });
@@ -111,14 +113,17 @@ describe('nativeStatus', { skip: process.env.PRUNELAB_NATIVE === '0' ? 'PRUNELAB
     const child = (env: Record<string, string>) => JSON.parse(execFileSync(process.execPath,
       ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' })) as NativeStatus;
     const loop = child({ PRUNELAB_NATIVE_BLAS: '0', PRUNELAB_THREADS: '' });
-    assert.deepEqual(loop, { active: true, loaded: true, sgemm: 'loop', core: null, threads: 1, build: nativeBuildKey(), summary: 'native loop' });
+    assert.deepEqual(loop, {
+      active: true, loaded: true, sgemm: 'loop', core: null, threads: 1, build: nativeBuildKey(), fallback: null, summary: 'native loop',
+    });
     if (BUILDS[0]!.kernels) {
-      const blas = child({ PRUNELAB_THREADS: '1' });
+      const blas = child({ PRUNELAB_NATIVE_BLAS: '', PRUNELAB_THREADS: '1' });
       assert.equal(blas.sgemm, 'openblas');
       assert.equal(blas.threads, 1);
     }
     assert.deepEqual(child({ PRUNELAB_NATIVE: '0' }), {
-      active: false, loaded: false, sgemm: null, core: null, threads: null, build: null, summary: 'off (PRUNELAB_NATIVE=0)',
+      active: false, loaded: false, sgemm: null, core: null, threads: null, build: null, fallback: null,
+      summary: 'off (PRUNELAB_NATIVE=0)',
     });
   });
 });
