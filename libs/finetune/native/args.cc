@@ -66,7 +66,8 @@ Args::Args(napi_env env, napi_callback_info info, const char* kernel, size_t arg
     const size_t el = static_cast<size_t>(t) < sizeof(kElementBytes) / sizeof(kElementBytes[0]) ? kElementBytes[t] : 1;
     bytes = len * el;
     if (off % 4 != 0) {
-      rangeError("the memory's typed array starts at byte %zu, not a multiple of 4 (floats need 4-byte alignment)", off);
+      rangeError("the memory's typed array starts at byte %zu, not a multiple of 4 (floats need 4-byte alignment)",
+                 off);
       return;
     }
   }

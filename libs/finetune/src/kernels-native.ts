@@ -5,7 +5,9 @@
 // against the memory it is given and throws a RangeError naming the kernel and the argument before touching it.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -22,22 +24,24 @@ export interface NativeKernels {
    * (stride 0 broadcasts), C_b at cOff + b M N. */
   sgemm(mem: NativeMemory, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean,
     aOff: number, aStride: number, bOff: number, bStride: number, cOff: number, biasOff: number): void;
-  layerNorm(mem: NativeMemory, rows: number, cols: number, xOff: number, gOff: number, bOff: number, yOff: number, eps: number): void;
+  layerNorm(mem: NativeMemory, rows: number, cols: number, xOff: number, gOff: number, bOff: number, yOff: number,
+    eps: number): void;
   layerNormGrad(mem: NativeMemory, rows: number, cols: number, xOff: number, gOff: number, dyOff: number,
     dxOff: number, dgOff: number, dbOff: number, eps: number): void;
   gelu(mem: NativeMemory, n: number, xOff: number, yOff: number): void;
   geluGrad(mem: NativeMemory, n: number, xOff: number, dyOff: number, dxOff: number): void;
   /** op: BINARY_OP; out[i] = a[i % aSize] op b[i % bSize]. */
-  binary(mem: NativeMemory, op: number, n: number, aOff: number, aSize: number, bOff: number, bSize: number, outOff: number): void;
+  binary(mem: NativeMemory, op: number, n: number, aOff: number, aSize: number, bOff: number, bSize: number,
+    outOff: number): void;
   /** out[i] = a[i] op b[(i / repeat) % bSize] (b op a[i] when bFirst). */
   binaryRepeat(mem: NativeMemory, op: number, n: number, aOff: number, bOff: number, bSize: number, repeat: number,
     outOff: number, bFirst: boolean): void;
   /** op: UNARY_OP. */
   unary(mem: NativeMemory, op: number, n: number, xOff: number, outOff: number): void;
   sumRows(mem: NativeMemory, rows: number, cols: number, xOff: number, outOff: number): void;
-  adamw(mem: NativeMemory, n: number, pOff: number, mOff: number, vOff: number, gOff: number, pOut: number, mOut: number,
-    vOut: number, scale: number, b1: number, c1: number, b2: number, c2: number, decay: number, sqrtBc2: number, eps: number,
-    step: number): void;
+  adamw(mem: NativeMemory, n: number, pOff: number, mOff: number, vOff: number, gOff: number, pOut: number,
+    mOut: number, vOut: number, scale: number, b1: number, c1: number, b2: number, c2: number, decay: number,
+    sqrtBc2: number, eps: number, step: number): void;
   dropoutMask(mem: NativeMemory, n: number, rate: number, seed: number, outOff: number): void;
   sumSquares(mem: NativeMemory, n: number, xOff: number): number;
   /** "openblas:<core>" or "loop": the sgemm this build runs. */
@@ -113,7 +117,8 @@ function build(sources: string[], include: string, out: string, variant: NativeV
     execFileSync(process.execPath, ['-e', PARALLEL], {
       input: JSON.stringify({ jobs, width: availableParallelism() }), stdio: 'pipe', timeout: 300_000,
     });
-    execFileSync(compiler(), [...LINK, ...objects, '-o', tmp, ...VARIANT_FLAGS[variant].link], { stdio: 'pipe', timeout: 120_000 });
+    const link = [...LINK, ...objects, '-o', tmp, ...VARIANT_FLAGS[variant].link];
+    execFileSync(compiler(), link, { stdio: 'pipe', timeout: 120_000 });
     renameSync(tmp, out);
   } finally {
     for (const f of [tmp, ...objects]) rmSync(f, { force: true });
@@ -166,8 +171,9 @@ export function nativeBuildKey(dir = NATIVE_DIR, sources = sourceFiles(dir)): st
 /** Whether the linker finds OpenBLAS: asked first (milliseconds) so that machines without it do not compile every
  * kernel at each start only to fail at the link. */
 function openblasFound(): boolean {
-  return ['libopenblas.so', 'libopenblas.a'].some((lib) =>
-    execFileSync(compiler(), [`-print-file-name=${lib}`], { encoding: 'utf8', stdio: 'pipe', timeout: 30_000 }).trim() !== lib);
+  const where = (lib: string) =>
+    execFileSync(compiler(), [`-print-file-name=${lib}`], { encoding: 'utf8', stdio: 'pipe', timeout: 30_000 }).trim();
+  return ['libopenblas.so', 'libopenblas.a'].some((lib) => where(lib) !== lib); // the bare name: not found
 }
 
 /** One build of the addon (compiled first if not cached); throws with the compiler's first error line. */

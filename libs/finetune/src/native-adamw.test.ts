@@ -28,8 +28,8 @@ function adamwRef(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32A
   return out;
 }
 
-const NAMES = ['n', 'pOff', 'mOff', 'vOff', 'gOff', 'pOut', 'mOut', 'vOut', 'scale', 'b1', '1-b1', 'b2', '1-b2', 'decay',
-  'sqrtBc2', 'eps', 'step'];
+const NAMES = ['n', 'pOff', 'mOff', 'vOff', 'gOff', 'pOut', 'mOut', 'vOut', 'scale', 'b1', '1-b1', 'b2', '1-b2',
+  'decay', 'sqrtBc2', 'eps', 'step'];
 
 for (const { variant, kernels: k, skip } of BUILDS) {
   describe(`native adamw (${variant} build)`, { skip }, () => {
@@ -37,8 +37,8 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       for (const s of SETTINGS) {
         for (const n of SIZES) {
           const heap = new Heap(7400);
-          const [ps, ms, gs] = [randomFloats(n, 700 + n), randomFloats(n, 800 + n, -0.1, 0.1), randomFloats(n, 900 + n, -5, 5)];
-          const vs = randomFloats(n, 1000 + n, 0, 0.5);
+          const ps = randomFloats(n, 700 + n), ms = randomFloats(n, 800 + n, -0.1, 0.1);
+          const vs = randomFloats(n, 1000 + n, 0, 0.5), gs = randomFloats(n, 900 + n, -5, 5);
           const [p, m, v, g] = [heap.put(ps), heap.put(ms), heap.put(vs), heap.put(gs)];
           const [po, mo, vo] = [heap.alloc(n), heap.alloc(n), heap.alloc(n)];
           const adamw = k!.adamw as (...args: unknown[]) => void;
@@ -53,7 +53,8 @@ for (const { variant, kernels: k, skip } of BUILDS) {
 
     test('rejects bad arguments, the heap unchanged', () => {
       const heap = new Heap(600);
-      const offs = [0, 1, 2, 3, 4, 5, 6].map((i) => (i < 4 ? heap.put(randomFloats(37, 20 + i, 0, 1)) : heap.alloc(37)));
+      const offs = [0, 1, 2, 3, 4, 5, 6].map((i) =>
+        (i < 4 ? heap.put(randomFloats(37, 20 + i, 0, 1)) : heap.alloc(37)));
       assertArgumentsChecked(k!, heap, {
         kernel: 'adamw', names: NAMES, counts: ['n'],
         offsets: Object.fromEntries(NAMES.slice(1, 8).map((name) => [name, 37])),

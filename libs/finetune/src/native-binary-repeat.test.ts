@@ -3,7 +3,9 @@
 // divide n, unknown op codes and bad arguments rejected.
 import { describe, test } from 'node:test';
 import { BINARY_OP } from './kernels-native.ts';
-import { assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, randomFloats } from './native-test-kit.ts';
+import {
+  assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, randomFloats,
+} from './native-test-kit.ts';
 
 const REFERENCE: Record<keyof typeof BINARY_OP, (p: number, q: number) => number> = {
   add: (p, q) => f(p + q), sub: (p, q) => f(p - q), mul: (p, q) => f(p * q), div: (p, q) => f(p / q),
@@ -40,11 +42,16 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       const [a, b, o] = [heap.put(randomFloats(36, 10)), heap.put(randomFloats(4, 11)), heap.alloc(36)];
       const call = (args: unknown[]) =>
         k!.binaryRepeat(heap.buffer, ...(args as [number, number, number, number, number, number, number, boolean]));
-      for (const op of [4, -1, 2.5, NaN]) assertRejected(heap, call, [op, 36, a, b, 4, 9, o, false], 'binaryRepeat', 'op');
-      for (const rep of [0, 5, 7, 72]) assertRejected(heap, call, [BINARY_OP.mul, 36, a, b, 4, rep, o, false], 'binaryRepeat', 'repeat');
-      assertRejected(heap, call, [BINARY_OP.mul, 36, a, b, 0, 9, o, false], 'binaryRepeat', 'bSize');
-      for (const flag of [2, -1, 0.5]) assertRejected(heap, call, [BINARY_OP.mul, 36, a, b, 4, 9, o, flag], 'binaryRepeat', 'bFirst');
-      for (const flag of ['yes', null]) assertRejected(heap, call, [BINARY_OP.mul, 36, a, b, 4, 9, o, flag], 'binaryRepeat', 'bFirst', TypeError);
+      const mul = (bSize: number, rep: number, bFirst: unknown) => [BINARY_OP.mul, 36, a, b, bSize, rep, o, bFirst];
+      for (const op of [4, -1, 2.5, NaN]) {
+        assertRejected(heap, call, [op, 36, a, b, 4, 9, o, false], 'binaryRepeat', 'op');
+      }
+      for (const rep of [0, 5, 7, 72]) assertRejected(heap, call, mul(4, rep, false), 'binaryRepeat', 'repeat');
+      assertRejected(heap, call, mul(0, 9, false), 'binaryRepeat', 'bSize');
+      for (const flag of [2, -1, 0.5]) assertRejected(heap, call, mul(4, 9, flag), 'binaryRepeat', 'bFirst');
+      for (const flag of ['yes', null]) {
+        assertRejected(heap, call, mul(4, 9, flag), 'binaryRepeat', 'bFirst', TypeError);
+      }
       assertArgumentsChecked(k!, heap, {
         kernel: 'binaryRepeat', names: ['op', 'n', 'aOff', 'bOff', 'bSize', 'repeat', 'outOff', 'bFirst'],
         offsets: { aOff: 36, bOff: 4, outOff: 36 }, counts: ['n', 'bSize', 'repeat'],

@@ -4,7 +4,9 @@
 // and bad arguments rejected.
 import { describe, test } from 'node:test';
 import { BINARY_OP } from './kernels-native.ts';
-import { assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, randomFloats } from './native-test-kit.ts';
+import {
+  assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, randomFloats,
+} from './native-test-kit.ts';
 
 const REFERENCE: Record<keyof typeof BINARY_OP, (p: number, q: number) => number> = {
   add: (p, q) => f(p + q), sub: (p, q) => f(p - q), mul: (p, q) => f(p * q), div: (p, q) => f(p / q),
@@ -36,8 +38,10 @@ for (const { variant, kernels: k, skip } of BUILDS) {
     test('rejects unknown op codes, empty operands of a non-empty output and bad arguments, the heap unchanged', () => {
       const heap = new Heap(400);
       const [a, b, o] = [heap.put(randomFloats(37, 8)), heap.put(randomFloats(37, 9)), heap.alloc(37)];
-      const call = (args: unknown[]) => k!.binary(heap.buffer, ...(args as [number, number, number, number, number, number, number]));
-      for (const op of [4, 5, -1, 1.5, NaN, 2 ** 32]) assertRejected(heap, call, [op, 37, a, 37, b, 37, o], 'binary', 'op');
+      const call = (args: unknown[]) => (k!.binary as (...x: unknown[]) => void)(heap.buffer, ...args);
+      for (const op of [4, 5, -1, 1.5, NaN, 2 ** 32]) {
+        assertRejected(heap, call, [op, 37, a, 37, b, 37, o], 'binary', 'op');
+      }
       assertRejected(heap, call, [BINARY_OP.add, 37, a, 0, b, 37, o], 'binary', 'aSize');
       assertRejected(heap, call, [BINARY_OP.add, 37, a, 37, b, 0, o], 'binary', 'bSize');
       assertArgumentsChecked(k!, heap, {

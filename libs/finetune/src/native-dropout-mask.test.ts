@@ -26,7 +26,9 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       const heap = new Heap(300);
       const o = heap.alloc(37);
       const call = (args: unknown[]) => k!.dropoutMask(heap.buffer, ...(args as [number, number, number, number]));
-      for (const seed of [1.5, NaN, Infinity, 2 ** 53, -(2 ** 53)]) assertRejected(heap, call, [37, 0.1, seed, o], 'dropoutMask', 'seed');
+      for (const seed of [1.5, NaN, Infinity, 2 ** 53, -(2 ** 53)]) {
+        assertRejected(heap, call, [37, 0.1, seed, o], 'dropoutMask', 'seed');
+      }
       assertArgumentsChecked(k!, heap, {
         kernel: 'dropoutMask', names: ['n', 'rate', 'seed', 'outOff'], offsets: { outOff: 37 }, counts: ['n'],
       }, [37, 0.1, 42, o]);

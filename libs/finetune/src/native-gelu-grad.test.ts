@@ -36,7 +36,8 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       k!.geluGrad(heap.buffer, xs.length, x, dy, dx);
       xs.forEach((v, i) => {
         const exact = 0.5 * (1 + erfExact(v / Math.SQRT2)) + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI);
-        assert.ok(Math.abs(heap.f[dx + i]! - exact) <= 1e-6 * (1 + Math.abs(v)), `geluGrad(${v}) = ${heap.f[dx + i]}, exact ${exact}`);
+        const got = heap.f[dx + i]!;
+        assert.ok(Math.abs(got - exact) <= 1e-6 * (1 + Math.abs(v)), `geluGrad(${v}) = ${got}, exact ${exact}`);
       });
     });
 
@@ -44,7 +45,8 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       const heap = new Heap(400);
       const [x, dy, dx] = [heap.put(randomFloats(37, 5)), heap.put(randomFloats(37, 6)), heap.alloc(37)];
       assertArgumentsChecked(k!, heap, {
-        kernel: 'geluGrad', names: ['n', 'xOff', 'dyOff', 'dxOff'], offsets: { xOff: 37, dyOff: 37, dxOff: 37 }, counts: ['n'],
+        kernel: 'geluGrad', names: ['n', 'xOff', 'dyOff', 'dxOff'], offsets: { xOff: 37, dyOff: 37, dxOff: 37 },
+        counts: ['n'],
       }, [37, x, dy, dx]);
     });
   });

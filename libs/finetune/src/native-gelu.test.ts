@@ -2,7 +2,9 @@
 // and the exact GELU, on sizes that end in every tail of the vectorised loop; bad arguments rejected.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { assertArgumentsChecked, assertSameFloats, BUILDS, erfApprox, erfExact, f, Heap, randomFloats } from './native-test-kit.ts';
+import {
+  assertArgumentsChecked, assertSameFloats, BUILDS, erfApprox, erfExact, f, Heap, randomFloats,
+} from './native-test-kit.ts';
 
 const SIZES = [0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 1021]; // 8/16-float vectors, unrolled: every tail
 const SPECIAL = [0, -0, 1e-30, -1e-30, 9.5, -9.5, 40, -40, Infinity, -Infinity, NaN]; // exp's clamp, erf's sign
@@ -36,7 +38,8 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       k!.gelu(heap.buffer, xs.length, x, y);
       xs.forEach((v, i) => {
         const exact = 0.5 * v * (1 + erfExact(v / Math.SQRT2));
-        assert.ok(Math.abs(heap.f[y + i]! - exact) <= 1e-6 * Math.max(1, Math.abs(v)), `gelu(${v}) = ${heap.f[y + i]}, exact ${exact}`);
+        const got = heap.f[y + i]!;
+        assert.ok(Math.abs(got - exact) <= 1e-6 * Math.max(1, Math.abs(v)), `gelu(${v}) = ${got}, exact ${exact}`);
       });
     });
 
@@ -44,8 +47,9 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       const heap = new Heap(300);
       const x = heap.put(inputs(37));
       const y = heap.alloc(37);
-      assertArgumentsChecked(k!, heap, { kernel: 'gelu', names: ['n', 'xOff', 'yOff'], offsets: { xOff: 37, yOff: 37 }, counts: ['n'] },
-        [37, x, y]);
+      assertArgumentsChecked(k!, heap, {
+        kernel: 'gelu', names: ['n', 'xOff', 'yOff'], offsets: { xOff: 37, yOff: 37 }, counts: ['n'],
+      }, [37, x, y]);
     });
   });
 }

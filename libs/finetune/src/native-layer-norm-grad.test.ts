@@ -45,7 +45,10 @@ function loss(x: number[], rows: number, cols: number, g: number[], b: number[],
 function setUp(heap: Heap, rows: number, cols: number, seed: number) {
   const xs = randomFloats(rows * cols, seed, -3, 5), gs = randomFloats(cols, seed + 1, 0.5, 1.5);
   const dys = randomFloats(rows * cols, seed + 2);
-  const off = { x: heap.put(xs), g: heap.put(gs), dy: heap.put(dys), dx: heap.alloc(rows * cols), dg: heap.alloc(cols), db: heap.alloc(cols) };
+  const off = {
+    x: heap.put(xs), g: heap.put(gs), dy: heap.put(dys), dx: heap.alloc(rows * cols), dg: heap.alloc(cols),
+    db: heap.alloc(cols),
+  };
   return { xs, gs, dys, off };
 }
 
@@ -76,16 +79,17 @@ for (const { variant, kernels: k, skip } of BUILDS) {
         up[i]! += h;
         down[i]! -= h;
         const fd = (loss(up, rows, cols, g, b, dys, eps) - loss(down, rows, cols, g, b, dys, eps)) / (2 * h);
-        assert.ok(Math.abs(heap.f[off.dx + i]! - fd) < 1e-4 * Math.max(1, Math.abs(fd)), `dx[${i}] ${heap.f[off.dx + i]} vs ${fd}`);
+        const got = heap.f[off.dx + i]!;
+        assert.ok(Math.abs(got - fd) < 1e-4 * Math.max(1, Math.abs(fd)), `dx[${i}] ${got} vs ${fd}`);
       }
     });
 
     test('rejects bad arguments and spans whose size overflows 64 bits, the heap unchanged', () => {
       const heap = new Heap(40_000); // room for 2^14-float g and b: only the product is wrong
       const { off } = setUp(heap, 3, 9, 12);
-      const call = (args: unknown[]) =>
-        k!.layerNormGrad(heap.buffer, ...(args as [number, number, number, number, number, number, number, number, number]));
-      assertRejected(heap, call, [2 ** 50, 2 ** 14, off.x, 0, off.dy, off.dx, 0, 2 ** 14, 1e-5], 'layerNormGrad', 'rows');
+      const call = (args: unknown[]) => (k!.layerNormGrad as (...x: unknown[]) => void)(heap.buffer, ...args);
+      const overflow = [2 ** 50, 2 ** 14, off.x, 0, off.dy, off.dx, 0, 2 ** 14, 1e-5];
+      assertRejected(heap, call, overflow, 'layerNormGrad', 'rows');
       assertArgumentsChecked(k!, heap, {
         kernel: 'layerNormGrad', names: ['rows', 'cols', 'xOff', 'gOff', 'dyOff', 'dxOff', 'dgOff', 'dbOff', 'eps'],
         offsets: { xOff: 27, gOff: 9, dyOff: 27, dxOff: 27, dgOff: 9, dbOff: 9 }, counts: ['rows', 'cols'],

@@ -3,7 +3,9 @@
 // arguments rejected.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, Heap, randomFloats } from './native-test-kit.ts';
+import {
+  assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, Heap, randomFloats,
+} from './native-test-kit.ts';
 
 const SHAPES: [number, number][] = [
   [0, 1], [1, 1], [15, 1], [16, 1], [17, 1], [4095, 1], [4096, 1], [4097, 1], [8245, 1], // 2 blocks + 3 lanes + 5
@@ -55,7 +57,8 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       const call = (args: unknown[]) => k!.sumRows(heap.buffer, ...(args as [number, number, number, number]));
       assertRejected(heap, call, [2 ** 50, 2 ** 14, x, 0], 'sumRows', 'rows');
       assertArgumentsChecked(k!, heap, {
-        kernel: 'sumRows', names: ['rows', 'cols', 'xOff', 'outOff'], offsets: { xOff: 27, outOff: 9 }, counts: ['rows', 'cols'],
+        kernel: 'sumRows', names: ['rows', 'cols', 'xOff', 'outOff'], offsets: { xOff: 27, outOff: 9 },
+        counts: ['rows', 'cols'],
       }, [3, 9, x, o]);
     });
   });

@@ -43,7 +43,8 @@ for (const { variant, kernels: k, skip } of BUILDS) {
     test('rejects bad arguments, the heap unchanged', () => {
       const heap = new Heap(300);
       const x = heap.put(randomFloats(37, 14));
-      assertArgumentsChecked(k!, heap, { kernel: 'sumSquares', names: ['n', 'xOff'], offsets: { xOff: 37 }, counts: ['n'] }, [37, x]);
+      const sig = { kernel: 'sumSquares', names: ['n', 'xOff'], offsets: { xOff: 37 }, counts: ['n'] };
+      assertArgumentsChecked(k!, heap, sig, [37, x]);
     });
   });
 }

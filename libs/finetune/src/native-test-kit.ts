@@ -78,7 +78,9 @@ export class Heap {
     const now = new Uint32Array(this.f.buffer);
     const mine = (i: number) => outputs.some(([o, n]) => i >= o && i < o + n);
     for (let i = 0; i < now.length; i++) {
-      if (now[i] !== before[i] && !mine(i)) assert.fail(`float ${i} changed outside the outputs ${JSON.stringify(outputs)}`);
+      if (now[i] !== before[i] && !mine(i)) {
+        assert.fail(`float ${i} changed outside the outputs ${JSON.stringify(outputs)}`);
+      }
     }
     return result;
   }
@@ -99,7 +101,7 @@ export function assertRejected(heap: Heap, call: (args: unknown[]) => unknown, a
   name: string, error: typeof RangeError | typeof TypeError = RangeError): void {
   const before = heap.f.slice();
   assert.throws(() => call(args), (e: Error) => {
-    assert.ok(e instanceof error, `${kernel} ${name}=${String(args)}: threw ${e.name} (${e.message}), expected ${error.name}`);
+    assert.ok(e instanceof error, `${kernel} ${name} (${String(args)}): ${e.name} (${e.message}), not ${error.name}`);
     assert.match(e.message, new RegExp(`^prunelab native ${kernel}: .*\\b${escape(name)}\\b`));
     return true;
   }, `${kernel} accepted ${name} in (${args.map(String).join(', ')})`);
@@ -149,7 +151,9 @@ export function assertArgumentsChecked(kernels: NativeKernels, heap: Heap, sig: 
   }
   for (const name of sig.names) {
     if (typeof valid[at(name)] !== 'number') continue;
-    for (const bad of ['3', null, undefined, {}, 3n]) assertRejected(heap, call, withArg(name, bad), sig.kernel, name, TypeError);
+    for (const bad of ['3', null, undefined, {}, 3n]) {
+      assertRejected(heap, call, withArg(name, bad), sig.kernel, name, TypeError);
+    }
   }
   assertRejected(heap, call, valid.slice(0, -1), sig.kernel, 'arguments', TypeError);
   assertRejected(heap, call, [...valid, 0], sig.kernel, 'arguments', TypeError);
@@ -209,7 +213,9 @@ export function expNonPositive(x: number): number {
   const n = f(m - magic);
   const r = f(f(x - f(n * 0.693359375)) - f(n * f(-2.12194440e-4)));
   let p = f(1.9875691500e-4);
-  for (const c of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) p = f(f(p * r) + f(c));
+  for (const c of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) {
+    p = f(f(p * r) + f(c));
+  }
   p = f(f(f(f(p * r) * r) + r) + 1);
   bits.setFloat32(0, m);
   bits.setInt32(0, (bits.getInt32(0) - 0x4b400000 + 127) << 23);

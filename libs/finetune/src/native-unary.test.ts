@@ -2,7 +2,9 @@
 // every tail of the vectorised loop; unknown op codes and bad arguments rejected.
 import { describe, test } from 'node:test';
 import { UNARY_OP } from './kernels-native.ts';
-import { assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, randomFloats } from './native-test-kit.ts';
+import {
+  assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, randomFloats,
+} from './native-test-kit.ts';
 
 const SIZES = [0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 1021];
 const REFERENCE: Record<keyof typeof UNARY_OP, (x: number) => number> = {
@@ -16,7 +18,8 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       for (const [name, op] of Object.entries(UNARY_OP) as [keyof typeof UNARY_OP, number][]) {
         for (const n of SIZES) {
           const heap = new Heap(2400);
-          const xs = randomFloats(n, 4000 + n, name === 'sqrt' ? -0.5 : -3e19, name === 'sqrt' ? 1e4 : 3e19); // NaN, inf too
+          const [lo, hi] = name === 'sqrt' ? [-0.5, 1e4] : [-3e19, 3e19]; // NaN and infinity too
+          const xs = randomFloats(n, 4000 + n, lo, hi);
           xs.set([0, -0, Infinity, NaN].slice(0, n));
           const [x, o] = [heap.put(xs), heap.alloc(n)];
           heap.run(() => k!.unary(heap.buffer, op, n, x, o), [[o, n]]);
