@@ -210,14 +210,26 @@ interface State {
 
 let state: State | undefined;
 
+/** PRUNELAB_THREADS, the BLAS threads to use; undefined when unset (OpenBLAS' default: one per core). */
+function threadsFromEnv(): number | undefined {
+  const v = process.env.PRUNELAB_THREADS;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) {
+    throw new Error(`PRUNELAB_THREADS=${v}: expected a whole number of BLAS threads from 1 to 1024, or unset`);
+  }
+  return n;
+}
+
 /** The addon, building it if needed; null (with the reason in nativeStatus()) when it cannot be had. */
 export function loadNative(): NativeKernels | null {
   if (state) return state.kernels;
-  state = { kernels: null, summary: 'off', sgemm: null, core: null, key: null, fallback: null };
   if (process.env.PRUNELAB_NATIVE === '0') {
-    state.summary = 'off (PRUNELAB_NATIVE=0)';
+    state = { kernels: null, summary: 'off (PRUNELAB_NATIVE=0)', sgemm: null, core: null, key: null, fallback: null };
     return null;
   }
+  const threads = threadsFromEnv();
+  state = { kernels: null, summary: 'off', sgemm: null, core: null, key: null, fallback: null };
   if (!nodeIncludeDir()) {
     state.summary = 'off (no Node headers: node_api.h not found)';
     return null;
@@ -228,8 +240,7 @@ export function loadNative(): NativeKernels | null {
   for (const variant of variants) {
     try {
       const { kernels, key } = loadNativeVariant(variant);
-      const threads = Number(process.env.PRUNELAB_THREADS); // BLAS threads; OpenBLAS' default is one per core
-      if (threads > 0) kernels.setThreads(threads);
+      if (threads !== undefined) kernels.setThreads(threads);
       const info = kernels.info();
       const fallback = errors.length ? errors.join('; ') : null;
       state = { kernels, summary: `native ${info}`, sgemm: variant, core: info.split(':')[1] ?? null, key, fallback };
