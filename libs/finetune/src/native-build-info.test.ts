@@ -130,8 +130,8 @@ describe('nativeStatus', { skip: process.env.PRUNELAB_NATIVE === '0' ? 'PRUNELAB
       assert.equal(blas.threads, 1);
     }
     for (const bad of ['1.5', '0', 'many']) {
-      assert.throws(() => child({ PRUNELAB_THREADS: bad }),
-        (e: { stderr: string }) => e.stderr.includes(`PRUNELAB_THREADS=${bad}: expected a whole number of BLAS threads`));
+      const message = `PRUNELAB_THREADS=${bad}: expected a whole number of BLAS threads`;
+      assert.throws(() => child({ PRUNELAB_THREADS: bad }), (e: { stderr: string }) => e.stderr.includes(message));
     }
     assert.deepEqual(child({ PRUNELAB_NATIVE: '0' }), {
       active: false, loaded: false, sgemm: null, core: null, threads: null, build: null, fallback: null,
