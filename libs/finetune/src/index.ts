@@ -20,4 +20,5 @@ export * from './train.ts';
 export * from './causal-lm.ts';
 export { permutation } from './rng.ts';
 export { registerWasmKernels, unsortedSegmentSum } from './wasm-kernels.ts';
+export { loadNative, nativeStatus, type NativeStatus } from './kernels-native.ts';
 export * from './hub.ts';
