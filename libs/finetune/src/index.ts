@@ -19,5 +19,6 @@ export * from './safetensors.ts';
 export * from './train.ts';
 export * from './causal-lm.ts';
 export { registerWasmKernels, unsortedSegmentSum } from './wasm-kernels.ts';
+export { loadNative, nativeStatus, type NativeStatus } from './kernels-native.ts';
 export * from './hub.ts';
 export * from './numeric-build.ts';

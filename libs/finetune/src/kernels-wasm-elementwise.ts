@@ -5,7 +5,7 @@
 // backend's own kernel. The results are the same IEEE float operations, so they match the wasm kernels exactly
 // (sums differ only in the order of additions).
 import * as tf from '@tensorflow/tfjs';
-import { nativeEnabled, type NativeKernels } from './kernels-native.ts';
+import { BINARY_OP, nativeEnabled, UNARY_OP, type NativeKernels } from './kernels-native.ts';
 import { floatOffset, type WasmBackendInternals } from './kernels-wasm-matmul.ts';
 
 type KernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => tf.TensorInfo | tf.TensorInfo[];
@@ -61,10 +61,10 @@ export function registerWasmElementwise(native: NativeKernels): void {
     native.binary(be.wasm.HEAPU8.buffer, op, sizeOf(out), floatOffset(be, a), sizeOf(a.shape), floatOffset(be, b), sizeOf(b.shape), floatOffset(be, y));
     return y;
   });
-  binary('Add', 0);
-  binary('Sub', 1);
-  binary('Multiply', 2);
-  binary('RealDiv', 3);
+  binary('Add', BINARY_OP.add);
+  binary('Sub', BINARY_OP.sub);
+  binary('Multiply', BINARY_OP.mul);
+  binary('RealDiv', BINARY_OP.div);
   const unary = (name: string, op: number) => override(name, (orig) => (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     if (x.dtype !== 'float32') return orig(args);
@@ -73,8 +73,8 @@ export function registerWasmElementwise(native: NativeKernels): void {
     native.unary(be.wasm.HEAPU8.buffer, op, sizeOf(x.shape), floatOffset(be, x), floatOffset(be, y));
     return y;
   });
-  unary('Sqrt', 0);
-  unary('Square', 1);
+  unary('Sqrt', UNARY_OP.sqrt);
+  unary('Square', UNARY_OP.square);
   override('Sum', (orig) => (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };

@@ -16,6 +16,11 @@ function size(t: Info): number {
   return t.shape.reduce((a, d) => a * d, 1);
 }
 
+/** Rows of the last axis (0 for an empty last axis, where size / cols would be NaN, which the addon rejects). */
+function rows(t: Info, cols: number): number {
+  return cols === 0 ? 0 : size(t) / cols;
+}
+
 export function registerWasmFused(native: NativeKernels): void {
   if (tf.getKernel(FUSED.layerNorm, 'wasm')) return;
   const reg = (kernelName: string, f: (be: WasmBackendInternals, inputs: Record<string, Info>, attrs: tf.NamedAttrMap) => Info | Info[]) =>
@@ -26,7 +31,7 @@ export function registerWasmFused(native: NativeKernels): void {
   reg(FUSED.layerNorm, (be, { x, gamma, beta }, { eps }) => {
     const cols = x!.shape[x!.shape.length - 1]!;
     const y = be.makeOutput(x!.shape, 'float32');
-    native.layerNorm(be.wasm.HEAPU8.buffer, size(x!) / cols, cols, floatOffset(be, x!), floatOffset(be, gamma!),
+    native.layerNorm(be.wasm.HEAPU8.buffer, rows(x!, cols), cols, floatOffset(be, x!), floatOffset(be, gamma!),
       floatOffset(be, beta!), floatOffset(be, y), eps as number);
     return y;
   });
@@ -35,7 +40,7 @@ export function registerWasmFused(native: NativeKernels): void {
     const dx = be.makeOutput(x!.shape, 'float32');
     const dg = be.makeOutput([cols], 'float32');
     const db = be.makeOutput([cols], 'float32');
-    native.layerNormGrad(be.wasm.HEAPU8.buffer, size(x!) / cols, cols, floatOffset(be, x!), floatOffset(be, gamma!),
+    native.layerNormGrad(be.wasm.HEAPU8.buffer, rows(x!, cols), cols, floatOffset(be, x!), floatOffset(be, gamma!),
       floatOffset(be, dy!), floatOffset(be, dx), floatOffset(be, dg), floatOffset(be, db), eps as number);
     return [dx, dg, db];
   });
