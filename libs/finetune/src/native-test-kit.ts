@@ -3,7 +3,7 @@
 // erf.h), and the argument checks every kernel must pass (RangeError/TypeError naming it, heap unchanged).
 import assert from 'node:assert/strict';
 import { loadNativeVariant, type NativeKernels, type NativeVariant } from './kernels-native.ts';
-import { splitmix32 } from './rng.ts';
+import { splitmix32 } from '@prunelab/core';
 
 export const f = Math.fround;
 
