@@ -3,8 +3,7 @@
 // differs: up to a flipped H for some examples), so runs record it and the grid reports when it changes.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
-import { nativeStatus } from './kernels-native.ts';
+import { nativeStatus, type NativeStatus } from './kernels-native.ts';
 
 export interface NumericBuild {
   /** the TF.js backend in use: 'wasm', 'tensorflow', 'cpu' */
@@ -27,25 +26,10 @@ export interface NumericBuild {
 
 export interface NativeBuild { native: boolean; sgemm: NumericBuild['sgemm']; blasCore: string | null; threads: number | null }
 
-/** OpenBLAS' thread count when nobody sets it: PRUNELAB_THREADS (kernels-native), else its own env, else a core each. */
-function blasThreads(env: NodeJS.ProcessEnv): number {
-  for (const v of [env.PRUNELAB_THREADS, env.OPENBLAS_NUM_THREADS, env.OMP_NUM_THREADS]) if (Number(v) > 0) return Math.floor(Number(v));
-  return availableParallelism();
-}
-
-/**
- * The addon's state as data. Uses nativeStatus()'s `sgemm`/`threads` fields when it has them; older versions only
- * give a summary ('native openblas:Zen', 'native loop', 'off (...)', '..., switched off'), parsed here.
- */
-export function readNativeBuild(
-  s: { active: boolean; summary: string; sgemm?: unknown; threads?: unknown },
-  env: NodeJS.ProcessEnv = process.env,
-): NativeBuild {
+/** The addon's state as the build sees it (the addon reports its sgemm, OpenBLAS core and live thread count). */
+export function readNativeBuild(s: Pick<NativeStatus, 'active' | 'sgemm' | 'core' | 'threads'>): NativeBuild {
   if (!s.active) return { native: false, sgemm: null, blasCore: null, threads: null };
-  const m = /^native (openblas|loop)\b(?::([^\s,()]+))?/.exec(s.summary);
-  const sgemm = s.sgemm === 'openblas' || s.sgemm === 'loop' ? s.sgemm : ((m?.[1] as NativeBuild['sgemm'] | undefined) ?? null);
-  const threads = typeof s.threads === 'number' && s.threads > 0 ? s.threads : sgemm === 'loop' ? 1 : sgemm ? blasThreads(env) : null;
-  return { native: true, sgemm, blasCore: m?.[2] ?? null, threads };
+  return { native: true, sgemm: s.sgemm, blasCore: s.core, threads: s.threads };
 }
 
 function packageVersion(name: string): string | null {
@@ -67,7 +51,7 @@ export function numericBuild(): NumericBuild {
   const backend = (tf.engine() as unknown as { backendName?: string }).backendName;
   if (!backend) throw new Error('numericBuild: no TF.js backend chosen yet; call chooseBackend() first');
   const status = nativeStatus();
-  const nat = backend === 'wasm' ? readNativeBuild(status) : readNativeBuild({ active: false, summary: '' });
+  const nat = backend === 'wasm' ? readNativeBuild(status) : readNativeBuild({ active: false, sgemm: null, core: null, threads: null });
   const pkg = backend === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : backend === 'tensorflow' ? '@tensorflow/tfjs-node' : null;
   const b = { backend, ...nat, tfjs: tf.version_core, backendVersion: pkg ? packageVersion(pkg) : null };
   return { ...b, nativeStatus: backend === 'wasm' ? status.summary : `unused by ${backend}`, key: buildKey(b) };
