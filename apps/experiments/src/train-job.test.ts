@@ -2,10 +2,11 @@
 // with SIGKILL mid-epoch, once during phase 1 and once during phase 2, each time after a mid-epoch snapshot of that
 // job exists; reruns resume the jobs. The record files and metrics.jsonl must equal, byte for byte, those of an
 // uninterrupted run of the same grid in another folder; no snapshot may be left; MLflow holds one complete
-// FINISHED run per job, the resumed ones tagged with the run they resumed from.
+// FINISHED run per job, the resumed ones tagged with the run they resumed from. Before each rerun the test also
+// leaves what a kill between an epoch's writes and its snapshot would leave, which the resume must cut off.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -42,6 +43,23 @@ function cli(args: string[], killWhen?: () => boolean): Promise<Cli> {
   });
 }
 
+/**
+ * Leave in a killed job's folder what a kill after an epoch's writes but before its snapshot would: one more epoch
+ * in the record files and header, one more metrics and timing row. The resume must cut it all off.
+ */
+function writePastSnapshot(jobDir: string): void {
+  const headerFile = join(jobDir, 'header.json');
+  if (existsSync(headerFile)) {
+    const h = JSON.parse(readFileSync(headerFile, 'utf8')) as { ids: string[]; epochsDone: number; epochsPlanned: number };
+    for (const r of Object.values(RECORD_FILES)) {
+      if (existsSync(join(jobDir, r.file))) appendFileSync(join(jobDir, r.file), Buffer.alloc(h.ids.length * r.bytes, 7));
+    }
+    if (h.epochsDone < h.epochsPlanned) writeFileSync(headerFile, JSON.stringify({ ...h, epochsDone: h.epochsDone + 1 }, null, 2) + '\n');
+  }
+  appendFileSync(join(jobDir, 'metrics.jsonl'), '{"epoch":99}\n');
+  appendFileSync(join(jobDir, 'timing.jsonl'), '{"epoch":99}\n');
+}
+
 /** The job's snapshot stands inside an epoch after the first. */
 function midEpoch(jobDir: string): boolean {
   const info = readTrainStateInfo<{ epoch: number; position: number }>(join(jobDir, SNAPSHOT));
@@ -75,10 +93,12 @@ test('phase-1 and phase-2 jobs killed mid-epoch resume to byte-identical records
   const kill1 = await cli(['run', config('killed')], () => midEpoch(join(b, PHASE1[0]!)));
   assert.equal(kill1.signal, 'SIGKILL', `not killed:\n${kill1.stdout}\n${kill1.stderr}`);
   assert.ok(!existsSync(join(b, PHASE1[0]!, 'done.json')));
+  writePastSnapshot(join(b, PHASE1[0]!));
   const kill2 = await cli(['run', config('killed')], () => midEpoch(join(b, PHASE2[0]!)));
   assert.equal(kill2.signal, 'SIGKILL', `not killed:\n${kill2.stdout}\n${kill2.stderr}`);
   assert.match(kill2.stdout, /phase1 sst2\/a seed 1 .*resumed at epoch [23] step \d+/);
   assert.ok(!existsSync(join(b, PHASE2[0]!, 'done.json')));
+  writePastSnapshot(join(b, PHASE2[0]!));
   const last = await cli(['run', config('killed')]);
   assert.equal(last.code, 0, `${last.stdout}\n${last.stderr}`);
   assert.match(last.stdout, /phase2 sst2\/a full seed 7 .*resumed at epoch [23] step \d+/);
