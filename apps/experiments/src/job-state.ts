@@ -60,7 +60,8 @@ export function jobStatus(outDir: string, job: Job): JobStatus {
  */
 export function startJob(outDir: string, job: Job, extra: Record<string, unknown>, resumeFrom?: string): string {
   const dir = jobDir(outDir, job);
-  const resume = resumeFrom !== undefined && existsSync(join(dir, resumeFrom)) && readJson<{ hash: string }>(join(dir, 'job.json'))?.hash === job.hash;
+  const sameJob = readJson<{ hash: string }>(join(dir, 'job.json'))?.hash === job.hash;
+  const resume = resumeFrom !== undefined && existsSync(join(dir, resumeFrom)) && sameJob;
   if (!resume) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeJsonAtomic(join(dir, 'job.json'), { ...job, ...extra, startedAt: new Date().toISOString(), pid: process.pid });

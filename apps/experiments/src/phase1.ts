@@ -27,24 +27,38 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
   return runTrainingJob<Row, Phase1Result>(env, {
     job, cell, settings: p1, data: cell.train, folder: { trainSize: cell.train.n }, label: job.label,
     tags: { method: 'full', subset: 'full', seed: String(job.seed) },
-    params: { task: job.task, model: job.model, model_path: cell.modelDir, seed: job.seed, train_size: cell.train.n, data: job.settings.data, phase1: p1NoSeeds },
+    params: {
+      task: job.task, model: job.model, model_path: cell.modelDir, seed: job.seed, train_size: cell.train.n,
+      data: job.settings.data, phase1: p1NoSeeds,
+    },
     hooks: (dir) => ({
       record: dynamicsRecorder(dir, cell, {
-        version: 1 as const, task: job.task, split: 'train', model: cell.modelDir, seed: job.seed, run: job.run, pass: 'train-forward' as const,
-        ids: cell.trainIds, epochsPlanned: p1.epochs, epochsDone: 0, configHash: job.hash,
+        version: 1 as const, task: job.task, split: 'train', model: cell.modelDir, seed: job.seed, run: job.run,
+        pass: 'train-forward' as const, ids: cell.trainIds, epochsPlanned: p1.epochs, epochsDone: 0,
+        configHash: job.hash,
       }),
       evaluate: async (model, e) => {
         const dev = await scoreEval(cell, model, cell.dev);
-        const row: Row = { epoch: e.epoch + 1, trainLoss: e.loss, trainAccuracy: e.trainAccuracy, devAccuracy: dev.accuracy, devMetric: dev.metric, devMetrics: dev.metrics, devLoss: dev.loss };
-        return { row, metrics: { train_accuracy: e.trainAccuracy, dev_accuracy: dev.accuracy, dev_loss: dev.loss, ...Object.fromEntries(Object.entries(dev.metrics).map(([k, v]) => [`dev_${k}`, v])) } };
+        const row: Row = {
+          epoch: e.epoch + 1, trainLoss: e.loss, trainAccuracy: e.trainAccuracy, devAccuracy: dev.accuracy,
+          devMetric: dev.metric, devMetrics: dev.metrics, devLoss: dev.loss,
+        };
+        const devMetrics = Object.fromEntries(Object.entries(dev.metrics).map(([k, v]) => [`dev_${k}`, v]));
+        const metrics = { train_accuracy: e.trainAccuracy, dev_accuracy: dev.accuracy, dev_loss: dev.loss };
+        return { row, metrics: { ...metrics, ...devMetrics } };
       },
       log: (e, ev) => {
         const dev = ev!.row;
-        const devNote = metricName === 'accuracy' ? `dev acc ${dev.devAccuracy.toFixed(3)}` : `dev ${METRIC_TITLES[metricName]} ${dev.devMetric.toFixed(3)} (acc ${dev.devAccuracy.toFixed(3)})`;
-        return `epoch ${e.epoch + 1}/${p1.epochs} train acc ${e.trainAccuracy.toFixed(3)} ${devNote} ${e.examplesPerSecond.toFixed(0)} ex/s`;
+        const acc = `acc ${dev.devAccuracy.toFixed(3)}`;
+        const main = `${METRIC_TITLES[metricName]} ${dev.devMetric.toFixed(3)}`;
+        const devNote = metricName === 'accuracy' ? `dev ${acc}` : `dev ${main} (${acc})`;
+        const train = `train acc ${e.trainAccuracy.toFixed(3)}`;
+        return `epoch ${e.epoch + 1}/${p1.epochs} ${train} ${devNote} ${e.examplesPerSecond.toFixed(0)} ex/s`;
       },
       finish: (epochs, d) => ({
-        result: { epochs: epochs.map((x) => ({ ...x.row!, seconds: x.seconds, examplesPerSecond: x.examplesPerSecond })) },
+        result: {
+          epochs: epochs.map((x) => ({ ...x.row!, seconds: x.seconds, examplesPerSecond: x.examplesPerSecond })),
+        },
         note: '', artifact: { path: d, under: 'job' },
       }),
     }),
@@ -75,7 +89,8 @@ function dynamicsRecorder(dir: string, cell: Cell, header: RunRecordHeader & { c
     save: (): CallerState => {
       const n = batches.reduce((a, b) => a + b.rows.length, 0);
       const arrays = new Map<string, { shape: number[]; data: Int32Array | Float32Array }>();
-      const join = <T extends Int32Array | Float32Array>(make: (n: number) => T, get: (b: (typeof batches)[number]) => ArrayLike<number>) => {
+      type Get = (b: (typeof batches)[number]) => ArrayLike<number>;
+      const join = <T extends Int32Array | Float32Array>(make: (n: number) => T, get: Get) => {
         const out = make(n);
         let o = 0;
         for (const b of batches) {
@@ -96,7 +111,10 @@ function dynamicsRecorder(dir: string, cell: Cell, header: RunRecordHeader & { c
       const rows = snap.arrays?.get('rows')?.data as Int32Array | undefined;
       if (!rows?.length) return;
       const get = (f: (typeof FIELDS)[number]) => snap.arrays!.get(f)!.data as Float32Array;
-      const s: BatchStats = { correct: Uint8Array.from(get('correct')), goldProb: get('goldProb'), loss: get('loss'), margin: get('margin'), el2n: get('el2n') };
+      const s: BatchStats = {
+        correct: Uint8Array.from(get('correct')), goldProb: get('goldProb'), loss: get('loss'), margin: get('margin'),
+        el2n: get('el2n'),
+      };
       recorder.addRows(rows, s);
       batches.push({ rows, s });
     },

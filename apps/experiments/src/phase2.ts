@@ -25,7 +25,15 @@ export interface Phase2Result {
 }
 
 /** A metrics.jsonl row of phase 2 (timings go to timing.jsonl). */
-interface Row { epoch: number; trainLoss: number; devAccuracy: number; devMetric: number; devMetrics: Record<string, number>; devLoss: number; extra?: Record<string, number> }
+interface Row {
+  epoch: number;
+  trainLoss: number;
+  devAccuracy: number;
+  devMetric: number;
+  devMetrics: Record<string, number>;
+  devLoss: number;
+  extra?: Record<string, number>;
+}
 
 export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Result> {
   const p2 = job.settings.phase2;
@@ -45,10 +53,13 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
   const metricTitle = metricName === 'accuracy' ? 'acc' : METRIC_TITLES[metricName];
   return runTrainingJob<Row, Phase2Result>(env, {
     job, cell, settings: p2, data, folder: { size: ids.length }, label: `${job.label} (${ids.length} examples)`,
-    tags: { method: job.method, subset: subsetTag, seed: String(job.seed), scored_by: job.subset?.scoredBy ?? job.model },
+    tags: {
+      method: job.method, subset: subsetTag, seed: String(job.seed), scored_by: job.subset?.scoredBy ?? job.model,
+    },
     params: {
-      task: job.task, model: job.model, model_path: cell.modelDir, method: job.method, seed: job.seed, subset: subsetTag, subset_size: ids.length,
-      subset_fraction: ids.length / cell.trainIds.length, runs_used: job.subset?.variant.runsUsed ?? 0, epochs_used: job.subset?.variant.epochsUsed ?? 0,
+      task: job.task, model: job.model, model_path: cell.modelDir, method: job.method, seed: job.seed,
+      subset: subsetTag, subset_size: ids.length, subset_fraction: ids.length / cell.trainIds.length,
+      runs_used: job.subset?.variant.runsUsed ?? 0, epochs_used: job.subset?.variant.epochsUsed ?? 0,
       data: job.settings.data, phase2: p2Params,
     },
     hooks: () => ({
@@ -57,21 +68,28 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
         const dev = await scoreEval(cell, model, cell.dev);
         const extra: Record<string, number> = {};
         for (const x of cell.extraEval) extra[x.split] = (await scoreEval(cell, model, x.set)).metric;
-        const row: Row = { epoch: e.epoch + 1, trainLoss: e.loss, devAccuracy: dev.accuracy, devMetric: dev.metric, devMetrics: dev.metrics, devLoss: dev.loss,
-          ...(cell.extraEval.length && { extra }) };
-        return { row, metrics: { dev_accuracy: dev.accuracy, dev_loss: dev.loss,
-          ...Object.fromEntries(Object.entries(dev.metrics).map(([k, v]) => [`dev_${k}`, v])),
-          ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`${k}_${metricName}`, v])) } };
+        const row: Row = {
+          epoch: e.epoch + 1, trainLoss: e.loss, devAccuracy: dev.accuracy, devMetric: dev.metric,
+          devMetrics: dev.metrics, devLoss: dev.loss, ...(cell.extraEval.length && { extra }),
+        };
+        return {
+          row, metrics: {
+            dev_accuracy: dev.accuracy, dev_loss: dev.loss,
+            ...Object.fromEntries(Object.entries(dev.metrics).map(([k, v]) => [`dev_${k}`, v])),
+            ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`${k}_${metricName}`, v])),
+          },
+        };
       },
       log: (e, ev) => ev && `epoch ${e.epoch + 1}/${p2.epochs} dev ${metricTitle} ${ev.row.devMetric.toFixed(3)}`,
       finish: (epochs, dir) => {
         const rows = epochs.filter((x) => x.row).map((x) => ({ ...x.row!, seconds: x.seconds }));
         const last = rows.at(-1)!;
         const result: Phase2Result = {
-          size: ids.length, fraction: ids.length / cell.trainIds.length, metric: last.devMetric, metricName, metrics: last.devMetrics,
-          ...(last.extra && { extra: last.extra }), epochs: rows,
+          size: ids.length, fraction: ids.length / cell.trainIds.length, metric: last.devMetric, metricName,
+          metrics: last.devMetrics, ...(last.extra && { extra: last.extra }), epochs: rows,
         };
-        return { result, note: `dev ${metricTitle} ${result.metric.toFixed(4)}`, artifact: { path: join(dir, 'metrics.jsonl') } };
+        const note = `dev ${metricTitle} ${result.metric.toFixed(4)}`;
+        return { result, note, artifact: { path: join(dir, 'metrics.jsonl') } };
       },
     }),
   });

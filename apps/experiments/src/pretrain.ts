@@ -7,8 +7,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { join } from 'node:path';
 import { findRepoRoot, pretrainStreams, writeTruncatedBpe } from '@prunelab/data';
 import {
-  AdamW, EVAL, chooseBackend, disposeParams, hfNoDecay, initParams, lmLoss, loadTrainState, parseOptConfig, permutation, perplexity,
-  saveCausalLm, saveTrainState, streamBlocks, trainStateFile, type ForwardContext, type OptConfig,
+  AdamW, EVAL, chooseBackend, disposeParams, hfNoDecay, initParams, lmLoss, loadTrainState, parseOptConfig, permutation,
+  perplexity, saveCausalLm, saveTrainState, streamBlocks, trainStateFile, type ForwardContext, type OptConfig,
 } from '@prunelab/finetune';
 import type { PretrainConfig } from './pretrain-config.ts';
 import { gitCommit, openTracking } from './tracking.ts';

@@ -41,7 +41,8 @@ const TRAINING = {
   weight_decay: { type: { kind: 'number', min: 0 }, default: 0, doc: 'AdamW weight decay' },
   checkpoint_every: {
     type: { kind: 'int', min: 0 }, default: 0,
-    doc: 'also snapshot the training state every this many optimiser steps (always at each epoch end); 0: epoch ends only. Not in job hashes',
+    doc: 'also snapshot the training state every this many optimiser steps (always at each epoch end); '
+      + '0: epoch ends only. Not in job hashes',
   },
 } satisfies Section;
 
@@ -103,7 +104,8 @@ export const MAPS = {
 
 export interface DataCfg { root: string | null; train_size: number | null; dev_size: number | null; seed: number; max_length: number; doc_stride: number; allow_download: boolean; lenient: boolean }
 export interface TrainingCfg {
-  seeds: number[]; epochs: number; batch_size: number; grad_accum: number; lr: number; warmup_steps: number; weight_decay: number;
+  seeds: number[]; epochs: number; batch_size: number; grad_accum: number; lr: number; warmup_steps: number;
+  weight_decay: number;
   /** snapshot interval in optimizer steps (0: epoch ends); decides no output, so it is kept out of job hashes */
   checkpoint_every: number;
 }

@@ -27,7 +27,8 @@ interface Cli { code: number | null; signal: NodeJS.Signals | null; stdout: stri
 /** Run the CLI; `killWhen` is polled every 5 ms and returns true to SIGKILL the process. */
 function cli(args: string[], killWhen?: () => boolean): Promise<Cli> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
+    const env = { ...process.env, CI: '1' };
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env });
     let stdout = '';
     let stderr = '';
     const poll = killWhen && setInterval(() => {
@@ -50,11 +51,14 @@ function cli(args: string[], killWhen?: () => boolean): Promise<Cli> {
 function writePastSnapshot(jobDir: string): void {
   const headerFile = join(jobDir, 'header.json');
   if (existsSync(headerFile)) {
-    const h = JSON.parse(readFileSync(headerFile, 'utf8')) as { ids: string[]; epochsDone: number; epochsPlanned: number };
+    type Header = { ids: string[]; epochsDone: number; epochsPlanned: number };
+    const h = JSON.parse(readFileSync(headerFile, 'utf8')) as Header;
     for (const r of Object.values(RECORD_FILES)) {
-      if (existsSync(join(jobDir, r.file))) appendFileSync(join(jobDir, r.file), Buffer.alloc(h.ids.length * r.bytes, 7));
+      const file = join(jobDir, r.file);
+      if (existsSync(file)) appendFileSync(file, Buffer.alloc(h.ids.length * r.bytes, 7));
     }
-    if (h.epochsDone < h.epochsPlanned) writeFileSync(headerFile, JSON.stringify({ ...h, epochsDone: h.epochsDone + 1 }, null, 2) + '\n');
+    const more = { ...h, epochsDone: h.epochsDone + 1 };
+    if (h.epochsDone < h.epochsPlanned) writeFileSync(headerFile, JSON.stringify(more, null, 2) + '\n');
   }
   appendFileSync(join(jobDir, 'metrics.jsonl'), '{"epoch":99}\n');
   appendFileSync(join(jobDir, 'timing.jsonl'), '{"epoch":99}\n');
@@ -114,7 +118,8 @@ test('phase-1 and phase-2 jobs killed mid-epoch resume to byte-identical records
   for (const job of PHASE2) same(job, 'metrics.jsonl');
   for (const job of [...PHASE1, ...PHASE2]) {
     assert.ok(!existsSync(join(b, job, SNAPSHOT)), `${job}: snapshot left behind`);
-    assert.equal(readFileSync(join(b, job, 'timing.jsonl'), 'utf8').trim().split('\n').length, 3, `${job}: one timing row per epoch`);
+    const timing = readFileSync(join(b, job, 'timing.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(timing.length, 3, `${job}: one timing row per epoch`);
     assert.equal(readFileSync(join(b, job, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 3);
   }
 

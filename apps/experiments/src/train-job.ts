@@ -2,11 +2,13 @@
 // bookkeeping; what differs between the phases is a small hooks object (record, evaluate, log, finish).
 // Per epoch the folder gets a metrics.jsonl row (deterministic values only) and a timing.jsonl row (seconds,
 // examples/s). A killed job resumes from the snapshot libs/finetune's train() keeps in the folder: whatever was
-// written after it is cut off and recomputed, so records and metrics.jsonl match an uninterrupted run byte for byte.
+// written after it is cut off and recomputed, so records and metrics.jsonl match an uninterrupted run byte for
+// byte. MLflow: a resumed job gets a new run tagged resumed_from_run (the killed one), with every epoch's metrics.
 import { appendFileSync, existsSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  disposeParams, loadModel, train, trainStateFile, type BatchReport, type CallerState, type EncodedSet, type EpochSummary, type Model,
+  disposeParams, loadModel, train, trainStateFile,
+  type BatchReport, type CallerState, type EncodedSet, type EpochSummary, type Model,
 } from '@prunelab/finetune';
 import { flattenParams } from '@prunelab/tracking';
 import type { Cell } from './cell.ts';
@@ -25,7 +27,13 @@ export const SNAPSHOT = trainStateFile('.');
 export interface EpochEval<Row> { row: Row; metrics: Record<string, number> }
 
 /** One finished epoch as the job keeps it (and done.json's result is built from). */
-export interface EpochDone<Row> { epoch: number; row?: Row; metrics: Record<string, number>; seconds: number; examplesPerSecond: number }
+export interface EpochDone<Row> {
+  epoch: number;
+  row?: Row;
+  metrics: Record<string, number>;
+  seconds: number;
+  examplesPerSecond: number;
+}
 
 /** Per-batch recording with its own files (phase 1: training dynamics), able to snapshot and restore itself. */
 export interface RecordHook {
@@ -44,8 +52,10 @@ export interface TrainingHooks<Row, R> {
   /** the epoch's line for the progress bar and log.txt, if any */
   log(e: EpochSummary, ev: EpochEval<Row> | undefined): string | undefined;
   /** the job's result and closing note once every epoch is done; `artifact`: what the MLflow run keeps */
-  finish(epochs: EpochDone<Row>[], dir: string): { result: R; note: string; artifact: { path: string; under?: string } };
+  finish(epochs: EpochDone<Row>[], dir: string): JobEnd<R>;
 }
+
+export interface JobEnd<R> { result: R; note: string; artifact: { path: string; under?: string } }
 
 export interface TrainingJob<Row, R> {
   job: Phase1Job | Phase2Job;
@@ -63,7 +73,16 @@ export interface TrainingJob<Row, R> {
 }
 
 /** The job's side of a snapshot. */
-interface JobState<Row> { mlflowRunId: string; passes: number; metricsBytes: number; timingBytes: number; epochs: EpochDone<Row>[]; record?: unknown }
+interface JobState<Row> {
+  mlflowRunId: string;
+  /** forward passes so far (the progress bar) */
+  passes: number;
+  /** sizes of metrics.jsonl and timing.jsonl */
+  metricsBytes: number;
+  timingBytes: number;
+  epochs: EpochDone<Row>[];
+  record?: unknown;
+}
 
 const size = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 const cut = (file: string, bytes: number) => existsSync(file) && truncateSync(file, bytes);
@@ -79,16 +98,19 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
     runName: job.id, parentRunId: env.parent.runId, tags: jobTags(env, job, t.tags, gitCommit()),
   });
   await mlrun.logParams(flattenParams(t.params));
-  const model = loadModel(cell.modelDir, { head: cell.head, ...(cell.head === 'seqcls' && { numLabels: cell.numLabels }), seed: job.seed });
+  const model = loadModel(cell.modelDir, {
+    head: cell.head, ...(cell.head === 'seqcls' && { numLabels: cell.numLabels }), seed: job.seed,
+  });
   const hooks = t.hooks(dir, model);
-  const bar = progress(`${env.position(job)} ${t.label}`, Math.ceil(t.data.n / s.batch_size) * s.epochs, (x) => env.out(x));
+  const passesPlanned = Math.ceil(t.data.n / s.batch_size) * s.epochs;
+  const bar = progress(`${env.position(job)} ${t.label}`, passesPlanned, (x) => env.out(x));
   let passes = 0;
   let epochs: EpochDone<Row>[] = [];
   const speedKey = throughputKey(cell.modelDir, job.settings.data.max_length, env.backend);
   try {
     await train(model, t.data, {
-      epochs: s.epochs, batchSize: s.batch_size, gradientAccumulationSteps: s.grad_accum, lr: s.lr, warmupSteps: s.warmup_steps,
-      weightDecay: s.weight_decay, seed: job.seed,
+      epochs: s.epochs, batchSize: s.batch_size, gradientAccumulationSteps: s.grad_accum, lr: s.lr,
+      warmupSteps: s.warmup_steps, weightDecay: s.weight_decay, seed: job.seed,
       onBatch: (b) => {
         hooks.record?.onBatch(b);
         bar.tick(++passes);
@@ -97,9 +119,10 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
         hooks.record?.onEpochEnd(e.epoch);
         const ev = await hooks.evaluate(model, e);
         if (ev) appendMetrics(dir, ev.row as Record<string, unknown>);
-        appendFileSync(timingFile, JSON.stringify({ epoch: e.epoch + 1, seconds: e.seconds, examplesPerSecond: e.examplesPerSecond }) + '\n');
+        const timing = { epoch: e.epoch + 1, seconds: e.seconds, examplesPerSecond: e.examplesPerSecond };
+        appendFileSync(timingFile, JSON.stringify(timing) + '\n');
         const metrics = { train_loss: e.loss, examples_per_second: e.examplesPerSecond, ...ev?.metrics };
-        epochs.push({ epoch: e.epoch + 1, ...(ev && { row: ev.row }), metrics, seconds: e.seconds, examplesPerSecond: e.examplesPerSecond });
+        epochs.push({ ...timing, ...(ev && { row: ev.row }), metrics });
         recordThroughput(speedKey, e.examplesPerSecond);
         await mlrun.logMetrics(metrics, e.epoch + 1);
         const note = hooks.log(e, ev);
@@ -113,7 +136,8 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
         save: () => {
           const rec = hooks.record?.save();
           const json: JobState<Row> = {
-            mlflowRunId: mlrun.runId, passes, metricsBytes: size(metricsFile), timingBytes: size(timingFile), epochs, record: rec?.json,
+            mlflowRunId: mlrun.runId, passes, metricsBytes: size(metricsFile), timingBytes: size(timingFile), epochs,
+            record: rec?.json,
           };
           return { json, ...(rec?.arrays && { arrays: rec.arrays }) };
         },
@@ -125,18 +149,26 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
           passes = saved.passes;
           epochs = saved.epochs;
           // a new MLflow run (the killed one is marked KILLED at start-up) that holds the whole job's metrics
-          await mlrun.setTags({ resumed_from_run: saved.mlflowRunId, resumed_at_epoch: String(at.epoch), resumed_at_step: String(at.step) });
+          await mlrun.setTags({
+            resumed_from_run: saved.mlflowRunId,
+            resumed_at_epoch: String(at.epoch + 1),
+            resumed_at_step: String(at.step),
+          });
           for (const d of epochs) await mlrun.logMetrics(d.metrics, d.epoch);
-          log(`${job.label}: resumed at epoch ${at.epoch + 1}, step ${at.step} (${at.position} into the epoch) from ${join(dir, SNAPSHOT)}`);
+          const where = `epoch ${at.epoch + 1}, step ${at.step} (${at.position} into the epoch)`;
+          log(`${job.label}: resumed at ${where} from ${join(dir, SNAPSHOT)}`);
           bar.tick(passes, `resumed at epoch ${at.epoch + 1} step ${at.step}`);
         },
       },
     });
     const end = hooks.finish(epochs, dir);
-    rmSync(join(dir, SNAPSHOT), { force: true }); // before the folder goes to MLflow; a kill from here on redoes the job
+    // removed before the folder goes to MLflow; a kill from here on redoes the job
+    rmSync(join(dir, SNAPSHOT), { force: true });
     await mlrun.logArtifact(end.artifact.path, end.artifact.under);
     await mlrun.end('FINISHED');
-    finishJob(dir, { hash: job.hash, finishedAt: new Date().toISOString(), seconds: (performance.now() - started) / 1000, mlflowRunId: mlrun.runId, result: end.result });
+    const seconds = (performance.now() - started) / 1000;
+    const finishedAt = new Date().toISOString();
+    finishJob(dir, { hash: job.hash, finishedAt, seconds, mlflowRunId: mlrun.runId, result: end.result });
     bar.end(end.note);
     return end.result;
   } catch (e) {

@@ -2,7 +2,8 @@
 // Each binary file is the concatenation of epochs (epoch-major, n = ids.length values per epoch, little-endian),
 // so appending an epoch is a plain append and a crashed run can be resumed or inspected with any tool.
 import {
-  closeSync, existsSync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeSync,
+  closeSync, existsSync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync,
+  statSync, truncateSync, writeSync,
 } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';

@@ -11,8 +11,8 @@ import { disposeParams, initParams } from './checkpoint.ts';
 import type { EncodedSet } from './encoded.ts';
 import { evaluate } from './evaluate.ts';
 import { permutation } from './rng.ts';
-import { train, trainStateFile, type TrainOptions } from './train.ts';
-import { readTrainStateInfo } from './train-state.ts';
+import { train, trainStateFile, type ResumePoint, type TrainOptions } from './train.ts';
+import { readTrainStateInfo, type CallerState } from './train-state.ts';
 
 const config = parseBertConfig({
   vocab_size: 40, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64,
@@ -78,7 +78,8 @@ test('same seed, same data order: identical results; onBatch sees every row once
 test('a run stopped mid-epoch and resumed from its snapshot ends bit for bit like an uninterrupted one', async () => {
   const data = keywordTask(64, 4);
   const opts: TrainOptions = { epochs: 2, batchSize: 10, lr: 1e-3, seed: 11, warmupSteps: 3, weightDecay: 0.01 };
-  const bytes = (m: { params: Map<string, tf.Variable> }) => [...m.params].map(([k, v]) => [k, Buffer.from((v.dataSync() as Float32Array).buffer)] as const);
+  const bytes = (m: { params: Map<string, tf.Variable> }) =>
+    [...m.params].map(([k, v]) => [k, Buffer.from((v.dataSync() as Float32Array).buffer)] as const);
   // uninterrupted: logits of every pass by step
   const whole = { config, params: initParams(config, 9) };
   const wholeLogits = new Map<number, number[]>();
@@ -89,7 +90,7 @@ test('a run stopped mid-epoch and resumed from its snapshot ends bit for bit lik
   const callerSide = (saved: number[]) => ({
     dir, everySteps: 3,
     save: () => ({ json: { counter }, arrays: new Map([['seen', { shape: [1], data: new Int32Array([counter]) }]]) }),
-    restore: (s: { json?: unknown; arrays?: Map<string, { data: Int32Array | Float32Array }> }, at: { epoch: number; position: number; step: number }) => {
+    restore: (s: CallerState, at: ResumePoint) => {
       counter = (s.json as { counter: number }).counter;
       assert.equal(s.arrays?.get('seen')?.data[0], counter);
       saved.push(at.epoch, at.position, at.step);
@@ -108,17 +109,26 @@ test('a run stopped mid-epoch and resumed from its snapshot ends bit for bit lik
   const at: number[] = [];
   const second = { config, params: initParams(config, 1) }; // other weights: the snapshot replaces them
   const resumedLogits = new Map<number, number[]>();
-  const rest = await train(second, data, { ...opts, checkpoint: callerSide(at), onBatch: (b) => { counter++; resumedLogits.set(b.step, [...b.logits]); } });
+  const rest = await train(second, data, {
+    ...opts, checkpoint: callerSide(at),
+    onBatch: (b) => {
+      counter++;
+      resumedLogits.set(b.step, [...b.logits]);
+    },
+  });
   assert.deepEqual(at, [1, 2, 9]); // epoch 1, 2 steps in, 9 optimizer steps done
   assert.equal(counter, 14); // 9 passes before the snapshot + 5 after
   assert.deepEqual([...resumedLogits.keys()], [9, 10, 11, 12, 13]);
   for (const [step, l] of resumedLogits) assert.deepEqual(l, wholeLogits.get(step), `logits of step ${step}`);
-  assert.deepEqual(rest.map((e) => [e.epoch, e.loss, e.trainAccuracy]), [[1, wholeEpochs[1]!.loss, wholeEpochs[1]!.trainAccuracy]]);
+  const w = wholeEpochs[1]!;
+  assert.deepEqual(rest.map((e) => [e.epoch, e.loss, e.trainAccuracy]), [[1, w.loss, w.trainAccuracy]]);
   const a = bytes(whole);
   const b = bytes(second);
   for (let i = 0; i < a.length; i++) assert.ok(a[i]![1].equals(b[i]![1]), `parameter ${a[i]![0]}`);
-  assert.equal(readTrainStateInfo<{ epoch: number }>(trainStateFile(dir))?.loop.epoch, 2); // the final snapshot: run complete
-  await assert.rejects(train(second, data, { ...opts, lr: 2e-3, checkpoint: { dir } }), /saved by a run with other settings.*delete it to start over/);
+  // the final snapshot: the run is complete
+  assert.equal(readTrainStateInfo<{ epoch: number }>(trainStateFile(dir))?.loop.epoch, 2);
+  await assert.rejects(train(second, data, { ...opts, lr: 2e-3, checkpoint: { dir } }),
+    /saved by a run with other settings.*delete it to start over/);
   disposeParams(whole.params);
   disposeParams(second.params);
   assert.ok(existsSync(trainStateFile(dir)));

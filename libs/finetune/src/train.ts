@@ -61,7 +61,14 @@ export interface TrainCheckpoint {
 export interface ResumePoint { epoch: number; position: number; step: number }
 
 /** What the loop keeps in a snapshot besides tensors; `run` guards against resuming different settings. */
-interface LoopState extends ResumePoint { dropoutSeed: number; lossSum: number; correct: number; seconds: number; run: string }
+interface LoopState extends ResumePoint {
+  dropoutSeed: number;
+  lossSum: number;
+  correct: number;
+  /** training time of the epoch so far */
+  seconds: number;
+  run: string;
+}
 
 export const trainStateFile = (dir: string): string => join(dir, 'train-state.safetensors');
 
@@ -136,10 +143,14 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
     lr: opts.lr, weightDecay: opts.weightDecay ?? 0, noDecay: opts.noDecay ?? hfNoDecay, maxGradNorm: opts.maxGradNorm ?? 1.0,
   });
   const ck = opts.checkpoint;
-  const run = JSON.stringify({ n: data.n, epochs: opts.epochs, perStep, batch: opts.batchSize, lr: opts.lr, warmup: opts.warmupSteps ?? 0,
-    wd: opts.weightDecay ?? 0, clip: opts.maxGradNorm ?? 1.0, seed: opts.seed });
+  const run = JSON.stringify({
+    n: data.n, epochs: opts.epochs, perStep, batch: opts.batchSize, lr: opts.lr, warmup: opts.warmupSteps ?? 0,
+    wd: opts.weightDecay ?? 0, clip: opts.maxGradNorm ?? 1.0, seed: opts.seed,
+  });
   // the loop's whole state: a snapshot of it (plus tensors) is a point the run can continue from
-  const st: LoopState = { epoch: 0, position: 0, step: 0, dropoutSeed: opts.seed * 1_000_003, lossSum: 0, correct: 0, seconds: 0, run };
+  const st: LoopState = {
+    epoch: 0, position: 0, step: 0, dropoutSeed: opts.seed * 1_000_003, lossSum: 0, correct: 0, seconds: 0, run,
+  };
   const ctx: ForwardContext = { training: true, nextSeed: () => st.dropoutSeed++ }; // same seed, same masks
   const vars = [...model.params.values()];
   const summaries: EpochSummary[] = [];
@@ -153,7 +164,9 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
     const resumed = ck && loadTrainState<LoopState>(trainStateFile(ck.dir), model.params, optimizer);
     if (resumed) {
       if (resumed.loop.run !== run) {
-        throw new Error(`${trainStateFile(ck.dir)}: saved by a run with other settings (${resumed.loop.run}, now ${run}); delete it to start over`);
+        const file = trainStateFile(ck.dir);
+        const was = resumed.loop.run;
+        throw new Error(`${file}: saved by a run with other settings (${was}, now ${run}); delete it to start over`);
       }
       Object.assign(st, resumed.loop);
       await ck.restore?.(resumed.caller, { epoch: st.epoch, position: st.position, step: optimizer.step });
@@ -167,7 +180,9 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
         const stepRows = order.subarray(s * perStep, Math.min(data.n, (s + 1) * perStep));
         const grads = await stepGradients(model, data, stepRows, opts.batchSize, ctx, vars, (pass) => {
           st.lossSum += pass.loss * pass.rows.length;
-          for (let i = 0; i < pass.rows.length; i++) if (isCorrect(head, pass.logits, pass.numClasses, i, data, pass.rows[i]!)) st.correct++;
+          for (let i = 0; i < pass.rows.length; i++) {
+            if (isCorrect(head, pass.logits, pass.numClasses, i, data, pass.rows[i]!)) st.correct++;
+          }
           opts.onBatch?.({ epoch, step: optimizer.step, ...pass });
         });
         optimizer.apply(grads, schedule(optimizer.step));
@@ -176,7 +191,10 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
         if (ck?.everySteps && optimizer.step % ck.everySteps === 0 && st.position < stepsPerEpoch) snapshot();
       }
       const seconds = st.seconds + (performance.now() - start) / 1000;
-      const summary = { epoch, loss: st.lossSum / data.n, trainAccuracy: st.correct / data.n, seconds, examplesPerSecond: data.n / seconds, steps: stepsPerEpoch };
+      const summary = {
+        epoch, loss: st.lossSum / data.n, trainAccuracy: st.correct / data.n, seconds,
+        examplesPerSecond: data.n / seconds, steps: stepsPerEpoch,
+      };
       summaries.push(summary);
       await opts.onEpochEnd?.(summary);
       // the epoch-end snapshot stands at the start of the next epoch, after the caller's epoch-end writes
