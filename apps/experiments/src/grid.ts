@@ -105,7 +105,7 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
       const s = cellSettings(cfg, task, model);
       const base = `${task}/${model}`;
       const dataKey = { task, data: s.data, model: modelKey(cfg, weights, model) };
-      const { seeds: _seeds1, ...p1 } = s.phase1;
+      const { seeds: _seeds1, checkpoint_every: _c1, ...p1 } = s.phase1; // the snapshot interval decides no output
       const phase1: Phase1Job[] = s.phase1.seeds.map((seed, run) => ({
         kind: 'phase1', id: `${base}/phase1/seed-${seed}`, hash: hash({ ...dataKey, phase1: p1, seed }), deps: [], task, model, settings: s, seed, run, ...missing(model),
         label: `phase1 ${task}/${model} seed ${seed}`,
@@ -133,7 +133,7 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
       jobs.push(...scores);
       scoresOf.set(base, scores);
 
-      const { seeds: _seeds2, methods: _m, ...p2 } = s.phase2;
+      const { seeds: _seeds2, methods: _m, checkpoint_every: _c2, ...p2 } = s.phase2;
       const p2Key = { ...dataKey, phase2: p2 };
       const phase2 = (method: Method, seed: number, subset: SubsetRef | null, suffix: string): Phase2Job => ({
         kind: 'phase2', id: `${base}/phase2/${method}${suffix}-seed-${seed}`, task, model, settings: s, method, seed, subset,
@@ -162,7 +162,7 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
     const [from, to] = t.split('->').map((x) => x.trim()) as [string, string];
     for (const task of cfg.tasks) {
       const s = cellSettings(cfg, task, to);
-      const { seeds: _s, methods: _m, ...p2 } = s.phase2;
+      const { seeds: _s, methods: _m, checkpoint_every: _c, ...p2 } = s.phase2;
       for (const sc of scoresOf.get(`${task}/${from}`) ?? []) {
         const vs = sc.variant.key === 'all' ? '' : `-${sc.variant.key}`;
         for (const removed of sc.subsets) {

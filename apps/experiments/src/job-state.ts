@@ -1,5 +1,6 @@
 // A job's folder and what it says about the job: job.json (what it is), log.txt, metrics.jsonl (one line per
-// epoch), done.json (written last, atomically: its presence with the current hash means finished), failed.json.
+// epoch), done.json (written last, atomically: its presence with the current hash means finished), failed.json;
+// training jobs add timing.jsonl and, while unfinished, their training snapshot (train-job.ts).
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { NumericBuild } from '@prunelab/finetune';
@@ -57,10 +58,16 @@ export function jobStatus(outDir: string, job: Job, staleByBuild?: ReadonlySet<s
   return done ? 'stale' : 'pending';
 }
 
-/** Start (or restart) a job: an unfinished folder is wiped so a killed job restarts from a clean state. */
-export function startJob(outDir: string, job: Job, extra: Record<string, unknown>): string {
+/**
+ * Start (or restart) a job: an unfinished folder is wiped so a killed job restarts from a clean state, unless
+ * `resumeFrom` (a training snapshot, relative to the folder) exists there and job.json has this job's hash: then the
+ * folder is kept for the job to resume (see train-job.ts).
+ */
+export function startJob(outDir: string, job: Job, extra: Record<string, unknown>, resumeFrom?: string): string {
   const dir = jobDir(outDir, job);
-  rmSync(dir, { recursive: true, force: true });
+  const sameJob = readJson<{ hash: string }>(join(dir, 'job.json'))?.hash === job.hash;
+  const resume = resumeFrom !== undefined && existsSync(join(dir, resumeFrom)) && sameJob;
+  if (!resume) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeJsonAtomic(join(dir, 'job.json'), { ...job, ...extra, startedAt: new Date().toISOString(), pid: process.pid });
   return dir;

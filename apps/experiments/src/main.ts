@@ -17,7 +17,7 @@ import { readModelWeights, weightLines } from './weights.ts';
 const USAGE = `usage: experiments <command> <config.yaml> [--set key=value ...] [options]
 
   run      phase 1 score runs -> H-scores and subsets -> phase 2 -> report; finished jobs
-           (same content hash) are skipped, a job killed half-way restarts cleanly
+           (same content hash) are skipped, a killed training job resumes from its last snapshot
            --dry-run   print the expanded grid and its estimated cost, run nothing
   status   which jobs are done, pending, failed or stale (config or model weights changed since;
            with run.numeric_build: strict also the numeric build), and the build this machine uses

@@ -1,15 +1,16 @@
 // `experiments pretrain`: a tiny OPT trained by next-token prediction on unlabelled TRAIN text, saved as an
 // OPTForCausalLM folder the grid fine-tunes (loadModel gives it a fresh `score` head). Resumable: params, AdamW
-// moments and the step (which fixes the data cursor) are checkpointed into <run_dir>/<name>; a finished run is a no-op.
+// moments and the step (which fixes the data cursor and the dropout masks) are snapshotted into <run_dir>/<name> by
+// libs/finetune's saveTrainState, as fine-tuning does; state.json marks a finished run, which reruns skip.
 import * as tf from '@tensorflow/tfjs';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { permutation } from '@prunelab/core';
 import { findRepoRoot, pretrainStreams } from '@prunelab/datasets';
 import { writeTruncatedBpe } from '@prunelab/tokenizers';
 import {
-  AdamW, EVAL, chooseBackend, disposeParams, hfNoDecay, initParams, lmLoss, parseOptConfig, perplexity,
-  readSafetensors, saveCausalLm, streamBlocks, writeSafetensors, type ForwardContext, type OptConfig, type Params,
+  AdamW, EVAL, chooseBackend, disposeParams, hfNoDecay, initParams, lmLoss, loadTrainState, parseOptConfig,
+  perplexity, saveCausalLm, saveTrainState, streamBlocks, trainStateFile, type ForwardContext, type OptConfig,
 } from '@prunelab/finetune';
 import type { PretrainConfig } from './pretrain-config.ts';
 import { gitCommit, openTracking } from './tracking.ts';
@@ -72,45 +73,17 @@ function writeJson(file: string, v: unknown): void {
   renameSync(file + '.tmp', file);
 }
 
-function saveCheckpoint(dir: string, params: Params, opt: AdamW, state: State): void {
-  const t = new Map<string, { shape: number[]; data: Float32Array }>();
-  const put = (k: string, v: tf.Tensor) => t.set(k, { shape: v.shape, data: new Float32Array(v.dataSync() as Float32Array) });
-  for (const [k, v] of params) put(`param/${k}`, v);
-  const { m, v } = opt.state();
-  for (const [k, x] of m) put(`m/${k}`, x);
-  for (const [k, x] of v) put(`v/${k}`, x);
-  writeSafetensors(join(dir, 'checkpoint.safetensors.tmp'), t);
-  renameSync(join(dir, 'checkpoint.safetensors.tmp'), join(dir, 'checkpoint.safetensors'));
-  writeJson(join(dir, 'state.json'), state); // written after the tensors: a state never points at older weights
-}
-
-function loadCheckpoint(dir: string, params: Params, opt: AdamW, step: number): void {
-  const raw = readSafetensors(join(dir, 'checkpoint.safetensors'));
-  const m = new Map<string, tf.Tensor>();
-  const v = new Map<string, tf.Tensor>();
-  for (const [k, x] of raw) {
-    const t = tf.tensor(x.data as Float32Array, x.shape, 'float32');
-    if (k.startsWith('param/')) {
-      const p = params.get(k.slice(6));
-      if (!p) throw new Error(`${dir}/checkpoint.safetensors: parameter '${k.slice(6)}' is not in this model; the config changed since: delete ${dir} to start over`);
-      p.assign(t);
-      t.dispose();
-    } else if (k.startsWith('m/')) m.set(k.slice(2), t);
-    else if (k.startsWith('v/')) v.set(k.slice(2), t);
-  }
-  opt.restore(step, m, v);
-  for (const x of [...m.values(), ...v.values()]) x.dispose();
-}
-
 export async function pretrain(cfg: PretrainConfig, opts: PretrainOptions = {}): Promise<PretrainResult> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const modelDir = opts.modelDir ?? join(cfg.out_dir, cfg.name);
   const runDir = join(cfg.run_dir, cfg.name);
   mkdirSync(runDir, { recursive: true });
-  const stateFile = join(runDir, 'state.json');
-  let state: State = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : { step: 0, tokensSeen: 0, seconds: 0 };
-  if (state.done && existsSync(join(modelDir, 'config.json')) && existsSync(join(modelDir, 'model.safetensors'))) {
-    log(`pretrain ${cfg.name}: finished earlier (${state.step} steps), model in ${modelDir}`);
+  const stateFile = join(runDir, 'state.json'); // written when the run is finished
+  const snapshotFile = trainStateFile(runDir);
+  const finished: State | undefined = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : undefined;
+  let state: State = { step: 0, tokensSeen: 0, seconds: 0 };
+  if (finished?.done && existsSync(join(modelDir, 'config.json')) && existsSync(join(modelDir, 'model.safetensors'))) {
+    log(`pretrain ${cfg.name}: finished earlier (${finished.step} steps), model in ${modelDir}`);
     const summary = JSON.parse(readFileSync(join(modelDir, 'pretrain.json'), 'utf8')) as PretrainResult;
     return { ...summary, skipped: true };
   }
@@ -137,9 +110,10 @@ export async function pretrain(cfg: PretrainConfig, opts: PretrainOptions = {}):
   const nParams = [...params.values()].reduce((n, p) => n + p.size, 0);
   const tr = cfg.train;
   const opt = new AdamW(params, { lr: tr.lr, weightDecay: tr.weight_decay, noDecay: hfNoDecay, maxGradNorm: tr.max_grad_norm });
-  if (state.step > 0) {
-    loadCheckpoint(runDir, params, opt, state.step);
-    log(`resuming at step ${state.step}/${tr.steps} from ${runDir}`);
+  const snap = loadTrainState<State>(snapshotFile, params, opt);
+  if (snap) {
+    state = snap.loop;
+    log(`resuming at step ${state.step}/${tr.steps} from ${snapshotFile}`);
   }
   const heldOut = (): number => perplexity(params, c, streams.heldOut, T, 32, cfg.data.eval_blocks).ppl;
   log(`model: OPT hidden ${c.hidden_size}, ${c.num_hidden_layers} layers, ${c.num_attention_heads} heads, FFN ${c.ffn_dim}, vocab ${c.vocab_size}, ${(nParams / 1e6).toFixed(2)}M parameters (tied LM head)`);
@@ -195,7 +169,7 @@ export async function pretrain(cfg: PretrainConfig, opts: PretrainOptions = {}):
       }
       const last = state.step === tr.steps;
       if (state.step % tr.checkpoint_every === 0 || last || state.step === opts.stopAfter) {
-        saveCheckpoint(runDir, params, opt, state);
+        saveTrainState(snapshotFile, params, opt, state);
         if (!last && state.step % tr.checkpoint_every === 0) {
           const p = heldOut();
           log(`checkpoint at step ${state.step}: held-out perplexity ${p.toFixed(1)}`);
@@ -220,6 +194,7 @@ export async function pretrain(cfg: PretrainConfig, opts: PretrainOptions = {}):
     writeJson(join(modelDir, 'pretrain.json'), { ...result, config: cfg, held_out_tokens: streams.heldOut.length, train_tokens: streams.train.length });
     state.done = true;
     writeJson(stateFile, state);
+    rmSync(snapshotFile, { force: true }); // the model folder holds the result
     await run?.end('FINISHED');
     return result;
   } catch (e) {

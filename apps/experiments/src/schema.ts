@@ -46,6 +46,11 @@ const TRAINING = {
   lr: lr(2e-5),
   warmup_steps: { type: { kind: 'int', min: 0 }, default: 0, doc: 'linear warm-up steps' },
   weight_decay: { type: { kind: 'number', min: 0 }, default: 0, doc: 'AdamW weight decay' },
+  checkpoint_every: {
+    type: { kind: 'int', min: 0 }, default: 0,
+    doc: 'also snapshot the training state every this many optimiser steps (always at each epoch end); '
+      + '0: epoch ends only. Not in job hashes',
+  },
 } satisfies Section;
 
 /** Keys a task or model may override (per_task.<task>, models.<m>): a partial of these sections. */
@@ -106,7 +111,12 @@ export const MAPS = {
 } as const;
 
 export interface DataCfg { root: string | null; train_size: number | null; dev_size: number | null; seed: number; max_length: number; doc_stride: number; allow_download: boolean; lenient: boolean }
-export interface TrainingCfg { seeds: number[]; epochs: number; batch_size: number; grad_accum: number; lr: number; warmup_steps: number; weight_decay: number }
+export interface TrainingCfg {
+  seeds: number[]; epochs: number; batch_size: number; grad_accum: number; lr: number; warmup_steps: number;
+  weight_decay: number;
+  /** snapshot interval in optimizer steps (0: epoch ends); decides no output, so it is kept out of job hashes */
+  checkpoint_every: number;
+}
 export interface Phase2Cfg extends TrainingCfg { methods: Method[]; eval: (typeof EVAL_WHEN)[number] }
 export interface Overrides { data?: Partial<DataCfg>; phase1?: Partial<TrainingCfg>; phase2?: Partial<Phase2Cfg> }
 export interface ModelCfg extends Overrides { path: string; family: Family; generate_if_missing: boolean; init_seed: number; pretrain?: string | null }

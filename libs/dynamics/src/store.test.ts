@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EpochArrays, RunRecordHeader } from './record.ts';
-import { appendEpoch, readRunRecord } from './store.ts';
+import { appendEpoch, readRunRecord, truncateRecord } from './store.ts';
 
 const ids = ['q1', 'q2', 'q3'];
 function header(): RunRecordHeader & { configHash: string } {
@@ -148,4 +148,26 @@ test('appending epoch 0 over a finished run is refused', () => withDir((dir) => 
   appendEpoch(dir, header(), epoch(0));
   assert.throws(() => appendEpoch(dir, header(), epoch(1)), /1 epochs are on disk but header\.epochsDone = 0/);
   assert.deepEqual(readRunRecord(dir).loss[0], epoch(0).loss);
+}));
+
+test('truncateRecord cuts a run back to k epochs; redoing them gives the same bytes', () => withDir((dir) => {
+  const files = ['header.json', 'correct.u8', 'gold_prob.f32', 'loss.f32', 'margin.f32'];
+  const write = (h: RunRecordHeader, from: number) => {
+    for (let e = from; e < 3; e++) {
+      appendEpoch(dir, h, epoch(e));
+      h.epochsDone++;
+    }
+  };
+  write(header(), 0);
+  const straight = files.map((f) => readFileSync(join(dir, f)));
+  truncateRecord(dir, 1);
+  assert.equal(readRunRecord(dir).header.epochsDone, 1);
+  assert.equal(statSync(join(dir, 'loss.f32')).size, 12);
+  write({ ...header(), epochsDone: 1 }, 1);
+  files.forEach((f, i) => assert.ok(readFileSync(join(dir, f)).equals(straight[i]!), f));
+  truncateRecord(dir, 0);
+  assert.throws(() => readRunRecord(dir), /header.json not found/);
+  write(header(), 0);
+  files.forEach((f, i) => assert.ok(readFileSync(join(dir, f)).equals(straight[i]!), f));
+  assert.throws(() => truncateRecord(dir, 4), /cannot keep 4 epochs of the 3 recorded/);
 }));

@@ -1,7 +1,10 @@
 // A run record on disk: one folder per run holding header.json plus one flat binary file per quantity.
 // Each binary file is the concatenation of epochs (epoch-major, n = ids.length values per epoch, little-endian),
 // so appending an epoch is a plain append and a crashed run can be resumed or inspected with any tool.
-import { closeSync, existsSync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync, existsSync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync,
+  statSync, truncateSync, writeSync,
+} from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { EpochArrays, OptionalField, RunRecordHeader } from './record.ts';
@@ -165,4 +168,27 @@ export function readRunRecord<H extends RunRecordHeader = RunRecordHeader>(dir: 
     }
   }
   return rec;
+}
+
+/**
+ * Cuts a run folder back to its first `epochs` epochs (a resumed run redoes what came after its snapshot): the
+ * header says `epochs` done and the binary files hold exactly that many; at 0 the folder's record files go.
+ * The header keeps its bytes otherwise, so a run cut and redone ends as one written straight through.
+ */
+export function truncateRecord(dir: string, epochs: number): void {
+  const headerPath = join(dir, 'header.json');
+  if (!existsSync(headerPath)) return;
+  const header = JSON.parse(readFileSync(headerPath, 'utf8')) as RunRecordHeader;
+  if (!Number.isInteger(epochs) || epochs < 0 || epochs > header.epochsDone) {
+    throw new Error(`truncateRecord ${dir}: cannot keep ${epochs} epochs of the ${header.epochsDone} recorded`);
+  }
+  const n = header.ids.length;
+  for (const { file, bytes } of Object.values(RECORD_FILES)) {
+    const path = join(dir, file);
+    if (!existsSync(path)) continue;
+    if (epochs === 0) rmSync(path);
+    else truncateSync(path, Math.min(statSync(path).size, epochs * n * bytes));
+  }
+  if (epochs === 0) rmSync(headerPath);
+  else if (epochs < header.epochsDone) writeJsonAtomic(headerPath, { ...header, epochsDone: epochs });
 }

@@ -17,6 +17,7 @@ export * from './evaluate.ts';
 export * from './layers.ts';
 export * from './safetensors.ts';
 export * from './train.ts';
+export * from './train-state.ts';
 export * from './causal-lm.ts';
 export { registerWasmKernels, unsortedSegmentSum } from './wasm-kernels.ts';
 export { loadNative, nativeStatus, type NativeStatus } from './kernels-native.ts';

@@ -1,6 +1,7 @@
 // The fine-tuning loop for every architecture and head. Each forward pass hands the logits it computed (in
 // training mode) to `onBatch`, so training dynamics are recorded with no extra forward pass, as the paper does.
 import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
 import { AdamW, hfNoDecay, linearSchedule } from './adamw.ts';
 import { kindOfSet, permutation, rowCorrect, rowsPerExample, type EncodedSet } from '@prunelab/core';
 import { batchTensors, disposeBatch } from './encoded.ts';
@@ -9,6 +10,7 @@ import type { ForwardContext } from './layers.ts';
 import { headLoss } from './losses.ts';
 import type { HeadKind, ModelConfig } from './model-config.ts';
 import type { Params } from './params.ts';
+import { loadTrainState, saveTrainState, type CallerState } from './train-state.ts';
 
 /** A model in memory. `head` defaults to sequence classification. */
 export interface Model { config: ModelConfig; params: Params; head?: HeadKind }
@@ -29,9 +31,46 @@ export interface TrainOptions {
   seed: number;
   /** Called after every forward pass with the rows of `data` in it and the logits it computed. */
   onBatch?: (b: BatchReport) => void;
-  /** Called after every epoch; awaited, so it can evaluate, write records or checkpoints. */
+  /** Called after every epoch; awaited, so it can evaluate or write records (before that epoch's checkpoint). */
   onEpochEnd?: (e: EpochSummary) => void | Promise<void>;
+  /** Make the run resumable: see TrainCheckpoint. */
+  checkpoint?: TrainCheckpoint;
 }
+
+/**
+ * Snapshots of a run in `dir` (one file, trainStateFile(dir), replaced atomically): after every epoch (once
+ * onEpochEnd has returned) and every `everySteps` optimizer steps. When the file exists at the start, train()
+ * continues from it: parameters, AdamW moments and step, epoch and position in its data order, the dropout seed
+ * counter and the epoch's running loss and accuracy, so the rest of the run is bit for bit the uninterrupted one.
+ * The caller's own side (records of the half-done epoch, rows written so far) travels in the same snapshot through
+ * save/restore. The file is left in place when train() returns; the caller removes it once its job is finished.
+ */
+export interface TrainCheckpoint {
+  dir: string;
+  /** also snapshot every this many optimizer steps; 0 or undefined: at epoch ends only */
+  everySteps?: number;
+  /** the caller's state at this point, saved in the same snapshot */
+  save?: () => CallerState;
+  /** called once when resuming, before any training, with what save returned then */
+  restore?: (s: CallerState, at: ResumePoint) => void | Promise<void>;
+  /** called after each snapshot is on disk */
+  onSaved?: (at: ResumePoint) => void;
+}
+
+/** Where a snapshot stands: `epoch` (0-based) and `position` optimizer steps into it; `step` over the whole run. */
+export interface ResumePoint { epoch: number; position: number; step: number }
+
+/** What the loop keeps in a snapshot besides tensors; `run` guards against resuming different settings. */
+interface LoopState extends ResumePoint {
+  dropoutSeed: number;
+  lossSum: number;
+  correct: number;
+  /** training time of the epoch so far */
+  seconds: number;
+  run: string;
+}
+
+export const trainStateFile = (dir: string): string => join(dir, 'train-state.safetensors');
 
 /**
  * What one forward pass computed. seqcls: logits [rows, numClasses]; mc: scores [rows, numChoices] (numClasses =
@@ -89,6 +128,7 @@ function checkData(model: Model, data: EncodedSet): HeadKind {
   return head;
 }
 
+/** Fine-tune `model` on `data`. Returns the summaries of the epochs this call trained (a resumed run: the rest). */
 export async function train(model: Model, data: EncodedSet, opts: TrainOptions): Promise<EpochSummary[]> {
   if (data.n === 0) throw new Error('cannot train on an empty training set');
   checkData(model, data);
@@ -99,30 +139,63 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
   const optimizer = new AdamW(model.params, {
     lr: opts.lr, weightDecay: opts.weightDecay ?? 0, noDecay: opts.noDecay ?? hfNoDecay, maxGradNorm: opts.maxGradNorm ?? 1.0,
   });
-  let dropoutSeed = opts.seed * 1_000_003; // advances every dropout call: same seed, same masks
-  const ctx: ForwardContext = { training: true, nextSeed: () => dropoutSeed++ };
+  const ck = opts.checkpoint;
+  const run = JSON.stringify({
+    n: data.n, epochs: opts.epochs, perStep, batch: opts.batchSize, lr: opts.lr, warmup: opts.warmupSteps ?? 0,
+    wd: opts.weightDecay ?? 0, clip: opts.maxGradNorm ?? 1.0, seed: opts.seed,
+  });
+  // the loop's whole state: a snapshot of it (plus tensors) is a point the run can continue from
+  const st: LoopState = {
+    epoch: 0, position: 0, step: 0, dropoutSeed: opts.seed * 1_000_003, lossSum: 0, correct: 0, seconds: 0, run,
+  };
+  const ctx: ForwardContext = { training: true, nextSeed: () => st.dropoutSeed++ }; // same seed, same masks
   const vars = [...model.params.values()];
   const summaries: EpochSummary[] = [];
+  let start = performance.now();
+  const snapshot = (at: Partial<LoopState> = {}) => {
+    const loop = { ...st, step: optimizer.step, seconds: st.seconds + (performance.now() - start) / 1000, ...at };
+    saveTrainState(trainStateFile(ck!.dir), model.params, optimizer, loop, ck!.save?.());
+    ck!.onSaved?.({ epoch: loop.epoch, position: loop.position, step: loop.step });
+  };
   try {
-    for (let epoch = 0; epoch < opts.epochs; epoch++) {
-      const start = performance.now();
+    const resumed = ck && loadTrainState<LoopState>(trainStateFile(ck.dir), model.params, optimizer);
+    if (resumed) {
+      if (resumed.loop.run !== run) {
+        const file = trainStateFile(ck.dir);
+        const was = resumed.loop.run;
+        throw new Error(`${file}: saved by a run with other settings (${was}, now ${run}); delete it to start over`);
+      }
+      Object.assign(st, resumed.loop);
+      await ck.restore?.(resumed.caller, { epoch: st.epoch, position: st.position, step: optimizer.step });
+    }
+    for (; st.epoch < opts.epochs; st.epoch++, st.position = 0, st.lossSum = 0, st.correct = 0, st.seconds = 0) {
+      start = performance.now();
+      const epoch = st.epoch;
       const order = permutation(data.n, opts.seed * 7919 + epoch);
-      let lossSum = 0;
-      let correct = 0;
-      for (let s = 0; s < stepsPerEpoch; s++) {
+      while (st.position < stepsPerEpoch) {
+        const s = st.position;
         const stepRows = order.subarray(s * perStep, Math.min(data.n, (s + 1) * perStep));
         const grads = await stepGradients(model, data, stepRows, opts.batchSize, ctx, vars, (pass) => {
-          lossSum += pass.loss * pass.rows.length;
-          for (let i = 0; i < pass.rows.length; i++) if (isCorrect(pass.logits, pass.numClasses, i, data, pass.rows[i]!)) correct++;
+          st.lossSum += pass.loss * pass.rows.length;
+          for (let i = 0; i < pass.rows.length; i++) {
+            if (isCorrect(pass.logits, pass.numClasses, i, data, pass.rows[i]!)) st.correct++;
+          }
           opts.onBatch?.({ epoch, step: optimizer.step, ...pass });
         });
         optimizer.apply(grads, schedule(optimizer.step));
         tf.dispose(Object.values(grads));
+        st.position++;
+        if (ck?.everySteps && optimizer.step % ck.everySteps === 0 && st.position < stepsPerEpoch) snapshot();
       }
-      const seconds = (performance.now() - start) / 1000;
-      const summary = { epoch, loss: lossSum / data.n, trainAccuracy: correct / data.n, seconds, examplesPerSecond: data.n / seconds, steps: stepsPerEpoch };
+      const seconds = st.seconds + (performance.now() - start) / 1000;
+      const summary = {
+        epoch, loss: st.lossSum / data.n, trainAccuracy: st.correct / data.n, seconds,
+        examplesPerSecond: data.n / seconds, steps: stepsPerEpoch,
+      };
       summaries.push(summary);
       await opts.onEpochEnd?.(summary);
+      // the epoch-end snapshot stands at the start of the next epoch, after the caller's epoch-end writes
+      if (ck) snapshot({ epoch: epoch + 1, position: 0, lossSum: 0, correct: 0, seconds: 0 });
     }
   } finally {
     optimizer.dispose();

@@ -1,0 +1,180 @@
+// One training job, phase 1 or phase 2: its folder, MLflow run, model, resumable training loop and per-epoch
+// bookkeeping; what differs between the phases is a small hooks object (record, evaluate, log, finish).
+// Per epoch the folder gets a metrics.jsonl row (deterministic values only) and a timing.jsonl row (seconds,
+// examples/s). A killed job resumes from the snapshot libs/finetune's train() keeps in the folder: whatever was
+// written after it is cut off and recomputed, so records and metrics.jsonl match an uninterrupted run byte for
+// byte. MLflow: a resumed job gets a new run tagged resumed_from_run (the killed one), with every epoch's metrics.
+import { appendFileSync, existsSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  disposeParams, loadModel, train, trainStateFile,
+  type BatchReport, type CallerState, type EncodedSet, type EpochSummary, type Model,
+} from '@prunelab/finetune';
+import { flattenParams } from '@prunelab/tracking';
+import type { Cell } from './cell.ts';
+import { jobTags, type JobEnv } from './env.ts';
+import type { Phase1Job, Phase2Job } from './grid.ts';
+import { appendMetrics, finishJob, jobLogger, startJob } from './job-state.ts';
+import { progress } from './progress.ts';
+import type { TrainingCfg } from './schema.ts';
+import { recordThroughput, throughputKey } from './throughput.ts';
+import { gitCommit } from './tracking.ts';
+
+/** The snapshot's name inside a job folder. */
+export const SNAPSHOT = trainStateFile('.');
+
+/** What a job's evaluation after an epoch gives: the metrics.jsonl row (no timings) and MLflow metrics. */
+export interface EpochEval<Row> { row: Row; metrics: Record<string, number> }
+
+/** One finished epoch as the job keeps it (and done.json's result is built from). */
+export interface EpochDone<Row> {
+  epoch: number;
+  row?: Row;
+  metrics: Record<string, number>;
+  seconds: number;
+  examplesPerSecond: number;
+}
+
+/** Per-batch recording with its own files (phase 1: training dynamics), able to snapshot and restore itself. */
+export interface RecordHook {
+  onBatch(b: BatchReport): void;
+  /** the epoch is over: write it */
+  onEpochEnd(epoch: number): void;
+  save(): CallerState;
+  /** back to the state save() gave, cutting off whatever was written after it */
+  restore(s: CallerState): void;
+}
+
+export interface TrainingHooks<Row, R> {
+  record?: RecordHook;
+  /** after each epoch; undefined: no evaluation this epoch (phase2.eval: last) */
+  evaluate(model: Model, e: EpochSummary): Promise<EpochEval<Row> | undefined>;
+  /** the epoch's line for the progress bar and log.txt, if any */
+  log(e: EpochSummary, ev: EpochEval<Row> | undefined): string | undefined;
+  /** the job's result and closing note once every epoch is done; `artifact`: what the MLflow run keeps */
+  finish(epochs: EpochDone<Row>[], dir: string): JobEnd<R>;
+}
+
+export interface JobEnd<R> { result: R; note: string; artifact: { path: string; under?: string } }
+
+export interface TrainingJob<Row, R> {
+  job: Phase1Job | Phase2Job;
+  cell: Cell;
+  settings: TrainingCfg;
+  data: EncodedSet;
+  /** extra job.json fields */
+  folder: Record<string, unknown>;
+  /** the progress bar's label after the position */
+  label: string;
+  tags: Record<string, string>;
+  params: Record<string, unknown>;
+  /** the phase's hooks, made once the folder and the model exist */
+  hooks(dir: string, model: Model): TrainingHooks<Row, R>;
+}
+
+/** The job's side of a snapshot. */
+interface JobState<Row> {
+  mlflowRunId: string;
+  /** forward passes so far (the progress bar) */
+  passes: number;
+  /** sizes of metrics.jsonl and timing.jsonl */
+  metricsBytes: number;
+  timingBytes: number;
+  epochs: EpochDone<Row>[];
+  record?: unknown;
+}
+
+const size = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+const cut = (file: string, bytes: number) => existsSync(file) && truncateSync(file, bytes);
+
+export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: TrainingJob<Row, R>): Promise<R> {
+  const { job, cell, settings: s } = t;
+  const started = performance.now();
+  const dir = startJob(env.outDir, job, { ...t.folder, build: env.build }, SNAPSHOT);
+  const log = jobLogger(dir, () => {}); // epoch lines reach stdout through the progress line
+  const metricsFile = join(dir, 'metrics.jsonl');
+  const timingFile = join(dir, 'timing.jsonl');
+  const mlrun = await env.tracking.tracker.createRun(env.tracking.experimentId, {
+    runName: job.id, parentRunId: env.parent.runId, tags: jobTags(env, job, t.tags, gitCommit()),
+  });
+  await mlrun.logParams(flattenParams(t.params));
+  const model = loadModel(cell.modelDir, {
+    head: cell.head, ...(cell.head === 'seqcls' && { numLabels: cell.numLabels }), seed: job.seed,
+  });
+  const hooks = t.hooks(dir, model);
+  const passesPlanned = Math.ceil(t.data.n / s.batch_size) * s.epochs;
+  const bar = progress(`${env.position(job)} ${t.label}`, passesPlanned, (x) => env.out(x));
+  let passes = 0;
+  let epochs: EpochDone<Row>[] = [];
+  const speedKey = throughputKey(cell.modelDir, job.settings.data.max_length, env.backend);
+  try {
+    await train(model, t.data, {
+      epochs: s.epochs, batchSize: s.batch_size, gradientAccumulationSteps: s.grad_accum, lr: s.lr,
+      warmupSteps: s.warmup_steps, weightDecay: s.weight_decay, seed: job.seed,
+      onBatch: (b) => {
+        hooks.record?.onBatch(b);
+        bar.tick(++passes);
+      },
+      onEpochEnd: async (e) => {
+        hooks.record?.onEpochEnd(e.epoch);
+        const ev = await hooks.evaluate(model, e);
+        if (ev) appendMetrics(dir, ev.row as Record<string, unknown>);
+        const timing = { epoch: e.epoch + 1, seconds: e.seconds, examplesPerSecond: e.examplesPerSecond };
+        appendFileSync(timingFile, JSON.stringify(timing) + '\n');
+        const metrics = { train_loss: e.loss, examples_per_second: e.examplesPerSecond, ...ev?.metrics };
+        epochs.push({ ...timing, ...(ev && { row: ev.row }), metrics });
+        recordThroughput(speedKey, e.examplesPerSecond);
+        await mlrun.logMetrics(metrics, e.epoch + 1);
+        const note = hooks.log(e, ev);
+        if (note) {
+          bar.tick(passes, note);
+          log(`${job.label}: ${note}`);
+        }
+      },
+      checkpoint: {
+        dir, everySteps: s.checkpoint_every,
+        save: () => {
+          const rec = hooks.record?.save();
+          const json: JobState<Row> = {
+            mlflowRunId: mlrun.runId, passes, metricsBytes: size(metricsFile), timingBytes: size(timingFile), epochs,
+            record: rec?.json,
+          };
+          return { json, ...(rec?.arrays && { arrays: rec.arrays }) };
+        },
+        restore: async (snap, at) => {
+          const saved = snap.json as JobState<Row>;
+          cut(metricsFile, saved.metricsBytes);
+          cut(timingFile, saved.timingBytes);
+          hooks.record?.restore({ json: saved.record, ...(snap.arrays && { arrays: snap.arrays }) });
+          passes = saved.passes;
+          epochs = saved.epochs;
+          // a new MLflow run (the killed one is marked KILLED at start-up) that holds the whole job's metrics
+          await mlrun.setTags({
+            resumed_from_run: saved.mlflowRunId,
+            resumed_at_epoch: String(at.epoch + 1),
+            resumed_at_step: String(at.step),
+          });
+          for (const d of epochs) await mlrun.logMetrics(d.metrics, d.epoch);
+          const where = `epoch ${at.epoch + 1}, step ${at.step} (${at.position} into the epoch)`;
+          log(`${job.label}: resumed at ${where} from ${join(dir, SNAPSHOT)}`);
+          bar.tick(passes, `resumed at epoch ${at.epoch + 1} step ${at.step}`);
+        },
+      },
+    });
+    const end = hooks.finish(epochs, dir);
+    // removed before the folder goes to MLflow; a kill from here on redoes the job
+    rmSync(join(dir, SNAPSHOT), { force: true });
+    await mlrun.logArtifact(end.artifact.path, end.artifact.under);
+    await mlrun.end('FINISHED');
+    const seconds = (performance.now() - started) / 1000;
+    const finishedAt = new Date().toISOString();
+    finishJob(dir, { hash: job.hash, finishedAt, seconds, mlflowRunId: mlrun.runId, result: end.result, build: env.build });
+    bar.end(end.note);
+    return end.result;
+  } catch (e) {
+    await mlrun.end('FAILED');
+    throw e;
+  } finally {
+    disposeParams(model.params);
+  }
+}
