@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodeExamples, findRepoRoot, loadTokenizer, readSst2, subsample } from '@prunelab/data';
 import { chooseBackend, evaluate, loadModel, train, useLiteEmbed, type EncodedSet, type UseLiteConfig } from '@prunelab/finetune';
-import { writeUseLiteFolder } from '../apps/experiments/src/use-lite-folder.ts';
+import { makeFamilyFolder } from '../apps/experiments/src/tiny-model.ts';
 
 const { values } = parseArgs({ options: { n: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, model: { type: 'string' }, warmup: { type: 'string' } } });
 const N = Number(values.n ?? 5000);
@@ -21,7 +21,7 @@ const dir = values.model ?? join(root, '.cache/models/use-lite');
 const glue = join(process.env.PRUNELAB_DATA ?? join(root, '../shared/data'), 'glue');
 
 const backend = await chooseBackend();
-if (!existsSync(join(dir, 'config.json'))) writeUseLiteFolder(dir);
+if (!existsSync(join(dir, 'config.json'))) await makeFamilyFolder(dir, 'use-lite');
 const tok = loadTokenizer(dir);
 const trainEx = subsample(readSst2(glue, 'train').examples, N, seed);
 const devEx = readSst2(glue, 'dev').examples;

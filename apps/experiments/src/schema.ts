@@ -1,5 +1,7 @@
 // The experiment config: its keys, their types and defaults. One table, so validation, defaults and the
 // documentation in experiments/README.md cannot drift apart (schema.test checks the README lists every key).
+import { FAMILY_NAMES, type Arch } from '@prunelab/finetune';
+
 export type FieldType =
   | { kind: 'string'; nullable?: boolean }
   | { kind: 'int'; min?: number; max?: number; nullable?: boolean }
@@ -17,8 +19,9 @@ export type Section = Record<string, Field>;
 export const TASKS = ['sst2', 'cola', 'mrpc', 'rte', 'stsb', 'wnli', 'qnli', 'mnli', 'qqp', 'snli', 'squad_v2', 'race', 'imdb', 'trec', 'cb'] as const;
 export type TaskName = (typeof TASKS)[number];
 
-export const FAMILIES = ['bert', 'roberta', 'opt', 'use-lite'] as const;
-export type Family = (typeof FAMILIES)[number];
+/** Model families: the model_types of libs/finetune's family registry (families/index.ts). */
+export const FAMILIES: readonly Arch[] = FAMILY_NAMES;
+export type Family = Arch;
 
 /** Phase-2 methods: full data, the H-score subsets, and baselines matched to each H subset's size. */
 export const METHODS = ['full', 'hscore', 'random', 'random_balanced', 'ambiguous', 'easy', 'hard', 'forgetting', 'el2n', 'aum'] as const;
