@@ -1,4 +1,5 @@
-// Usage: npm run make-tiny-model -- [--family bert|roberta|opt|...] [--out DIR] [--seed N] [--hidden N --layers N --heads N --ffn N]
+// Usage: npm run make-tiny-model -- [--family bert|roberta|opt|...] [--out DIR] [--seed N]
+//          [--hidden N --layers N --heads N --ffn N]
 // Writes a randomly initialised tiny model in Hugging Face layout (default .cache/models/tiny-<family>-random).
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

@@ -8,7 +8,7 @@ import { familyOf } from '@prunelab/finetune';
 import { pretrain } from './pretrain.ts';
 import { loadPretrainConfig } from './pretrain-config.ts';
 import type { ModelCfg } from './schema.ts';
-import { ensureTinyModel, makeFamilyFolder, makesOwnFolder } from './tiny-model.ts';
+import { ensureTinyModel, makeFamilyFolder } from './tiny-model.ts';
 
 export function modelDir(m: ModelCfg): string {
   return resolve(m.path);
@@ -28,11 +28,11 @@ export async function ensureModel(name: string, m: ModelCfg, log: (l: string) =>
     await pretrain(loadPretrainConfig(resolve(findRepoRoot(), m.pretrain)), { modelDir: dir, log, noBackend: true });
     return dir;
   }
-  const source = makesOwnFolder(m.family);
-  if (source) {
+  const family = familyOf(m.family);
+  if (family.makeFolder) {
     // Its pretrained weights ship with a dependency (USE-Lite): converting them is how this family is made.
     await makeFamilyFolder(dir, m.family);
-    log(`model '${name}': converted ${familyOf(m.family).title} from ${source} into ${dir}`);
+    log(`model '${name}': converted ${family.title} from ${family.makeFolder.source} into ${dir}`);
     return dir;
   }
   if (!m.generate_if_missing) {

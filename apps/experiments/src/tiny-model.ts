@@ -5,7 +5,9 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findRepoRoot, unigramTokenizerJson } from '@prunelab/data';
-import { disposeParams, familyOf, hubFile, initParams, parseModelConfig, saveModel, tinyConfig, type TokenizerRecipe } from '@prunelab/finetune';
+import {
+  disposeParams, familyOf, hubFile, initParams, parseModelConfig, saveModel, tinyConfig, type TokenizerRecipe,
+} from '@prunelab/finetune';
 import type { Family } from './schema.ts';
 
 const SHARED_TOKENIZERS = () => resolve(findRepoRoot(), '../shared/data/tokenizers');
@@ -36,14 +38,18 @@ function writeBpeTokenizer(dir: string, family: string, tokenizerConfig: Record<
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig, null, 2) + '\n');
 }
 
-type Writer<K extends TokenizerRecipe['kind']> = (dir: string, r: Extract<TokenizerRecipe, { kind: K }>, family: string, cacheDir: string) => Promise<void>;
+type Recipe<K extends TokenizerRecipe['kind']> = Extract<TokenizerRecipe, { kind: K }>;
+type Writer<K extends TokenizerRecipe['kind']> =
+  (dir: string, r: Recipe<K>, family: string, cacheDir: string) => Promise<void>;
 
 /** One writer per recipe kind (the kinds are documented at TokenizerRecipe). */
 const TOKENIZER_WRITERS: { [K in TokenizerRecipe['kind']]: Writer<K> } = {
   // A copy: the folder is self-contained.
-  'hub-tokenizer-json': async (dir, r, _f, cacheDir) => writeFileSync(join(dir, 'tokenizer.json'), readFileSync(await hubTokenizerJson(r.repo, cacheDir))),
+  'hub-tokenizer-json': async (dir, r, _f, cacheDir) =>
+    writeFileSync(join(dir, 'tokenizer.json'), readFileSync(await hubTokenizerJson(r.repo, cacheDir))),
   'gpt2-bpe': async (dir, r, family) => writeBpeTokenizer(dir, family, r.tokenizerConfig),
-  'unigram': async (dir, r) => writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(unigramTokenizerJson(r.vocab)) + '\n'),
+  'unigram': async (dir, r) =>
+    writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(unigramTokenizerJson(r.vocab)) + '\n'),
 };
 
 async function writeTokenizer(dir: string, recipe: TokenizerRecipe, family: string, cacheDir: string): Promise<void> {
@@ -71,14 +77,9 @@ export async function ensureTinyModel(dir: string, opts: TinyModelOptions = {}):
   return { dir, created: true };
 }
 
-/** Whether the family makes a missing folder its own way (family.makeFolder) rather than as a tiny random model. */
-export function makesOwnFolder(family: Family): string | undefined {
-  return familyOf(family).makeFolder?.source;
-}
-
 /** Make the folder of a family that knows how (family.makeFolder): its config.json, weights and tokenizer. */
-export async function makeFamilyFolder(dir: string, family: Family, cacheDir = join(findRepoRoot(), '.cache')): Promise<void> {
-  const make = familyOf(family).makeFolder;
-  if (!make) throw new Error(`${familyOf(family).title} has no rule to make a missing folder; create a tiny random model (ensureTinyModel)`);
-  await writeTokenizer(dir, make.write(dir), family, cacheDir);
+export async function makeFamilyFolder(dir: string, family: Family, cacheDir?: string): Promise<void> {
+  const { makeFolder: make, title } = familyOf(family);
+  if (!make) throw new Error(`${title} has no rule to make a missing folder; make a tiny random one (ensureTinyModel)`);
+  await writeTokenizer(dir, make.write(dir), family, cacheDir ?? join(findRepoRoot(), '.cache'));
 }

@@ -40,7 +40,9 @@ export function parseBertConfig(raw: Record<string, unknown>, file = 'config.jso
 }
 
 /** A BERT-style encoder config over `defaults` (whose model_type the config must have, or none). */
-export function parseEncoderConfig(raw: Record<string, unknown>, file: string, defaults: Omit<BertConfig, 'vocab_size'>): BertConfig {
+export function parseEncoderConfig(
+  raw: Record<string, unknown>, file: string, defaults: Omit<BertConfig, 'vocab_size'>,
+): BertConfig {
   expectModelType(raw, defaults.model_type, file);
   if (raw.position_embedding_type !== undefined && raw.position_embedding_type !== 'absolute') {
     throw new Error(`${file}: position_embedding_type '${String(raw.position_embedding_type)}' is not supported; use 'absolute'`);

@@ -57,7 +57,8 @@ export function poolerSpecs(c: BertConfig): ParamSpec[] {
 
 /** Every parameter of BertForSequenceClassification, with its HF name and HF shape. */
 export function bertParamSpecs(c: BertConfig): ParamSpec[] {
-  return [...encoderBodySpecs(c, 'absolute'), ...poolerSpecs(c), ...linearSpecs('classifier', c.hidden_size, c.num_labels)];
+  const classifier = linearSpecs('classifier', c.hidden_size, c.num_labels);
+  return [...encoderBodySpecs(c, 'absolute'), ...poolerSpecs(c), ...classifier];
 }
 
 function selfAttention(x: tf.Tensor, addMask: tf.Tensor, params: Params, p: string, c: BertConfig, ctx: ForwardContext): tf.Tensor {
@@ -82,7 +83,9 @@ function positionRows(c: BertConfig, ids: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** The encoder's last hidden states [N, T, H] for ids [N, T]. */
-export function bertEncoder(params: Params, c: BertConfig, inputs: BertInputs, ctx: ForwardContext, positions: PositionIds): tf.Tensor3D {
+export function bertEncoder(
+  params: Params, c: BertConfig, inputs: BertInputs, ctx: ForwardContext, positions: PositionIds,
+): tf.Tensor3D {
   const ids = inputs.inputIds as tf.Tensor2D;
   const [B, T] = ids.shape;
   const limit = positions === 'padded' ? c.max_position_embeddings - c.pad_token_id - 1 : c.max_position_embeddings;

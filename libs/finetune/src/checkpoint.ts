@@ -106,7 +106,8 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
   // A base model (BertModel, RobertaModel, OPTModel) is saved without the body prefix; HF adds it.
   const prefix = bodyPrefix(config);
   if (![...weights.keys()].some((k) => k.startsWith(prefix + '.'))) {
-    weights = new Map([...weights].map(([k, v]) => [ANY_HEAD.some((r) => r.test(k)) || unused.some((r) => r.test(k)) ? k : `${prefix}.${k}`, v]));
+    const keep = (k: string) => ANY_HEAD.some((r) => r.test(k)) || unused.some((r) => r.test(k));
+    weights = new Map([...weights].map(([k, v]) => [keep(k) ? k : `${prefix}.${k}`, v]));
   }
   const specs = modelParamSpecs(config, head);
   const headNames = new Set(headSpecs(config, head).map((s) => s.name));

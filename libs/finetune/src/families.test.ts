@@ -43,11 +43,14 @@ function batch(c: ModelConfig, head: HeadKind, seed: number): Batch {
   return {
     inputs: { inputIds: tf.tensor(ids, shape, 'int32'), attentionMask: tf.tensor(mask, shape, 'int32') },
     labels: label(head === 'mc' ? C : c.num_labels),
-    ...(head === 'qa' ? { startPositions: tf.tensor1d([1, 2, 0], 'int32'), endPositions: tf.tensor1d([3, 2, 1], 'int32') } : {}),
+    ...(head === 'qa'
+      ? { startPositions: tf.tensor1d([1, 2, 0], 'int32'), endPositions: tf.tensor1d([3, 2, 1], 'int32') }
+      : {}),
   };
 }
 
-const values = (o: HeadOutput) => (o.head === 'qa' ? [o.startLogits.arraySync(), o.endLogits.arraySync()] : o.logits.arraySync());
+const values = (o: HeadOutput) =>
+  (o.head === 'qa' ? [o.startLogits.arraySync(), o.endLogits.arraySync()] : o.logits.arraySync());
 const finite = (x: unknown) => (x as number[]).flat(3).every((v) => Number.isFinite(v));
 
 test('every row of the table is its model_type, and the app can make a folder of it', () => {
@@ -58,7 +61,7 @@ test('every row of the table is its model_type, and the app can make a folder of
     assert.ok(f.heads.length > 0 && f.heads.every((h) => HEADS.includes(h)), `${name}: heads ${f.heads}`);
     // A head without an HF class is saved as a one-label seqcls head: only multiple choice is such a head.
     for (const h of f.heads) assert.ok(f.hfClass[h] || h === 'mc', `${name}: no HF class for ${h}`);
-    assert.ok(f.tiny.tokenizer || f.makeFolder, `${name}: neither a tiny tokenizer recipe nor a rule to make its folder`);
+    assert.ok(f.tiny.tokenizer || f.makeFolder, `${name}: no tiny tokenizer recipe and no rule to make its folder`);
     const c = parseModelConfig(tinyConfig(name), `${name} tiny config`);
     assert.equal(c.model_type, name);
   }
@@ -66,7 +69,8 @@ test('every row of the table is its model_type, and the app can make a folder of
 
 test('an unknown model_type is an error that lists the table', () => {
   assert.throws(() => parseModelConfig({ model_type: 'gpt2', vocab_size: 3 }, 'x/config.json'), (e: Error) =>
-    e.message.startsWith("x/config.json: model_type 'gpt2' is not supported") && FAMILY_NAMES.every((n) => e.message.includes(`'${n}'`)));
+    e.message.startsWith("x/config.json: model_type 'gpt2' is not supported") &&
+    FAMILY_NAMES.every((n) => e.message.includes(`'${n}'`)));
 });
 
 // The parameters each family's forward passes used, over all its heads (USE-Lite's QA does not read the pooler).
@@ -80,7 +84,7 @@ for (const name of FAMILY_NAMES) {
       const params = initParams(c, 11, head);
       assert.deepEqual([...params.keys()], specs.map((s) => s.name));
       const prefix = bodyPrefix(c);
-      assert.ok(specs.some((s) => s.name.startsWith(prefix + '.')), `${name}: no parameter under the body prefix '${prefix}'`);
+      assert.ok(specs.some((s) => s.name.startsWith(prefix + '.')), `${name}: nothing under the prefix '${prefix}'`);
       const data = batch(c, head, 5);
       const out = forward(params, c, head, data.inputs, EVAL);
       assert.equal(out.head, head);
@@ -93,14 +97,18 @@ for (const name of FAMILY_NAMES) {
       let seed = 1;
       const ctx: ForwardContext = { training: true, nextSeed: () => seed++ };
       const lossBefore = tf.tidy(() => headLoss(forward(params, c, head, data.inputs, EVAL), data).dataSync()[0]!);
-      const { value, grads } = tf.variableGrads(() => headLoss(forward(params, c, head, data.inputs, ctx), data), [...params.values()]);
+      const loss = () => headLoss(forward(params, c, head, data.inputs, ctx), data);
+      const { value, grads } = tf.variableGrads(loss, [...params.values()]);
       const byVariable = new Map([...params].map(([n, v]) => [v.name, n]));
       const used = new Set(Object.keys(grads).map((v) => byVariable.get(v)!));
       for (const n of used) usedBy.get(name)!.add(n);
       const unusedHead = headSpecs(c, head).filter((s) => !used.has(s.name)).map((s) => s.name);
       assert.deepEqual(unusedHead, [], `${name} ${head}: head parameters the forward does not use`);
       assert.ok(Number.isFinite(value.dataSync()[0]));
-      for (const p of params.values()) if (grads[p.name]) p.assign(tf.tidy(() => tf.sub(p, tf.mul(grads[p.name]!, 0.05))));
+      for (const p of params.values()) {
+        const g = grads[p.name]; // absent for a body parameter this head does not read
+        if (g) p.assign(tf.tidy(() => tf.sub(p, tf.mul(g, 0.05))));
+      }
       tf.dispose([value, ...Object.values(grads)]);
       const lossAfter = tf.tidy(() => headLoss(forward(params, c, head, data.inputs, EVAL), data).dataSync()[0]!);
       assert.ok(lossAfter < lossBefore, `${name} ${head}: loss ${lossBefore} -> ${lossAfter} after one step`);
@@ -121,14 +129,17 @@ for (const name of FAMILY_NAMES) {
         rmSync(dir, { recursive: true, force: true });
       }
       disposeParams(params);
-      tf.dispose([data.inputs.inputIds, data.inputs.attentionMask, data.labels, data.startPositions, data.endPositions].filter((t) => t !== undefined));
+      const { inputIds, attentionMask } = data.inputs;
+      const labels = [data.labels, data.startPositions, data.endPositions].filter((t) => t !== undefined);
+      tf.dispose([inputIds, attentionMask, ...labels]);
     });
   }
 }
 
 test('every body parameter of every family is used by the forward of some head', () => {
   for (const name of FAMILY_NAMES) {
-    const unused = bodySpecs(parseModelConfig(tinyConfig(name))).map((s) => s.name).filter((n) => !usedBy.get(name)!.has(n));
+    const names = bodySpecs(parseModelConfig(tinyConfig(name))).map((s) => s.name);
+    const unused = names.filter((n) => !usedBy.get(name)!.has(n));
     assert.deepEqual(unused, [], `${name}: body parameters no head's forward uses`);
   }
 });

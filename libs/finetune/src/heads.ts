@@ -17,7 +17,9 @@ export type HeadOutput =
 
 function familyWithHead(c: ModelConfig, head: HeadKind): ModelFamily<ModelConfig> {
   const f = familyOfConfig(c);
-  if (!f.heads.includes(head)) throw new Error(`${f.title} (model_type '${c.model_type}') has no '${head}' head; it has ${f.heads.join(', ')}`);
+  if (!f.heads.includes(head)) {
+    throw new Error(`${f.title} (model_type '${c.model_type}') has no '${head}' head; it has ${f.heads.join(', ')}`);
+  }
   return f;
 }
 
@@ -45,7 +47,9 @@ export function hfClassName(c: ModelConfig, head: HeadKind): string {
 }
 
 /** Forward pass of <Arch>For<Head>. Multiple-choice inputs are [B, C, T]; the others [B, T]. */
-export function forward(params: Params, c: ModelConfig, head: HeadKind, inputs: ModelInputs, ctx: ForwardContext): HeadOutput {
+export function forward(
+  params: Params, c: ModelConfig, head: HeadKind, inputs: ModelInputs, ctx: ForwardContext,
+): HeadOutput {
   const f = familyWithHead(c, head);
   let rows = inputs;
   let choices = 0;

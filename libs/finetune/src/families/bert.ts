@@ -15,13 +15,16 @@ export const TINY_BERT_SHAPE = {
   initializer_range: 0.02, layer_norm_eps: 1e-12, pad_token_id: 0, num_labels: 2,
 };
 
-/** The pooler and a classifier of `outputs` (BertFor{SequenceClassification,MultipleChoice}, RobertaForMultipleChoice). */
+/** The pooler and a classifier of `outputs`: BertFor{SequenceClassification,MultipleChoice},
+ * RobertaForMultipleChoice. */
 export function pooledScorerSpecs(c: BertConfig, outputs: number): ParamSpec[] {
   return [...poolerSpecs(c), ...linearSpecs('classifier', c.hidden_size, outputs)];
 }
 
 /** Dropout at `rate` on the pooled first token, then the classifier. */
-export function pooledScore(params: Params, c: BertConfig, hidden: tf.Tensor3D, rate: number, ctx: ForwardContext): tf.Tensor2D {
+export function pooledScore(
+  params: Params, c: BertConfig, hidden: tf.Tensor3D, rate: number, ctx: ForwardContext,
+): tf.Tensor2D {
   return linear(dropout(pooled(params, c, hidden), rate, ctx), param(params, 'classifier.weight'),
     optionalParam(params, 'classifier.bias')) as tf.Tensor2D;
 }
@@ -36,7 +39,8 @@ export const bert: ModelFamily<BertConfig> = {
   bodySpecs: (c) => encoderBodySpecs(c, 'absolute'),
   scorerSpecs: (c, head) => pooledScorerSpecs(c, head === 'mc' ? 1 : c.num_labels),
   body: (params, c, inputs, ctx) => bertEncoder(params, c, inputs, ctx, 'absolute'),
-  score: (params, c, _head, hidden, _rows, ctx) => pooledScore(params, c, hidden, c.classifier_dropout ?? c.hidden_dropout_prob, ctx),
+  score: (params, c, _head, hidden, _rows, ctx) =>
+    pooledScore(params, c, hidden, c.classifier_dropout ?? c.hidden_dropout_prob, ctx),
   headWidth: (c) => c.hidden_size,
   initStd: (c) => c.initializer_range,
   // BertForPreTraining / BertForMaskedLM heads; the pooler when loading for QA, which does not use it.

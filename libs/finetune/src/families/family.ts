@@ -56,7 +56,9 @@ export interface ModelFamily<C extends BaseConfig = BaseConfig> {
   /** The body's last hidden states [N, T, headWidth] for ids [N, T]. */
   body(params: Params, c: C, inputs: ModelInputs, ctx: ForwardContext): tf.Tensor3D;
   /** One score vector per row [N, K] of a seqcls or mc head, from the body's hidden states of `rows`. */
-  score(params: Params, c: C, head: 'seqcls' | 'mc', hidden: tf.Tensor3D, rows: ModelInputs, ctx: ForwardContext): tf.Tensor2D;
+  score(
+    params: Params, c: C, head: 'seqcls' | 'mc', hidden: tf.Tensor3D, rows: ModelInputs, ctx: ForwardContext,
+  ): tf.Tensor2D;
   /** Width of the hidden states the heads read. */
   headWidth(c: C): number;
   /** Standard deviation of fresh linear and embedding weights (HF's initializer_range / init_std). */
@@ -73,7 +75,9 @@ export interface ModelFamily<C extends BaseConfig = BaseConfig> {
 
 /** <stem>ForSequenceClassification, ...ForQuestionAnswering, ...ForMultipleChoice. */
 export function hfClasses(stem: string): ModelFamily['hfClass'] {
-  return { seqcls: `${stem}ForSequenceClassification`, qa: `${stem}ForQuestionAnswering`, mc: `${stem}ForMultipleChoice` };
+  return {
+    seqcls: `${stem}ForSequenceClassification`, qa: `${stem}ForQuestionAnswering`, mc: `${stem}ForMultipleChoice`,
+  };
 }
 
 /** A config parsed by `expected`'s parser must not name another model_type (absent is allowed unless `required`). */

@@ -21,11 +21,13 @@ export type ModelConfig = ConfigOf<(typeof FAMILY_TABLE)[Arch]>;
 
 export const FAMILY_NAMES = Object.keys(FAMILY_TABLE) as Arch[];
 
-/** The family of a config.json without model_type: early BERT checkpoints omit it, and transformers reads them as BERT. */
+/** The family of a config.json without model_type: early BERT checkpoints omit it; transformers reads them as BERT. */
 export const UNTYPED_FAMILY: Arch = 'bert';
 
 for (const [key, f] of Object.entries(FAMILY_TABLE)) {
-  if (f.modelType !== key) throw new Error(`families/index.ts: the row '${key}' holds the family of model_type '${f.modelType}'`);
+  if (f.modelType !== key) {
+    throw new Error(`families/index.ts: the row '${key}' holds the family of model_type '${f.modelType}'`);
+  }
 }
 
 function quoted(names: readonly string[]): string {
@@ -38,7 +40,8 @@ const isArch = (t: unknown): t is Arch => typeof t === 'string' && Object.hasOwn
 /** The entry of a model_type; an unknown one is an error naming `file` and every supported model_type. */
 export function familyOf(modelType: unknown, file = 'config.json'): ModelFamily<ModelConfig> {
   if (!isArch(modelType)) {
-    throw new Error(`${file}: model_type '${String(modelType)}' is not supported; this engine loads ${quoted(FAMILY_NAMES)}`);
+    const known = quoted(FAMILY_NAMES);
+    throw new Error(`${file}: model_type '${String(modelType)}' is not supported; this engine loads ${known}`);
   }
   return FAMILY_TABLE[modelType] as ModelFamily<ModelConfig>;
 }

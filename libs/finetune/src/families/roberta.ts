@@ -9,13 +9,16 @@ import { pooledScore, pooledScorerSpecs } from './bert.ts';
 import { HEADS, hfClasses, type ModelFamily } from './family.ts';
 
 // transformers' RobertaConfig defaults differ from BertConfig's only in the special token ids.
-const ROBERTA_DEFAULTS = { ...BERT_DEFAULTS, model_type: 'roberta' as const, pad_token_id: 1, bos_token_id: 0, eos_token_id: 2 };
+const ROBERTA_DEFAULTS = {
+  ...BERT_DEFAULTS, model_type: 'roberta' as const, pad_token_id: 1, bos_token_id: 0, eos_token_id: 2,
+};
 
 /** The tiny BERT's size with RoBERTa's conventions (pad 1, positions offset by 2, one token type, eps 1e-5). */
 export const TINY_ROBERTA_SHAPE = {
-  model_type: 'roberta', architectures: ['RobertaForSequenceClassification'], vocab_size: 50265, hidden_size: 64, num_hidden_layers: 2,
-  num_attention_heads: 2, intermediate_size: 256, max_position_embeddings: 514, type_vocab_size: 1, hidden_dropout_prob: 0.1,
-  attention_probs_dropout_prob: 0.1, initializer_range: 0.02, layer_norm_eps: 1e-5, pad_token_id: 1, bos_token_id: 0, eos_token_id: 2, num_labels: 2,
+  model_type: 'roberta', architectures: ['RobertaForSequenceClassification'], vocab_size: 50265, hidden_size: 64,
+  num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 256, max_position_embeddings: 514,
+  type_vocab_size: 1, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, initializer_range: 0.02,
+  layer_norm_eps: 1e-5, pad_token_id: 1, bos_token_id: 0, eos_token_id: 2, num_labels: 2,
 };
 
 /** RobertaClassificationHead: dropout, dense, tanh, dropout, out_proj on the <s> token. */
@@ -24,7 +27,8 @@ function classificationHead(params: Params, c: BertConfig, hidden: tf.Tensor3D, 
   let x: tf.Tensor = dropout(firstToken(hidden), rate, ctx);
   x = tf.tanh(linear(x, param(params, 'classifier.dense.weight'), param(params, 'classifier.dense.bias')));
   x = dropout(x, rate, ctx);
-  return linear(x, param(params, 'classifier.out_proj.weight'), param(params, 'classifier.out_proj.bias')) as tf.Tensor2D;
+  const out = linear(x, param(params, 'classifier.out_proj.weight'), param(params, 'classifier.out_proj.bias'));
+  return out as tf.Tensor2D;
 }
 
 export const roberta: ModelFamily<BertConfig> = {
@@ -35,11 +39,14 @@ export const roberta: ModelFamily<BertConfig> = {
   hfClass: hfClasses('Roberta'),
   bodyPrefix: encoderPrefix,
   bodySpecs: (c) => encoderBodySpecs(c, 'padded'),
-  scorerSpecs: (c, head) => (head === 'mc' ? pooledScorerSpecs(c, 1)
-    : [...linearSpecs('classifier.dense', c.hidden_size, c.hidden_size), ...linearSpecs('classifier.out_proj', c.hidden_size, c.num_labels)]),
+  scorerSpecs: (c, head) => (head === 'mc' ? pooledScorerSpecs(c, 1) : [
+    ...linearSpecs('classifier.dense', c.hidden_size, c.hidden_size),
+    ...linearSpecs('classifier.out_proj', c.hidden_size, c.num_labels),
+  ]),
   body: (params, c, inputs, ctx) => bertEncoder(params, c, inputs, ctx, 'padded'),
   // RobertaForMultipleChoice drops out with hidden_dropout_prob (not classifier_dropout).
-  score: (params, c, head, hidden, _rows, ctx) => (head === 'mc' ? pooledScore(params, c, hidden, c.hidden_dropout_prob, ctx)
+  score: (params, c, head, hidden, _rows, ctx) => (head === 'mc'
+    ? pooledScore(params, c, hidden, c.hidden_dropout_prob, ctx)
     : classificationHead(params, c, hidden, ctx)),
   headWidth: (c) => c.hidden_size,
   initStd: (c) => c.initializer_range,
@@ -50,8 +57,8 @@ export const roberta: ModelFamily<BertConfig> = {
     tokenizer: {
       kind: 'gpt2-bpe',
       tokenizerConfig: {
-        tokenizer_class: 'RobertaTokenizer', bos_token: '<s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '<unk>',
-        mask_token: { content: '<mask>', lstrip: true }, model_max_length: 512,
+        tokenizer_class: 'RobertaTokenizer', bos_token: '<s>', eos_token: '</s>', pad_token: '<pad>',
+        unk_token: '<unk>', mask_token: { content: '<mask>', lstrip: true }, model_max_length: 512,
       },
     },
   },
