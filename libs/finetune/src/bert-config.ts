@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { expectModelType, numLabelsOf } from './families/family.ts';
 
 export interface BertConfig {
-  model_type: 'bert' | 'roberta';
+  /** bert, roberta, or another family built on this encoder (families/). */
+  model_type: string;
   vocab_size: number;
   hidden_size: number;
   num_hidden_layers: number;
