@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { encodeExamples, findRepoRoot, loadTaskSplit, subsample, type Example } from '@prunelab/datasets';
 import { loadTokenizer } from '@prunelab/tokenizers';
 import { chooseBackend, evaluate, loadModel, train, useLiteEmbed, type EncodedSet, type UseLiteConfig } from '@prunelab/finetune';
-import { writeUseLiteFolder } from '../apps/experiments/src/use-lite-folder.ts';
+import { makeFamilyFolder } from '../apps/experiments/src/tiny-model.ts';
 
 const { values } = parseArgs({ options: { n: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, model: { type: 'string' }, warmup: { type: 'string' } } });
 const N = Number(values.n ?? 5000);
@@ -21,7 +21,7 @@ const root = findRepoRoot();
 const dir = values.model ?? join(root, '.cache/models/use-lite');
 
 const backend = await chooseBackend();
-if (!existsSync(join(dir, 'config.json'))) writeUseLiteFolder(dir);
+if (!existsSync(join(dir, 'config.json'))) await makeFamilyFolder(dir, 'use-lite');
 const tok = loadTokenizer(dir);
 // SST-2 through the task registry: the shared copy, PRUNELAB_DATA or the download cache, as the experiments read it
 const sst2 = async (split: string) => (await loadTaskSplit('sst2', split, { cacheDir: join(root, '.cache', 'data') })).examples as Example[];

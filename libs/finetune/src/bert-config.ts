@@ -1,9 +1,11 @@
 // The subset of a Hugging Face BERT or RoBERTa config.json that the engine reads, with HF's defaults.
 // RoBERTa is BERT with other position ids and defaults (pad 1, bos 0, eos 2), so both share this type.
 import { readFileSync } from 'node:fs';
+import { expectModelType, numLabelsOf } from './families/family.ts';
 
 export interface BertConfig {
-  model_type: 'bert' | 'roberta';
+  /** bert, roberta, or another family built on this encoder (families/). */
+  model_type: string;
   vocab_size: number;
   hidden_size: number;
   num_hidden_layers: number;
@@ -25,21 +27,24 @@ export interface BertConfig {
   eos_token_id?: number;
 }
 
-const DEFAULTS: Omit<BertConfig, 'vocab_size'> = {
+export const BERT_DEFAULTS: Omit<BertConfig, 'vocab_size'> = {
   model_type: 'bert', hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072,
   hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, classifier_dropout: null,
   max_position_embeddings: 512, type_vocab_size: 2, initializer_range: 0.02, layer_norm_eps: 1e-12, pad_token_id: 0,
   num_labels: 2,
 };
 
-// transformers' RobertaConfig defaults differ from BertConfig's only in the special token ids.
-const ROBERTA_DEFAULTS = { ...DEFAULTS, model_type: 'roberta' as const, pad_token_id: 1, bos_token_id: 0, eos_token_id: 2 };
-
-/** Parse a BERT or RoBERTa config object (no model_type means BERT); `file` only names the source in errors. */
+/** Parse a BERT config object (no model_type means BERT); `file` only names the source in errors. RoBERTa's
+ * family parses with its own defaults (families/roberta.ts); parseModelConfig takes any model_type. */
 export function parseBertConfig(raw: Record<string, unknown>, file = 'config.json'): BertConfig {
-  if (raw.model_type !== undefined && raw.model_type !== 'bert' && raw.model_type !== 'roberta') {
-    throw new Error(`${file}: model_type '${String(raw.model_type)}' is not an encoder this engine knows; use 'bert' or 'roberta' (or parseModelConfig for 'opt')`);
-  }
+  return parseEncoderConfig(raw, file, BERT_DEFAULTS);
+}
+
+/** A BERT-style encoder config over `defaults` (whose model_type the config must have, or none). */
+export function parseEncoderConfig(
+  raw: Record<string, unknown>, file: string, defaults: Omit<BertConfig, 'vocab_size'>,
+): BertConfig {
+  expectModelType(raw, defaults.model_type, file);
   if (raw.position_embedding_type !== undefined && raw.position_embedding_type !== 'absolute') {
     throw new Error(`${file}: position_embedding_type '${String(raw.position_embedding_type)}' is not supported; use 'absolute'`);
   }
@@ -47,9 +52,7 @@ export function parseBertConfig(raw: Record<string, unknown>, file = 'config.jso
   if (raw.hidden_act !== undefined && raw.hidden_act !== 'gelu') {
     throw new Error(`${file}: hidden_act '${String(raw.hidden_act)}' is not supported; use 'gelu'`);
   }
-  const id2label = raw.id2label as Record<string, string> | undefined;
-  const numLabels = typeof raw.num_labels === 'number' ? raw.num_labels : id2label ? Object.keys(id2label).length : 2;
-  const cfg = { ...(raw.model_type === 'roberta' ? ROBERTA_DEFAULTS : DEFAULTS), ...raw, num_labels: numLabels } as BertConfig;
+  const cfg = { ...defaults, ...raw, num_labels: numLabelsOf(raw) } as BertConfig;
   if (cfg.hidden_size % cfg.num_attention_heads !== 0) {
     throw new Error(`${file}: hidden_size ${cfg.hidden_size} is not a multiple of num_attention_heads ${cfg.num_attention_heads}`);
   }

@@ -2,6 +2,7 @@
 // as in HF checkpoints (`bert.*` or `roberta.*`) so real model.safetensors files load unchanged.
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from './bert-config.ts';
+import type { ModelInputs } from './families/family.ts';
 import { dropout, gelu, layerNorm, linear, type ForwardContext } from './layers.ts';
 import { linearSpecs, normSpecs, param, type ParamSpec, type Params } from './params.ts';
 
@@ -10,11 +11,11 @@ export type { ParamKind, ParamSpec, Params } from './params.ts';
 /** float32's most negative finite value: what HF adds to the scores of masked keys. */
 export const FLOAT32_MIN = -3.4028234663852886e38;
 
-export interface BertInputs {
-  inputIds: tf.Tensor; // int32 [B, T] (multiple choice: [B, C, T])
-  attentionMask: tf.Tensor; // int32, same shape, 1 = real token
-  tokenTypeIds?: tf.Tensor; // int32, same shape; zeros when absent (RoBERTa, OPT)
-}
+export type BertInputs = ModelInputs;
+
+/** How ids index position_embeddings. absolute (BERT): rows 0..T-1. padded (RoBERTa): real tokens count up from
+ * pad + 1 and pads read row pad (HF's create_position_ids_from_input_ids), a row zeroed at initialisation. */
+export type PositionIds = 'absolute' | 'padded';
 
 /** `bert` or `roberta`: the state_dict prefix of the body. */
 export function encoderPrefix(c: BertConfig): string {
@@ -22,15 +23,14 @@ export function encoderPrefix(c: BertConfig): string {
 }
 
 /** Embeddings and layers (no pooler), with HF names and shapes. */
-export function encoderBodySpecs(c: BertConfig): ParamSpec[] {
+export function encoderBodySpecs(c: BertConfig, positions: PositionIds): ParamSpec[] {
   const h = c.hidden_size;
   const e = `${encoderPrefix(c)}.embeddings`;
-  const roberta = c.model_type === 'roberta';
   const specs: ParamSpec[] = [
     { name: `${e}.word_embeddings.weight`, shape: [c.vocab_size, h], kind: 'embedding', zeroRow: c.pad_token_id },
     {
       name: `${e}.position_embeddings.weight`, shape: [c.max_position_embeddings, h], kind: 'embedding',
-      ...(roberta ? { zeroRow: c.pad_token_id } : {}),
+      ...(positions === 'padded' ? { zeroRow: c.pad_token_id } : {}),
     },
     { name: `${e}.token_type_embeddings.weight`, shape: [c.type_vocab_size, h], kind: 'embedding' },
     ...normSpecs(`${e}.LayerNorm`, h),
@@ -57,7 +57,8 @@ export function poolerSpecs(c: BertConfig): ParamSpec[] {
 
 /** Every parameter of BertForSequenceClassification, with its HF name and HF shape. */
 export function bertParamSpecs(c: BertConfig): ParamSpec[] {
-  return [...encoderBodySpecs(c), ...poolerSpecs(c), ...linearSpecs('classifier', c.hidden_size, c.num_labels)];
+  const classifier = linearSpecs('classifier', c.hidden_size, c.num_labels);
+  return [...encoderBodySpecs(c, 'absolute'), ...poolerSpecs(c), ...classifier];
 }
 
 function selfAttention(x: tf.Tensor, addMask: tf.Tensor, params: Params, p: string, c: BertConfig, ctx: ForwardContext): tf.Tensor {
@@ -82,10 +83,12 @@ function positionRows(c: BertConfig, ids: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** The encoder's last hidden states [N, T, H] for ids [N, T]. */
-export function bertEncoder(params: Params, c: BertConfig, inputs: BertInputs, ctx: ForwardContext): tf.Tensor3D {
+export function bertEncoder(
+  params: Params, c: BertConfig, inputs: BertInputs, ctx: ForwardContext, positions: PositionIds,
+): tf.Tensor3D {
   const ids = inputs.inputIds as tf.Tensor2D;
   const [B, T] = ids.shape;
-  const limit = c.model_type === 'roberta' ? c.max_position_embeddings - c.pad_token_id - 1 : c.max_position_embeddings;
+  const limit = positions === 'padded' ? c.max_position_embeddings - c.pad_token_id - 1 : c.max_position_embeddings;
   if (T > limit) throw new Error(`sequence length ${T} exceeds the ${limit} positions of this ${c.model_type} model`);
   const e = `${encoderPrefix(c)}.embeddings`;
   const word = tf.gather(param(params, `${e}.word_embeddings.weight`), ids.reshape([-1]));
@@ -93,7 +96,7 @@ export function bertEncoder(params: Params, c: BertConfig, inputs: BertInputs, c
   const type = tf.gather(param(params, `${e}.token_type_embeddings.weight`), typeIds.reshape([-1]));
   const table = param(params, `${e}.position_embeddings.weight`);
   // BERT's rows 0..T-1 are one slice broadcast over the batch (a cheaper gradient than a gather).
-  const pos = c.model_type === 'bert'
+  const pos = positions === 'absolute'
     ? tf.slice(table, [0, 0], [T, -1])
     : tf.gather(table, positionRows(c, ids).reshape([-1])).reshape([B, T, c.hidden_size]);
   let x: tf.Tensor = tf.add(tf.add(word, type).reshape([B, T, c.hidden_size]), pos);
@@ -129,7 +132,7 @@ export function pooled(params: Params, c: BertConfig, hidden: tf.Tensor3D): tf.T
 
 /** BertForSequenceClassification logits [B, num_labels]: pooler, dropout, classifier. */
 export function bertSequenceClassifier(params: Params, c: BertConfig, inputs: BertInputs, ctx: ForwardContext): tf.Tensor2D {
-  const hidden = bertEncoder(params, c, inputs, ctx);
+  const hidden = bertEncoder(params, c, inputs, ctx, 'absolute');
   const rate = c.classifier_dropout ?? c.hidden_dropout_prob;
   return linear(dropout(pooled(params, c, hidden), rate, ctx), param(params, 'classifier.weight'), param(params, 'classifier.bias')) as tf.Tensor2D;
 }

@@ -28,6 +28,18 @@ const values = (o: HeadOutput) => (o.head === 'qa' ? [o.startLogits.arraySync(),
 
 before(async () => { await chooseBackend(); });
 
+test('a seed gives the same weights every time, seed 0 included (tfjs alone would read 0 as no seed)', () => {
+  const c = parseBertConfig({ vocab_size: 50, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16, max_position_embeddings: 16 });
+  const bytes = (seed: number) => {
+    const p = initParams(c, seed);
+    const all = [...p.values()].map((v) => Buffer.from((v.dataSync() as Float32Array).buffer).toString('hex')).join();
+    disposeParams(p);
+    return all;
+  };
+  for (const seed of [0, 1, -1]) assert.equal(bytes(seed), bytes(seed), `seed ${seed}`);
+  assert.notEqual(bytes(0), bytes(1));
+});
+
 test('save then load gives the same model (linear weights stored [out, in] on disk)', () => {
   const dir = tmp('ckpt');
   const params = initParams(config, 4);

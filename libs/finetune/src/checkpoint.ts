@@ -2,19 +2,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { familyOfConfig } from './families/index.ts';
 import { bodyPrefix, headSpecs, hfClassName, modelParamSpecs } from './heads.ts';
 import { headOfConfig, initStd, readModelConfig, type HeadKind, type ModelConfig } from './model-config.ts';
 import type { ParamSpec, Params } from './params.ts';
 import { readSafetensors, writeSafetensors, type RawTensor } from './safetensors.ts';
 
-// Tensors a checkpoint may hold that no fine-tuning model uses: buffers, and the heads of pre-training
-// (BERT's cls.*, RoBERTa's and OPT's lm_head.*). HF ignores them too.
-const IGNORED = [/\.position_ids$/, /\.version$/, /^lm_head\./, /^cls\./];
-// An OPT checkpoint may carry a final_layer_norm its config does not use (post-LN like opt-350m, or
-// _remove_final_layer_norm); transformers ignores it, so do we.
-const UNUSED_OPT_NORM = /^model\.decoder\.final_layer_norm\./;
+// Tensors a checkpoint may hold that no fine-tuning model uses: buffers (HF ignores them too), and per family the
+// heads of pre-training and the like (ModelFamily.ignored).
+const BUFFERS = [/\.position_ids$/, /\.version$/];
 // The head tensors of any task: present when a checkpoint of one task is loaded for another.
-const ANY_HEAD = [/^classifier\./, /^qa_outputs\./, /^score\./, /^(bert|roberta)\.pooler\./];
+const ANY_HEAD = [/^classifier\./, /^qa_outputs\./, /^score\./];
 
 /** HF initialisation: normal(0, initializer_range | init_std) for linear and embedding weights (padding row
  * zeroed), zero bias, unit norm weight. */
@@ -24,7 +22,8 @@ export function initParam(spec: ParamSpec, c: ModelConfig, seed: number): tf.Var
     if (spec.kind === 'bias') t = tf.zeros(spec.shape);
     else if (spec.kind === 'norm') t = tf.ones(spec.shape);
     else {
-      t = tf.randomNormal(spec.shape, 0, initStd(c), 'float32', seed);
+      // tfjs reads seed 0 as "no seed" and draws from Math.random; 0.5 stands in for it (no integer seed equals it)
+      t = tf.randomNormal(spec.shape, 0, initStd(c), 'float32', seed === 0 ? 0.5 : seed);
       if (spec.kind === 'linear') t = t.transpose();
       if (spec.zeroRow !== undefined && spec.zeroRow < spec.shape[0]!) {
         const mask = tf.oneHot(spec.zeroRow, spec.shape[0]!).reshape([-1, 1]);
@@ -104,10 +103,12 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
   const head = opts.head ?? headOfConfig(config);
   if (opts.numLabels !== undefined) config.num_labels = opts.numLabels;
   let weights = readWeights(dir);
+  const unused = [...BUFFERS, ...familyOfConfig(config).ignored];
   // A base model (BertModel, RobertaModel, OPTModel) is saved without the body prefix; HF adds it.
   const prefix = bodyPrefix(config);
   if (![...weights.keys()].some((k) => k.startsWith(prefix + '.'))) {
-    weights = new Map([...weights].map(([k, v]) => [ANY_HEAD.some((r) => r.test(k)) || IGNORED.some((r) => r.test(k)) ? k : `${prefix}.${k}`, v]));
+    const keep = (k: string) => ANY_HEAD.some((r) => r.test(k)) || unused.some((r) => r.test(k));
+    weights = new Map([...weights].map(([k, v]) => [keep(k) ? k : `${prefix}.${k}`, v]));
   }
   const specs = modelParamSpecs(config, head);
   const headNames = new Set(headSpecs(config, head).map((s) => s.name));
@@ -143,8 +144,7 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
   });
   const known = new Set(specs.map((s) => s.name));
   const extra = [...weights.keys()].filter((k) => !known.has(k));
-  const ignored = extra.filter((k) => IGNORED.some((r) => r.test(k)) || ANY_HEAD.some((r) => r.test(k)) ||
-    (config.model_type === 'opt' && UNUSED_OPT_NORM.test(k)));
+  const ignored = extra.filter((k) => unused.some((r) => r.test(k)) || ANY_HEAD.some((r) => r.test(k)));
   const unexpected = extra.filter((k) => !ignored.includes(k));
   if (missing.length || unexpected.length || mismatched.length) {
     for (const p of params.values()) p.dispose();
@@ -156,8 +156,8 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
   return { config, params, head, newlyInitialised, ignored, dir };
 }
 
-/** Write config.json and model.safetensors in HF layout (linear weights back to [out, in]). OPT multiple choice
- * has no HF class: it is saved as OPTForSequenceClassification with one label, plus `prunelab_head: "mc"`. */
+/** Write config.json and model.safetensors in HF layout (linear weights back to [out, in]). A head with no HF
+ * class (OPT multiple choice) is saved under the family's seqcls class with one label, plus `prunelab_head`. */
 export function saveModel(dir: string, config: ModelConfig, params: Params, head: HeadKind = 'seqcls'): void {
   mkdirSync(dir, { recursive: true });
   const tensors = new Map<string, RawTensor>();
@@ -169,7 +169,8 @@ export function saveModel(dir: string, config: ModelConfig, params: Params, head
   }
   writeSafetensors(join(dir, 'model.safetensors'), tensors);
   const out: Record<string, unknown> = { ...config, architectures: [hfClassName(config, head)] };
-  if (config.model_type === 'opt' && head === 'mc') Object.assign(out, { prunelab_head: 'mc', num_labels: 1 });
+  // Only multiple choice may lack a class (families.test): its one-output scorer is a seqcls head with one label.
+  if (!familyOfConfig(config).hfClass[head]) Object.assign(out, { prunelab_head: head, num_labels: 1 });
   else delete out.prunelab_head;
   // HF derives the label count from id2label: keep it consistent with num_labels when that was overridden.
   const labels = out.num_labels as number;

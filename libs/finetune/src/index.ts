@@ -2,6 +2,8 @@ export * from './backend.ts';
 export * from './bert-config.ts';
 export * from './opt-config.ts';
 export * from './model-config.ts';
+export { familyOf, FAMILY_NAMES, FAMILY_TABLE, tinyConfig } from './families/index.ts';
+export type { ModelFamily, ModelInputs, TokenizerRecipe } from './families/family.ts';
 export * from './params.ts';
 export * from './bert.ts';
 export * from './opt.ts';

@@ -1,22 +1,13 @@
-// Any supported config.json: BERT, RoBERTa (encoders), OPT (decoder) or USE-Lite (our port), chosen by model_type.
+// Any supported config.json, parsed by the family its model_type names (families/index.ts).
 import { readFileSync } from 'node:fs';
-import { parseBertConfig, type BertConfig } from './bert-config.ts';
-import { parseOptConfig, type OptConfig } from './opt-config.ts';
-import { parseUseLiteConfig, type UseLiteConfig } from './use-lite-config.ts';
 import type { HeadKind } from '@prunelab/core';
+import { familyOf, familyOfConfig, UNTYPED_FAMILY, type ModelConfig } from './families/index.ts';
 
-export type ModelConfig = BertConfig | OptConfig | UseLiteConfig;
-export type Arch = ModelConfig['model_type'];
-
-/** The task head on top of the body: sequence classification, extractive QA, multiple choice. */
 export { HEADS, type HeadKind } from '@prunelab/core';
+export type { Arch, ModelConfig } from './families/index.ts';
 
 export function parseModelConfig(raw: Record<string, unknown>, file = 'config.json'): ModelConfig {
-  const type = raw.model_type ?? 'bert';
-  if (type === 'bert' || type === 'roberta') return parseBertConfig(raw, file);
-  if (type === 'opt') return parseOptConfig(raw, file);
-  if (type === 'use-lite') return parseUseLiteConfig(raw, file);
-  throw new Error(`${file}: model_type '${String(type)}' is not supported; this engine loads 'bert', 'roberta', 'opt' and 'use-lite'`);
+  return familyOf(raw.model_type ?? UNTYPED_FAMILY, file).parseConfig(raw, file);
 }
 
 export function readModelConfig(file: string): ModelConfig {
@@ -32,7 +23,7 @@ export function readModelConfig(file: string): ModelConfig {
 /** The head a config.json was saved with: from `architectures` (…ForQuestionAnswering, …ForMultipleChoice),
  * else sequence classification (also for base or language-model checkpoints, whose head is new anyway). */
 export function headOfConfig(c: ModelConfig): HeadKind {
-  const saved = (c as { prunelab_head?: string }).prunelab_head; // OPT multiple choice has no HF class name
+  const saved = (c as { prunelab_head?: string }).prunelab_head; // a head with no HF class (OPT multiple choice)
   if (saved === 'seqcls' || saved === 'qa' || saved === 'mc') return saved;
   const arch = c.architectures?.[0] ?? '';
   if (arch.endsWith('ForQuestionAnswering')) return 'qa';
@@ -42,10 +33,10 @@ export function headOfConfig(c: ModelConfig): HeadKind {
 
 /** HF's initializer_range / init_std: the standard deviation of fresh linear and embedding weights. */
 export function initStd(c: ModelConfig): number {
-  return c.model_type === 'opt' ? c.init_std : c.initializer_range;
+  return familyOfConfig(c).initStd(c);
 }
 
 /** Width of the hidden states the heads read (OPT: after project_out). */
 export function headWidth(c: ModelConfig): number {
-  return c.model_type === 'opt' ? c.word_embed_proj_dim : c.hidden_size;
+  return familyOfConfig(c).headWidth(c);
 }

@@ -1,4 +1,6 @@
 // The subset of a Hugging Face OPT config.json that the engine reads, with transformers' OPTConfig defaults.
+import { expectModelType, numLabelsOf } from './families/family.ts';
+
 export interface OptConfig {
   model_type: 'opt';
   vocab_size: number;
@@ -37,9 +39,7 @@ const DEFAULTS: Omit<OptConfig, 'vocab_size' | 'word_embed_proj_dim'> = {
 export const OPT_LAYER_NORM_EPS = 1e-5;
 
 export function parseOptConfig(raw: Record<string, unknown>, file = 'config.json'): OptConfig {
-  if (raw.model_type !== undefined && raw.model_type !== 'opt') {
-    throw new Error(`${file}: model_type '${String(raw.model_type)}' is not 'opt'`);
-  }
+  expectModelType(raw, 'opt', file);
   if (typeof raw.vocab_size !== 'number') throw new Error(`${file}: 'vocab_size' is missing or not a number`);
   const act = raw.activation_function ?? 'relu';
   if (act !== 'relu' && act !== 'gelu') {
@@ -48,11 +48,9 @@ export function parseOptConfig(raw: Record<string, unknown>, file = 'config.json
   if (typeof raw.layerdrop === 'number' && raw.layerdrop > 0) {
     throw new Error(`${file}: layerdrop ${raw.layerdrop} is not supported; set it to 0`);
   }
-  const id2label = raw.id2label as Record<string, string> | undefined;
-  const numLabels = typeof raw.num_labels === 'number' ? raw.num_labels : id2label ? Object.keys(id2label).length : 2;
   const hidden = typeof raw.hidden_size === 'number' ? raw.hidden_size : DEFAULTS.hidden_size;
   const cfg = {
-    ...DEFAULTS, ...raw, model_type: 'opt', num_labels: numLabels,
+    ...DEFAULTS, ...raw, model_type: 'opt', num_labels: numLabelsOf(raw),
     word_embed_proj_dim: typeof raw.word_embed_proj_dim === 'number' ? raw.word_embed_proj_dim : hidden,
   } as OptConfig;
   if (cfg.hidden_size % cfg.num_attention_heads !== 0) {

