@@ -12,7 +12,7 @@ import { forward, modelParamSpecs, type HeadOutput } from './heads.ts';
 import { EVAL } from './layers.ts';
 import { HEADS, parseModelConfig, type ModelConfig } from './model-config.ts';
 import { readSafetensors, writeSafetensors } from './safetensors.ts';
-import { HF_TINY } from './test-helpers.ts';
+import { HF_TINY } from './testing/shared-paths.ts';
 import { unsortedSegmentSum } from './wasm-kernels.ts';
 
 const config = parseBertConfig({ vocab_size: 30, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 8, num_labels: 3 });

@@ -11,7 +11,7 @@ import { loadModel } from './checkpoint.ts';
 import { crossEntropy } from './encoded.ts';
 import { forward, type HeadOutput } from './heads.ts';
 import { EVAL } from './layers.ts';
-import { HF_TINY } from './test-helpers.ts';
+import { HF_TINY } from './testing/shared-paths.ts';
 
 type Ints = number[][] | number[][][];
 interface Inputs { input_ids: Ints; attention_mask: Ints; token_type_ids?: Ints }

@@ -8,7 +8,7 @@ import { chooseBackend } from './backend.ts';
 import { disposeParams, loadModel } from './checkpoint.ts';
 import { hubFile, hubModel } from './hub.ts';
 import { readSafetensors, writeSafetensors } from './safetensors.ts';
-import { HF_TINY } from './test-helpers.ts';
+import { HF_TINY } from './testing/shared-paths.ts';
 
 /** A fake Hub serving `files` (name -> bytes) of repository `repo` at revision main; anything else is a 404. */
 function fakeHub(repo: string, files: Map<string, Buffer>, log: string[]): typeof fetch {

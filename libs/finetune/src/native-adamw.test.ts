@@ -2,7 +2,7 @@
 // and without clipping and weight decay, at sizes that end in every tail of the vectorised loop; bad arguments
 // rejected.
 import { describe, test } from 'node:test';
-import { assertArgumentsChecked, assertSameFloats, BUILDS, f, Heap, randomFloats } from './native-test-kit.ts';
+import { assertArgumentsChecked, assertSameFloats, BUILDS, f, Heap, randomFloats } from './testing/native-test-kit.ts';
 
 const SIZES = [0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 1021];
 // scale, b1, 1-b1, b2, 1-b2, decay, sqrt(bc2), eps, lr/bc1

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { BINARY_OP } from './kernels-native.ts';
 import {
   assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, randomFloats,
-} from './native-test-kit.ts';
+} from './testing/native-test-kit.ts';
 
 const REFERENCE: Record<keyof typeof BINARY_OP, (p: number, q: number) => number> = {
   add: (p, q) => f(p + q), sub: (p, q) => f(p - q), mul: (p, q) => f(p * q), div: (p, q) => f(p / q),

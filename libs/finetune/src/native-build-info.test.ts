@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import {
   loadNative, nativeBuildKey, nativeEnabled, nativeStatus, setNativeEnabled, type NativeStatus,
 } from './kernels-native.ts';
-import { assertRejected, BUILDS, Heap, randomFloats } from './native-test-kit.ts';
+import { assertRejected, BUILDS, Heap, randomFloats } from './testing/native-test-kit.ts';
 
 const KERNELS = ['adamw', 'binary', 'binaryRepeat', 'dropoutMask', 'gelu', 'geluGrad', 'info', 'layerNorm',
   'layerNormGrad', 'setThreads', 'sgemm', 'sumRows', 'sumSquares', 'threads', 'unary'];

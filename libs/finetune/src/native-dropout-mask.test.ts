@@ -3,7 +3,7 @@
 // every tail of the vectorised loop; bad arguments rejected.
 import { describe, test } from 'node:test';
 import { dropoutMask } from './layers.ts';
-import { assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, Heap } from './native-test-kit.ts';
+import { assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, Heap } from './testing/native-test-kit.ts';
 
 const SIZES = [0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 1021];
 

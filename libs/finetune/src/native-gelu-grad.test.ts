@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   assertArgumentsChecked, assertSameFloats, BUILDS, erfApprox, erfExact, expNonPositive, f, Heap, randomFloats,
-} from './native-test-kit.ts';
+} from './testing/native-test-kit.ts';
 
 const SIZES = [0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 1021];
 const SPECIAL = [0, -0, 9.5, -9.5, 40, -40, 14, -14, Infinity, -Infinity, NaN];

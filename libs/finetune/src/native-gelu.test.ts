@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   assertArgumentsChecked, assertSameFloats, BUILDS, erfApprox, erfExact, f, Heap, randomFloats,
-} from './native-test-kit.ts';
+} from './testing/native-test-kit.ts';
 
 const SIZES = [0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 1021]; // 8/16-float vectors, unrolled: every tail
 const SPECIAL = [0, -0, 1e-30, -1e-30, 9.5, -9.5, 40, -40, Infinity, -Infinity, NaN]; // exp's clamp, erf's sign

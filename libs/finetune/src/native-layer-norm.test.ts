@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, laneSqDev, laneSum, randomFloats,
-} from './native-test-kit.ts';
+} from './testing/native-test-kit.ts';
 
 const SHAPES: [number, number][] = [[0, 8], [2, 0], [1, 1], [3, 7], [2, 8], [3, 9], [1, 15], [2, 16], [3, 17], [2, 24],
   [3, 67], [2, 128]];

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, randomFloats,
-} from './native-test-kit.ts';
+} from './testing/native-test-kit.ts';
 
 // [M, N, K]: 8/16-float vectors, OpenBLAS' 16x4 (Haswell/Zen) and 8x... register blocks, their tails
 const SHAPES: [number, number, number][] = [[1, 1, 1], [1, 7, 3], [7, 1, 5], [3, 5, 1], [8, 8, 8], [9, 17, 33],

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, Heap, randomFloats,
-} from './native-test-kit.ts';
+} from './testing/native-test-kit.ts';
 
 const SHAPES: [number, number][] = [
   [0, 1], [1, 1], [15, 1], [16, 1], [17, 1], [4095, 1], [4096, 1], [4097, 1], [8245, 1], // 2 blocks + 3 lanes + 5

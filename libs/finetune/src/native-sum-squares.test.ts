@@ -3,7 +3,7 @@
 // bad arguments rejected.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { assertArgumentsChecked, BUILDS, f, Heap, randomFloats } from './native-test-kit.ts';
+import { assertArgumentsChecked, BUILDS, f, Heap, randomFloats } from './testing/native-test-kit.ts';
 
 const SIZES = [0, 1, 15, 16, 17, 4095, 4096, 4097, 8245];
 

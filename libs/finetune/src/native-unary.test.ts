@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { UNARY_OP } from './kernels-native.ts';
 import {
   assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, randomFloats,
-} from './native-test-kit.ts';
+} from './testing/native-test-kit.ts';
 
 const SIZES = [0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 1021];
 const REFERENCE: Record<keyof typeof UNARY_OP, (x: number) => number> = {

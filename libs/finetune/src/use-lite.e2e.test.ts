@@ -10,7 +10,7 @@ import { before, test } from 'node:test';
 import { chooseBackend } from './backend.ts';
 import { forward, loadModel, readUseLite, useLiteEmbed, useLitePackageDir, writeUseLiteWeights, type UseLiteConfig } from './index.ts';
 import { EVAL } from './layers.ts';
-import { GLUE } from './test-helpers.ts';
+import { GLUE } from './testing/shared-paths.ts';
 
 const require = createRequire(import.meta.url);
 // The reference graph uses sparse and scatter ops the wasm backend lacks; the plain CPU backend runs both.

@@ -1,15 +1,11 @@
 // One benchmark measurement: a BERT classifier of a given size, random weights, batch B of length L, trained with
 // the engine's own train() (AdamW, dropout 0.1) or run in evaluation mode; median step time, FLOPs, memory.
 import * as tf from '@tensorflow/tfjs';
-import { chooseBackend } from './backend.ts';
-import { parseBertConfig, type BertConfig } from './bert-config.ts';
-import { bertSequenceClassifier } from './bert.ts';
-import { disposeParams, initParams } from './checkpoint.ts';
-import { batchTensors, disposeBatch, type EncodedSet } from './encoded.ts';
-import { EVAL } from './layers.ts';
-import { nativeStatus } from './kernels-native.ts';
-import { splitmix32 } from '@prunelab/core';
-import { train } from './train.ts';
+import { splitmix32, type EncodedSet } from '@prunelab/core';
+import {
+  batchTensors, bertSequenceClassifier, chooseBackend, disposeBatch, disposeParams, EVAL, initParams, nativeStatus,
+  parseBertConfig, train, type BertConfig,
+} from '@prunelab/finetune';
 
 /** The sizes of the PyTorch peer (../shared/tools/torch-bert-bench.py), so FLOPs and shapes match it. */
 export const BENCH_SIZES: Record<string, { hidden: number; layers: number; heads: number; ffn: number }> = {

@@ -3,7 +3,7 @@
 // in the same onBatch the experiments app uses, times the recording: batchStats (correct, gold prob, loss,
 // margin, EL2N from the logits) + EpochRecorder, and at the end of the epoch appendEpoch to disk. Both are
 // measured side by side in one process, so machine load affects them alike.
-//   node --import tsx scripts/bench-dynamics.ts [--steps 24] [--classes 3] [--backend auto] [--scale 1000000]
+//   node --import tsx scripts/bench/dynamics.ts [--steps 24] [--classes 3] [--backend auto] [--scale 1000000]
 // --scale: the recording cost is also measured alone for that many examples (a full MNLI-sized epoch).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';

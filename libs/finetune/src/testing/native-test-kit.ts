@@ -2,7 +2,7 @@
 // a seeded float heap that notices stray writes, float32 replicas of the kernels' shared arithmetic (lanes.h,
 // erf.h), and the argument checks every kernel must pass (RangeError/TypeError naming it, heap unchanged).
 import assert from 'node:assert/strict';
-import { loadNativeVariant, type NativeKernels, type NativeVariant } from './kernels-native.ts';
+import { loadNativeVariant, type NativeKernels, type NativeVariant } from '../kernels-native.ts';
 import { splitmix32 } from '@prunelab/core';
 
 export const f = Math.fround;

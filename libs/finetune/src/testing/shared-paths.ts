@@ -2,6 +2,6 @@
 // reference fixtures and the real GLUE files.
 import { resolve } from 'node:path';
 
-const SHARED = resolve(import.meta.dirname, '../../../../shared');
+const SHARED = resolve(import.meta.dirname, '../../../../../shared');
 export const HF_TINY = resolve(SHARED, 'fixtures/hf-tiny/models');
 export const GLUE = resolve(SHARED, 'data/glue');

@@ -9,7 +9,7 @@ import { disposeParams, initParams } from './checkpoint.ts';
 import type { EncodedSet } from './encoded.ts';
 import { evaluate } from './evaluate.ts';
 import { parseModelConfig } from './model-config.ts';
-import { GLUE } from './test-helpers.ts';
+import { GLUE } from './testing/shared-paths.ts';
 import { train } from './train.ts';
 
 const VOCAB = 2048;

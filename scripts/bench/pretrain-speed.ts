@@ -1,12 +1,12 @@
 // Fine-tuning speed of a pretrain config's model shape: examples/s of sequence classification at batch 32,
 // length 64 on random ids (what the grid will do with the pretrained model). `node --import tsx
-// apps/experiments/src/pretrain-speed.ts experiments/pretrain-opt.yaml [--set k=v ...]`, or with a model folder
+// scripts/bench/pretrain-speed.ts experiments/pretrain-opt.yaml [--set k=v ...]`, or with a model folder
 // (e.g. .cache/models/pretrained/opt-tiny-imdb) instead of the YAML: that checkpoint, loaded as the grid loads it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseBackend, disposeParams, initParams, loadModel, train, type Params } from '@prunelab/finetune';
-import { loadPretrainConfig } from './pretrain-config.ts';
-import { pretrainOptConfig } from './pretrain.ts';
+import { loadPretrainConfig } from '../../apps/experiments/src/pretrain-config.ts';
+import { pretrainOptConfig } from '../../apps/experiments/src/pretrain.ts';
 
 export async function fineTuneSpeed(c: ReturnType<typeof pretrainOptConfig>, n = 320, T = 64, batch = 32, loaded?: Params): Promise<number> {
   const params = loaded ?? initParams(c, 0);

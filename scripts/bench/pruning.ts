@@ -3,7 +3,7 @@
 // score and every subset the paper and its baselines need is computed and timed stage by stage: the scores in one
 // pass (allScores), then the ids sorted once, the H subsets and each baseline with its class-balanced variant.
 // After the timed runs, an untimed check compares the fast paths with the straightforward ones on the same data.
-//   node --import tsx scripts/bench-pruning.ts [--n 1000000] [--runs 6] [--epochs 3] [--repeat 3]
+//   node --import tsx scripts/bench/pruning.ts [--n 1000000] [--runs 6] [--epochs 3] [--repeat 3]
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { allScores, aum, cartography, el2nScore, forgetting, hHistogram, hScore } from '@prunelab/dynamics';

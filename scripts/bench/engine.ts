@@ -9,9 +9,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CellResult, CellSpec } from './bench-cell.ts';
+import type { CellResult, CellSpec } from './engine-cell.ts';
 
-const PEER = resolve(import.meta.dirname, '../../../../shared/tools/torch-bert-bench.py');
+const PEER = resolve(import.meta.dirname, '../../../shared/tools/torch-bert-bench.py');
 const PYTHON = '/usr/bin/python3';
 
 interface PeerResult { ex_per_s: number; gflops: number; maxrss_mb: number; blas: string; threads: number; openblas_coretype: string | null }
@@ -44,7 +44,7 @@ function runPeer(s: CellSpec, threads: number): PeerResult | string {
 }
 
 function runOurs(s: CellSpec, backend: string | undefined, threads: string | undefined): CellResult | string {
-  const args = ['--import', 'tsx', join(import.meta.dirname, 'bench.ts'), '--cell', JSON.stringify(s)];
+  const args = ['--import', 'tsx', join(import.meta.dirname, 'engine.ts'), '--cell', JSON.stringify(s)];
   if (backend) args.push('--backend', backend);
   const env = threads ? { ...process.env, PRUNELAB_THREADS: threads } : process.env;
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 900_000, env });
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     },
   });
   if (values.cell) { // child: one measurement, one JSON line
-    const { runCell } = await import('./bench-cell.ts');
+    const { runCell } = await import('./engine-cell.ts');
     console.log(JSON.stringify(await runCell(JSON.parse(values.cell) as CellSpec, values.backend)));
     return;
   }
