@@ -9,7 +9,10 @@ import { test } from 'node:test';
 
 const root = join(import.meta.dirname, '..');
 
-interface Declared { deps: Map<string, string[]>; noTf: Set<string> }
+interface Declared {
+  deps: Map<string, string[]>;
+  noTf: Set<string>;
+}
 
 /** The ```graph block: `project: dep, dep   [no-tf]` per line. */
 export function readDeclaredGraph(markdown: string): Declared {
@@ -19,13 +22,20 @@ export function readDeclaredGraph(markdown: string): Declared {
   const noTf = new Set<string>();
   for (const line of block[1]!.split('\n').filter((l) => l.trim())) {
     const m = /^([\w-]+):(.*)$/.exec(line.trim());
-    if (!m) throw new Error(`docs/architecture.md: cannot read graph line '${line}'; write 'project: dep, dep [no-tf]'`);
+    if (!m)
+      throw new Error(`docs/architecture.md: cannot read graph line '${line}'; write 'project: dep, dep [no-tf]'`);
     let rest = m[2]!;
     if (/\bno-tf\s*$/.test(rest)) {
       noTf.add(m[1]!);
       rest = rest.replace(/\bno-tf\s*$/, '');
     }
-    deps.set(m[1]!, rest.split(',').map((d) => d.trim()).filter(Boolean));
+    deps.set(
+      m[1]!,
+      rest
+        .split(',')
+        .map((d) => d.trim())
+        .filter(Boolean),
+    );
   }
   return { deps, noTf };
 }
@@ -41,13 +51,16 @@ function sourceFiles(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]/gm)].map((m) => m[1] ?? m[2]!);
+  return [...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]/gm)].map(
+    (m) => m[1] ?? m[2]!,
+  );
 }
 
 test('the declared graph names every project of the workspace, and only those', () => {
   const onDisk = [...readdirSync(join(root, 'libs')), 'experiments'].sort();
   assert.deepEqual([...declared.deps.keys()].sort(), onDisk);
-  for (const [p, ds] of declared.deps) for (const d of ds) assert.ok(declared.deps.has(d), `${p} -> ${d}: no such project`);
+  for (const [p, ds] of declared.deps)
+    for (const d of ds) assert.ok(declared.deps.has(d), `${p} -> ${d}: no such project`);
 });
 
 test('each project imports only what the graph allows; no-tf projects import no TensorFlow.js', () => {
@@ -57,10 +70,19 @@ test('each project imports only what the graph allows; no-tf projects import no 
       const where = relative(root, file);
       for (const spec of importsOf(file)) {
         assert.doesNotMatch(spec, /(\.\.\/)+apps\//, `${where} imports the app (${spec})`);
-        assert.doesNotMatch(spec, /^(\.\.\/)+(libs\/)?(\.\.\/)*[a-z-]+\/src\//, `${where}: '${spec}' reaches into another project; import it by name`);
+        assert.doesNotMatch(
+          spec,
+          /^(\.\.\/)+(libs\/)?(\.\.\/)*[a-z-]+\/src\//,
+          `${where}: '${spec}' reaches into another project; import it by name`,
+        );
         const m = /^@prunelab\/([\w-]+)/.exec(spec);
-        if (m && m[1] !== project) assert.ok(allowed.includes(m[1]!), `${where} imports @prunelab/${m[1]}, which docs/architecture.md does not allow for ${project}`);
-        if (declared.noTf.has(project)) assert.doesNotMatch(spec, /@tensorflow\//, `${where}: ${project} is no-tf but imports ${spec}`);
+        if (m && m[1] !== project)
+          assert.ok(
+            allowed.includes(m[1]!),
+            `${where} imports @prunelab/${m[1]}, which docs/architecture.md does not allow for ${project}`,
+          );
+        if (declared.noTf.has(project))
+          assert.doesNotMatch(spec, /@tensorflow\//, `${where}: ${project} is no-tf but imports ${spec}`);
       }
     }
   }
@@ -70,20 +92,32 @@ test('package.json dependencies between projects are exactly the declared edges'
   for (const [project, allowed] of declared.deps) {
     const pkg = JSON.parse(readFileSync(join(dirOf(project), 'package.json'), 'utf8'));
     const deps = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies });
-    assert.deepEqual(deps.filter((d) => d.startsWith('@prunelab/')).sort(), allowed.map((d) => `@prunelab/${d}`).sort(), `${project}/package.json`);
-    if (declared.noTf.has(project)) assert.ok(!deps.some((d) => d.startsWith('@tensorflow/')), `${project} is no-tf but depends on TensorFlow.js`);
+    assert.deepEqual(
+      deps.filter((d) => d.startsWith('@prunelab/')).sort(),
+      allowed.map((d) => `@prunelab/${d}`).sort(),
+      `${project}/package.json`,
+    );
+    if (declared.noTf.has(project))
+      assert.ok(!deps.some((d) => d.startsWith('@tensorflow/')), `${project} is no-tf but depends on TensorFlow.js`);
   }
 });
 
 test("nx's project graph has exactly the declared edges", () => {
   const file = join(mkdtempSync(join(tmpdir(), 'prunelab-graph-')), 'graph.json');
   execFileSync(join(root, 'node_modules/.bin/nx'), ['graph', `--file=${file}`], {
-    cwd: root, env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true' }, stdio: 'pipe',
+    cwd: root,
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true' },
+    stdio: 'pipe',
   });
-  const graph = JSON.parse(readFileSync(file, 'utf8')).graph as { nodes: Record<string, unknown>; dependencies: Record<string, { target: string }[]> };
+  const graph = JSON.parse(readFileSync(file, 'utf8')).graph as {
+    nodes: Record<string, unknown>;
+    dependencies: Record<string, { target: string }[]>;
+  };
   const projects = Object.keys(graph.nodes).sort();
   assert.deepEqual(projects, [...declared.deps.keys()].map((p) => `@prunelab/${p}`).sort());
-  const edges = Object.entries(graph.dependencies).flatMap(([src, ds]) => ds.filter((d) => projects.includes(d.target)).map((d) => `${src} -> ${d.target}`));
+  const edges = Object.entries(graph.dependencies).flatMap(([src, ds]) =>
+    ds.filter((d) => projects.includes(d.target)).map((d) => `${src} -> ${d.target}`),
+  );
   const want = [...declared.deps].flatMap(([p, ds]) => ds.map((d) => `@prunelab/${p} -> @prunelab/${d}`));
   assert.deepEqual([...new Set(edges)].sort(), want.sort());
 });

@@ -10,8 +10,13 @@ import { ensureTinyModel } from '../apps/experiments/src/tiny-model.ts';
 
 const { values } = parseArgs({
   options: {
-    out: { type: 'string' }, seed: { type: 'string' }, family: { type: 'string' }, hidden: { type: 'string' }, layers: { type: 'string' },
-    heads: { type: 'string' }, ffn: { type: 'string' },
+    out: { type: 'string' },
+    seed: { type: 'string' },
+    family: { type: 'string' },
+    hidden: { type: 'string' },
+    layers: { type: 'string' },
+    heads: { type: 'string' },
+    ffn: { type: 'string' },
   },
 });
 const overrides: Record<string, number> = {};
@@ -25,4 +30,6 @@ if (values.ffn) overrides['ffn_dim' in tinyConfig(family) ? 'ffn_dim' : 'interme
 const out = values.out ?? join(findRepoRoot(), `.cache/models/tiny-${family}-random`);
 await chooseBackend();
 const { created } = await ensureTinyModel(out, { seed: Number(values.seed ?? 0), overrides, family });
-console.log(created ? `wrote a random tiny ${family} to ${out}` : `${out} already holds a model; delete it to regenerate`);
+console.log(
+  created ? `wrote a random tiny ${family} to ${out}` : `${out} already holds a model; delete it to regenerate`,
+);

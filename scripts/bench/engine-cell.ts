@@ -3,8 +3,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { splitmix32, type EncodedSet } from '@prunelab/core';
 import {
-  batchTensors, bertSequenceClassifier, chooseBackend, disposeBatch, disposeParams, EVAL, initParams, nativeStatus,
-  parseBertConfig, train, type BertConfig,
+  batchTensors,
+  bertSequenceClassifier,
+  chooseBackend,
+  disposeBatch,
+  disposeParams,
+  EVAL,
+  initParams,
+  nativeStatus,
+  parseBertConfig,
+  train,
+  type BertConfig,
 } from '@prunelab/finetune';
 
 /** The sizes of the PyTorch peer (../shared/tools/torch-bert-bench.py), so FLOPs and shapes match it. */
@@ -15,20 +24,45 @@ export const BENCH_SIZES: Record<string, { hidden: number; layers: number; heads
   'use-lite': { hidden: 512, layers: 2, heads: 8, ffn: 1536 },
 };
 
-export interface CellSpec { size: string; seq: number; batch: number; mode: 'train' | 'infer'; warmup: number; steps: number }
+export interface CellSpec {
+  size: string;
+  seq: number;
+  batch: number;
+  mode: 'train' | 'infer';
+  warmup: number;
+  steps: number;
+}
 
 export interface CellResult extends CellSpec {
-  engine: 'prunelab'; backend: string; native: string; medianS: number; exPerS: number; gflops: number;
-  peakRssMb: number; heapMb: number | null; heapFirstMb: number | null; tensorsFirst: number; tensorsLast: number; bytesFirst: number; bytesLast: number;
+  engine: 'prunelab';
+  backend: string;
+  native: string;
+  medianS: number;
+  exPerS: number;
+  gflops: number;
+  peakRssMb: number;
+  heapMb: number | null;
+  heapFirstMb: number | null;
+  tensorsFirst: number;
+  tensorsLast: number;
+  bytesFirst: number;
+  bytesLast: number;
 }
 
 export function benchConfig(size: string): BertConfig {
   const s = BENCH_SIZES[size];
   if (!s) throw new Error(`unknown bench size '${size}': use one of ${Object.keys(BENCH_SIZES).join(', ')}`);
-  return parseBertConfig({
-    vocab_size: 30522, hidden_size: s.hidden, num_hidden_layers: s.layers, num_attention_heads: s.heads,
-    intermediate_size: s.ffn, num_labels: 2,
-  }, `bench size ${size}`);
+  return parseBertConfig(
+    {
+      vocab_size: 30522,
+      hidden_size: s.hidden,
+      num_hidden_layers: s.layers,
+      num_attention_heads: s.heads,
+      intermediate_size: s.ffn,
+      num_labels: 2,
+    },
+    `bench size ${size}`,
+  );
 }
 
 /** Model FLOPs per step, counted as the peer counts them (dense + attention products; training = 3x forward). */
@@ -45,14 +79,19 @@ export function benchFlops(c: BertConfig, B: number, L: number, training: boolea
 export function benchData(n: number, L: number, vocab: number, seed: number): EncodedSet {
   const rand = splitmix32(seed);
   const set: EncodedSet = {
-    inputIds: new Int32Array(n * L), attentionMask: new Int32Array(n * L), tokenTypeIds: new Int32Array(n * L),
-    labels: new Int32Array(n), n, maxLength: L,
+    inputIds: new Int32Array(n * L),
+    attentionMask: new Int32Array(n * L),
+    tokenTypeIds: new Int32Array(n * L),
+    labels: new Int32Array(n),
+    n,
+    maxLength: L,
   };
   for (let r = 0; r < n; r++) {
     const len = L;
     const sep = len >> 1;
     for (let t = 0; t < len; t++) {
-      set.inputIds[r * L + t] = t === 0 ? 101 : t === sep || t === len - 1 ? 102 : 1000 + Math.floor(rand() * (vocab - 1000));
+      set.inputIds[r * L + t] =
+        t === 0 ? 101 : t === sep || t === len - 1 ? 102 : 1000 + Math.floor(rand() * (vocab - 1000));
       set.attentionMask[r * L + t] = 1;
       set.tokenTypeIds[r * L + t] = t > sep ? 1 : 0;
     }
@@ -82,7 +121,11 @@ export async function runCell(spec: CellSpec, backend?: string): Promise<CellRes
     const data = benchData(spec.batch * total, spec.seq, c.vocab_size, 7);
     let last = performance.now();
     await train({ config: c, params }, data, {
-      epochs: 1, batchSize: spec.batch, lr: 5e-5, weightDecay: 0.01, seed: 3,
+      epochs: 1,
+      batchSize: spec.batch,
+      lr: 5e-5,
+      weightDecay: 0.01,
+      seed: 3,
       onBatch: () => {
         const now = performance.now();
         times.push((now - last) / 1000);
@@ -93,7 +136,12 @@ export async function runCell(spec: CellSpec, backend?: string): Promise<CellRes
     });
   } else {
     const data = benchData(spec.batch * 3, spec.seq, c.vocab_size, 7);
-    const batches = [0, 1, 2].map((i) => batchTensors(data, Array.from({ length: spec.batch }, (_, j) => i * spec.batch + j)));
+    const batches = [0, 1, 2].map((i) =>
+      batchTensors(
+        data,
+        Array.from({ length: spec.batch }, (_, j) => i * spec.batch + j),
+      ),
+    );
     for (let i = 0; i < total; i++) {
       const t0 = performance.now();
       const logits = tf.tidy(() => bertSequenceClassifier(params, c, batches[i % 3]!.inputs, EVAL));
@@ -112,9 +160,19 @@ export async function runCell(spec: CellSpec, backend?: string): Promise<CellRes
   const first = mem[spec.warmup]!;
   const lastMem = mem[mem.length - 1]!;
   return {
-    ...spec, engine: 'prunelab', backend: chosen.name, native: nativeStatus().summary,
-    medianS: med, exPerS: spec.batch / med, gflops: flops / med / 1e9,
-    peakRssMb: process.resourceUsage().maxRSS / 1024, heapMb: wasmHeapMb(), heapFirstMb: first.heap,
-    tensorsFirst: first.tensors, tensorsLast: lastMem.tensors, bytesFirst: first.bytes, bytesLast: lastMem.bytes,
+    ...spec,
+    engine: 'prunelab',
+    backend: chosen.name,
+    native: nativeStatus().summary,
+    medianS: med,
+    exPerS: spec.batch / med,
+    gflops: flops / med / 1e9,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    heapMb: wasmHeapMb(),
+    heapFirstMb: first.heap,
+    tensorsFirst: first.tensors,
+    tensorsLast: lastMem.tensors,
+    bytesFirst: first.bytes,
+    bytesLast: lastMem.bytes,
   };
 }

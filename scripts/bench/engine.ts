@@ -14,7 +14,14 @@ import type { CellResult, CellSpec } from './engine-cell.ts';
 const PEER = resolve(import.meta.dirname, '../../../shared/tools/torch-bert-bench.py');
 const PYTHON = '/usr/bin/python3';
 
-interface PeerResult { ex_per_s: number; gflops: number; maxrss_mb: number; blas: string; threads: number; openblas_coretype: string | null }
+interface PeerResult {
+  ex_per_s: number;
+  gflops: number;
+  maxrss_mb: number;
+  blas: string;
+  threads: number;
+  openblas_coretype: string | null;
+}
 
 function peerAvailable(): string | null {
   if (!existsSync(PEER)) return `no ${PEER}`;
@@ -31,15 +38,36 @@ function peerAvailable(): string | null {
 function peerEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
-  if (existsSync('/proc/cpuinfo') && /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) env.OPENBLAS_CORETYPE = 'SkylakeX';
+  if (existsSync('/proc/cpuinfo') && /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8')))
+    env.OPENBLAS_CORETYPE = 'SkylakeX';
   return env;
 }
 
 function runPeer(s: CellSpec, threads: number): PeerResult | string {
-  const r = spawnSync(PYTHON, [PEER, '--size', s.size, '--seq', String(s.seq), '--mode', s.mode, '--batch', String(s.batch),
-    '--threads', String(threads), '--warmup', String(s.warmup), '--steps', String(s.steps)], { env: peerEnv(), encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync(
+    PYTHON,
+    [
+      PEER,
+      '--size',
+      s.size,
+      '--seq',
+      String(s.seq),
+      '--mode',
+      s.mode,
+      '--batch',
+      String(s.batch),
+      '--threads',
+      String(threads),
+      '--warmup',
+      String(s.warmup),
+      '--steps',
+      String(s.steps),
+    ],
+    { env: peerEnv(), encoding: 'utf8', timeout: 600_000 },
+  );
   const line = r.stdout?.trim().split('\n').pop();
-  if (r.status !== 0 || !line) return `peer failed (${r.signal ?? r.status}): ${r.stderr?.trim().split('\n').pop() ?? ''}`;
+  if (r.status !== 0 || !line)
+    return `peer failed (${r.signal ?? r.status}): ${r.stderr?.trim().split('\n').pop() ?? ''}`;
   return JSON.parse(line) as PeerResult;
 }
 
@@ -49,27 +77,41 @@ function runOurs(s: CellSpec, backend: string | undefined, threads: string | und
   const env = threads ? { ...process.env, PRUNELAB_THREADS: threads } : process.env;
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 900_000, env });
   const line = r.stdout?.trim().split('\n').pop();
-  if (r.status !== 0 || !line?.startsWith('{')) return `engine failed (${r.signal ?? r.status}): ${r.stderr?.trim().split('\n').slice(-3).join(' | ') ?? ''}`;
+  if (r.status !== 0 || !line?.startsWith('{'))
+    return `engine failed (${r.signal ?? r.status}): ${r.stderr?.trim().split('\n').slice(-3).join(' | ') ?? ''}`;
   return JSON.parse(line) as CellResult;
 }
 
 const pad = (s: string, n: number) => s.padStart(n);
 /** The wasm heap at the end, with its size after the first measured step when it grew in between. */
-const heap = (r: CellResult) => r.heapMb === null ? '-' : r.heapFirstMb !== null && r.heapFirstMb !== r.heapMb
-  ? `${r.heapFirstMb.toFixed(0)}->${r.heapMb.toFixed(0)}` : r.heapMb.toFixed(0);
+const heap = (r: CellResult) =>
+  r.heapMb === null
+    ? '-'
+    : r.heapFirstMb !== null && r.heapFirstMb !== r.heapMb
+      ? `${r.heapFirstMb.toFixed(0)}->${r.heapMb.toFixed(0)}`
+      : r.heapMb.toFixed(0);
 const f = (x: number, d = 1) => x.toFixed(d);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      cell: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, sizes: { type: 'string', default: 'bert-tiny,bert-mini' },
-      seqs: { type: 'string', default: '64,128' }, modes: { type: 'string', default: 'train,infer' },
-      batch: { type: 'string', default: '32' }, warmup: { type: 'string', default: '1' }, steps: { type: 'string', default: '4' },
-      'no-peer': { type: 'boolean', default: false }, 'peer-threads': { type: 'string', default: '2' }, json: { type: 'boolean', default: false },
+      cell: { type: 'string' },
+      backend: { type: 'string' },
+      threads: { type: 'string' },
+      sizes: { type: 'string', default: 'bert-tiny,bert-mini' },
+      seqs: { type: 'string', default: '64,128' },
+      modes: { type: 'string', default: 'train,infer' },
+      batch: { type: 'string', default: '32' },
+      warmup: { type: 'string', default: '1' },
+      steps: { type: 'string', default: '4' },
+      'no-peer': { type: 'boolean', default: false },
+      'peer-threads': { type: 'string', default: '2' },
+      json: { type: 'boolean', default: false },
       repeat: { type: 'string', default: '1' },
     },
   });
-  if (values.cell) { // child: one measurement, one JSON line
+  if (values.cell) {
+    // child: one measurement, one JSON line
     const { runCell } = await import('./engine-cell.ts');
     console.log(JSON.stringify(await runCell(JSON.parse(values.cell) as CellSpec, values.backend)));
     return;
@@ -79,11 +121,19 @@ async function main(): Promise<void> {
   for (const mode of values.modes!.split(',') as CellSpec['mode'][]) {
     for (const size of values.sizes!.split(',')) {
       for (const seq of values.seqs!.split(',').map(Number)) {
-        cells.push({ size, seq, mode, batch: Number(values.batch), warmup: Number(values.warmup), steps: Number(values.steps) });
+        cells.push({
+          size,
+          seq,
+          mode,
+          batch: Number(values.batch),
+          warmup: Number(values.warmup),
+          steps: Number(values.steps),
+        });
       }
     }
   }
-  const head = `${'mode'.padEnd(6)}${'size'.padEnd(10)}${pad('len', 4)}${pad('ex/s', 8)}${pad('GFLOP/s', 8)}${pad('heap MB', 10)}${pad('RSS MB', 7)}${pad('tensors', 9)}` +
+  const head =
+    `${'mode'.padEnd(6)}${'size'.padEnd(10)}${pad('len', 4)}${pad('ex/s', 8)}${pad('GFLOP/s', 8)}${pad('heap MB', 10)}${pad('RSS MB', 7)}${pad('tensors', 9)}` +
     ` |${pad('torch ex/s', 11)}${pad('GFLOP/s', 8)}${pad('RSS MB', 7)} |${pad('ratio', 6)}`;
   const start = performance.now();
   let first = true;
@@ -101,20 +151,33 @@ async function main(): Promise<void> {
       continue;
     }
     if (first) {
-      if (typeof ours !== 'string') console.log(`backend ${ours.backend}, ${ours.native}, BLAS threads ${values.threads ?? 'one per core'}; batch ${s.batch}, ${s.warmup} warm-up + ${s.steps} measured steps (median)${Number(values.repeat) > 1 ? `, best of ${values.repeat} runs` : ''}`);
-      if (typeof peer !== 'string') console.log(`peer: PyTorch, ${peer.threads} threads, BLAS ${peer.blas}${peer.openblas_coretype ? ` (OPENBLAS_CORETYPE=${peer.openblas_coretype})` : ''}`);
+      if (typeof ours !== 'string')
+        console.log(
+          `backend ${ours.backend}, ${ours.native}, BLAS threads ${values.threads ?? 'one per core'}; batch ${s.batch}, ${s.warmup} warm-up + ${s.steps} measured steps (median)${Number(values.repeat) > 1 ? `, best of ${values.repeat} runs` : ''}`,
+        );
+      if (typeof peer !== 'string')
+        console.log(
+          `peer: PyTorch, ${peer.threads} threads, BLAS ${peer.blas}${peer.openblas_coretype ? ` (OPENBLAS_CORETYPE=${peer.openblas_coretype})` : ''}`,
+        );
       console.log(head);
       first = false;
     }
     const row = `${s.mode.padEnd(6)}${s.size.padEnd(10)}${pad(String(s.seq), 4)}`;
-    const oursCols = typeof ours === 'string' ? ` ${ours}` :
-      `${pad(f(ours.exPerS), 8)}${pad(f(ours.gflops), 8)}${pad(heap(ours), 10)}${pad(f(ours.peakRssMb, 0), 7)}` +
-      `${pad(`${ours.tensorsFirst}->${ours.tensorsLast}`, 9)}`;
-    const peerCols = typeof peer === 'string' ? ` ${peer}` : `${pad(f(peer.ex_per_s), 11)}${pad(f(peer.gflops), 8)}${pad(f(peer.maxrss_mb, 0), 7)}`;
+    const oursCols =
+      typeof ours === 'string'
+        ? ` ${ours}`
+        : `${pad(f(ours.exPerS), 8)}${pad(f(ours.gflops), 8)}${pad(heap(ours), 10)}${pad(f(ours.peakRssMb, 0), 7)}` +
+          `${pad(`${ours.tensorsFirst}->${ours.tensorsLast}`, 9)}`;
+    const peerCols =
+      typeof peer === 'string'
+        ? ` ${peer}`
+        : `${pad(f(peer.ex_per_s), 11)}${pad(f(peer.gflops), 8)}${pad(f(peer.maxrss_mb, 0), 7)}`;
     const ratio = typeof ours !== 'string' && typeof peer !== 'string' ? `${f(ours.exPerS / peer.ex_per_s, 2)}x` : '-';
     console.log(`${row}${oursCols} |${peerCols} |${pad(ratio, 6)}`);
   }
-  console.log(`(${f((performance.now() - start) / 1000, 0)} s; heap MB: wasm heap (a->b: after the first and the last measured step, if it grew); RSS: peak; tensors: live tensors after the first -> last measured step)`);
+  console.log(
+    `(${f((performance.now() - start) / 1000, 0)} s; heap MB: wasm heap (a->b: after the first and the last measured step, if it grew); RSS: peak; tensors: live tensors after the first -> last measured step)`,
+  );
 }
 
 await main();

@@ -31,7 +31,13 @@ export interface Cell {
   rowOf: Map<string, number>;
 }
 
-export async function prepareCell(cfg: ExperimentConfig, task: TaskName, model: string, data: DataCfg, log: (l: string) => void): Promise<Cell> {
+export async function prepareCell(
+  cfg: ExperimentConfig,
+  task: TaskName,
+  model: string,
+  data: DataCfg,
+  log: (l: string) => void,
+): Promise<Cell> {
   const loaded = await loadTaskData(task, data);
   log(`data ${task}: ${loaded.description}`);
   for (const w of loaded.warnings) log(`warning: ${w}`);
@@ -40,16 +46,29 @@ export async function prepareCell(cfg: ExperimentConfig, task: TaskName, model: 
   const kind = kindOfTask(task);
   const spec = getTask(task);
   const opts = (split: string): KindEncodeOptions => ({
-    maxLength: data.max_length, docStride: data.doc_stride, log, task, split,
+    maxLength: data.max_length,
+    docStride: data.doc_stride,
+    log,
+    task,
+    split,
   });
   const trainIds = loaded.train.map((e) => e.id);
   const train = kind.encodeTrain(tokenizer, loaded.train, opts('train'));
   return {
-    task, model, modelDir, data: loaded, trainIds, rowOf: new Map(trainIds.map((id, i) => [id, i])),
-    head: kind.head, numLabels: kind.numLabels(spec), numClasses: kind.classes(spec).length, train,
+    task,
+    model,
+    modelDir,
+    data: loaded,
+    trainIds,
+    rowOf: new Map(trainIds.map((id, i) => [id, i])),
+    head: kind.head,
+    numLabels: kind.numLabels(spec),
+    numClasses: kind.classes(spec).length,
+    train,
     dev: kind.encodeEval(tokenizer, loaded.dev, opts(loaded.evalSplit)),
     extraEval: loaded.extra.map((x) => ({
-      split: x.split, set: kind.encodeEval(tokenizer, x.examples, opts(x.split)),
+      split: x.split,
+      set: kind.encodeEval(tokenizer, x.examples, opts(x.split)),
     })),
   };
 }

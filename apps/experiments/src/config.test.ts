@@ -29,10 +29,16 @@ test('the shipped smoke config loads, with defaults filled in', () => {
 });
 
 test('every shipped config (and ablation) loads', () => {
-  const files = readdirSync(EXPERIMENTS, { recursive: true }).map(String).filter((f) => f.endsWith('.yaml'));
+  const files = readdirSync(EXPERIMENTS, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.yaml'));
   assert.ok(files.length >= 8, files.join(', '));
   // pretrain-*.yaml are `experiments pretrain` configs, with their own schema
-  for (const f of files) assert.doesNotThrow(() => (/(^|\/)pretrain-[^/]*\.yaml$/.test(f) ? loadPretrainConfig : loadConfig)(join(EXPERIMENTS, f)), f);
+  for (const f of files)
+    assert.doesNotThrow(
+      () => (/(^|\/)pretrain-[^/]*\.yaml$/.test(f) ? loadPretrainConfig : loadConfig)(join(EXPERIMENTS, f)),
+      f,
+    );
   const paper = loadConfig(join(EXPERIMENTS, 'paper.yaml'));
   assert.deepEqual(paper.tasks, ['mnli', 'sst2', 'snli', 'squad_v2', 'race']);
   assert.equal(paper.per_task.squad_v2?.data?.max_length, 384);
@@ -41,35 +47,74 @@ test('every shipped config (and ablation) loads', () => {
 
 test('a misspelt key names file, line and the likely key', () => {
   const p = file('typo.yaml', 'name: x\nphase1:\n  seeds: [1, 2]\n  epoch: 2\n');
-  assert.throws(() => loadConfig(p), new RegExp(`${esc(p)}:4: unknown key 'phase1.epoch' \\(did you mean 'epochs'\\?\\)`));
-  assert.throws(() => loadConfig(file('top.yaml', 'name: x\nmodel:\n  path: a\n')), /top.yaml:2: unknown key 'model' \(did you mean 'models'\?\)/);
-  assert.throws(() => loadConfig(file('m.yaml', 'name: x\nmodels:\n  a:\n    path: p\n    famly: opt\n')), /m.yaml:5: unknown key 'models.a.famly' \(did you mean 'family'\?\)/);
+  assert.throws(
+    () => loadConfig(p),
+    new RegExp(`${esc(p)}:4: unknown key 'phase1.epoch' \\(did you mean 'epochs'\\?\\)`),
+  );
+  assert.throws(
+    () => loadConfig(file('top.yaml', 'name: x\nmodel:\n  path: a\n')),
+    /top.yaml:2: unknown key 'model' \(did you mean 'models'\?\)/,
+  );
+  assert.throws(
+    () => loadConfig(file('m.yaml', 'name: x\nmodels:\n  a:\n    path: p\n    famly: opt\n')),
+    /m.yaml:5: unknown key 'models.a.famly' \(did you mean 'family'\?\)/,
+  );
 });
 
 test('a wrong type or value names the line and what is allowed', () => {
-  assert.throws(() => loadConfig(file('type.yaml', 'name: x\nphase2:\n  lr: fast\n')), /type.yaml:3: 'phase2.lr' is "fast"; expected a number >= 0/);
-  assert.throws(() => loadConfig(file('enum.yaml', 'name: x\nrun:\n  backend: tpu\n')), /enum.yaml:3: .*expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu/);
-  assert.throws(() => loadConfig(file('task.yaml', 'name: x\ntasks: [sst2, sst3]\n')), /task.yaml:2: 'tasks' is .*expected a list of (\w+, )*sst2, (\w+, )*cola/);
+  assert.throws(
+    () => loadConfig(file('type.yaml', 'name: x\nphase2:\n  lr: fast\n')),
+    /type.yaml:3: 'phase2.lr' is "fast"; expected a number >= 0/,
+  );
+  assert.throws(
+    () => loadConfig(file('enum.yaml', 'name: x\nrun:\n  backend: tpu\n')),
+    /enum.yaml:3: .*expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu/,
+  );
+  assert.throws(
+    () => loadConfig(file('task.yaml', 'name: x\ntasks: [sst2, sst3]\n')),
+    /task.yaml:2: 'tasks' is .*expected a list of (\w+, )*sst2, (\w+, )*cola/,
+  );
   assert.throws(() => loadConfig(file('noname.yaml', 'tasks: [sst2]\n')), /'name' is required/);
-  assert.throws(() => loadConfig(file('nopath.yaml', 'name: x\nmodels:\n  a: { family: opt }\n')), /nopath.yaml:3: 'models.a.path' is required/);
+  assert.throws(
+    () => loadConfig(file('nopath.yaml', 'name: x\nmodels:\n  a: { family: opt }\n')),
+    /nopath.yaml:3: 'models.a.path' is required/,
+  );
   assert.throws(() => loadConfig(file('bad.yaml', 'name: x\nphase1: [1\n')), /bad.yaml:\d+: not valid YAML/);
   assert.throws(() => loadConfig(join(dir, 'missing.yaml')), /missing.yaml: cannot read the config \(ENOENT\)/);
 });
 
 test('rules between keys: subsets, runs_used, transfer', () => {
   const base = 'name: x\nmodels:\n  a: { path: p }\n  b: { path: q }\nphase1:\n  seeds: [1, 2, 3]\n  epochs: 2\n';
-  assert.throws(() => loadConfig(file('ru.yaml', base + 'pruning:\n  runs_used: [1, 4]\n')), /ru.yaml:9: runs_used 4 is above R = 3/);
-  assert.throws(() => loadConfig(file('eu.yaml', base + 'pruning:\n  epochs_used: [3]\n')), /eu.yaml:9: epochs_used 3 is above phase1.epochs = 2/);
-  assert.throws(() => loadConfig(file('sub.yaml', base + 'pruning:\n  subsets: [best]\n')), /sub.yaml:9: subset 'best' is not 'winning', 'paper'/);
-  assert.throws(() => loadConfig(file('tr.yaml', base + 'pruning:\n  transfer: [a -> c]\n')), /tr.yaml:9: transfer 'a -> c' names model 'c'/);
+  assert.throws(
+    () => loadConfig(file('ru.yaml', base + 'pruning:\n  runs_used: [1, 4]\n')),
+    /ru.yaml:9: runs_used 4 is above R = 3/,
+  );
+  assert.throws(
+    () => loadConfig(file('eu.yaml', base + 'pruning:\n  epochs_used: [3]\n')),
+    /eu.yaml:9: epochs_used 3 is above phase1.epochs = 2/,
+  );
+  assert.throws(
+    () => loadConfig(file('sub.yaml', base + 'pruning:\n  subsets: [best]\n')),
+    /sub.yaml:9: subset 'best' is not 'winning', 'paper'/,
+  );
+  assert.throws(
+    () => loadConfig(file('tr.yaml', base + 'pruning:\n  transfer: [a -> c]\n')),
+    /tr.yaml:9: transfer 'a -> c' names model 'c'/,
+  );
   assert.throws(() => loadConfig(file('tr2.yaml', base + 'pruning:\n  transfer: [a to b]\n')), /must read 'A -> B'/);
   assert.deepEqual(loadConfig(file('ok.yaml', base + 'pruning:\n  transfer: [a -> b]\n')).pruning.transfer, ['a -> b']);
 });
 
 test('extends: relative path, deep merge, lists replace, errors point into the right file', () => {
   const sub = mkdtempSync(join(dir, 'ext-'));
-  writeFileSync(join(sub, 'base.yaml'), 'name: base\nphase1:\n  seeds: [1, 2, 3]\n  epochs: 2\n  lr: 0.5\nphase2:\n  methods: [full, hscore, random]\n');
-  writeFileSync(join(sub, 'child.yaml'), 'extends: base.yaml\nname: child\nphase1:\n  lr: 0.1\nphase2:\n  methods: [full]\n');
+  writeFileSync(
+    join(sub, 'base.yaml'),
+    'name: base\nphase1:\n  seeds: [1, 2, 3]\n  epochs: 2\n  lr: 0.5\nphase2:\n  methods: [full, hscore, random]\n',
+  );
+  writeFileSync(
+    join(sub, 'child.yaml'),
+    'extends: base.yaml\nname: child\nphase1:\n  lr: 0.1\nphase2:\n  methods: [full]\n',
+  );
   const cfg = loadConfig(join(sub, 'child.yaml'));
   assert.equal(cfg.name, 'child');
   assert.deepEqual(cfg.phase1.seeds, [1, 2, 3]); // merged from the base
@@ -80,24 +125,38 @@ test('extends: relative path, deep merge, lists replace, errors point into the r
   // a bad value in the base is reported at the base's line
   writeFileSync(join(sub, 'badbase.yaml'), 'name: b\nphase1:\n  epochs: many\n');
   writeFileSync(join(sub, 'child2.yaml'), 'extends: badbase.yaml\nname: c\n');
-  assert.throws(() => loadConfig(join(sub, 'child2.yaml')), new RegExp(`${esc(join(sub, 'badbase.yaml'))}:3: 'phase1.epochs' is "many"`));
+  assert.throws(
+    () => loadConfig(join(sub, 'child2.yaml')),
+    new RegExp(`${esc(join(sub, 'badbase.yaml'))}:3: 'phase1.epochs' is "many"`),
+  );
   // missing base
   writeFileSync(join(sub, 'orphan.yaml'), 'name: o\nextends: nowhere.yaml\n');
-  assert.throws(() => loadConfig(join(sub, 'orphan.yaml')), /orphan.yaml:2: extends '.*nowhere.yaml' cannot be read \(ENOENT\)/);
+  assert.throws(
+    () => loadConfig(join(sub, 'orphan.yaml')),
+    /orphan.yaml:2: extends '.*nowhere.yaml' cannot be read \(ENOENT\)/,
+  );
 });
 
 test('extends cycles are detected with the whole chain', () => {
   const sub = mkdtempSync(join(dir, 'cycle-'));
   writeFileSync(join(sub, 'a.yaml'), 'name: a\nextends: b.yaml\n');
   writeFileSync(join(sub, 'b.yaml'), 'extends: ./a.yaml\n');
-  assert.throws(() => loadConfig(join(sub, 'a.yaml')), /extends cycle: .*a\.yaml -> .*b\.yaml -> .*a\.yaml; remove one of these extends/);
+  assert.throws(
+    () => loadConfig(join(sub, 'a.yaml')),
+    /extends cycle: .*a\.yaml -> .*b\.yaml -> .*a\.yaml; remove one of these extends/,
+  );
   writeFileSync(join(sub, 'self.yaml'), 'name: s\nextends: self.yaml\n');
   assert.throws(() => loadConfig(join(sub, 'self.yaml')), /extends cycle/);
 });
 
 test('--set overrides are parsed as YAML, validated, and named in errors', () => {
   const p = file('base.yaml', 'name: x\nphase2:\n  lr: 0.1\n');
-  const cfg = loadConfig(p, ['phase2.lr=1e-5', 'phase1.seeds=[1,2]', 'models.m.path=models/m', 'per_task.rte.phase1.epochs=5']);
+  const cfg = loadConfig(p, [
+    'phase2.lr=1e-5',
+    'phase1.seeds=[1,2]',
+    'models.m.path=models/m',
+    'per_task.rte.phase1.epochs=5',
+  ]);
   assert.equal(cfg.phase2.lr, 1e-5);
   assert.deepEqual(cfg.phase1.seeds, [1, 2]);
   assert.equal(cfg.models.m!.path, 'models/m');
@@ -116,7 +175,8 @@ test('experiments/README.md documents every key of the schema', () => {
   const readme = readFileSync(join(EXPERIMENTS, 'README.md'), 'utf8');
   const keys = [...Object.keys(MAPS)];
   for (const [section, fields] of Object.entries(SCHEMA)) {
-    for (const key of Object.keys(fields)) keys.push(section === 'top' ? key : section === 'model' ? `models.<name>.${key}` : `${section}.${key}`);
+    for (const key of Object.keys(fields))
+      keys.push(section === 'top' ? key : section === 'model' ? `models.<name>.${key}` : `${section}.${key}`);
   }
   for (const k of keys) assert.ok(readme.includes(`\`${k}\``), `experiments/README.md does not document \`${k}\``);
 });

@@ -25,9 +25,19 @@ export function didYouMean(key: string, allowed: readonly string[]): string {
 
 function describe(f: Field): string {
   const t = f.type;
-  if (t.kind === 'enum' || t.kind === 'enum[]') return `${t.kind === 'enum[]' ? 'a list of ' : 'one of '}${t.values.join(', ')}`;
-  const base = { string: 'a string', int: 'an integer', number: 'a number', bool: 'true or false', 'int[]': 'a list of integers', 'string[]': 'a list of strings' }[t.kind];
-  return base + ('min' in t && t.min !== undefined ? ` >= ${t.min}` : '') + ('nullable' in t && t.nullable ? ' or null' : '');
+  if (t.kind === 'enum' || t.kind === 'enum[]')
+    return `${t.kind === 'enum[]' ? 'a list of ' : 'one of '}${t.values.join(', ')}`;
+  const base = {
+    string: 'a string',
+    int: 'an integer',
+    number: 'a number',
+    bool: 'true or false',
+    'int[]': 'a list of integers',
+    'string[]': 'a list of strings',
+  }[t.kind];
+  return (
+    base + ('min' in t && t.min !== undefined ? ` >= ${t.min}` : '') + ('nullable' in t && t.nullable ? ' or null' : '')
+  );
 }
 
 /** The value if it fits the field, else undefined. */
@@ -36,14 +46,22 @@ function check(f: Field, v: unknown): unknown {
   if (v === null && 'nullable' in t && t.nullable) return null;
   const min = 'min' in t && t.min !== undefined ? t.min : -Infinity;
   switch (t.kind) {
-    case 'string': return typeof v === 'string' && v.length > 0 ? v : undefined;
-    case 'int': return Number.isInteger(v) && (v as number) >= min ? v : undefined;
-    case 'number': return typeof v === 'number' && Number.isFinite(v) && v >= min ? v : undefined;
-    case 'bool': return typeof v === 'boolean' ? v : undefined;
-    case 'enum': return typeof v === 'string' && t.values.includes(v) ? v : undefined;
-    case 'int[]': return Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x) && x >= min) ? v : undefined;
-    case 'string[]': return Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0) ? v : undefined;
-    case 'enum[]': return Array.isArray(v) && v.length > 0 && v.every((x) => t.values.includes(x)) ? v : undefined;
+    case 'string':
+      return typeof v === 'string' && v.length > 0 ? v : undefined;
+    case 'int':
+      return Number.isInteger(v) && (v as number) >= min ? v : undefined;
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) && v >= min ? v : undefined;
+    case 'bool':
+      return typeof v === 'boolean' ? v : undefined;
+    case 'enum':
+      return typeof v === 'string' && t.values.includes(v) ? v : undefined;
+    case 'int[]':
+      return Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x) && x >= min) ? v : undefined;
+    case 'string[]':
+      return Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0) ? v : undefined;
+    case 'enum[]':
+      return Array.isArray(v) && v.length > 0 && v.every((x) => t.values.includes(x)) ? v : undefined;
   }
 }
 
@@ -51,25 +69,39 @@ type Where = (path: string[]) => string;
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Check `given` against `section`; with `partial` only the keys given are kept (an override), else defaults fill in. */
-function fillSection(section: Section, given: unknown, path: string[], where: Where, partial: boolean): Record<string, unknown> {
-  if (!isObject(given)) throw new ConfigError(`${where(path)}: '${path.join('.')}' must be a mapping of keys: ${Object.keys(section).join(', ')}`);
+function fillSection(
+  section: Section,
+  given: unknown,
+  path: string[],
+  where: Where,
+  partial: boolean,
+): Record<string, unknown> {
+  if (!isObject(given))
+    throw new ConfigError(
+      `${where(path)}: '${path.join('.')}' must be a mapping of keys: ${Object.keys(section).join(', ')}`,
+    );
   const into: Record<string, unknown> = {};
   for (const key of Object.keys(given)) {
     if (!(key in section)) {
       const allowed = Object.keys(section);
-      throw new ConfigError(`${where([...path, key])}: unknown key '${[...path, key].join('.')}'${didYouMean(key, allowed)}; allowed in ${path.join('.') || 'the top level'}: ${allowed.join(', ')}`);
+      throw new ConfigError(
+        `${where([...path, key])}: unknown key '${[...path, key].join('.')}'${didYouMean(key, allowed)}; allowed in ${path.join('.') || 'the top level'}: ${allowed.join(', ')}`,
+      );
     }
   }
   for (const [key, field] of Object.entries(section)) {
     if (!(key in given)) {
       if (partial) continue;
-      if (field.default === undefined) throw new ConfigError(`${where(path)}: '${[...path, key].join('.')}' is required (${field.doc})`);
+      if (field.default === undefined)
+        throw new ConfigError(`${where(path)}: '${[...path, key].join('.')}' is required (${field.doc})`);
       into[key] = structuredClone(field.default);
       continue;
     }
     const v = check(field, given[key]);
     if (v === undefined) {
-      throw new ConfigError(`${where([...path, key])}: '${[...path, key].join('.')}' is ${JSON.stringify(given[key])}; expected ${describe(field)} (${field.doc})`);
+      throw new ConfigError(
+        `${where([...path, key])}: '${[...path, key].join('.')}' is ${JSON.stringify(given[key])}; expected ${describe(field)} (${field.doc})`,
+      );
     }
     into[key] = v;
   }
@@ -79,7 +111,8 @@ function fillSection(section: Section, given: unknown, path: string[], where: Wh
 /** data/phase1/phase2 overrides inside models.<m> or per_task.<t>. */
 function fillOverrides(given: Record<string, unknown>, path: string[], where: Where): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const s of OVERRIDABLE) if (s in given) out[s] = fillSection(SCHEMA[s] as Section, given[s], [...path, s], where, true);
+  for (const s of OVERRIDABLE)
+    if (s in given) out[s] = fillSection(SCHEMA[s] as Section, given[s], [...path, s], where, true);
   return out;
 }
 
@@ -87,41 +120,76 @@ export const DEFAULT_MODELS = { 'tiny-bert': { path: '.cache/models/tiny-bert-ra
 
 /** Validate a merged config (plain data) against SCHEMA and fill defaults; `where(path)` gives "file:line" for errors. */
 export function validateConfig(raw: unknown, where: Where): ExperimentConfig {
-  if (!isObject(raw)) throw new ConfigError(`${where([])}: the config must be a mapping of keys (name, tasks, data, models, phase1, phase2, pruning, ...)`);
+  if (!isObject(raw))
+    throw new ConfigError(
+      `${where([])}: the config must be a mapping of keys (name, tasks, data, models, phase1, phase2, pruning, ...)`,
+    );
   const top = SCHEMA.top as Section;
   const sections = Object.keys(SCHEMA).filter((s) => s !== 'top' && s !== 'model'); // 'model' is the schema of each models.<name>
   const allowed = [...Object.keys(top), ...sections, ...Object.keys(MAPS)];
   for (const key of Object.keys(raw)) {
-    if (!allowed.includes(key)) throw new ConfigError(`${where([key])}: unknown key '${key}'${didYouMean(key, allowed)}; allowed: ${allowed.join(', ')}`);
+    if (!allowed.includes(key))
+      throw new ConfigError(
+        `${where([key])}: unknown key '${key}'${didYouMean(key, allowed)}; allowed: ${allowed.join(', ')}`,
+      );
   }
-  const out: Record<string, unknown> = fillSection(top, Object.fromEntries(Object.entries(raw).filter(([k]) => k in top)), [], where, false);
-  for (const s of sections) out[s] = fillSection(SCHEMA[s as keyof typeof SCHEMA] as Section, raw[s] ?? {}, [s], where, false);
+  const out: Record<string, unknown> = fillSection(
+    top,
+    Object.fromEntries(Object.entries(raw).filter(([k]) => k in top)),
+    [],
+    where,
+    false,
+  );
+  for (const s of sections)
+    out[s] = fillSection(SCHEMA[s as keyof typeof SCHEMA] as Section, raw[s] ?? {}, [s], where, false);
 
   const models = raw.models ?? DEFAULT_MODELS;
-  if (!isObject(models) || Object.keys(models).length === 0) throw new ConfigError(`${where(['models'])}: 'models' must map short names to model settings, e.g. models: { tiny-bert: { path: .cache/models/tiny-bert-random } }`);
+  if (!isObject(models) || Object.keys(models).length === 0)
+    throw new ConfigError(
+      `${where(['models'])}: 'models' must map short names to model settings, e.g. models: { tiny-bert: { path: .cache/models/tiny-bert-random } }`,
+    );
   const modelOut: Record<string, unknown> = {};
   const modelKeys = { ...SCHEMA.model } as Section;
   for (const [name, m] of Object.entries(models)) {
-    if (!/^[\w.-]+$/.test(name)) throw new ConfigError(`${where(['models', name])}: model name '${name}' must be letters, digits, '.', '_' or '-' (it names a folder)`);
-    if (!isObject(m)) throw new ConfigError(`${where(['models', name])}: 'models.${name}' must be a mapping with at least 'path'`);
+    if (!/^[\w.-]+$/.test(name))
+      throw new ConfigError(
+        `${where(['models', name])}: model name '${name}' must be letters, digits, '.', '_' or '-' (it names a folder)`,
+      );
+    if (!isObject(m))
+      throw new ConfigError(`${where(['models', name])}: 'models.${name}' must be a mapping with at least 'path'`);
     const base = Object.fromEntries(Object.entries(m).filter(([k]) => !(OVERRIDABLE as readonly string[]).includes(k)));
     const extra = Object.keys(base).find((k) => !(k in modelKeys));
     if (extra) {
       const ok = [...Object.keys(modelKeys), ...OVERRIDABLE];
-      throw new ConfigError(`${where(['models', name, extra])}: unknown key 'models.${name}.${extra}'${didYouMean(extra, ok)}; allowed: ${ok.join(', ')}`);
+      throw new ConfigError(
+        `${where(['models', name, extra])}: unknown key 'models.${name}.${extra}'${didYouMean(extra, ok)}; allowed: ${ok.join(', ')}`,
+      );
     }
-    modelOut[name] = { ...fillSection(modelKeys, base, ['models', name], where, false), ...fillOverrides(m, ['models', name], where) };
+    modelOut[name] = {
+      ...fillSection(modelKeys, base, ['models', name], where, false),
+      ...fillOverrides(m, ['models', name], where),
+    };
   }
   out.models = modelOut;
 
   const perTask = raw.per_task ?? {};
-  if (!isObject(perTask)) throw new ConfigError(`${where(['per_task'])}: 'per_task' must map task names to overrides (data, phase1, phase2)`);
+  if (!isObject(perTask))
+    throw new ConfigError(`${where(['per_task'])}: 'per_task' must map task names to overrides (data, phase1, phase2)`);
   const taskOut: Record<string, unknown> = {};
   for (const [task, o] of Object.entries(perTask)) {
-    if (!(TASKS as readonly string[]).includes(task)) throw new ConfigError(`${where(['per_task', task])}: unknown task '${task}'${didYouMean(task, TASKS)}; allowed: ${TASKS.join(', ')}`);
-    if (!isObject(o)) throw new ConfigError(`${where(['per_task', task])}: 'per_task.${task}' must be a mapping with data, phase1 or phase2`);
+    if (!(TASKS as readonly string[]).includes(task))
+      throw new ConfigError(
+        `${where(['per_task', task])}: unknown task '${task}'${didYouMean(task, TASKS)}; allowed: ${TASKS.join(', ')}`,
+      );
+    if (!isObject(o))
+      throw new ConfigError(
+        `${where(['per_task', task])}: 'per_task.${task}' must be a mapping with data, phase1 or phase2`,
+      );
     const extra = Object.keys(o).find((k) => !(OVERRIDABLE as readonly string[]).includes(k));
-    if (extra) throw new ConfigError(`${where(['per_task', task, extra])}: unknown key 'per_task.${task}.${extra}'${didYouMean(extra, OVERRIDABLE)}; allowed: ${OVERRIDABLE.join(', ')}`);
+    if (extra)
+      throw new ConfigError(
+        `${where(['per_task', task, extra])}: unknown key 'per_task.${task}.${extra}'${didYouMean(extra, OVERRIDABLE)}; allowed: ${OVERRIDABLE.join(', ')}`,
+      );
     taskOut[task] = fillOverrides(o, ['per_task', task], where);
   }
   out.per_task = taskOut;
@@ -136,28 +204,49 @@ const SUBSET_NAME = /^(winning|paper|\d+|\d+(-\d+)+)$/;
 function crossCheck(cfg: ExperimentConfig, where: Where): void {
   const R = cfg.phase1.seeds.length;
   for (const s of cfg.pruning.subsets) {
-    if (!SUBSET_NAME.test(s)) throw new ConfigError(`${where(['pruning', 'subsets'])}: subset '${s}' is not 'winning', 'paper' or the removed H values (e.g. '06', '0126')`);
+    if (!SUBSET_NAME.test(s))
+      throw new ConfigError(
+        `${where(['pruning', 'subsets'])}: subset '${s}' is not 'winning', 'paper' or the removed H values (e.g. '06', '0126')`,
+      );
   }
   for (const s of cfg.pruning.baselines_at ?? []) {
-    if (!SUBSET_NAME.test(s)) throw new ConfigError(`${where(['pruning', 'baselines_at'])}: pruning.baselines_at: subset '${s}' is not 'winning', 'paper' or the removed H values (e.g. '06', '0126')`);
+    if (!SUBSET_NAME.test(s))
+      throw new ConfigError(
+        `${where(['pruning', 'baselines_at'])}: pruning.baselines_at: subset '${s}' is not 'winning', 'paper' or the removed H values (e.g. '06', '0126')`,
+      );
   }
   for (const k of cfg.pruning.runs_used ?? []) {
-    if (k > R) throw new ConfigError(`${where(['pruning', 'runs_used'])}: runs_used ${k} is above R = ${R} (the number of phase1.seeds)`);
+    if (k > R)
+      throw new ConfigError(
+        `${where(['pruning', 'runs_used'])}: runs_used ${k} is above R = ${R} (the number of phase1.seeds)`,
+      );
   }
   for (const k of cfg.pruning.epochs_used ?? []) {
-    if (k > cfg.phase1.epochs) throw new ConfigError(`${where(['pruning', 'epochs_used'])}: epochs_used ${k} is above phase1.epochs = ${cfg.phase1.epochs}`);
+    if (k > cfg.phase1.epochs)
+      throw new ConfigError(
+        `${where(['pruning', 'epochs_used'])}: epochs_used ${k} is above phase1.epochs = ${cfg.phase1.epochs}`,
+      );
   }
   const names = Object.keys(cfg.models);
   for (const t of cfg.pruning.transfer) {
     const m = /^\s*([\w.-]+)\s*->\s*([\w.-]+)\s*$/.exec(t);
-    if (!m) throw new ConfigError(`${where(['pruning', 'transfer'])}: transfer '${t}' must read 'A -> B' (score with model A, fine-tune model B)`);
+    if (!m)
+      throw new ConfigError(
+        `${where(['pruning', 'transfer'])}: transfer '${t}' must read 'A -> B' (score with model A, fine-tune model B)`,
+      );
     for (const n of [m[1]!, m[2]!]) {
-      if (!names.includes(n)) throw new ConfigError(`${where(['pruning', 'transfer'])}: transfer '${t}' names model '${n}'${didYouMean(n, names)}; models: ${names.join(', ')}`);
+      if (!names.includes(n))
+        throw new ConfigError(
+          `${where(['pruning', 'transfer'])}: transfer '${t}' names model '${n}'${didYouMean(n, names)}; models: ${names.join(', ')}`,
+        );
     }
-    if (m[1] === m[2]) throw new ConfigError(`${where(['pruning', 'transfer'])}: transfer '${t}' goes from a model to itself`);
+    if (m[1] === m[2])
+      throw new ConfigError(`${where(['pruning', 'transfer'])}: transfer '${t}' goes from a model to itself`);
   }
   if (cfg.phase2.methods.some((x) => x !== 'full') && R < 2) {
-    throw new ConfigError(`${where(['phase1', 'seeds'])}: H subsets need R >= 2 phase-1 runs (with R = 1, removing H = 0 and H = R keeps nothing); give at least two seeds`);
+    throw new ConfigError(
+      `${where(['phase1', 'seeds'])}: H subsets need R >= 2 phase-1 runs (with R = 1, removing H = 0 and H = R keeps nothing); give at least two seeds`,
+    );
   }
 }
 
@@ -169,7 +258,12 @@ export function deepMerge(base: unknown, over: unknown): unknown {
   return out;
 }
 
-interface Layer { file: string; doc: Document; lc: LineCounter; js: Record<string, unknown> }
+interface Layer {
+  file: string;
+  doc: Document;
+  lc: LineCounter;
+  js: Record<string, unknown>;
+}
 
 function readLayer(file: string, from?: string): Layer {
   let text: string;
@@ -177,8 +271,11 @@ function readLayer(file: string, from?: string): Layer {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new ConfigError(from ? `${from}: extends '${file}' cannot be read (${code}); the path is relative to the file that extends it` :
-      `${file}: cannot read the config (${code}); pass a path like experiments/smoke.yaml`);
+    throw new ConfigError(
+      from
+        ? `${from}: extends '${file}' cannot be read (${code}); the path is relative to the file that extends it`
+        : `${file}: cannot read the config (${code}); pass a path like experiments/smoke.yaml`,
+    );
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
@@ -187,7 +284,8 @@ function readLayer(file: string, from?: string): Layer {
     throw new ConfigError(`${file}:${lc.linePos(err.pos[0]).line}: not valid YAML (${err.message.split('\n')[0]})`);
   }
   const js = doc.toJS() ?? {};
-  if (!isObject(js)) throw new ConfigError(`${file}:1: the config must be a mapping of keys (name, tasks, models, ...)`);
+  if (!isObject(js))
+    throw new ConfigError(`${file}:1: the config must be a mapping of keys (name, tasks, models, ...)`);
   return { file, doc, lc, js };
 }
 
@@ -235,7 +333,10 @@ function applyOverrides(obj: Record<string, unknown>, overrides: string[]): { pa
 }
 
 /** The raw (unvalidated) merge of a config and everything it extends, with a locator for error messages. */
-export function loadRaw(file: string, overrides: string[] = []): { raw: Record<string, unknown>; where: Where; files: string[] } {
+export function loadRaw(
+  file: string,
+  overrides: string[] = [],
+): { raw: Record<string, unknown>; where: Where; files: string[] } {
   const layers: Layer[] = [];
   const stack: string[] = [];
   let current = resolve(file);
@@ -243,14 +344,19 @@ export function loadRaw(file: string, overrides: string[] = []): { raw: Record<s
   let from: string | undefined;
   for (;;) {
     if (stack.includes(current)) {
-      throw new ConfigError(`${shown}: extends cycle: ${[...stack, current].join(' -> ')}; remove one of these extends`);
+      throw new ConfigError(
+        `${shown}: extends cycle: ${[...stack, current].join(' -> ')}; remove one of these extends`,
+      );
     }
     stack.push(current);
     const layer = readLayer(shown, from);
     layers.push(layer);
     const ext = layer.js.extends;
     if (ext === undefined || ext === null) break;
-    if (typeof ext !== 'string' || ext === '') throw new ConfigError(`${layer.file}:${locate(layer, ['extends']).line}: 'extends' must be a path to a base config, relative to this file`);
+    if (typeof ext !== 'string' || ext === '')
+      throw new ConfigError(
+        `${layer.file}:${locate(layer, ['extends']).line}: 'extends' must be a path to a base config, relative to this file`,
+      );
     from = `${layer.file}:${locate(layer, ['extends']).line}`;
     current = resolve(dirname(resolve(layer.file)), ext);
     shown = current;
@@ -261,7 +367,9 @@ export function loadRaw(file: string, overrides: string[] = []): { raw: Record<s
   merged.extends = layers[0]!.js.extends ?? null;
   const applied = applyOverrides(merged, overrides);
   const where: Where = (path) => {
-    const set = [...applied].reverse().find((a) => a.path.length <= path.length && a.path.every((k, i) => k === path[i]));
+    const set = [...applied]
+      .reverse()
+      .find((a) => a.path.length <= path.length && a.path.every((k, i) => k === path[i]));
     if (set && path.length) return `--set ${set.text}`;
     let best: { file: string; depth: number; line?: number } = { file: layers[0]!.file, depth: -1 };
     for (const layer of layers) {

@@ -25,6 +25,16 @@ export interface JobEnv {
 
 /** Tags every job's MLflow run carries. */
 export function jobTags(env: JobEnv, job: Job, extra: Record<string, string>, commit: string): Record<string, string> {
-  return { task: job.task, model: job.model, phase: job.kind === 'phase1' ? '1' : '2', job: job.id, job_hash: job.hash, ...buildTags(env.build), backend: env.backend, 'mlflow.source.git.commit': commit, git_commit: commit, ...extra };
+  return {
+    task: job.task,
+    model: job.model,
+    phase: job.kind === 'phase1' ? '1' : '2',
+    job: job.id,
+    job_hash: job.hash,
+    ...buildTags(env.build),
+    backend: env.backend,
+    'mlflow.source.git.commit': commit,
+    git_commit: commit,
+    ...extra,
+  };
 }
-

@@ -15,8 +15,14 @@ const cfgOf = (over: Record<string, unknown> = {}) => validateConfig({ ...base, 
 
 test('subset names: winning, paper (the seven for R = 6) and explicit ones, without duplicates', () => {
   assert.deepEqual(expandSubsets(['winning'], 6), [[0, 6]]);
-  assert.deepEqual(expandSubsets(['paper'], 6).map((r) => r.join('')), ['06', '016', '0126', '01236', '0156', '012346', '012356']);
-  assert.deepEqual(expandSubsets(['winning', '06', '0126'], 6).map((r) => r.join('')), ['06', '0126']);
+  assert.deepEqual(
+    expandSubsets(['paper'], 6).map((r) => r.join('')),
+    ['06', '016', '0126', '01236', '0156', '012346', '012356'],
+  );
+  assert.deepEqual(
+    expandSubsets(['winning', '06', '0126'], 6).map((r) => r.join('')),
+    ['06', '0126'],
+  );
 });
 
 test('tasks x models x seeds x subsets x methods, with baselines at every H subset', () => {
@@ -29,22 +35,44 @@ test('tasks x models x seeds x subsets x methods, with baselines at every H subs
   const j = g.byId.get('rte/b/phase2/random-0126-seed-8') as Phase2Job;
   assert.equal(j.subset?.file, 'rte/b/scores/all/subsets/random-0126.json');
   assert.deepEqual(j.deps, ['rte/b/scores/all']);
-  assert.deepEqual(g.byId.get('rte/b/scores/all')!.deps, [1, 2, 3, 4, 5, 6].map((s) => `rte/b/phase1/seed-${s}`));
+  assert.deepEqual(
+    g.byId.get('rte/b/scores/all')!.deps,
+    [1, 2, 3, 4, 5, 6].map((s) => `rte/b/phase1/seed-${s}`),
+  );
 });
 
-test('baselines_at: all seven H subsets train, the baselines only at the winning ticket\'s size', () => {
-  const g = expandGrid(cfgOf({ tasks: ['sst2'], models: { a: { path: '/m/a' } }, pruning: { subsets: ['paper'], baselines_at: ['winning'] } }));
+test("baselines_at: all seven H subsets train, the baselines only at the winning ticket's size", () => {
+  const g = expandGrid(
+    cfgOf({
+      tasks: ['sst2'],
+      models: { a: { path: '/m/a' } },
+      pruning: { subsets: ['paper'], baselines_at: ['winning'] },
+    }),
+  );
   const p2 = g.jobs.filter((j): j is Phase2Job => j.kind === 'phase2');
   assert.equal(p2.filter((j) => j.method === 'hscore').length, 7 * 2);
-  assert.deepEqual([...new Set(p2.filter((j) => j.method === 'random' || j.method === 'ambiguous').map((j) => j.subset?.name))], ['06']);
+  assert.deepEqual(
+    [...new Set(p2.filter((j) => j.method === 'random' || j.method === 'ambiguous').map((j) => j.subset?.name))],
+    ['06'],
+  );
   assert.equal(p2.length, 2 + 7 * 2 + 2 * 2);
   assert.throws(() => cfgOf({ pruning: { baselines_at: ['best'] } }), /baselines_at.*'best'/);
 });
 
 test('runs_used / epochs_used ablations are scores variants over the same phase-1 runs', () => {
-  const g = expandGrid(cfgOf({ tasks: ['sst2'], models: { a: { path: '/m/a' } }, pruning: { runs_used: [2, 6], epochs_used: [1, 3] }, phase2: { seeds: [7], methods: ['hscore'] } }));
+  const g = expandGrid(
+    cfgOf({
+      tasks: ['sst2'],
+      models: { a: { path: '/m/a' } },
+      pruning: { runs_used: [2, 6], epochs_used: [1, 3] },
+      phase2: { seeds: [7], methods: ['hscore'] },
+    }),
+  );
   assert.equal(g.jobs.filter((j) => j.kind === 'phase1').length, 6); // phase 1 runs once
-  assert.deepEqual(g.jobs.filter((j) => j.kind === 'scores').map((j) => j.id.split('/').pop()), ['r2-e1', 'r2', 'e1', 'all']);
+  assert.deepEqual(
+    g.jobs.filter((j) => j.kind === 'scores').map((j) => j.id.split('/').pop()),
+    ['r2-e1', 'r2', 'e1', 'all'],
+  );
   assert.ok(g.byId.has('sst2/a/phase2/hscore-02-r2-e1-seed-7'));
   assert.ok(g.byId.has('sst2/a/phase2/hscore-06-seed-7'));
   assert.deepEqual(g.byId.get('sst2/a/scores/r2')!.deps, ['sst2/a/phase1/seed-1', 'sst2/a/phase1/seed-2']);
@@ -68,14 +96,19 @@ test('hashes follow content: adding a baseline redoes nothing else; a phase-1 ch
   assert.notEqual(lr.get('sst2/a/phase1/seed-1'), before.get('sst2/a/phase1/seed-1'));
   assert.notEqual(lr.get('sst2/a/phase2/hscore-06-seed-7'), before.get('sst2/a/phase2/hscore-06-seed-7'));
   assert.equal(lr.get('sst2/a/phase2/full-seed-7'), before.get('sst2/a/phase2/full-seed-7')); // full data does not use phase 1
-  const p2 = ids(expandGrid(cfgOf({ models: { ...base.models, b: { path: '/m/b', family: 'opt', phase2: { lr: 1e-3 } } } })));
+  const p2 = ids(
+    expandGrid(cfgOf({ models: { ...base.models, b: { path: '/m/b', family: 'opt', phase2: { lr: 1e-3 } } } })),
+  );
   assert.equal(p2.get('sst2/a/phase2/full-seed-7'), before.get('sst2/a/phase2/full-seed-7'));
   assert.notEqual(p2.get('sst2/b/phase2/full-seed-7'), before.get('sst2/b/phase2/full-seed-7'));
   assert.equal(p2.get('sst2/b/phase1/seed-1'), before.get('sst2/b/phase1/seed-1'));
 });
 
 test('per-task settings win over per-model ones', () => {
-  const cfg = cfgOf({ models: { a: { path: '/m/a', phase2: { lr: 2e-5, epochs: 5 } } }, per_task: { rte: { phase2: { lr: 3e-5 } } } });
+  const cfg = cfgOf({
+    models: { a: { path: '/m/a', phase2: { lr: 2e-5, epochs: 5 } } },
+    per_task: { rte: { phase2: { lr: 3e-5 } } },
+  });
   const g = expandGrid(cfg);
   assert.equal(g.byId.get('rte/a/phase2/full-seed-7')!.settings.phase2.lr, 3e-5);
   assert.equal(g.byId.get('rte/a/phase2/full-seed-7')!.settings.phase2.epochs, 5);

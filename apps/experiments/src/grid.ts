@@ -6,8 +6,21 @@
 //   scores   H-scores, cartography and subset files per (task, model, runs_used, epochs_used) variant
 //   phase2   one fine-tuning run per (task, model, method, subset, seed), plus the full-data runs
 import { createHash } from 'node:crypto';
-import { automaticSubsets, parseSubsetName, selectionMethod, subsetName, winningTicketRemoved } from '@prunelab/pruning';
-import { cellSettings, type Baseline, type CellSettings, type ExperimentConfig, type Method, type TaskName } from './schema.ts';
+import {
+  automaticSubsets,
+  parseSubsetName,
+  selectionMethod,
+  subsetName,
+  winningTicketRemoved,
+} from '@prunelab/pruning';
+import {
+  cellSettings,
+  type Baseline,
+  type CellSettings,
+  type ExperimentConfig,
+  type Method,
+  type TaskName,
+} from './schema.ts';
 import { plannedTrainSize } from './tasks.ts';
 import { readModelWeights, type ModelWeights } from './weights.ts';
 
@@ -29,9 +42,17 @@ interface JobBase {
   weightsMissing?: true;
 }
 
-export interface Phase1Job extends JobBase { kind: 'phase1'; seed: number; run: number }
+export interface Phase1Job extends JobBase {
+  kind: 'phase1';
+  seed: number;
+  run: number;
+}
 
-export interface Variant { runsUsed: number; epochsUsed: number; key: string }
+export interface Variant {
+  runsUsed: number;
+  epochsUsed: number;
+  key: string;
+}
 
 export interface ScoresJob extends JobBase {
   kind: 'scores';
@@ -55,11 +76,20 @@ export interface SubsetRef {
   file: string;
 }
 
-export interface Phase2Job extends JobBase { kind: 'phase2'; method: Method; seed: number; subset: SubsetRef | null }
+export interface Phase2Job extends JobBase {
+  kind: 'phase2';
+  method: Method;
+  seed: number;
+  subset: SubsetRef | null;
+}
 
 export type Job = Phase1Job | ScoresJob | Phase2Job;
 
-export interface Grid { jobs: Job[]; byId: Map<string, Job>; cells: { task: TaskName; model: string }[] }
+export interface Grid {
+  jobs: Job[];
+  byId: Map<string, Job>;
+  cells: { task: TaskName; model: string }[];
+}
 
 const variantKey = (runsUsed: number, epochsUsed: number, R: number, E: number) =>
   [runsUsed !== R ? `r${runsUsed}` : '', epochsUsed !== E ? `e${epochsUsed}` : ''].filter(Boolean).join('-') || 'all';
@@ -67,7 +97,9 @@ const variantKey = (runsUsed: number, epochsUsed: number, R: number, E: number) 
 /** Removed-H lists for the configured subset names at R runs. */
 export function expandSubsets(names: string[], R: number): number[][] {
   const out: number[][] = [];
-  const add = (r: number[]) => { if (!out.some((o) => o.join() === r.join())) out.push(r); };
+  const add = (r: number[]) => {
+    if (!out.some((o) => o.join() === r.join())) out.push(r);
+  };
   for (const n of names) {
     if (n === 'winning') add(winningTicketRemoved(R));
     else if (n === 'paper') automaticSubsets(R).forEach(add);
@@ -77,13 +109,18 @@ export function expandSubsets(names: string[], R: number): number[][] {
 }
 
 /** The subset file of a scores job for one method and subset. */
-export const subsetFile = (scoresId: string, method: string, name: string) => `${scoresId}/subsets/${method}-${name}.json`;
+export const subsetFile = (scoresId: string, method: string, name: string) =>
+  `${scoresId}/subsets/${method}-${name}.json`;
 
 /** What decides what a model computes: its folder's content (and the pretrain config that made it), its family. */
 const modelKey = (cfg: ExperimentConfig, weights: Record<string, ModelWeights>, model: string) => {
   const w = weights[model];
   if (!w) throw new Error(`internal: no weights read for model '${model}'`);
-  return { family: cfg.models[model]!.family, weights: w.digest ?? 'not made yet', ...(w.pretrain && { pretrain: w.pretrain }) };
+  return {
+    family: cfg.models[model]!.family,
+    weights: w.digest ?? 'not made yet',
+    ...(w.pretrain && { pretrain: w.pretrain }),
+  };
 };
 
 /** The grid of a config; `weights` (default: read from the model folders) gives each model's content digest. */
@@ -107,7 +144,16 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
       const dataKey = { task, data: s.data, model: modelKey(cfg, weights, model) };
       const { seeds: _seeds1, checkpoint_every: _c1, ...p1 } = s.phase1; // the snapshot interval decides no output
       const phase1: Phase1Job[] = s.phase1.seeds.map((seed, run) => ({
-        kind: 'phase1', id: `${base}/phase1/seed-${seed}`, hash: hash({ ...dataKey, phase1: p1, seed }), deps: [], task, model, settings: s, seed, run, ...missing(model),
+        kind: 'phase1',
+        id: `${base}/phase1/seed-${seed}`,
+        hash: hash({ ...dataKey, phase1: p1, seed }),
+        deps: [],
+        task,
+        model,
+        settings: s,
+        seed,
+        run,
+        ...missing(model),
         label: `phase1 ${task}/${model} seed ${seed}`,
       }));
       if (needsScores) jobs.push(...phase1);
@@ -123,8 +169,24 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
             const subsets = runsUsed >= 2 ? expandSubsets(cfg.pruning.subsets, runsUsed) : [];
             const id = `${base}/scores/${variant.key}`;
             scores.push({
-              kind: 'scores', id, deps: records.map((r) => r.id), task, model, settings: s, variant, records: records.map((r) => r.id), subsets, baselines, ...missing(model),
-              hash: hash({ records: records.map((r) => r.hash), variant, subsets, baselines, random_seed: cfg.pruning.random_seed }),
+              kind: 'scores',
+              id,
+              deps: records.map((r) => r.id),
+              task,
+              model,
+              settings: s,
+              variant,
+              records: records.map((r) => r.id),
+              subsets,
+              baselines,
+              ...missing(model),
+              hash: hash({
+                records: records.map((r) => r.hash),
+                variant,
+                subsets,
+                baselines,
+                random_seed: cfg.pruning.random_seed,
+              }),
               label: `scores ${task}/${model} ${variant.key}`,
             });
           }
@@ -136,21 +198,51 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
       const { seeds: _seeds2, methods: _m, checkpoint_every: _c2, ...p2 } = s.phase2;
       const p2Key = { ...dataKey, phase2: p2 };
       const phase2 = (method: Method, seed: number, subset: SubsetRef | null, suffix: string): Phase2Job => ({
-        kind: 'phase2', id: `${base}/phase2/${method}${suffix}-seed-${seed}`, task, model, settings: s, method, seed, subset,
-        deps: subset ? [subset.scores] : [], ...missing(model),
+        kind: 'phase2',
+        id: `${base}/phase2/${method}${suffix}-seed-${seed}`,
+        task,
+        model,
+        settings: s,
+        method,
+        seed,
+        subset,
+        deps: subset ? [subset.scores] : [],
+        ...missing(model),
         // the subset enters by what decides its ids, not by the scores job's hash: adding a baseline must not redo the rest
-        hash: hash({ ...p2Key, method, seed, subset: subset && { records: (jobs.find((j) => j.id === subset.scores) as ScoresJob).records.map((r) => (jobs.find((j) => j.id === r) as Phase1Job).hash), variant: subset.variant, name: subset.name, scoredBy: subset.scoredBy, random_seed: method !== 'hscore' && selectionMethod(method).seeded ? cfg.pruning.random_seed : undefined } }),
+        hash: hash({
+          ...p2Key,
+          method,
+          seed,
+          subset: subset && {
+            records: (jobs.find((j) => j.id === subset.scores) as ScoresJob).records.map(
+              (r) => (jobs.find((j) => j.id === r) as Phase1Job).hash,
+            ),
+            variant: subset.variant,
+            name: subset.name,
+            scoredBy: subset.scoredBy,
+            random_seed: method !== 'hscore' && selectionMethod(method).seeded ? cfg.pruning.random_seed : undefined,
+          },
+        }),
         label: `phase2 ${task}/${model} ${method}${suffix.replace(/^-/, ' ')} seed ${seed}`,
       });
       for (const seed of s.phase2.seeds) if (methods.includes('full')) jobs.push(phase2('full', seed, null, ''));
       for (const sc of scores) {
         const vs = sc.variant.key === 'all' ? '' : `-${sc.variant.key}`;
-        const baselineAt = new Set(expandSubsets(cfg.pruning.baselines_at ?? cfg.pruning.subsets, sc.variant.runsUsed).map((r) => r.join()));
+        const baselineAt = new Set(
+          expandSubsets(cfg.pruning.baselines_at ?? cfg.pruning.subsets, sc.variant.runsUsed).map((r) => r.join()),
+        );
         for (const removed of sc.subsets) {
           const name = subsetName(removed, sc.variant.runsUsed);
           for (const method of methods.filter((m) => m !== 'full')) {
             if (method !== 'hscore' && !baselineAt.has(removed.join())) continue;
-            const ref: SubsetRef = { scores: sc.id, name, removed, variant: sc.variant, scoredBy: model, file: subsetFile(sc.id, method, name) };
+            const ref: SubsetRef = {
+              scores: sc.id,
+              name,
+              removed,
+              variant: sc.variant,
+              scoredBy: model,
+              file: subsetFile(sc.id, method, name),
+            };
             for (const seed of s.phase2.seeds) jobs.push(phase2(method, seed, ref, `-${name}${vs}`));
           }
         }
@@ -167,12 +259,40 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
         const vs = sc.variant.key === 'all' ? '' : `-${sc.variant.key}`;
         for (const removed of sc.subsets) {
           const name = subsetName(removed, sc.variant.runsUsed);
-          const ref: SubsetRef = { scores: sc.id, name, removed, variant: sc.variant, scoredBy: from, file: subsetFile(sc.id, 'hscore', name) };
+          const ref: SubsetRef = {
+            scores: sc.id,
+            name,
+            removed,
+            variant: sc.variant,
+            scoredBy: from,
+            file: subsetFile(sc.id, 'hscore', name),
+          };
           for (const seed of s.phase2.seeds) {
             jobs.push({
-              kind: 'phase2', id: `${task}/${to}/phase2/hscore-${name}${vs}-from-${from}-seed-${seed}`, task, model: to, settings: s, method: 'hscore', seed, subset: ref, deps: [sc.id],
+              kind: 'phase2',
+              id: `${task}/${to}/phase2/hscore-${name}${vs}-from-${from}-seed-${seed}`,
+              task,
+              model: to,
+              settings: s,
+              method: 'hscore',
+              seed,
+              subset: ref,
+              deps: [sc.id],
               ...missing(to, from),
-              hash: hash({ task, data: s.data, model: modelKey(cfg, weights, to), phase2: p2, method: 'hscore', seed, subset: { records: sc.records.map((r) => (jobs.find((j) => j.id === r) as Phase1Job).hash), variant: sc.variant, name, scoredBy: from } }),
+              hash: hash({
+                task,
+                data: s.data,
+                model: modelKey(cfg, weights, to),
+                phase2: p2,
+                method: 'hscore',
+                seed,
+                subset: {
+                  records: sc.records.map((r) => (jobs.find((j) => j.id === r) as Phase1Job).hash),
+                  variant: sc.variant,
+                  name,
+                  scoredBy: from,
+                },
+              }),
               label: `phase2 ${task}/${to} hscore ${name}${vs} from ${from} seed ${seed}`,
             });
           }
@@ -186,7 +306,10 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
 }
 
 /** Examples x epochs a job trains on; subset jobs use `sizeOf` when the subset exists, else the full size (an upper bound). */
-export function jobCost(job: Job, sizeOf: (ref: SubsetRef) => number | undefined): { examples: number; epochs: number; exact: boolean } {
+export function jobCost(
+  job: Job,
+  sizeOf: (ref: SubsetRef) => number | undefined,
+): { examples: number; epochs: number; exact: boolean } {
   const n = plannedTrainSize(job.task, job.settings.data);
   if (job.kind === 'phase1') return { examples: n, epochs: job.settings.phase1.epochs, exact: true };
   if (job.kind === 'scores') return { examples: 0, epochs: 0, exact: true };

@@ -37,7 +37,14 @@ export function alive(pid: number): boolean {
 export const jobDir = (outDir: string, job: Job) => join(outDir, job.id);
 
 /** `build`: the numeric build that made the job (absent in markers written before it was recorded) */
-export interface DoneMarker { hash: string; finishedAt: string; seconds: number; mlflowRunId?: string; result?: unknown; build?: NumericBuild }
+export interface DoneMarker {
+  hash: string;
+  finishedAt: string;
+  seconds: number;
+  mlflowRunId?: string;
+  result?: unknown;
+  build?: NumericBuild;
+}
 
 export function readDone<T = unknown>(outDir: string, job: Job): (DoneMarker & { result?: T }) | undefined {
   if (job.weightsMissing) return undefined;
@@ -91,7 +98,11 @@ export function finishJob(dir: string, marker: DoneMarker): void {
 
 export function failJob(dir: string, job: Job, error: unknown): void {
   mkdirSync(dir, { recursive: true });
-  writeJsonAtomic(join(dir, 'failed.json'), { hash: job.hash, error: error instanceof Error ? error.message : String(error), at: new Date().toISOString() });
+  writeJsonAtomic(join(dir, 'failed.json'), {
+    hash: job.hash,
+    error: error instanceof Error ? error.message : String(error),
+    at: new Date().toISOString(),
+  });
 }
 
 export const exists = existsSync;

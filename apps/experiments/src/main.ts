@@ -35,8 +35,15 @@ Configs: experiments/*.yaml (schema: experiments/README.md). npm start runs expe
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: { set: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' }, 'dry-run': { type: 'boolean' }, models: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    args: argv,
+    allowPositionals: true,
+    options: {
+      set: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+      'dry-run': { type: 'boolean' },
+      models: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+    },
   });
   const [command, file] = positionals;
   if (values.help || !command) {
@@ -83,7 +90,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (!values.yes) {
-      console.error(`experiments clean: this removes ${outDir} (every job, record, report and mlruns/ of '${cfg.name}'); rerun with --yes`);
+      console.error(
+        `experiments clean: this removes ${outDir} (every job, record, report and mlruns/ of '${cfg.name}'); rerun with --yes`,
+      );
       return 1;
     }
     rmSync(outDir, { recursive: true, force: true });
@@ -92,24 +101,35 @@ async function main(argv: string[]): Promise<number> {
   }
   const report = await syncJournal(outDir, (l) => console.log(l));
   if (!report) {
-    console.error('experiments sync: set MLFLOW_TRACKING_URI=http(s)://host:port to the server the journal should go to; ' +
-      `without one, runs are in the local file store ${outDir}/mlruns`);
+    console.error(
+      'experiments sync: set MLFLOW_TRACKING_URI=http(s)://host:port to the server the journal should go to; ' +
+        `without one, runs are in the local file store ${outDir}/mlruns`,
+    );
     return 1;
   }
-  console.log(`synced ${report.synced.length} run(s), ${report.orphans.length} orphan(s) marked KILLED, ${report.busy.length} still running elsewhere, ${report.failed.length} failed` +
-    report.failed.map((f) => `\n  ${f.id}: ${f.error}`).join(''));
+  console.log(
+    `synced ${report.synced.length} run(s), ${report.orphans.length} orphan(s) marked KILLED, ${report.busy.length} still running elsewhere, ${report.failed.length} failed` +
+      report.failed.map((f) => `\n  ${f.id}: ${f.error}`).join(''),
+  );
   return report.failed.length ? 1 : 0;
 }
 
 /** The config restricted to the models named by --models (comma-separated). */
 function onlyModels(cfg: ExperimentConfig, list: string | undefined): ExperimentConfig {
   if (list === undefined) return cfg;
-  const names = list.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   const known = Object.keys(cfg.models);
   for (const n of names) {
-    if (!known.includes(n)) throw new ConfigError(`--models: '${n}' is not a model of ${cfg.name}${didYouMean(n, known)}; models: ${known.join(', ')}`);
+    if (!known.includes(n))
+      throw new ConfigError(
+        `--models: '${n}' is not a model of ${cfg.name}${didYouMean(n, known)}; models: ${known.join(', ')}`,
+      );
   }
-  if (cfg.pruning.transfer.length) throw new ConfigError(`--models: ${cfg.name} has pruning.transfer between models; run it whole`);
+  if (cfg.pruning.transfer.length)
+    throw new ConfigError(`--models: ${cfg.name} has pruning.transfer between models; run it whole`);
   return { ...cfg, models: Object.fromEntries(Object.entries(cfg.models).filter(([n]) => names.includes(n))) };
 }
 
@@ -120,13 +140,19 @@ async function plan(cfg: ExperimentConfig, outDir: string): Promise<string> {
   const grid = expandGrid(cfg, weights);
   const check = build ? checkBuilds(outDir, grid, build, cfg.run.numeric_build) : undefined;
   const backend = chosen ?? process.env.PRUNELAB_BACKEND ?? (cfg.run.backend === 'auto' ? 'wasm' : cfg.run.backend);
-  return describePlan(cfg, grid, outDir, backend, { ...(check && { check }), notes: [line, ...weightLines(cfg, weights)] });
+  return describePlan(cfg, grid, outDir, backend, {
+    ...(check && { check }),
+    notes: [line, ...weightLines(cfg, weights)],
+  });
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code), (e: unknown) => {
-  // Configuration and input errors already say where and how to fix: print them without a stack trace.
-  const msg = e instanceof Error ? e.message : String(e);
-  console.error(`experiments: ${e instanceof ConfigError ? '' : 'error: '}${msg}`);
-  if (process.env.DEBUG && e instanceof Error) console.error(e.stack);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    // Configuration and input errors already say where and how to fix: print them without a stack trace.
+    const msg = e instanceof Error ? e.message : String(e);
+    console.error(`experiments: ${e instanceof ConfigError ? '' : 'error: '}${msg}`);
+    if (process.env.DEBUG && e instanceof Error) console.error(e.stack);
+    process.exit(1);
+  },
+);

@@ -15,7 +15,9 @@ function tsv(file: string, rows: number, offset: number): void {
   const lines = ['index\tsentence1\tsentence2\tgold_label'];
   for (let i = 0; i < rows; i++) {
     const k = i + offset;
-    lines.push(`${k}\tThe cat number ${k} sat on mat ${k % 7}.\tA cat ${k % 3 === 0 ? 'sat' : k % 3 === 1 ? 'may have sat' : 'never sat'} on a mat.\t${LABELS[k % 3]}`);
+    lines.push(
+      `${k}\tThe cat number ${k} sat on mat ${k % 7}.\tA cat ${k % 3 === 0 ? 'sat' : k % 3 === 1 ? 'may have sat' : 'never sat'} on a mat.\t${LABELS[k % 3]}`,
+    );
   }
   writeFileSync(file, lines.join('\n') + '\n');
 }
@@ -28,15 +30,22 @@ test('MNLI: matched and mismatched dev accuracy per run, both in the table and t
   tsv(join(glue, 'dev_matched.tsv'), 18, 1000);
   tsv(join(glue, 'dev_mismatched.tsv'), 21, 2000);
   const modelDir = join(tmp, 'model');
-  await ensureTinyModel(modelDir, { seed: 1, overrides: { hidden_size: 32, num_hidden_layers: 1, intermediate_size: 64, num_attention_heads: 2 } });
-  const cfg = validateConfig({
-    name: 'mnli', tasks: ['mnli'],
-    data: { root: tmp, train_size: null, dev_size: null, max_length: 32, allow_download: false },
-    models: { tiny: { path: modelDir, generate_if_missing: false } },
-    phase1: { seeds: [1, 2], epochs: 1 },
-    phase2: { seeds: [7, 8], epochs: 1, lr: 2e-3, batch_size: 16, methods: ['full'] },
-    output: { dir: join(tmp, 'results') },
-  }, () => 'test');
+  await ensureTinyModel(modelDir, {
+    seed: 1,
+    overrides: { hidden_size: 32, num_hidden_layers: 1, intermediate_size: 64, num_attention_heads: 2 },
+  });
+  const cfg = validateConfig(
+    {
+      name: 'mnli',
+      tasks: ['mnli'],
+      data: { root: tmp, train_size: null, dev_size: null, max_length: 32, allow_download: false },
+      models: { tiny: { path: modelDir, generate_if_missing: false } },
+      phase1: { seeds: [1, 2], epochs: 1 },
+      phase2: { seeds: [7, 8], epochs: 1, lr: 2e-3, batch_size: 16, methods: ['full'] },
+      output: { dir: join(tmp, 'results') },
+    },
+    () => 'test',
+  );
   const out = await runExperiment(cfg, { log: () => {}, out: () => {} });
   assert.deepEqual(out.failed, []);
   const [row] = out.rows;
@@ -48,7 +57,10 @@ test('MNLI: matched and mismatched dev accuracy per run, both in the table and t
   assert.ok(Math.abs(done.result.extra.dev_mismatched * 21 - Math.round(done.result.extra.dev_mismatched * 21)) < 1e-9);
   assert.ok(Math.abs(done.result.metric * 18 - Math.round(done.result.metric * 18)) < 1e-9);
   const report = readFileSync(out.report, 'utf8');
-  assert.match(report, /\| training data \| examples \| size % \| accuracy % dev_matched \(mean ± std\) \| accuracy % dev_mismatched \| seeds \|/);
+  assert.match(
+    report,
+    /\| training data \| examples \| size % \| accuracy % dev_matched \(mean ± std\) \| accuracy % dev_mismatched \| seeds \|/,
+  );
   assert.match(report, /\| full data \| 60 \| 100\.0 \| \d+\.\d\d ± \d+\.\d\d \| \d+\.\d\d ± \d+\.\d\d \| 2 \|/);
   assert.match(readFileSync(out.csv, 'utf8'), /"dev_mismatched=\d\.\d{6}±\d\.\d{6}"/);
 });

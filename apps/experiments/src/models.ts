@@ -36,8 +36,10 @@ export async function ensureModel(name: string, m: ModelCfg, log: (l: string) =>
     return dir;
   }
   if (!m.generate_if_missing) {
-    throw new Error(`model '${name}': folder ${dir} has no config.json; set models.${name}.path to a Hugging Face model folder ` +
-      `or models.${name}.generate_if_missing: true to create a tiny random ${m.family} there`);
+    throw new Error(
+      `model '${name}': folder ${dir} has no config.json; set models.${name}.path to a Hugging Face model folder ` +
+        `or models.${name}.generate_if_missing: true to create a tiny random ${m.family} there`,
+    );
   }
   await ensureTinyModel(dir, { seed: m.init_seed, family: m.family });
   log(`model '${name}': created a tiny random ${m.family} in ${dir} (no checkpoint there yet)`);

@@ -13,7 +13,17 @@ import { runTrainingJob, type RecordHook } from './train-job.ts';
 
 /** devAccuracy: the share the H-score would count correct (QA: exact match); devMetric: the task's main metric */
 export interface Phase1Result {
-  epochs: { epoch: number; trainLoss: number; trainAccuracy: number; devAccuracy: number; devMetric: number; devMetrics: Record<string, number>; devLoss: number; seconds: number; examplesPerSecond: number }[];
+  epochs: {
+    epoch: number;
+    trainLoss: number;
+    trainAccuracy: number;
+    devAccuracy: number;
+    devMetric: number;
+    devMetrics: Record<string, number>;
+    devLoss: number;
+    seconds: number;
+    examplesPerSecond: number;
+  }[];
 }
 
 /** A metrics.jsonl row of phase 1 (timings go to timing.jsonl). */
@@ -25,23 +35,47 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
   const cell = await env.cell(job);
   const metricName = TASK_META[job.task].metric;
   return runTrainingJob<Row, Phase1Result>(env, {
-    job, cell, settings: p1, data: cell.train, folder: { trainSize: cell.train.n }, label: job.label,
+    job,
+    cell,
+    settings: p1,
+    data: cell.train,
+    folder: { trainSize: cell.train.n },
+    label: job.label,
     tags: { method: 'full', subset: 'full', seed: String(job.seed) },
     params: {
-      task: job.task, model: job.model, model_path: cell.modelDir, seed: job.seed, train_size: cell.train.n,
-      data: job.settings.data, phase1: p1NoSeeds,
+      task: job.task,
+      model: job.model,
+      model_path: cell.modelDir,
+      seed: job.seed,
+      train_size: cell.train.n,
+      data: job.settings.data,
+      phase1: p1NoSeeds,
     },
     hooks: (dir) => ({
       record: dynamicsRecorder(dir, cell, {
-        version: 1 as const, task: job.task, split: 'train', model: cell.modelDir, seed: job.seed, run: job.run,
-        pass: 'train-forward' as const, ids: cell.trainIds, epochsPlanned: p1.epochs, epochsDone: 0,
-        configHash: job.hash, build: env.build,
+        version: 1 as const,
+        task: job.task,
+        split: 'train',
+        model: cell.modelDir,
+        seed: job.seed,
+        run: job.run,
+        pass: 'train-forward' as const,
+        ids: cell.trainIds,
+        epochsPlanned: p1.epochs,
+        epochsDone: 0,
+        configHash: job.hash,
+        build: env.build,
       }),
       evaluate: async (model, e) => {
         const dev = await scoreEval(cell, model, cell.dev);
         const row: Row = {
-          epoch: e.epoch + 1, trainLoss: e.loss, trainAccuracy: e.trainAccuracy, devAccuracy: dev.accuracy,
-          devMetric: dev.metric, devMetrics: dev.metrics, devLoss: dev.loss,
+          epoch: e.epoch + 1,
+          trainLoss: e.loss,
+          trainAccuracy: e.trainAccuracy,
+          devAccuracy: dev.accuracy,
+          devMetric: dev.metric,
+          devMetrics: dev.metrics,
+          devLoss: dev.loss,
         };
         const devMetrics = Object.fromEntries(Object.entries(dev.metrics).map(([k, v]) => [`dev_${k}`, v]));
         const metrics = { train_accuracy: e.trainAccuracy, dev_accuracy: dev.accuracy, dev_loss: dev.loss };
@@ -59,7 +93,8 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
         result: {
           epochs: epochs.map((x) => ({ ...x.row!, seconds: x.seconds, examplesPerSecond: x.examplesPerSecond })),
         },
-        note: '', artifact: { path: d, under: 'job' },
+        note: '',
+        artifact: { path: d, under: 'job' },
       }),
     }),
   });
@@ -99,8 +134,21 @@ function dynamicsRecorder(dir: string, cell: Cell, header: RunRecordHeader & { c
         }
         return { shape: [n], data: out };
       };
-      arrays.set('rows', join((k) => new Int32Array(k), (b) => b.rows));
-      for (const f of FIELDS) arrays.set(f, join((k) => new Float32Array(k), (b) => b.s[f])); // correct: 0/1 as floats
+      arrays.set(
+        'rows',
+        join(
+          (k) => new Int32Array(k),
+          (b) => b.rows,
+        ),
+      );
+      for (const f of FIELDS)
+        arrays.set(
+          f,
+          join(
+            (k) => new Float32Array(k),
+            (b) => b.s[f],
+          ),
+        ); // correct: 0/1 as floats
       return { json: { epochsDone: header.epochsDone }, arrays };
     },
     restore: (snap) => {
@@ -112,7 +160,10 @@ function dynamicsRecorder(dir: string, cell: Cell, header: RunRecordHeader & { c
       if (!rows?.length) return;
       const get = (f: (typeof FIELDS)[number]) => snap.arrays!.get(f)!.data as Float32Array;
       const s: BatchStats = {
-        correct: Uint8Array.from(get('correct')), goldProb: get('goldProb'), loss: get('loss'), margin: get('margin'),
+        correct: Uint8Array.from(get('correct')),
+        goldProb: get('goldProb'),
+        loss: get('loss'),
+        margin: get('margin'),
         el2n: get('el2n'),
       };
       recorder.addRows(rows, s);

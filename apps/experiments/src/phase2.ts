@@ -21,7 +21,14 @@ export interface Phase2Result {
   /** the main metric on further evaluation splits after the last epoch (MNLI: dev_mismatched) */
   extra?: Record<string, number>;
   /** devMetric: the main metric; devAccuracy: the share counted correct (QA: exact match) */
-  epochs: { epoch: number; trainLoss: number; devAccuracy: number; devMetric?: number; devLoss: number; seconds: number }[];
+  epochs: {
+    epoch: number;
+    trainLoss: number;
+    devAccuracy: number;
+    devMetric?: number;
+    devLoss: number;
+    seconds: number;
+  }[];
 }
 
 /** A metrics.jsonl row of phase 2 (timings go to timing.jsonl). */
@@ -44,23 +51,50 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
     const file = join(env.outDir, job.subset.file);
     ids = readSubset(file).ids;
     const unknown = ids.find((id) => !cell.rowOf.has(id));
-    if (unknown) throw new Error(`${file}: id ${unknown} is not in the ${job.task} training set of model ${job.model}; the subset's source and this cell must use the same data settings`);
-    if (ids.length === 0) throw new Error(`${file}: the subset is empty (see the H histogram of ${job.subset.scores}); nothing to fine-tune on`);
+    if (unknown)
+      throw new Error(
+        `${file}: id ${unknown} is not in the ${job.task} training set of model ${job.model}; the subset's source and this cell must use the same data settings`,
+      );
+    if (ids.length === 0)
+      throw new Error(
+        `${file}: the subset is empty (see the H histogram of ${job.subset.scores}); nothing to fine-tune on`,
+      );
   }
-  const data = selectRows(cell.train, ids.map((id) => cell.rowOf.get(id)!));
-  const subsetTag = job.subset ? `${job.subset.name}${job.subset.variant.key === 'all' ? '' : `-${job.subset.variant.key}`}` : 'full';
+  const data = selectRows(
+    cell.train,
+    ids.map((id) => cell.rowOf.get(id)!),
+  );
+  const subsetTag = job.subset
+    ? `${job.subset.name}${job.subset.variant.key === 'all' ? '' : `-${job.subset.variant.key}`}`
+    : 'full';
   const metricName = TASK_META[job.task].metric;
   const metricTitle = metricName === 'accuracy' ? 'acc' : METRIC_TITLES[metricName];
   return runTrainingJob<Row, Phase2Result>(env, {
-    job, cell, settings: p2, data, folder: { size: ids.length }, label: `${job.label} (${ids.length} examples)`,
+    job,
+    cell,
+    settings: p2,
+    data,
+    folder: { size: ids.length },
+    label: `${job.label} (${ids.length} examples)`,
     tags: {
-      method: job.method, subset: subsetTag, seed: String(job.seed), scored_by: job.subset?.scoredBy ?? job.model,
+      method: job.method,
+      subset: subsetTag,
+      seed: String(job.seed),
+      scored_by: job.subset?.scoredBy ?? job.model,
     },
     params: {
-      task: job.task, model: job.model, model_path: cell.modelDir, method: job.method, seed: job.seed,
-      subset: subsetTag, subset_size: ids.length, subset_fraction: ids.length / cell.trainIds.length,
-      runs_used: job.subset?.variant.runsUsed ?? 0, epochs_used: job.subset?.variant.epochsUsed ?? 0,
-      data: job.settings.data, phase2: p2Params,
+      task: job.task,
+      model: job.model,
+      model_path: cell.modelDir,
+      method: job.method,
+      seed: job.seed,
+      subset: subsetTag,
+      subset_size: ids.length,
+      subset_fraction: ids.length / cell.trainIds.length,
+      runs_used: job.subset?.variant.runsUsed ?? 0,
+      epochs_used: job.subset?.variant.epochsUsed ?? 0,
+      data: job.settings.data,
+      phase2: p2Params,
     },
     hooks: () => ({
       evaluate: async (model, e) => {
@@ -69,12 +103,19 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
         const extra: Record<string, number> = {};
         for (const x of cell.extraEval) extra[x.split] = (await scoreEval(cell, model, x.set)).metric;
         const row: Row = {
-          epoch: e.epoch + 1, trainLoss: e.loss, devAccuracy: dev.accuracy, devMetric: dev.metric,
-          devMetrics: dev.metrics, devLoss: dev.loss, ...(cell.extraEval.length && { extra }),
+          epoch: e.epoch + 1,
+          trainLoss: e.loss,
+          devAccuracy: dev.accuracy,
+          devMetric: dev.metric,
+          devMetrics: dev.metrics,
+          devLoss: dev.loss,
+          ...(cell.extraEval.length && { extra }),
         };
         return {
-          row, metrics: {
-            dev_accuracy: dev.accuracy, dev_loss: dev.loss,
+          row,
+          metrics: {
+            dev_accuracy: dev.accuracy,
+            dev_loss: dev.loss,
             ...Object.fromEntries(Object.entries(dev.metrics).map(([k, v]) => [`dev_${k}`, v])),
             ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`${k}_${metricName}`, v])),
           },
@@ -85,8 +126,13 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
         const rows = epochs.filter((x) => x.row).map((x) => ({ ...x.row!, seconds: x.seconds }));
         const last = rows.at(-1)!;
         const result: Phase2Result = {
-          size: ids.length, fraction: ids.length / cell.trainIds.length, metric: last.devMetric, metricName,
-          metrics: last.devMetrics, ...(last.extra && { extra: last.extra }), epochs: rows,
+          size: ids.length,
+          fraction: ids.length / cell.trainIds.length,
+          metric: last.devMetric,
+          metricName,
+          metrics: last.devMetrics,
+          ...(last.extra && { extra: last.extra }),
+          epochs: rows,
         };
         const note = `dev ${metricTitle} ${result.metric.toFixed(4)}`;
         return { result, note, artifact: { path: join(dir, 'metrics.jsonl') } };

@@ -15,8 +15,13 @@ function clock(seconds: number): string {
 }
 
 /** `check`: finished jobs against this process's numeric build; `notes`: lines printed first (build, model folders). */
-export function describePlan(cfg: ExperimentConfig, grid: Grid, outDir: string, backend: string,
-  opts: { verbose?: boolean; check?: BuildCheck; notes?: string[] } = {}): string {
+export function describePlan(
+  cfg: ExperimentConfig,
+  grid: Grid,
+  outDir: string,
+  backend: string,
+  opts: { verbose?: boolean; check?: BuildCheck; notes?: string[] } = {},
+): string {
   const speeds = readThroughput();
   const sizeOf = (ref: SubsetRef) => {
     const f = join(outDir, ref.file);
@@ -48,14 +53,18 @@ export function describePlan(cfg: ExperimentConfig, grid: Grid, outDir: string, 
     if (opts.verbose !== false) {
       const cost = work ? `${c.examples}${c.exact ? '' : '≤'} ex x ${c.epochs} ep` : '';
       const by = madeBy.get(job.id);
-      lines.push(`${String(i + 1).padStart(4)}  ${status.padEnd(7)}  ${job.kind.padEnd(6)}  ${job.id.padEnd(56)}  ${cost}${by ? `  (made by ${by})` : ''}`);
+      lines.push(
+        `${String(i + 1).padStart(4)}  ${status.padEnd(7)}  ${job.kind.padEnd(6)}  ${job.id.padEnd(56)}  ${cost}${by ? `  (made by ${by})` : ''}`,
+      );
     }
   }
   const byKind = (k: Job['kind']) => grid.jobs.filter((j) => j.kind === k).length;
   const summary = [
     `grid ${cfg.name}: ${cfg.tasks.length} task(s) x ${Object.keys(cfg.models).length} model(s); ${grid.jobs.length} jobs ` +
       `(${byKind('phase1')} phase-1 runs, ${byKind('scores')} scoring, ${byKind('phase2')} phase-2 runs)`,
-    `status: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`,
+    `status: ${Object.entries(counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}`,
     `left to train: ${totalWork.toLocaleString('en-US')} example-epochs${upperBound ? ' (an upper bound: subset sizes are known after phase 1)' : ''}`,
     unknownSpeed.size === 0
       ? `time estimate: ${clock(seconds)} of training on ${backend} at the measured throughput (.cache/throughput.json), one job at a time; evaluation and model loading come on top`

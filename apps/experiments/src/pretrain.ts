@@ -9,15 +9,37 @@ import { permutation } from '@prunelab/core';
 import { findRepoRoot, pretrainStreams } from '@prunelab/datasets';
 import { writeTruncatedBpe } from '@prunelab/tokenizers';
 import {
-  AdamW, EVAL, chooseBackend, disposeParams, hfNoDecay, initParams, lmLoss, loadTrainState, parseOptConfig,
-  perplexity, saveCausalLm, saveTrainState, streamBlocks, trainStateFile, type ForwardContext, type OptConfig,
+  AdamW,
+  EVAL,
+  chooseBackend,
+  disposeParams,
+  hfNoDecay,
+  initParams,
+  lmLoss,
+  loadTrainState,
+  parseOptConfig,
+  perplexity,
+  saveCausalLm,
+  saveTrainState,
+  streamBlocks,
+  trainStateFile,
+  type ForwardContext,
+  type OptConfig,
 } from '@prunelab/finetune';
 import type { PretrainConfig } from './pretrain-config.ts';
 import { gitCommit, openTracking } from './tracking.ts';
 
 export interface PretrainResult {
-  modelDir: string; skipped: boolean; steps: number; tokensSeen: number; params: number; vocabSize: number;
-  pplBefore?: number; pplAfter?: number; seconds: number; tokensPerSecond: number;
+  modelDir: string;
+  skipped: boolean;
+  steps: number;
+  tokensSeen: number;
+  params: number;
+  vocabSize: number;
+  pplBefore?: number;
+  pplAfter?: number;
+  seconds: number;
+  tokensPerSecond: number;
 }
 
 export interface PretrainOptions {
@@ -32,7 +54,13 @@ export interface PretrainOptions {
   noTracking?: boolean;
 }
 
-interface State { step: number; tokensSeen: number; seconds: number; pplBefore?: number; done?: boolean }
+interface State {
+  step: number;
+  tokensSeen: number;
+  seconds: number;
+  pplBefore?: number;
+  done?: boolean;
+}
 
 /** Warmup from 0, then cosine decay to lr * min_lr_ratio at the last step. */
 export function cosineSchedule(lr: number, total: number, warmup: number, minRatio: number): (step: number) => number {
@@ -45,9 +73,20 @@ export function cosineSchedule(lr: number, total: number, warmup: number, minRat
 
 export function pretrainOptConfig(cfg: PretrainConfig, vocabSize: number): OptConfig {
   return parseOptConfig({
-    model_type: 'opt', architectures: ['OPTForCausalLM'], vocab_size: vocabSize, ...cfg.model, word_embed_proj_dim: cfg.model.hidden_size,
-    do_layer_norm_before: true, attention_dropout: 0, activation_function: 'relu', init_std: 0.02, pad_token_id: 1, bos_token_id: 2, eos_token_id: 2,
-    num_labels: 2, prunelab_pretrain: cfg.name,
+    model_type: 'opt',
+    architectures: ['OPTForCausalLM'],
+    vocab_size: vocabSize,
+    ...cfg.model,
+    word_embed_proj_dim: cfg.model.hidden_size,
+    do_layer_norm_before: true,
+    attention_dropout: 0,
+    activation_function: 'relu',
+    init_std: 0.02,
+    pad_token_id: 1,
+    bos_token_id: 2,
+    eos_token_id: 2,
+    num_labels: 2,
+    prunelab_pretrain: cfg.name,
   });
 }
 
@@ -97,34 +136,68 @@ export async function pretrain(cfg: PretrainConfig, opts: PretrainOptions = {}):
   const tok = writeTruncatedBpe(cfg.vocab.tokenizer, cfg.vocab.merges, tokDir);
   const eos = tok.tokenToId('</s>')!;
   const t0 = performance.now();
-  const streams = pretrainStreams(cfg.data.sources, cfg.data.held_out_fraction, tok, `gpt2-${cfg.vocab.merges}`, eos, cacheDir);
-  log(`corpus: ${streams.trainDocs} train docs (${streams.train.length} tokens), ${streams.heldOutDocs} held-out docs (${streams.heldOut.length} tokens), ` +
-    `${streams.duplicates} duplicates dropped${streams.cached ? ', from cache' : ''} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const streams = pretrainStreams(
+    cfg.data.sources,
+    cfg.data.held_out_fraction,
+    tok,
+    `gpt2-${cfg.vocab.merges}`,
+    eos,
+    cacheDir,
+  );
+  log(
+    `corpus: ${streams.trainDocs} train docs (${streams.train.length} tokens), ${streams.heldOutDocs} held-out docs (${streams.heldOut.length} tokens), ` +
+      `${streams.duplicates} duplicates dropped${streams.cached ? ', from cache' : ''} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
   const T = cfg.train.block_size;
   const nBlocks = Math.floor((streams.train.length - 1) / T);
-  if (nBlocks < 1) throw new Error(`the training stream has ${streams.train.length} tokens, fewer than one block of ${T}`);
+  if (nBlocks < 1)
+    throw new Error(`the training stream has ${streams.train.length} tokens, fewer than one block of ${T}`);
 
   const c = pretrainOptConfig(cfg, tok.vocabSize);
   const params = initParams(c, cfg.seed);
-  for (const k of [...params.keys()].filter((k) => !k.startsWith('model.'))) { params.get(k)!.dispose(); params.delete(k); }
+  for (const k of [...params.keys()].filter((k) => !k.startsWith('model.'))) {
+    params.get(k)!.dispose();
+    params.delete(k);
+  }
   const nParams = [...params.values()].reduce((n, p) => n + p.size, 0);
   const tr = cfg.train;
-  const opt = new AdamW(params, { lr: tr.lr, weightDecay: tr.weight_decay, noDecay: hfNoDecay, maxGradNorm: tr.max_grad_norm });
+  const opt = new AdamW(params, {
+    lr: tr.lr,
+    weightDecay: tr.weight_decay,
+    noDecay: hfNoDecay,
+    maxGradNorm: tr.max_grad_norm,
+  });
   const snap = loadTrainState<State>(snapshotFile, params, opt);
   if (snap) {
     state = snap.loop;
     log(`resuming at step ${state.step}/${tr.steps} from ${snapshotFile}`);
   }
   const heldOut = (): number => perplexity(params, c, streams.heldOut, T, 32, cfg.data.eval_blocks).ppl;
-  log(`model: OPT hidden ${c.hidden_size}, ${c.num_hidden_layers} layers, ${c.num_attention_heads} heads, FFN ${c.ffn_dim}, vocab ${c.vocab_size}, ${(nParams / 1e6).toFixed(2)}M parameters (tied LM head)`);
+  log(
+    `model: OPT hidden ${c.hidden_size}, ${c.num_hidden_layers} layers, ${c.num_attention_heads} heads, FFN ${c.ffn_dim}, vocab ${c.vocab_size}, ${(nParams / 1e6).toFixed(2)}M parameters (tied LM head)`,
+  );
 
   const tracking = opts.noTracking ? undefined : await openTracking(runDir, `pretrain-${cfg.name}`, log);
-  const run = tracking ? await tracking.tracker.createRun(tracking.experimentId, {
-    runName: `${cfg.name}-from-${state.step}`, tags: { pretrain: cfg.name, git_commit: gitCommit(), 'mlflow.source.git.commit': gitCommit(), resumed_from: String(state.step) },
-  }) : undefined;
+  const run = tracking
+    ? await tracking.tracker.createRun(tracking.experimentId, {
+        runName: `${cfg.name}-from-${state.step}`,
+        tags: {
+          pretrain: cfg.name,
+          git_commit: gitCommit(),
+          'mlflow.source.git.commit': gitCommit(),
+          resumed_from: String(state.step),
+        },
+      })
+    : undefined;
   await run?.logParams({
-    ...Object.fromEntries(Object.entries(cfg.model).map(([k, v]) => [`model.${k}`, v])), ...Object.fromEntries(Object.entries(tr).map(([k, v]) => [`train.${k}`, v])),
-    vocab_merges: cfg.vocab.merges, vocab_size: c.vocab_size, held_out_fraction: cfg.data.held_out_fraction, params: nParams, train_tokens: streams.train.length, seed: cfg.seed,
+    ...Object.fromEntries(Object.entries(cfg.model).map(([k, v]) => [`model.${k}`, v])),
+    ...Object.fromEntries(Object.entries(tr).map(([k, v]) => [`train.${k}`, v])),
+    vocab_merges: cfg.vocab.merges,
+    vocab_size: c.vocab_size,
+    held_out_fraction: cfg.data.held_out_fraction,
+    params: nParams,
+    train_tokens: streams.train.length,
+    seed: cfg.seed,
   });
   if (state.step === 0 && state.pplBefore === undefined) {
     state.pplBefore = heldOut();
@@ -160,7 +233,9 @@ export async function pretrain(cfg: PretrainConfig, opts: PretrainOptions = {}):
         state.seconds += secs;
         const tps = windowTokens / secs;
         const eta = ((tr.steps - state.step) * tr.batch_size * T) / tps;
-        log(`step ${state.step}/${tr.steps} loss ${(lossSum / lossN).toFixed(3)} lr ${lr(s).toExponential(2)} ${tps.toFixed(0)} tok/s eta ${(eta / 60).toFixed(1)} min`);
+        log(
+          `step ${state.step}/${tr.steps} loss ${(lossSum / lossN).toFixed(3)} lr ${lr(s).toExponential(2)} ${tps.toFixed(0)} tok/s eta ${(eta / 60).toFixed(1)} min`,
+        );
         await run?.logMetrics({ train_loss: lossSum / lossN, lr: lr(s), tokens_per_second: tps }, state.step);
         windowStart = now;
         windowTokens = 0;
@@ -179,19 +254,43 @@ export async function pretrain(cfg: PretrainConfig, opts: PretrainOptions = {}):
       }
       if (state.step === opts.stopAfter && !last) {
         await run?.end('KILLED');
-        return { modelDir, skipped: false, steps: state.step, tokensSeen: state.tokensSeen, params: nParams, vocabSize: c.vocab_size, seconds: state.seconds, tokensPerSecond: state.tokensSeen / Math.max(1e-9, state.seconds) };
+        return {
+          modelDir,
+          skipped: false,
+          steps: state.step,
+          tokensSeen: state.tokensSeen,
+          params: nParams,
+          vocabSize: c.vocab_size,
+          seconds: state.seconds,
+          tokensPerSecond: state.tokensSeen / Math.max(1e-9, state.seconds),
+        };
       }
     }
     const pplAfter = heldOut();
-    log(`held-out perplexity after ${state.step} steps: ${pplAfter.toFixed(1)} (untrained: ${state.pplBefore?.toFixed(1)})`);
+    log(
+      `held-out perplexity after ${state.step} steps: ${pplAfter.toFixed(1)} (untrained: ${state.pplBefore?.toFixed(1)})`,
+    );
     await run?.logMetric('heldout_ppl', pplAfter, state.step);
     saveCausalLm(modelDir, c, params, { dropout: cfg.model.dropout });
     for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(tokDir, f), join(modelDir, f));
     const result: PretrainResult = {
-      modelDir, skipped: false, steps: state.step, tokensSeen: state.tokensSeen, params: nParams, vocabSize: c.vocab_size,
-      pplBefore: state.pplBefore, pplAfter, seconds: state.seconds, tokensPerSecond: state.tokensSeen / Math.max(1e-9, state.seconds),
+      modelDir,
+      skipped: false,
+      steps: state.step,
+      tokensSeen: state.tokensSeen,
+      params: nParams,
+      vocabSize: c.vocab_size,
+      pplBefore: state.pplBefore,
+      pplAfter,
+      seconds: state.seconds,
+      tokensPerSecond: state.tokensSeen / Math.max(1e-9, state.seconds),
     };
-    writeJson(join(modelDir, 'pretrain.json'), { ...result, config: cfg, held_out_tokens: streams.heldOut.length, train_tokens: streams.train.length });
+    writeJson(join(modelDir, 'pretrain.json'), {
+      ...result,
+      config: cfg,
+      held_out_tokens: streams.heldOut.length,
+      train_tokens: streams.train.length,
+    });
     state.done = true;
     writeJson(stateFile, state);
     rmSync(snapshotFile, { force: true }); // the model folder holds the result

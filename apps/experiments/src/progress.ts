@@ -10,9 +10,17 @@ export function clock(seconds: number): string {
   return `${h ? `${h}:` : ''}${mm}:${String(s % 60).padStart(2, '0')}`;
 }
 
-export interface Progress { tick(done: number, note?: string): void; end(note: string): void }
+export interface Progress {
+  tick(done: number, note?: string): void;
+  end(note: string): void;
+}
 
-export function progress(label: string, total: number, out: (text: string) => void = (t) => process.stdout.write(t), opts: { tty?: boolean; every?: number } = {}): Progress {
+export function progress(
+  label: string,
+  total: number,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+  opts: { tty?: boolean; every?: number } = {},
+): Progress {
   const tty = opts.tty ?? isTTY;
   const every = (opts.every ?? 30) * 1000;
   const start = performance.now();
@@ -22,9 +30,11 @@ export function progress(label: string, total: number, out: (text: string) => vo
       const now = performance.now();
       const elapsed = (now - start) / 1000;
       const eta = done > 0 ? (elapsed / done) * (total - done) : Infinity;
-      const line = `${label} ${done}/${total} ${Math.floor((100 * done) / total)}% elapsed ${clock(elapsed)} eta ${clock(eta)} ${note}`.trimEnd();
+      const line =
+        `${label} ${done}/${total} ${Math.floor((100 * done) / total)}% elapsed ${clock(elapsed)} eta ${clock(eta)} ${note}`.trimEnd();
       if (tty) out(`\r${line}\x1b[K`);
-      else if (note || now - lastPrint >= every) { // epoch summaries (notes) always reach the log
+      else if (note || now - lastPrint >= every) {
+        // epoch summaries (notes) always reach the log
         lastPrint = now;
         out(line + '\n');
       }

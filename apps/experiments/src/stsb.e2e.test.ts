@@ -22,21 +22,40 @@ test('regression stats: correct within 0.5, the Gaussian gold-probability surrog
   assert.equal(s.goldProb[2], 1);
   assert.deepEqual(Array.from(s.loss), [0.25, 6.25, 0]);
   assert.deepEqual(Array.from(s.margin), [0, -2, 0.5]);
-  assert.deepEqual(Array.from(s.el2n, (x) => Math.round(x * 1e6) / 1e6), [0.5, 2.5, 0]);
+  assert.deepEqual(
+    Array.from(s.el2n, (x) => Math.round(x * 1e6) / 1e6),
+    [0.5, 2.5, 0],
+  );
 });
 
-test('STS-B as regression: records, H subsets, a balanced baseline, Pearson and Spearman in the report', { skip: !existsSync(join(SHARED, 'glue/STS-B/train.tsv')) && 'no ../shared/data/glue/STS-B' }, async () => {
+test('STS-B as regression: records, H subsets, a balanced baseline, Pearson and Spearman in the report', {
+  skip: !existsSync(join(SHARED, 'glue/STS-B/train.tsv')) && 'no ../shared/data/glue/STS-B',
+}, async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'prunelab-stsb-'));
   const modelDir = join(tmp, 'model');
-  await ensureTinyModel(modelDir, { seed: 2, family: 'roberta', overrides: { hidden_size: 32, num_hidden_layers: 1, intermediate_size: 64, num_attention_heads: 2 } });
-  const cfg = validateConfig({
-    name: 'stsb-reg', tasks: ['stsb'],
-    data: { root: SHARED, train_size: 96, dev_size: 48, max_length: 40, allow_download: false },
-    models: { tiny: { path: modelDir, family: 'roberta', generate_if_missing: false } },
-    phase1: { seeds: [1, 2, 3], epochs: 2, lr: 3e-3, batch_size: 16 },
-    phase2: { seeds: [7], epochs: 2, lr: 3e-3, batch_size: 16, methods: ['full', 'hscore', 'random_balanced', 'ambiguous'] },
-    output: { dir: join(tmp, 'results') },
-  }, () => 'test');
+  await ensureTinyModel(modelDir, {
+    seed: 2,
+    family: 'roberta',
+    overrides: { hidden_size: 32, num_hidden_layers: 1, intermediate_size: 64, num_attention_heads: 2 },
+  });
+  const cfg = validateConfig(
+    {
+      name: 'stsb-reg',
+      tasks: ['stsb'],
+      data: { root: SHARED, train_size: 96, dev_size: 48, max_length: 40, allow_download: false },
+      models: { tiny: { path: modelDir, family: 'roberta', generate_if_missing: false } },
+      phase1: { seeds: [1, 2, 3], epochs: 2, lr: 3e-3, batch_size: 16 },
+      phase2: {
+        seeds: [7],
+        epochs: 2,
+        lr: 3e-3,
+        batch_size: 16,
+        methods: ['full', 'hscore', 'random_balanced', 'ambiguous'],
+      },
+      output: { dir: join(tmp, 'results') },
+    },
+    () => 'test',
+  );
   const lines: string[] = [];
   const out = await runExperiment(cfg, { log: (l) => lines.push(l), out: () => {} });
   assert.deepEqual(out.failed, [], lines.join('\n'));
@@ -47,15 +66,25 @@ test('STS-B as regression: records, H subsets, a balanced baseline, Pearson and 
   const full = out.rows.find((r) => r.method === 'full')!;
   assert.equal(full.size, 96);
   const ticket = out.rows.find((r) => r.method === 'hscore')!;
-  for (const m of ['random_balanced', 'ambiguous']) assert.equal(out.rows.find((r) => r.method === m)!.size, ticket.size);
+  for (const m of ['random_balanced', 'ambiguous'])
+    assert.equal(out.rows.find((r) => r.method === m)!.size, ticket.size);
   for (const r of out.rows) {
     assert.ok(Number.isFinite(r.mean) && r.mean >= -1 && r.mean <= 1, `Pearson ${r.mean}`);
-    assert.ok(Number.isFinite(r.others.spearman!.mean) && Math.abs(r.others.spearman!.mean) <= 1, `Spearman ${r.others.spearman!.mean}`);
+    assert.ok(
+      Number.isFinite(r.others.spearman!.mean) && Math.abs(r.others.spearman!.mean) <= 1,
+      `Spearman ${r.others.spearman!.mean}`,
+    );
     assert.ok(r.others.within_tolerance!.mean >= 0 && r.others.within_tolerance!.mean <= 1);
   }
   const subset = JSON.parse(readFileSync(join(out.outDir, 'stsb/tiny/scores/all/subsets/hscore-03.json'), 'utf8'));
-  assert.ok(Object.keys(subset.perClass ?? {}).every((c) => ['0', '1', '2', '3', '4', '5'].includes(c)), JSON.stringify(subset.perClass));
+  assert.ok(
+    Object.keys(subset.perClass ?? {}).every((c) => ['0', '1', '2', '3', '4', '5'].includes(c)),
+    JSON.stringify(subset.perClass),
+  );
   const report = readFileSync(out.report, 'utf8');
-  assert.match(report, /\| training data \| examples \| size % \| Pearson x100 \(mean ± std\) \| Spearman x100 \| within ±0\.5 % \| seeds \|/);
+  assert.match(
+    report,
+    /\| training data \| examples \| size % \| Pearson x100 \(mean ± std\) \| Spearman x100 \| within ±0\.5 % \| seeds \|/,
+  );
   assert.match(report, /\|prediction - gold\| <= 0\.5/);
 });

@@ -3,7 +3,15 @@
 // loading its examples. What a task's kind means (head, encoding, metrics) is the datasets kind table.
 import { join } from 'node:path';
 import {
-  findRepoRoot, getTask, kindOfTask, loadTrainEval, officialTrainSize, subsample, TASK_NAMES, type AnyExample, type MainMetric,
+  findRepoRoot,
+  getTask,
+  kindOfTask,
+  loadTrainEval,
+  officialTrainSize,
+  subsample,
+  TASK_NAMES,
+  type AnyExample,
+  type MainMetric,
 } from '@prunelab/datasets';
 import type { TaskKind } from '@prunelab/core';
 import type { DataCfg, TaskName } from './schema.ts';
@@ -20,15 +28,23 @@ export interface TaskMeta {
 }
 
 export const METRIC_TITLES: Record<string, string> = {
-  accuracy: 'accuracy', matthews: 'Matthews corr.', pearson: 'Pearson', spearman: 'Spearman', f1: 'F1', exact_match: 'EM', within_tolerance: 'within ±0.5',
+  accuracy: 'accuracy',
+  matthews: 'Matthews corr.',
+  pearson: 'Pearson',
+  spearman: 'Spearman',
+  f1: 'F1',
+  exact_match: 'EM',
+  within_tolerance: 'within ±0.5',
 };
 
 /** Each task's registry row as the reports read it (derived, not a second list). */
-export const TASK_META: Record<TaskName, TaskMeta> = Object.fromEntries(TASK_NAMES.map((t) => {
-  const spec = getTask(t);
-  const extra = spec.extraEval && { extraEval: spec.extraEval };
-  return [t, { metric: spec.mainMetric, evalSplit: spec.evalSplit, ...extra }];
-})) as Record<TaskName, TaskMeta>;
+export const TASK_META: Record<TaskName, TaskMeta> = Object.fromEntries(
+  TASK_NAMES.map((t) => {
+    const spec = getTask(t);
+    const extra = spec.extraEval && { extraEval: spec.extraEval };
+    return [t, { metric: spec.mainMetric, evalSplit: spec.evalSplit, ...extra }];
+  }),
+) as Record<TaskName, TaskMeta>;
 
 /** The kind a task trains as (report notes for regression and QA). */
 export function taskKind(task: TaskName): TaskKind {
@@ -58,7 +74,12 @@ export interface TaskData {
 /** Load one task's training examples (seeded subsample) and its evaluation split(s). */
 export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskData> {
   const spec = getTask(task);
-  const opts = { ...(data.root !== null && { dataRoot: data.root }), cacheDir: join(findRepoRoot(), '.cache', 'data'), allowDownload: data.allow_download, lenient: data.lenient };
+  const opts = {
+    ...(data.root !== null && { dataRoot: data.root }),
+    cacheDir: join(findRepoRoot(), '.cache', 'data'),
+    allowDownload: data.allow_download,
+    lenient: data.lenient,
+  };
   const splits = await loadTrainEval(task, opts, data.seed);
   const trainAll = splits.train.examples as AnyExample[];
   const evalAll = splits.eval.examples as AnyExample[];
@@ -73,10 +94,22 @@ export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskD
     return { split, examples: data.dev_size === null ? all : subsample(all, data.dev_size, evalSeed) };
   });
   return {
-    extra, title: spec.title, labels: kindOfTask(task).classes(spec), evalSplit: splits.evalSplit, train: kept, dev,
-    description: `${spec.title}: ${fmt(kept.length)} of ${fmt(trainAll.length)} training examples (seed ${data.seed}), ` +
+    extra,
+    title: spec.title,
+    labels: kindOfTask(task).classes(spec),
+    evalSplit: splits.evalSplit,
+    train: kept,
+    dev,
+    description:
+      `${spec.title}: ${fmt(kept.length)} of ${fmt(trainAll.length)} training examples (seed ${data.seed}), ` +
       `evaluated on ${splits.evalSplit} (${fmt(dev.length)} of ${fmt(evalAll.length)})${extra.map((x) => ` and ${x.split} (${fmt(x.examples.length)})`).join('')}; ${splits.train.description}`,
-    warnings: [...splits.warnings, ...splits.train.warnings, ...splits.eval.warnings,
-      ...(trainN > trainAll.length ? [`train_size ${fmt(trainN)} exceeds the ${fmt(trainAll.length)} training examples: using all`] : [])],
+    warnings: [
+      ...splits.warnings,
+      ...splits.train.warnings,
+      ...splits.eval.warnings,
+      ...(trainN > trainAll.length
+        ? [`train_size ${fmt(trainN)} exceeds the ${fmt(trainAll.length)} training examples: using all`]
+        : []),
+    ],
   };
 }

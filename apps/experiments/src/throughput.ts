@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { findRepoRoot } from '@prunelab/datasets';
 import { readJson, writeJsonAtomic } from './job-state.ts';
 
-export const throughputKey = (modelDir: string, maxLength: number, backend: string) => `${modelDir}|${maxLength}|${backend}`;
+export const throughputKey = (modelDir: string, maxLength: number, backend: string) =>
+  `${modelDir}|${maxLength}|${backend}`;
 
 function file(): string {
   return join(findRepoRoot(), '.cache', 'throughput.json');
@@ -19,6 +20,9 @@ export function recordThroughput(key: string, examplesPerSecond: number): void {
   const all = readThroughput();
   const old = all[key]?.examplesPerSecond;
   // a running mean: one short epoch (a small subset, a busy machine) moves the estimate only halfway
-  all[key] = { examplesPerSecond: old ? (old + examplesPerSecond) / 2 : examplesPerSecond, at: new Date().toISOString() };
+  all[key] = {
+    examplesPerSecond: old ? (old + examplesPerSecond) / 2 : examplesPerSecond,
+    at: new Date().toISOString(),
+  };
   writeJsonAtomic(file(), all);
 }

@@ -7,7 +7,14 @@ import { join, resolve } from 'node:path';
 import { findRepoRoot } from '@prunelab/datasets';
 import { unigramTokenizerJson } from '@prunelab/tokenizers';
 import {
-  disposeParams, familyOf, hubFile, initParams, parseModelConfig, saveModel, tinyConfig, type TokenizerRecipe,
+  disposeParams,
+  familyOf,
+  hubFile,
+  initParams,
+  parseModelConfig,
+  saveModel,
+  tinyConfig,
+  type TokenizerRecipe,
 } from '@prunelab/finetune';
 import type { Family } from './schema.ts';
 
@@ -28,10 +35,17 @@ async function hubTokenizerJson(repo: string, cacheDir: string): Promise<string>
 function writeBpeTokenizer(dir: string, family: string, tokenizerConfig: Record<string, unknown>): void {
   const src = join(SHARED_TOKENIZERS(), 'gpt2');
   if (!existsSync(join(src, 'encoder.json')) || !existsSync(join(src, 'vocab.bpe'))) {
-    throw new Error(`a tiny random ${family} needs GPT-2's encoder.json and vocab.bpe in ${src}; point the model path at a real ${family} folder instead`);
+    throw new Error(
+      `a tiny random ${family} needs GPT-2's encoder.json and vocab.bpe in ${src}; point the model path at a real ${family} folder instead`,
+    );
   }
   const gpt2 = JSON.parse(readFileSync(join(src, 'encoder.json'), 'utf8')) as Record<string, number>;
-  const vocab = new Map<string, number>([['<s>', 0], ['<pad>', 1], ['</s>', 2], ['<unk>', 3]]);
+  const vocab = new Map<string, number>([
+    ['<s>', 0],
+    ['<pad>', 1],
+    ['</s>', 2],
+    ['<unk>', 3],
+  ]);
   for (const [tok] of Object.entries(gpt2).sort((a, b) => a[1] - b[1])) if (!vocab.has(tok)) vocab.set(tok, vocab.size);
   vocab.set('<mask>', vocab.size);
   writeFileSync(join(dir, 'vocab.json'), JSON.stringify(Object.fromEntries(vocab)));
@@ -40,8 +54,12 @@ function writeBpeTokenizer(dir: string, family: string, tokenizerConfig: Record<
 }
 
 type Recipe<K extends TokenizerRecipe['kind']> = Extract<TokenizerRecipe, { kind: K }>;
-type Writer<K extends TokenizerRecipe['kind']> =
-  (dir: string, r: Recipe<K>, family: string, cacheDir: string) => Promise<void>;
+type Writer<K extends TokenizerRecipe['kind']> = (
+  dir: string,
+  r: Recipe<K>,
+  family: string,
+  cacheDir: string,
+) => Promise<void>;
 
 /** One writer per recipe kind (the kinds are documented at TokenizerRecipe). */
 const TOKENIZER_WRITERS: { [K in TokenizerRecipe['kind']]: Writer<K> } = {
@@ -49,7 +67,7 @@ const TOKENIZER_WRITERS: { [K in TokenizerRecipe['kind']]: Writer<K> } = {
   'hub-tokenizer-json': async (dir, r, _f, cacheDir) =>
     writeFileSync(join(dir, 'tokenizer.json'), readFileSync(await hubTokenizerJson(r.repo, cacheDir))),
   'gpt2-bpe': async (dir, r, family) => writeBpeTokenizer(dir, family, r.tokenizerConfig),
-  'unigram': async (dir, r) =>
+  unigram: async (dir, r) =>
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(unigramTokenizerJson(r.vocab)) + '\n'),
 };
 
@@ -57,17 +75,28 @@ async function writeTokenizer(dir: string, recipe: TokenizerRecipe, family: stri
   await (TOKENIZER_WRITERS[recipe.kind] as Writer<TokenizerRecipe['kind']>)(dir, recipe, family, cacheDir);
 }
 
-export interface TinyModelOptions { seed?: number; overrides?: Record<string, number>; cacheDir?: string; family?: Family }
+export interface TinyModelOptions {
+  seed?: number;
+  overrides?: Record<string, number>;
+  cacheDir?: string;
+  family?: Family;
+}
 
 /** Create the folder (config.json, model.safetensors, tokenizer files) unless it already holds a model. */
-export async function ensureTinyModel(dir: string, opts: TinyModelOptions = {}): Promise<{ dir: string; created: boolean }> {
-  if (existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'model.safetensors'))) return { dir, created: false };
+export async function ensureTinyModel(
+  dir: string,
+  opts: TinyModelOptions = {},
+): Promise<{ dir: string; created: boolean }> {
+  if (existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'model.safetensors')))
+    return { dir, created: false };
   const family = opts.family ?? 'bert';
   const entry = familyOf(family);
   const recipe = entry.tiny.tokenizer;
   if (!recipe) {
-    throw new Error(`${entry.title} has no tiny random variant` +
-      (entry.makeFolder ? `: its folder is converted from ${entry.makeFolder.source} (models.ts)` : ''));
+    throw new Error(
+      `${entry.title} has no tiny random variant` +
+        (entry.makeFolder ? `: its folder is converted from ${entry.makeFolder.source} (models.ts)` : ''),
+    );
   }
   const config = parseModelConfig({ ...tinyConfig(family), ...opts.overrides });
   mkdirSync(dir, { recursive: true });

@@ -2,7 +2,15 @@
 // offline journal when MLFLOW_TRACKING_URI=http(s)://...), and the restart sweep that marks runs a killed
 // process left RUNNING as KILLED.
 import { execFileSync } from 'node:child_process';
-import { FileStore, markStaleRuns, openTracker, syncPending, type RunHandle, type SyncReport, type Tracker } from '@prunelab/tracking';
+import {
+  FileStore,
+  markStaleRuns,
+  openTracker,
+  syncPending,
+  type RunHandle,
+  type SyncReport,
+  type Tracker,
+} from '@prunelab/tracking';
 
 export interface Tracking {
   tracker: Tracker;
@@ -11,7 +19,11 @@ export interface Tracking {
   location: string;
 }
 
-export async function openTracking(outDir: string, experiment: string, log: (l: string) => void = () => {}): Promise<Tracking> {
+export async function openTracking(
+  outDir: string,
+  experiment: string,
+  log: (l: string) => void = () => {},
+): Promise<Tracking> {
   const tracker = openTracker({ localDir: outDir, log });
   const experimentId = await tracker.getOrCreateExperiment(experiment);
   const location = tracker instanceof FileStore ? tracker.root : String(process.env.MLFLOW_TRACKING_URI);
@@ -42,7 +54,10 @@ let commit: string | undefined;
 export function gitCommit(): string {
   if (commit === undefined) {
     try {
-      commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      commit = execFileSync('git', ['rev-parse', 'HEAD'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     } catch {
       commit = 'unknown';
     }

@@ -22,7 +22,12 @@ const TINY = { hidden_size: 32, num_hidden_layers: 1, intermediate_size: 64, num
 const PHASE1 = ['sst2/a/phase1/seed-1', 'sst2/a/phase1/seed-2'];
 const PHASE2 = ['sst2/a/phase2/full-seed-7', 'sst2/a/phase2/hscore-02-seed-7'];
 
-interface Cli { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+interface Cli {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Run the CLI; `killWhen` is polled every 5 ms and returns true to SIGKILL the process. */
 function cli(args: string[], killWhen?: () => boolean): Promise<Cli> {
@@ -31,9 +36,11 @@ function cli(args: string[], killWhen?: () => boolean): Promise<Cli> {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env });
     let stdout = '';
     let stderr = '';
-    const poll = killWhen && setInterval(() => {
-      if (child.exitCode === null && !child.killed && killWhen()) child.kill('SIGKILL');
-    }, 5);
+    const poll =
+      killWhen &&
+      setInterval(() => {
+        if (child.exitCode === null && !child.killed && killWhen()) child.kill('SIGKILL');
+      }, 5);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
@@ -75,17 +82,20 @@ test('phase-1 and phase-2 jobs killed mid-epoch resume to byte-identical records
   await ensureTinyModel(join(tmp, 'model-a'), { seed: 1, overrides: TINY });
   const config = (out: string) => {
     const file = join(tmp, `${out}.yaml`);
-    writeFileSync(file, [
-      'name: resume',
-      'tasks: [sst2]',
-      'data: { train_size: 160, dev_size: 32, seed: 3, allow_download: false, max_length: 32 }',
-      `models: { a: { path: ${join(tmp, 'model-a')}, generate_if_missing: false } }`,
-      'phase1: { seeds: [1, 2], epochs: 3, lr: 2.0e-3, batch_size: 16, checkpoint_every: 2 }',
-      'phase2: { seeds: [7], epochs: 3, lr: 2.0e-3, batch_size: 16, methods: [full, hscore], checkpoint_every: 3 }',
-      'pruning: { subsets: [winning] }',
-      `output: { dir: ${join(tmp, out)} }`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'name: resume',
+        'tasks: [sst2]',
+        'data: { train_size: 160, dev_size: 32, seed: 3, allow_download: false, max_length: 32 }',
+        `models: { a: { path: ${join(tmp, 'model-a')}, generate_if_missing: false } }`,
+        'phase1: { seeds: [1, 2], epochs: 3, lr: 2.0e-3, batch_size: 16, checkpoint_every: 2 }',
+        'phase2: { seeds: [7], epochs: 3, lr: 2.0e-3, batch_size: 16, methods: [full, hscore], checkpoint_every: 3 }',
+        'pruning: { subsets: [winning] }',
+        `output: { dir: ${join(tmp, out)} }`,
+        '',
+      ].join('\n'),
+    );
     return file;
   };
   const straight = await cli(['run', config('straight')]);
@@ -118,9 +128,16 @@ test('phase-1 and phase-2 jobs killed mid-epoch resume to byte-identical records
   for (const job of PHASE2) same(job, 'metrics.jsonl');
   for (const job of [...PHASE1, ...PHASE2]) {
     assert.ok(!existsSync(join(b, job, SNAPSHOT)), `${job}: snapshot left behind`);
-    const timing = readFileSync(join(b, job, 'timing.jsonl'), 'utf8').trim().split('\n');
+    const timing = readFileSync(join(b, job, 'timing.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     assert.equal(timing.length, 3, `${job}: one timing row per epoch`);
-    assert.equal(readFileSync(join(b, job, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 3);
+    assert.equal(
+      readFileSync(join(b, job, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n').length,
+      3,
+    );
   }
 
   // MLflow: each resumed job has one FINISHED run that names the killed run and holds all 3 epochs' metrics

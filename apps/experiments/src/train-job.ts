@@ -7,8 +7,15 @@
 import { appendFileSync, existsSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  disposeParams, loadModel, train, trainStateFile,
-  type BatchReport, type CallerState, type EncodedSet, type EpochSummary, type Model,
+  disposeParams,
+  loadModel,
+  train,
+  trainStateFile,
+  type BatchReport,
+  type CallerState,
+  type EncodedSet,
+  type EpochSummary,
+  type Model,
 } from '@prunelab/finetune';
 import { flattenParams } from '@prunelab/tracking';
 import type { Cell } from './cell.ts';
@@ -24,7 +31,10 @@ import { gitCommit } from './tracking.ts';
 export const SNAPSHOT = trainStateFile('.');
 
 /** What a job's evaluation after an epoch gives: the metrics.jsonl row (no timings) and MLflow metrics. */
-export interface EpochEval<Row> { row: Row; metrics: Record<string, number> }
+export interface EpochEval<Row> {
+  row: Row;
+  metrics: Record<string, number>;
+}
 
 /** One finished epoch as the job keeps it (and done.json's result is built from). */
 export interface EpochDone<Row> {
@@ -55,7 +65,11 @@ export interface TrainingHooks<Row, R> {
   finish(epochs: EpochDone<Row>[], dir: string): JobEnd<R>;
 }
 
-export interface JobEnd<R> { result: R; note: string; artifact: { path: string; under?: string } }
+export interface JobEnd<R> {
+  result: R;
+  note: string;
+  artifact: { path: string; under?: string };
+}
 
 export interface TrainingJob<Row, R> {
   job: Phase1Job | Phase2Job;
@@ -95,11 +109,15 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
   const metricsFile = join(dir, 'metrics.jsonl');
   const timingFile = join(dir, 'timing.jsonl');
   const mlrun = await env.tracking.tracker.createRun(env.tracking.experimentId, {
-    runName: job.id, parentRunId: env.parent.runId, tags: jobTags(env, job, t.tags, gitCommit()),
+    runName: job.id,
+    parentRunId: env.parent.runId,
+    tags: jobTags(env, job, t.tags, gitCommit()),
   });
   await mlrun.logParams(flattenParams(t.params));
   const model = loadModel(cell.modelDir, {
-    head: cell.head, ...(cell.head === 'seqcls' && { numLabels: cell.numLabels }), seed: job.seed,
+    head: cell.head,
+    ...(cell.head === 'seqcls' && { numLabels: cell.numLabels }),
+    seed: job.seed,
   });
   const hooks = t.hooks(dir, model);
   const passesPlanned = Math.ceil(t.data.n / s.batch_size) * s.epochs;
@@ -109,8 +127,13 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
   const speedKey = throughputKey(cell.modelDir, job.settings.data.max_length, env.backend);
   try {
     await train(model, t.data, {
-      epochs: s.epochs, batchSize: s.batch_size, gradientAccumulationSteps: s.grad_accum, lr: s.lr,
-      warmupSteps: s.warmup_steps, weightDecay: s.weight_decay, seed: job.seed,
+      epochs: s.epochs,
+      batchSize: s.batch_size,
+      gradientAccumulationSteps: s.grad_accum,
+      lr: s.lr,
+      warmupSteps: s.warmup_steps,
+      weightDecay: s.weight_decay,
+      seed: job.seed,
       onBatch: (b) => {
         hooks.record?.onBatch(b);
         bar.tick(++passes);
@@ -132,11 +155,16 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
         }
       },
       checkpoint: {
-        dir, everySteps: s.checkpoint_every,
+        dir,
+        everySteps: s.checkpoint_every,
         save: () => {
           const rec = hooks.record?.save();
           const json: JobState<Row> = {
-            mlflowRunId: mlrun.runId, passes, metricsBytes: size(metricsFile), timingBytes: size(timingFile), epochs,
+            mlflowRunId: mlrun.runId,
+            passes,
+            metricsBytes: size(metricsFile),
+            timingBytes: size(timingFile),
+            epochs,
             record: rec?.json,
           };
           return { json, ...(rec?.arrays && { arrays: rec.arrays }) };
@@ -168,7 +196,14 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
     await mlrun.end('FINISHED');
     const seconds = (performance.now() - started) / 1000;
     const finishedAt = new Date().toISOString();
-    finishJob(dir, { hash: job.hash, finishedAt, seconds, mlflowRunId: mlrun.runId, result: end.result, build: env.build });
+    finishJob(dir, {
+      hash: job.hash,
+      finishedAt,
+      seconds,
+      mlflowRunId: mlrun.runId,
+      result: end.result,
+      build: env.build,
+    });
     bar.end(end.note);
     return end.result;
   } catch (e) {

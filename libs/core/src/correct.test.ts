@@ -6,7 +6,13 @@ import type { EncodedSet } from './encoded.ts';
 import { mulberry32 } from './rng.ts';
 
 const set = (extra: Partial<EncodedSet>): EncodedSet => ({
-  inputIds: new Int32Array(0), attentionMask: new Int32Array(0), tokenTypeIds: new Int32Array(0), labels: new Int32Array(0), n: 0, maxLength: 4, ...extra,
+  inputIds: new Int32Array(0),
+  attentionMask: new Int32Array(0),
+  tokenTypeIds: new Int32Array(0),
+  labels: new Int32Array(0),
+  n: 0,
+  maxLength: 4,
+  ...extra,
 });
 
 test('argmax takes the first of equal maxima, as torch.argmax does', () => {
@@ -48,7 +54,10 @@ test('regression is correct within the tolerance, inclusive', () => {
   assert.equal(regressionCorrect(3, 3.51), false);
   assert.equal(regressionCorrect(3, 2, 1), true);
   const targets = Float32Array.from([1, 2]);
-  assert.deepEqual([0, 1].map((i) => rowCorrect('regression', [1.4, 2.6], 1, i, set({ targets }), i)), [true, false]);
+  assert.deepEqual(
+    [0, 1].map((i) => rowCorrect('regression', [1.4, 2.6], 1, i, set({ targets }), i)),
+    [true, false],
+  );
 });
 
 test('the kind of an encoded set is read from its shape', () => {

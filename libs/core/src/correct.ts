@@ -18,8 +18,15 @@ export function classCorrect(logits: ArrayLike<number>, offset: number, width: n
 
 /** Extractive QA: argmax(start) and argmax(end) are both the gold positions (exact match of the span, no
  * span decoding); the start logits of the row are start[startAt ..], its end logits end[endAt ..]. */
-export function spanCorrect(start: ArrayLike<number>, startAt: number, end: ArrayLike<number>, endAt: number, width: number,
-  goldStart: number, goldEnd: number): boolean {
+export function spanCorrect(
+  start: ArrayLike<number>,
+  startAt: number,
+  end: ArrayLike<number>,
+  endAt: number,
+  width: number,
+  goldStart: number,
+  goldEnd: number,
+): boolean {
   return classCorrect(start, startAt, width, goldStart) && classCorrect(end, endAt, width, goldEnd);
 }
 

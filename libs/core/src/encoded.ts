@@ -35,8 +35,13 @@ export function selectRows(data: EncodedSet, rows: ArrayLike<number>): EncodedSe
     return out;
   };
   return {
-    inputIds: pick(data.inputIds, L), attentionMask: pick(data.attentionMask, L), tokenTypeIds: pick(data.tokenTypeIds, L),
-    labels: pick(data.labels, 1), n, maxLength: data.maxLength, ...(data.numChoices !== undefined && { numChoices: data.numChoices }),
+    inputIds: pick(data.inputIds, L),
+    attentionMask: pick(data.attentionMask, L),
+    tokenTypeIds: pick(data.tokenTypeIds, L),
+    labels: pick(data.labels, 1),
+    n,
+    maxLength: data.maxLength,
+    ...(data.numChoices !== undefined && { numChoices: data.numChoices }),
     ...(data.startPositions && { startPositions: pick(data.startPositions, 1) }),
     ...(data.endPositions && { endPositions: pick(data.endPositions, 1) }),
     ...(data.targets && { targets: Float32Array.from({ length: n }, (_, i) => data.targets![rows[i]!]!) }),

@@ -28,8 +28,17 @@ test('the streams every recorded result depends on never change', () => {
 test('permutation holds every index once and equals a shuffle driven by splitmix32', () => {
   for (const n of [0, 1, 2, 17, 500]) {
     const p = permutation(n, 9);
-    assert.deepEqual([...p].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
-    assert.deepEqual([...p], shuffleInPlace(Array.from({ length: n }, (_, i) => i), splitmix32(9)));
+    assert.deepEqual(
+      [...p].sort((a, b) => a - b),
+      Array.from({ length: n }, (_, i) => i),
+    );
+    assert.deepEqual(
+      [...p],
+      shuffleInPlace(
+        Array.from({ length: n }, (_, i) => i),
+        splitmix32(9),
+      ),
+    );
   }
 });
 

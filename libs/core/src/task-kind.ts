@@ -24,17 +24,28 @@ export const KIND_RULES = {
   regression: { head: 'seqcls', correct: (l, _w, i, d, r) => regressionCorrect(l[i]!, d.targets![r]!) },
   'extractive-qa': {
     head: 'qa',
-    correct: (l, w, i, d, r) => spanCorrect(l, i * 2 * w, l, (i * 2 + 1) * w, w, d.startPositions![r]!, d.endPositions![r]!),
+    correct: (l, w, i, d, r) =>
+      spanCorrect(l, i * 2 * w, l, (i * 2 + 1) * w, w, d.startPositions![r]!, d.endPositions![r]!),
   },
   'multiple-choice': { head: 'mc', correct: (l, w, i, d, r) => classCorrect(l, i * w, w, d.labels[r]!) },
 } as const satisfies Record<string, KindRule>;
 
 export type TaskKind = keyof typeof KIND_RULES;
 export const TASK_KINDS = Object.keys(KIND_RULES) as TaskKind[];
-export const HEAD_OF_KIND = Object.fromEntries(TASK_KINDS.map((k) => [k, KIND_RULES[k].head])) as Record<TaskKind, HeadKind>;
+export const HEAD_OF_KIND = Object.fromEntries(TASK_KINDS.map((k) => [k, KIND_RULES[k].head])) as Record<
+  TaskKind,
+  HeadKind
+>;
 
 /** Whether batch row i is right for a task of `kind` (see RowRule). */
-export function rowCorrect(kind: TaskKind, logits: ArrayLike<number>, width: number, i: number, data: EncodedSet, row: number): boolean {
+export function rowCorrect(
+  kind: TaskKind,
+  logits: ArrayLike<number>,
+  width: number,
+  i: number,
+  data: EncodedSet,
+  row: number,
+): boolean {
   return KIND_RULES[kind].correct(logits, width, i, data, row);
 }
 

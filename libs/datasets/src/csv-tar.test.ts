@@ -16,7 +16,10 @@ test('CSV: quoted commas, "" escapes, a newline inside quotes, line numbers of e
 });
 
 test('CSV: an unterminated quote names the line where the record starts', () => {
-  assert.throws(() => parseCsv('"1","ok"\n"2","never closed\n', 'f.csv', new RowProblems(false)), /^Error: f\.csv:2: malformed CSV record \(unterminated quoted field\)/);
+  assert.throws(
+    () => parseCsv('"1","ok"\n"2","never closed\n', 'f.csv', new RowProblems(false)),
+    /^Error: f\.csv:2: malformed CSV record \(unterminated quoted field\)/,
+  );
   const lenient = new RowProblems(true);
   assert.deepEqual(parseCsv('"1","x"y\n"2","ok"\n', 'f.csv', lenient), [{ line: 2, cells: ['2', 'ok'] }]);
   assert.deepEqual(lenient.skipped, ['f.csv:1: malformed CSV record (text after a closing quote)']);
@@ -24,9 +27,17 @@ test('CSV: an unterminated quote names the line where the record starts', () => 
 
 test('tar: gzipped ustar entries come back byte for byte', () => {
   const big = Buffer.alloc(1500, 7);
-  const entries = readTar(buildTar([{ name: 'RACE/dev/high/1.txt', data: '{"a": 1}' }, { name: 'x/big.bin', data: big }]));
+  const entries = readTar(
+    buildTar([
+      { name: 'RACE/dev/high/1.txt', data: '{"a": 1}' },
+      { name: 'x/big.bin', data: big },
+    ]),
+  );
   assert.deepEqual([...entries.keys()], ['RACE/dev/high/1.txt', 'x/big.bin']);
   assert.equal(entries.get('RACE/dev/high/1.txt')?.toString(), '{"a": 1}');
   assert.ok(entries.get('x/big.bin')?.equals(big));
-  assert.throws(() => readTar(buildTar([{ name: 'a', data: big }], false).subarray(0, 1000), 'cut.tar'), /cut\.tar is truncated \(entry a\)/);
+  assert.throws(
+    () => readTar(buildTar([{ name: 'a', data: big }], false).subarray(0, 1000), 'cut.tar'),
+    /cut\.tar is truncated \(entry a\)/,
+  );
 });

@@ -11,7 +11,12 @@ export interface EncodedClassification extends EncodedSet {
 }
 
 /** Tokenises a whole split into flat typed arrays, ready to become [n, maxLength] tensors. */
-export function encodeExamples(tok: Tokenizer, examples: Example[], maxLength: number, opts: { regression?: boolean } = {}): EncodedClassification {
+export function encodeExamples(
+  tok: Tokenizer,
+  examples: Example[],
+  maxLength: number,
+  opts: { regression?: boolean } = {},
+): EncodedClassification {
   const n = examples.length;
   const inputIds = new Int32Array(n * maxLength);
   const attentionMask = new Int32Array(n * maxLength);
@@ -20,7 +25,10 @@ export function encodeExamples(tok: Tokenizer, examples: Example[], maxLength: n
   const scores = opts.regression ? new Float32Array(n) : undefined;
   examples.forEach((ex, i) => {
     const enc = tok.encode(ex.text, ex.textB, { maxLength, truncation: 'longest_first', padding: 'max_length' });
-    if (enc.inputIds.length > maxLength) throw new Error(`tokenizer returned ${enc.inputIds.length} ids for example ${ex.id}, more than maxLength ${maxLength}`);
+    if (enc.inputIds.length > maxLength)
+      throw new Error(
+        `tokenizer returned ${enc.inputIds.length} ids for example ${ex.id}, more than maxLength ${maxLength}`,
+      );
     inputIds.set(enc.inputIds, i * maxLength);
     attentionMask.set(enc.attentionMask, i * maxLength);
     tokenTypeIds.set(enc.tokenTypeIds, i * maxLength);
@@ -29,7 +37,15 @@ export function encodeExamples(tok: Tokenizer, examples: Example[], maxLength: n
       labels[i] = -1;
     } else labels[i] = ex.label;
   });
-  const out: EncodedClassification = { inputIds, attentionMask, tokenTypeIds, labels, n, maxLength, ids: examples.map((e) => e.id) };
+  const out: EncodedClassification = {
+    inputIds,
+    attentionMask,
+    tokenTypeIds,
+    labels,
+    n,
+    maxLength,
+    ids: examples.map((e) => e.id),
+  };
   if (scores) out.scores = scores;
   return out;
 }

@@ -21,7 +21,11 @@ test('ids follow the content when rows are reordered', () => {
 });
 
 test('repeated content gets -2, -3 suffixes and is counted', () => {
-  const { ids, duplicates } = assignIds('t', 'train', ['x', 'y', 'x', 'x'].map((t) => ({ fields: [t] })));
+  const { ids, duplicates } = assignIds(
+    't',
+    'train',
+    ['x', 'y', 'x', 'x'].map((t) => ({ fields: [t] })),
+  );
   const x = exampleId('t', 'train', ['x']);
   assert.deepEqual(ids, [x, exampleId('t', 'train', ['y']), `${x}-2`, `${x}-3`]);
   assert.equal(duplicates, 2);

@@ -3,14 +3,21 @@
 import { createHash } from 'node:crypto';
 
 export function exampleId(task: string, split: string, fields: string[]): string {
-  return createHash('sha1').update([task, split, ...fields].join('\u0000')).digest('hex').slice(0, 16);
+  return createHash('sha1')
+    .update([task, split, ...fields].join('\u0000'))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /**
  * Ids for a whole split. A repeated content gets `<id>-2`, `<id>-3`, ... in order of appearance so ids
  * stay unique (SST-2 train has a few hundred repeated sentences); `duplicates` counts those repeats.
  */
-export function assignIds(task: string, split: string, items: { fields: string[] }[]): { ids: string[]; duplicates: number } {
+export function assignIds(
+  task: string,
+  split: string,
+  items: { fields: string[] }[],
+): { ids: string[]; duplicates: number } {
   const seen = new Map<string, number>();
   const ids: string[] = [];
   let duplicates = 0;

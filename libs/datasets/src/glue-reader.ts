@@ -9,11 +9,21 @@ import { UNLABELLED } from './types.ts';
 type GlueLayout = Extract<Layout, { format: 'glue-tsv' | 'glue-tsv-positional' }>;
 
 /** Parses one raw label cell; returns undefined after reporting a problem, 'drop' for SNLI's "-". */
-export function parseLabelCell(spec: TaskSpec, raw: string, file: string, line: number, problems: RowProblems): number | 'drop' | undefined {
+export function parseLabelCell(
+  spec: TaskSpec,
+  raw: string,
+  file: string,
+  line: number,
+  problems: RowProblems,
+): number | 'drop' | undefined {
   if (spec.kind === 'regression') {
     const v = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(v) || v < 0 || v > 5) {
-      problems.report(file, line, `score ${JSON.stringify(raw)} is not a number between 0 and 5 (${spec.title} similarity)`);
+      problems.report(
+        file,
+        line,
+        `score ${JSON.stringify(raw)} is not a number between 0 and 5 (${spec.title} similarity)`,
+      );
       return undefined;
     }
     return v;
@@ -27,7 +37,13 @@ export function parseLabelCell(spec: TaskSpec, raw: string, file: string, line: 
   return id;
 }
 
-export function readGlueSplit(spec: TaskSpec, layout: GlueLayout, file: string, split: string, problems: RowProblems): RawSplit<ClassRow> {
+export function readGlueSplit(
+  spec: TaskSpec,
+  layout: GlueLayout,
+  file: string,
+  split: string,
+  problems: RowProblems,
+): RawSplit<ClassRow> {
   const labelled = !spec.unlabelledSplits.includes(split);
   const rows: ClassRow[] = [];
   let dropped = 0;
@@ -36,7 +52,11 @@ export function readGlueSplit(spec: TaskSpec, layout: GlueLayout, file: string, 
     const n = layout.columns.length;
     for (const { line, cells } of table.rows) {
       if (cells.length !== n) {
-        problems.report(file, line, `expected ${n} tab-separated columns (${layout.columns.join(', ')}), found ${cells.length}`);
+        problems.report(
+          file,
+          line,
+          `expected ${n} tab-separated columns (${layout.columns.join(', ')}), found ${cells.length}`,
+        );
         continue;
       }
       const label = parseLabelCell(spec, cells[layout.label] as string, file, line, problems);
@@ -70,7 +90,11 @@ export function readGlueSplit(spec: TaskSpec, layout: GlueLayout, file: string, 
   const textCols = layout.text.map(col);
   for (const { line, cells } of table.rows) {
     if (cells.length !== header.length) {
-      problems.report(file, line, `expected ${header.length} tab-separated columns like the header (${header.join(', ')}), found ${cells.length}`);
+      problems.report(
+        file,
+        line,
+        `expected ${header.length} tab-separated columns like the header (${header.join(', ')}), found ${cells.length}`,
+      );
       continue;
     }
     let label = UNLABELLED;

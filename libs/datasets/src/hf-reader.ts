@@ -19,7 +19,9 @@ const EXTS = ['.parquet', '.jsonl', '.json'];
 /** The export files of one HF split inside `dir`, in shard order; [] when there are none. */
 export function hfSplitFiles(dir: string, hfSplit: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  const names = fs.readdirSync(dir).filter((f) => EXTS.some((e) => f === hfSplit + e || (f.startsWith(`${hfSplit}-`) && f.endsWith(e))));
+  const names = fs
+    .readdirSync(dir)
+    .filter((f) => EXTS.some((e) => f === hfSplit + e || (f.startsWith(`${hfSplit}-`) && f.endsWith(e))));
   return names.sort().map((f) => path.join(dir, f));
 }
 
@@ -29,7 +31,11 @@ interface HfRecord {
 }
 
 /** Rows of every file, plus a label-name remapping read from parquet metadata when present. */
-async function readRecords(files: string[], problems: RowProblems, labelColumn: string): Promise<{ records: HfRecord[]; names?: string[] }> {
+async function readRecords(
+  files: string[],
+  problems: RowProblems,
+  labelColumn: string,
+): Promise<{ records: HfRecord[]; names?: string[] }> {
   const records: HfRecord[] = [];
   let names: string[] | undefined;
   for (const file of files) {
@@ -49,17 +55,21 @@ async function readRecords(files: string[], problems: RowProblems, labelColumn: 
         }
         rows = (await parquetReadObjects({ file: buf, metadata: meta, compressors })) as Obj[];
       } catch (err) {
-        throw new Error(`${file}: cannot read parquet (${(err as Error).message}): expected a Hugging Face parquet export`);
+        throw new Error(
+          `${file}: cannot read parquet (${(err as Error).message}): expected a Hugging Face parquet export`,
+        );
       }
       rows.forEach((value, i) => records.push({ where: `${file}: row ${i + 1}`, value }));
     } else {
-      for (const { line, value } of readJsonl(file, 'a Hugging Face jsonl export (one JSON object per line)', problems)) records.push({ where: `${file}:${line}`, value });
+      for (const { line, value } of readJsonl(file, 'a Hugging Face jsonl export (one JSON object per line)', problems))
+        records.push({ where: `${file}:${line}`, value });
     }
   }
   return names ? { records, names } : { records };
 }
 
-const num = (v: unknown): number | undefined => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : undefined);
+const num = (v: unknown): number | undefined =>
+  typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : undefined;
 
 /** Reports a problem at a record location (`file:line` or `file: row n`). */
 function report(problems: RowProblems, where: string, problem: string): void {
@@ -81,16 +91,23 @@ export async function readHfClassification(
   if (names && spec.kind === 'classification') {
     remap = names.map((n) => labelId(spec, n) ?? -1);
     if (remap.some((r) => r < 0)) {
-      throw new Error(`${files[0]}: the export's label names ${JSON.stringify(names)} do not match ${spec.title}'s ${JSON.stringify(spec.labels)}`);
+      throw new Error(
+        `${files[0]}: the export's label names ${JSON.stringify(names)} do not match ${spec.title}'s ${JSON.stringify(spec.labels)}`,
+      );
     }
-    if (remap.some((r, i) => r !== i)) warnings.push(`${files[0]}: label order ${names.join(', ')} differs from ours; labels remapped by name`);
+    if (remap.some((r, i) => r !== i))
+      warnings.push(`${files[0]}: label order ${names.join(', ')} differs from ours; labels remapped by name`);
   }
   const rows: ClassRow[] = [];
   let dropped = 0;
   for (const { where, value } of records) {
     const missing = fields.text.filter((k) => typeof value[k] !== 'string');
     if (missing.length > 0) {
-      report(problems, where, `missing text column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: expected ${[...fields.text, fields.label].join(', ')}`);
+      report(
+        problems,
+        where,
+        `missing text column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: expected ${[...fields.text, fields.label].join(', ')}`,
+      );
       continue;
     }
     const raw = value[fields.label];
@@ -112,7 +129,11 @@ export async function readHfClassification(
     } else if (n !== undefined) {
       const id = remap ? remap[n] : n;
       if (!Number.isInteger(n) || id === undefined || id < 0 || id >= spec.labels.length) {
-        report(problems, where, `label ${n} is out of range: expected 0..${spec.labels.length - 1} (${describeLabels(spec)})`);
+        report(
+          problems,
+          where,
+          `label ${n} is out of range: expected 0..${spec.labels.length - 1} (${describeLabels(spec)})`,
+        );
         continue;
       }
       label = id;
@@ -135,11 +156,27 @@ export async function readHfSquad(files: string[], problems: RowProblems): Promi
   const { records } = await readRecords(files, problems, 'answers');
   const rows: QaRow[] = [];
   for (const { where, value } of records) {
-    const { id, title, context, question, answers } = value as { id?: unknown; title?: unknown; context?: unknown; question?: unknown; answers?: { text?: unknown; answer_start?: unknown } };
+    const { id, title, context, question, answers } = value as {
+      id?: unknown;
+      title?: unknown;
+      context?: unknown;
+      question?: unknown;
+      answers?: { text?: unknown; answer_start?: unknown };
+    };
     const texts = answers?.text;
     const starts = answers?.answer_start;
-    if (typeof context !== 'string' || typeof question !== 'string' || !Array.isArray(texts) || !Array.isArray(starts) || texts.length !== starts.length) {
-      report(problems, where, 'expected columns context, question and answers {text: [...], answer_start: [...]} of equal length');
+    if (
+      typeof context !== 'string' ||
+      typeof question !== 'string' ||
+      !Array.isArray(texts) ||
+      !Array.isArray(starts) ||
+      texts.length !== starts.length
+    ) {
+      report(
+        problems,
+        where,
+        'expected columns context, question and answers {text: [...], answer_start: [...]} of equal length',
+      );
       continue;
     }
     const ans = texts.map((t, k) => ({ text: String(t), start: num(starts[k]) ?? -1 }));
@@ -147,7 +184,14 @@ export async function readHfSquad(files: string[], problems: RowProblems): Promi
       report(problems, where, 'an answer_start lies outside the context');
       continue;
     }
-    rows.push({ where, ...(typeof id === 'string' ? { sourceId: id } : {}), ...(typeof title === 'string' ? { title } : {}), context, question, answers: ans });
+    rows.push({
+      where,
+      ...(typeof id === 'string' ? { sourceId: id } : {}),
+      ...(typeof title === 'string' ? { title } : {}),
+      context,
+      question,
+      answers: ans,
+    });
   }
   return { files, rows, dropped: 0, warnings: [] };
 }
@@ -158,11 +202,29 @@ export async function readHfRace(files: string[], problems: RowProblems): Promis
   for (const { where, value } of records) {
     const { example_id, article, question, options, answer } = value;
     const label = typeof answer === 'string' && answer.length === 1 ? 'ABCD'.indexOf(answer) : -1;
-    if (typeof article !== 'string' || typeof question !== 'string' || !Array.isArray(options) || options.length !== 4 || !options.every((o) => typeof o === 'string') || label < 0) {
-      report(problems, where, `expected article, question, 4 string options and an answer letter A-D, found answer ${JSON.stringify(answer)}`);
+    if (
+      typeof article !== 'string' ||
+      typeof question !== 'string' ||
+      !Array.isArray(options) ||
+      options.length !== 4 ||
+      !options.every((o) => typeof o === 'string') ||
+      label < 0
+    ) {
+      report(
+        problems,
+        where,
+        `expected article, question, 4 string options and an answer letter A-D, found answer ${JSON.stringify(answer)}`,
+      );
       continue;
     }
-    rows.push({ where, ...(typeof example_id === 'string' ? { sourceId: example_id } : {}), context: article, question, options: options as string[], label });
+    rows.push({
+      where,
+      ...(typeof example_id === 'string' ? { sourceId: example_id } : {}),
+      context: article,
+      question,
+      options: options as string[],
+      label,
+    });
   }
   return { files, rows, dropped: 0, warnings: [] };
 }

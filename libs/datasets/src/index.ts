@@ -12,10 +12,28 @@ export { encodeExamples, type EncodedClassification } from './encode-examples.ts
 
 // Task registry, loading and downloads.
 export {
-  TASKS, TASK_NAMES, describeLabels, getTask, labelId, officialTrainSize, taskSplits, type Layout, type MainMetric, type MetricName, type TaskName,
+  TASKS,
+  TASK_NAMES,
+  describeLabels,
+  getTask,
+  labelId,
+  officialTrainSize,
+  taskSplits,
+  type Layout,
+  type MainMetric,
+  type MetricName,
+  type TaskName,
   type TaskSpec,
 } from './tasks.ts';
-export { loadTask, loadTaskSplit, readTaskSplit, resolveTaskSplit, layoutFiles, type LoadedSplit, type TaskLoadOptions } from './load-task.ts';
+export {
+  loadTask,
+  loadTaskSplit,
+  readTaskSplit,
+  resolveTaskSplit,
+  layoutFiles,
+  type LoadedSplit,
+  type TaskLoadOptions,
+} from './load-task.ts';
 export { DataNotFoundError, RowProblems } from './data-error.ts';
 export { POOL_HELD_OUT, loadTrainEval, type TrainEvalSplits } from './train-eval.ts';
 
@@ -27,9 +45,36 @@ export { SCORE_BINS } from './kinds/regression.ts';
 export { downloadTask, hasDownload, sha256Hex, taskSources, type SourceFile } from './task-download.ts';
 
 // Preparation and metrics.
-export { SQUAD_DEFAULTS, forEachSquadFeature, packSquadFeatures, prepareSquadFeatures, type SquadFeature, type SquadPrepareOptions } from './squad-prepare.ts';
+export {
+  SQUAD_DEFAULTS,
+  forEachSquadFeature,
+  packSquadFeatures,
+  prepareSquadFeatures,
+  type SquadFeature,
+  type SquadPrepareOptions,
+} from './squad-prepare.ts';
 export { postprocessSquad, type SquadPostprocessOptions, type SquadPrediction } from './squad-postprocess.ts';
 export { exactMatch, goldAnswers, normalizeAnswer, squadV2Metrics, tokenF1, type SquadScores } from './squad-metric.ts';
 export { encodeMultipleChoice, raceQuestionOption, type EncodedChoices } from './race-prepare.ts';
-export { accuracy, averageRanks, f1Score, macroF1, matthewsCorrelation, pearson, spearman, taskMetrics } from './metrics.ts';
-export { buildCorpus, docId, isHeldOut, numBlocks, pretrainStreams, readSource, tokenStream, type CorpusDoc, type CorpusSource, type PretrainStreams } from './pretrain-corpus.ts';
+export {
+  accuracy,
+  averageRanks,
+  f1Score,
+  macroF1,
+  matthewsCorrelation,
+  pearson,
+  spearman,
+  taskMetrics,
+} from './metrics.ts';
+export {
+  buildCorpus,
+  docId,
+  isHeldOut,
+  numBlocks,
+  pretrainStreams,
+  readSource,
+  tokenStream,
+  type CorpusDoc,
+  type CorpusSource,
+  type PretrainStreams,
+} from './pretrain-corpus.ts';

@@ -10,10 +10,18 @@ import { UNLABELLED } from './types.ts';
 export function readSnliJsonl(spec: TaskSpec, file: string, problems: RowProblems): RawSplit<ClassRow> {
   const rows: ClassRow[] = [];
   let dropped = 0;
-  for (const { line, value } of readJsonl(file, 'an SNLI 1.0 jsonl file (sentence1, sentence2, gold_label)', problems)) {
+  for (const { line, value } of readJsonl(
+    file,
+    'an SNLI 1.0 jsonl file (sentence1, sentence2, gold_label)',
+    problems,
+  )) {
     const missing = ['sentence1', 'sentence2', 'gold_label'].filter((k) => typeof value[k] !== 'string');
     if (missing.length > 0) {
-      problems.report(file, line, `missing string field${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: expected sentence1, sentence2, gold_label`);
+      problems.report(
+        file,
+        line,
+        `missing string field${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: expected sentence1, sentence2, gold_label`,
+      );
       continue;
     }
     const label = parseLabelCell(spec, value['gold_label'] as string, file, line, problems);
@@ -22,7 +30,11 @@ export function readSnliJsonl(spec: TaskSpec, file: string, problems: RowProblem
       dropped++;
       continue;
     }
-    rows.push({ where: `${file}:${line}`, fields: [value['sentence1'] as string, value['sentence2'] as string], label });
+    rows.push({
+      where: `${file}:${line}`,
+      fields: [value['sentence1'] as string, value['sentence2'] as string],
+      label,
+    });
   }
   return { files: [file], rows, dropped, warnings: [] };
 }
@@ -39,7 +51,11 @@ export function readFieldJsonl(
   for (const { line, value } of readJsonl(file, what, problems)) {
     const missing = fields.text.filter((k) => typeof value[k] !== 'string');
     if (missing.length > 0) {
-      problems.report(file, line, `missing text field${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: expected ${what}`);
+      problems.report(
+        file,
+        line,
+        `missing text field${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: expected ${what}`,
+      );
       continue;
     }
     const raw = value[fields.label];

@@ -16,11 +16,19 @@ export function readJsonl(file: string, what: string, problems: RowProblems): Js
     try {
       value = JSON.parse(text);
     } catch (err) {
-      problems.report(file, i + 1, `not valid JSON (${(err as Error).message}): expected one JSON object per line (${what})`);
+      problems.report(
+        file,
+        i + 1,
+        `not valid JSON (${(err as Error).message}): expected one JSON object per line (${what})`,
+      );
       return;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      problems.report(file, i + 1, `expected a JSON object per line (${what}), found ${Array.isArray(value) ? 'an array' : typeof value}`);
+      problems.report(
+        file,
+        i + 1,
+        `expected a JSON object per line (${what}), found ${Array.isArray(value) ? 'an array' : typeof value}`,
+      );
       return;
     }
     rows.push({ line: i + 1, value: value as Record<string, unknown> });

@@ -15,7 +15,11 @@ import type { ChoiceExample, Example, QaExample } from './types.ts';
 
 const tok = new TestTokenizer();
 const opts = (maxLength: number, lines: string[] = [], split = 'train'): KindEncodeOptions => ({
-  maxLength, docStride: 128, log: (l) => lines.push(l), task: 't', split,
+  maxLength,
+  docStride: 128,
+  log: (l) => lines.push(l),
+  task: 't',
+  split,
 });
 
 test('a row per kind, with core head and rule for correct; each registry task: a kind, an eval split it has, a main metric', () => {
@@ -44,7 +48,8 @@ test('a row per kind, with core head and rule for correct; each registry task: a
 
 test('classification and multiple choice encode as before; metrics as the registry row names them', () => {
   const ex: Example[] = [
-    { id: 'a', text: 'good film', label: 1 }, { id: 'b', text: 'bad one', label: 0 },
+    { id: 'a', text: 'good film', label: 1 },
+    { id: 'b', text: 'bad one', label: 0 },
     { id: 'c', text: 'fine', textB: 'ok', label: 1 },
   ];
   assert.deepEqual(KINDS.classification.encodeTrain(tok, ex, opts(8)), encodeExamples(tok, ex, 8));
@@ -66,7 +71,10 @@ test('classification and multiple choice encode as before; metrics as the regist
 test('regression: float targets, rounded score bins as classes, Pearson/Spearman, the within-tolerance share', () => {
   const ex: Example[] = [4.6, 0.2, 2.5].map((label, i) => ({ id: `p${i}`, text: `a${i}`, textB: `b${i}`, label }));
   const set = KINDS.regression.encodeTrain(tok, ex, opts(6));
-  assert.deepEqual([...set.targets!].map((x) => Math.round(x * 10) / 10), [4.6, 0.2, 2.5]);
+  assert.deepEqual(
+    [...set.targets!].map((x) => Math.round(x * 10) / 10),
+    [4.6, 0.2, 2.5],
+  );
   assert.deepEqual([...set.labels], [5, 0, 3]);
   assert.equal(KINDS.regression.numLabels(getTask('stsb')), 1);
   const ev = KINDS.regression.encodeEval(tok, ex, opts(6));
@@ -91,7 +99,10 @@ test('extractive QA: one training window per question; evaluation windows decode
   assert.equal(train.n, 2);
   assert.deepEqual([...train.labels], [1, 0]);
   assert.equal(train.startPositions![1], 0);
-  assert.ok(lines.some((l) => /doc_stride 128 capped at 8/.test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => /doc_stride 128 capped at 8/.test(l)),
+    lines.join('\n'),
+  );
   const ev = KINDS['extractive-qa'].encodeEval(tok, qa, o);
   assert.ok(ev.set.n > 2, 'the 40-word context needs several 24-token windows');
   // logits that point every window at its gold span (or at [CLS]): a perfect model

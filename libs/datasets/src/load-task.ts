@@ -85,7 +85,8 @@ function findLayout(spec: TaskSpec, root: string, split: string): { layout: Layo
 /** Where a split would be looked for under a root, for "not found" messages. */
 function expectedPaths(spec: TaskSpec, root: string, split: string): string[] {
   return spec.layouts.flatMap((l) => {
-    if (l.format === 'senteval') return l.split === split ? [path.join(root, l.dir, `{${l.labelFiles.join(',')}}`)] : [];
+    if (l.format === 'senteval')
+      return l.split === split ? [path.join(root, l.dir, `{${l.labelFiles.join(',')}}`)] : [];
     const f = l.files[split];
     if (f === undefined) return [];
     return [path.join(root, l.dir, l.format === 'hf' ? `${f}{.parquet,.jsonl,-*.parquet}` : f)];
@@ -107,9 +108,14 @@ export async function resolveTaskSplit(
   opts: TaskLoadOptions,
 ): Promise<{ root: string; source: DataSource; layout: Layout; files: string[]; warnings: string[] }> {
   const known = taskSplits(spec);
-  if (!known.includes(split)) throw new Error(`${spec.title} has no split ${JSON.stringify(split)}; its splits are ${known.join(', ')}`);
+  if (!known.includes(split))
+    throw new Error(`${spec.title} has no split ${JSON.stringify(split)}; its splits are ${known.join(', ')}`);
   const env = opts.envDataRoot ?? process.env['PRUNELAB_DATA'];
-  const explicit = opts.dataRoot ? { root: path.resolve(opts.dataRoot), source: 'config' as const, from: 'dataRoot in the config' } : env ? { root: path.resolve(env), source: 'env' as const, from: 'environment variable PRUNELAB_DATA' } : undefined;
+  const explicit = opts.dataRoot
+    ? { root: path.resolve(opts.dataRoot), source: 'config' as const, from: 'dataRoot in the config' }
+    : env
+      ? { root: path.resolve(env), source: 'env' as const, from: 'environment variable PRUNELAB_DATA' }
+      : undefined;
   if (explicit) {
     const hit = findLayout(spec, explicit.root, split);
     if (hit) return { root: explicit.root, source: explicit.source, ...hit, warnings: [] };
@@ -136,7 +142,9 @@ export async function resolveTaskSplit(
       warnings.push(...(await downloadTask(spec.name, cache, opts.fetchImpl)));
       const after = findLayout(spec, cache, split);
       if (after) return { root: cache, source: 'cache', ...after, warnings };
-      throw new Error(`${spec.title}: the download into ${cache} finished but provides no ${split} split (looked for ${expectedPaths(spec, cache, split).join(' or ')})`);
+      throw new Error(
+        `${spec.title}: the download into ${cache} finished but provides no ${split} split (looked for ${expectedPaths(spec, cache, split).join(' or ')})`,
+      );
     }
   }
   throw new DataNotFoundError(
@@ -146,7 +154,13 @@ export async function resolveTaskSplit(
   );
 }
 
-async function readRaw(spec: TaskSpec, layout: Layout, files: string[], split: string, problems: RowProblems): Promise<RawSplit<ClassRow | QaRow | ChoiceRow>> {
+async function readRaw(
+  spec: TaskSpec,
+  layout: Layout,
+  files: string[],
+  split: string,
+  problems: RowProblems,
+): Promise<RawSplit<ClassRow | QaRow | ChoiceRow>> {
   const labelled = !spec.unlabelledSplits.includes(split);
   const file = files[0] as string;
   switch (layout.format) {
@@ -199,18 +213,28 @@ export async function readTaskSplit(
   const raw = await readRaw(spec, where.layout, where.files, split, problems);
   const warnings = [...raw.warnings];
   if (problems.skipped.length > 0) {
-    warnings.push(`${spec.title} ${split}: ${problems.skipped.length} malformed row(s) skipped (--lenient); first: ${problems.skipped.slice(0, 3).join(' | ')}`);
+    warnings.push(
+      `${spec.title} ${split}: ${problems.skipped.length} malformed row(s) skipped (--lenient); first: ${problems.skipped.slice(0, 3).join(' | ')}`,
+    );
   }
   let examples: Example[] | QaExample[] | ChoiceExample[];
   let duplicates: number;
   if (spec.kind === 'extractive-qa') {
     const rows = raw.rows as QaRow[];
-    const ids = assignIds(spec.name, split, rows.map((r) => ({ fields: [r.context, r.question] })));
+    const ids = assignIds(
+      spec.name,
+      split,
+      rows.map((r) => ({ fields: [r.context, r.question] })),
+    );
     duplicates = ids.duplicates;
     examples = rows.map(({ where: _w, ...r }, i) => ({ id: ids.ids[i] as string, ...r }));
   } else if (spec.kind === 'multiple-choice') {
     const rows = raw.rows as ChoiceRow[];
-    const ids = assignIds(spec.name, split, rows.map((r) => ({ fields: [r.context, r.question, ...r.options] })));
+    const ids = assignIds(
+      spec.name,
+      split,
+      rows.map((r) => ({ fields: [r.context, r.question, ...r.options] })),
+    );
     duplicates = ids.duplicates;
     examples = rows.map(({ where: _w, ...r }, i) => ({ id: ids.ids[i] as string, ...r }));
   } else {
@@ -251,7 +275,8 @@ export async function readTaskSplit(
     description: `${spec.title} ${split} (${FORMAT_NAMES[where.layout.format]}) from ${where.root} [${where.source}]: ${parts.join('; ')}`,
   };
   if (spec.kind === 'extractive-qa') return { ...meta, kind: 'extractive-qa', examples: examples as QaExample[] };
-  if (spec.kind === 'multiple-choice') return { ...meta, kind: 'multiple-choice', examples: examples as ChoiceExample[] };
+  if (spec.kind === 'multiple-choice')
+    return { ...meta, kind: 'multiple-choice', examples: examples as ChoiceExample[] };
   return { ...meta, kind: spec.kind, examples: examples as Example[] };
 }
 
@@ -259,13 +284,21 @@ export async function readTaskSplit(
 export async function loadTaskSplit(taskName: string, split: string, opts: TaskLoadOptions = {}): Promise<LoadedSplit> {
   const spec = getTask(taskName);
   const where = await resolveTaskSplit(spec, split, opts);
-  const loaded = await readTaskSplit(spec.name, split, where, opts.lenient !== undefined ? { lenient: opts.lenient } : {});
+  const loaded = await readTaskSplit(
+    spec.name,
+    split,
+    where,
+    opts.lenient !== undefined ? { lenient: opts.lenient } : {},
+  );
   loaded.warnings.unshift(...where.warnings);
   return loaded;
 }
 
 /** Every split of a task that can be found; a missing split is a warning (QNLI has no train here). */
-export async function loadTask(taskName: string, opts: TaskLoadOptions & { splits?: string[] } = {}): Promise<{ splits: Record<string, LoadedSplit>; warnings: string[] }> {
+export async function loadTask(
+  taskName: string,
+  opts: TaskLoadOptions & { splits?: string[] } = {},
+): Promise<{ splits: Record<string, LoadedSplit>; warnings: string[] }> {
   const spec = getTask(taskName);
   const splits: Record<string, LoadedSplit> = {};
   const warnings: string[] = [];
@@ -277,7 +310,8 @@ export async function loadTask(taskName: string, opts: TaskLoadOptions & { split
       warnings.push(err.message);
     }
   }
-  if (Object.keys(splits).length === 0) throw new DataNotFoundError(`no split of ${spec.title} was found:\n${warnings.join('\n')}`);
+  if (Object.keys(splits).length === 0)
+    throw new DataNotFoundError(`no split of ${spec.title} was found:\n${warnings.join('\n')}`);
   // A single-pool copy (SentEval "all") and a train/test export are alternatives, not parts of one copy.
   const pooled = 'all' in splits;
   const kept = warnings.filter((w) => (pooled ? !/ (train|dev|test) not found/.test(w) : !/ all not found/.test(w)));

@@ -1,10 +1,20 @@
 // Task metrics on small cases worked out by hand.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { accuracy, averageRanks, f1Score, macroF1, matthewsCorrelation, pearson, spearman, taskMetrics } from './metrics.ts';
+import {
+  accuracy,
+  averageRanks,
+  f1Score,
+  macroF1,
+  matthewsCorrelation,
+  pearson,
+  spearman,
+  taskMetrics,
+} from './metrics.ts';
 import { getTask } from './tasks.ts';
 
-const close = (a: number | undefined, b: number) => assert.ok(a !== undefined && Math.abs(a - b) < 1e-9, `${a} vs ${b}`);
+const close = (a: number | undefined, b: number) =>
+  assert.ok(a !== undefined && Math.abs(a - b) < 1e-9, `${a} vs ${b}`);
 
 test('accuracy and F1 of the positive class', () => {
   assert.equal(accuracy([1, 0, 1, 1], [1, 1, 1, 0]), 0.5);

@@ -101,14 +101,20 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
  * The task's metrics for class predictions (or scores for STS-B). Unlabelled rows (label -1) must be
  * removed by the caller: scoring a test split without labels is an error.
  */
-export function taskMetrics(spec: TaskSpec, pred: ArrayLike<number>, gold: ArrayLike<number>): Partial<Record<MetricName, number>> {
+export function taskMetrics(
+  spec: TaskSpec,
+  pred: ArrayLike<number>,
+  gold: ArrayLike<number>,
+): Partial<Record<MetricName, number>> {
   for (let i = 0; i < gold.length; i++) {
-    if (gold[i] === -1 && spec.kind !== 'regression') throw new Error(`${spec.title}: label of example ${i} is -1 (unlabelled split); metrics need gold labels`);
+    if (gold[i] === -1 && spec.kind !== 'regression')
+      throw new Error(`${spec.title}: label of example ${i} is -1 (unlabelled split); metrics need gold labels`);
   }
   const out: Partial<Record<MetricName, number>> = {};
   for (const m of spec.metrics) {
     if (m === 'accuracy') out.accuracy = accuracy(pred, gold);
-    else if (m === 'f1') out.f1 = spec.labels.length > 2 ? macroF1(pred, gold, spec.labels.length) : f1Score(pred, gold, 1);
+    else if (m === 'f1')
+      out.f1 = spec.labels.length > 2 ? macroF1(pred, gold, spec.labels.length) : f1Score(pred, gold, 1);
     else if (m === 'matthews') out.matthews = matthewsCorrelation(pred, gold);
     else if (m === 'pearson') out.pearson = pearson(pred, gold);
     else if (m === 'spearman') out.spearman = spearman(pred, gold);

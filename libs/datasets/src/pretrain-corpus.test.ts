@@ -19,8 +19,14 @@ test('GPT-2 BPE with its first K merges: compact ids, OPT specials, lossless rou
   const json = truncatedBpeJson(GPT2, 300) as { model: { vocab: Record<string, number>; merges: string[] } };
   assert.equal(tok.vocabSize, 4 + 256 + 300); // GPT-2's first merges each make a new token
   const ids = Object.values(json.model.vocab).sort((a, b) => a - b);
-  assert.deepEqual(ids, ids.map((_, i) => i));
-  assert.deepEqual(['<s>', '<pad>', '</s>', '<unk>'].map((t) => json.model.vocab[t]), [0, 1, 2, 3]);
+  assert.deepEqual(
+    ids,
+    ids.map((_, i) => i),
+  );
+  assert.deepEqual(
+    ['<s>', '<pad>', '</s>', '<unk>'].map((t) => json.model.vocab[t]),
+    [0, 1, 2, 3],
+  );
   assert.equal(json.model.merges.length, 300);
   const text = 'Bromwell High is a cartoon comedy. Ünïcode — 日本語 & emoji 🎬 stay intact.';
   const enc = tok.encode(text);
@@ -33,14 +39,37 @@ test('GPT-2 BPE with its first K merges: compact ids, OPT specials, lossless rou
 
 test('readSource: jsonl field, tsv columns by name or index, trec questions without labels', () => {
   const dir = tmp();
-  const f = (name: string, body: string) => { fs.writeFileSync(path.join(dir, name), body); return path.join(dir, name); };
-  assert.deepEqual(readSource({ file: f('train.jsonl', '{"text":"a b","label":1}\n{"text":"c"}\n'), format: 'jsonl', field: 'text' }), ['a b', 'c']);
-  assert.deepEqual(readSource({ file: f('train.tsv', 'x\ts1\ts2\n1\tone\ttwo\n'), format: 'tsv', columns: ['s1', 's2'] }), ['one', 'two']);
-  assert.deepEqual(readSource({ file: f('train2.tsv', 'gj\t1\t\tSome text .\n'), format: 'tsv', header: false, columns: [3] }), ['Some text .']);
-  assert.deepEqual(readSource({ file: f('train.txt', 'DESC:manner How did it go ?\n'), format: 'trec' }), ['How did it go ?']);
-  assert.throws(() => readSource({ file: f('dev.tsv', 'x\n'), format: 'tsv', columns: [0] }), /must not read dev or test/);
-  assert.throws(() => readSource({ file: path.join(dir, 'nope.jsonl'), format: 'jsonl' }), /nope\.jsonl: pretraining source is missing; fix its path/);
-  assert.throws(() => readSource({ file: f('train.tsv', 'x\ts1\n1\ta\n'), format: 'tsv', columns: ['s9'] }), /train\.tsv:1: no column 's9'/);
+  const f = (name: string, body: string) => {
+    fs.writeFileSync(path.join(dir, name), body);
+    return path.join(dir, name);
+  };
+  assert.deepEqual(
+    readSource({ file: f('train.jsonl', '{"text":"a b","label":1}\n{"text":"c"}\n'), format: 'jsonl', field: 'text' }),
+    ['a b', 'c'],
+  );
+  assert.deepEqual(
+    readSource({ file: f('train.tsv', 'x\ts1\ts2\n1\tone\ttwo\n'), format: 'tsv', columns: ['s1', 's2'] }),
+    ['one', 'two'],
+  );
+  assert.deepEqual(
+    readSource({ file: f('train2.tsv', 'gj\t1\t\tSome text .\n'), format: 'tsv', header: false, columns: [3] }),
+    ['Some text .'],
+  );
+  assert.deepEqual(readSource({ file: f('train.txt', 'DESC:manner How did it go ?\n'), format: 'trec' }), [
+    'How did it go ?',
+  ]);
+  assert.throws(
+    () => readSource({ file: f('dev.tsv', 'x\n'), format: 'tsv', columns: [0] }),
+    /must not read dev or test/,
+  );
+  assert.throws(
+    () => readSource({ file: path.join(dir, 'nope.jsonl'), format: 'jsonl' }),
+    /nope\.jsonl: pretraining source is missing; fix its path/,
+  );
+  assert.throws(
+    () => readSource({ file: f('train.tsv', 'x\ts1\n1\ta\n'), format: 'tsv', columns: ['s9'] }),
+    /train\.tsv:1: no column 's9'/,
+  );
 });
 
 test('buildCorpus dedups by content and splits by a stable hash; streams end each doc with EOS and are cached', () => {

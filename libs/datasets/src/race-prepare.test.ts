@@ -7,12 +7,21 @@ import type { ChoiceExample } from './types.ts';
 
 test('cloze questions get the option in the blank, others get it appended', () => {
   assert.equal(raceQuestionOption('Tom has _ .', 'a dog'), 'Tom has a dog .');
-  assert.equal(raceQuestionOption('Where does Tom walk his dog?', 'by the river'), 'Where does Tom walk his dog? by the river');
+  assert.equal(
+    raceQuestionOption('Where does Tom walk his dog?', 'by the river'),
+    'Where does Tom walk his dog? by the river',
+  );
 });
 
 test('4 rows per question, [CLS] article [SEP] question+option [SEP], article truncated first', () => {
   const tok = new TestTokenizer();
-  const ex: ChoiceExample = { id: 'r1', context: 'Tom has a dog . He walks it by the river every day .', question: 'Tom has _ .', options: ['a cat', 'a dog', 'a bird', 'a fish'], label: 1 };
+  const ex: ChoiceExample = {
+    id: 'r1',
+    context: 'Tom has a dog . He walks it by the river every day .',
+    question: 'Tom has _ .',
+    options: ['a cat', 'a dog', 'a bird', 'a fish'],
+    label: 1,
+  };
   const enc = encodeMultipleChoice(tok, [ex], 14);
   assert.equal(enc.inputIds.length, 1 * 4 * 14);
   assert.deepEqual([enc.n, enc.numChoices, enc.maxLength, [...enc.labels], enc.ids], [1, 4, 14, [1], ['r1']]);

@@ -17,7 +17,12 @@ export interface EncodedChoices extends EncodedSet {
   numChoices: number;
 }
 
-export function encodeMultipleChoice(tok: Tokenizer, examples: ChoiceExample[], maxLength: number, truncation: EncodeOptions['truncation'] = 'longest_first'): EncodedChoices {
+export function encodeMultipleChoice(
+  tok: Tokenizer,
+  examples: ChoiceExample[],
+  maxLength: number,
+  truncation: EncodeOptions['truncation'] = 'longest_first',
+): EncodedChoices {
   const numChoices = examples[0]?.options.length ?? 4;
   const n = examples.length;
   const size = n * numChoices * maxLength;
@@ -32,9 +37,16 @@ export function encodeMultipleChoice(tok: Tokenizer, examples: ChoiceExample[], 
     maxLength,
   };
   examples.forEach((ex, i) => {
-    if (ex.options.length !== numChoices) throw new Error(`example ${ex.id} has ${ex.options.length} options, expected ${numChoices} like the first example`);
+    if (ex.options.length !== numChoices)
+      throw new Error(
+        `example ${ex.id} has ${ex.options.length} options, expected ${numChoices} like the first example`,
+      );
     ex.options.forEach((opt, c) => {
-      const enc = tok.encode(ex.context, raceQuestionOption(ex.question, opt), { maxLength, truncation, padding: 'max_length' });
+      const enc = tok.encode(ex.context, raceQuestionOption(ex.question, opt), {
+        maxLength,
+        truncation,
+        padding: 'max_length',
+      });
       const at = (i * numChoices + c) * maxLength;
       out.inputIds.set(enc.inputIds.slice(0, maxLength), at);
       out.attentionMask.set(enc.attentionMask.slice(0, maxLength), at);

@@ -10,7 +10,9 @@ const LEVELS = ['middle', 'high'] as const;
 
 export function readRaceFolder(splitDir: string, problems: RowProblems): RawSplit<ChoiceRow> {
   if (!fs.existsSync(splitDir) || !fs.statSync(splitDir).isDirectory()) {
-    throw new Error(`${splitDir} does not exist: expected a RACE split folder with middle/ and high/ inside (RACE/train, RACE/dev, RACE/test)`);
+    throw new Error(
+      `${splitDir} does not exist: expected a RACE split folder with middle/ and high/ inside (RACE/train, RACE/dev, RACE/test)`,
+    );
   }
   const rows: ChoiceRow[] = [];
   const files: string[] = [];
@@ -37,19 +39,48 @@ export function readRaceFolder(splitDir: string, problems: RowProblems): RawSpli
       }
       const o = obj as Record<string, unknown>;
       const { article, questions, options, answers } = o;
-      if (typeof article !== 'string' || !Array.isArray(questions) || !Array.isArray(options) || !Array.isArray(answers) || questions.length !== options.length || questions.length !== answers.length) {
-        problems.report(file, undefined, 'expected {"article": string, "questions": [...], "options": [[4 strings], ...], "answers": ["A".."D", ...]} with equally long lists');
+      if (
+        typeof article !== 'string' ||
+        !Array.isArray(questions) ||
+        !Array.isArray(options) ||
+        !Array.isArray(answers) ||
+        questions.length !== options.length ||
+        questions.length !== answers.length
+      ) {
+        problems.report(
+          file,
+          undefined,
+          'expected {"article": string, "questions": [...], "options": [[4 strings], ...], "answers": ["A".."D", ...]} with equally long lists',
+        );
         continue;
       }
       questions.forEach((q, i) => {
         const opts = options[i];
         const ans = answers[i];
         const label = typeof ans === 'string' ? 'ABCD'.indexOf(ans) : -1;
-        if (typeof q !== 'string' || !Array.isArray(opts) || opts.length !== 4 || !opts.every((x) => typeof x === 'string') || label < 0 || ans.length !== 1) {
-          problems.report(file, undefined, `question ${i + 1}: expected a string question, 4 string options and an answer letter A-D, found answer ${JSON.stringify(ans)}`);
+        if (
+          typeof q !== 'string' ||
+          !Array.isArray(opts) ||
+          opts.length !== 4 ||
+          !opts.every((x) => typeof x === 'string') ||
+          label < 0 ||
+          ans.length !== 1
+        ) {
+          problems.report(
+            file,
+            undefined,
+            `question ${i + 1}: expected a string question, 4 string options and an answer letter A-D, found answer ${JSON.stringify(ans)}`,
+          );
           return;
         }
-        rows.push({ where: `${file}: questions[${i}]`, sourceId: `${typeof o['id'] === 'string' ? o['id'] : `${level}/${name}`}#${i}`, context: article, question: q, options: opts as string[], label });
+        rows.push({
+          where: `${file}: questions[${i}]`,
+          sourceId: `${typeof o['id'] === 'string' ? o['id'] : `${level}/${name}`}#${i}`,
+          context: article,
+          question: q,
+          options: opts as string[],
+          label,
+        });
       });
     }
   }

@@ -22,7 +22,10 @@ function tally(split: LoadedSplit | undefined): Record<string, number> {
 
 describe('tasks from ../shared/data', () => {
   test('the shared data folder exists (tests must not skip silently)', () => {
-    assert.ok(fs.existsSync(path.join(SHARED_DATA, 'glue', 'SST-2', 'train.tsv')), `${SHARED_DATA} is missing: these tests need the read-only shared data`);
+    assert.ok(
+      fs.existsSync(path.join(SHARED_DATA, 'glue', 'SST-2', 'train.tsv')),
+      `${SHARED_DATA} is missing: these tests need the read-only shared data`,
+    );
   });
 
   const loaded: Record<string, Awaited<ReturnType<typeof loadTask>>> = {};
@@ -73,7 +76,14 @@ describe('tasks from ../shared/data', () => {
     assert.deepEqual(tally(loaded['qnli']?.splits['dev']), { entailment: 2_702, not_entailment: 2_761 });
     assert.deepEqual(tally(loaded['wnli']?.splits['dev']), { entailment: 31, not_entailment: 40 });
     assert.deepEqual(tally(loaded['cb']?.splits['dev']), { contradiction: 28, entailment: 23, neutral: 5 });
-    assert.deepEqual(tally(loaded['trec']?.splits['test']), { ABBR: 9, DESC: 138, ENTY: 94, HUM: 65, LOC: 81, NUM: 113 });
+    assert.deepEqual(tally(loaded['trec']?.splits['test']), {
+      ABBR: 9,
+      DESC: 138,
+      ENTY: 94,
+      HUM: 65,
+      LOC: 81,
+      NUM: 113,
+    });
     assert.deepEqual(tally(loaded['imdb']?.splits['test']), { neg: 12_500, pos: 12_500 });
     assert.deepEqual(tally(loaded['cb']?.splits['test']), { unlabelled: 250 });
     assert.deepEqual(tally(loaded['rte']?.splits['test']), { unlabelled: 3_000 });
@@ -81,15 +91,24 @@ describe('tasks from ../shared/data', () => {
 
   test('columns: MRPC keeps literal quotes, CoLA reads the 4th column, STS-B scores are floats, TREC strips the label', () => {
     const mrpc = loaded['mrpc']?.splits['train']?.examples[0] as Example;
-    assert.equal(mrpc.text, 'Amrozi accused his brother , whom he called " the witness " , of deliberately distorting his evidence .');
+    assert.equal(
+      mrpc.text,
+      'Amrozi accused his brother , whom he called " the witness " , of deliberately distorting his evidence .',
+    );
     assert.equal(mrpc.label, 1);
     const cola = loaded['cola']?.splits['train']?.examples[0] as Example;
-    assert.deepEqual([cola.text, cola.label, cola.textB], ["Our friends won't buy this analysis, let alone the next one we propose.", 1, undefined]);
+    assert.deepEqual(
+      [cola.text, cola.label, cola.textB],
+      ["Our friends won't buy this analysis, let alone the next one we propose.", 1, undefined],
+    );
     const sts = loaded['stsb']?.splits['train']?.examples.slice(0, 2) as Example[];
-    assert.deepEqual(sts.map((e) => [e.text, e.textB, e.label]), [
-      ['A plane is taking off.', 'An air plane is taking off.', 5],
-      ['A man is playing a large flute.', 'A man is playing a flute.', 3.8],
-    ]);
+    assert.deepEqual(
+      sts.map((e) => [e.text, e.textB, e.label]),
+      [
+        ['A plane is taking off.', 'An air plane is taking off.', 5],
+        ['A man is playing a large flute.', 'A man is playing a flute.', 3.8],
+      ],
+    );
     const trec = loaded['trec']?.splits['train']?.examples[0] as Example;
     assert.deepEqual([trec.text, trec.label], ['How did serfdom develop in and then leave Russia ?', 2]);
   });

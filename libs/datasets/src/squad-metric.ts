@@ -13,11 +13,18 @@ export function normalizeAnswer(s: string): string {
   let noPunc = '';
   for (const ch of lower) if (!PUNCT.has(ch)) noPunc += ch;
   const noArticles = noPunc.replace(ARTICLES, ' ');
-  return noArticles.split(/\s+/u).filter((t) => t !== '').join(' ');
+  return noArticles
+    .split(/\s+/u)
+    .filter((t) => t !== '')
+    .join(' ');
 }
 
 function tokens(s: string): string[] {
-  return s ? normalizeAnswer(s).split(' ').filter((t) => t !== '') : [];
+  return s
+    ? normalizeAnswer(s)
+        .split(' ')
+        .filter((t) => t !== '')
+    : [];
 }
 
 export function exactMatch(gold: string, pred: string): number {
@@ -64,7 +71,10 @@ export interface SquadScores {
 
 /** Scores predictions (question id -> answer text, "" = no answer) against `examples`; a missing prediction is an error (the
  * official script would skip it and shrink the total). */
-export function squadV2Metrics(examples: { id: string; answers: { text: string }[] }[], predictions: ReadonlyMap<string, string>): SquadScores {
+export function squadV2Metrics(
+  examples: { id: string; answers: { text: string }[] }[],
+  predictions: ReadonlyMap<string, string>,
+): SquadScores {
   if (examples.length === 0) throw new Error('squadV2Metrics: no examples to score');
   let em = 0;
   let f1 = 0;
@@ -84,7 +94,13 @@ export function squadV2Metrics(examples: { id: string; answers: { text: string }
     bucket.n++;
   }
   const pct = (x: number, n: number) => (100 * x) / n;
-  const out: SquadScores = { exact: pct(em, examples.length), f1: pct(f1, examples.length), total: examples.length, hasAnsTotal: has.n, noAnsTotal: no.n };
+  const out: SquadScores = {
+    exact: pct(em, examples.length),
+    f1: pct(f1, examples.length),
+    total: examples.length,
+    hasAnsTotal: has.n,
+    noAnsTotal: no.n,
+  };
   if (has.n > 0) {
     out.hasAnsExact = pct(has.em, has.n);
     out.hasAnsF1 = pct(has.f1, has.n);

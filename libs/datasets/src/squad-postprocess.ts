@@ -39,7 +39,9 @@ export function postprocessSquad(
   opts: SquadPostprocessOptions = {},
 ): { predictions: Map<string, string>; details: Map<string, SquadPrediction> } {
   if (startLogits.length !== features.length || endLogits.length !== features.length) {
-    throw new Error(`postprocessSquad: ${features.length} features but ${startLogits.length} start and ${endLogits.length} end logit rows`);
+    throw new Error(
+      `postprocessSquad: ${features.length} features but ${startLogits.length} start and ${endLogits.length} end logit rows`,
+    );
   }
   const nBest = opts.nBest ?? 20;
   const maxLen = opts.maxAnswerLength ?? 30;

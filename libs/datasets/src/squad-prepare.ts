@@ -30,14 +30,23 @@ export interface SquadFeature {
 
 export const SQUAD_DEFAULTS = { maxLength: 384, stride: 128, maxQueryLength: 64 } as const;
 
-export function prepareSquadFeatures(tok: Tokenizer, examples: QaExample[], opts: SquadPrepareOptions = {}): SquadFeature[] {
+export function prepareSquadFeatures(
+  tok: Tokenizer,
+  examples: QaExample[],
+  opts: SquadPrepareOptions = {},
+): SquadFeature[] {
   const features: SquadFeature[] = [];
   forEachSquadFeature(tok, examples, opts, (f) => features.push(f));
   return features;
 }
 
 /** The same windows one at a time, so a large split can be packed without holding every feature object. */
-export function forEachSquadFeature(tok: Tokenizer, examples: QaExample[], opts: SquadPrepareOptions, visit: (f: SquadFeature) => void): void {
+export function forEachSquadFeature(
+  tok: Tokenizer,
+  examples: QaExample[],
+  opts: SquadPrepareOptions,
+  visit: (f: SquadFeature) => void,
+): void {
   const maxLength = opts.maxLength ?? SQUAD_DEFAULTS.maxLength;
   const stride = opts.stride ?? SQUAD_DEFAULTS.stride;
   const maxQuery = opts.maxQueryLength ?? SQUAD_DEFAULTS.maxQueryLength;
@@ -102,7 +111,10 @@ export function forEachSquadFeature(tok: Tokenizer, examples: QaExample[], opts:
 }
 
 /** Flat row-major arrays of the features, ready to become [nFeatures, maxLength] tensors. */
-export function packSquadFeatures(features: SquadFeature[], maxLength: number): {
+export function packSquadFeatures(
+  features: SquadFeature[],
+  maxLength: number,
+): {
   inputIds: Int32Array;
   attentionMask: Int32Array;
   tokenTypeIds: Int32Array;

@@ -17,9 +17,13 @@ export function readSquadJson(file: string, problems: RowProblems): RawSplit<QaR
     if ((err as Error).message.startsWith(file)) throw err;
     throw new Error(`${file}: not valid JSON (${(err as Error).message}): expected ${what}`);
   }
-  if (!isObj(json) || !Array.isArray(json['data'])) throw new Error(`${file}: no "data" array at the top level: expected ${what}`);
+  if (!isObj(json) || !Array.isArray(json['data']))
+    throw new Error(`${file}: no "data" array at the top level: expected ${what}`);
   const warnings: string[] = [];
-  if (json['version'] !== 'v2.0') warnings.push(`${file}: version is ${JSON.stringify(json['version'])}, not "v2.0": unanswerable questions may be missing`);
+  if (json['version'] !== 'v2.0')
+    warnings.push(
+      `${file}: version is ${JSON.stringify(json['version'])}, not "v2.0": unanswerable questions may be missing`,
+    );
   const rows: QaRow[] = [];
   let misaligned = 0;
   (json['data'] as unknown[]).forEach((article, a) => {
@@ -38,7 +42,12 @@ export function readSquadJson(file: string, problems: RowProblems): RawSplit<QaR
       const context = para['context'];
       (para['qas'] as unknown[]).forEach((qa, q) => {
         const qat = `${pat}.qas[${q}]`;
-        if (!isObj(qa) || typeof qa['question'] !== 'string' || typeof qa['id'] !== 'string' || !Array.isArray(qa['answers'])) {
+        if (
+          !isObj(qa) ||
+          typeof qa['question'] !== 'string' ||
+          typeof qa['id'] !== 'string' ||
+          !Array.isArray(qa['answers'])
+        ) {
           problems.report(file, undefined, `${qat} needs string "id", string "question" and an "answers" array`);
           return;
         }
@@ -63,10 +72,20 @@ export function readSquadJson(file: string, problems: RowProblems): RawSplit<QaR
           problems.report(file, undefined, `${qat} (id ${qa['id']}): ${bad}`);
           return;
         }
-        rows.push({ where: `${file}: ${qat}`, sourceId: qa['id'], ...(title !== undefined ? { title } : {}), context, question: qa['question'], answers: impossible ? [] : answers });
+        rows.push({
+          where: `${file}: ${qat}`,
+          sourceId: qa['id'],
+          ...(title !== undefined ? { title } : {}),
+          context,
+          question: qa['question'],
+          answers: impossible ? [] : answers,
+        });
       });
     });
   });
-  if (misaligned > 0) warnings.push(`${file}: ${misaligned} answer(s) whose text differs from the context at answer_start (kept as published)`);
+  if (misaligned > 0)
+    warnings.push(
+      `${file}: ${misaligned} answer(s) whose text differs from the context at answer_start (kept as published)`,
+    );
   return { files: [file], rows, dropped: 0, warnings };
 }

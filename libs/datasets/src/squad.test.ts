@@ -52,7 +52,12 @@ describe('official SQuAD v2 metric', () => {
       { id: 'q3', answers: [] }, // pred "" (correct abstention)
       { id: 'q4', answers: [] }, // pred "Normans" (wrong)
     ];
-    const preds = new Map([['q1', 'in France region'], ['q2', 'Norman conquest'], ['q3', ''], ['q4', 'Normans']]);
+    const preds = new Map([
+      ['q1', 'in France region'],
+      ['q2', 'Norman conquest'],
+      ['q3', ''],
+      ['q4', 'Normans'],
+    ]);
     // q1: EM max(0,0) = 0; F1 vs "France": P 1/3 R 1 -> 0.5; vs "in France": P 2/3 R 1 -> 0.8; max 0.8
     // q2: EM 0, F1 2/3;  q3: EM 1, F1 1;  q4: EM 0, F1 0
     const s = squadV2Metrics(examples, preds);
@@ -70,7 +75,12 @@ describe('official SQuAD v2 metric', () => {
 // 30 context tokens w0..w29; the answer "w13 w14".
 const CONTEXT = Array.from({ length: 30 }, (_, i) => `w${i}`).join(' ');
 const ANSWER_START = CONTEXT.indexOf('w13');
-const EX: QaExample = { id: 'e1', context: CONTEXT, question: 'where is it', answers: [{ text: 'w13 w14', start: ANSWER_START }] };
+const EX: QaExample = {
+  id: 'e1',
+  context: CONTEXT,
+  question: 'where is it',
+  answers: [{ text: 'w13 w14', start: ANSWER_START }],
+};
 
 /** Logits that point at each feature's gold span, or at [CLS] when it has none. */
 function goldLogits(features: SquadFeature[]): { start: number[][]; end: number[][] } {
@@ -108,21 +118,45 @@ describe('SQuAD v2 preparation', () => {
     assert.equal(f[4]?.inputIds[15], tok.padId);
     // w13, w14 sit in windows 2 (6..15: positions 5 + 7, 5 + 8) and 3 (12..21: positions 5 + 1, 5 + 2);
     // the others do not contain the whole answer and point at [CLS].
-    assert.deepEqual(f.map((x) => [x.startPosition, x.endPosition]), [[0, 0], [12, 13], [6, 7], [0, 0], [0, 0]]);
-    assert.equal(CONTEXT.slice((f[1]?.offsets[12] as [number, number])[0], (f[1]?.offsets[13] as [number, number])[1]), 'w13 w14');
+    assert.deepEqual(
+      f.map((x) => [x.startPosition, x.endPosition]),
+      [
+        [0, 0],
+        [12, 13],
+        [6, 7],
+        [0, 0],
+        [0, 0],
+      ],
+    );
+    assert.equal(
+      CONTEXT.slice((f[1]!.offsets[12] as [number, number])[0], (f[1]!.offsets[13] as [number, number])[1]),
+      'w13 w14',
+    );
   });
 
   test('an answer cut by a window boundary points at [CLS]; unanswerable questions too', () => {
     // "w9 w10" spans windows 0 (0..9) and 1 (6..15): only window 1 holds both tokens.
     const cut: QaExample = { ...EX, id: 'e2', answers: [{ text: 'w9 w10', start: CONTEXT.indexOf('w9 ') }] };
     const f = prepareSquadFeatures(tok, [cut], { maxLength: 16, stride: 4 });
-    assert.deepEqual(f.map((x) => [x.startPosition, x.endPosition]), [[0, 0], [8, 9], [0, 0], [0, 0], [0, 0]]);
+    assert.deepEqual(
+      f.map((x) => [x.startPosition, x.endPosition]),
+      [
+        [0, 0],
+        [8, 9],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ],
+    );
     const none = prepareSquadFeatures(tok, [{ ...EX, id: 'e3', answers: [] }], { maxLength: 16, stride: 4 });
     assert.ok(none.every((x) => x.startPosition === 0 && x.endPosition === 0));
   });
 
   test('a window too small for the stride is an error that says what to change', () => {
-    assert.throws(() => prepareSquadFeatures(tok, [EX], { maxLength: 10, stride: 4 }), /leaves 4 context tokens .* not more than the stride 4; raise maxLength/);
+    assert.throws(
+      () => prepareSquadFeatures(tok, [EX], { maxLength: 10, stride: 4 }),
+      /leaves 4 context tokens .* not more than the stride 4; raise maxLength/,
+    );
   });
 });
 
@@ -157,7 +191,8 @@ describe('SQuAD v2 post-processing', () => {
     e[3] = 40; // ends before any context start
     s[0] = -100;
     e[0] = -100;
-    const pick = (opts: { maxAnswerLength?: number }) => postprocessSquad([EX], [{ ...one, exampleIndex: 0 }], [s], [e], opts).predictions.get('e1');
+    const pick = (opts: { maxAnswerLength?: number }) =>
+      postprocessSquad([EX], [{ ...one, exampleIndex: 0 }], [s], [e], opts).predictions.get('e1');
     assert.equal(pick({}), 'w6 w7 w8 w9 w10 w11 w12 w13 w14 w15');
     // at most 3 tokens: w6..w15 is out; the best left is start w6 (10) + an end logit 0 at w6..w8 = 10,
     // and the first of those ties in n-best order (end = w6 itself) is kept
@@ -172,11 +207,22 @@ describe('SQuAD v2 post-processing', () => {
   }
 
   test('round trip with the test tokenizer: gold spans prepared and decoded back give EM 100', () => {
-    const normans = 'The Normans (Norman: Nourmands; French: Normands; Latin: Normanni) were the people who in the 10th and 11th centuries gave their name to Normandy, a region in France.';
+    const normans =
+      'The Normans (Norman: Nourmands; French: Normands; Latin: Normanni) were the people who in the 10th and 11th centuries gave their name to Normandy, a region in France.';
     const examples: QaExample[] = [
       EX,
-      { id: 'n1', context: normans, question: 'In what country is Normandy located?', answers: [{ text: 'France', start: normans.indexOf('France') }] },
-      { id: 'n2', context: normans, question: 'When were the Normans in Normandy?', answers: [{ text: '10th and 11th centuries', start: normans.indexOf('10th') }] },
+      {
+        id: 'n1',
+        context: normans,
+        question: 'In what country is Normandy located?',
+        answers: [{ text: 'France', start: normans.indexOf('France') }],
+      },
+      {
+        id: 'n2',
+        context: normans,
+        question: 'When were the Normans in Normandy?',
+        answers: [{ text: '10th and 11th centuries', start: normans.indexOf('10th') }],
+      },
       { id: 'n3', context: normans, question: 'Who gave their name to Normandy in the 1000s and 1100s', answers: [] },
     ];
     const r = roundTrip(tok, examples, { maxLength: 24, stride: 6 });
@@ -188,11 +234,27 @@ describe('SQuAD v2 post-processing', () => {
 
   test('round trip with the real bert-base-uncased WordPiece and GPT-2 BPE (accents, dashes, digits)', () => {
     const tk = WordPieceTokenizer.fromFile(path.join(SHARED_DATA, 'tokenizers', 'bert-base-uncased', 'tokenizer.json'));
-    const ctx = 'Frédéric Chopin (1 March 1810 – 17 October 1849) was a Polish composer; his "Nocturnes" date from 1827–1846. Chopin left Warsaw in 1830.';
+    const ctx =
+      'Frédéric Chopin (1 March 1810 – 17 October 1849) was a Polish composer; his "Nocturnes" date from 1827–1846. Chopin left Warsaw in 1830.';
     const examples: QaExample[] = [
-      { id: 'c1', context: ctx, question: 'Who was a Polish composer?', answers: [{ text: 'Frédéric Chopin', start: 0 }] },
-      { id: 'c2', context: ctx, question: 'When did Chopin leave?', answers: [{ text: '1830', start: ctx.lastIndexOf('1830') }] },
-      { id: 'c3', context: ctx, question: 'What date range?', answers: [{ text: '1827–1846', start: ctx.indexOf('1827') }] },
+      {
+        id: 'c1',
+        context: ctx,
+        question: 'Who was a Polish composer?',
+        answers: [{ text: 'Frédéric Chopin', start: 0 }],
+      },
+      {
+        id: 'c2',
+        context: ctx,
+        question: 'When did Chopin leave?',
+        answers: [{ text: '1830', start: ctx.lastIndexOf('1830') }],
+      },
+      {
+        id: 'c3',
+        context: ctx,
+        question: 'What date range?',
+        answers: [{ text: '1827–1846', start: ctx.indexOf('1827') }],
+      },
       { id: 'c4', context: ctx, question: 'Where was he buried?', answers: [] },
     ];
     const r = roundTrip(tk, examples, { maxLength: 32, stride: 8 });
@@ -204,7 +266,12 @@ describe('SQuAD v2 post-processing', () => {
     const gpt2 = loadGpt2Bpe(path.join(SHARED_DATA, 'tokenizers', 'gpt2'), { template: 'opt' });
     const roberta = loadTokenizer(path.join(SHARED_DIR, 'fixtures', 'hf-tiny', 'tokenizers', 'roberta-bpe'));
     // (the hf-tiny RoBERTa vocabulary is nearly character-level: it needs longer windows to hold an answer)
-    const texts = ([[gpt2, 40], [roberta, 96]] as const).map(([bpe, maxLength]) => {
+    const texts = (
+      [
+        [gpt2, 40],
+        [roberta, 96],
+      ] as const
+    ).map(([bpe, maxLength]) => {
       const rb = roundTrip(bpe, examples, { maxLength, stride: 16 });
       assert.ok(rb.feats.length > examples.length);
       assert.equal(rb.scores.exact, 100);

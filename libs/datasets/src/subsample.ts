@@ -16,8 +16,13 @@ export function subsample<T>(items: readonly T[], n: number, seed: number): T[] 
  * A seeded split of one pool into (train, heldOut) with `heldOutFraction` of the items held out, both
  * in file order. For tasks published as a single pool (SentEval's MR, CR, SUBJ, MPQA).
  */
-export function holdoutSplit<T>(items: readonly T[], heldOutFraction: number, seed: number): { train: T[]; heldOut: T[] } {
-  if (!(heldOutFraction > 0 && heldOutFraction < 1)) throw new Error(`heldOutFraction must be between 0 and 1, got ${heldOutFraction}`);
+export function holdoutSplit<T>(
+  items: readonly T[],
+  heldOutFraction: number,
+  seed: number,
+): { train: T[]; heldOut: T[] } {
+  if (!(heldOutFraction > 0 && heldOutFraction < 1))
+    throw new Error(`heldOutFraction must be between 0 and 1, got ${heldOutFraction}`);
   const nHeld = Math.round(items.length * heldOutFraction);
   const held = new Set(shuffleInPlace(Array.from(items.keys()), mulberry32(seed)).slice(0, nHeld));
   const train: T[] = [];

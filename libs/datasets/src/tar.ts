@@ -17,7 +17,8 @@ export function readTar(input: Buffer, name = 'tar archive'): Map<string, Buffer
     if (buf.subarray(p, p + 512).every((b) => b === 0)) break; // end-of-archive blocks
     const sizeField = str(p + 124, 12).trim();
     const size = parseInt(sizeField || '0', 8);
-    if (!Number.isFinite(size) || size < 0) throw new Error(`${name} is not a valid tar file (bad size field at byte ${p}); delete it and download it again`);
+    if (!Number.isFinite(size) || size < 0)
+      throw new Error(`${name} is not a valid tar file (bad size field at byte ${p}); delete it and download it again`);
     const type = String.fromCharCode(buf[p + 156] ?? 0);
     const prefix = str(p + 345, 155);
     let entry = longName ?? (prefix ? `${prefix}/${str(p, 100)}` : str(p, 100));

@@ -24,7 +24,13 @@ interface DownloadPlan {
 const GLUE = 'https://dl.fbaipublicfiles.com/glue/data';
 
 /** Writes `entries` whose name starts with `prefix` under tmp/target (prefix stripped), refusing unsafe paths. */
-function extract(entries: Map<string, Buffer>, prefix: string, tmp: string, target: string, keep: (rel: string) => boolean = () => true): void {
+function extract(
+  entries: Map<string, Buffer>,
+  prefix: string,
+  tmp: string,
+  target: string,
+  keep: (rel: string) => boolean = () => true,
+): void {
   const base = path.join(tmp, target);
   let n = 0;
   for (const [name, data] of entries) {
@@ -37,7 +43,10 @@ function extract(entries: Map<string, Buffer>, prefix: string, tmp: string, targ
     fs.writeFileSync(dest, data);
     n++;
   }
-  if (n === 0) throw new Error(`the archive has no entries under ${prefix} (first entries: ${[...entries.keys()].slice(0, 5).join(', ')})`);
+  if (n === 0)
+    throw new Error(
+      `the archive has no entries under ${prefix} (first entries: ${[...entries.keys()].slice(0, 5).join(', ')})`,
+    );
 }
 
 function glueZip(file: string, sha256: string, inner: string, dir: string): DownloadPlan {
@@ -59,7 +68,12 @@ function mrpcPlan(): DownloadPlan {
       { url: `${GLUE}/mrpc_dev_ids.tsv` },
     ],
     place: ([trainBuf, testBuf, idsBuf], tmp) => {
-      const lines = (b: Buffer | undefined) => (b as Buffer).toString('utf8').replace(/^\ufeff/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
+      const lines = (b: Buffer | undefined) =>
+        (b as Buffer)
+          .toString('utf8')
+          .replace(/^\ufeff/, '')
+          .split(/\r?\n/)
+          .filter((l) => l.trim() !== '');
       const devIds = new Set(lines(idsBuf).map((l) => l.trim().split('\t').join('\t')));
       const [header, ...train] = lines(trainBuf);
       const dir = path.join(tmp, 'glue', 'MRPC');
@@ -68,7 +82,13 @@ function mrpcPlan(): DownloadPlan {
       fs.writeFileSync(path.join(dir, 'train.tsv'), [header, ...train.filter((l) => !isDev(l))].join('\n') + '\n');
       fs.writeFileSync(path.join(dir, 'dev.tsv'), [header, ...train.filter(isDev)].join('\n') + '\n');
       const [, ...test] = lines(testBuf);
-      fs.writeFileSync(path.join(dir, 'test.tsv'), ['index\t#1 ID\t#2 ID\t#1 String\t#2 String', ...test.map((l, i) => [i, ...l.split('\t').slice(1)].join('\t'))].join('\n') + '\n');
+      fs.writeFileSync(
+        path.join(dir, 'test.tsv'),
+        [
+          'index\t#1 ID\t#2 ID\t#1 String\t#2 String',
+          ...test.map((l, i) => [i, ...l.split('\t').slice(1)].join('\t')),
+        ].join('\n') + '\n',
+      );
       return ['glue/MRPC'];
     },
   };
@@ -102,13 +122,23 @@ function imdbPlan(): DownloadPlan {
       fs.mkdirSync(out, { recursive: true });
       for (const split of ['train', 'test']) {
         const lines: string[] = [];
-        for (const [label, pol] of [[0, 'neg'], [1, 'pos']] as const) {
+        for (const [label, pol] of [
+          [0, 'neg'],
+          [1, 'pos'],
+        ] as const) {
           const prefix = `aclImdb/${split}/${pol}/`;
           const names = [...entries.keys()].filter((k) => k.startsWith(prefix) && k.endsWith('.txt'));
           names.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
           for (const k of names) {
             const m = /(\d+)_(\d+)\.txt$/.exec(k);
-            lines.push(JSON.stringify({ id: Number(m?.[1]), rating: Number(m?.[2]), label, text: (entries.get(k) as Buffer).toString('utf8') }));
+            lines.push(
+              JSON.stringify({
+                id: Number(m?.[1]),
+                rating: Number(m?.[2]),
+                label,
+                text: (entries.get(k) as Buffer).toString('utf8'),
+              }),
+            );
           }
         }
         fs.writeFileSync(path.join(out, `${split}.jsonl`), lines.join('\n') + '\n');
@@ -134,9 +164,11 @@ function plainFiles(target: string, files: { url: string; name: string; sha256?:
 // download scripts, e.g. Transformers.jl's GLUE DataDeps and ParlAI's SQuAD2 build).
 const PLANS: Partial<Record<TaskName, () => DownloadPlan>> = {
   cola: () => glueZip('CoLA.zip', 'f212fcd832b8f7b435fb991f101abf89f96b933ab400603bf198960dfc32cbff', 'CoLA', 'CoLA'),
-  sst2: () => glueZip('SST-2.zip', 'd67e16fb55739c1b32cdce9877596db1c127dc322d93c082281f64057c16deaa', 'SST-2', 'SST-2'),
+  sst2: () =>
+    glueZip('SST-2.zip', 'd67e16fb55739c1b32cdce9877596db1c127dc322d93c082281f64057c16deaa', 'SST-2', 'SST-2'),
   qqp: () => glueZip('QQP-clean.zip', '40e7c862c04eb26ee04b67fd900e76c45c6ba8e6d8fab4f8f1f8072a1a3fbae0', 'QQP', 'QQP'),
-  stsb: () => glueZip('STS-B.zip', 'e60a6393de5a8b5b9bac5020a1554b54e3691f9d600b775bd131e613ac179c85', 'STS-B', 'STS-B'),
+  stsb: () =>
+    glueZip('STS-B.zip', 'e60a6393de5a8b5b9bac5020a1554b54e3691f9d600b775bd131e613ac179c85', 'STS-B', 'STS-B'),
   mnli: () => glueZip('MNLI.zip', 'e7c1d896d26ed6caf700110645df426cc2d8ebf02a5ab743d5a5c68ac1c83633', 'MNLI', 'MNLI'),
   qnli: () => glueZip('QNLIv2.zip', 'e634e78627a29adaecd4f955359b22bf5e70f2cbd93b493f2d624138a0c0e5f5', 'QNLI', 'QNLI'),
   rte: () => glueZip('RTE.zip', '6bf86de103ecd335f3441bd43574d23fef87ecc695977a63b82d5efb206556ee', 'RTE', 'RTE'),
@@ -151,8 +183,16 @@ const PLANS: Partial<Record<TaskName, () => DownloadPlan>> = {
   }),
   squad_v2: () =>
     plainFiles('squad_v2', [
-      { url: 'https://rajpurkar.github.io/SQuAD-explorer/dataset/train-v2.0.json', name: 'train-v2.0.json', sha256: '68dcfbb971bd3e96d5b46c7177b16c1a4e7d4bdef19fb204502738552dede002' },
-      { url: 'https://rajpurkar.github.io/SQuAD-explorer/dataset/dev-v2.0.json', name: 'dev-v2.0.json', sha256: '80a5225e94905956a6446d296ca1093975c4d3b3260f1d6c8f68bc2ab77182d8' },
+      {
+        url: 'https://rajpurkar.github.io/SQuAD-explorer/dataset/train-v2.0.json',
+        name: 'train-v2.0.json',
+        sha256: '68dcfbb971bd3e96d5b46c7177b16c1a4e7d4bdef19fb204502738552dede002',
+      },
+      {
+        url: 'https://rajpurkar.github.io/SQuAD-explorer/dataset/dev-v2.0.json',
+        name: 'dev-v2.0.json',
+        sha256: '80a5225e94905956a6446d296ca1093975c4d3b3260f1d6c8f68bc2ab77182d8',
+      },
     ]),
   race: () => ({
     sources: [{ url: 'http://www.cs.cmu.edu/~glai1/data/race/RACE.tar.gz' }],
@@ -175,8 +215,14 @@ const PLANS: Partial<Record<TaskName, () => DownloadPlan>> = {
     ]),
   ag_news: () =>
     plainFiles('ag_news_csv', [
-      { url: 'https://raw.githubusercontent.com/mhjabreel/CharCnn_Keras/master/data/ag_news_csv/train.csv', name: 'train.csv' },
-      { url: 'https://raw.githubusercontent.com/mhjabreel/CharCnn_Keras/master/data/ag_news_csv/test.csv', name: 'test.csv' },
+      {
+        url: 'https://raw.githubusercontent.com/mhjabreel/CharCnn_Keras/master/data/ag_news_csv/train.csv',
+        name: 'train.csv',
+      },
+      {
+        url: 'https://raw.githubusercontent.com/mhjabreel/CharCnn_Keras/master/data/ag_news_csv/test.csv',
+        name: 'test.csv',
+      },
     ]),
   mr: () => sentEvalPlan('MR', ['rt-polarity.neg', 'rt-polarity.pos']),
   cr: () => sentEvalPlan('CR', ['custrev.neg', 'custrev.pos']),
@@ -202,9 +248,16 @@ export function sha256Hex(buf: Buffer): string {
  * Downloads `task` into `cacheDir` (same layout as a data root). Returns warnings (unpinned hashes).
  * Throws on network errors and on a checksum mismatch, leaving the cache as it was.
  */
-export async function downloadTask(task: TaskName, cacheDir: string, fetchImpl: typeof fetch = fetch): Promise<string[]> {
+export async function downloadTask(
+  task: TaskName,
+  cacheDir: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<string[]> {
   const plan = PLANS[task]?.();
-  if (!plan) throw new Error(`no download source is known for task ${task}: put its files under a data root and set PRUNELAB_DATA`);
+  if (!plan)
+    throw new Error(
+      `no download source is known for task ${task}: put its files under a data root and set PRUNELAB_DATA`,
+    );
   const warnings: string[] = [];
   const fetched: Buffer[] = [];
   const record: { url: string; sha256: string; bytes: number; pinned: boolean }[] = [];
@@ -213,15 +266,22 @@ export async function downloadTask(task: TaskName, cacheDir: string, fetchImpl: 
     try {
       res = await fetchImpl(src.url);
     } catch (err) {
-      throw new Error(`cannot download ${src.url}: ${(err as Error).message}; put the ${task} files under a data root and set PRUNELAB_DATA`);
+      throw new Error(
+        `cannot download ${src.url}: ${(err as Error).message}; put the ${task} files under a data root and set PRUNELAB_DATA`,
+      );
     }
     if (!res.ok) throw new Error(`cannot download ${src.url}: HTTP ${res.status} ${res.statusText}`);
     const buf = Buffer.from(await res.arrayBuffer());
     const hash = sha256Hex(buf);
     if (src.sha256 && hash !== src.sha256) {
-      throw new Error(`${src.url}: SHA-256 ${hash} does not match the published ${src.sha256} (${buf.length} bytes): the download is corrupt or the file changed; nothing was written`);
+      throw new Error(
+        `${src.url}: SHA-256 ${hash} does not match the published ${src.sha256} (${buf.length} bytes): the download is corrupt or the file changed; nothing was written`,
+      );
     }
-    if (!src.sha256) warnings.push(`${src.url}: no published SHA-256 pinned for it; downloaded ${buf.length} bytes with SHA-256 ${hash} (recorded in SOURCE.json)`);
+    if (!src.sha256)
+      warnings.push(
+        `${src.url}: no published SHA-256 pinned for it; downloaded ${buf.length} bytes with SHA-256 ${hash} (recorded in SOURCE.json)`,
+      );
     record.push({ url: src.url, sha256: hash, bytes: buf.length, pinned: src.sha256 !== undefined });
     fetched.push(buf);
   }
@@ -231,7 +291,10 @@ export async function downloadTask(task: TaskName, cacheDir: string, fetchImpl: 
   try {
     const dirs = plan.place(fetched, tmp);
     for (const dir of dirs) {
-      fs.writeFileSync(path.join(tmp, dir, 'SOURCE.json'), JSON.stringify({ task, downloaded: new Date().toISOString(), files: record }, null, 2) + '\n');
+      fs.writeFileSync(
+        path.join(tmp, dir, 'SOURCE.json'),
+        JSON.stringify({ task, downloaded: new Date().toISOString(), files: record }, null, 2) + '\n',
+      );
       const dest = path.join(root, dir);
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.rmSync(dest, { recursive: true, force: true });

@@ -7,7 +7,9 @@ export function readFileChecked(file: string, what: string): Buffer {
   try {
     st = fs.statSync(file);
   } catch {
-    throw new Error(`${file} does not exist: expected ${what}; check the data root (config dataRoot, PRUNELAB_DATA or ../shared/data)`);
+    throw new Error(
+      `${file} does not exist: expected ${what}; check the data root (config dataRoot, PRUNELAB_DATA or ../shared/data)`,
+    );
   }
   if (st.isDirectory()) throw new Error(`${file} is a directory: expected ${what}`);
   const buf = fs.readFileSync(file);

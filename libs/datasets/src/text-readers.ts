@@ -24,7 +24,11 @@ export function readTrec(spec: TaskSpec, file: string, problems: RowProblems): R
     if (l.trim() === '') return;
     const m = /^([A-Z]+):(\S+)\s+(.*)$/.exec(l);
     if (!m) {
-      problems.report(file, i + 1, `expected "COARSE:fine question text" (e.g. "DESC:manner How did ...?"), found ${JSON.stringify(l.slice(0, 60))}`);
+      problems.report(
+        file,
+        i + 1,
+        `expected "COARSE:fine question text" (e.g. "DESC:manner How did ...?"), found ${JSON.stringify(l.slice(0, 60))}`,
+      );
       return;
     }
     const label = parseLabelCell(spec, m[1] as string, file, i + 1, problems);
@@ -35,12 +39,20 @@ export function readTrec(spec: TaskSpec, file: string, problems: RowProblems): R
 }
 
 /** Every non-blank line is a sentence, so there is no malformed row (`problems` kept for a uniform signature). */
-export function readSentEval(spec: TaskSpec, dir: string, labelFiles: string[], _problems: RowProblems): RawSplit<ClassRow> {
+export function readSentEval(
+  spec: TaskSpec,
+  dir: string,
+  labelFiles: string[],
+  _problems: RowProblems,
+): RawSplit<ClassRow> {
   const rows: ClassRow[] = [];
   const warnings: string[] = [];
   const files = labelFiles.map((f) => path.join(dir, f));
   files.forEach((file, label) => {
-    const { text, latin1 } = readLegacyText(file, `a SentEval ${spec.title} file (one ${spec.labels[label]} sentence per line)`);
+    const { text, latin1 } = readLegacyText(
+      file,
+      `a SentEval ${spec.title} file (one ${spec.labels[label]} sentence per line)`,
+    );
     if (latin1) warnings.push(`${file} is not valid UTF-8: read as Latin-1`);
     splitLines(text).forEach((l, i) => {
       if (l.trim() === '') return;
@@ -55,7 +67,11 @@ export function readAgNewsCsv(spec: TaskSpec, file: string, problems: RowProblem
   const rows: ClassRow[] = [];
   for (const rec of parseCsv(content, file, problems)) {
     if (rec.cells.length !== 3) {
-      problems.report(file, rec.line, `expected 3 comma-separated fields ("class","title","description"), found ${rec.cells.length}`);
+      problems.report(
+        file,
+        rec.line,
+        `expected 3 comma-separated fields ("class","title","description"), found ${rec.cells.length}`,
+      );
       continue;
     }
     const [cls, title, desc] = rec.cells as [string, string, string];

@@ -18,13 +18,29 @@ const opts = { dataRoot: root, envDataRoot: '', allowDownload: false };
 test('MNLI: train, the registry row eval split dev_matched and extra dev_mismatched', async () => {
   const header = ['sentence1', 'sentence2', 'gold_label'];
   const tsv = (rows: string[][]) => [header, ...rows].map((r) => `${r.join('\t')}\n`).join('');
-  write('glue/MNLI/train.tsv', tsv([['a', 'b', 'entailment'], ['c', 'd', 'neutral'], ['e', 'f', 'contradiction']]));
+  write(
+    'glue/MNLI/train.tsv',
+    tsv([
+      ['a', 'b', 'entailment'],
+      ['c', 'd', 'neutral'],
+      ['e', 'f', 'contradiction'],
+    ]),
+  );
   write('glue/MNLI/dev_matched.tsv', tsv([['g', 'h', 'neutral']]));
-  write('glue/MNLI/dev_mismatched.tsv', tsv([['i', 'j', 'contradiction'], ['k', 'l', 'entailment']]));
+  write(
+    'glue/MNLI/dev_mismatched.tsv',
+    tsv([
+      ['i', 'j', 'contradiction'],
+      ['k', 'l', 'entailment'],
+    ]),
+  );
   const s = await loadTrainEval('mnli', opts, 1);
   assert.equal(s.evalSplit, 'dev_matched');
   assert.deepEqual([s.train.examples.length, s.eval.examples.length], [3, 1]);
-  assert.deepEqual(s.extra.map((x) => [x.split, x.loaded.examples.length]), [['dev_mismatched', 2]]);
+  assert.deepEqual(
+    s.extra.map((x) => [x.split, x.loaded.examples.length]),
+    [['dev_mismatched', 2]],
+  );
   assert.deepEqual(s.warnings, []);
 });
 

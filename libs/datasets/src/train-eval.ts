@@ -38,8 +38,11 @@ export async function loadTrainEval(task: string, opts: TaskLoadOptions, seed: n
     const as = (name: string, examples: unknown[]) => ({ ...all, split: name, warnings: [], examples }) as LoadedSplit;
     const pool = `${spec.title} has one pool here (${fmtCount(all.examples.length)} examples)`;
     return {
-      train: { ...as('train', parts.train), warnings: all.warnings }, eval: as('heldout', parts.heldOut), extra: [],
-      evalSplit: 'heldout', warnings: [`${pool}: seeded 90/10 split (seed ${seed}) into train and held-out`],
+      train: { ...as('train', parts.train), warnings: all.warnings },
+      eval: as('heldout', parts.heldOut),
+      extra: [],
+      evalSplit: 'heldout',
+      warnings: [`${pool}: seeded 90/10 split (seed ${seed}) into train and held-out`],
     };
   }
   const extra = [];

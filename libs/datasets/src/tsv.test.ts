@@ -27,14 +27,22 @@ test('without a header, the first line is data; CRLF line ends are tolerated', (
   const f = write('nohdr.tsv', 'a\t1\r\nb\t0');
   const t = readTsv(f, { header: false, minColumns: 2 });
   assert.equal(t.header, undefined);
-  assert.deepEqual(t.rows.map((r) => r.cells), [['a', '1'], ['b', '0']]);
+  assert.deepEqual(
+    t.rows.map((r) => r.cells),
+    [
+      ['a', '1'],
+      ['b', '0'],
+    ],
+  );
 });
 
 test('a short row is an error naming file:line, the expected columns and the fix', () => {
   const f = write('short.tsv', 'sentence\tlabel\ngood\t1\nmissing label\n');
   assert.throws(
     () => readTsv(f, { header: true, minColumns: 2 }),
-    (e: Error) => e.message === `${f}:3: expected 2 tab-separated columns (sentence, label), found 1; fix the row or pass --lenient`,
+    (e: Error) =>
+      e.message ===
+      `${f}:3: expected 2 tab-separated columns (sentence, label), found 1; fix the row or pass --lenient`,
   );
   const lenient = readTsv(f, { header: true, minColumns: 2, lenient: true });
   assert.equal(lenient.rows.length, 1);
@@ -43,7 +51,13 @@ test('a short row is an error naming file:line, the expected columns and the fix
 
 test('an empty file or a missing file is an error naming the file', () => {
   const f = write('empty.tsv', '');
-  assert.throws(() => readTsv(f, { header: true }), (e: Error) => e.message.startsWith(`${f} is empty`));
+  assert.throws(
+    () => readTsv(f, { header: true }),
+    (e: Error) => e.message.startsWith(`${f} is empty`),
+  );
   const missing = path.join(dir, 'missing.tsv');
-  assert.throws(() => readTsv(missing, { header: true }), (e: Error) => e.message.includes(missing));
+  assert.throws(
+    () => readTsv(missing, { header: true }),
+    (e: Error) => e.message.includes(missing),
+  );
 });

@@ -35,7 +35,8 @@ export function readTsv(file: string, opts: TsvOptions): TsvTable {
   if (content.charCodeAt(0) === 0xfeff) content = content.slice(1); // tolerate a UTF-8 BOM
   const lines = content.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop(); // final newline
-  if (lines.length === 0) throw new Error(`${file} is empty: expected a GLUE TSV file${opts.header ? ' with a header row' : ''}`);
+  if (lines.length === 0)
+    throw new Error(`${file} is empty: expected a GLUE TSV file${opts.header ? ' with a header row' : ''}`);
 
   const split = (l: string): string[] => (l.endsWith('\r') ? l.slice(0, -1) : l).split('\t');
   let header: string[] | undefined;

@@ -26,7 +26,10 @@ test('round trip: stored and deflated entries, directories skipped', () => {
 });
 
 test('corrupt or unsupported archives give clear errors', () => {
-  assert.throws(() => readZip(Buffer.from('not a zip at all, just some text bytes'), 'x.zip'), /x\.zip is not a valid zip file \(no end-of-central-directory record\)/);
+  assert.throws(
+    () => readZip(Buffer.from('not a zip at all, just some text bytes'), 'x.zip'),
+    /x\.zip is not a valid zip file \(no end-of-central-directory record\)/,
+  );
   const zip = buildZip([{ name: 'a.txt', data: 'hello hello hello', method: 0 }]);
   const flipped = Buffer.from(zip);
   const at = 30 + 'a.txt'.length; // first data byte

@@ -8,7 +8,8 @@ const LOCAL_SIG = 0x04034b50;
 
 /** Entry name -> uncompressed bytes. Directory entries (names ending in '/') are omitted. */
 export function readZip(buf: Buffer, name = 'zip archive'): Map<string, Buffer> {
-  const corrupt = (why: string) => new Error(`${name} is not a valid zip file (${why}); delete it and download it again`);
+  const corrupt = (why: string) =>
+    new Error(`${name} is not a valid zip file (${why}); delete it and download it again`);
 
   // The end-of-central-directory record is the last 22 bytes plus an optional comment (<= 65535).
   let eocd = -1;
@@ -22,7 +23,8 @@ export function readZip(buf: Buffer, name = 'zip archive'): Map<string, Buffer> 
   const count = buf.readUInt16LE(eocd + 10);
   const cdSize = buf.readUInt32LE(eocd + 12);
   const cdOffset = buf.readUInt32LE(eocd + 16);
-  if (count === 0xffff || cdOffset === 0xffffffff) throw new Error(`${name} is a zip64 archive, which this reader does not support`);
+  if (count === 0xffff || cdOffset === 0xffffffff)
+    throw new Error(`${name} is a zip64 archive, which this reader does not support`);
   if (cdOffset + cdSize > eocd) throw corrupt('central directory runs past its end record');
 
   const out = new Map<string, Buffer>();
@@ -43,7 +45,8 @@ export function readZip(buf: Buffer, name = 'zip archive'): Map<string, Buffer> 
     if (entryName.endsWith('/')) continue;
     if (flags & 1) throw new Error(`${name}: entry ${entryName} is encrypted, which this reader does not support`);
 
-    if (localOffset + 30 > buf.length || buf.readUInt32LE(localOffset) !== LOCAL_SIG) throw corrupt(`bad local header for ${entryName}`);
+    if (localOffset + 30 > buf.length || buf.readUInt32LE(localOffset) !== LOCAL_SIG)
+      throw corrupt(`bad local header for ${entryName}`);
     // Sizes come from the central directory: the local header may hold zeros (data descriptor).
     const start = localOffset + 30 + buf.readUInt16LE(localOffset + 26) + buf.readUInt16LE(localOffset + 28);
     if (start + compSize > buf.length) throw corrupt(`data of ${entryName} is truncated`);
@@ -56,7 +59,10 @@ export function readZip(buf: Buffer, name = 'zip archive'): Map<string, Buffer> 
       } catch (err) {
         throw corrupt(`cannot inflate ${entryName}: ${(err as Error).message}`);
       }
-    } else throw new Error(`${name}: entry ${entryName} uses compression method ${method}; only stored (0) and deflate (8) are supported`);
+    } else
+      throw new Error(
+        `${name}: entry ${entryName} uses compression method ${method}; only stored (0) and deflate (8) are supported`,
+      );
     if (data.length !== size) throw corrupt(`${entryName} has ${data.length} bytes, expected ${size}`);
     if (crc32(data) !== crc) throw corrupt(`CRC mismatch in ${entryName}`);
     out.set(entryName, data);

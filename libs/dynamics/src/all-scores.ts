@@ -37,22 +37,28 @@ export function allScores(rec: AllScoresInput, opts: { el2nEpoch?: number } = {}
   const { runs: cRuns, R, E, n } = useRecords('allScores', rec.correct);
   if (R > 255) throw new Error(`allScores: ${R} runs; H is stored as a byte, so at most 255 runs are supported`);
   const same = <T extends ArrayLike<number>>(name: string, a: T[][]): T[] => {
-    if (a.length !== R) throw new Error(`allScores: ${a.length} ${name} runs but ${R} correct runs; pass both from the same records`);
+    if (a.length !== R)
+      throw new Error(`allScores: ${a.length} ${name} runs but ${R} correct runs; pass both from the same records`);
     const { runs, E: Ea, n: na } = useRecords(`allScores (${name})`, a);
-    if (Ea !== E || na !== n) throw new Error(`allScores: ${name} has ${Ea} epochs of ${na} examples but correct has ${E} of ${n}; pass both from the same records`);
+    if (Ea !== E || na !== n)
+      throw new Error(
+        `allScores: ${name} has ${Ea} epochs of ${na} examples but correct has ${E} of ${n}; pass both from the same records`,
+      );
     return runs.flat();
   };
   const c = cRuns.flat();
   // four examples per 32-bit word (SWAR) when every correctness array starts on a word boundary and the per-byte
   // sums cannot overflow (hits <= 3 R): the paper's 3 epochs, little-endian (byte j of a word = example 4w + j)
   const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-  const cw = E === 3 && 3 * R <= 255 && littleEndian && c.every((a) => a.byteOffset % 4 === 0)
-    ? c.map((a) => new Uint32Array(a.buffer, a.byteOffset, a.length >>> 2))
-    : undefined;
+  const cw =
+    E === 3 && 3 * R <= 255 && littleEndian && c.every((a) => a.byteOffset % 4 === 0)
+      ? c.map((a) => new Uint32Array(a.buffer, a.byteOffset, a.length >>> 2))
+      : undefined;
   const p = same('goldProb', rec.goldProb);
   const mg = rec.margin ? same('margin', rec.margin) : undefined;
   const ep = opts.el2nEpoch ?? 0;
-  if (rec.el2n && (!Number.isInteger(ep) || ep < 0 || ep >= E)) throw new Error(`allScores: el2nEpoch = ${ep}; choose a 0-based epoch in 0..${E - 1}`);
+  if (rec.el2n && (!Number.isInteger(ep) || ep < 0 || ep >= E))
+    throw new Error(`allScores: el2nEpoch = ${ep}; choose a 0-based epoch in 0..${E - 1}`);
   const el = rec.el2n ? same('el2n', rec.el2n).filter((_, t) => t % E === ep) : undefined;
   const T = R * E;
 
@@ -80,26 +86,57 @@ export function allScores(rec: AllScoresInput, opts: { el2nEpoch?: number } = {}
   for (let i0 = 0; i0 < n; i0 += B) {
     const m = Math.min(B, n - i0);
     const i1 = i0 + m;
-    hits.fill(0); hb.fill(0); evb.fill(0); nlb.fill(0);
+    hits.fill(0);
+    hb.fill(0);
+    evb.fill(0);
+    nlb.fill(0);
     // correctness: H, forgetting events, never learned, hits (integers: any order gives the same sums)
     let done = 0; // examples of the block already counted four at a time
     if (cw) {
       const w0 = i0 >>> 2; // B is a multiple of 4, so i0 is too
       const mw = m >>> 2;
-      hw.fill(0); ew.fill(0); nw.fill(0); tw.fill(0);
+      hw.fill(0);
+      ew.fill(0);
+      nw.fill(0);
+      tw.fill(0);
       for (let r = 0; r < R; r++) correct3w(cw[3 * r]!, cw[3 * r + 1]!, cw[3 * r + 2]!, w0, mw, hw, ew, nw, tw);
-      unpack(hw, mw, hb); unpack(ew, mw, evb); unpack(nw, mw, nlb); unpack(tw, mw, hits);
+      unpack(hw, mw, hb);
+      unpack(ew, mw, evb);
+      unpack(nw, mw, nlb);
+      unpack(tw, mw, hits);
       done = 4 * mw;
     }
     for (let r = 0; r < R && done < m; r++) {
       const a = i0 + done;
-      const [hbt, evt, nlt, ht] = done ? [hb.subarray(done), evb.subarray(done), nlb.subarray(done), hits.subarray(done)] : [hb, evb, nlb, hits];
-      if (E === 3) correct3(c[3 * r]!.subarray(a, i1), c[3 * r + 1]!.subarray(a, i1), c[3 * r + 2]!.subarray(a, i1), m - done, hbt, evt, nlt, ht);
-      else correctRun(c.slice(r * E, r * E + E).map((x) => x.subarray(a, i1)), m - done, hbt, evt, nlt, ht);
+      const [hbt, evt, nlt, ht] = done
+        ? [hb.subarray(done), evb.subarray(done), nlb.subarray(done), hits.subarray(done)]
+        : [hb, evb, nlb, hits];
+      if (E === 3)
+        correct3(
+          c[3 * r]!.subarray(a, i1),
+          c[3 * r + 1]!.subarray(a, i1),
+          c[3 * r + 2]!.subarray(a, i1),
+          m - done,
+          hbt,
+          evt,
+          nlt,
+          ht,
+        );
+      else
+        correctRun(
+          c.slice(r * E, r * E + E).map((x) => x.subarray(a, i1)),
+          m - done,
+          hbt,
+          evt,
+          nlt,
+          ht,
+        );
     }
     // gold probabilities (cartography) and margins (AUM): the (run, epoch) arrays in the order cartography and
     // aum add them, three per sweep like cartography (a + b + d), aum's running sum one value at a time
-    s1.fill(0); s2.fill(0); sm.fill(0);
+    s1.fill(0);
+    s2.fill(0);
+    sm.fill(0);
     const p0 = p[0]!.subarray(i0, i1);
     let t = 0;
     for (; t + 3 <= T; t += 3) {
@@ -136,7 +173,8 @@ export function allScores(rec: AllScoresInput, opts: { el2nEpoch?: number } = {}
   }
   for (let v = 0; v <= R; v++) histogram[v] = hc[v]!;
   return {
-    h, histogram,
+    h,
+    histogram,
     cartography: { confidence, variability, correctness },
     forgetting: { events, neverLearned, score },
     ...(el2nOut ? { el2n: el2nOut } : {}),
@@ -146,7 +184,16 @@ export function allScores(rec: AllScoresInput, opts: { el2nEpoch?: number } = {}
 
 // Block kernels: small functions V8 optimises on their own, each a straight loop over m examples.
 
-function correct3(ca: Uint8Array, cb: Uint8Array, cc: Uint8Array, m: number, hb: Uint32Array, evb: Uint32Array, nlb: Uint32Array, hits: Uint32Array): void {
+function correct3(
+  ca: Uint8Array,
+  cb: Uint8Array,
+  cc: Uint8Array,
+  m: number,
+  hb: Uint32Array,
+  evb: Uint32Array,
+  nlb: Uint32Array,
+  hits: Uint32Array,
+): void {
   for (let j = 0; j < m; j++) {
     const x = (ca[j]! + 255) >> 8;
     const y = (cb[j]! + 255) >> 8;
@@ -162,7 +209,17 @@ function correct3(ca: Uint8Array, cb: Uint8Array, cc: Uint8Array, m: number, hb:
  * correct3 on four examples per word: per byte, x = (byte != 0), and the sums stay below 256 per byte, so they
  * add without carries between examples. Words w0 .. w0 + mw - 1 of the three epochs of one run.
  */
-function correct3w(ca: Uint32Array, cb: Uint32Array, cc: Uint32Array, w0: number, mw: number, hw: Uint32Array, ew: Uint32Array, nw: Uint32Array, tw: Uint32Array): void {
+function correct3w(
+  ca: Uint32Array,
+  cb: Uint32Array,
+  cc: Uint32Array,
+  w0: number,
+  mw: number,
+  hw: Uint32Array,
+  ew: Uint32Array,
+  nw: Uint32Array,
+  tw: Uint32Array,
+): void {
   const ONES = 0x01010101;
   for (let w = 0; w < mw; w++) {
     const u = ca[w0 + w]!;
@@ -189,7 +246,14 @@ function unpack(packed: Uint32Array, mw: number, out: Uint32Array): void {
   }
 }
 
-function correctRun(run: Uint8Array[], m: number, hb: Uint32Array, evb: Uint32Array, nlb: Uint32Array, hits: Uint32Array): void {
+function correctRun(
+  run: Uint8Array[],
+  m: number,
+  hb: Uint32Array,
+  evb: Uint32Array,
+  nlb: Uint32Array,
+  hits: Uint32Array,
+): void {
   const E = run.length;
   for (let j = 0; j < m; j++) {
     let prev = (run[0]![j]! + 255) >> 8;
@@ -212,7 +276,15 @@ function correctRun(run: Uint8Array[], m: number, hb: Uint32Array, evb: Uint32Ar
   }
 }
 
-function prob3(p0: Float32Array, pa: Float32Array, pb: Float32Array, pc: Float32Array, m: number, s1: Float64Array, s2: Float64Array): void {
+function prob3(
+  p0: Float32Array,
+  pa: Float32Array,
+  pb: Float32Array,
+  pc: Float32Array,
+  m: number,
+  s1: Float64Array,
+  s2: Float64Array,
+): void {
   for (let j = 0; j < m; j++) {
     const z = p0[j]!;
     const a = pa[j]! - z;

@@ -20,17 +20,27 @@ export interface Cartography {
  *   correctness(i) = (1/T) sum_{r,e} correct[r][e][i]
  */
 export function cartography(goldProb: Float32Array[][], correct: Uint8Array[][]): Cartography {
-  if (goldProb.length === 0) throw new Error('cartography: no runs given; pass goldProb[run][epoch] from readRunRecord of each run');
-  if (correct.length !== goldProb.length) throw new Error(`cartography: ${goldProb.length} goldProb runs but ${correct.length} correct runs; pass both from the same records`);
+  if (goldProb.length === 0)
+    throw new Error('cartography: no runs given; pass goldProb[run][epoch] from readRunRecord of each run');
+  if (correct.length !== goldProb.length)
+    throw new Error(
+      `cartography: ${goldProb.length} goldProb runs but ${correct.length} correct runs; pass both from the same records`,
+    );
   const n = goldProb[0]![0]?.length ?? 0;
   const p: Float32Array[] = [];
   const c: Uint8Array[] = [];
   goldProb.forEach((run, r) => {
     const cr = correct[r]!;
-    if (run.length !== cr.length) throw new Error(`cartography: run ${r} has ${run.length} goldProb epochs but ${cr.length} correct epochs; pass both from the same record`);
+    if (run.length !== cr.length)
+      throw new Error(
+        `cartography: run ${r} has ${run.length} goldProb epochs but ${cr.length} correct epochs; pass both from the same record`,
+      );
     run.forEach((a, e) => {
       const b = cr[e]!;
-      if (a.length !== n || b.length !== n) throw new Error(`cartography: run ${r} epoch ${e} has ${a.length} probabilities and ${b.length} correctness values, expected ${n}; all records must cover the same ids`);
+      if (a.length !== n || b.length !== n)
+        throw new Error(
+          `cartography: run ${r} epoch ${e} has ${a.length} probabilities and ${b.length} correctness values, expected ${n}; all records must cover the same ids`,
+        );
       p.push(a);
       c.push(b);
     });
@@ -50,9 +60,12 @@ export function cartography(goldProb: Float32Array[][], correct: Uint8Array[][])
   for (let i0 = 0; i0 < n; i0 += B) {
     const m = Math.min(B, n - i0);
     const p0 = p[0]!.subarray(i0, i0 + m);
-    s1.fill(0); s2.fill(0); hits.fill(0);
+    s1.fill(0);
+    s2.fill(0);
+    hits.fill(0);
     let t = 0;
-    for (; t + 3 <= T; t += 3) { // three (run, epoch) arrays per sweep: a third of the accumulator traffic
+    for (; t + 3 <= T; t += 3) {
+      // three (run, epoch) arrays per sweep: a third of the accumulator traffic
       const pa = p[t]!.subarray(i0, i0 + m);
       const pb = p[t + 1]!.subarray(i0, i0 + m);
       const pc = p[t + 2]!.subarray(i0, i0 + m);

@@ -7,8 +7,15 @@ import { type UseOptions, useRecords } from './records-shape.ts';
  * Mean over the used runs of el2n[r][epoch][i]; `epoch` is 0-based (with train-forward records, epoch 0 holds
  * the values seen during the first epoch). runsUsed limits the runs; epochsUsed is ignored.
  */
-export function el2nScore(el2n: Float32Array[][], epoch: number, opts: Pick<UseOptions, 'runsUsed'> = {}): Float32Array {
-  const { runs, R, n } = useRecords('el2nScore', el2n, { runsUsed: opts.runsUsed, epochsUsed: epochOk('el2nScore', el2n, epoch) + 1 });
+export function el2nScore(
+  el2n: Float32Array[][],
+  epoch: number,
+  opts: Pick<UseOptions, 'runsUsed'> = {},
+): Float32Array {
+  const { runs, R, n } = useRecords('el2nScore', el2n, {
+    runsUsed: opts.runsUsed,
+    epochsUsed: epochOk('el2nScore', el2n, epoch) + 1,
+  });
   const sum = new Float64Array(n);
   for (const run of runs) {
     const a = run[epoch]!;
@@ -20,11 +27,21 @@ export function el2nScore(el2n: Float32Array[][], epoch: number, opts: Pick<UseO
 }
 
 /** EL2N of two-class records from the gold probability: sqrt(2) * (1 - p_gold), averaged over runs. */
-export function el2nFromGoldProb(goldProb: Float32Array[][], numClasses: number, epoch: number, opts: Pick<UseOptions, 'runsUsed'> = {}): Float32Array {
+export function el2nFromGoldProb(
+  goldProb: Float32Array[][],
+  numClasses: number,
+  epoch: number,
+  opts: Pick<UseOptions, 'runsUsed'> = {},
+): Float32Array {
   if (numClasses !== 2) {
-    throw new Error(`el2nFromGoldProb: ${numClasses} classes; EL2N follows from the gold probability only for 2 classes. Record el2n (pass batchStats(...).el2n to the EpochRecorder) and use el2nScore`);
+    throw new Error(
+      `el2nFromGoldProb: ${numClasses} classes; EL2N follows from the gold probability only for 2 classes. Record el2n (pass batchStats(...).el2n to the EpochRecorder) and use el2nScore`,
+    );
   }
-  const { runs, R, n } = useRecords('el2nFromGoldProb', goldProb, { runsUsed: opts.runsUsed, epochsUsed: epochOk('el2nFromGoldProb', goldProb, epoch) + 1 });
+  const { runs, R, n } = useRecords('el2nFromGoldProb', goldProb, {
+    runsUsed: opts.runsUsed,
+    epochsUsed: epochOk('el2nFromGoldProb', goldProb, epoch) + 1,
+  });
   const sum = new Float64Array(n);
   for (const run of runs) {
     const p = run[epoch]!;
@@ -37,6 +54,9 @@ export function el2nFromGoldProb(goldProb: Float32Array[][], numClasses: number,
 
 function epochOk(what: string, a: ArrayLike<number>[][], epoch: number): number {
   const minE = Math.min(...a.map((r) => r.length));
-  if (!Number.isInteger(epoch) || epoch < 0 || epoch >= minE) throw new Error(`${what}: epoch = ${epoch}; choose a 0-based epoch in 0..${minE - 1} (every used run must have it)`);
+  if (!Number.isInteger(epoch) || epoch < 0 || epoch >= minE)
+    throw new Error(
+      `${what}: epoch = ${epoch}; choose a 0-based epoch in 0..${minE - 1} (every used run must have it)`,
+    );
   return epoch;
 }

@@ -32,8 +32,13 @@ test('forgetting with runsUsed / epochsUsed', () => {
 
 test('forgetting: the unrolled 3-epoch path agrees with the general loop on random records', () => {
   let a = 99;
-  const next = () => { a = (Math.imul(a, 1103515245) + 12345) >>> 0; return a / 4294967296; };
-  const rec = Array.from({ length: 4 }, () => Array.from({ length: 4 }, () => Uint8Array.from({ length: 300 }, () => (next() < 0.5 ? 0 : next() < 0.9 ? 1 : 2))));
+  const next = () => {
+    a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+    return a / 4294967296;
+  };
+  const rec = Array.from({ length: 4 }, () =>
+    Array.from({ length: 4 }, () => Uint8Array.from({ length: 300 }, () => (next() < 0.5 ? 0 : next() < 0.9 ? 1 : 2))),
+  );
   const three = forgetting(rec, { epochsUsed: 3 }); // unrolled
   // the general loop on the same data: 3 epochs given as 4 with the last copied (no new flip, same learned set)
   const general = forgetting(rec.map((run) => [run[0]!, run[1]!, run[2]!, run[2]!]));

@@ -26,7 +26,8 @@ export function forgetting(correct: Uint8Array[][], opts: UseOptions = {}): Forg
   const neverLearned = new Uint8Array(n);
   // per example: a run is scanned epoch by epoch; `any` = was correct at some epoch of the run
   for (const run of runs) {
-    if (E === 3) { // the paper's 3 epochs, unrolled
+    if (E === 3) {
+      // the paper's 3 epochs, unrolled
       const [a, b, c] = run as [Uint8Array, Uint8Array, Uint8Array];
       for (let i = 0; i < n; i++) {
         const x = (a[i]! + 255) >> 8; // 1 iff the byte is not 0, without a branch

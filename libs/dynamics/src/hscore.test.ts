@@ -32,7 +32,10 @@ test('hScore and hHistogram validate shapes', () => {
   assert.throws(() => hScore(correct, { epochsUsed: 3 }), /epochsUsed = 3 but the shortest used run has 2 epochs/);
   assert.throws(() => hScore([correct[0]!, [correct[1]![0]!]]), /different epoch counts \(2, 1\)/);
   assert.deepEqual(Array.from(hScore([correct[0]!, [correct[1]![0]!]], { epochsUsed: 1 })), [2, 2, 1, 1, 0, 2]);
-  assert.throws(() => hScore([correct[0]!, [u8(1, 1), u8(1, 1)]]), /run 1 epoch 0 has 2 examples but run 0 epoch 0 has 6/);
+  assert.throws(
+    () => hScore([correct[0]!, [u8(1, 1), u8(1, 1)]]),
+    /run 1 epoch 0 has 2 examples but run 0 epoch 0 has 6/,
+  );
   assert.throws(() => hHistogram(u8(0, 4), 3), /H\[1\] = 4 is outside 0\.\.3/);
 });
 

@@ -1,5 +1,21 @@
-export { softmax, exampleStats, batchStats, mcBatchStats, qaExampleStats, qaBatchStats, regressionBatchStats, type ExampleStats, type BatchStats } from './stats.ts';
-export { EpochRecorder, type RunRecordHeader, type EpochArrays, type BatchValues, type OptionalField } from './record.ts';
+export {
+  softmax,
+  exampleStats,
+  batchStats,
+  mcBatchStats,
+  qaExampleStats,
+  qaBatchStats,
+  regressionBatchStats,
+  type ExampleStats,
+  type BatchStats,
+} from './stats.ts';
+export {
+  EpochRecorder,
+  type RunRecordHeader,
+  type EpochArrays,
+  type BatchValues,
+  type OptionalField,
+} from './record.ts';
 export { appendEpoch, readRunRecord, truncateRecord, RECORD_FILES, type RunRecord } from './store.ts';
 export { readRunRecords, type RunSet } from './run-set.ts';
 export { useRecords, type UseOptions, type Used } from './records-shape.ts';

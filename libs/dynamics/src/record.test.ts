@@ -27,7 +27,13 @@ test('EpochRecorder errors: duplicate, unknown, missing ids', () => {
 
 test('EpochRecorder.addRows and addBatch; el2n kept when every batch has it', () => {
   const r = new EpochRecorder(['a', 'b', 'c']);
-  r.addRows(Int32Array.from([2, 0]), { correct: [1, 0], goldProb: [0.9, 0.2], loss: [0.1, 1.6], margin: [2, -1], el2n: [0.14, 1.1] });
+  r.addRows(Int32Array.from([2, 0]), {
+    correct: [1, 0],
+    goldProb: [0.9, 0.2],
+    loss: [0.1, 1.6],
+    margin: [2, -1],
+    el2n: [0.14, 1.1],
+  });
   r.addBatch(['b'], { correct: Uint8Array.from([1]), goldProb: [0.6], loss: [0.5], margin: [0.25], el2n: [0.5] });
   const e = r.finish();
   assert.deepEqual(Array.from(e.correct), [0, 1, 1]);
@@ -43,6 +49,12 @@ test('EpochRecorder: el2n for some batches only, rows out of range', () => {
   const r = new EpochRecorder(['a', 'b']);
   r.add(['a'], [1], [1], [0], [1], [0]);
   assert.throws(() => r.add(['b'], [1], [1], [0], [1]), /el2n was given for earlier batches but is not for this one/);
-  assert.throws(() => r.addRows([2], { correct: [1], goldProb: [1], loss: [0], margin: [1], el2n: [0] }), /row 2 is outside 0\.\.1/);
-  assert.throws(() => r.addRows([0], { correct: [1], goldProb: [1], loss: [0], margin: [1], el2n: [0] }), /id "a" seen twice/);
+  assert.throws(
+    () => r.addRows([2], { correct: [1], goldProb: [1], loss: [0], margin: [1], el2n: [0] }),
+    /row 2 is outside 0\.\.1/,
+  );
+  assert.throws(
+    () => r.addRows([0], { correct: [1], goldProb: [1], loss: [0], margin: [1], el2n: [0] }),
+    /id "a" seen twice/,
+  );
 });

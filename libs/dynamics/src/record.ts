@@ -31,7 +31,13 @@ export interface RunRecordHeader {
 }
 
 /** What the records header keeps of a numeric build (more fields may be there). */
-export interface RecordBuild { key: string; backend?: string; native?: boolean; sgemm?: string | null; threads?: number | null }
+export interface RecordBuild {
+  key: string;
+  backend?: string;
+  native?: boolean;
+  sgemm?: string | null;
+  threads?: number | null;
+}
 
 export type OptionalField = 'el2n';
 
@@ -66,13 +72,22 @@ export class EpochRecorder {
 
   constructor(ids: string[]) {
     ids.forEach((id, i) => {
-      if (this.index.has(id)) throw new Error(`EpochRecorder: id "${id}" appears twice in the id list (positions ${this.index.get(id)} and ${i}); example ids must be unique`);
+      if (this.index.has(id))
+        throw new Error(
+          `EpochRecorder: id "${id}" appears twice in the id list (positions ${this.index.get(id)} and ${i}); example ids must be unique`,
+        );
       this.index.set(id, i);
     });
     this.ids = ids;
     const n = ids.length;
     this.seen = new Uint8Array(n);
-    this.out = { correct: new Uint8Array(n), goldProb: new Float32Array(n), loss: new Float32Array(n), margin: new Float32Array(n), el2n: new Float32Array(n) };
+    this.out = {
+      correct: new Uint8Array(n),
+      goldProb: new Float32Array(n),
+      loss: new Float32Array(n),
+      margin: new Float32Array(n),
+      el2n: new Float32Array(n),
+    };
   }
 
   /** One batch by example id (any order). `el2n` is optional but must be given for all batches or none. */
@@ -87,7 +102,10 @@ export class EpochRecorder {
     const pos = new Int32Array(ids.length);
     for (let b = 0; b < ids.length; b++) {
       const j = this.index.get(ids[b]!);
-      if (j === undefined) throw new Error(`EpochRecorder.add: unknown id "${ids[b]}"; it is not in the record's id list (wrong split or dataset?)`);
+      if (j === undefined)
+        throw new Error(
+          `EpochRecorder.add: unknown id "${ids[b]}"; it is not in the record's id list (wrong split or dataset?)`,
+        );
       pos[b] = j;
     }
     this.put('add', pos, { correct, goldProb, loss, margin, ...(el2n ? { el2n } : {}) });
@@ -106,26 +124,42 @@ export class EpochRecorder {
     const n = this.ids.length;
     for (let b = 0; b < rows.length; b++) {
       const j = rows[b]!;
-      if (!Number.isInteger(j) || j < 0 || j >= n) throw new Error(`EpochRecorder.addRows: row ${j} is outside 0..${n - 1}; rows must index the record's id list`);
+      if (!Number.isInteger(j) || j < 0 || j >= n)
+        throw new Error(`EpochRecorder.addRows: row ${j} is outside 0..${n - 1}; rows must index the record's id list`);
     }
     this.put('addRows', rows, s);
   }
 
   private put(where: string, pos: ArrayLike<number>, s: BatchValues): void {
-    if (this.finished) throw new Error(`EpochRecorder.${where}: this epoch is already finished; start a new EpochRecorder for the next epoch`);
+    if (this.finished)
+      throw new Error(
+        `EpochRecorder.${where}: this epoch is already finished; start a new EpochRecorder for the next epoch`,
+      );
     const B = pos.length;
-    for (const [name, a] of [['correct', s.correct], ['goldProb', s.goldProb], ['loss', s.loss], ['margin', s.margin], ['el2n', s.el2n]] as const) {
-      if (a !== undefined && a.length !== B) throw new Error(`EpochRecorder.${where}: ${name} has ${a.length} values for ${B} ids; pass one value per id`);
+    for (const [name, a] of [
+      ['correct', s.correct],
+      ['goldProb', s.goldProb],
+      ['loss', s.loss],
+      ['margin', s.margin],
+      ['el2n', s.el2n],
+    ] as const) {
+      if (a !== undefined && a.length !== B)
+        throw new Error(`EpochRecorder.${where}: ${name} has ${a.length} values for ${B} ids; pass one value per id`);
     }
     const hasEl2n = s.el2n !== undefined;
     if (this.withEl2n === undefined) this.withEl2n = hasEl2n;
     else if (this.withEl2n !== hasEl2n) {
-      throw new Error(`EpochRecorder.${where}: el2n was ${this.withEl2n ? 'given' : 'not given'} for earlier batches but ${hasEl2n ? 'is' : 'is not'} for this one; pass it for every batch or none`);
+      throw new Error(
+        `EpochRecorder.${where}: el2n was ${this.withEl2n ? 'given' : 'not given'} for earlier batches but ${hasEl2n ? 'is' : 'is not'} for this one; pass it for every batch or none`,
+      );
     }
     const o = this.out;
     for (let b = 0; b < B; b++) {
       const j = pos[b]!;
-      if (this.seen[j]) throw new Error(`EpochRecorder.${where}: id "${this.ids[j]}" seen twice in one epoch; call finish() and start a new EpochRecorder at each epoch`);
+      if (this.seen[j])
+        throw new Error(
+          `EpochRecorder.${where}: id "${this.ids[j]}" seen twice in one epoch; call finish() and start a new EpochRecorder at each epoch`,
+        );
       this.seen[j] = 1;
       this.count++;
       o.correct[j] = s.correct[b] ? 1 : 0;
@@ -142,7 +176,9 @@ export class EpochRecorder {
     if (this.count !== n) {
       const missing: string[] = [];
       for (let j = 0; j < n && missing.length < 5; j++) if (!this.seen[j]) missing.push(this.ids[j]!);
-      throw new Error(`EpochRecorder.finish: ${n - this.count} of ${n} ids were never seen this epoch (e.g. ${missing.map((m) => `"${m}"`).join(', ')}); every training example must pass through one batch per epoch (check drop-last / batch sampling)`);
+      throw new Error(
+        `EpochRecorder.finish: ${n - this.count} of ${n} ids were never seen this epoch (e.g. ${missing.map((m) => `"${m}"`).join(', ')}); every training example must pass through one batch per epoch (check drop-last / batch sampling)`,
+      );
     }
     this.finished = true; // the returned arrays are handed over: later adds must not change them
     const { el2n, ...rest } = this.out;

@@ -29,15 +29,24 @@ export interface ExampleStats {
 }
 
 /** Stats of one example from its C class logits, read from `logits[offset .. offset+C)`. */
-function statsAt(logits: ArrayLike<number>, offset: number, C: number, gold: number, what = 'gold label'): ExampleStats {
+function statsAt(
+  logits: ArrayLike<number>,
+  offset: number,
+  C: number,
+  gold: number,
+  what = 'gold label',
+): ExampleStats {
   if (!Number.isInteger(gold) || gold < 0 || gold >= C) {
-    throw new Error(`exampleStats: ${what} ${gold} is not an index in 0..${C - 1}; check the label mapping of the dataset`);
+    throw new Error(
+      `exampleStats: ${what} ${gold} is not an index in 0..${C - 1}; check the label mapping of the dataset`,
+    );
   }
   let max = -Infinity;
   let maxOther = -Infinity;
   for (let c = 0; c < C; c++) {
     const v = logits[offset + c]!;
-    if (Number.isNaN(v)) throw new Error(`exampleStats: logit ${c} is NaN; training diverged (lower the learning rate)`);
+    if (Number.isNaN(v))
+      throw new Error(`exampleStats: logit ${c} is NaN; training diverged (lower the learning rate)`);
     if (v > max) max = v;
     if (c !== gold && v > maxOther) maxOther = v;
   }
@@ -58,7 +67,8 @@ function statsAt(logits: ArrayLike<number>, offset: number, C: number, gold: num
 }
 
 export function exampleStats(logits: ArrayLike<number>, gold: number): ExampleStats {
-  if (logits.length < 2) throw new Error(`exampleStats: got ${logits.length} logits; a classifier needs at least 2 classes`);
+  if (logits.length < 2)
+    throw new Error(`exampleStats: got ${logits.length} logits; a classifier needs at least 2 classes`);
   return statsAt(logits, 0, logits.length, gold);
 }
 
@@ -71,7 +81,13 @@ export interface BatchStats {
 }
 
 function emptyBatch(B: number): BatchStats {
-  return { correct: new Uint8Array(B), goldProb: new Float32Array(B), loss: new Float32Array(B), margin: new Float32Array(B), el2n: new Float32Array(B) };
+  return {
+    correct: new Uint8Array(B),
+    goldProb: new Float32Array(B),
+    loss: new Float32Array(B),
+    margin: new Float32Array(B),
+    el2n: new Float32Array(B),
+  };
 }
 
 function put(out: BatchStats, b: number, s: ExampleStats): void {
@@ -89,7 +105,9 @@ export function batchStats(logits: Float32Array, numClasses: number, labels: Arr
   }
   const B = labels.length;
   if (logits.length !== B * numClasses) {
-    throw new Error(`batchStats: logits has ${logits.length} values but labels.length * numClasses = ${B} * ${numClasses} = ${B * numClasses}; pass logits of shape [batch, numClasses]`);
+    throw new Error(
+      `batchStats: logits has ${logits.length} values but labels.length * numClasses = ${B} * ${numClasses} = ${B * numClasses}; pass logits of shape [batch, numClasses]`,
+    );
   }
   const out = emptyBatch(B);
   for (let b = 0; b < B; b++) put(out, b, statsAt(logits, b * numClasses, numClasses, labels[b]!));
@@ -101,7 +119,8 @@ export function batchStats(logits: Float32Array, numClasses: number, labels: Arr
  * correct means argmax over the choices == gold choice. The stats are those of a classifier over the choices.
  */
 export function mcBatchStats(logits: Float32Array, numChoices: number, goldChoice: ArrayLike<number>): BatchStats {
-  if (!Number.isInteger(numChoices) || numChoices < 2) throw new Error(`mcBatchStats: numChoices = ${numChoices}; multiple choice needs an integer >= 2`);
+  if (!Number.isInteger(numChoices) || numChoices < 2)
+    throw new Error(`mcBatchStats: numChoices = ${numChoices}; multiple choice needs an integer >= 2`);
   return batchStats(logits, numChoices, goldChoice);
 }
 
@@ -115,9 +134,20 @@ export function mcBatchStats(logits: Float32Array, numChoices: number, goldChoic
  *   el2n     = (EL2N_start + EL2N_end) / 2
  * Unanswerable SQuAD v2 features point both gold positions at the [CLS] token (position 0).
  */
-export function qaExampleStats(start: ArrayLike<number>, end: ArrayLike<number>, goldStart: number, goldEnd: number): ExampleStats {
-  if (start.length !== end.length || start.length < 2) throw new Error(`qaExampleStats: ${start.length} start and ${end.length} end logits; pass one of each per token position (at least 2)`);
-  return combineQa(statsAt(start, 0, start.length, goldStart, 'gold start'), statsAt(end, 0, end.length, goldEnd, 'gold end'));
+export function qaExampleStats(
+  start: ArrayLike<number>,
+  end: ArrayLike<number>,
+  goldStart: number,
+  goldEnd: number,
+): ExampleStats {
+  if (start.length !== end.length || start.length < 2)
+    throw new Error(
+      `qaExampleStats: ${start.length} start and ${end.length} end logits; pass one of each per token position (at least 2)`,
+    );
+  return combineQa(
+    statsAt(start, 0, start.length, goldStart, 'gold start'),
+    statsAt(end, 0, end.length, goldEnd, 'gold end'),
+  );
 }
 
 /** The two heads' stats as one example's: correct when both are (core's spanCorrect). */
@@ -132,17 +162,38 @@ function combineQa(s: ExampleStats, e: ExampleStats): ExampleStats {
 }
 
 /** qaExampleStats for a batch: `start` and `end` are row-major [B * seqLen]; gold positions are token indices. */
-export function qaBatchStats(start: Float32Array, end: Float32Array, seqLen: number, goldStart: ArrayLike<number>, goldEnd: ArrayLike<number>): BatchStats {
-  if (!Number.isInteger(seqLen) || seqLen < 2) throw new Error(`qaBatchStats: seqLen = ${seqLen}; pass the number of token positions (an integer >= 2)`);
+export function qaBatchStats(
+  start: Float32Array,
+  end: Float32Array,
+  seqLen: number,
+  goldStart: ArrayLike<number>,
+  goldEnd: ArrayLike<number>,
+): BatchStats {
+  if (!Number.isInteger(seqLen) || seqLen < 2)
+    throw new Error(`qaBatchStats: seqLen = ${seqLen}; pass the number of token positions (an integer >= 2)`);
   const B = goldStart.length;
-  if (goldEnd.length !== B) throw new Error(`qaBatchStats: ${B} gold starts but ${goldEnd.length} gold ends; pass one of each per example`);
-  for (const [name, a] of [['start', start], ['end', end]] as const) {
-    if (a.length !== B * seqLen) throw new Error(`qaBatchStats: ${name} logits have ${a.length} values but batch * seqLen = ${B} * ${seqLen} = ${B * seqLen}; pass logits of shape [batch, seqLen]`);
+  if (goldEnd.length !== B)
+    throw new Error(`qaBatchStats: ${B} gold starts but ${goldEnd.length} gold ends; pass one of each per example`);
+  for (const [name, a] of [
+    ['start', start],
+    ['end', end],
+  ] as const) {
+    if (a.length !== B * seqLen)
+      throw new Error(
+        `qaBatchStats: ${name} logits have ${a.length} values but batch * seqLen = ${B} * ${seqLen} = ${B * seqLen}; pass logits of shape [batch, seqLen]`,
+      );
   }
   const out = emptyBatch(B);
   for (let b = 0; b < B; b++) {
     const o = b * seqLen;
-    put(out, b, combineQa(statsAt(start, o, seqLen, goldStart[b]!, 'gold start'), statsAt(end, o, seqLen, goldEnd[b]!, 'gold end')));
+    put(
+      out,
+      b,
+      combineQa(
+        statsAt(start, o, seqLen, goldStart[b]!, 'gold start'),
+        statsAt(end, o, seqLen, goldEnd[b]!, 'gold end'),
+      ),
+    );
   }
   return out;
 }
@@ -153,7 +204,11 @@ export function qaBatchStats(start: Float32Array, end: Float32Array, seqLen: num
  * score (1 when exact, 0.61 at the tolerance), so cartography's confidence/variability keep their meaning;
  * loss = squared error, margin = tolerance - |error| (> 0 iff correct, as AUM expects), el2n = |error|.
  */
-export function regressionBatchStats(pred: ArrayLike<number>, gold: ArrayLike<number>, tolerance = REGRESSION_TOLERANCE): BatchStats {
+export function regressionBatchStats(
+  pred: ArrayLike<number>,
+  gold: ArrayLike<number>,
+  tolerance = REGRESSION_TOLERANCE,
+): BatchStats {
   const B = gold.length;
   const out = emptyBatch(B);
   for (let i = 0; i < B; i++) {

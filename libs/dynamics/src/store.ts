@@ -2,8 +2,19 @@
 // Each binary file is the concatenation of epochs (epoch-major, n = ids.length values per epoch, little-endian),
 // so appending an epoch is a plain append and a crashed run can be resumed or inspected with any tool.
 import {
-  closeSync, existsSync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync,
-  statSync, truncateSync, writeSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeSync,
 } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
@@ -82,28 +93,44 @@ function optionalOf(h: { optional?: unknown }, where: string): OptionalField[] {
 export function appendEpoch<H extends RunRecordHeader>(dir: string, header: H, epoch: EpochArrays): H {
   const n = header.ids.length;
   const done = header.epochsDone;
-  if (!Number.isInteger(done) || done < 0) throw new Error(`appendEpoch ${dir}: header.epochsDone = ${done}; it must be the integer number of epochs already recorded`);
+  if (!Number.isInteger(done) || done < 0)
+    throw new Error(
+      `appendEpoch ${dir}: header.epochsDone = ${done}; it must be the integer number of epochs already recorded`,
+    );
   if (done >= header.epochsPlanned) {
-    throw new Error(`appendEpoch ${dir}: the run already has ${done} of ${header.epochsPlanned} planned epochs; raise epochsPlanned or start a new run folder`);
+    throw new Error(
+      `appendEpoch ${dir}: the run already has ${done} of ${header.epochsPlanned} planned epochs; raise epochsPlanned or start a new run folder`,
+    );
   }
   for (const f of [...ALWAYS, ...OPTIONAL]) {
     const a = epoch[f];
-    if (a === undefined && ALWAYS.includes(f)) throw new Error(`appendEpoch ${dir}: the epoch has no ${f}; pass EpochRecorder.finish() of this run`);
-    if (a !== undefined && a.length !== n) throw new Error(`appendEpoch ${dir}: ${f} has ${a.length} values but the header has ${n} ids; pass EpochRecorder.finish() of this run`);
+    if (a === undefined && ALWAYS.includes(f))
+      throw new Error(`appendEpoch ${dir}: the epoch has no ${f}; pass EpochRecorder.finish() of this run`);
+    if (a !== undefined && a.length !== n)
+      throw new Error(
+        `appendEpoch ${dir}: ${f} has ${a.length} values but the header has ${n} ids; pass EpochRecorder.finish() of this run`,
+      );
   }
   const headerPath = join(dir, 'header.json');
   if (done === 0) mkdirSync(dir, { recursive: true });
-  else if (!existsSync(headerPath)) throw new Error(`appendEpoch ${headerPath}: missing, but header.epochsDone = ${done}; resume from the header read by readRunRecord, or start at epochsDone = 0`);
+  else if (!existsSync(headerPath))
+    throw new Error(
+      `appendEpoch ${headerPath}: missing, but header.epochsDone = ${done}; resume from the header read by readRunRecord, or start at epochsDone = 0`,
+    );
   // which optional quantities the run keeps is fixed by its first epoch
   let optional: OptionalField[] = OPTIONAL.filter((f) => epoch[f] !== undefined);
   const onDisk = existsSync(headerPath) ? (JSON.parse(readFileSync(headerPath, 'utf8')) as RunRecordHeader) : undefined;
   if (onDisk && onDisk.epochsDone > done) {
-    throw new Error(`appendEpoch ${headerPath}: ${onDisk.epochsDone} epochs are on disk but header.epochsDone = ${done}; appending would overwrite recorded epochs (delete the folder to restart the run)`);
+    throw new Error(
+      `appendEpoch ${headerPath}: ${onDisk.epochsDone} epochs are on disk but header.epochsDone = ${done}; appending would overwrite recorded epochs (delete the folder to restart the run)`,
+    );
   }
   if (onDisk && done > 0) {
     const kept = optionalOf(onDisk, `appendEpoch ${headerPath}`);
     if (kept.join() !== optional.join()) {
-      throw new Error(`appendEpoch ${dir}: the run records optional quantities [${kept.join(', ')}] but this epoch has [${optional.join(', ')}]; record the same quantities at every epoch`);
+      throw new Error(
+        `appendEpoch ${dir}: the run records optional quantities [${kept.join(', ')}] but this epoch has [${optional.join(', ')}]; record the same quantities at every epoch`,
+      );
     }
     optional = kept;
   }
@@ -116,7 +143,9 @@ export function appendEpoch<H extends RunRecordHeader>(dir: string, header: H, e
     try {
       const size = fstatSync(fd).size;
       if (size < expected) {
-        throw new Error(`appendEpoch ${path}: ${size} bytes but ${done} recorded epochs of ${n} values need ${expected}; the record is damaged, delete ${dir} and rerun`);
+        throw new Error(
+          `appendEpoch ${path}: ${size} bytes but ${done} recorded epochs of ${n} values need ${expected}; the record is damaged, delete ${dir} and rerun`,
+        );
       }
       if (size > expected) ftruncateSync(fd, expected); // leftovers of a crash before the header update
       writeAll(fd, encode(epoch[f]!));
@@ -134,32 +163,51 @@ export function appendEpoch<H extends RunRecordHeader>(dir: string, header: H, e
 /** Reads the epochsDone complete epochs of a run folder (bytes of an unfinished epoch are ignored). */
 export function readRunRecord<H extends RunRecordHeader = RunRecordHeader>(dir: string): RunRecord<H> {
   const headerPath = join(dir, 'header.json');
-  if (!existsSync(headerPath)) throw new Error(`readRunRecord: ${headerPath} not found; is ${dir} a run folder written by appendEpoch?`);
+  if (!existsSync(headerPath))
+    throw new Error(`readRunRecord: ${headerPath} not found; is ${dir} a run folder written by appendEpoch?`);
   let header: H;
   try {
     header = JSON.parse(readFileSync(headerPath, 'utf8')) as H;
   } catch (e) {
-    throw new Error(`readRunRecord: ${headerPath} is not valid JSON (${(e as Error).message}); delete ${dir} and rerun the run`);
+    throw new Error(
+      `readRunRecord: ${headerPath} is not valid JSON (${(e as Error).message}); delete ${dir} and rerun the run`,
+    );
   }
-  if (header.version !== 1) throw new Error(`readRunRecord: ${headerPath} has version ${String(header.version)}; this reader understands version 1`);
+  if (header.version !== 1)
+    throw new Error(
+      `readRunRecord: ${headerPath} has version ${String(header.version)}; this reader understands version 1`,
+    );
   if (!Array.isArray(header.ids) || !Number.isInteger(header.epochsDone) || header.epochsDone < 0) {
-    throw new Error(`readRunRecord: ${headerPath} lacks an ids array or an integer epochsDone; delete ${dir} and rerun the run`);
+    throw new Error(
+      `readRunRecord: ${headerPath} lacks an ids array or an integer epochsDone; delete ${dir} and rerun the run`,
+    );
   }
   const b = header.build as unknown;
   if (b !== undefined && (typeof b !== 'object' || b === null || typeof (b as { key?: unknown }).key !== 'string')) {
-    throw new Error(`readRunRecord: ${headerPath} has a "build" of ${JSON.stringify(b)}; it must be an object with a string key (numericBuild()) or absent`);
+    throw new Error(
+      `readRunRecord: ${headerPath} has a "build" of ${JSON.stringify(b)}; it must be an object with a string key (numericBuild()) or absent`,
+    );
   }
   const n = header.ids.length;
   const E = header.epochsDone;
   const optional = optionalOf(header, `readRunRecord ${headerPath}`);
-  const rec = { header, correct: [], goldProb: [], loss: [], margin: [], ...(optional.includes('el2n') ? { el2n: [] } : {}) } as RunRecord<H>;
+  const rec = {
+    header,
+    correct: [],
+    goldProb: [],
+    loss: [],
+    margin: [],
+    ...(optional.includes('el2n') ? { el2n: [] } : {}),
+  } as RunRecord<H>;
   for (const f of [...ALWAYS, ...optional]) {
     const { file, bytes } = RECORD_FILES[f];
     const path = join(dir, file);
     const need = E * n * bytes;
     const buf = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
     if (buf.length < need) {
-      throw new Error(`readRunRecord: ${path} has ${buf.length} bytes but header.json claims ${E} epochs of ${n} values (${need} bytes); the record is damaged, delete ${dir} and rerun`);
+      throw new Error(
+        `readRunRecord: ${path} has ${buf.length} bytes but header.json claims ${E} epochs of ${n} values (${need} bytes); the record is damaged, delete ${dir} and rerun`,
+      );
     }
     for (let e = 0; e < E; e++) {
       const off = e * n * bytes;

@@ -15,13 +15,17 @@ export interface AdamWOptions {
 }
 
 /** HF Trainer's exemptions: every bias and every LayerNorm parameter (BERT/RoBERTa `LayerNorm.`, OPT `*layer_norm.`). */
-export const hfNoDecay = (name: string): boolean => name.endsWith('.bias') || name.includes('LayerNorm.') || name.includes('layer_norm.');
+export const hfNoDecay = (name: string): boolean =>
+  name.endsWith('.bias') || name.includes('LayerNorm.') || name.includes('layer_norm.');
 
 export class AdamW {
   step = 0;
   private m = new Map<string, tf.Variable>();
   private v = new Map<string, tf.Variable>();
-  constructor(private params: Params, private opts: AdamWOptions) {}
+  constructor(
+    private params: Params,
+    private opts: AdamWOptions,
+  ) {}
 
   /** One update with learning rate `lr`; `grads` is keyed by variable name, as tf.variableGrads returns it.
    * Returns the global gradient norm before clipping. */
@@ -33,8 +37,9 @@ export class AdamW {
     const bc1 = 1 - b1 ** this.step;
     const bc2 = 1 - b2 ** this.step;
     // One native pass per gradient on wasm with the addon (kernels-adamw.ts), else the composition.
-    const norm = fusedGlobalNorm(Object.values(grads))
-      ?? tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+    const norm =
+      fusedGlobalNorm(Object.values(grads)) ??
+      tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
     const max = this.opts.maxGradNorm ?? 0;
     const scale = max > 0 && norm > max ? max / (norm + 1e-6) : 1; // torch's clip_grad_norm_ adds 1e-6
     tf.tidy(() => {

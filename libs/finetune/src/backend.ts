@@ -23,7 +23,10 @@ async function tryRegister(name: BackendName): Promise<boolean> {
   }
 }
 
-export interface BackendChoice { name: BackendName; tried: { name: BackendName; ok: boolean }[] }
+export interface BackendChoice {
+  name: BackendName;
+  tried: { name: BackendName; ok: boolean }[];
+}
 
 /** Pick a backend: `preferred` (or $PRUNELAB_BACKEND) if set and loadable, else the first that loads in BACKEND_ORDER. */
 export async function chooseBackend(preferred?: string): Promise<BackendChoice> {
@@ -41,6 +44,8 @@ export async function chooseBackend(preferred?: string): Promise<BackendChoice> 
       return { name, tried };
     }
   }
-  throw new Error(`no TensorFlow.js backend could be loaded (tried ${order.join(', ')}); ` +
-    `install @tensorflow/tfjs-backend-wasm or unset PRUNELAB_BACKEND`);
+  throw new Error(
+    `no TensorFlow.js backend could be loaded (tried ${order.join(', ')}); ` +
+      `install @tensorflow/tfjs-backend-wasm or unset PRUNELAB_BACKEND`,
+  );
 }

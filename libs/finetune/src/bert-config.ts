@@ -28,9 +28,20 @@ export interface BertConfig {
 }
 
 export const BERT_DEFAULTS: Omit<BertConfig, 'vocab_size'> = {
-  model_type: 'bert', hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072,
-  hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, classifier_dropout: null,
-  max_position_embeddings: 512, type_vocab_size: 2, initializer_range: 0.02, layer_norm_eps: 1e-12, pad_token_id: 0,
+  model_type: 'bert',
+  hidden_size: 768,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  intermediate_size: 3072,
+  hidden_act: 'gelu',
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  classifier_dropout: null,
+  max_position_embeddings: 512,
+  type_vocab_size: 2,
+  initializer_range: 0.02,
+  layer_norm_eps: 1e-12,
+  pad_token_id: 0,
   num_labels: 2,
 };
 
@@ -42,11 +53,15 @@ export function parseBertConfig(raw: Record<string, unknown>, file = 'config.jso
 
 /** A BERT-style encoder config over `defaults` (whose model_type the config must have, or none). */
 export function parseEncoderConfig(
-  raw: Record<string, unknown>, file: string, defaults: Omit<BertConfig, 'vocab_size'>,
+  raw: Record<string, unknown>,
+  file: string,
+  defaults: Omit<BertConfig, 'vocab_size'>,
 ): BertConfig {
   expectModelType(raw, defaults.model_type, file);
   if (raw.position_embedding_type !== undefined && raw.position_embedding_type !== 'absolute') {
-    throw new Error(`${file}: position_embedding_type '${String(raw.position_embedding_type)}' is not supported; use 'absolute'`);
+    throw new Error(
+      `${file}: position_embedding_type '${String(raw.position_embedding_type)}' is not supported; use 'absolute'`,
+    );
   }
   if (typeof raw.vocab_size !== 'number') throw new Error(`${file}: 'vocab_size' is missing or not a number`);
   if (raw.hidden_act !== undefined && raw.hidden_act !== 'gelu') {
@@ -54,7 +69,9 @@ export function parseEncoderConfig(
   }
   const cfg = { ...defaults, ...raw, num_labels: numLabelsOf(raw) } as BertConfig;
   if (cfg.hidden_size % cfg.num_attention_heads !== 0) {
-    throw new Error(`${file}: hidden_size ${cfg.hidden_size} is not a multiple of num_attention_heads ${cfg.num_attention_heads}`);
+    throw new Error(
+      `${file}: hidden_size ${cfg.hidden_size} is not a multiple of num_attention_heads ${cfg.num_attention_heads}`,
+    );
   }
   return cfg;
 }
@@ -64,7 +81,9 @@ export function readBertConfig(file: string): BertConfig {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file}: cannot read the model config (${(e as Error).message}); a model folder needs config.json`);
+    throw new Error(
+      `${file}: cannot read the model config (${(e as Error).message}); a model folder needs config.json`,
+    );
   }
   return parseBertConfig(raw, file);
 }

@@ -29,7 +29,9 @@ export function encoderBodySpecs(c: BertConfig, positions: PositionIds): ParamSp
   const specs: ParamSpec[] = [
     { name: `${e}.word_embeddings.weight`, shape: [c.vocab_size, h], kind: 'embedding', zeroRow: c.pad_token_id },
     {
-      name: `${e}.position_embeddings.weight`, shape: [c.max_position_embeddings, h], kind: 'embedding',
+      name: `${e}.position_embeddings.weight`,
+      shape: [c.max_position_embeddings, h],
+      kind: 'embedding',
       ...(positions === 'padded' ? { zeroRow: c.pad_token_id } : {}),
     },
     { name: `${e}.token_type_embeddings.weight`, shape: [c.type_vocab_size, h], kind: 'embedding' },
@@ -61,13 +63,21 @@ export function bertParamSpecs(c: BertConfig): ParamSpec[] {
   return [...encoderBodySpecs(c, 'absolute'), ...poolerSpecs(c), ...classifier];
 }
 
-function selfAttention(x: tf.Tensor, addMask: tf.Tensor, params: Params, p: string, c: BertConfig, ctx: ForwardContext): tf.Tensor {
+function selfAttention(
+  x: tf.Tensor,
+  addMask: tf.Tensor,
+  params: Params,
+  p: string,
+  c: BertConfig,
+  ctx: ForwardContext,
+): tf.Tensor {
   const [B, T, H] = x.shape as [number, number, number];
   const nh = c.num_attention_heads;
   const d = H / nh;
   const heads = (name: string) =>
     linear(x, param(params, `${p}.${name}.weight`), param(params, `${p}.${name}.bias`))
-      .reshape([B, T, nh, d]).transpose([0, 2, 1, 3]);
+      .reshape([B, T, nh, d])
+      .transpose([0, 2, 1, 3]);
   const q = heads('query');
   const k = heads('key');
   const v = heads('value');
@@ -84,7 +94,11 @@ function positionRows(c: BertConfig, ids: tf.Tensor2D): tf.Tensor2D {
 
 /** The encoder's last hidden states [N, T, H] for ids [N, T]. */
 export function bertEncoder(
-  params: Params, c: BertConfig, inputs: BertInputs, ctx: ForwardContext, positions: PositionIds,
+  params: Params,
+  c: BertConfig,
+  inputs: BertInputs,
+  ctx: ForwardContext,
+  positions: PositionIds,
 ): tf.Tensor3D {
   const ids = inputs.inputIds as tf.Tensor2D;
   const [B, T] = ids.shape;
@@ -96,9 +110,10 @@ export function bertEncoder(
   const type = tf.gather(param(params, `${e}.token_type_embeddings.weight`), typeIds.reshape([-1]));
   const table = param(params, `${e}.position_embeddings.weight`);
   // BERT's rows 0..T-1 are one slice broadcast over the batch (a cheaper gradient than a gather).
-  const pos = positions === 'absolute'
-    ? tf.slice(table, [0, 0], [T, -1])
-    : tf.gather(table, positionRows(c, ids).reshape([-1])).reshape([B, T, c.hidden_size]);
+  const pos =
+    positions === 'absolute'
+      ? tf.slice(table, [0, 0], [T, -1])
+      : tf.gather(table, positionRows(c, ids).reshape([-1])).reshape([B, T, c.hidden_size]);
   let x: tf.Tensor = tf.add(tf.add(word, type).reshape([B, T, c.hidden_size]), pos);
   x = layerNorm(x, param(params, `${e}.LayerNorm.weight`), param(params, `${e}.LayerNorm.bias`), c.layer_norm_eps);
   x = dropout(x, c.hidden_dropout_prob, ctx);
@@ -109,9 +124,13 @@ export function bertEncoder(
     const p = `${encoderPrefix(c)}.encoder.layer.${i}`;
     const ln = (name: string, y: tf.Tensor) =>
       layerNorm(y, param(params, `${name}.weight`), param(params, `${name}.bias`), c.layer_norm_eps);
-    const dense = (name: string, y: tf.Tensor) => linear(y, param(params, `${name}.weight`), param(params, `${name}.bias`));
+    const dense = (name: string, y: tf.Tensor) =>
+      linear(y, param(params, `${name}.weight`), param(params, `${name}.bias`));
     const attn = selfAttention(x, addMask, params, `${p}.attention.self`, c, ctx);
-    x = ln(`${p}.attention.output.LayerNorm`, tf.add(dropout(dense(`${p}.attention.output.dense`, attn), c.hidden_dropout_prob, ctx), x));
+    x = ln(
+      `${p}.attention.output.LayerNorm`,
+      tf.add(dropout(dense(`${p}.attention.output.dense`, attn), c.hidden_dropout_prob, ctx), x),
+    );
     const inter = gelu(dense(`${p}.intermediate.dense`, x));
     x = ln(`${p}.output.LayerNorm`, tf.add(dropout(dense(`${p}.output.dense`, inter), c.hidden_dropout_prob, ctx), x));
   }
@@ -131,8 +150,17 @@ export function pooled(params: Params, c: BertConfig, hidden: tf.Tensor3D): tf.T
 }
 
 /** BertForSequenceClassification logits [B, num_labels]: pooler, dropout, classifier. */
-export function bertSequenceClassifier(params: Params, c: BertConfig, inputs: BertInputs, ctx: ForwardContext): tf.Tensor2D {
+export function bertSequenceClassifier(
+  params: Params,
+  c: BertConfig,
+  inputs: BertInputs,
+  ctx: ForwardContext,
+): tf.Tensor2D {
   const hidden = bertEncoder(params, c, inputs, ctx, 'absolute');
   const rate = c.classifier_dropout ?? c.hidden_dropout_prob;
-  return linear(dropout(pooled(params, c, hidden), rate, ctx), param(params, 'classifier.weight'), param(params, 'classifier.bias')) as tf.Tensor2D;
+  return linear(
+    dropout(pooled(params, c, hidden), rate, ctx),
+    param(params, 'classifier.weight'),
+    param(params, 'classifier.bias'),
+  ) as tf.Tensor2D;
 }

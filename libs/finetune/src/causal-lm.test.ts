@@ -13,7 +13,15 @@ import { disposeParams, initParams, loadModel } from './checkpoint.ts';
 import { parseOptConfig } from './opt-config.ts';
 import type { Params } from './params.ts';
 
-const c = parseOptConfig({ vocab_size: 24, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, ffn_dim: 32, max_position_embeddings: 16, dropout: 0 });
+const c = parseOptConfig({
+  vocab_size: 24,
+  hidden_size: 16,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  ffn_dim: 32,
+  max_position_embeddings: 16,
+  dropout: 0,
+});
 
 function lmParams(seed: number): Params {
   const p = initParams(c, seed);
@@ -27,9 +35,24 @@ before(async () => {
 });
 
 test('nllSum equals -log softmax at the targets, masked positions excluded', () => {
-  const logits = tf.tensor2d([[1, 2, 3], [0, 0, 0], [5, -1, 2], [0.5, 0.1, -3]]);
-  const targets = tf.tensor2d([[2, 0], [1, 2]], [2, 2], 'int32');
-  const weights = tf.tensor2d([[1, 1], [0, 1]]);
+  const logits = tf.tensor2d([
+    [1, 2, 3],
+    [0, 0, 0],
+    [5, -1, 2],
+    [0.5, 0.1, -3],
+  ]);
+  const targets = tf.tensor2d(
+    [
+      [2, 0],
+      [1, 2],
+    ],
+    [2, 2],
+    'int32',
+  );
+  const weights = tf.tensor2d([
+    [1, 1],
+    [0, 1],
+  ]);
   const { sum, count } = nllSum(logits, targets, weights);
   const rows = logits.arraySync();
   const nll = (r: number[], t: number) => Math.log(r.reduce((s, x) => s + Math.exp(x), 0)) - r[t]!;
@@ -40,9 +63,20 @@ test('nllSum equals -log softmax at the targets, masked positions excluded', () 
 
 test("the NLL's gradient equals tfjs' gradient of -logSoftmax picked by one-hot", () => {
   const logits = tf.randomNormal([6, 5], 0, 2, 'float32', 3) as tf.Tensor2D;
-  const targets = tf.tensor2d([[0, 4, 2], [1, 1, 3]], [2, 3], 'int32');
-  const ours = tf.grad((l: tf.Tensor) => nllSum(l as tf.Tensor2D, targets).sum)(logits).arraySync() as number[][];
-  const ref = tf.grad((l: tf.Tensor) => tf.neg(tf.sum(tf.mul(tf.logSoftmax(l), tf.oneHot(targets.reshape([-1]), 5)))))(logits).arraySync() as number[][];
+  const targets = tf.tensor2d(
+    [
+      [0, 4, 2],
+      [1, 1, 3],
+    ],
+    [2, 3],
+    'int32',
+  );
+  const ours = tf
+    .grad((l: tf.Tensor) => nllSum(l as tf.Tensor2D, targets).sum)(logits)
+    .arraySync() as number[][];
+  const ref = tf
+    .grad((l: tf.Tensor) => tf.neg(tf.sum(tf.mul(tf.logSoftmax(l), tf.oneHot(targets.reshape([-1]), 5)))))(logits)
+    .arraySync() as number[][];
   ours.forEach((r, i) => r.forEach((x, j) => assert.ok(Math.abs(x - ref[i]![j]!) < 1e-5)));
 });
 
@@ -54,8 +88,16 @@ test('perplexity is exp(mean NLL) of every next token of the stream', () => {
   let sum = 0;
   let n = 0;
   for (let b = 0; b < 4; b++) {
-    const logp = tf.tidy(() => tf.logSoftmax(lmLogits(params, c, tf.tensor2d(stream.subarray(b * T, b * T + T), [1, T], 'int32'))).arraySync() as number[][]);
-    for (let t = 0; t < T; t++) { sum -= logp[t]![stream[b * T + t + 1]!]!; n++; }
+    const logp = tf.tidy(
+      () =>
+        tf
+          .logSoftmax(lmLogits(params, c, tf.tensor2d(stream.subarray(b * T, b * T + T), [1, T], 'int32')))
+          .arraySync() as number[][],
+    );
+    for (let t = 0; t < T; t++) {
+      sum -= logp[t]![stream[b * T + t + 1]!]!;
+      n++;
+    }
   }
   assert.equal(got.tokens, 32);
   assert.ok(Math.abs(got.nll - sum / n) < 1e-4, `${got.nll} vs ${sum / n}`);
@@ -82,7 +124,10 @@ test('training lowers the loss on a repeated text; the saved LM folder loads wit
   saveCausalLm(dir, c, params);
   const loaded = loadModel(dir);
   assert.deepEqual(loaded.newlyInitialised, ['score.weight']);
-  assert.deepEqual([...loaded.params.get('model.decoder.embed_tokens.weight')!.dataSync()], [...params.get('model.decoder.embed_tokens.weight')!.dataSync()]);
+  assert.deepEqual(
+    [...loaded.params.get('model.decoder.embed_tokens.weight')!.dataSync()],
+    [...params.get('model.decoder.embed_tokens.weight')!.dataSync()],
+  );
   disposeParams(loaded.params);
   opt.dispose();
   disposeParams(params);

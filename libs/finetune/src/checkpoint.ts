@@ -53,11 +53,13 @@ export function readWeights(dir: string): Map<string, RawTensor> {
     } catch (e) {
       throw new Error(`${index}: not valid JSON (${(e as Error).message})`);
     }
-    if (!map.weight_map) throw new Error(`${index}: no 'weight_map'; a sharded checkpoint index maps tensor names to shard files`);
+    if (!map.weight_map)
+      throw new Error(`${index}: no 'weight_map'; a sharded checkpoint index maps tensor names to shard files`);
     const out = new Map<string, RawTensor>();
     for (const shard of new Set(Object.values(map.weight_map))) {
       const file = join(dir, shard);
-      if (!existsSync(file)) throw new Error(`${index}: names shard '${shard}', which is not in ${dir}; download every shard`);
+      if (!existsSync(file))
+        throw new Error(`${index}: names shard '${shard}', which is not in ${dir}; download every shard`);
       for (const [k, v] of readSafetensors(file)) out.set(k, v);
     }
     for (const name of Object.keys(map.weight_map)) {
@@ -65,8 +67,10 @@ export function readWeights(dir: string): Map<string, RawTensor> {
     }
     return out;
   }
-  throw new Error(`${dir}: no model.safetensors or model.safetensors.index.json; ` +
-    `generate a tiny model with 'npm run make-tiny-model' or point model.path at a Hugging Face model folder`);
+  throw new Error(
+    `${dir}: no model.safetensors or model.safetensors.index.json; ` +
+      `generate a tiny model with 'npm run make-tiny-model' or point model.path at a Hugging Face model folder`,
+  );
 }
 
 export interface LoadedModel {
@@ -139,7 +143,10 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
     // tf.variable shares the data of the tensor it is made from: dispose that tensor (and the transposed copy) so
     // disposing the params frees everything; otherwise every load leaks the whole model (a wasm abort after ~120 jobs).
     const t = tf.tensor(raw.data, raw.shape, 'float32');
-    params.set(spec.name, tf.tidy(() => tf.variable(spec.kind === 'linear' ? t.transpose() : t, true)));
+    params.set(
+      spec.name,
+      tf.tidy(() => tf.variable(spec.kind === 'linear' ? t.transpose() : t, true)),
+    );
     t.dispose();
   });
   const known = new Set(specs.map((s) => s.name));
@@ -148,10 +155,12 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
   const unexpected = extra.filter((k) => !ignored.includes(k));
   if (missing.length || unexpected.length || mismatched.length) {
     for (const p of params.values()) p.dispose();
-    throw new Error(`${dir}: weights do not match config.json (${config.model_type}, head ${head})` +
-      (mismatched.length ? `; tensor ${mismatched.slice(0, 4).join('; tensor ')}` : '') +
-      (missing.length ? `; missing: ${list(missing)}` : '') +
-      (unexpected.length ? `; unexpected: ${list(unexpected)}` : ''));
+    throw new Error(
+      `${dir}: weights do not match config.json (${config.model_type}, head ${head})` +
+        (mismatched.length ? `; tensor ${mismatched.slice(0, 4).join('; tensor ')}` : '') +
+        (missing.length ? `; missing: ${list(missing)}` : '') +
+        (unexpected.length ? `; unexpected: ${list(unexpected)}` : ''),
+    );
   }
   return { config, params, head, newlyInitialised, ignored, dir };
 }
@@ -163,7 +172,8 @@ export function saveModel(dir: string, config: ModelConfig, params: Params, head
   const tensors = new Map<string, RawTensor>();
   for (const spec of modelParamSpecs(config, head)) {
     const v = params.get(spec.name);
-    if (!v) throw new Error(`saveModel: parameter '${spec.name}' is missing; were the params built for head '${head}'?`);
+    if (!v)
+      throw new Error(`saveModel: parameter '${spec.name}' is missing; were the params built for head '${head}'?`);
     const data = tf.tidy(() => (spec.kind === 'linear' ? v.transpose() : v).dataSync() as Float32Array);
     tensors.set(spec.name, { shape: spec.shape, data: new Float32Array(data) });
   }

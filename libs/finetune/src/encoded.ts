@@ -19,14 +19,22 @@ export interface Batch {
  * classification head and saves most of the compute on short sentences. QA batches are not cut: their loss is
  * taken over every position, pads included, as HF computes it.
  */
-export function batchTensors(data: EncodedSet, rows: ArrayLike<number>, cut = data.startPositions === undefined): Batch {
+export function batchTensors(
+  data: EncodedSet,
+  rows: ArrayLike<number>,
+  cut = data.startPositions === undefined,
+): Batch {
   const L = data.maxLength;
   const C = rowsPerExample(data);
   let T = cut ? 1 : L;
   for (let i = 0; cut && i < rows.length; i++) {
     for (let c = 0; c < C; c++) {
       const base = (rows[i]! * C + c) * L;
-      for (let t = L - 1; t >= T; t--) if (data.attentionMask[base + t]) { T = t + 1; break; }
+      for (let t = L - 1; t >= T; t--)
+        if (data.attentionMask[base + t]) {
+          T = t + 1;
+          break;
+        }
     }
   }
   const B = rows.length;
@@ -54,11 +62,19 @@ export function batchTensors(data: EncodedSet, rows: ArrayLike<number>, cut = da
     labels: tf.tensor1d(labels, 'int32'),
   };
   if (data.startPositions && data.endPositions) {
-    const pick = (a: Int32Array) => tf.tensor1d(Int32Array.from({ length: B }, (_, i) => a[rows[i]!]!), 'int32');
+    const pick = (a: Int32Array) =>
+      tf.tensor1d(
+        Int32Array.from({ length: B }, (_, i) => a[rows[i]!]!),
+        'int32',
+      );
     batch.startPositions = pick(data.startPositions);
     batch.endPositions = pick(data.endPositions);
   }
-  if (data.targets) batch.targets = tf.tensor1d(Float32Array.from({ length: B }, (_, i) => data.targets![rows[i]!]!), 'float32');
+  if (data.targets)
+    batch.targets = tf.tensor1d(
+      Float32Array.from({ length: B }, (_, i) => data.targets![rows[i]!]!),
+      'float32',
+    );
   return batch;
 }
 

@@ -12,14 +12,20 @@ import { isCorrect, outputData, type Model } from './train.ts';
  * REGRESSION_TOLERANCE of the target (seqcls with num_labels 1: loss is the mean squared error, logits [n, 1]).
  * logits: seqcls [n, numClasses]; mc [n, numChoices]; qa [n, 2, maxLength] (start then end logits per example).
  */
-export interface EvalResult { accuracy: number; loss: number; logits: Float32Array; n: number; numClasses: number }
+export interface EvalResult {
+  accuracy: number;
+  loss: number;
+  logits: Float32Array;
+  n: number;
+  numClasses: number;
+}
 
 export async function evaluate(model: Model, data: EncodedSet, batchSize = 64): Promise<EvalResult> {
   const head = model.head ?? 'seqcls';
   if ((head === 'mc') !== (data.numChoices !== undefined)) {
     throw new Error(`the model's head is ${head} but the encoded set ${data.numChoices ? 'has' : 'lacks'} numChoices`);
   }
-  const C = head === 'qa' ? data.maxLength : head === 'mc' ? rowsPerExample(data) : (model.config.num_labels);
+  const C = head === 'qa' ? data.maxLength : head === 'mc' ? rowsPerExample(data) : model.config.num_labels;
   const width = head === 'qa' ? 2 * C : C;
   const logits = new Float32Array(data.n * width);
   let lossSum = 0;
@@ -35,9 +41,16 @@ export async function evaluate(model: Model, data: EncodedSet, batchSize = 64): 
     const values = await outputData(out);
     logits.set(values.logits, start * width);
     lossSum += (await loss.data())[0]! * rows.length;
-    for (let i = 0; i < rows.length; i++) if (isCorrect(values.logits, values.numClasses, i, data, start + i)) correct++;
+    for (let i = 0; i < rows.length; i++)
+      if (isCorrect(values.logits, values.numClasses, i, data, start + i)) correct++;
     tf.dispose([loss, ...(out.head === 'qa' ? [out.startLogits, out.endLogits] : [out.logits])]);
     disposeBatch(batch);
   }
-  return { accuracy: data.n ? correct / data.n : NaN, loss: data.n ? lossSum / data.n : NaN, logits, n: data.n, numClasses: C };
+  return {
+    accuracy: data.n ? correct / data.n : NaN,
+    loss: data.n ? lossSum / data.n : NaN,
+    logits,
+    n: data.n,
+    numClasses: C,
+  };
 }

@@ -18,7 +18,9 @@ import { headLoss } from './losses.ts';
 import { headOfConfig, parseModelConfig, type ModelConfig } from './model-config.ts';
 import { splitmix32 } from '@prunelab/core';
 
-before(async () => { await chooseBackend(); });
+before(async () => {
+  await chooseBackend();
+});
 
 const B = 3;
 const C = 2;
@@ -39,7 +41,11 @@ function batch(c: ModelConfig, head: HeadKind, seed: number): Batch {
     }
   }
   const shape = head === 'mc' ? [B, C, T] : [B, T];
-  const label = (k: number) => tf.tensor1d(Array.from({ length: B }, (_, i) => i % k), 'int32');
+  const label = (k: number) =>
+    tf.tensor1d(
+      Array.from({ length: B }, (_, i) => i % k),
+      'int32',
+    );
   return {
     inputs: { inputIds: tf.tensor(ids, shape, 'int32'), attentionMask: tf.tensor(mask, shape, 'int32') },
     labels: label(head === 'mc' ? C : c.num_labels),
@@ -50,7 +56,7 @@ function batch(c: ModelConfig, head: HeadKind, seed: number): Batch {
 }
 
 const values = (o: HeadOutput) =>
-  (o.head === 'qa' ? [o.startLogits.arraySync(), o.endLogits.arraySync()] : o.logits.arraySync());
+  o.head === 'qa' ? [o.startLogits.arraySync(), o.endLogits.arraySync()] : o.logits.arraySync();
 const finite = (x: unknown) => (x as number[]).flat(3).every((v) => Number.isFinite(v));
 
 test('every row of the table is its model_type, and the app can make a folder of it', () => {
@@ -68,9 +74,12 @@ test('every row of the table is its model_type, and the app can make a folder of
 });
 
 test('an unknown model_type is an error that lists the table', () => {
-  assert.throws(() => parseModelConfig({ model_type: 'gpt2', vocab_size: 3 }, 'x/config.json'), (e: Error) =>
-    e.message.startsWith("x/config.json: model_type 'gpt2' is not supported") &&
-    FAMILY_NAMES.every((n) => e.message.includes(`'${n}'`)));
+  assert.throws(
+    () => parseModelConfig({ model_type: 'gpt2', vocab_size: 3 }, 'x/config.json'),
+    (e: Error) =>
+      e.message.startsWith("x/config.json: model_type 'gpt2' is not supported") &&
+      FAMILY_NAMES.every((n) => e.message.includes(`'${n}'`)),
+  );
 });
 
 // The parameters each family's forward passes used, over all its heads (USE-Lite's QA does not read the pooler),
@@ -84,9 +93,15 @@ for (const name of FAMILY_NAMES) {
       const c = parseModelConfig({ ...tinyConfig(name), hidden_dropout_prob: 0.1 });
       const specs = modelParamSpecs(c, head);
       const params = initParams(c, 11, head);
-      assert.deepEqual([...params.keys()], specs.map((s) => s.name));
+      assert.deepEqual(
+        [...params.keys()],
+        specs.map((s) => s.name),
+      );
       const prefix = bodyPrefix(c);
-      assert.ok(specs.some((s) => s.name.startsWith(prefix + '.')), `${name}: nothing under the prefix '${prefix}'`);
+      assert.ok(
+        specs.some((s) => s.name.startsWith(prefix + '.')),
+        `${name}: nothing under the prefix '${prefix}'`,
+      );
       const data = batch(c, head, 5);
       const out = forward(params, c, head, data.inputs, EVAL);
       assert.equal(out.head, head);
@@ -105,7 +120,9 @@ for (const name of FAMILY_NAMES) {
       const used = new Set(Object.keys(grads).map((v) => byVariable.get(v)!));
       for (const n of used) usedBy.get(name)!.add(n);
       headsRun.get(name)!.add(head);
-      const unusedHead = headSpecs(c, head).filter((s) => !used.has(s.name)).map((s) => s.name);
+      const unusedHead = headSpecs(c, head)
+        .filter((s) => !used.has(s.name))
+        .map((s) => s.name);
       assert.deepEqual(unusedHead, [], `${name} ${head}: head parameters the forward does not use`);
       assert.ok(Number.isFinite(value.dataSync()[0]));
       for (const p of params.values()) {
@@ -140,7 +157,10 @@ for (const name of FAMILY_NAMES) {
   test(`${name}: every body parameter is read by the forward of some head`, (t) => {
     if (headsRun.get(name)!.size < familyOf(name).heads.length) return t.skip('not every head of the family ran');
     const names = bodySpecs(parseModelConfig(tinyConfig(name))).map((s) => s.name);
-    assert.deepEqual(names.filter((n) => !usedBy.get(name)!.has(n)), [], `${name}: body parameters no head reads`);
+    assert.deepEqual(
+      names.filter((n) => !usedBy.get(name)!.has(n)),
+      [],
+      `${name}: body parameters no head reads`,
+    );
   });
 }
-

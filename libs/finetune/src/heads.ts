@@ -48,17 +48,26 @@ export function hfClassName(c: ModelConfig, head: HeadKind): string {
 
 /** Forward pass of <Arch>For<Head>. Multiple-choice inputs are [B, C, T]; the others [B, T]. */
 export function forward(
-  params: Params, c: ModelConfig, head: HeadKind, inputs: ModelInputs, ctx: ForwardContext,
+  params: Params,
+  c: ModelConfig,
+  head: HeadKind,
+  inputs: ModelInputs,
+  ctx: ForwardContext,
 ): HeadOutput {
   const f = familyWithHead(c, head);
   let rows = inputs;
   let choices = 0;
   if (head === 'mc') {
-    if (inputs.inputIds.rank !== 3) throw new Error(`multiple choice needs input ids [batch, choices, length]; got shape [${inputs.inputIds.shape}]`);
+    if (inputs.inputIds.rank !== 3)
+      throw new Error(`multiple choice needs input ids [batch, choices, length]; got shape [${inputs.inputIds.shape}]`);
     const [B, C, T] = inputs.inputIds.shape as [number, number, number];
     choices = C;
     const flat = (t: tf.Tensor) => t.reshape([B * C, T]);
-    rows = { inputIds: flat(inputs.inputIds), attentionMask: flat(inputs.attentionMask), ...(inputs.tokenTypeIds ? { tokenTypeIds: flat(inputs.tokenTypeIds) } : {}) };
+    rows = {
+      inputIds: flat(inputs.inputIds),
+      attentionMask: flat(inputs.attentionMask),
+      ...(inputs.tokenTypeIds ? { tokenTypeIds: flat(inputs.tokenTypeIds) } : {}),
+    };
   } else if (inputs.inputIds.rank !== 2) {
     throw new Error(`${head} needs input ids [batch, length]; got shape [${inputs.inputIds.shape}]`);
   }

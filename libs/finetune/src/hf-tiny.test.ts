@@ -14,28 +14,53 @@ import { EVAL } from './layers.ts';
 import { HF_TINY } from './testing/shared-paths.ts';
 
 type Ints = number[][] | number[][][];
-interface Inputs { input_ids: Ints; attention_mask: Ints; token_type_ids?: Ints }
-interface Batch { name: string; inputs: Inputs; outputs: { logits?: number[][]; start_logits?: number[][]; end_logits?: number[][] } }
+interface Inputs {
+  input_ids: Ints;
+  attention_mask: Ints;
+  token_type_ids?: Ints;
+}
+interface Batch {
+  name: string;
+  inputs: Inputs;
+  outputs: { logits?: number[][]; start_logits?: number[][]; end_logits?: number[][] };
+}
 
 const fixtureOf = (name: string) => JSON.parse(readFileSync(join(HF_TINY, name, 'fixture.json'), 'utf8'));
 
 function inputsOf(b: Inputs) {
   const t = (x: Ints) => tf.tensor(x, undefined, 'int32');
-  return { inputIds: t(b.input_ids), attentionMask: t(b.attention_mask), ...(b.token_type_ids ? { tokenTypeIds: t(b.token_type_ids) } : {}) };
+  return {
+    inputIds: t(b.input_ids),
+    attentionMask: t(b.attention_mask),
+    ...(b.token_type_ids ? { tokenTypeIds: t(b.token_type_ids) } : {}),
+  };
 }
 
 /** Largest |a - b| over the positions where `keep` (if given) is 1. */
 function maxAbsDiff(a: number[][], b: number[][], keep?: number[][]): number {
   let worst = 0;
-  a.forEach((row, i) => row.forEach((v, j) => {
-    if (!keep || keep[i]![j]) worst = Math.max(worst, Math.abs(v - b[i]![j]!));
-  }));
+  a.forEach((row, i) =>
+    row.forEach((v, j) => {
+      if (!keep || keep[i]![j]) worst = Math.max(worst, Math.abs(v - b[i]![j]!));
+    }),
+  );
   return worst;
 }
 
-const MODELS = ['bert-seqcls', 'bert-qa', 'bert-mc', 'roberta-seqcls', 'roberta-qa', 'roberta-mc', 'opt-seqcls', 'opt-qa'];
+const MODELS = [
+  'bert-seqcls',
+  'bert-qa',
+  'bert-mc',
+  'roberta-seqcls',
+  'roberta-qa',
+  'roberta-mc',
+  'opt-seqcls',
+  'opt-qa',
+];
 
-before(async () => { await chooseBackend(); });
+before(async () => {
+  await chooseBackend();
+});
 
 describe('every hf-tiny checkpoint matches Hugging Face on every fixture batch (1e-4)', () => {
   for (const name of MODELS) {
@@ -47,13 +72,18 @@ describe('every hf-tiny checkpoint matches Hugging Face on every fixture batch (
       for (const b of fixtureOf(name).batches as Batch[]) {
         const got = tf.tidy(() => {
           const out: HeadOutput = forward(model.params, model.config, model.head, inputsOf(b.inputs), EVAL);
-          return out.head === 'qa' ? { start: out.startLogits.arraySync(), end: out.endLogits.arraySync() } : { logits: out.logits.arraySync() };
+          return out.head === 'qa'
+            ? { start: out.startLogits.arraySync(), end: out.endLogits.arraySync() }
+            : { logits: out.logits.arraySync() };
         });
         // OPT at a left-pad query position: every key is masked; HF's values there are implementation noise.
         const keep = name === 'opt-qa' ? (b.inputs.attention_mask as number[][]) : undefined;
         const diff = got.logits
           ? maxAbsDiff(got.logits, b.outputs.logits!)
-          : Math.max(maxAbsDiff(got.start!, b.outputs.start_logits!, keep), maxAbsDiff(got.end!, b.outputs.end_logits!, keep));
+          : Math.max(
+              maxAbsDiff(got.start!, b.outputs.start_logits!, keep),
+              maxAbsDiff(got.end!, b.outputs.end_logits!, keep),
+            );
         assert.ok(diff < 1e-4, `${name} ${b.name}: max |diff| ${diff}`);
         worst = Math.max(worst, diff);
       }
@@ -78,9 +108,17 @@ describe('one AdamW step of each sequence classifier matches Hugging Face (1e-4)
         return out.logits;
       };
       const { value, grads } = tf.variableGrads(() => crossEntropy(logits(), labels));
-      assert.ok(Math.abs(value.dataSync()[0]! - ts.loss_before) < 1e-4, `loss before ${value.dataSync()[0]} vs ${ts.loss_before}`);
+      assert.ok(
+        Math.abs(value.dataSync()[0]! - ts.loss_before) < 1e-4,
+        `loss before ${value.dataSync()[0]} vs ${ts.loss_before}`,
+      );
       // The fixture's AdamW decays every parameter (torch.optim.AdamW over all of model.parameters()).
-      const opt = new AdamW(model.params, { lr: ts.optimizer.lr, betas: ts.optimizer.betas, eps: ts.optimizer.eps, weightDecay: ts.optimizer.weight_decay });
+      const opt = new AdamW(model.params, {
+        lr: ts.optimizer.lr,
+        betas: ts.optimizer.betas,
+        eps: ts.optimizer.eps,
+        weightDecay: ts.optimizer.weight_decay,
+      });
       const norm = opt.apply(grads);
       assert.ok(Math.abs(norm - ts.grad_global_l2_norm) < 1e-3, `grad norm ${norm} vs ${ts.grad_global_l2_norm}`);
       const after = tf.tidy(() => crossEntropy(logits(), labels).dataSync()[0]!);
@@ -88,7 +126,9 @@ describe('one AdamW step of each sequence classifier matches Hugging Face (1e-4)
       const logitsAfter = tf.tidy(() => logits().arraySync());
       const diff = maxAbsDiff(logitsAfter, ts.logits_after);
       assert.ok(diff < 1e-4, `logits after: max |diff| ${diff}`);
-      t.diagnostic(`${name}: loss after ${after} (HF ${ts.loss_after}), logits after max |diff| ${diff.toExponential(2)}, grad norm ${norm.toFixed(6)} (HF ${ts.grad_global_l2_norm.toFixed(6)})`);
+      t.diagnostic(
+        `${name}: loss after ${after} (HF ${ts.loss_after}), logits after max |diff| ${diff.toExponential(2)}, grad norm ${norm.toFixed(6)} (HF ${ts.grad_global_l2_norm.toFixed(6)})`,
+      );
       opt.dispose();
       tf.dispose([value, labels, ...Object.values(grads), ...Object.values(inputs)]);
       for (const p of model.params.values()) p.dispose();

@@ -21,7 +21,9 @@ function fakeHub(repo: string, files: Map<string, Buffer>, log: string[]): typeo
   }) as typeof fetch;
 }
 
-before(async () => { await chooseBackend(); });
+before(async () => {
+  await chooseBackend();
+});
 
 test('hubModel fetches config, the sharded index and its shards, and the tokenizer files present', async () => {
   const src = join(HF_TINY, 'roberta-qa');
@@ -37,13 +39,21 @@ test('hubModel fetches config, the sharded index and its shards, and the tokeniz
     for (const k of part) weightMap[k] = shard;
   });
   files.set('model.safetensors.index.json', Buffer.from(JSON.stringify({ metadata: {}, weight_map: weightMap })));
-  for (const f of ['config.json', 'tokenizer.json', 'vocab.json', 'merges.txt']) files.set(f, readFileSync(join(src, f)));
+  for (const f of ['config.json', 'tokenizer.json', 'vocab.json', 'merges.txt'])
+    files.set(f, readFileSync(join(src, f)));
   const log: string[] = [];
   const cache = mkdtempSync(join(tmpdir(), 'prunelab-hub-'));
   const dir = await hubModel('org/tiny-roberta', cache, { fetchImpl: fakeHub('org/tiny-roberta', files, log) });
   assert.equal(dir, join(cache, 'org/tiny-roberta'));
-  assert.deepEqual(readdirSync(dir).sort(), ['config.json', 'merges.txt', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors',
-    'model.safetensors.index.json', 'tokenizer.json', 'vocab.json']);
+  assert.deepEqual(readdirSync(dir).sort(), [
+    'config.json',
+    'merges.txt',
+    'model-00001-of-00002.safetensors',
+    'model-00002-of-00002.safetensors',
+    'model.safetensors.index.json',
+    'tokenizer.json',
+    'vocab.json',
+  ]);
   const model = loadModel(dir);
   assert.equal(model.head, 'qa');
   assert.equal(model.params.size, names.length);
@@ -51,13 +61,21 @@ test('hubModel fetches config, the sharded index and its shards, and the tokeniz
   // Cached: a second call downloads nothing but re-checks the files the repository lacks.
   const before = log.length;
   await hubModel('org/tiny-roberta', cache, { fetchImpl: fakeHub('org/tiny-roberta', files, log) });
-  assert.ok(log.slice(before).every((u) => /model\.safetensors$|tokenizer_config|special_tokens|vocab\.txt/.test(u)), log.slice(before).join('\n'));
+  assert.ok(
+    log.slice(before).every((u) => /model\.safetensors$|tokenizer_config|special_tokens|vocab\.txt/.test(u)),
+    log.slice(before).join('\n'),
+  );
 });
 
 test('a repository without safetensors weights, and an unknown file, are clear errors', async () => {
   const cache = mkdtempSync(join(tmpdir(), 'prunelab-hub-'));
   const files = new Map([['config.json', Buffer.from('{"model_type":"opt","vocab_size":10}')]]);
-  await assert.rejects(hubModel('org/bin-only', cache, { fetchImpl: fakeHub('org/bin-only', files, []) }),
-    /org\/bin-only has neither model\.safetensors nor model\.safetensors\.index\.json/);
-  await assert.rejects(hubFile('org/bin-only', 'nope.json', cache, { fetchImpl: fakeHub('org/bin-only', files, []) }), /HTTP 404/);
+  await assert.rejects(
+    hubModel('org/bin-only', cache, { fetchImpl: fakeHub('org/bin-only', files, []) }),
+    /org\/bin-only has neither model\.safetensors nor model\.safetensors\.index\.json/,
+  );
+  await assert.rejects(
+    hubFile('org/bin-only', 'nope.json', cache, { fetchImpl: fakeHub('org/bin-only', files, []) }),
+    /HTTP 404/,
+  );
 });

@@ -10,11 +10,16 @@ const KERNEL = 'PrunelabAdamW';
 
 export interface AdamWScalars {
   /** Gradient clipping factor (1: none). */
-  scale: number; b1: number; b2: number; eps: number;
+  scale: number;
+  b1: number;
+  b2: number;
+  eps: number;
   /** 1 - lr * weightDecay, or 1 for no decay. */
   decay: number;
   /** 1 - b1^t and 1 - b2^t. */
-  bc1: number; bc2: number; lr: number;
+  bc1: number;
+  bc2: number;
+  lr: number;
 }
 
 function register(): boolean {
@@ -22,16 +27,34 @@ function register(): boolean {
   const native = loadNative();
   if (!native) return false;
   tf.registerKernel({
-    kernelName: KERNEL, backendName: 'wasm',
+    kernelName: KERNEL,
+    backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { p, m, v, g } = inputs as Record<'p' | 'm' | 'v' | 'g', tf.TensorInfo>;
       const s = attrs as unknown as AdamWScalars;
       const be = backend as unknown as WasmBackendInternals;
       const outs = [p, m, v].map((t) => be.makeOutput(t.shape, 'float32'));
       const n = p.shape.reduce((a, d) => a * d, 1);
-      native.adamw(be.wasm.HEAPU8.buffer, n, floatOffset(be, p), floatOffset(be, m), floatOffset(be, v), floatOffset(be, g),
-        floatOffset(be, outs[0]!), floatOffset(be, outs[1]!), floatOffset(be, outs[2]!), s.scale, s.b1, 1 - s.b1, s.b2,
-        1 - s.b2, s.decay, Math.sqrt(s.bc2), s.eps, s.lr / s.bc1);
+      native.adamw(
+        be.wasm.HEAPU8.buffer,
+        n,
+        floatOffset(be, p),
+        floatOffset(be, m),
+        floatOffset(be, v),
+        floatOffset(be, g),
+        floatOffset(be, outs[0]!),
+        floatOffset(be, outs[1]!),
+        floatOffset(be, outs[2]!),
+        s.scale,
+        s.b1,
+        1 - s.b1,
+        s.b2,
+        1 - s.b2,
+        s.decay,
+        Math.sqrt(s.bc2),
+        s.eps,
+        s.lr / s.bc1,
+      );
       return outs;
     },
   });
@@ -42,15 +65,28 @@ function register(): boolean {
  * tensor instead of two kernels each plus a sum; null when that cannot run here (then compose). */
 export function fusedGlobalNorm(grads: tf.Tensor[]): number | null {
   const native = loadNative();
-  if (!native || !nativeEnabled() || tf.getBackend() !== 'wasm' || grads.some((g) => g.dtype !== 'float32')) return null;
+  if (!native || !nativeEnabled() || tf.getBackend() !== 'wasm' || grads.some((g) => g.dtype !== 'float32'))
+    return null;
   const be = tf.backend() as unknown as WasmBackendInternals;
   let total = 0;
-  for (const g of grads) total += native.sumSquares(be.wasm.HEAPU8.buffer, g.size, be.dataIdMap.get(g.dataId).memoryOffset / 4);
+  for (const g of grads)
+    total += native.sumSquares(be.wasm.HEAPU8.buffer, g.size, be.dataIdMap.get(g.dataId).memoryOffset / 4);
   return Math.sqrt(total);
 }
 
 /** The new [param, m, v] after one AdamW update, or null when the fused kernel cannot run here (then compose). */
-export function fusedAdamW(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, s: AdamWScalars): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
-  if (!nativeEnabled() || tf.getBackend() !== 'wasm' || p.dtype !== 'float32' || g.dtype !== 'float32' || !register()) return null;
-  return tf.engine().runKernel(KERNEL, { p, m, v, g }, s as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+export function fusedAdamW(
+  p: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  g: tf.Tensor,
+  s: AdamWScalars,
+): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
+  if (!nativeEnabled() || tf.getBackend() !== 'wasm' || p.dtype !== 'float32' || g.dtype !== 'float32' || !register())
+    return null;
+  return tf.engine().runKernel(KERNEL, { p, m, v, g }, s as unknown as tf.NamedAttrMap) as unknown as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
 }

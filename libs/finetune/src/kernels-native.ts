@@ -6,7 +6,15 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, homedir } from 'node:os';
@@ -22,26 +30,91 @@ export type NativeMemory = ArrayBufferLike | ArrayBufferView;
 export interface NativeKernels {
   /** C_b = op(A_b) op(B_b) (+ the N-float bias row; biasOff -1: none) for b < batch; A_b at aOff + b aStride
    * (stride 0 broadcasts), C_b at cOff + b M N. */
-  sgemm(mem: NativeMemory, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean,
-    aOff: number, aStride: number, bOff: number, bStride: number, cOff: number, biasOff: number): void;
-  layerNorm(mem: NativeMemory, rows: number, cols: number, xOff: number, gOff: number, bOff: number, yOff: number,
-    eps: number): void;
-  layerNormGrad(mem: NativeMemory, rows: number, cols: number, xOff: number, gOff: number, dyOff: number,
-    dxOff: number, dgOff: number, dbOff: number, eps: number): void;
+  sgemm(
+    mem: NativeMemory,
+    batch: number,
+    M: number,
+    N: number,
+    K: number,
+    transA: boolean,
+    transB: boolean,
+    aOff: number,
+    aStride: number,
+    bOff: number,
+    bStride: number,
+    cOff: number,
+    biasOff: number,
+  ): void;
+  layerNorm(
+    mem: NativeMemory,
+    rows: number,
+    cols: number,
+    xOff: number,
+    gOff: number,
+    bOff: number,
+    yOff: number,
+    eps: number,
+  ): void;
+  layerNormGrad(
+    mem: NativeMemory,
+    rows: number,
+    cols: number,
+    xOff: number,
+    gOff: number,
+    dyOff: number,
+    dxOff: number,
+    dgOff: number,
+    dbOff: number,
+    eps: number,
+  ): void;
   gelu(mem: NativeMemory, n: number, xOff: number, yOff: number): void;
   geluGrad(mem: NativeMemory, n: number, xOff: number, dyOff: number, dxOff: number): void;
   /** op: BINARY_OP; out[i] = a[i % aSize] op b[i % bSize]. */
-  binary(mem: NativeMemory, op: number, n: number, aOff: number, aSize: number, bOff: number, bSize: number,
-    outOff: number): void;
+  binary(
+    mem: NativeMemory,
+    op: number,
+    n: number,
+    aOff: number,
+    aSize: number,
+    bOff: number,
+    bSize: number,
+    outOff: number,
+  ): void;
   /** out[i] = a[i] op b[(i / repeat) % bSize] (b op a[i] when bFirst). */
-  binaryRepeat(mem: NativeMemory, op: number, n: number, aOff: number, bOff: number, bSize: number, repeat: number,
-    outOff: number, bFirst: boolean): void;
+  binaryRepeat(
+    mem: NativeMemory,
+    op: number,
+    n: number,
+    aOff: number,
+    bOff: number,
+    bSize: number,
+    repeat: number,
+    outOff: number,
+    bFirst: boolean,
+  ): void;
   /** op: UNARY_OP. */
   unary(mem: NativeMemory, op: number, n: number, xOff: number, outOff: number): void;
   sumRows(mem: NativeMemory, rows: number, cols: number, xOff: number, outOff: number): void;
-  adamw(mem: NativeMemory, n: number, pOff: number, mOff: number, vOff: number, gOff: number, pOut: number,
-    mOut: number, vOut: number, scale: number, b1: number, c1: number, b2: number, c2: number, decay: number,
-    sqrtBc2: number, eps: number, step: number): void;
+  adamw(
+    mem: NativeMemory,
+    n: number,
+    pOff: number,
+    mOff: number,
+    vOff: number,
+    gOff: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    scale: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    decay: number,
+    sqrtBc2: number,
+    eps: number,
+    step: number,
+  ): void;
   dropoutMask(mem: NativeMemory, n: number, rate: number, seed: number, outOff: number): void;
   sumSquares(mem: NativeMemory, n: number, xOff: number): number;
   /** "openblas:<core>" or "loop": the sgemm this build runs. */
@@ -68,20 +141,29 @@ const VARIANT_FLAGS: Record<NativeVariant, { compile: string[]; link: string[] }
 
 /** Every file of the addon's source (.cc and .h), sorted; the .cc files are what gets compiled. */
 function sourceFiles(dir = NATIVE_DIR): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) return sourceFiles(path);
-    return /\.(cc|h)$/.test(e.name) ? [path] : [];
-  }).sort();
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) return sourceFiles(path);
+      return /\.(cc|h)$/.test(e.name) ? [path] : [];
+    })
+    .sort();
 }
 
 function nodeIncludeDir(): string | undefined {
-  const candidates = [join(dirname(process.execPath), '../include/node'), '/usr/include/node', '/usr/local/include/node'];
+  const candidates = [
+    join(dirname(process.execPath), '../include/node'),
+    '/usr/include/node',
+    '/usr/local/include/node',
+  ];
   return candidates.find((d) => existsSync(join(d, 'node_api.h')));
 }
 
 function cacheDir(): string {
-  return process.env.PRUNELAB_NATIVE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'prunelab', 'native');
+  return (
+    process.env.PRUNELAB_NATIVE_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'prunelab', 'native')
+  );
 }
 
 function compiler(): string {
@@ -115,7 +197,9 @@ function build(sources: string[], include: string, out: string, variant: NativeV
   const jobs = units.map((f, i) => [compiler(), ...flags, '-c', f, '-o', objects[i]!]);
   try {
     execFileSync(process.execPath, ['-e', PARALLEL], {
-      input: JSON.stringify({ jobs, width: availableParallelism() }), stdio: 'pipe', timeout: 300_000,
+      input: JSON.stringify({ jobs, width: availableParallelism() }),
+      stdio: 'pipe',
+      timeout: 300_000,
     });
     const link = [...LINK, ...objects, '-o', tmp, ...VARIANT_FLAGS[variant].link];
     execFileSync(compiler(), link, { stdio: 'pipe', timeout: 120_000 });
@@ -138,7 +222,9 @@ function buildOnce(dir: string, file: string, build: () => void): void {
     } catch {
       try {
         if (Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { force: true });
-      } catch { /* released meanwhile */ }
+      } catch {
+        /* released meanwhile */
+      }
       if (Date.now() > deadline) break;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // sleep 200 ms
     }
@@ -155,7 +241,9 @@ function machineKey(): string {
   let flags = '';
   try {
     flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   return `${process.arch} ${cpus()[0]?.model ?? ''} ${flags}`;
 }
 
@@ -292,8 +380,13 @@ export function nativeStatus(): NativeStatus {
   const s = state;
   const summary = s?.summary ?? 'not loaded';
   return {
-    active: nativeEnabled(), loaded: !!s?.kernels, sgemm: s?.sgemm ?? null, core: s?.core ?? null,
-    threads: s?.kernels ? s.kernels.threads() : null, build: s?.key ?? null, fallback: s?.fallback ?? null,
+    active: nativeEnabled(),
+    loaded: !!s?.kernels,
+    sgemm: s?.sgemm ?? null,
+    core: s?.core ?? null,
+    threads: s?.kernels ? s.kernels.threads() : null,
+    build: s?.key ?? null,
+    fallback: s?.fallback ?? null,
     summary: s?.kernels && !enabled ? `${summary}, switched off` : summary,
   };
 }

@@ -22,7 +22,11 @@ export function registerWasmIdentity(): void {
   tf.registerKernel({ ...orig, kernelFunc: kernelFunc as tf.KernelFunc, prunelab: true } as tf.KernelConfig);
 }
 
-type KernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => tf.TensorInfo | tf.TensorInfo[];
+type KernelFunc = (args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}) => tf.TensorInfo | tf.TensorInfo[];
 
 export function registerWasmGather(): void {
   const orig = tf.getKernel('GatherV2', 'wasm');
@@ -32,7 +36,13 @@ export function registerWasmGather(): void {
     const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
     const { axis, batchDims } = args.attrs as { axis: number; batchDims: number };
     const rows = x.shape[0] ?? 0;
-    if ((axis !== 0 && axis !== -x.shape.length) || batchDims || x.dtype !== 'float32' || indices.dtype !== 'int32' || x.shape.length < 1) {
+    if (
+      (axis !== 0 && axis !== -x.shape.length) ||
+      batchDims ||
+      x.dtype !== 'float32' ||
+      indices.dtype !== 'int32' ||
+      x.shape.length < 1
+    ) {
       return fallback(args);
     }
     const be = args.backend as WasmBackendInternals;

@@ -8,7 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import { BINARY_OP, nativeEnabled, UNARY_OP, type NativeKernels } from './kernels-native.ts';
 import { floatOffset, type WasmBackendInternals } from './kernels-wasm-matmul.ts';
 
-type KernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => tf.TensorInfo | tf.TensorInfo[];
+type KernelFunc = (args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}) => tf.TensorInfo | tf.TensorInfo[];
 
 const sizeOf = (shape: number[]) => shape.reduce((a, d) => a * d, 1);
 
@@ -41,38 +45,58 @@ function override(name: string, make: (orig: KernelFunc) => KernelFunc): void {
 }
 
 export function registerWasmElementwise(native: NativeKernels): void {
-  const binary = (name: string, op: number) => override(name, (orig) => (args) => {
-    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    if (a.dtype !== 'float32' || b.dtype !== 'float32') return orig(args);
-    const out = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    const be = args.backend as WasmBackendInternals;
-    if (!isSuffix(a.shape, out) || !isSuffix(b.shape, out)) {
-      const n = sizeOf(out);
-      const bRep = sizeOf(a.shape) === n ? trailingRepeat(b.shape, out) : 0;
-      const aRep = bRep === 0 && sizeOf(b.shape) === n ? trailingRepeat(a.shape, out) : 0;
-      if (!bRep && !aRep) return orig(args);
-      const [full, part] = bRep ? [a, b] : [b, a];
+  const binary = (name: string, op: number) =>
+    override(name, (orig) => (args) => {
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      if (a.dtype !== 'float32' || b.dtype !== 'float32') return orig(args);
+      const out = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      const be = args.backend as WasmBackendInternals;
+      if (!isSuffix(a.shape, out) || !isSuffix(b.shape, out)) {
+        const n = sizeOf(out);
+        const bRep = sizeOf(a.shape) === n ? trailingRepeat(b.shape, out) : 0;
+        const aRep = bRep === 0 && sizeOf(b.shape) === n ? trailingRepeat(a.shape, out) : 0;
+        if (!bRep && !aRep) return orig(args);
+        const [full, part] = bRep ? [a, b] : [b, a];
+        const y = be.makeOutput(out, 'float32');
+        native.binaryRepeat(
+          be.wasm.HEAPU8.buffer,
+          op,
+          n,
+          floatOffset(be, full),
+          floatOffset(be, part),
+          sizeOf(part.shape),
+          bRep || aRep,
+          floatOffset(be, y),
+          !bRep,
+        );
+        return y;
+      }
       const y = be.makeOutput(out, 'float32');
-      native.binaryRepeat(be.wasm.HEAPU8.buffer, op, n, floatOffset(be, full), floatOffset(be, part), sizeOf(part.shape),
-        bRep || aRep, floatOffset(be, y), !bRep);
+      native.binary(
+        be.wasm.HEAPU8.buffer,
+        op,
+        sizeOf(out),
+        floatOffset(be, a),
+        sizeOf(a.shape),
+        floatOffset(be, b),
+        sizeOf(b.shape),
+        floatOffset(be, y),
+      );
       return y;
-    }
-    const y = be.makeOutput(out, 'float32');
-    native.binary(be.wasm.HEAPU8.buffer, op, sizeOf(out), floatOffset(be, a), sizeOf(a.shape), floatOffset(be, b), sizeOf(b.shape), floatOffset(be, y));
-    return y;
-  });
+    });
   binary('Add', BINARY_OP.add);
   binary('Sub', BINARY_OP.sub);
   binary('Multiply', BINARY_OP.mul);
   binary('RealDiv', BINARY_OP.div);
-  const unary = (name: string, op: number) => override(name, (orig) => (args) => {
-    const { x } = args.inputs as { x: tf.TensorInfo };
-    if (x.dtype !== 'float32') return orig(args);
-    const be = args.backend as WasmBackendInternals;
-    const y = be.makeOutput(x.shape, 'float32');
-    native.unary(be.wasm.HEAPU8.buffer, op, sizeOf(x.shape), floatOffset(be, x), floatOffset(be, y));
-    return y;
-  });
+  const unary = (name: string, op: number) =>
+    override(name, (orig) => (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      if (x.dtype !== 'float32') return orig(args);
+      const be = args.backend as WasmBackendInternals;
+      const y = be.makeOutput(x.shape, 'float32');
+      native.unary(be.wasm.HEAPU8.buffer, op, sizeOf(x.shape), floatOffset(be, x), floatOffset(be, y));
+      return y;
+    });
   unary('Sqrt', UNARY_OP.sqrt);
   unary('Square', UNARY_OP.square);
   override('Sum', (orig) => (args) => {
@@ -80,14 +104,22 @@ export function registerWasmElementwise(native: NativeKernels): void {
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
     if (x.dtype !== 'float32') return orig(args);
     const r = x.shape.length;
-    const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + r : a)))].sort((p, q) => p - q);
+    const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + r : a)))].sort(
+      (p, q) => p - q,
+    );
     if (!axes.every((a, i) => a === i)) return orig(args); // only sums over leading axes
     const k = axes.length;
     const rest = x.shape.slice(k);
     const outShape = keepDims ? [...x.shape.slice(0, k).map(() => 1), ...rest] : rest;
     const be = args.backend as WasmBackendInternals;
     const y = be.makeOutput(outShape, 'float32');
-    native.sumRows(be.wasm.HEAPU8.buffer, sizeOf(x.shape.slice(0, k)), sizeOf(rest), floatOffset(be, x), floatOffset(be, y));
+    native.sumRows(
+      be.wasm.HEAPU8.buffer,
+      sizeOf(x.shape.slice(0, k)),
+      sizeOf(rest),
+      floatOffset(be, x),
+      floatOffset(be, y),
+    );
     return y;
   });
 }

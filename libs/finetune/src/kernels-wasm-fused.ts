@@ -6,7 +6,10 @@ import { nativeEnabled, type NativeKernels } from './kernels-native.ts';
 import { floatOffset, type WasmBackendInternals } from './kernels-wasm-matmul.ts';
 
 export const FUSED = {
-  layerNorm: 'PrunelabLayerNorm', layerNormGrad: 'PrunelabLayerNormGrad', gelu: 'PrunelabGelu', geluGrad: 'PrunelabGeluGrad',
+  layerNorm: 'PrunelabLayerNorm',
+  layerNormGrad: 'PrunelabLayerNormGrad',
+  gelu: 'PrunelabGelu',
+  geluGrad: 'PrunelabGeluGrad',
   dropoutMask: 'PrunelabDropoutMask',
 } as const;
 
@@ -23,16 +26,29 @@ function rows(t: Info, cols: number): number {
 
 export function registerWasmFused(native: NativeKernels): void {
   if (tf.getKernel(FUSED.layerNorm, 'wasm')) return;
-  const reg = (kernelName: string, f: (be: WasmBackendInternals, inputs: Record<string, Info>, attrs: tf.NamedAttrMap) => Info | Info[]) =>
+  const reg = (
+    kernelName: string,
+    f: (be: WasmBackendInternals, inputs: Record<string, Info>, attrs: tf.NamedAttrMap) => Info | Info[],
+  ) =>
     tf.registerKernel({
-      kernelName, backendName: 'wasm',
-      kernelFunc: ({ inputs, backend, attrs }) => f(backend as unknown as WasmBackendInternals, inputs as Record<string, Info>, attrs ?? {}),
+      kernelName,
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, backend, attrs }) =>
+        f(backend as unknown as WasmBackendInternals, inputs as Record<string, Info>, attrs ?? {}),
     });
   reg(FUSED.layerNorm, (be, { x, gamma, beta }, { eps }) => {
     const cols = x!.shape[x!.shape.length - 1]!;
     const y = be.makeOutput(x!.shape, 'float32');
-    native.layerNorm(be.wasm.HEAPU8.buffer, rows(x!, cols), cols, floatOffset(be, x!), floatOffset(be, gamma!),
-      floatOffset(be, beta!), floatOffset(be, y), eps as number);
+    native.layerNorm(
+      be.wasm.HEAPU8.buffer,
+      rows(x!, cols),
+      cols,
+      floatOffset(be, x!),
+      floatOffset(be, gamma!),
+      floatOffset(be, beta!),
+      floatOffset(be, y),
+      eps as number,
+    );
     return y;
   });
   reg(FUSED.layerNormGrad, (be, { x, gamma, dy }, { eps }) => {
@@ -40,8 +56,18 @@ export function registerWasmFused(native: NativeKernels): void {
     const dx = be.makeOutput(x!.shape, 'float32');
     const dg = be.makeOutput([cols], 'float32');
     const db = be.makeOutput([cols], 'float32');
-    native.layerNormGrad(be.wasm.HEAPU8.buffer, rows(x!, cols), cols, floatOffset(be, x!), floatOffset(be, gamma!),
-      floatOffset(be, dy!), floatOffset(be, dx), floatOffset(be, dg), floatOffset(be, db), eps as number);
+    native.layerNormGrad(
+      be.wasm.HEAPU8.buffer,
+      rows(x!, cols),
+      cols,
+      floatOffset(be, x!),
+      floatOffset(be, gamma!),
+      floatOffset(be, dy!),
+      floatOffset(be, dx),
+      floatOffset(be, dg),
+      floatOffset(be, db),
+      eps as number,
+    );
     return [dx, dg, db];
   });
   reg(FUSED.dropoutMask, (be, _inputs, { shape, rate, seed }) => {

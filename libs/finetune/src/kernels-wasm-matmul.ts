@@ -13,14 +13,26 @@ export interface WasmBackendInternals {
   disposeData(dataId: object): boolean;
 }
 
-type KernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => tf.TensorInfo | tf.TensorInfo[];
+type KernelFunc = (args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}) => tf.TensorInfo | tf.TensorInfo[];
 
 /** Offset of a tensor's data in the wasm heap, in float32 elements. */
 export function floatOffset(b: WasmBackendInternals, t: tf.TensorInfo): number {
   return b.dataIdMap.get(t.dataId).memoryOffset / 4;
 }
 
-interface Plan { batch: number; M: number; N: number; K: number; aStride: number; bStride: number; outShape: number[] }
+interface Plan {
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  aStride: number;
+  bStride: number;
+  outShape: number[];
+}
 
 /** Shapes of op(A) op(B) over broadcast batch dimensions; null when the batch dimensions broadcast other than
  * "equal, or one side has a single batch entry" (left to the original kernel). */
@@ -42,7 +54,12 @@ function plan(a: tf.TensorInfo, b: tf.TensorInfo, tA: boolean, tB: boolean): Pla
   else return null;
   const batch = Math.max(aCount, bCount);
   return {
-    batch, M, N, K, aStride: aCount === 1 ? 0 : M * K, bStride: bCount === 1 ? 0 : K * N,
+    batch,
+    M,
+    N,
+    K,
+    aStride: aCount === 1 ? 0 : M * K,
+    bStride: bCount === 1 ? 0 : K * N,
     outShape: [...(aBatch.length >= bBatch.length ? aBatch : bBatch).map((d, i) => outBatch[i] ?? d), M, N],
   };
 }
@@ -55,8 +72,21 @@ function nativeMatMul(native: NativeKernels, orig: KernelFunc): KernelFunc {
     if (!p) return orig(args);
     const be = args.backend as WasmBackendInternals;
     const out = be.makeOutput(p.outShape, 'float32');
-    native.sgemm(be.wasm.HEAPU8.buffer, p.batch, p.M, p.N, p.K, transposeA, transposeB,
-      floatOffset(be, a), p.aStride, floatOffset(be, b), p.bStride, floatOffset(be, out), -1);
+    native.sgemm(
+      be.wasm.HEAPU8.buffer,
+      p.batch,
+      p.M,
+      p.N,
+      p.K,
+      transposeA,
+      transposeB,
+      floatOffset(be, a),
+      p.aStride,
+      floatOffset(be, b),
+      p.bStride,
+      floatOffset(be, out),
+      -1,
+    );
     return out;
   };
 }
@@ -70,7 +100,14 @@ function swapLast(x: tf.TensorInfo, backend: unknown, transpose: KernelFunc): tf
 }
 
 /** A 2-D view-copy of batch entry `i` of x (rows x cols), for the XNNPACK path. */
-function entry(be: WasmBackendInternals, x: tf.TensorInfo, i: number, rows: number, cols: number, stride: number): tf.TensorInfo {
+function entry(
+  be: WasmBackendInternals,
+  x: tf.TensorInfo,
+  i: number,
+  rows: number,
+  cols: number,
+  stride: number,
+): tf.TensorInfo {
   const t = be.makeOutput([rows, cols], 'float32');
   const src = be.dataIdMap.get(x.dataId).memoryOffset + i * stride * 4;
   be.wasm.HEAPU8.copyWithin(be.dataIdMap.get(t.dataId).memoryOffset, src, src + rows * cols * 4);
@@ -85,7 +122,10 @@ function wasmMatMul(orig: KernelFunc, transpose: KernelFunc): KernelFunc {
     if (!p || (!transposeA && !transposeB && p.aStride === 0 && p.bStride === 0)) return orig(args);
     const be = args.backend as WasmBackendInternals;
     const temps: tf.TensorInfo[] = [];
-    const keep = (t: tf.TensorInfo) => (temps.push(t), t);
+    const keep = (t: tf.TensorInfo) => {
+      temps.push(t);
+      return t;
+    };
     const a2 = transposeA ? keep(swapLast(a, be, transpose)) : a;
     const b2 = transposeB ? keep(swapLast(b, be, transpose)) : b;
     const plain = { transposeA: false, transposeB: false };

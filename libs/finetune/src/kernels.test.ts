@@ -9,9 +9,16 @@ import { fusedAdamW, fusedGlobalNorm, type AdamWScalars } from './kernels-adamw.
 import { dropout, dropoutMask, gelu, layerNorm, linear } from './layers.ts';
 
 const MATMULS: [number[], number[], boolean, boolean][] = [
-  [[5, 3], [3, 4], false, false], [[3, 5], [3, 4], true, false], [[5, 3], [4, 3], false, true], [[3, 5], [4, 3], true, true],
-  [[2, 5, 3], [2, 3, 4], false, false], [[2, 3, 5], [2, 4, 3], true, true], [[2, 2, 5, 3], [2, 2, 4, 3], false, true],
-  [[2, 5, 3], [3, 4], false, false], [[5, 3], [2, 3, 4], false, false], [[1, 5, 3], [2, 3, 4], false, false],
+  [[5, 3], [3, 4], false, false],
+  [[3, 5], [3, 4], true, false],
+  [[5, 3], [4, 3], false, true],
+  [[3, 5], [4, 3], true, true],
+  [[2, 5, 3], [2, 3, 4], false, false],
+  [[2, 3, 5], [2, 4, 3], true, true],
+  [[2, 2, 5, 3], [2, 2, 4, 3], false, true],
+  [[2, 5, 3], [3, 4], false, false],
+  [[5, 3], [2, 3, 4], false, false],
+  [[1, 5, 3], [2, 3, 4], false, false],
 ];
 
 /** Every kernel the fast paths replace, on fixed seeded inputs; each entry is one output's values. */
@@ -28,15 +35,36 @@ function outputs(): number[][] {
     const lin = tf.randomNormal([8, 5], 0, 1, 'float32', 7);
     const bias = tf.randomNormal([5], 0, 1, 'float32', 8);
     out.push(layerNorm(x, g, b, 1e-12), gelu(x), linear(x, lin, bias));
-    out.push(...tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(layerNorm(x, g, b, 1e-12), w)))([x, g, b]));
+    out.push(
+      ...tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(layerNorm(x, g, b, 1e-12), w)))([
+        x,
+        g,
+        b,
+      ]),
+    );
     out.push(tf.grad((x: tf.Tensor) => tf.sum(tf.mul(gelu(x), w)))(x));
-    out.push(...tf.grads((x: tf.Tensor, l: tf.Tensor, c: tf.Tensor) => tf.sum(tf.square(linear(x, l, c))))([x, lin, bias]));
+    out.push(
+      ...tf.grads((x: tf.Tensor, l: tf.Tensor, c: tf.Tensor) => tf.sum(tf.square(linear(x, l, c))))([x, lin, bias]),
+    );
     out.push(tf.add(x, 1.5), tf.sub(x, b), tf.mul(2, x), tf.div(x, w), tf.sqrt(tf.abs(x)), tf.square(x));
     out.push(tf.add(x, tf.randomNormal([4, 1, 8], 0, 1, 'float32', 9))); // not a suffix broadcast: the wasm kernel
     const col = tf.randomNormal([4, 6, 1], 1, 0.5, 'float32', 10); // trailing broadcast, either side, every op
-    out.push(tf.mul(col, x), tf.sub(x, col), tf.div(col, x), tf.div(x, col), tf.add(tf.randomNormal([4, 1, 1], 0, 1, 'float32', 11), x));
+    out.push(
+      tf.mul(col, x),
+      tf.sub(x, col),
+      tf.div(col, x),
+      tf.div(x, col),
+      tf.add(tf.randomNormal([4, 1, 1], 0, 1, 'float32', 11), x),
+    );
     out.push(tf.sum(x), tf.sum(x, 0), tf.sum(x, [0, 1], true), tf.sum(x, -1), tf.sum(x, 1));
-    const ids = tf.tensor2d([[3, 0, 3], [1, 2, 0]], undefined, 'int32');
+    const ids = tf.tensor2d(
+      [
+        [3, 0, 3],
+        [1, 2, 0],
+      ],
+      undefined,
+      'int32',
+    );
     out.push(tf.gather(x, ids), tf.gather(x, ids.reshape([-1]), 1)); // axis 0: row copies; axis 1: the wasm kernel
     out.push(...tf.grads((x: tf.Tensor) => tf.sum(tf.mul(tf.gather(x.reshape([24, 8]), ids), 2)))([x]));
     return out.map((t) => Array.from(t.dataSync()));
@@ -45,10 +73,12 @@ function outputs(): number[][] {
 
 function maxDiff(a: number[][], b: number[][]): number {
   assert.equal(a.length, b.length);
-  return Math.max(...a.map((row, i) => {
-    assert.equal(row.length, b[i]!.length, `output ${i} has ${row.length} values, expected ${b[i]!.length}`);
-    return Math.max(...row.map((v, j) => Math.abs(v - b[i]![j]!) / Math.max(1, Math.abs(b[i]![j]!))));
-  }));
+  return Math.max(
+    ...a.map((row, i) => {
+      assert.equal(row.length, b[i]!.length, `output ${i} has ${row.length} values, expected ${b[i]!.length}`);
+      return Math.max(...row.map((v, j) => Math.abs(v - b[i]![j]!) / Math.max(1, Math.abs(b[i]![j]!))));
+    }),
+  );
 }
 
 describe('fast kernels agree with the plain ones', () => {
@@ -90,9 +120,19 @@ describe('fast kernels agree with the plain ones', () => {
     const v = tf.abs(tf.randomNormal([40, 7], 0, 1, 'float32', 14));
     for (const s of [
       { scale: 1, b1: 0.9, b2: 0.999, eps: 1e-8, decay: 1, bc1: 1 - 0.9, bc2: 1 - 0.999, lr: 1e-3 },
-      { scale: 0.37, b1: 0.9, b2: 0.98, eps: 1e-6, decay: 1 - 2e-5 * 0.01, bc1: 1 - 0.9 ** 3, bc2: 1 - 0.98 ** 3, lr: 2e-5 },
+      {
+        scale: 0.37,
+        b1: 0.9,
+        b2: 0.98,
+        eps: 1e-6,
+        decay: 1 - 2e-5 * 0.01,
+        bc1: 1 - 0.9 ** 3,
+        bc2: 1 - 0.98 ** 3,
+        lr: 2e-5,
+      },
     ] as AdamWScalars[]) {
-      const composed = tf.tidy(() => { // adamw.ts' update, op for op
+      const composed = tf.tidy(() => {
+        // adamw.ts' update, op for op
         const gs = s.scale === 1 ? g! : tf.mul(g!, s.scale);
         const m2 = tf.add(tf.mul(m!, s.b1), tf.mul(gs, 1 - s.b1));
         const v2 = tf.add(tf.mul(v, s.b2), tf.mul(tf.square(gs), 1 - s.b2));
@@ -101,7 +141,12 @@ describe('fast kernels agree with the plain ones', () => {
         return [tf.sub(decayed, tf.mul(tf.div(m2, denom), s.lr / s.bc1)), m2, v2].map((x) => Array.from(x.dataSync()));
       });
       const fused = fusedAdamW(p!, m!, v, g!, s)!;
-      assert.ok(maxDiff(fused.map((x) => Array.from(x.dataSync())), composed) < 1e-6);
+      assert.ok(
+        maxDiff(
+          fused.map((x) => Array.from(x.dataSync())),
+          composed,
+        ) < 1e-6,
+      );
       tf.dispose(fused);
     }
     const composedNorm = tf.tidy(() => tf.sqrt(tf.addN([p!, g!].map((t) => tf.sum(tf.square(t))))).dataSync()[0]!);
@@ -109,7 +154,10 @@ describe('fast kernels agree with the plain ones', () => {
     assert.ok(Math.abs(norm - composedNorm) < 1e-5 * composedNorm, `${norm} vs ${composedNorm}`);
     setNativeEnabled(false);
     assert.equal(fusedGlobalNorm([p!]), null);
-    assert.equal(fusedAdamW(p!, m!, v, g!, { scale: 1, b1: 0.9, b2: 0.999, eps: 1e-8, decay: 1, bc1: 0.1, bc2: 0.001, lr: 1 }), null);
+    assert.equal(
+      fusedAdamW(p!, m!, v, g!, { scale: 1, b1: 0.9, b2: 0.999, eps: 1e-8, decay: 1, bc1: 0.1, bc2: 0.001, lr: 1 }),
+      null,
+    );
     tf.dispose([p!, m!, v, g!]);
   });
 
@@ -122,7 +170,8 @@ describe('fast kernels agree with the plain ones', () => {
     assert.ok(m.every((v) => v === 0 || Math.abs(v - 1 / 0.9) < 1e-6));
     const x = tf.ones([40, 50]);
     assert.equal(dropout(x, 0.5, { training: false, nextSeed: () => 1 }), x);
-    for (const native of [false, true]) { // the native mask is the same stream, bit for bit
+    for (const native of [false, true]) {
+      // the native mask is the same stream, bit for bit
       setNativeEnabled(native);
       const y = dropout(x, 0.3, { training: true, nextSeed: () => 7 });
       assert.deepEqual(Array.from(y.dataSync()), Array.from(dropoutMask(2000, 0.3, 7)));

@@ -30,7 +30,11 @@ function layerNormFused(eps: number): (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor)
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
           run(FUSED.layerNormGrad, { x: saved[0]!, gamma: saved[1]!, dy }, { eps }) as tf.Tensor[],
       };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+      x: tf.Tensor,
+      g: tf.Tensor,
+      b: tf.Tensor,
+    ) => tf.Tensor;
     fusedLayerNorm.set(eps, f);
   }
   return f;
@@ -58,7 +62,10 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 }
 
 /** Where randomness comes from during a forward pass: on in training with seeded dropout, off in evaluation. */
-export interface ForwardContext { training: boolean; nextSeed: () => number }
+export interface ForwardContext {
+  training: boolean;
+  nextSeed: () => number;
+}
 
 export const EVAL: ForwardContext = { training: false, nextSeed: () => 0 };
 
@@ -83,7 +90,8 @@ export function dropout(x: tf.Tensor, rate: number, ctx: ForwardContext): tf.Ten
   if (!ctx.training || rate <= 0) return x;
   if (rate >= 1) return tf.zerosLike(x);
   const seed = ctx.nextSeed();
-  const mask = fusedActive() ? run(FUSED.dropoutMask, {}, { shape: x.shape, rate, seed }) as tf.Tensor
+  const mask = fusedActive()
+    ? (run(FUSED.dropoutMask, {}, { shape: x.shape, rate, seed }) as tf.Tensor)
     : tf.tensor(dropoutMask(x.size, rate, seed), x.shape, 'float32');
   return tf.mul(x, mask);
 }

@@ -14,8 +14,16 @@ function positionCrossEntropy(logits: tf.Tensor2D, positions: tf.Tensor1D): tf.S
 }
 
 /** QA: the mean of the start and end cross-entropies. */
-export function qaLoss(start: tf.Tensor2D, end: tf.Tensor2D, startPositions: tf.Tensor1D, endPositions: tf.Tensor1D): tf.Scalar {
-  return tf.div(tf.add(positionCrossEntropy(start, startPositions), positionCrossEntropy(end, endPositions)), 2) as tf.Scalar;
+export function qaLoss(
+  start: tf.Tensor2D,
+  end: tf.Tensor2D,
+  startPositions: tf.Tensor1D,
+  endPositions: tf.Tensor1D,
+): tf.Scalar {
+  return tf.div(
+    tf.add(positionCrossEntropy(start, startPositions), positionCrossEntropy(end, endPositions)),
+    2,
+  ) as tf.Scalar;
 }
 
 /**
@@ -24,7 +32,10 @@ export function qaLoss(start: tf.Tensor2D, end: tf.Tensor2D, startPositions: tf.
  */
 export function headLoss(out: HeadOutput, batch: Batch): tf.Scalar {
   if (out.head === 'seqcls' && out.logits.shape[1] === 1) {
-    if (!batch.targets) throw new Error('a sequence-classification head with num_labels 1 is a regression head: the encoded set needs float targets');
+    if (!batch.targets)
+      throw new Error(
+        'a sequence-classification head with num_labels 1 is a regression head: the encoded set needs float targets',
+      );
     return meanSquaredError(out.logits, batch.targets);
   }
   if (out.head !== 'qa') return crossEntropy(out.logits, batch.labels);

@@ -15,7 +15,9 @@ export function readModelConfig(file: string): ModelConfig {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file}: cannot read the model config (${(e as Error).message}); a model folder needs config.json`);
+    throw new Error(
+      `${file}: cannot read the model config (${(e as Error).message}); a model folder needs config.json`,
+    );
   }
   return parseModelConfig(raw, file);
 }

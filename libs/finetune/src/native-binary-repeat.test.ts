@@ -4,17 +4,35 @@
 import { describe, test } from 'node:test';
 import { BINARY_OP } from './kernels-native.ts';
 import {
-  assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, randomFloats,
+  assertArgumentsChecked,
+  assertRejected,
+  assertSameFloats,
+  BUILDS,
+  f,
+  Heap,
+  randomFloats,
 } from './testing/native-test-kit.ts';
 
 const REFERENCE: Record<keyof typeof BINARY_OP, (p: number, q: number) => number> = {
-  add: (p, q) => f(p + q), sub: (p, q) => f(p - q), mul: (p, q) => f(p * q), div: (p, q) => f(p / q),
+  add: (p, q) => f(p + q),
+  sub: (p, q) => f(p - q),
+  mul: (p, q) => f(p * q),
+  div: (p, q) => f(p / q),
 };
 
 // [n, bSize, repeat]
 const CASES: [number, number, number][] = [
-  [0, 0, 0], [0, 3, 4], [1, 1, 1], [24, 8, 3], [24, 4, 3], [35, 5, 7], [12, 12, 1], [16, 1, 16], [63, 3, 7],
-  [1023, 31, 33], [1023, 3, 11],
+  [0, 0, 0],
+  [0, 3, 4],
+  [1, 1, 1],
+  [24, 8, 3],
+  [24, 4, 3],
+  [35, 5, 7],
+  [12, 12, 1],
+  [16, 1, 16],
+  [63, 3, 7],
+  [1023, 31, 33],
+  [1023, 3, 11],
 ];
 
 for (const { variant, kernels: k, skip } of BUILDS) {
@@ -52,10 +70,17 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       for (const flag of ['yes', null]) {
         assertRejected(heap, call, mul(4, 9, flag), 'binaryRepeat', 'bFirst', TypeError);
       }
-      assertArgumentsChecked(k!, heap, {
-        kernel: 'binaryRepeat', names: ['op', 'n', 'aOff', 'bOff', 'bSize', 'repeat', 'outOff', 'bFirst'],
-        offsets: { aOff: 36, bOff: 4, outOff: 36 }, counts: ['n', 'bSize', 'repeat'],
-      }, [BINARY_OP.sub, 36, a, b, 4, 9, o, true]);
+      assertArgumentsChecked(
+        k!,
+        heap,
+        {
+          kernel: 'binaryRepeat',
+          names: ['op', 'n', 'aOff', 'bOff', 'bSize', 'repeat', 'outOff', 'bFirst'],
+          offsets: { aOff: 36, bOff: 4, outOff: 36 },
+          counts: ['n', 'bSize', 'repeat'],
+        },
+        [BINARY_OP.sub, 36, a, b, 4, 9, o, true],
+      );
     });
   });
 }

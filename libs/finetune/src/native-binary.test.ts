@@ -5,19 +5,48 @@
 import { describe, test } from 'node:test';
 import { BINARY_OP } from './kernels-native.ts';
 import {
-  assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, randomFloats,
+  assertArgumentsChecked,
+  assertRejected,
+  assertSameFloats,
+  BUILDS,
+  f,
+  Heap,
+  randomFloats,
 } from './testing/native-test-kit.ts';
 
 const REFERENCE: Record<keyof typeof BINARY_OP, (p: number, q: number) => number> = {
-  add: (p, q) => f(p + q), sub: (p, q) => f(p - q), mul: (p, q) => f(p * q), div: (p, q) => f(p / q),
+  add: (p, q) => f(p + q),
+  sub: (p, q) => f(p - q),
+  mul: (p, q) => f(p * q),
+  div: (p, q) => f(p / q),
 };
 
 // [n, aSize, bSize]
 const CASES: [number, number, number][] = [
-  [0, 0, 0], [1, 1, 1], [7, 7, 7], [17, 17, 17], [64, 64, 64], [1021, 1021, 1021], // same shape
-  [9, 9, 1], [33, 33, 1], [1021, 1021, 1], [9, 1, 9], [33, 1, 33], [1021, 1, 1021], // a scalar
-  [65, 65, 5], [24, 24, 8], [63, 63, 9], [65, 13, 65], [24, 3, 24], [63, 7, 63], // a bias-like suffix
-  [10, 10, 3], [10, 3, 10], [12, 2, 3], [7, 1, 1], [5, 8, 5], [9, 9, 20], // the modulo loop
+  [0, 0, 0],
+  [1, 1, 1],
+  [7, 7, 7],
+  [17, 17, 17],
+  [64, 64, 64],
+  [1021, 1021, 1021], // same shape
+  [9, 9, 1],
+  [33, 33, 1],
+  [1021, 1021, 1],
+  [9, 1, 9],
+  [33, 1, 33],
+  [1021, 1, 1021], // a scalar
+  [65, 65, 5],
+  [24, 24, 8],
+  [63, 63, 9],
+  [65, 13, 65],
+  [24, 3, 24],
+  [63, 7, 63], // a bias-like suffix
+  [10, 10, 3],
+  [10, 3, 10],
+  [12, 2, 3],
+  [7, 1, 1],
+  [5, 8, 5],
+  [9, 9, 20], // the modulo loop
 ];
 
 for (const { variant, kernels: k, skip } of BUILDS) {
@@ -44,10 +73,17 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       }
       assertRejected(heap, call, [BINARY_OP.add, 37, a, 0, b, 37, o], 'binary', 'aSize');
       assertRejected(heap, call, [BINARY_OP.add, 37, a, 37, b, 0, o], 'binary', 'bSize');
-      assertArgumentsChecked(k!, heap, {
-        kernel: 'binary', names: ['op', 'n', 'aOff', 'aSize', 'bOff', 'bSize', 'outOff'],
-        offsets: { aOff: 37, bOff: 37, outOff: 37 }, counts: ['n', 'aSize', 'bSize'],
-      }, [BINARY_OP.div, 37, a, 37, b, 37, o]);
+      assertArgumentsChecked(
+        k!,
+        heap,
+        {
+          kernel: 'binary',
+          names: ['op', 'n', 'aOff', 'aSize', 'bOff', 'bSize', 'outOff'],
+          offsets: { aOff: 37, bOff: 37, outOff: 37 },
+          counts: ['n', 'aSize', 'bSize'],
+        },
+        [BINARY_OP.div, 37, a, 37, b, 37, o],
+      );
     });
   });
 }

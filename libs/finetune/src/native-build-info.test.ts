@@ -8,12 +8,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  loadNative, nativeBuildKey, nativeEnabled, nativeStatus, setNativeEnabled, type NativeStatus,
+  loadNative,
+  nativeBuildKey,
+  nativeEnabled,
+  nativeStatus,
+  setNativeEnabled,
+  type NativeStatus,
 } from './kernels-native.ts';
 import { assertRejected, BUILDS, Heap, randomFloats } from './testing/native-test-kit.ts';
 
-const KERNELS = ['adamw', 'binary', 'binaryRepeat', 'dropoutMask', 'gelu', 'geluGrad', 'info', 'layerNorm',
-  'layerNormGrad', 'setThreads', 'sgemm', 'sumRows', 'sumSquares', 'threads', 'unary'];
+const KERNELS = [
+  'adamw',
+  'binary',
+  'binaryRepeat',
+  'dropoutMask',
+  'gelu',
+  'geluGrad',
+  'info',
+  'layerNorm',
+  'layerNormGrad',
+  'setThreads',
+  'sgemm',
+  'sumRows',
+  'sumSquares',
+  'threads',
+  'unary',
+];
 
 for (const { variant, kernels: k, skip } of BUILDS) {
   describe(`native build info (${variant} build)`, { skip }, () => {
@@ -45,14 +65,18 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       k!.unary(view, 1, 4, 0, 4); // view[4..8) = view[0..4)^2
       for (let i = 0; i < 4; i++) assert.equal(whole[12 + i], Math.fround(whole[8 + i]! * whole[8 + i]!));
       const before = whole.slice();
-      assert.throws(() => k!.unary(view, 1, 4, 0, 13),
-        { name: 'RangeError', message: /unary: outOff 13 \+ n 4 = 17 floats.*\(16 floats\)/ });
+      assert.throws(() => k!.unary(view, 1, 4, 0, 13), {
+        name: 'RangeError',
+        message: /unary: outOff 13 \+ n 4 = 17 floats.*\(16 floats\)/,
+      });
       assert.deepEqual(whole, before);
       const bytes = new Uint8Array(buffer, 8, 64); // 16 floats' worth of bytes at an aligned start
       k!.unary(bytes, 1, 2, 0, 14);
       assert.throws(() => k!.unary(bytes, 1, 2, 0, 15), RangeError);
-      assert.throws(() => k!.unary(new Uint8Array(buffer, 2, 16), 1, 1, 0, 1),
-        { name: 'RangeError', message: /memory.*byte 2/ });
+      assert.throws(() => k!.unary(new Uint8Array(buffer, 2, 16), 1, 1, 0, 1), {
+        name: 'RangeError',
+        message: /memory.*byte 2/,
+      });
       k!.unary(new Float64Array(buffer, 0, 8), 1, 8, 0, 8); // 8 doubles: 16 floats
       assert.throws(() => k!.unary(new Float64Array(buffer, 0, 8), 1, 8, 0, 9), RangeError);
     });
@@ -83,7 +107,13 @@ const KEYS = ['active', 'build', 'core', 'fallback', 'loaded', 'sgemm', 'summary
 describe('nativeStatus', { skip: process.env.PRUNELAB_NATIVE === '0' ? 'PRUNELAB_NATIVE=0' : undefined }, () => {
   test('says what loaded: the sgemm, its core, threads and build key; and when it is switched off', (t) => {
     assert.deepEqual(nativeStatus(), {
-      active: false, loaded: false, sgemm: null, core: null, threads: null, build: null, fallback: null,
+      active: false,
+      loaded: false,
+      sgemm: null,
+      core: null,
+      threads: null,
+      build: null,
+      fallback: null,
       summary: 'not loaded',
     });
     if (!loadNative()) {
@@ -116,12 +146,22 @@ describe('nativeStatus', { skip: process.env.PRUNELAB_NATIVE === '0' ? 'PRUNELAB
     const module = JSON.stringify(join(import.meta.dirname, 'kernels-native.ts'));
     const script = `import { loadNative, nativeStatus } from ${module};
       loadNative(); console.log(JSON.stringify(nativeStatus()));`;
-    const child = (env: Record<string, string>) => JSON.parse(execFileSync(process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', script],
-      { env: { ...process.env, ...env }, encoding: 'utf8' })) as NativeStatus;
+    const child = (env: Record<string, string>) =>
+      JSON.parse(
+        execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+        }),
+      ) as NativeStatus;
     const loop = child({ PRUNELAB_NATIVE_BLAS: '0', PRUNELAB_THREADS: '' });
     assert.deepEqual(loop, {
-      active: true, loaded: true, sgemm: 'loop', core: null, threads: 1, build: nativeBuildKey(), fallback: null,
+      active: true,
+      loaded: true,
+      sgemm: 'loop',
+      core: null,
+      threads: 1,
+      build: nativeBuildKey(),
+      fallback: null,
       summary: 'native loop',
     });
     if (BUILDS[0]!.kernels) {
@@ -131,10 +171,19 @@ describe('nativeStatus', { skip: process.env.PRUNELAB_NATIVE === '0' ? 'PRUNELAB
     }
     for (const bad of ['1.5', '0', 'many']) {
       const message = `PRUNELAB_THREADS=${bad}: expected a whole number of BLAS threads`;
-      assert.throws(() => child({ PRUNELAB_THREADS: bad }), (e: { stderr: string }) => e.stderr.includes(message));
+      assert.throws(
+        () => child({ PRUNELAB_THREADS: bad }),
+        (e: { stderr: string }) => e.stderr.includes(message),
+      );
     }
     assert.deepEqual(child({ PRUNELAB_NATIVE: '0' }), {
-      active: false, loaded: false, sgemm: null, core: null, threads: null, build: null, fallback: null,
+      active: false,
+      loaded: false,
+      sgemm: null,
+      core: null,
+      threads: null,
+      build: null,
+      fallback: null,
       summary: 'off (PRUNELAB_NATIVE=0)',
     });
   });

@@ -29,9 +29,17 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       for (const seed of [1.5, NaN, Infinity, 2 ** 53, -(2 ** 53)]) {
         assertRejected(heap, call, [37, 0.1, seed, o], 'dropoutMask', 'seed');
       }
-      assertArgumentsChecked(k!, heap, {
-        kernel: 'dropoutMask', names: ['n', 'rate', 'seed', 'outOff'], offsets: { outOff: 37 }, counts: ['n'],
-      }, [37, 0.1, 42, o]);
+      assertArgumentsChecked(
+        k!,
+        heap,
+        {
+          kernel: 'dropoutMask',
+          names: ['n', 'rate', 'seed', 'outOff'],
+          offsets: { outOff: 37 },
+          counts: ['n'],
+        },
+        [37, 0.1, 42, o],
+      );
     });
   });
 }

@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  assertArgumentsChecked, assertSameFloats, BUILDS, erfApprox, erfExact, expNonPositive, f, Heap, randomFloats,
+  assertArgumentsChecked,
+  assertSameFloats,
+  BUILDS,
+  erfApprox,
+  erfExact,
+  expNonPositive,
+  f,
+  Heap,
+  randomFloats,
 } from './testing/native-test-kit.ts';
 
 const SIZES = [0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 1021];
@@ -25,7 +33,11 @@ for (const { variant, kernels: k, skip } of BUILDS) {
         const dys = randomFloats(n, 3000 + n);
         const [x, dy, dx] = [heap.put(xs), heap.put(dys), heap.alloc(n)];
         heap.run(() => k!.geluGrad(heap.buffer, n, x, dy, dx), [[dx, n]]);
-        assertSameFloats(heap.read(dx, n), Array.from(xs, (v, i) => geluGradRef(v, dys[i]!)), `geluGrad n=${n}`);
+        assertSameFloats(
+          heap.read(dx, n),
+          Array.from(xs, (v, i) => geluGradRef(v, dys[i]!)),
+          `geluGrad n=${n}`,
+        );
       }
     });
 
@@ -44,10 +56,17 @@ for (const { variant, kernels: k, skip } of BUILDS) {
     test('rejects bad offsets and sizes with a RangeError, other types with a TypeError, the heap unchanged', () => {
       const heap = new Heap(400);
       const [x, dy, dx] = [heap.put(randomFloats(37, 5)), heap.put(randomFloats(37, 6)), heap.alloc(37)];
-      assertArgumentsChecked(k!, heap, {
-        kernel: 'geluGrad', names: ['n', 'xOff', 'dyOff', 'dxOff'], offsets: { xOff: 37, dyOff: 37, dxOff: 37 },
-        counts: ['n'],
-      }, [37, x, dy, dx]);
+      assertArgumentsChecked(
+        k!,
+        heap,
+        {
+          kernel: 'geluGrad',
+          names: ['n', 'xOff', 'dyOff', 'dxOff'],
+          offsets: { xOff: 37, dyOff: 37, dxOff: 37 },
+          counts: ['n'],
+        },
+        [37, x, dy, dx],
+      );
     });
   });
 }

@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  assertArgumentsChecked, assertSameFloats, BUILDS, erfApprox, erfExact, f, Heap, randomFloats,
+  assertArgumentsChecked,
+  assertSameFloats,
+  BUILDS,
+  erfApprox,
+  erfExact,
+  f,
+  Heap,
+  randomFloats,
 } from './testing/native-test-kit.ts';
 
 const SIZES = [0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 1021]; // 8/16-float vectors, unrolled: every tail
@@ -47,9 +54,17 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       const heap = new Heap(300);
       const x = heap.put(inputs(37));
       const y = heap.alloc(37);
-      assertArgumentsChecked(k!, heap, {
-        kernel: 'gelu', names: ['n', 'xOff', 'yOff'], offsets: { xOff: 37, yOff: 37 }, counts: ['n'],
-      }, [37, x, y]);
+      assertArgumentsChecked(
+        k!,
+        heap,
+        {
+          kernel: 'gelu',
+          names: ['n', 'xOff', 'yOff'],
+          offsets: { xOff: 37, yOff: 37 },
+          counts: ['n'],
+        },
+        [37, x, y],
+      );
     });
   });
 }

@@ -3,16 +3,39 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, laneDot, laneSqDev, laneSum, randomFloats,
+  assertArgumentsChecked,
+  assertRejected,
+  assertSameFloats,
+  BUILDS,
+  f,
+  Heap,
+  laneDot,
+  laneSqDev,
+  laneSum,
+  randomFloats,
 } from './testing/native-test-kit.ts';
 
-const SHAPES: [number, number][] = [[0, 8], [2, 0], [1, 1], [3, 7], [2, 8], [3, 9], [1, 15], [2, 16], [3, 17], [2, 24],
-  [3, 67], [2, 128]];
+const SHAPES: [number, number][] = [
+  [0, 8],
+  [2, 0],
+  [1, 1],
+  [3, 7],
+  [2, 8],
+  [3, 9],
+  [1, 15],
+  [2, 16],
+  [3, 17],
+  [2, 24],
+  [3, 67],
+  [2, 128],
+];
 
 function layerNormGradRef(x: Float32Array, rows: number, cols: number, g: Float32Array, dy: Float32Array, eps: number) {
   const dx = new Float32Array(rows * cols);
-  const sg = new Float64Array(cols), sb = new Float64Array(cols);
-  const xhat = new Float32Array(cols), gy = new Float32Array(cols);
+  const sg = new Float64Array(cols),
+    sb = new Float64Array(cols);
+  const xhat = new Float32Array(cols),
+    gy = new Float32Array(cols);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     const mean = f(laneSum(x, o, cols) / cols);
@@ -43,10 +66,15 @@ function loss(x: number[], rows: number, cols: number, g: number[], b: number[],
 }
 
 function setUp(heap: Heap, rows: number, cols: number, seed: number) {
-  const xs = randomFloats(rows * cols, seed, -3, 5), gs = randomFloats(cols, seed + 1, 0.5, 1.5);
+  const xs = randomFloats(rows * cols, seed, -3, 5),
+    gs = randomFloats(cols, seed + 1, 0.5, 1.5);
   const dys = randomFloats(rows * cols, seed + 2);
   const off = {
-    x: heap.put(xs), g: heap.put(gs), dy: heap.put(dys), dx: heap.alloc(rows * cols), dg: heap.alloc(cols),
+    x: heap.put(xs),
+    g: heap.put(gs),
+    dy: heap.put(dys),
+    dx: heap.alloc(rows * cols),
+    dg: heap.alloc(cols),
     db: heap.alloc(cols),
   };
   return { xs, gs, dys, off };
@@ -58,8 +86,14 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       for (const [rows, cols] of SHAPES) {
         const heap = new Heap(2000);
         const { xs, gs, dys, off } = setUp(heap, rows, cols, 400 + cols);
-        heap.run(() => k!.layerNormGrad(heap.buffer, rows, cols, off.x, off.g, off.dy, off.dx, off.dg, off.db, 1e-5),
-          [[off.dx, rows * cols], [off.dg, cols], [off.db, cols]]);
+        heap.run(
+          () => k!.layerNormGrad(heap.buffer, rows, cols, off.x, off.g, off.dy, off.dx, off.dg, off.db, 1e-5),
+          [
+            [off.dx, rows * cols],
+            [off.dg, cols],
+            [off.db, cols],
+          ],
+        );
         const want = layerNormGradRef(xs, rows, cols, gs, dys, 1e-5);
         assertSameFloats(heap.read(off.dx, rows * cols), want.dx, `dx ${rows}x${cols}`);
         assertSameFloats(heap.read(off.dg, cols), want.dg, `dg ${rows}x${cols}`);
@@ -72,10 +106,13 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       const heap = new Heap(300);
       const { xs, gs, dys, off } = setUp(heap, rows, cols, 9);
       k!.layerNormGrad(heap.buffer, rows, cols, off.x, off.g, off.dy, off.dx, off.dg, off.db, eps);
-      const x = Array.from(xs), g = Array.from(gs), b = new Array(cols).fill(0.1);
+      const x = Array.from(xs),
+        g = Array.from(gs),
+        b = new Array(cols).fill(0.1);
       for (let i = 0; i < rows * cols; i++) {
         const h = 1e-6;
-        const up = x.slice(), down = x.slice();
+        const up = x.slice(),
+          down = x.slice();
         up[i]! += h;
         down[i]! -= h;
         const fd = (loss(up, rows, cols, g, b, dys, eps) - loss(down, rows, cols, g, b, dys, eps)) / (2 * h);
@@ -90,10 +127,17 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       const call = (args: unknown[]) => (k!.layerNormGrad as (...x: unknown[]) => void)(heap.buffer, ...args);
       const overflow = [2 ** 50, 2 ** 14, off.x, 0, off.dy, off.dx, 0, 2 ** 14, 1e-5];
       assertRejected(heap, call, overflow, 'layerNormGrad', 'rows');
-      assertArgumentsChecked(k!, heap, {
-        kernel: 'layerNormGrad', names: ['rows', 'cols', 'xOff', 'gOff', 'dyOff', 'dxOff', 'dgOff', 'dbOff', 'eps'],
-        offsets: { xOff: 27, gOff: 9, dyOff: 27, dxOff: 27, dgOff: 9, dbOff: 9 }, counts: ['rows', 'cols'],
-      }, [3, 9, off.x, off.g, off.dy, off.dx, off.dg, off.db, 1e-5]);
+      assertArgumentsChecked(
+        k!,
+        heap,
+        {
+          kernel: 'layerNormGrad',
+          names: ['rows', 'cols', 'xOff', 'gOff', 'dyOff', 'dxOff', 'dgOff', 'dbOff', 'eps'],
+          offsets: { xOff: 27, gOff: 9, dyOff: 27, dxOff: 27, dgOff: 9, dbOff: 9 },
+          counts: ['rows', 'cols'],
+        },
+        [3, 9, off.x, off.g, off.dy, off.dx, off.dg, off.db, 1e-5],
+      );
     });
   });
 }

@@ -4,11 +4,31 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, laneSqDev, laneSum, randomFloats,
+  assertArgumentsChecked,
+  assertRejected,
+  assertSameFloats,
+  BUILDS,
+  f,
+  Heap,
+  laneSqDev,
+  laneSum,
+  randomFloats,
 } from './testing/native-test-kit.ts';
 
-const SHAPES: [number, number][] = [[0, 8], [2, 0], [1, 1], [3, 7], [2, 8], [3, 9], [1, 15], [2, 16], [3, 17], [2, 24],
-  [3, 67], [2, 128]];
+const SHAPES: [number, number][] = [
+  [0, 8],
+  [2, 0],
+  [1, 1],
+  [3, 7],
+  [2, 8],
+  [3, 9],
+  [1, 15],
+  [2, 16],
+  [3, 17],
+  [2, 24],
+  [3, 67],
+  [2, 128],
+];
 
 function layerNormRef(x: Float32Array, rows: number, cols: number, g: Float32Array, b: Float32Array, eps: number) {
   const y = new Float32Array(rows * cols);
@@ -28,7 +48,8 @@ for (const { variant, kernels: k, skip } of BUILDS) {
         for (const eps of [1e-12, 1e-5]) {
           const heap = new Heap(1200);
           const xs = randomFloats(rows * cols, 100 + cols, -3, 5);
-          const gs = randomFloats(cols, 200 + cols, 0.5, 1.5), bs = randomFloats(cols, 300 + cols);
+          const gs = randomFloats(cols, 200 + cols, 0.5, 1.5),
+            bs = randomFloats(cols, 300 + cols);
           const [x, g, b, y] = [heap.put(xs), heap.put(gs), heap.put(bs), heap.alloc(rows * cols)];
           heap.run(() => k!.layerNorm(heap.buffer, rows, cols, x, g, b, y, eps), [[y, rows * cols]]);
           const want = layerNormRef(xs, rows, cols, gs, bs, eps);
@@ -40,7 +61,9 @@ for (const { variant, kernels: k, skip } of BUILDS) {
     test('is within 1e-5 of layer norm in double', () => {
       const [rows, cols] = [4, 67];
       const heap = new Heap(800);
-      const xs = randomFloats(rows * cols, 1, -3, 5), gs = randomFloats(cols, 2, 0.5, 1.5), bs = randomFloats(cols, 3);
+      const xs = randomFloats(rows * cols, 1, -3, 5),
+        gs = randomFloats(cols, 2, 0.5, 1.5),
+        bs = randomFloats(cols, 3);
       const [x, g, b, y] = [heap.put(xs), heap.put(gs), heap.put(bs), heap.alloc(rows * cols)];
       k!.layerNorm(heap.buffer, rows, cols, x, g, b, y, 1e-12);
       for (let r = 0; r < rows; r++) {
@@ -62,10 +85,17 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       // 2^50 rows of 2^14 floats: 2^64 floats, 0 in 64-bit arithmetic
       assertRejected(heap, call, [2 ** 50, 2 ** 14, x, 0, 2 ** 14, 0, 1e-5], 'layerNorm', 'rows');
       assertRejected(heap, call, [2 ** 53 - 1, 2 ** 11, x, g, b, y, 1e-5], 'layerNorm', 'rows');
-      assertArgumentsChecked(k!, heap, {
-        kernel: 'layerNorm', names: ['rows', 'cols', 'xOff', 'gOff', 'bOff', 'yOff', 'eps'],
-        offsets: { xOff: 27, gOff: 9, bOff: 9, yOff: 27 }, counts: ['rows', 'cols'],
-      }, [3, 9, x, g, b, y, 1e-5]);
+      assertArgumentsChecked(
+        k!,
+        heap,
+        {
+          kernel: 'layerNorm',
+          names: ['rows', 'cols', 'xOff', 'gOff', 'bOff', 'yOff', 'eps'],
+          offsets: { xOff: 27, gOff: 9, bOff: 9, yOff: 27 },
+          counts: ['rows', 'cols'],
+        },
+        [3, 9, x, g, b, y, 1e-5],
+      );
     });
   });
 }

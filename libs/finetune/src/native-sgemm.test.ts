@@ -6,29 +6,59 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, randomFloats,
+  assertArgumentsChecked,
+  assertRejected,
+  assertSameFloats,
+  BUILDS,
+  f,
+  Heap,
+  randomFloats,
 } from './testing/native-test-kit.ts';
 
 // [M, N, K]: 8/16-float vectors, OpenBLAS' 16x4 (Haswell/Zen) and 8x... register blocks, their tails
-const SHAPES: [number, number, number][] = [[1, 1, 1], [1, 7, 3], [7, 1, 5], [3, 5, 1], [8, 8, 8], [9, 17, 33],
-  [17, 9, 16], [33, 65, 7], [64, 64, 64], [65, 63, 67], [2, 130, 129], [31, 2, 1], [130, 3, 2]];
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 7, 3],
+  [7, 1, 5],
+  [3, 5, 1],
+  [8, 8, 8],
+  [9, 17, 33],
+  [17, 9, 16],
+  [33, 65, 7],
+  [64, 64, 64],
+  [65, 63, 67],
+  [2, 130, 129],
+  [31, 2, 1],
+  [130, 3, 2],
+];
 
 interface Gemm {
-  batch: number; M: number; N: number; K: number; tA: boolean; tB: boolean;
-  aStride: number; bStride: number; bias: boolean;
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  tA: boolean;
+  tB: boolean;
+  aStride: number;
+  bStride: number;
+  bias: boolean;
 }
 
 /** C for every batch entry: [loop build's float32 replica, the double product, the rounding bound per entry]. */
 function reference(g: Gemm, A: Float32Array, B: Float32Array, bias: Float32Array | null) {
   const { batch, M, N, K, tA, tB, aStride, bStride } = g;
   const size = batch * M * N;
-  const exact = new Float32Array(size), double = new Float64Array(size), bound = new Float64Array(size);
+  const exact = new Float32Array(size),
+    double = new Float64Array(size),
+    bound = new Float64Array(size);
   const gamma = (K + 2) * 2 ** -23; // >= twice the bound (K + 1) u / (1 - (K + 1) u) on |error| / sum |terms|
   for (let b = 0; b < batch; b++) {
     for (let i = 0; i < M; i++) {
       const o = (b * M + i) * N;
       for (let j = 0; j < N; j++) {
-        let c = bias ? bias[j]! : 0, d = c, mag = Math.abs(c);
+        let c = bias ? bias[j]! : 0,
+          d = c,
+          mag = Math.abs(c);
         for (let k = 0; k < K; k++) {
           const av = A[b * aStride + (tA ? k * M + i : i * K + k)]!;
           const bv = B[b * bStride + (tB ? j * K + k : k * N + j)]!;
@@ -50,12 +80,15 @@ function run(k: NonNullable<(typeof BUILDS)[number]['kernels']>, variant: string
   const aLen = batch === 0 ? 0 : (batch - 1) * g.aStride + M * K;
   const bLen = batch === 0 ? 0 : (batch - 1) * g.bStride + K * N;
   const heap = new Heap(aLen + bLen + batch * M * N + N + 64);
-  const As = randomFloats(aLen, seed), Bs = randomFloats(bLen, seed + 1);
+  const As = randomFloats(aLen, seed),
+    Bs = randomFloats(bLen, seed + 1);
   const bias = g.bias ? randomFloats(N, seed + 2) : null;
   const [a, b, c] = [heap.put(As), heap.put(Bs), heap.alloc(batch * M * N)];
   const biasOff = bias ? heap.put(bias) : -1;
-  heap.run(() => k.sgemm(heap.buffer, batch, M, N, K, g.tA, g.tB, a, g.aStride, b, g.bStride, c, biasOff),
-    [[c, batch * M * N]]);
+  heap.run(
+    () => k.sgemm(heap.buffer, batch, M, N, K, g.tA, g.tB, a, g.aStride, b, g.bStride, c, biasOff),
+    [[c, batch * M * N]],
+  );
   const got = heap.read(c, batch * M * N);
   const want = reference(g, As, Bs, bias);
   const what = `sgemm ${JSON.stringify(g)}`;
@@ -88,8 +121,18 @@ for (const { variant, kernels: k, skip } of BUILDS) {
 
     test('batches: own entries, broadcast (stride 0) and overlapping operands, no entries, K = 0', () => {
       let seed = 500;
-      for (const [M, N, K] of [[3, 5, 7], [17, 9, 33], [65, 7, 9]] as const) {
-        const strides: [number, number][] = [[M * K, K * N], [0, K * N], [M * K, 0], [0, 0], [1, 3]];
+      for (const [M, N, K] of [
+        [3, 5, 7],
+        [17, 9, 33],
+        [65, 7, 9],
+      ] as const) {
+        const strides: [number, number][] = [
+          [M * K, K * N],
+          [0, K * N],
+          [M * K, 0],
+          [0, 0],
+          [1, 3],
+        ];
         for (const [aStride, bStride] of strides) {
           for (const tB of [false, true]) {
             run(k!, variant, { batch: 3, M, N, K, tA: !tB, tB, aStride, bStride, bias: tB }, (seed += 3));
@@ -115,18 +158,29 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       const big = heap.alloc(4097);
       assertRejected(heap, call, [4097, 1, 1, 1, false, false, a, 2 ** 52, b, 0, big, -1], 'sgemm', 'aStride');
       assertRejected(heap, call, [4097, 1, 1, 1, false, false, a, 0, b, 2 ** 52, big, -1], 'sgemm', 'bStride');
-      for (const [i, name] of [[1, 'M'], [2, 'N'], [3, 'K'], [0, 'batch']] as const) {
+      for (const [i, name] of [
+        [1, 'M'],
+        [2, 'N'],
+        [3, 'K'],
+        [0, 'batch'],
+      ] as const) {
         assertRejected(heap, call, withArg(i, 2 ** 31), 'sgemm', name);
       }
       assertRejected(heap, call, withArg(11, -2), 'sgemm', 'biasOff');
       for (const flag of [2, -1, 0.5]) assertRejected(heap, call, withArg(4, flag), 'sgemm', 'transA');
       for (const flag of ['no', null]) assertRejected(heap, call, withArg(5, flag), 'sgemm', 'transB', TypeError);
-      assertArgumentsChecked(k!, heap, {
-        kernel: 'sgemm',
-        names: ['batch', 'M', 'N', 'K', 'transA', 'transB', 'aOff', 'aStride', 'bOff', 'bStride', 'cOff', 'biasOff'],
-        offsets: { aOff: 30, bOff: 24, cOff: 40, biasOff: 4 }, counts: ['batch', 'M', 'N', 'K', 'aStride', 'bStride'],
-        optional: ['biasOff'],
-      }, valid);
+      assertArgumentsChecked(
+        k!,
+        heap,
+        {
+          kernel: 'sgemm',
+          names: ['batch', 'M', 'N', 'K', 'transA', 'transB', 'aOff', 'aStride', 'bOff', 'bStride', 'cOff', 'biasOff'],
+          offsets: { aOff: 30, bOff: 24, cOff: 40, biasOff: 4 },
+          counts: ['batch', 'M', 'N', 'K', 'aStride', 'bStride'],
+          optional: ['biasOff'],
+        },
+        valid,
+      );
     });
   });
 }

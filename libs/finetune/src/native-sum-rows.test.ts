@@ -4,12 +4,29 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, Heap, randomFloats,
+  assertArgumentsChecked,
+  assertRejected,
+  assertSameFloats,
+  BUILDS,
+  Heap,
+  randomFloats,
 } from './testing/native-test-kit.ts';
 
 const SHAPES: [number, number][] = [
-  [0, 1], [1, 1], [15, 1], [16, 1], [17, 1], [4095, 1], [4096, 1], [4097, 1], [8245, 1], // 2 blocks + 3 lanes + 5
-  [0, 5], [3, 7], [5, 2], [1, 9], [17, 33],
+  [0, 1],
+  [1, 1],
+  [15, 1],
+  [16, 1],
+  [17, 1],
+  [4095, 1],
+  [4096, 1],
+  [4097, 1],
+  [8245, 1], // 2 blocks + 3 lanes + 5
+  [0, 5],
+  [3, 7],
+  [5, 2],
+  [1, 9],
+  [17, 33],
 ];
 
 function sumRowsRef(x: Float32Array, rows: number, cols: number): Float32Array {
@@ -56,10 +73,17 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       const [x, o] = [heap.put(randomFloats(27, 13)), heap.alloc(9)];
       const call = (args: unknown[]) => k!.sumRows(heap.buffer, ...(args as [number, number, number, number]));
       assertRejected(heap, call, [2 ** 50, 2 ** 14, x, 0], 'sumRows', 'rows');
-      assertArgumentsChecked(k!, heap, {
-        kernel: 'sumRows', names: ['rows', 'cols', 'xOff', 'outOff'], offsets: { xOff: 27, outOff: 9 },
-        counts: ['rows', 'cols'],
-      }, [3, 9, x, o]);
+      assertArgumentsChecked(
+        k!,
+        heap,
+        {
+          kernel: 'sumRows',
+          names: ['rows', 'cols', 'xOff', 'outOff'],
+          offsets: { xOff: 27, outOff: 9 },
+          counts: ['rows', 'cols'],
+        },
+        [3, 9, x, o],
+      );
     });
   });
 }

@@ -3,7 +3,13 @@
 import { describe, test } from 'node:test';
 import { UNARY_OP } from './kernels-native.ts';
 import {
-  assertArgumentsChecked, assertRejected, assertSameFloats, BUILDS, f, Heap, randomFloats,
+  assertArgumentsChecked,
+  assertRejected,
+  assertSameFloats,
+  BUILDS,
+  f,
+  Heap,
+  randomFloats,
 } from './testing/native-test-kit.ts';
 
 const SIZES = [0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 1021];
@@ -33,9 +39,17 @@ for (const { variant, kernels: k, skip } of BUILDS) {
       const [x, o] = [heap.put(randomFloats(37, 7, 0, 4)), heap.alloc(37)];
       const call = (args: unknown[]) => k!.unary(heap.buffer, ...(args as [number, number, number, number]));
       for (const op of [2, 3, -1, 0.5, NaN, 2 ** 31]) assertRejected(heap, call, [op, 37, x, o], 'unary', 'op');
-      assertArgumentsChecked(k!, heap, {
-        kernel: 'unary', names: ['op', 'n', 'xOff', 'outOff'], offsets: { xOff: 37, outOff: 37 }, counts: ['n'],
-      }, [UNARY_OP.square, 37, x, o]);
+      assertArgumentsChecked(
+        k!,
+        heap,
+        {
+          kernel: 'unary',
+          names: ['op', 'n', 'xOff', 'outOff'],
+          offsets: { xOff: 37, outOff: 37 },
+          counts: ['n'],
+        },
+        [UNARY_OP.square, 37, x, o],
+      );
     });
   });
 }

@@ -7,16 +7,38 @@ import { buildKey, describeBuild, numericBuild, readNativeBuild } from './numeri
 test('the addon status as data: OpenBLAS with its core and threads, the loop, off', () => {
   const on = { active: true, sgemm: 'openblas' as const, core: 'Zen', threads: 2 };
   assert.deepEqual(readNativeBuild(on), { native: true, sgemm: 'openblas', blasCore: 'Zen', threads: 2 });
-  assert.deepEqual(readNativeBuild({ ...on, sgemm: 'loop', core: null, threads: 1 }), { native: true, sgemm: 'loop', blasCore: null, threads: 1 });
+  assert.deepEqual(readNativeBuild({ ...on, sgemm: 'loop', core: null, threads: 1 }), {
+    native: true,
+    sgemm: 'loop',
+    blasCore: null,
+    threads: 1,
+  });
   // loaded but switched off (or not loaded): no native build, whatever the addon would run
-  assert.deepEqual(readNativeBuild({ ...on, active: false }), { native: false, sgemm: null, blasCore: null, threads: null });
+  assert.deepEqual(readNativeBuild({ ...on, active: false }), {
+    native: false,
+    sgemm: null,
+    blasCore: null,
+    threads: null,
+  });
 });
 
 test('the key tells apart what changes the numbers: sgemm, BLAS core, threads, backend, versions', () => {
-  const base = { backend: 'wasm', native: true, sgemm: 'openblas' as const, blasCore: 'Zen', threads: 2, tfjs: '4.22.0', backendVersion: '4.22.0' };
+  const base = {
+    backend: 'wasm',
+    native: true,
+    sgemm: 'openblas' as const,
+    blasCore: 'Zen',
+    threads: 2,
+    tfjs: '4.22.0',
+    backendVersion: '4.22.0',
+  };
   const keys = [
-    base, { ...base, sgemm: 'loop' as const, blasCore: null, threads: 1 }, { ...base, threads: 1 }, { ...base, blasCore: 'Haswell' },
-    { ...base, native: false, sgemm: null, blasCore: null, threads: null }, { ...base, backendVersion: '4.21.0' },
+    base,
+    { ...base, sgemm: 'loop' as const, blasCore: null, threads: 1 },
+    { ...base, threads: 1 },
+    { ...base, blasCore: 'Haswell' },
+    { ...base, native: false, sgemm: null, blasCore: null, threads: null },
+    { ...base, backendVersion: '4.21.0' },
     { backend: 'cpu', native: false, sgemm: null, blasCore: null, threads: null, tfjs: '4.22.0', backendVersion: null },
   ].map(buildKey);
   assert.equal(new Set(keys).size, keys.length, keys.join('\n'));
@@ -37,7 +59,10 @@ test('numericBuild reads the backend in use; before one is chosen it says so', a
   assert.equal(b.nativeStatus, 'unused by cpu');
   const off = { ...b, backend: 'wasm', backendVersion: b.tfjs, nativeStatus: 'off (PRUNELAB_NATIVE=0)' };
   assert.equal(describeBuild(off), `wasm, native addon off (PRUNELAB_NATIVE=0), tfjs ${b.tfjs}`);
-  assert.equal(describeBuild({ ...off, nativeStatus: 'native loop, switched off' }), `wasm, native addon off (native loop, switched off), tfjs ${b.tfjs}`);
+  assert.equal(
+    describeBuild({ ...off, nativeStatus: 'native loop, switched off' }),
+    `wasm, native addon off (native loop, switched off), tfjs ${b.tfjs}`,
+  );
   const on = { ...off, native: true, sgemm: 'loop' as const, threads: 1, nativeStatus: 'native loop' };
   assert.equal(describeBuild(on), `wasm, native addon on (loop sgemm, 1 thread), tfjs ${b.tfjs}`);
 });

@@ -24,7 +24,12 @@ export interface NumericBuild {
   key: string;
 }
 
-export interface NativeBuild { native: boolean; sgemm: NumericBuild['sgemm']; blasCore: string | null; threads: number | null }
+export interface NativeBuild {
+  native: boolean;
+  sgemm: NumericBuild['sgemm'];
+  blasCore: string | null;
+  threads: number | null;
+}
 
 /** The addon's state as the build sees it (the addon reports its sgemm, OpenBLAS core and live thread count). */
 export function readNativeBuild(s: Pick<NativeStatus, 'active' | 'sgemm' | 'core' | 'threads'>): NativeBuild {
@@ -41,7 +46,9 @@ function packageVersion(name: string): string | null {
 }
 
 export function buildKey(b: Omit<NumericBuild, 'key' | 'nativeStatus'>): string {
-  const native = b.native ? `+${b.sgemm ?? 'native'}${b.blasCore ? `:${b.blasCore}` : ''}${b.threads ? `/${b.threads}t` : ''}` : '';
+  const native = b.native
+    ? `+${b.sgemm ?? 'native'}${b.blasCore ? `:${b.blasCore}` : ''}${b.threads ? `/${b.threads}t` : ''}`
+    : '';
   const versions = `tfjs-${b.tfjs}${b.backendVersion && b.backendVersion !== b.tfjs ? `/${b.backend}-${b.backendVersion}` : ''}`;
   return `${b.backend}${native} ${versions}`;
 }
@@ -51,23 +58,35 @@ export function numericBuild(): NumericBuild {
   const backend = (tf.engine() as unknown as { backendName?: string }).backendName;
   if (!backend) throw new Error('numericBuild: no TF.js backend chosen yet; call chooseBackend() first');
   const status = nativeStatus();
-  const nat = backend === 'wasm' ? readNativeBuild(status) : readNativeBuild({ active: false, sgemm: null, core: null, threads: null });
-  const pkg = backend === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : backend === 'tensorflow' ? '@tensorflow/tfjs-node' : null;
+  const nat =
+    backend === 'wasm'
+      ? readNativeBuild(status)
+      : readNativeBuild({ active: false, sgemm: null, core: null, threads: null });
+  const pkg =
+    backend === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : backend === 'tensorflow' ? '@tensorflow/tfjs-node' : null;
   const b = { backend, ...nat, tfjs: tf.version_core, backendVersion: pkg ? packageVersion(pkg) : null };
   return { ...b, nativeStatus: backend === 'wasm' ? status.summary : `unused by ${backend}`, key: buildKey(b) };
 }
 
 /** One line for logs: "wasm, native addon on (OpenBLAS sgemm, core Zen, 2 threads), tfjs 4.22.0". */
 export function describeBuild(b: NumericBuild): string {
-  const native = b.backend !== 'wasm' ? '' : b.native
-    ? `, native addon on (${b.sgemm === 'loop' ? 'loop sgemm' : `OpenBLAS sgemm${b.blasCore ? `, core ${b.blasCore}` : ''}`}, ${b.threads} thread${b.threads === 1 ? '' : 's'})`
-    : `, native addon ${/^off\b/.test(b.nativeStatus) ? b.nativeStatus : `off (${b.nativeStatus})`}`;
+  const native =
+    b.backend !== 'wasm'
+      ? ''
+      : b.native
+        ? `, native addon on (${b.sgemm === 'loop' ? 'loop sgemm' : `OpenBLAS sgemm${b.blasCore ? `, core ${b.blasCore}` : ''}`}, ${b.threads} thread${b.threads === 1 ? '' : 's'})`
+        : `, native addon ${/^off\b/.test(b.nativeStatus) ? b.nativeStatus : `off (${b.nativeStatus})`}`;
   return `${b.backend}${native}, tfjs ${b.tfjs}${b.backendVersion && b.backendVersion !== b.tfjs ? ` (${b.backend} ${b.backendVersion})` : ''}`;
 }
 
 /** MLflow tags of a build. */
 export function buildTags(b: NumericBuild): Record<string, string> {
   return {
-    numeric_build: b.key, backend: b.backend, native: b.native ? 'on' : 'off', sgemm: b.sgemm ?? 'none', blas_threads: b.threads === null ? 'none' : String(b.threads), tfjs_version: b.tfjs,
+    numeric_build: b.key,
+    backend: b.backend,
+    native: b.native ? 'on' : 'off',
+    sgemm: b.sgemm ?? 'none',
+    blas_threads: b.threads === null ? 'none' : String(b.threads),
+    tfjs_version: b.tfjs,
   };
 }

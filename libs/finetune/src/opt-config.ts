@@ -29,10 +29,24 @@ export interface OptConfig {
 }
 
 const DEFAULTS: Omit<OptConfig, 'vocab_size' | 'word_embed_proj_dim'> = {
-  model_type: 'opt', hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, ffn_dim: 3072,
-  max_position_embeddings: 2048, do_layer_norm_before: true, _remove_final_layer_norm: false, dropout: 0.1,
-  attention_dropout: 0, activation_function: 'relu', init_std: 0.02, enable_bias: true, layer_norm_elementwise_affine: true,
-  pad_token_id: 1, bos_token_id: 2, eos_token_id: 2, num_labels: 2,
+  model_type: 'opt',
+  hidden_size: 768,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  ffn_dim: 3072,
+  max_position_embeddings: 2048,
+  do_layer_norm_before: true,
+  _remove_final_layer_norm: false,
+  dropout: 0.1,
+  attention_dropout: 0,
+  activation_function: 'relu',
+  init_std: 0.02,
+  enable_bias: true,
+  layer_norm_elementwise_affine: true,
+  pad_token_id: 1,
+  bos_token_id: 2,
+  eos_token_id: 2,
+  num_labels: 2,
 };
 
 /** OPT's LayerNorms are torch's default nn.LayerNorm. */
@@ -50,11 +64,16 @@ export function parseOptConfig(raw: Record<string, unknown>, file = 'config.json
   }
   const hidden = typeof raw.hidden_size === 'number' ? raw.hidden_size : DEFAULTS.hidden_size;
   const cfg = {
-    ...DEFAULTS, ...raw, model_type: 'opt', num_labels: numLabelsOf(raw),
+    ...DEFAULTS,
+    ...raw,
+    model_type: 'opt',
+    num_labels: numLabelsOf(raw),
     word_embed_proj_dim: typeof raw.word_embed_proj_dim === 'number' ? raw.word_embed_proj_dim : hidden,
   } as OptConfig;
   if (cfg.hidden_size % cfg.num_attention_heads !== 0) {
-    throw new Error(`${file}: hidden_size ${cfg.hidden_size} is not a multiple of num_attention_heads ${cfg.num_attention_heads}`);
+    throw new Error(
+      `${file}: hidden_size ${cfg.hidden_size} is not a multiple of num_attention_heads ${cfg.num_attention_heads}`,
+    );
   }
   return cfg;
 }

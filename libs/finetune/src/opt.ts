@@ -16,13 +16,26 @@ export function optBodySpecs(c: OptConfig): ParamSpec[] {
   const bias = c.enable_bias;
   const affine = c.layer_norm_elementwise_affine;
   const specs: ParamSpec[] = [
-    { name: `${D}.embed_tokens.weight`, shape: [c.vocab_size, c.word_embed_proj_dim], kind: 'embedding', zeroRow: c.pad_token_id },
-    { name: `${D}.embed_positions.weight`, shape: [c.max_position_embeddings + OPT_POSITION_OFFSET, h], kind: 'embedding' },
+    {
+      name: `${D}.embed_tokens.weight`,
+      shape: [c.vocab_size, c.word_embed_proj_dim],
+      kind: 'embedding',
+      zeroRow: c.pad_token_id,
+    },
+    {
+      name: `${D}.embed_positions.weight`,
+      shape: [c.max_position_embeddings + OPT_POSITION_OFFSET, h],
+      kind: 'embedding',
+    },
   ];
   if (c.word_embed_proj_dim !== h) {
-    specs.push(...linearSpecs(`${D}.project_out`, h, c.word_embed_proj_dim, false), ...linearSpecs(`${D}.project_in`, c.word_embed_proj_dim, h, false));
+    specs.push(
+      ...linearSpecs(`${D}.project_out`, h, c.word_embed_proj_dim, false),
+      ...linearSpecs(`${D}.project_in`, c.word_embed_proj_dim, h, false),
+    );
   }
-  if (c.do_layer_norm_before && !c._remove_final_layer_norm) specs.push(...normSpecs(`${D}.final_layer_norm`, h, affine));
+  if (c.do_layer_norm_before && !c._remove_final_layer_norm)
+    specs.push(...normSpecs(`${D}.final_layer_norm`, h, affine));
   for (let i = 0; i < c.num_hidden_layers; i++) {
     const p = `${D}.layers.${i}`;
     specs.push(
@@ -60,7 +73,14 @@ function attentionMask(mask: tf.Tensor2D): tf.Tensor {
   return tf.add(tf.tensor4d(causal, [1, 1, T, T]), padding); // both masked: -Infinity, clamped after the add below
 }
 
-function selfAttention(x: tf.Tensor, addMask: tf.Tensor, params: Params, p: string, c: OptConfig, ctx: ForwardContext): tf.Tensor {
+function selfAttention(
+  x: tf.Tensor,
+  addMask: tf.Tensor,
+  params: Params,
+  p: string,
+  c: OptConfig,
+  ctx: ForwardContext,
+): tf.Tensor {
   const [B, T, H] = x.shape as [number, number, number];
   const nh = c.num_attention_heads;
   const d = H / nh;
@@ -79,12 +99,17 @@ export function optDecoder(params: Params, c: OptConfig, inputs: BertInputs, ctx
   const ids = inputs.inputIds as tf.Tensor2D;
   const mask = inputs.attentionMask as tf.Tensor2D;
   const [B, T] = ids.shape;
-  if (T > c.max_position_embeddings) throw new Error(`sequence length ${T} exceeds max_position_embeddings ${c.max_position_embeddings}`);
-  let tokens: tf.Tensor = tf.gather(param(params, `${D}.embed_tokens.weight`), ids.reshape([-1])).reshape([B, T, c.word_embed_proj_dim]);
+  if (T > c.max_position_embeddings)
+    throw new Error(`sequence length ${T} exceeds max_position_embeddings ${c.max_position_embeddings}`);
+  let tokens: tf.Tensor = tf
+    .gather(param(params, `${D}.embed_tokens.weight`), ids.reshape([-1]))
+    .reshape([B, T, c.word_embed_proj_dim]);
   // Positions count the real tokens: cumsum(mask) * mask - 1, looked up at + 2 (pads get row 1).
   const m = tf.cast(mask, 'int32');
   const rows = tf.add(tf.mul(tf.cumsum(m, 1), m), tf.scalar(OPT_POSITION_OFFSET - 1, 'int32'));
-  const pos = tf.gather(param(params, `${D}.embed_positions.weight`), rows.reshape([-1])).reshape([B, T, c.hidden_size]);
+  const pos = tf
+    .gather(param(params, `${D}.embed_positions.weight`), rows.reshape([-1]))
+    .reshape([B, T, c.hidden_size]);
   if (c.word_embed_proj_dim !== c.hidden_size) tokens = linear(tokens, param(params, `${D}.project_in.weight`));
   let x: tf.Tensor = tf.add(tokens, pos);
   const addMask = attentionMask(mask);

@@ -17,10 +17,19 @@ before(async () => {
   await chooseBackend('cpu');
 });
 
-const config = () => parseModelConfig({
-  model_type: 'bert', vocab_size: 40, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32,
-  max_position_embeddings: 16, num_labels: 1, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0,
-});
+const config = () =>
+  parseModelConfig({
+    model_type: 'bert',
+    vocab_size: 40,
+    hidden_size: 16,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    intermediate_size: 32,
+    max_position_embeddings: 16,
+    num_labels: 1,
+    hidden_dropout_prob: 0,
+    attention_probs_dropout_prob: 0,
+  });
 
 /** Rows of 8 tokens (CLS 2 first); the target is 5 x the share of the 6 body tokens that are token 5: 0..5 like STS-B. */
 function scoreTask(n: number, seed: number): EncodedSet {
@@ -39,7 +48,15 @@ function scoreTask(n: number, seed: number): EncodedSet {
     ids[i * L + 7] = 3;
     targets[i] = (5 * fives) / 6;
   }
-  return { inputIds: ids, attentionMask: new Int32Array(n * L).fill(1), tokenTypeIds: new Int32Array(n * L), labels: new Int32Array(n).fill(-1), n, maxLength: L, targets };
+  return {
+    inputIds: ids,
+    attentionMask: new Int32Array(n * L).fill(1),
+    tokenTypeIds: new Int32Array(n * L),
+    labels: new Int32Array(n).fill(-1),
+    n,
+    maxLength: L,
+    targets,
+  };
 }
 
 test('regression loss is the mean squared error against the targets (worked by hand)', () => {
@@ -50,11 +67,22 @@ test('regression loss is the mean squared error against the targets (worked by h
   // errors 0.5, 0, -2 -> (0.25 + 0 + 4) / 3
   const loss = headLoss({ head: 'seqcls', logits }, batch);
   assert.ok(Math.abs(loss.dataSync()[0]! - 4.25 / 3) < 1e-6);
-  tf.dispose([logits, loss, batch.inputs.inputIds, batch.inputs.attentionMask, batch.inputs.tokenTypeIds!, batch.labels, batch.targets!]);
+  tf.dispose([
+    logits,
+    loss,
+    batch.inputs.inputIds,
+    batch.inputs.attentionMask,
+    batch.inputs.tokenTypeIds!,
+    batch.labels,
+    batch.targets!,
+  ]);
   // correct = within the tolerance (0.5 inclusive): rows 0 and 1, not row 2
   assert.equal(REGRESSION_TOLERANCE, 0.5);
   const flat = Float32Array.from([1.5, 2.5, 2]);
-  assert.deepEqual([0, 1, 2].map((i) => isCorrect(flat, 1, i, data, i)), [true, true, false]);
+  assert.deepEqual(
+    [0, 1, 2].map((i) => isCorrect(flat, 1, i, data, i)),
+    [true, true, false],
+  );
 });
 
 test('a num_labels 1 model without targets is refused', async () => {

@@ -2,7 +2,10 @@
 // then raw little-endian tensor bytes. We read F32/F16/BF16 (as float32) and integer buffers, and write F32.
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 
-export interface RawTensor { shape: number[]; data: Float32Array | Int32Array }
+export interface RawTensor {
+  shape: number[];
+  data: Float32Array | Int32Array;
+}
 
 function f16ToF32(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
@@ -17,13 +20,17 @@ function decode(dtype: string, bytes: Buffer, count: number, file: string, name:
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bytesPer: Record<string, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
   const per = bytesPer[dtype];
-  if (per === undefined) throw new Error(`${file}: tensor '${name}' has dtype ${dtype}; supported: ${Object.keys(bytesPer).join(', ')}`);
+  if (per === undefined)
+    throw new Error(`${file}: tensor '${name}' has dtype ${dtype}; supported: ${Object.keys(bytesPer).join(', ')}`);
   if (bytes.byteLength !== count * per) {
-    throw new Error(`${file}: tensor '${name}' has ${bytes.byteLength} bytes, its shape needs ${count * per}; the file is truncated or corrupt`);
+    throw new Error(
+      `${file}: tensor '${name}' has ${bytes.byteLength} bytes, its shape needs ${count * per}; the file is truncated or corrupt`,
+    );
   }
   if (dtype === 'I64' || dtype === 'I32') {
     const out = new Int32Array(count);
-    for (let i = 0; i < count; i++) out[i] = dtype === 'I64' ? Number(view.getBigInt64(i * 8, true)) : view.getInt32(i * 4, true);
+    for (let i = 0; i < count; i++)
+      out[i] = dtype === 'I64' ? Number(view.getBigInt64(i * 8, true)) : view.getInt32(i * 4, true);
     return out;
   }
   if (dtype === 'F32' && new Uint8Array(new Uint16Array([1]).buffer)[0] === 1) {
@@ -35,7 +42,8 @@ function decode(dtype: string, bytes: Buffer, count: number, file: string, name:
   for (let i = 0; i < count; i++) {
     if (dtype === 'F32') out[i] = view.getFloat32(i * 4, true);
     else if (dtype === 'F16') out[i] = f16ToF32(view.getUint16(i * 2, true));
-    else { // bfloat16 is the top half of a float32
+    else {
+      // bfloat16 is the top half of a float32
       bits[0] = view.getUint16(i * 2, true) << 16;
       out[i] = asFloat[0]!;
     }
@@ -47,7 +55,8 @@ export function readSafetensors(file: string): Map<string, RawTensor> {
   const buf = readFileSync(file);
   if (buf.byteLength < 8) throw new Error(`${file}: not a safetensors file (shorter than its 8-byte header length)`);
   const headerLen = Number(buf.readBigUInt64LE(0));
-  if (headerLen <= 0 || 8 + headerLen > buf.byteLength) throw new Error(`${file}: corrupt safetensors header length ${headerLen}`);
+  if (headerLen <= 0 || 8 + headerLen > buf.byteLength)
+    throw new Error(`${file}: corrupt safetensors header length ${headerLen}`);
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
   try {
     header = JSON.parse(buf.subarray(8, 8 + headerLen).toString('utf8'));
@@ -65,7 +74,11 @@ export function readSafetensors(file: string): Map<string, RawTensor> {
   return out;
 }
 
-export function writeSafetensors(file: string, tensors: Map<string, RawTensor>, metadata: Record<string, string> = { format: 'pt' }): void {
+export function writeSafetensors(
+  file: string,
+  tensors: Map<string, RawTensor>,
+  metadata: Record<string, string> = { format: 'pt' },
+): void {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   const names = [...tensors.keys()].sort();
@@ -79,10 +92,14 @@ export function writeSafetensors(file: string, tensors: Map<string, RawTensor>, 
   json += ' '.repeat((8 - (json.length % 8)) % 8); // keep tensor data 8-byte aligned, as the reference writer does
   const head = Buffer.alloc(8);
   head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
-  const parts = [head, Buffer.from(json, 'utf8'), ...names.map((n) => {
-    const d = tensors.get(n)!.data;
-    return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
-  })];
+  const parts = [
+    head,
+    Buffer.from(json, 'utf8'),
+    ...names.map((n) => {
+      const d = tensors.get(n)!.data;
+      return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+    }),
+  ];
   writeFileSync(file + '.tmp', Buffer.concat(parts));
   renameSync(file + '.tmp', file);
 }

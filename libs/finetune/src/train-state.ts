@@ -9,14 +9,25 @@ import type { Params } from './params.ts';
 import type { RawTensor } from './safetensors.ts';
 
 /** What a caller keeps in a snapshot beside the model: JSON plus float/int arrays (e.g. a half-recorded epoch). */
-export interface CallerState { json?: unknown; arrays?: Map<string, RawTensor> }
+export interface CallerState {
+  json?: unknown;
+  arrays?: Map<string, RawTensor>;
+}
 
-export interface TrainSnapshot<L = unknown> { loop: L; caller: CallerState }
+export interface TrainSnapshot<L = unknown> {
+  loop: L;
+  caller: CallerState;
+}
 
 const FORMAT = 'prunelab-train-state-1';
 
 /** One tensor to write: its bytes are fetched only when it is written. */
-interface Entry { shape: number[]; dtype: 'F32' | 'I32'; bytes: number; data: () => Float32Array | Int32Array }
+interface Entry {
+  shape: number[];
+  dtype: 'F32' | 'I32';
+  bytes: number;
+  data: () => Float32Array | Int32Array;
+}
 
 type Header = Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> & {
   __metadata__?: Record<string, string>;
@@ -24,7 +35,11 @@ type Header = Record<string, { dtype: string; shape: number[]; data_offsets: [nu
 
 /** Save params, optimizer and states to `file` atomically. */
 export function saveTrainState<L>(
-  file: string, params: Params, optimizer: AdamW, loop: L, caller: CallerState = {},
+  file: string,
+  params: Params,
+  optimizer: AdamW,
+  loop: L,
+  caller: CallerState = {},
 ): void {
   mkdirSync(dirname(file), { recursive: true });
   const t = new Map<string, Entry>();
@@ -64,7 +79,7 @@ function writeStreamed(file: string, tensors: Map<string, Entry>, metadata: Reco
   const fd = openSync(tmp, 'w');
   try {
     const put = (b: Uint8Array) => {
-      for (let o = 0; o < b.byteLength;) o += writeSync(fd, b, o, b.byteLength - o);
+      for (let o = 0; o < b.byteLength; ) o += writeSync(fd, b, o, b.byteLength - o);
     };
     put(len);
     put(Buffer.from(json, 'utf8'));
@@ -97,9 +112,13 @@ function readStreamed(file: string, each?: (name: string, t: RawTensor) => void)
     const { header, base } = readHeader(fd, file);
     for (const [name, t] of Object.entries(header)) {
       if (name === '__metadata__' || !each) continue;
-      const { dtype, shape, data_offsets: [start, end] } = t as Header[string];
+      const {
+        dtype,
+        shape,
+        data_offsets: [start, end],
+      } = t as Header[string];
       const bytes = new Uint8Array(end - start);
-      for (let o = 0; o < bytes.byteLength;) {
+      for (let o = 0; o < bytes.byteLength; ) {
         const got = readSync(fd, bytes, o, bytes.byteLength - o, base + start + o);
         if (got === 0) throw new Error(`${file}: tensor '${name}' is cut short; delete it to start over`);
         o += got;
@@ -124,7 +143,9 @@ export function readTrainStateInfo<L = unknown>(file: string): { step: number; l
  * and caller states, or undefined when `file` does not exist. A snapshot of another model is refused by name.
  */
 export function loadTrainState<L = unknown>(
-  file: string, params: Params, optimizer: AdamW,
+  file: string,
+  params: Params,
+  optimizer: AdamW,
 ): TrainSnapshot<L> | undefined {
   if (!existsSync(file)) return undefined;
   const other = (why: string) => new Error(`${file}: ${why}; it is another model's: delete it to start over`);

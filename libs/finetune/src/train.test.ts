@@ -15,8 +15,15 @@ import { train, trainStateFile, type ResumePoint, type TrainOptions } from './tr
 import { readTrainStateInfo, type CallerState } from './train-state.ts';
 
 const config = parseBertConfig({
-  vocab_size: 40, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64,
-  max_position_embeddings: 16, num_labels: 2, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
+  vocab_size: 40,
+  hidden_size: 32,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 64,
+  max_position_embeddings: 16,
+  num_labels: 2,
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
 });
 
 /** Label 1 iff the "keyword" token 7 occurs: learnable only through the embeddings and attention. */
@@ -38,7 +45,9 @@ function keywordTask(n: number, seed: number): EncodedSet {
   return { inputIds: ids, attentionMask: mask, tokenTypeIds: new Int32Array(n * L), labels, n, maxLength: L };
 }
 
-before(async () => { await chooseBackend(); });
+before(async () => {
+  await chooseBackend();
+});
 
 test('a tiny model learns a keyword task far above chance', async () => {
   const model = { config, params: initParams(config, 3) };
@@ -57,7 +66,10 @@ test('same seed, same data order: identical results; onBatch sees every row once
     const seen: number[][] = [[], []];
     const logits: number[] = [];
     const epochs = await train(model, data, {
-      epochs: 2, batchSize: 10, lr: 1e-3, seed: 11,
+      epochs: 2,
+      batchSize: 10,
+      lr: 1e-3,
+      seed: 11,
       onBatch: ({ epoch, rows, logits: l, numClasses }) => {
         assert.equal(l.length, rows.length * numClasses);
         seen[epoch]!.push(...rows);
@@ -71,7 +83,11 @@ test('same seed, same data order: identical results; onBatch sees every row once
   const b = await run();
   assert.deepEqual(a.losses, b.losses);
   assert.deepEqual(a.logits, b.logits);
-  for (const epochRows of a.seen) assert.deepEqual([...epochRows].sort((x, y) => x - y), [...Array(64).keys()]);
+  for (const epochRows of a.seen)
+    assert.deepEqual(
+      [...epochRows].sort((x, y) => x - y),
+      [...Array(64).keys()],
+    );
   assert.notDeepEqual(a.seen[0], a.seen[1], 'each epoch reshuffles');
 });
 
@@ -88,7 +104,8 @@ test('a run stopped mid-epoch and resumed from its snapshot ends bit for bit lik
   const dir = mkdtempSync(join(tmpdir(), 'train-resume-'));
   let counter = 0; // caller state: how many passes it saw, restored from the snapshot
   const callerSide = (saved: number[]) => ({
-    dir, everySteps: 3,
+    dir,
+    everySteps: 3,
     save: () => ({ json: { counter }, arrays: new Map([['seen', { shape: [1], data: new Int32Array([counter]) }]]) }),
     restore: (s: CallerState, at: ResumePoint) => {
       counter = (s.json as { counter: number }).counter;
@@ -97,20 +114,25 @@ test('a run stopped mid-epoch and resumed from its snapshot ends bit for bit lik
     },
   });
   const first = { config, params: initParams(config, 9) };
-  await assert.rejects(train(first, data, {
-    ...opts, checkpoint: callerSide([]),
-    onBatch: (b) => {
-      counter++;
-      if (b.step === 10) throw new Error('killed');
-    },
-  }), /killed/);
+  await assert.rejects(
+    train(first, data, {
+      ...opts,
+      checkpoint: callerSide([]),
+      onBatch: (b) => {
+        counter++;
+        if (b.step === 10) throw new Error('killed');
+      },
+    }),
+    /killed/,
+  );
   disposeParams(first.params);
   assert.deepEqual(readTrainStateInfo<{ epoch: number; position: number }>(trainStateFile(dir))?.loop.position, 2);
   const at: number[] = [];
   const second = { config, params: initParams(config, 1) }; // other weights: the snapshot replaces them
   const resumedLogits = new Map<number, number[]>();
   const rest = await train(second, data, {
-    ...opts, checkpoint: callerSide(at),
+    ...opts,
+    checkpoint: callerSide(at),
     onBatch: (b) => {
       counter++;
       resumedLogits.set(b.step, [...b.logits]);
@@ -121,14 +143,19 @@ test('a run stopped mid-epoch and resumed from its snapshot ends bit for bit lik
   assert.deepEqual([...resumedLogits.keys()], [9, 10, 11, 12, 13]);
   for (const [step, l] of resumedLogits) assert.deepEqual(l, wholeLogits.get(step), `logits of step ${step}`);
   const w = wholeEpochs[1]!;
-  assert.deepEqual(rest.map((e) => [e.epoch, e.loss, e.trainAccuracy]), [[1, w.loss, w.trainAccuracy]]);
+  assert.deepEqual(
+    rest.map((e) => [e.epoch, e.loss, e.trainAccuracy]),
+    [[1, w.loss, w.trainAccuracy]],
+  );
   const a = bytes(whole);
   const b = bytes(second);
   for (let i = 0; i < a.length; i++) assert.ok(a[i]![1].equals(b[i]![1]), `parameter ${a[i]![0]}`);
   // the final snapshot: the run is complete
   assert.equal(readTrainStateInfo<{ epoch: number }>(trainStateFile(dir))?.loop.epoch, 2);
-  await assert.rejects(train(second, data, { ...opts, lr: 2e-3, checkpoint: { dir } }),
-    /saved by a run with other settings.*delete it to start over/);
+  await assert.rejects(
+    train(second, data, { ...opts, lr: 2e-3, checkpoint: { dir } }),
+    /saved by a run with other settings.*delete it to start over/,
+  );
   disposeParams(whole.params);
   disposeParams(second.params);
   assert.ok(existsSync(trainStateFile(dir)));
@@ -145,5 +172,8 @@ test('training leaks no tensors from step to step', async () => {
 });
 
 test('an unknown backend name is refused with the allowed names', async () => {
-  await assert.rejects(chooseBackend('tpu'), /unknown backend 'tpu': use one of tensorflow-gpu, tensorflow, wasm, cpu or 'auto'/);
+  await assert.rejects(
+    chooseBackend('tpu'),
+    /unknown backend 'tpu': use one of tensorflow-gpu, tensorflow, wasm, cpu or 'auto'/,
+  );
 });

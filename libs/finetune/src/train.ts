@@ -13,7 +13,11 @@ import type { Params } from './params.ts';
 import { loadTrainState, saveTrainState, type CallerState } from './train-state.ts';
 
 /** A model in memory. `head` defaults to sequence classification. */
-export interface Model { config: ModelConfig; params: Params; head?: HeadKind }
+export interface Model {
+  config: ModelConfig;
+  params: Params;
+  head?: HeadKind;
+}
 
 export interface TrainOptions {
   epochs: number;
@@ -58,7 +62,11 @@ export interface TrainCheckpoint {
 }
 
 /** Where a snapshot stands: `epoch` (0-based) and `position` optimizer steps into it; `step` over the whole run. */
-export interface ResumePoint { epoch: number; position: number; step: number }
+export interface ResumePoint {
+  epoch: number;
+  position: number;
+  step: number;
+}
 
 /** What the loop keeps in a snapshot besides tensors; `run` guards against resuming different settings. */
 interface LoopState extends ResumePoint {
@@ -91,10 +99,19 @@ export interface BatchReport {
   seqLength?: number;
 }
 
-export interface EpochSummary { epoch: number; loss: number; trainAccuracy: number; seconds: number; examplesPerSecond: number; steps: number }
+export interface EpochSummary {
+  epoch: number;
+  loss: number;
+  trainAccuracy: number;
+  seconds: number;
+  examplesPerSecond: number;
+  steps: number;
+}
 
 /** Logits of a head output as one flat array, in the layout BatchReport describes. */
-export async function outputData(out: HeadOutput): Promise<{ logits: Float32Array; numClasses: number; start?: Float32Array; end?: Float32Array }> {
+export async function outputData(
+  out: HeadOutput,
+): Promise<{ logits: Float32Array; numClasses: number; start?: Float32Array; end?: Float32Array }> {
   if (out.head !== 'qa') return { logits: (await out.logits.data()) as Float32Array, numClasses: out.logits.shape[1] };
   const [B, T] = out.startLogits.shape;
   const start = (await out.startLogits.data()) as Float32Array;
@@ -115,15 +132,24 @@ export function isCorrect(logits: Float32Array, numClasses: number, i: number, d
 
 function checkData(model: Model, data: EncodedSet): HeadKind {
   const head = model.head ?? 'seqcls';
-  if (head === 'mc' && !data.numChoices) throw new Error('a multiple-choice model needs an encoded set with numChoices');
-  if (head !== 'mc' && data.numChoices) throw new Error(`the encoded set has numChoices ${data.numChoices}, but the model's head is ${head}; load it with head 'mc'`);
-  if (head === 'qa' && (!data.startPositions || !data.endPositions)) throw new Error('a question-answering model needs startPositions and endPositions in the encoded set');
+  if (head === 'mc' && !data.numChoices)
+    throw new Error('a multiple-choice model needs an encoded set with numChoices');
+  if (head !== 'mc' && data.numChoices)
+    throw new Error(
+      `the encoded set has numChoices ${data.numChoices}, but the model's head is ${head}; load it with head 'mc'`,
+    );
+  if (head === 'qa' && (!data.startPositions || !data.endPositions))
+    throw new Error('a question-answering model needs startPositions and endPositions in the encoded set');
   if (head === 'seqcls' && model.config.num_labels === 1 && data.targets?.length !== data.n) {
-    throw new Error(`a model with num_labels 1 regresses (HF problem_type "regression"): the encoded set needs targets, one float per example (${data.n})`);
+    throw new Error(
+      `a model with num_labels 1 regresses (HF problem_type "regression"): the encoded set needs targets, one float per example (${data.n})`,
+    );
   }
   const rows = data.n * rowsPerExample(data) * data.maxLength;
   if (data.inputIds.length !== rows || data.attentionMask.length !== rows || data.tokenTypeIds.length !== rows) {
-    throw new Error(`the encoded set's arrays do not hold n (${data.n}) x ${rowsPerExample(data)} x maxLength (${data.maxLength}) ids`);
+    throw new Error(
+      `the encoded set's arrays do not hold n (${data.n}) x ${rowsPerExample(data)} x maxLength (${data.maxLength}) ids`,
+    );
   }
   return head;
 }
@@ -137,16 +163,33 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
   const stepsPerEpoch = Math.ceil(data.n / perStep);
   const schedule = linearSchedule(opts.lr, stepsPerEpoch * opts.epochs, opts.warmupSteps ?? 0);
   const optimizer = new AdamW(model.params, {
-    lr: opts.lr, weightDecay: opts.weightDecay ?? 0, noDecay: opts.noDecay ?? hfNoDecay, maxGradNorm: opts.maxGradNorm ?? 1.0,
+    lr: opts.lr,
+    weightDecay: opts.weightDecay ?? 0,
+    noDecay: opts.noDecay ?? hfNoDecay,
+    maxGradNorm: opts.maxGradNorm ?? 1.0,
   });
   const ck = opts.checkpoint;
   const run = JSON.stringify({
-    n: data.n, epochs: opts.epochs, perStep, batch: opts.batchSize, lr: opts.lr, warmup: opts.warmupSteps ?? 0,
-    wd: opts.weightDecay ?? 0, clip: opts.maxGradNorm ?? 1.0, seed: opts.seed,
+    n: data.n,
+    epochs: opts.epochs,
+    perStep,
+    batch: opts.batchSize,
+    lr: opts.lr,
+    warmup: opts.warmupSteps ?? 0,
+    wd: opts.weightDecay ?? 0,
+    clip: opts.maxGradNorm ?? 1.0,
+    seed: opts.seed,
   });
   // the loop's whole state: a snapshot of it (plus tensors) is a point the run can continue from
   const st: LoopState = {
-    epoch: 0, position: 0, step: 0, dropoutSeed: opts.seed * 1_000_003, lossSum: 0, correct: 0, seconds: 0, run,
+    epoch: 0,
+    position: 0,
+    step: 0,
+    dropoutSeed: opts.seed * 1_000_003,
+    lossSum: 0,
+    correct: 0,
+    seconds: 0,
+    run,
   };
   const ctx: ForwardContext = { training: true, nextSeed: () => st.dropoutSeed++ }; // same seed, same masks
   const vars = [...model.params.values()];
@@ -189,8 +232,12 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
       }
       const seconds = st.seconds + (performance.now() - start) / 1000;
       const summary = {
-        epoch, loss: st.lossSum / data.n, trainAccuracy: st.correct / data.n, seconds,
-        examplesPerSecond: data.n / seconds, steps: stepsPerEpoch,
+        epoch,
+        loss: st.lossSum / data.n,
+        trainAccuracy: st.correct / data.n,
+        seconds,
+        examplesPerSecond: data.n / seconds,
+        steps: stepsPerEpoch,
       };
       summaries.push(summary);
       await opts.onEpochEnd?.(summary);
@@ -211,8 +258,15 @@ export type PassReport = Omit<BatchReport, 'epoch' | 'step'>;
  * gradient of the mean loss over all of them: the same as one big batch, up to rounding. `onPass` gets each
  * pass's rows, logits and loss. Returns gradients keyed by variable name (the caller disposes them).
  */
-export async function stepGradients(model: Model, data: EncodedSet, stepRows: Int32Array, batchSize: number, ctx: ForwardContext,
-  vars: tf.Variable[] = [...model.params.values()], onPass?: (p: PassReport) => void): Promise<Record<string, tf.Tensor>> {
+export async function stepGradients(
+  model: Model,
+  data: EncodedSet,
+  stepRows: Int32Array,
+  batchSize: number,
+  ctx: ForwardContext,
+  vars: tf.Variable[] = [...model.params.values()],
+  onPass?: (p: PassReport) => void,
+): Promise<Record<string, tf.Tensor>> {
   const head = model.head ?? 'seqcls';
   let sum: Record<string, tf.Tensor> | undefined;
   for (let m = 0; m * batchSize < stepRows.length; m++) {
@@ -232,7 +286,10 @@ export async function stepGradients(model: Model, data: EncodedSet, stepRows: In
     const o = await outputData(out!);
     const l = (await loss!.data())[0]!;
     onPass?.({
-      rows, logits: o.logits, numClasses: o.numClasses, loss: l,
+      rows,
+      logits: o.logits,
+      numClasses: o.numClasses,
+      loss: l,
       ...(o.start ? { startLogits: o.start, endLogits: o.end, seqLength: o.numClasses } : {}),
     });
     tf.dispose([value, loss!, ...(out!.head === 'qa' ? [out!.startLogits, out!.endLogits] : [out!.logits])]);
@@ -242,7 +299,10 @@ export async function stepGradients(model: Model, data: EncodedSet, stepRows: In
 }
 
 /** Sum gradients keyed by variable name; the inputs are consumed. */
-function addGrads(sum: Record<string, tf.Tensor> | undefined, grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
+function addGrads(
+  sum: Record<string, tf.Tensor> | undefined,
+  grads: Record<string, tf.Tensor>,
+): Record<string, tf.Tensor> {
   if (!sum) return grads;
   for (const [name, g] of Object.entries(grads)) {
     const prev = sum[name];

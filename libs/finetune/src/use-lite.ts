@@ -20,7 +20,9 @@ const P = USE_LITE_PREFIX;
 const layerWidth = (c: UseLiteConfig, i: number) => (i === 0 ? c.embedding_size : c.hidden_size);
 
 export function useLiteBodySpecs(c: UseLiteConfig): ParamSpec[] {
-  const specs: ParamSpec[] = [{ name: `${P}.embeddings.word_embeddings.weight`, shape: [c.vocab_size, c.embedding_size], kind: 'embedding' }];
+  const specs: ParamSpec[] = [
+    { name: `${P}.embeddings.word_embeddings.weight`, shape: [c.vocab_size, c.embedding_size], kind: 'embedding' },
+  ];
   for (let i = 0; i < c.num_hidden_layers; i++) {
     const p = `${P}.encoder.layer.${i}`;
     const w = layerWidth(c, i);
@@ -68,13 +70,23 @@ export function timingSignal(c: UseLiteConfig, T: number): tf.Tensor2D {
   return tf.tensor2d(out, [T, c.embedding_size]);
 }
 
-const dense = (params: Params, name: string, x: tf.Tensor) => linear(x, param(params, `${name}.weight`), param(params, `${name}.bias`));
+const dense = (params: Params, name: string, x: tf.Tensor) =>
+  linear(x, param(params, `${name}.weight`), param(params, `${name}.bias`));
 
-function attention(x: tf.Tensor, addMask: tf.Tensor, params: Params, p: string, c: UseLiteConfig, ctx: ForwardContext): tf.Tensor {
+function attention(
+  x: tf.Tensor,
+  addMask: tf.Tensor,
+  params: Params,
+  p: string,
+  c: UseLiteConfig,
+  ctx: ForwardContext,
+): tf.Tensor {
   const [B, T, W] = x.shape as [number, number, number];
   const nh = c.num_attention_heads;
   const d = W / nh;
-  const [q, k, v] = tf.split(dense(params, `${p}.qkv`, x), 3, 2).map((y) => y!.reshape([B, T, nh, d]).transpose([0, 2, 1, 3]));
+  const [q, k, v] = tf
+    .split(dense(params, `${p}.qkv`, x), 3, 2)
+    .map((y) => y!.reshape([B, T, nh, d]).transpose([0, 2, 1, 3]));
   const scores = tf.add(tf.matMul(tf.mul(q!, d ** -0.5), k!, false, true), addMask);
   const probs = dropout(tf.softmax(scores, -1), c.attention_probs_dropout_prob, ctx);
   return dense(params, `${p}.output`, tf.matMul(probs, v!).transpose([0, 2, 1, 3]).reshape([B, T, W]));
@@ -84,15 +96,26 @@ function attention(x: tf.Tensor, addMask: tf.Tensor, params: Params, p: string, 
 export function useLiteEncoder(params: Params, c: UseLiteConfig, inputs: BertInputs, ctx: ForwardContext): tf.Tensor3D {
   const ids = inputs.inputIds as tf.Tensor2D;
   const [B, T] = ids.shape;
-  if (T > c.max_position_embeddings) throw new Error(`sequence length ${T} exceeds the ${c.max_position_embeddings} tokens USE-Lite reads`);
-  const emb = tf.gather(param(params, `${P}.embeddings.word_embeddings.weight`), ids.reshape([-1])).reshape([B, T, c.embedding_size]);
+  if (T > c.max_position_embeddings)
+    throw new Error(`sequence length ${T} exceeds the ${c.max_position_embeddings} tokens USE-Lite reads`);
+  const emb = tf
+    .gather(param(params, `${P}.embeddings.word_embeddings.weight`), ids.reshape([-1]))
+    .reshape([B, T, c.embedding_size]);
   let x: tf.Tensor = dropout(tf.add(emb, timingSignal(c, T)), c.hidden_dropout_prob, ctx);
   const addMask = tf.mul(tf.sub(1, tf.cast(inputs.attentionMask, 'float32')), FLOAT32_MIN).reshape([B, 1, 1, T]);
-  const ln = (name: string, y: tf.Tensor) => layerNorm(y, param(params, `${name}.weight`), param(params, `${name}.bias`), c.layer_norm_eps);
+  const ln = (name: string, y: tf.Tensor) =>
+    layerNorm(y, param(params, `${name}.weight`), param(params, `${name}.bias`), c.layer_norm_eps);
   for (let i = 0; i < c.num_hidden_layers; i++) {
     const p = `${P}.encoder.layer.${i}`;
     const res = layerWidth(c, i) !== c.hidden_size ? dense(params, `${p}.residual`, x) : x;
-    x = tf.add(dropout(attention(ln(`${p}.attention_norm`, x), addMask, params, `${p}.attention`, c, ctx), c.hidden_dropout_prob, ctx), res);
+    x = tf.add(
+      dropout(
+        attention(ln(`${p}.attention_norm`, x), addMask, params, `${p}.attention`, c, ctx),
+        c.hidden_dropout_prob,
+        ctx,
+      ),
+      res,
+    );
     const h = dense(params, `${p}.ffn.fc2`, tf.relu(dense(params, `${p}.ffn.fc1`, ln(`${p}.ffn_norm`, x))));
     x = tf.add(x, dropout(h, c.hidden_dropout_prob, ctx));
   }
@@ -100,7 +123,7 @@ export function useLiteEncoder(params: Params, c: UseLiteConfig, inputs: BertInp
 }
 
 /** The sentence features [N, hidden_size]: tanh(pooler(mean over real tokens)); a row with no token gives tanh(bias). */
-export function useLitePooled(params: Params, c: UseLiteConfig, hidden: tf.Tensor3D, mask: tf.Tensor): tf.Tensor2D {
+export function useLitePooled(params: Params, _c: UseLiteConfig, hidden: tf.Tensor3D, mask: tf.Tensor): tf.Tensor2D {
   const m = tf.cast(mask, 'float32');
   const sum = tf.sum(tf.mul(hidden, tf.expandDims(m, 2)), 1);
   const mean = tf.div(sum, tf.maximum(tf.sum(m, 1, true), 1));

@@ -16,7 +16,11 @@ interface WasmBackendLike {
 
 /** out[segmentIds[i], :] += x[i, :]; rows with an id outside [0, numSegments) are dropped (TF semantics). */
 export function unsortedSegmentSum(
-  x: ArrayLike<number>, ids: ArrayLike<number>, rowSize: number, numSegments: number, out: Float32Array,
+  x: ArrayLike<number>,
+  ids: ArrayLike<number>,
+  rowSize: number,
+  numSegments: number,
+  out: Float32Array,
 ): void {
   out.fill(0);
   for (let i = 0; i < ids.length; i++) {
@@ -51,8 +55,13 @@ export function registerWasmKernels(): void {
       const rowSize = x.shape.slice(segmentIds.shape.length).reduce((a, d) => a * d, 1);
       const out = b.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], 'float32');
       // views into the heap, not readSync's copies; taken after makeOutput, which may grow (move) the heap
-      unsortedSegmentSum(b.typedArrayFromHeap(x), b.typedArrayFromHeap(segmentIds), rowSize, numSegments,
-        b.typedArrayFromHeap(out) as Float32Array);
+      unsortedSegmentSum(
+        b.typedArrayFromHeap(x),
+        b.typedArrayFromHeap(segmentIds),
+        rowSize,
+        numSegments,
+        b.typedArrayFromHeap(out) as Float32Array,
+      );
       return out;
     },
   });

@@ -22,7 +22,9 @@ test('sortKeys of a Float32Array (from the bits) equals sortKeys of the same num
   const special = [0, -0, Infinity, -Infinity, 1e-45, -1e-45, 3.4028234663852886e38, -3.4028234663852886e38, 0.5, -0.5];
   for (let trial = 0; trial < 20; trial++) {
     const n = 1 + Math.floor(next() * 3000);
-    const v = Float32Array.from({ length: n }, () => (next() < 0.2 ? special[Math.floor(next() * special.length)]! : (next() - 0.5) * 10 ** Math.floor(next() * 8 - 4)));
+    const v = Float32Array.from({ length: n }, () =>
+      next() < 0.2 ? special[Math.floor(next() * special.length)]! : (next() - 0.5) * 10 ** Math.floor(next() * 8 - 4),
+    );
     for (const order of ['asc', 'desc'] as const) {
       const fast = sortKeys(v, order, String);
       const plain = sortKeys(Array.from(v), order, String);

@@ -1,11 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { automaticSubsets, hSubsetSize, PAPER_SUBSETS_R6, parseSubsetName, selectByH, selectByHIndices, subsetName, winningTicketRemoved } from './hscore-subsets.ts';
+import {
+  automaticSubsets,
+  hSubsetSize,
+  PAPER_SUBSETS_R6,
+  parseSubsetName,
+  selectByH,
+  selectByHIndices,
+  subsetName,
+  winningTicketRemoved,
+} from './hscore-subsets.ts';
 import { mulberry32 as rng } from '@prunelab/core';
 
-
 test("automaticSubsets(6) gives the paper's seven subsets in the paper's order", () => {
-  assert.deepEqual(automaticSubsets(6).map((r) => subsetName(r)), PAPER_SUBSETS_R6);
+  assert.deepEqual(
+    automaticSubsets(6).map((r) => subsetName(r)),
+    PAPER_SUBSETS_R6,
+  );
   assert.deepEqual(PAPER_SUBSETS_R6, ['06', '016', '0126', '01236', '0156', '012346', '012356']);
   assert.deepEqual(winningTicketRemoved(6), [0, 6]);
   assert.deepEqual(winningTicketRemoved(3), [0, 3]);
@@ -13,18 +24,38 @@ test("automaticSubsets(6) gives the paper's seven subsets in the paper's order",
 
 test('automaticSubsets for other R follows the documented rule', () => {
   // R = 7: prefixes k = 1..4 (R-3), low + high k = 1, then the single-level ones: [0..5, 7] and [0..4, 6, 7]
-  assert.deepEqual(automaticSubsets(7).map((r) => subsetName(r)), ['07', '017', '0127', '01237', '012347', '0167', '0123457', '0123467']);
+  assert.deepEqual(
+    automaticSubsets(7).map((r) => subsetName(r)),
+    ['07', '017', '0127', '01237', '012347', '0167', '0123457', '0123467'],
+  );
   // R = 5: prefixes k = 1..2, 0145, then [0..3, 5] keeps H = 4 and [0..2, 4, 5] keeps H = 3
-  assert.deepEqual(automaticSubsets(5).map((r) => subsetName(r)), ['05', '015', '0125', '0145', '01235', '01245']);
+  assert.deepEqual(
+    automaticSubsets(5).map((r) => subsetName(r)),
+    ['05', '015', '0125', '0145', '01235', '01245'],
+  );
   // R = 4: k = 1 = R-3, so [0, 1, 3, 4] appears once
-  assert.deepEqual(automaticSubsets(4).map((r) => subsetName(r)), ['04', '014', '0134', '0124']);
-  assert.deepEqual(automaticSubsets(3).map((r) => subsetName(r)), ['03', '013']);
-  assert.deepEqual(automaticSubsets(2).map((r) => subsetName(r)), ['02']);
+  assert.deepEqual(
+    automaticSubsets(4).map((r) => subsetName(r)),
+    ['04', '014', '0134', '0124'],
+  );
+  assert.deepEqual(
+    automaticSubsets(3).map((r) => subsetName(r)),
+    ['03', '013'],
+  );
+  assert.deepEqual(
+    automaticSubsets(2).map((r) => subsetName(r)),
+    ['02'],
+  );
   // R = 12: 1 + 9 prefixes (k = 1..9) + 3 = 13 subsets, named with '-'
   const r12 = automaticSubsets(12).map((r) => subsetName(r, 12));
   assert.equal(r12.length, 13);
   assert.deepEqual(r12.slice(0, 3), ['0-12', '0-1-12', '0-1-2-12']);
-  assert.deepEqual(r12.slice(9), ['0-1-2-3-4-5-6-7-8-9-12', '0-1-11-12', '0-1-2-3-4-5-6-7-8-9-10-12', '0-1-2-3-4-5-6-7-8-9-11-12']);
+  assert.deepEqual(r12.slice(9), [
+    '0-1-2-3-4-5-6-7-8-9-12',
+    '0-1-11-12',
+    '0-1-2-3-4-5-6-7-8-9-10-12',
+    '0-1-2-3-4-5-6-7-8-9-11-12',
+  ]);
   // the brief's families, whatever the order: [0, R], [0..k, R] for k = 1..R-2, [0..k, R-1, R] for k = 1, R-3
   for (const R of [5, 6, 7, 8, 11]) {
     const want = [[0, R]];
@@ -44,11 +75,15 @@ test('subset names: digits, dashes for R >= 10, and parsing back', () => {
   assert.deepEqual(parseSubsetName('0126', 6), [0, 1, 2, 6]);
   assert.deepEqual(parseSubsetName('0-1-12', 12), [0, 1, 12]);
   assert.deepEqual(parseSubsetName('12', 12), [12]);
-  for (const R of [2, 6, 9, 10, 15]) for (const r of automaticSubsets(R)) assert.deepEqual(parseSubsetName(subsetName(r, R), R), r);
+  for (const R of [2, 6, 9, 10, 15])
+    for (const r of automaticSubsets(R)) assert.deepEqual(parseSubsetName(subsetName(r, R), R), r);
   assert.throws(() => parseSubsetName('07', 6), /removes H = 7 but H is in 0\.\.6/);
   assert.throws(() => parseSubsetName('60', 6), /write it as "06"/);
   assert.throws(() => parseSubsetName('0a', 6), /"0a" is not a subset name/);
-  assert.throws(() => parseSubsetName('01', 12), /"01" is not a subset name; with R = 12 >= 10 write the removed H values joined by '-'/);
+  assert.throws(
+    () => parseSubsetName('01', 12),
+    /"01" is not a subset name; with R = 12 >= 10 write the removed H values joined by '-'/,
+  );
   assert.throws(() => subsetName([]), /no H values removed/);
   assert.throws(() => subsetName([0, 7], 6), /above R = 6/);
 });
@@ -61,7 +96,8 @@ test('nesting: every automatic subset removes 0 and R and sits inside the winnin
     const ticket = new Set(selectByH(ids, h, winningTicketRemoved(R)));
     for (const removed of automaticSubsets(R)) {
       assert.ok(removed.includes(0) && removed.includes(R), `${subsetName(removed)} removes 0 and ${R}`);
-      for (const id of selectByH(ids, h, removed)) assert.ok(ticket.has(id), `${id} of ${subsetName(removed)} is in the winning ticket`);
+      for (const id of selectByH(ids, h, removed))
+        assert.ok(ticket.has(id), `${id} of ${subsetName(removed)} is in the winning ticket`);
     }
   }
 });
@@ -98,16 +134,24 @@ test("the paper's seven subsets nest as method.md says: all inside the winning t
   const ticket = kept.get('06')!;
   // the expected containments, spelled out: '06' holds all; 016 > 0126 > 01236 > 012346; 016 > 0156 > 012356; 01236 > 012356
   const inside: [string, string][] = [
-    ['016', '06'], ['0126', '016'], ['01236', '0126'], ['012346', '01236'], ['0156', '016'], ['012356', '0156'], ['012356', '01236'],
+    ['016', '06'],
+    ['0126', '016'],
+    ['01236', '0126'],
+    ['012346', '01236'],
+    ['0156', '016'],
+    ['012356', '0156'],
+    ['012356', '01236'],
     ...PAPER_SUBSETS_R6.slice(1).map((name): [string, string] => [name, '06']),
   ];
-  for (const [small, big] of inside) for (const id of kept.get(small)!) assert.ok(kept.get(big)!.has(id), `${id} of ${small} is in ${big}`);
+  for (const [small, big] of inside)
+    for (const id of kept.get(small)!) assert.ok(kept.get(big)!.has(id), `${id} of ${small} is in ${big}`);
   // and in general: whenever A removes a subset of what B removes, B's kept set is inside A's
-  for (const a of PAPER_SUBSETS_R6) for (const b of PAPER_SUBSETS_R6) {
-    const ra = parseSubsetName(a, 6);
-    const rb = parseSubsetName(b, 6);
-    if (ra.every((v) => rb.includes(v))) for (const id of kept.get(b)!) assert.ok(kept.get(a)!.has(id));
-  }
+  for (const a of PAPER_SUBSETS_R6)
+    for (const b of PAPER_SUBSETS_R6) {
+      const ra = parseSubsetName(a, 6);
+      const rb = parseSubsetName(b, 6);
+      if (ra.every((v) => rb.includes(v))) for (const id of kept.get(b)!) assert.ok(kept.get(a)!.has(id));
+    }
   assert.equal(Math.max(...[...kept.values()].map((s) => s.size)), ticket.size); // the winning ticket is the largest
 });
 
@@ -118,7 +162,9 @@ test('property: from random records (hand-rolled H), subsets are unions of H-lev
     const E = 1 + Math.floor(next() * 3); // 1..3
     const n = Math.floor(next() * 120);
     const pCorrect = 0.3 + 0.65 * next();
-    const correct = Array.from({ length: R }, () => Array.from({ length: E }, () => Uint8Array.from({ length: n }, () => (next() < pCorrect ? 1 : 0))));
+    const correct = Array.from({ length: R }, () =>
+      Array.from({ length: E }, () => Uint8Array.from({ length: n }, () => (next() < pCorrect ? 1 : 0))),
+    );
     // H by the definition: runs correct at every epoch
     const h = Uint8Array.from({ length: n }, (_, i) => correct.filter((run) => run.every((ep) => ep[i] === 1)).length);
     const ids = Array.from({ length: n }, (_, i) => `r${trial}-${i}`);

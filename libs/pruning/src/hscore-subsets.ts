@@ -10,10 +10,14 @@
 export function subsetName(removed: number[], R?: number): string {
   const vals = [...new Set(removed)].sort((a, b) => a - b);
   for (const v of vals) {
-    if (!Number.isInteger(v) || v < 0) throw new Error(`subsetName: removed H value ${v} is not a non-negative integer`);
+    if (!Number.isInteger(v) || v < 0)
+      throw new Error(`subsetName: removed H value ${v} is not a non-negative integer`);
     if (R !== undefined && v > R) throw new Error(`subsetName: removed H value ${v} is above R = ${R}`);
   }
-  if (vals.length === 0) throw new Error('subsetName: no H values removed; a subset removes at least one H value (the full set is not a subset name)');
+  if (vals.length === 0)
+    throw new Error(
+      'subsetName: no H values removed; a subset removes at least one H value (the full set is not a subset name)',
+    );
   const dashed = (R !== undefined && R >= 10) || vals[vals.length - 1]! >= 10;
   return vals.join(dashed ? '-' : '');
 }
@@ -23,20 +27,28 @@ export function parseSubsetName(name: string, R: number): number[] {
   if (!Number.isInteger(R) || R < 1) throw new Error(`parseSubsetName: R = ${R}; pass the number of runs`);
   const dashed = R >= 10 || name.includes('-');
   const parts = dashed ? name.split('-') : name.split('');
-  const fix = R >= 10 ? `with R = ${R} >= 10 write the removed H values joined by '-' (e.g. '0-${R}')` : `write the removed H values as digits 0..${R} (e.g. '0${R}')`;
+  const fix =
+    R >= 10
+      ? `with R = ${R} >= 10 write the removed H values joined by '-' (e.g. '0-${R}')`
+      : `write the removed H values as digits 0..${R} (e.g. '0${R}')`;
   // no leading zeros: with R >= 10, '01' could mean [0, 1] or [1]
-  if (name === '' || parts.some((p) => !/^(0|[1-9]\d*)$/.test(p))) throw new Error(`parseSubsetName: "${name}" is not a subset name; ${fix}`);
+  if (name === '' || parts.some((p) => !/^(0|[1-9]\d*)$/.test(p)))
+    throw new Error(`parseSubsetName: "${name}" is not a subset name; ${fix}`);
   const vals = parts.map(Number);
   for (let i = 0; i < vals.length; i++) {
     if (vals[i]! > R) throw new Error(`parseSubsetName: "${name}" removes H = ${vals[i]} but H is in 0..${R}; ${fix}`);
-    if (i > 0 && vals[i]! <= vals[i - 1]!) throw new Error(`parseSubsetName: "${name}" is not in increasing order without repeats; write it as "${subsetName(vals, R)}"`);
+    if (i > 0 && vals[i]! <= vals[i - 1]!)
+      throw new Error(
+        `parseSubsetName: "${name}" is not in increasing order without repeats; write it as "${subsetName(vals, R)}"`,
+      );
   }
   return vals;
 }
 
 /** The ids whose H is not removed, in input order. */
 export function selectByH(ids: string[], h: ArrayLike<number>, removed: number[]): string[] {
-  if (ids.length !== h.length) throw new Error(`selectByH: ${ids.length} ids but ${h.length} H values; pass the H-scores of exactly these ids`);
+  if (ids.length !== h.length)
+    throw new Error(`selectByH: ${ids.length} ids but ${h.length} H values; pass the H-scores of exactly these ids`);
   const drop = new Set(removed);
   const out: string[] = [];
   for (let i = 0; i < ids.length; i++) if (!drop.has(h[i]!)) out.push(ids[i]!);
@@ -45,7 +57,8 @@ export function selectByH(ids: string[], h: ArrayLike<number>, removed: number[]
 
 /** The winning ticket removes the never-correct (H = 0) and the always-correct (H = R) examples. */
 export function winningTicketRemoved(R: number): number[] {
-  if (!Number.isInteger(R) || R < 1) throw new Error(`winningTicketRemoved: R = ${R}; pass the number of phase-1 runs (an integer >= 1)`);
+  if (!Number.isInteger(R) || R < 1)
+    throw new Error(`winningTicketRemoved: R = ${R}; pass the number of phase-1 runs (an integer >= 1)`);
   return [0, R];
 }
 
@@ -67,7 +80,10 @@ export const PAPER_SUBSETS_R6 = ['06', '016', '0126', '01236', '0156', '012346',
  * R = 4 gives 04, 014, 0134, 0124; R = 3 gives 03, 013; R = 2 gives 02.
  */
 export function automaticSubsets(R: number): number[][] {
-  if (!Number.isInteger(R) || R < 2) throw new Error(`automaticSubsets: R = ${R}; with fewer than 2 runs removing H = 0 and H = R keeps nothing, use R >= 2`);
+  if (!Number.isInteger(R) || R < 2)
+    throw new Error(
+      `automaticSubsets: R = ${R}; with fewer than 2 runs removing H = 0 and H = R keeps nothing, use R >= 2`,
+    );
   const upTo = (k: number) => Array.from({ length: k + 1 }, (_, v) => v); // [0..k]
   const candidates: number[][] = [[0, R]];
   for (let k = 1; k <= R - 3; k++) candidates.push([...upTo(k), R]);
@@ -108,7 +124,10 @@ function keptIndices(h: Uint8Array, drop: Uint8Array): Uint32Array {
   for (let i = 0; i < n; i++) kept += 1 - drop[h[i]!]!;
   const out = new Uint32Array(kept);
   let m = 0;
-  for (let i = 0; m < kept; i++) { out[m] = i; m += 1 - drop[h[i]!]!; } // out[m] is overwritten until a kept i moves m on
+  for (let i = 0; m < kept; i++) {
+    out[m] = i;
+    m += 1 - drop[h[i]!]!;
+  } // out[m] is overwritten until a kept i moves m on
   return out;
 }
 
@@ -116,6 +135,8 @@ function keptIndices(h: Uint8Array, drop: Uint8Array): Uint32Array {
 export function hSubsetSize(histogram: number[], removed: number[]): number {
   const drop = new Set(removed);
   let k = 0;
-  histogram.forEach((count, v) => { if (!drop.has(v)) k += count; });
+  histogram.forEach((count, v) => {
+    if (!drop.has(v)) k += count;
+  });
   return k;
 }

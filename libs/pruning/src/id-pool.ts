@@ -87,7 +87,13 @@ function sortIds(ids: string[], idx: Uint32Array, offset: number): Uint32Array {
     for (let j = 0; j < n; j++) {
       const s = ids[idx[j]!]!;
       const stop = Math.min(s.length, start + want);
-      for (let c = start + scanned; c < stop; c++) { const u = s.charCodeAt(c); if (!seen[u]) { seen[u] = 1; alphabet++; } }
+      for (let c = start + scanned; c < stop; c++) {
+        const u = s.charCodeAt(c);
+        if (!seen[u]) {
+          seen[u] = 1;
+          alphabet++;
+        }
+      }
     }
     scanned = want;
     // no id ends inside the window: no code for "past the end" is needed (e.g. 8 hex digits per key, not 6)
@@ -110,7 +116,7 @@ function sortIds(ids: string[], idx: Uint32Array, offset: number): Uint32Array {
   }
   const sortedKeys = new Uint32Array(n);
   const out = stableSortPairs(idx, keys, sortedKeys);
-  for (let a = 0; a < n;) {
+  for (let a = 0; a < n; ) {
     let b = a + 1;
     while (b < n && sortedKeys[b] === sortedKeys[a]) b++;
     if (b - a > 1) out.set(sortIds(ids, out.slice(a, b), start + per), a);

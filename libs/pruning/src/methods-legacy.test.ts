@@ -15,46 +15,84 @@ import { sortKeys } from './radix.ts';
 
 // ---- frozen: the code before the registry -------------------------------------------------------------------
 interface OldScores {
-  pool: IdPool; classes: Int32Array;
-  variability: Float32Array; confidence: Float32Array; forgetting: Float32Array; el2n: Float32Array; aum: Float32Array;
+  pool: IdPool;
+  classes: Int32Array;
+  variability: Float32Array;
+  confidence: Float32Array;
+  forgetting: Float32Array;
+  el2n: Float32Array;
+  aum: Float32Array;
 }
 const OLD_RULES: Record<string, { score: 'variability' | 'confidence' | 'forgetting' | 'el2n'; order: Order }> = {
-  ambiguous: { score: 'variability', order: 'desc' }, forgetting: { score: 'forgetting', order: 'desc' },
-  el2n: { score: 'el2n', order: 'desc' }, easy: { score: 'confidence', order: 'desc' },
+  ambiguous: { score: 'variability', order: 'desc' },
+  forgetting: { score: 'forgetting', order: 'desc' },
+  el2n: { score: 'el2n', order: 'desc' },
+  easy: { score: 'confidence', order: 'desc' },
   hard: { score: 'confidence', order: 'asc' },
 };
 type OldOpts = { seed?: number; classes?: Int32Array };
 function oldBaselineSubset(pool: IdPool, method: string, k: number, s: OldScores, opts: OldOpts): string[] {
   checkK(`baseline ${method}`, k, pool.ids.length);
-  const keys = method === 'random' ? permutationKeys(pool.ids, opts.seed!)
-    : sortKeys(s[OLD_RULES[method]!.score], OLD_RULES[method]!.order, (i) => `id "${pool.ids[i]}"`);
+  const keys =
+    method === 'random'
+      ? permutationKeys(pool.ids, opts.seed!)
+      : sortKeys(s[OLD_RULES[method]!.score], OLD_RULES[method]!.order, (i) => `id "${pool.ids[i]}"`);
   const top = rankTop(pool, keys, k, opts.classes);
   return Array.from(opts.classes ? balancedTake(top, opts.classes, k) : top.slice(0, k), (i) => pool.ids[i]!);
 }
 type Carto = { variability: Float32Array; confidence: Float32Array };
 function oldExampleScores(
-  ids: string[], classes: Int32Array, numClasses: number, records: RunRecord[], carto: Carto, R: number, E: number,
+  ids: string[],
+  classes: Int32Array,
+  numClasses: number,
+  records: RunRecord[],
+  carto: Carto,
+  R: number,
+  E: number,
 ): OldScores {
   const use = { runsUsed: R, epochsUsed: E };
   const correct = records.map((r) => r.correct);
   const el2nRecorded = records.slice(0, R).every((r) => r.el2n);
-  const el2n = el2nRecorded ? el2nScore(records.map((r) => r.el2n!), 0, { runsUsed: R })
-    : numClasses === 2 ? el2nFromGoldProb(records.map((r) => r.goldProb), 2, 0, { runsUsed: R })
+  const el2n = el2nRecorded
+    ? el2nScore(
+        records.map((r) => r.el2n!),
+        0,
+        { runsUsed: R },
+      )
+    : numClasses === 2
+      ? el2nFromGoldProb(
+          records.map((r) => r.goldProb),
+          2,
+          0,
+          { runsUsed: R },
+        )
       : new Float32Array(ids.length).fill(NaN);
   return {
-    pool: idPool(ids), classes, variability: carto.variability, confidence: carto.confidence,
-    forgetting: forgetting(correct, use).score, el2n, aum: aum(records.map((r) => r.margin), use),
+    pool: idPool(ids),
+    classes,
+    variability: carto.variability,
+    confidence: carto.confidence,
+    forgetting: forgetting(correct, use).score,
+    el2n,
+    aum: aum(
+      records.map((r) => r.margin),
+      use,
+    ),
   };
 }
 function oldPick(method: string, s: OldScores, k: number, seed: number): string[] {
   switch (method) {
-    case 'random': return oldBaselineSubset(s.pool, 'random', k, s, { seed });
-    case 'random_balanced': return oldBaselineSubset(s.pool, 'random', k, s, { seed, classes: s.classes });
-    case 'aum': return Array.from(rankIndices(s.pool, s.aum, 'asc').slice(0, k), (i) => s.pool.ids[i]!);
+    case 'random':
+      return oldBaselineSubset(s.pool, 'random', k, s, { seed });
+    case 'random_balanced':
+      return oldBaselineSubset(s.pool, 'random', k, s, { seed, classes: s.classes });
+    case 'aum':
+      return Array.from(rankIndices(s.pool, s.aum, 'asc').slice(0, k), (i) => s.pool.ids[i]!);
     case 'el2n':
       if (s.el2n.some((v) => Number.isNaN(v))) throw new Error('baseline el2n: no EL2N');
       return oldBaselineSubset(s.pool, 'el2n', k, s, {});
-    default: return oldBaselineSubset(s.pool, method, k, s, {});
+    default:
+      return oldBaselineSubset(s.pool, method, k, s, {});
   }
 }
 // ---------------------------------------------------------------------------------------------------------------
@@ -64,7 +102,11 @@ function records(next: () => number, R: number, E: number, n: number, withEl2n: 
   const skill = Array.from({ length: n }, () => next());
   return Array.from({ length: R }, (_, r) => {
     const rec: RunRecord = {
-      header: { run: r } as RunRecord['header'], correct: [], goldProb: [], loss: [], margin: [],
+      header: { run: r } as RunRecord['header'],
+      correct: [],
+      goldProb: [],
+      loss: [],
+      margin: [],
       ...(withEl2n ? { el2n: [] } : {}),
     };
     for (let e = 0; e < E; e++) {
@@ -96,7 +138,10 @@ test('the registry draws the old subsets and score columns from the same records
     const classes = Int32Array.from(ids, () => Math.floor(next() * numClasses));
     const seed = Math.floor(next() * 10000);
     // as scores.ts did: the cartography of the used runs and epochs, the rest from the used runs
-    const carto = cartography(used.map((r) => r.goldProb.slice(0, E)), used.map((r) => r.correct.slice(0, E)));
+    const carto = cartography(
+      used.map((r) => r.goldProb.slice(0, E)),
+      used.map((r) => r.correct.slice(0, E)),
+    );
     const old = oldExampleScores(ids, classes, numClasses, used, carto, R, E);
     // the app passes the used runs; passing every run with runsUsed must give the same
     for (const runs of [used, all]) {
@@ -113,7 +158,11 @@ test('the registry draws the old subsets and score columns from the same records
       for (const k of [0, n, Math.floor(next() * (n + 1)), Math.floor(next() * (n + 1))]) {
         for (const name of SELECTION_METHOD_NAMES) {
           let want: string[] | Error;
-          try { want = oldPick(name, old, k, seed); } catch (e) { want = e as Error; }
+          try {
+            want = oldPick(name, old, k, seed);
+          } catch (e) {
+            want = e as Error;
+          }
           if (want instanceof Error) {
             assert.throws(() => selectIds(ctx, selectionMethod(name), k), /hold no EL2N/, `${name}: refused before`);
             continue;

@@ -11,8 +11,16 @@ import { matchedK } from './matched-size.ts';
 import { SELECTION_METHODS, SELECTION_METHOD_NAMES, scoreColumns, selectionMethod } from './methods/index.ts';
 import type { RunRecord } from '@prunelab/dynamics';
 import {
-  byScore, methodTop, type ScoreColumn, scoreOf, selectIds, selectIndices, selectionContext, type SelectionInput,
-  type SelectionMethod, takeK,
+  byScore,
+  methodTop,
+  type ScoreColumn,
+  scoreOf,
+  selectIds,
+  selectIndices,
+  selectionContext,
+  type SelectionInput,
+  type SelectionMethod,
+  takeK,
 } from './methods/method.ts';
 import { randomSubset } from './random-subset.ts';
 import { classCounts, classQuotas } from './rank.ts';
@@ -44,7 +52,10 @@ test('each method by hand (k = 3), ties to the smaller id', () => {
   const perm = randomSubset(ids, 6, 7); // random_balanced: quotas 2 + 1, each class in permutation order
   const first = (of: string, q: number) => perm.filter((id) => of.includes(id)).slice(0, q);
   const keep = new Set([...first('fab', 2), ...first('ced', 1)]);
-  assert.deepEqual(pick('random_balanced'), perm.filter((id) => keep.has(id)));
+  assert.deepEqual(
+    pick('random_balanced'),
+    perm.filter((id) => keep.has(id)),
+  );
 });
 
 test('class-balanced variants by hand: quotas 2 + 1 for classes of 3 + 3', () => {
@@ -136,7 +147,10 @@ test('methodTop at scale: a prefix of the full ranking that serves both the plai
     // one big class, three small
     const cls = Int32Array.from(ids, () => (next() < 0.8 ? 0 : 1 + Math.floor(next() * 3)));
     const ctx = ctxOf({
-      ids, seed: trial, classes: cls, scores: {
+      ids,
+      seed: trial,
+      classes: cls,
+      scores: {
         variability: Float32Array.from(ids, () => Math.floor(next() * 50) / 100),
         confidence: Float32Array.from(ids, () => next() ** 3),
         forgetting: Float32Array.from(ids, () => Math.floor(next() * 4)),
@@ -168,7 +182,10 @@ test('the table: unique names beside full and hscore, one-line docs, each score 
   assert.equal(new Set(cols.map((c) => c.name)).size, cols.length);
   for (const c of cols) assert.ok(!['id', 'label', 'h'].includes(c.name), `${c.name}: taken by scores.csv`);
   // existing scores.csv files keep their columns: the data map, then the methods' own in table order
-  assert.deepEqual(cols.map((c) => c.name), ['confidence', 'variability', 'correctness', 'forgetting', 'el2n', 'aum']);
+  assert.deepEqual(
+    cols.map((c) => c.name),
+    ['confidence', 'variability', 'correctness', 'forgetting', 'el2n', 'aum'],
+  );
   const other: ScoreColumn = { name: 'el2n', doc: 'another', compute: () => [] };
   const clash: SelectionMethod = { ...selectionMethod('aum'), name: 'other', columns: [other] };
   assert.throws(() => scoreColumns([...SELECTION_METHODS, clash]), /other: its score column "el2n" is not the one/);
@@ -187,22 +204,45 @@ test('libs/pruning/README.md has a row per method: name, doc, citation', () => {
 test('a new method is one object: its own column comes last in scores.csv, its ranking reads the records', () => {
   // e.g. "highest mean training loss", from the loss the records keep (2 runs x 3 epochs, runsUsed 2, epochsUsed 2)
   const LOSS: ScoreColumn = {
-    name: 'loss', doc: 'mean training loss over the used runs and epochs', digits: 5,
+    name: 'loss',
+    doc: 'mean training loss over the used runs and epochs',
+    digits: 5,
     compute: (rec) => {
       const used = rec.runs.slice(0, rec.runsUsed).flatMap((r) => r.loss.slice(0, rec.epochsUsed));
       return Float32Array.from(used[0]!, (_, i) => used.reduce((s, a) => s + a[i]!, 0) / used.length);
     },
   };
   const loss: SelectionMethod<'loss'> = {
-    name: 'loss', doc: 'the k of highest mean loss', citation: '', columns: [LOSS], keys: byScore(LOSS, 'desc'),
+    name: 'loss',
+    doc: 'the k of highest mean loss',
+    citation: '',
+    columns: [LOSS],
+    keys: byScore(LOSS, 'desc'),
   };
-  assert.deepEqual(scoreColumns([...SELECTION_METHODS, loss]).map((c) => c.name).slice(-2), ['aum', 'loss']);
+  assert.deepEqual(
+    scoreColumns([...SELECTION_METHODS, loss])
+      .map((c) => c.name)
+      .slice(-2),
+    ['aum', 'loss'],
+  );
   const rec = (l: number[][]): RunRecord => ({
-    header: {} as RunRecord['header'], correct: [], goldProb: [], margin: [], loss: l.map((e) => Float32Array.from(e)),
+    header: {} as RunRecord['header'],
+    correct: [],
+    goldProb: [],
+    margin: [],
+    loss: l.map((e) => Float32Array.from(e)),
   });
   const runs = [
-    rec([[1, 2, 3, 4], [1, 2, 3, 4], [9, 9, 9, 0]]),
-    rec([[3, 0, 1, 2], [3, 2, 1, 0], [9, 9, 9, 9]]),
+    rec([
+      [1, 2, 3, 4],
+      [1, 2, 3, 4],
+      [9, 9, 9, 0],
+    ]),
+    rec([
+      [3, 0, 1, 2],
+      [3, 2, 1, 0],
+      [9, 9, 9, 9],
+    ]),
     rec([[9, 9, 9, 9]]),
   ];
   // means over runs 0-1, epochs 0-1: a 2, b 1.5, c 2, d 2.5 (the third epoch and run are not used)

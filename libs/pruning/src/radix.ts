@@ -36,7 +36,11 @@ export function stableSortPairs(idx: Uint32Array, keys: Uint32Array, sortedKeys?
     for (let b = 0; b < 2048 && !skip; b++) if (hist[base + b] === n) skip = true; // one bucket holds all: no-op pass
     if (skip) continue;
     let sum = 0; // exclusive prefix sums: where each bucket starts
-    for (let b = 0; b < 2048; b++) { const c = hist[base + b]!; hist[base + b] = sum; sum += c; }
+    for (let b = 0; b < 2048; b++) {
+      const c = hist[base + b]!;
+      hist[base + b] = sum;
+      sum += c;
+    }
     scatter(kA, iA, kB, iB, hist.subarray(base, base + 2048), d * 11);
     [kA, kB] = [kB, kA];
     [iA, iB] = [iB, iA];
@@ -59,7 +63,14 @@ function histogram3(keys: Uint32Array, hist: Uint32Array): void {
 }
 
 /** One stable counting pass: (kA, iA) into (kB, iB) by the 11-bit digit at `shift`; `start` = bucket starts. */
-function scatter(kA: Uint32Array, iA: Uint32Array, kB: Uint32Array, iB: Uint32Array, start: Uint32Array, shift: number): void {
+function scatter(
+  kA: Uint32Array,
+  iA: Uint32Array,
+  kB: Uint32Array,
+  iB: Uint32Array,
+  start: Uint32Array,
+  shift: number,
+): void {
   for (let j = 0; j < kA.length; j++) {
     const k = kA[j]!;
     const p = start[(k >>> shift) & 2047]!++;
@@ -69,7 +80,12 @@ function scatter(kA: Uint32Array, iA: Uint32Array, kB: Uint32Array, iB: Uint32Ar
 }
 
 /** Sort by the 64-bit key (hi, lo), stable. */
-export function stableSortByKey64(idx: Uint32Array, hi: Uint32Array, lo: Uint32Array, sortedHi?: Uint32Array): Uint32Array {
+export function stableSortByKey64(
+  idx: Uint32Array,
+  hi: Uint32Array,
+  lo: Uint32Array,
+  sortedHi?: Uint32Array,
+): Uint32Array {
   return stableSortByKey(stableSortByKey(idx, lo), hi, sortedHi);
 }
 
@@ -87,10 +103,21 @@ export interface SortKeys {
 export function sortKeys(values: ArrayLike<number>, order: 'asc' | 'desc', label: (i: number) => string): SortKeys {
   const n = values.length;
   const flip = order === 'desc' ? 0xffffffff : 0;
-  let exact32 = values instanceof Float32Array || values instanceof Uint8Array || values instanceof Uint16Array || values instanceof Int8Array || values instanceof Int16Array;
+  let exact32 =
+    values instanceof Float32Array ||
+    values instanceof Uint8Array ||
+    values instanceof Uint16Array ||
+    values instanceof Int8Array ||
+    values instanceof Int16Array;
   if (!exact32) {
     exact32 = true;
-    for (let i = 0; i < n; i++) { const v = values[i]!; if (Math.fround(v) !== v && !Number.isNaN(v)) { exact32 = false; break; } }
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      if (Math.fround(v) !== v && !Number.isNaN(v)) {
+        exact32 = false;
+        break;
+      }
+    }
   }
   if (values instanceof Float32Array) {
     const lo = new Uint32Array(n);
@@ -120,7 +147,10 @@ export function sortKeys(values: ArrayLike<number>, order: 'asc' | 'desc', label
     if (v === 0) f64[i] = 0;
     let h = u[little ? 2 * i + 1 : 2 * i]!;
     let l = u[little ? 2 * i : 2 * i + 1]!;
-    if (h & 0x80000000) { h = ~h; l = ~l; } else h |= 0x80000000;
+    if (h & 0x80000000) {
+      h = ~h;
+      l = ~l;
+    } else h |= 0x80000000;
     hi[i] = (h ^ flip) >>> 0;
     lo[i] = (l ^ flip) >>> 0;
   }

@@ -25,7 +25,7 @@ test('deterministic per seed, different across seeds, nested in k', () => {
 
 test('independent of input order', () => {
   const reversed = [...ids].reverse();
-  const shuffled = [...ids].sort((x, y) => (x.length - y.length) || (x < y ? 1 : -1));
+  const shuffled = [...ids].sort((x, y) => x.length - y.length || (x < y ? 1 : -1));
   assert.deepEqual(randomSubset(reversed, 50, 3), randomSubset(ids, 50, 3));
   assert.deepEqual(seededPermutation(shuffled, 3), seededPermutation(ids, 3));
 });

@@ -2,7 +2,7 @@
 // hash of (seed, id), so it depends only on the seed and the id set, not on input order or on k: the random
 // subset of size k is contained in that of size k + 1.
 
-import { idPool } from './id-pool.ts';
+import { idPool, type IdPool } from './id-pool.ts';
 import { stableSortByKey64 } from './radix.ts';
 
 /**
@@ -57,7 +57,7 @@ export function permutationOrder(ids: string[], byId: Uint32Array, seed: number)
 /** ids ordered by hash(seed, id), ties broken by id. */
 export function seededPermutation(ids: string[], seed: number): string[] {
   if (!Number.isSafeInteger(seed)) throw new Error(`seededPermutation: seed = ${seed}; use an integer seed`);
-  let pool;
+  let pool: IdPool;
   try {
     pool = idPool(ids);
   } catch (e) {
@@ -69,7 +69,9 @@ export function seededPermutation(ids: string[], seed: number): string[] {
 /** The first k ids of seededPermutation(ids, seed). */
 export function randomSubset(ids: string[], k: number, seed: number): string[] {
   if (!Number.isInteger(k) || k < 0 || k > ids.length) {
-    throw new Error(`randomSubset: k = ${k} is out of range; choose an integer in 0..${ids.length} (the number of ids)`);
+    throw new Error(
+      `randomSubset: k = ${k} is out of range; choose an integer in 0..${ids.length} (the number of ids)`,
+    );
   }
   return seededPermutation(ids, seed).slice(0, k);
 }

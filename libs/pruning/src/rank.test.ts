@@ -12,7 +12,8 @@ function randomIds(next: () => number, n: number, trial: number): string[] {
   const prefix = ['', 'mnli-train-', 'a'][trial % 3]!;
   const set = new Set<string>();
   const maxLen = trial % 2 ? 24 : 4;
-  for (let tries = 0; set.size < n && tries < 20 * n; tries++) { // short ids over small alphabets: fewer than n may exist
+  for (let tries = 0; set.size < n && tries < 20 * n; tries++) {
+    // short ids over small alphabets: fewer than n may exist
     let s = prefix;
     const len = Math.floor(next() * maxLen);
     for (let j = 0; j < len; j++) s += alph[Math.floor(next() * alph.length)];
@@ -26,16 +27,28 @@ test('idPool orders ids exactly like string comparison (300 random id sets, shar
   for (let trial = 0; trial < 300; trial++) {
     const ids = randomIds(next, Math.floor(next() * 200), trial);
     const pool = idPool(ids);
-    assert.deepEqual(Array.from(pool.byId, (i) => ids[i]), [...ids].sort(byId));
+    assert.deepEqual(
+      Array.from(pool.byId, (i) => ids[i]),
+      [...ids].sort(byId),
+    );
   }
   assert.deepEqual(Array.from(idPool(['b', 'ab', 'a', '']).byId), [3, 2, 1, 0]);
   assert.throws(() => idPool(['x1', 'y', 'x1']), /id "x1" appears more than once/);
   // big groups that share long stretches (several 32-bit chunks deep), ids that are prefixes of each other
   const deep = Array.from({ length: 60 }, (_, i) => `x-${'shared-middle-part-'.repeat(3)}${(i * 7919) % 61}`);
-  assert.deepEqual(Array.from(idPool(deep).byId, (i) => deep[i]), [...deep].sort(byId));
+  assert.deepEqual(
+    Array.from(idPool(deep).byId, (i) => deep[i]),
+    [...deep].sort(byId),
+  );
   const prefixes = Array.from({ length: 40 }, (_, i) => 'a'.repeat(40 - i));
-  assert.deepEqual(Array.from(idPool(prefixes).byId, (i) => prefixes[i]), [...prefixes].sort(byId));
-  assert.throws(() => idPool(Array.from({ length: 40 }, (_, i) => `p-${'z'.repeat(30)}${i % 20}`)), /appears more than once/);
+  assert.deepEqual(
+    Array.from(idPool(prefixes).byId, (i) => prefixes[i]),
+    [...prefixes].sort(byId),
+  );
+  assert.throws(
+    () => idPool(Array.from({ length: 40 }, (_, i) => `p-${'z'.repeat(30)}${i % 20}`)),
+    /appears more than once/,
+  );
   assert.throws(() => idPool(Array.from({ length: 40 }, () => 'same')), /id "same" appears more than once/);
   assert.throws(() => idPool([...prefixes, 'a'.repeat(17)]), /id "aaaaaaaaaaaaaaaaa" appears more than once/);
   assert.equal(idPool([]).byId.length, 0);
@@ -54,7 +67,9 @@ test('rankIndices equals a comparator sort by (score, id) for float32, float64, 
     });
     const pool = idPool(ids);
     for (const order of ['asc', 'desc'] as const) {
-      const want = ids.map((_, i) => i).sort((a, b) => (order === 'asc' ? score[a]! - score[b]! : score[b]! - score[a]!) || byId(ids[a]!, ids[b]!));
+      const want = ids
+        .map((_, i) => i)
+        .sort((a, b) => (order === 'asc' ? score[a]! - score[b]! : score[b]! - score[a]!) || byId(ids[a]!, ids[b]!));
       assert.deepEqual(Array.from(rankIndices(pool, score, order)), want, `trial ${trial} ${order}`);
       if (kind === 1) assert.deepEqual(Array.from(rankIndices(pool, Float32Array.from(score), order)), want);
     }
@@ -65,7 +80,10 @@ test('topKIndices: ties at the cut go to the smaller ids; errors', () => {
   const pool = idPool(['e', 'a', 'd', 'b', 'c']);
   assert.deepEqual(Array.from(topKIndices(pool, [1, 1, 2, 1, 1], 3, 'desc')), [2, 1, 3]); // d, then a and b of the 1s
   assert.deepEqual(Array.from(topKIndices(pool, [1, 1, 2, 1, 1], 2, 'asc')), [1, 3]);
-  assert.throws(() => topKIndices(pool, [1, 1, 2, 1, 1], 6, 'asc'), /k = 6 is out of range; choose an integer in 0\.\.5/);
+  assert.throws(
+    () => topKIndices(pool, [1, 1, 2, 1, 1], 6, 'asc'),
+    /k = 6 is out of range; choose an integer in 0\.\.5/,
+  );
   assert.throws(() => topKIndices(pool, [1, 1, 2, NaN, 1], 1, 'asc'), /the score of id "b" is NaN/);
   assert.throws(() => rankIndices(pool, [1], 'asc'), /5 ids but 1 scores/);
 });
@@ -84,8 +102,16 @@ test('classQuotas: proportional split, largest remainders, ties to the lower cla
     const n = counts.reduce((a, b) => a + b, 0);
     const k = Math.floor(next() * (n + 1));
     const q = classQuotas(counts, k);
-    assert.equal(q.reduce((a, b) => a + b, 0), k);
-    q.forEach((qc, c) => assert.ok(qc <= counts[c]! && (n === 0 ? qc === 0 : Math.abs(qc - (k * counts[c]!) / n) < 1), `counts ${counts} k ${k} quota ${q}`));
+    assert.equal(
+      q.reduce((a, b) => a + b, 0),
+      k,
+    );
+    q.forEach((qc, c) =>
+      assert.ok(
+        qc <= counts[c]! && (n === 0 ? qc === 0 : Math.abs(qc - (k * counts[c]!) / n) < 1),
+        `counts ${counts} k ${k} quota ${q}`,
+      ),
+    );
   }
   assert.throws(() => classQuotas([1, 2], 4), /k = 4 is out of range/);
 });

@@ -6,12 +6,17 @@ export type Order = 'desc' | 'asc';
 
 /** All indices of the pool, best first: by score ('desc': highest first), equal scores by ascending id. */
 export function rankIndices(pool: IdPool, score: ArrayLike<number>, order: Order): Uint32Array {
-  if (score.length !== pool.ids.length) throw new Error(`rankIndices: ${pool.ids.length} ids but ${score.length} scores; pass one score per id`);
-  return sortByKeys(pool.byId, sortKeys(score, order, (i) => `id "${pool.ids[i]}"`));
+  if (score.length !== pool.ids.length)
+    throw new Error(`rankIndices: ${pool.ids.length} ids but ${score.length} scores; pass one score per id`);
+  return sortByKeys(
+    pool.byId,
+    sortKeys(score, order, (i) => `id "${pool.ids[i]}"`),
+  );
 }
 
 export function checkK(what: string, k: number, n: number): void {
-  if (!Number.isInteger(k) || k < 0 || k > n) throw new Error(`${what}: k = ${k} is out of range; choose an integer in 0..${n} (the number of ids)`);
+  if (!Number.isInteger(k) || k < 0 || k > n)
+    throw new Error(`${what}: k = ${k} is out of range; choose an integer in 0..${n} (the number of ids)`);
 }
 
 /** The first k of rankIndices. */
@@ -47,8 +52,12 @@ export function classCounts(classes: ArrayLike<number>): number[] {
   const n = classes.length;
   for (let i = 0; i < n; i++) {
     const c = classes[i]!;
-    if ((c >>> 0) === c && c < counts.length) { counts[c]!++; continue; } // a class seen before (the usual case)
-    if (!Number.isInteger(c) || c < 0) throw new Error(`classCounts: class of example ${i} is ${c}; pass class indices (integers >= 0)`);
+    if (c >>> 0 === c && c < counts.length) {
+      counts[c]!++;
+      continue;
+    } // a class seen before (the usual case)
+    if (!Number.isInteger(c) || c < 0)
+      throw new Error(`classCounts: class of example ${i} is ${c}; pass class indices (integers >= 0)`);
     while (counts.length <= c) counts.push(0);
     counts[c]!++;
   }
@@ -63,7 +72,10 @@ export function balancedTake(ranking: Uint32Array, classes: ArrayLike<number>, k
   const left = Int32Array.from(classQuotas(classCounts(classes), k));
   const out = new Uint32Array(k);
   const m = takeBalanced(ranking, classes, left, out);
-  if (m < k) throw new Error(`balancedTake: the ranking ran out after ${m} of ${k} examples; pass the full ranking (or rankTop with the same classes)`);
+  if (m < k)
+    throw new Error(
+      `balancedTake: the ranking ran out after ${m} of ${k} examples; pass the full ranking (or rankTop with the same classes)`,
+    );
   return out;
 }
 
@@ -91,14 +103,23 @@ export function rankTop(pool: IdPool, keys: SortKeys, k: number, classes?: Array
     const hist = new Uint32Array(nb);
     histogram(digits, hist);
     let cum = 0;
-    for (let b = 0; b < nb; b++) { cum += hist[b]!; if (cum >= k) { cutoff = b; count = cum; break; } }
+    for (let b = 0; b < nb; b++) {
+      cum += hist[b]!;
+      if (cum >= k) {
+        cutoff = b;
+        count = cum;
+        break;
+      }
+    }
   } else {
-    if (classes.length !== n) throw new Error(`rankTop: ${n} ids but ${classes.length} classes; pass one class per example`);
+    if (classes.length !== n)
+      throw new Error(`rankTop: ${n} ids but ${classes.length} classes; pass one class per example`);
     const quota = classQuotas(classCounts(classes), k);
     const C = quota.length;
     const hist = new Uint32Array(nb * C);
     const bad = classHistogram(digits, classes, C, hist);
-    if (bad >= 0) throw new Error(`rankTop: class of example ${bad} is ${classes[bad]}; pass class indices (integers >= 0)`);
+    if (bad >= 0)
+      throw new Error(`rankTop: class of example ${bad} is ${classes[bad]}; pass class indices (integers >= 0)`);
     const cum = new Array<number>(C).fill(0);
     let unmet = quota.filter((q) => q > 0).length;
     for (let b = 0; b < nb && unmet > 0; b++) {
@@ -134,7 +155,11 @@ export function rankTop(pool: IdPool, keys: SortKeys, k: number, classes?: Array
 function minMax(top: Uint32Array): [number, number] {
   let min = 0xffffffff;
   let max = 0;
-  for (let i = 0; i < top.length; i++) { const v = top[i]!; if (v < min) min = v; if (v > max) max = v; }
+  for (let i = 0; i < top.length; i++) {
+    const v = top[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
   return [min, max];
 }
 
@@ -158,10 +183,23 @@ function classHistogram(digits: Uint16Array, classes: ArrayLike<number>, C: numb
   return -1;
 }
 
-function candidates(digits: Uint16Array, cutoff: number, rank: Uint32Array, lo: Uint32Array, cand: Uint32Array, candRank: Uint32Array, candLo: Uint32Array): void {
+function candidates(
+  digits: Uint16Array,
+  cutoff: number,
+  rank: Uint32Array,
+  lo: Uint32Array,
+  cand: Uint32Array,
+  candRank: Uint32Array,
+  candLo: Uint32Array,
+): void {
   let m = 0;
   for (let i = 0; i < digits.length; i++) {
-    if (digits[i]! <= cutoff) { cand[m] = i; candRank[m] = rank[i]!; candLo[m] = lo[i]!; m++; }
+    if (digits[i]! <= cutoff) {
+      cand[m] = i;
+      candRank[m] = rank[i]!;
+      candLo[m] = lo[i]!;
+      m++;
+    }
   }
 }
 
@@ -173,7 +211,11 @@ function identity(n: number): Uint32Array {
 
 /** outA[j] = a[pos[j]], outB[j] = b[pos[j]] */
 function permute(pos: Uint32Array, a: Uint32Array, b: Uint32Array, outA: Uint32Array, outB: Uint32Array): void {
-  for (let j = 0; j < pos.length; j++) { const p = pos[j]!; outA[j] = a[p]!; outB[j] = b[p]!; }
+  for (let j = 0; j < pos.length; j++) {
+    const p = pos[j]!;
+    outA[j] = a[p]!;
+    outB[j] = b[p]!;
+  }
 }
 
 /** Walks the ranking taking each example whose class still has quota left; returns how many were taken. */
@@ -183,9 +225,15 @@ function takeBalanced(ranking: Uint32Array, classes: ArrayLike<number>, left: In
   let m = 0;
   for (let j = 0; j < ranking.length && m < k; j++) {
     const i = ranking[j]!;
-    if (i >= nc) throw new Error(`balancedTake: ranked example ${i} has no class (${nc} classes given); pass one class per example`);
+    if (i >= nc)
+      throw new Error(
+        `balancedTake: ranked example ${i} has no class (${nc} classes given); pass one class per example`,
+      );
     const c = classes[i]!;
-    if (left[c]! > 0) { left[c]!--; out[m++] = i; }
+    if (left[c]! > 0) {
+      left[c]!--;
+      out[m++] = i;
+    }
   }
   return m;
 }

@@ -28,7 +28,8 @@ export function parseAddedTokens(list: unknown, fail: (what: string) => Error): 
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw fail('added_tokens is not a list');
   return list.map((t, i) => {
-    if (!isObj(t) || typeof t['content'] !== 'string' || !Number.isInteger(t['id'])) throw fail(`added_tokens[${i}] needs a string "content" and an integer "id"`);
+    if (!isObj(t) || typeof t['content'] !== 'string' || !Number.isInteger(t['id']))
+      throw fail(`added_tokens[${i}] needs a string "content" and an integer "id"`);
     return {
       content: t['content'],
       id: t['id'] as number,
@@ -60,7 +61,9 @@ export class AddedTokenSplitter {
     const spans: TextSpan[] = [];
     let plainStart = 0;
     for (let i = 0; i < text.length; ) {
-      const hit = this.byFirst.get(text[i] as string)?.find((t) => text.startsWith(t.content, i) && this.wordOk(t, text, i));
+      const hit = this.byFirst
+        .get(text[i] as string)
+        ?.find((t) => text.startsWith(t.content, i) && this.wordOk(t, text, i));
       if (!hit) {
         i++;
         continue;

@@ -12,7 +12,13 @@ export interface PadToken {
 const cut = (p: Pieces, n: number): Pieces =>
   n >= p.ids.length ? p : { ids: p.ids.slice(0, n), tokens: p.tokens.slice(0, n), offsets: p.offsets.slice(0, n) };
 
-export function assembleEncoding(template: SpecialTemplate, pad: PadToken, a: Pieces, b: Pieces | undefined, opts: EncodeOptions = {}): Encoded {
+export function assembleEncoding(
+  template: SpecialTemplate,
+  pad: PadToken,
+  a: Pieces,
+  b: Pieces | undefined,
+  opts: EncodeOptions = {},
+): Encoded {
   const addSpecial = opts.addSpecialTokens ?? true;
   const tpl = addSpecial ? template : CONCATENATION;
   const maxLength = opts.maxLength;
@@ -31,7 +37,13 @@ export function assembleEncoding(template: SpecialTemplate, pad: PadToken, a: Pi
     if (maxLength < nSpecial) {
       throw new Error(`maxLength must be an integer >= ${nSpecial} (room for the special tokens), got ${maxLength}`);
     }
-    const [ka, kb] = truncatedLengths(a.ids.length, b?.ids.length, maxLength - nSpecial, truncation, opts.truncationStyle ?? 'slow');
+    const [ka, kb] = truncatedLengths(
+      a.ids.length,
+      b?.ids.length,
+      maxLength - nSpecial,
+      truncation,
+      opts.truncationStyle ?? 'slow',
+    );
     pa = cut(a, ka);
     pb = b && cut(b, kb);
   }

@@ -18,7 +18,8 @@ const WHITESPACE = /\s+/u;
 
 /** HF's definition: all non-letter/number ASCII symbols count, plus Unicode category P*. */
 export function isPunctuation(cp: number): boolean {
-  if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) return true;
+  if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126))
+    return true;
   return PUNCT.test(String.fromCodePoint(cp));
 }
 
@@ -136,7 +137,8 @@ export function bertNormalizeAligned(input: string, cfg: BertNormalizerConfig, b
       }
     }
     const last = clusters[clusters.length - 1];
-    if (cfg.handleChineseChars && isChineseChar(cp)) clusters.push({ s: ' ', start, end }, { s: ch, start, end }, { s: ' ', start, end });
+    if (cfg.handleChineseChars && isChineseChar(cp))
+      clusters.push({ s: ' ', start, end }, { s: ch, start, end }, { s: ' ', start, end });
     else if (last && joinsPrevious(ch, cp)) {
       last.s += ch;
       last.end = end;

@@ -8,7 +8,8 @@ export function parseMerges(list: unknown[], where: string): Array<[string, stri
   return list.map((m, i) => {
     if (typeof m === 'string') {
       const sp = m.indexOf(' ');
-      if (sp <= 0 || sp === m.length - 1 || m.indexOf(' ', sp + 1) !== -1) throw new Error(`${where}: merge #${i} ${JSON.stringify(m)} is not two symbols separated by one space`);
+      if (sp <= 0 || sp === m.length - 1 || m.indexOf(' ', sp + 1) !== -1)
+        throw new Error(`${where}: merge #${i} ${JSON.stringify(m)} is not two symbols separated by one space`);
       return [m.slice(0, sp), m.slice(sp + 1)];
     }
     if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') return [m[0], m[1]];

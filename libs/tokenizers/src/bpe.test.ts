@@ -7,7 +7,14 @@ import { ByteLevelBpeTokenizer } from './bpe.ts';
 import { BYTE_TO_CHAR, CHAR_TO_BYTE } from './byte-level.ts';
 import { loadGpt2Bpe } from './gpt2-files.ts';
 import { SHARED_DATA, SHARED_DIR } from './testing/shared-data.ts';
-import { asFixture, assertBpeOffsetsMatchBytes, assertOffsetsWellFormed, idsOf, readTokenizerFixture, TOKENIZER_FIXTURES } from './testing/tokenizer-fixture.ts';
+import {
+  asFixture,
+  assertBpeOffsetsMatchBytes,
+  assertOffsetsWellFormed,
+  idsOf,
+  readTokenizerFixture,
+  TOKENIZER_FIXTURES,
+} from './testing/tokenizer-fixture.ts';
 
 const DIR = path.join(TOKENIZER_FIXTURES, 'roberta-bpe');
 const fixture = readTokenizerFixture('roberta-bpe');
@@ -24,9 +31,16 @@ test('the byte alphabet is a bijection of the 256 bytes, space = Ġ, newline = �
 });
 
 test('roberta-bpe tokenizer.json: sizes and special ids', () => {
-  assert.deepEqual([tok.vocabSize, tok.padId, tok.tokenToId('<s>'), tok.tokenToId('</s>'), tok.tokenToId('<mask>')], [411, 1, 0, 2, 410]);
+  assert.deepEqual(
+    [tok.vocabSize, tok.padId, tok.tokenToId('<s>'), tok.tokenToId('</s>'), tok.tokenToId('<mask>')],
+    [411, 1, 0, 2, 410],
+  );
   assert.deepEqual([tok.numSpecialTokens(false), tok.numSpecialTokens(true)], [2, 4]);
-  assert.deepEqual(tok.withSpecialTokens([5, 6], [7]), { inputIds: [0, 5, 6, 2, 2, 7, 2], tokenTypeIds: [0, 0, 0, 0, 0, 0, 0], sequenceIds: [null, 0, 0, null, null, 1, null] });
+  assert.deepEqual(tok.withSpecialTokens([5, 6], [7]), {
+    inputIds: [0, 5, 6, 2, 2, 7, 2],
+    tokenTypeIds: [0, 0, 0, 0, 0, 0, 0],
+    sequenceIds: [null, 0, 0, null, null, 1, null],
+  });
 });
 
 fixture.records.forEach((r, i) => {
@@ -38,7 +52,10 @@ fixture.records.forEach((r, i) => {
     const pair = tok.encode(r.text, r.text_pair);
     assert.deepEqual(asFixture(pair, false), idsOf(r.pair, false));
     assert.deepEqual(pair.tokens, r.pair.tokens);
-    assert.deepEqual(asFixture(tok.encode(r.text, undefined, { maxLength: L }), false), idsOf(r.single_truncated_padded, false));
+    assert.deepEqual(
+      asFixture(tok.encode(r.text, undefined, { maxLength: L }), false),
+      idsOf(r.single_truncated_padded, false),
+    );
     const slow = tok.encode(r.text, r.text_pair, { maxLength: L });
     assert.deepEqual(asFixture(slow, false), idsOf(r.pair_truncated_padded, false));
     assert.deepEqual(slow.tokens, r.pair_truncated_padded.tokens);
@@ -52,7 +69,7 @@ fixture.records.forEach((r, i) => {
   });
 });
 
-test('untrimmed offsets: the spans of a text cover it and hold exactly the tokens\' bytes', () => {
+test("untrimmed offsets: the spans of a text cover it and hold exactly the tokens' bytes", () => {
   const raw = ByteLevelBpeTokenizer.fromFile(path.join(DIR, 'tokenizer.json'), { trimOffsets: false });
   for (const r of fixture.records) {
     const p = raw.encode(r.text, undefined, { addSpecialTokens: false });
@@ -76,22 +93,39 @@ test('padBatch reproduces the batch call with padding to the longest row', () =>
   const batch = fixture.batch_pairs_truncated_padded_longest;
   const rows = fixture.records.map((r) => tok.encode(r.text, r.text_pair, { maxLength: L, padding: 'none' }));
   const padded = padBatch(rows, { id: tok.padId, token: tok.padToken });
-  assert.deepEqual(padded.map((e) => e.inputIds), batch.input_ids);
-  assert.deepEqual(padded.map((e) => e.attentionMask), batch.attention_mask);
+  assert.deepEqual(
+    padded.map((e) => e.inputIds),
+    batch.input_ids,
+  );
+  assert.deepEqual(
+    padded.map((e) => e.attentionMask),
+    batch.attention_mask,
+  );
   assert.equal(padded[0]?.tokens[15], '<pad>');
 });
 
 test('OPT template (BOS </s>, no EOS) reproduces the opt-seqcls "tokenized_text" batch', () => {
-  const opt = JSON.parse(fs.readFileSync(path.join(SHARED_DIR, 'fixtures/hf-tiny/models/opt-seqcls/fixture.json'), 'utf8')) as {
+  const opt = JSON.parse(
+    fs.readFileSync(path.join(SHARED_DIR, 'fixtures/hf-tiny/models/opt-seqcls/fixture.json'), 'utf8'),
+  ) as {
     batches: Array<{ name: string; inputs: { input_ids: number[][]; attention_mask: number[][] } }>;
   };
   const batch = opt.batches.find((b) => b.name === 'tokenized_text');
   assert.ok(batch);
   // the same files, two ways: tokenizer.json with an explicit template, and the raw vocab.json + merges.txt
-  for (const t of [ByteLevelBpeTokenizer.fromFile(path.join(DIR, 'tokenizer.json'), { template: 'opt' }), loadGpt2Bpe(DIR, { template: 'opt' })]) {
+  for (const t of [
+    ByteLevelBpeTokenizer.fromFile(path.join(DIR, 'tokenizer.json'), { template: 'opt' }),
+    loadGpt2Bpe(DIR, { template: 'opt' }),
+  ]) {
     const rows = fixture.records.slice(0, 4).map((r) => t.encode(r.text, undefined, { maxLength: 16 }));
-    assert.deepEqual(rows.map((e) => e.inputIds), batch.inputs.input_ids);
-    assert.deepEqual(rows.map((e) => e.attentionMask), batch.inputs.attention_mask);
+    assert.deepEqual(
+      rows.map((e) => e.inputIds),
+      batch.inputs.input_ids,
+    );
+    assert.deepEqual(
+      rows.map((e) => e.attentionMask),
+      batch.inputs.attention_mask,
+    );
     assert.deepEqual(t.withSpecialTokens([5], [6]).inputIds, [2, 5, 6]);
     assert.equal(t.numSpecialTokens(true), 1);
   }
@@ -122,7 +156,10 @@ test('GPT-2 encoder.json + vocab.bpe: known ids', () => {
   // contractions are split by GPT-2's pattern before BPE
   const c = g.pieces("I can't believe it's true!");
   assert.deepEqual(c.tokens, ['I', 'Ġcan', "'t", 'Ġbelieve', 'Ġit', "'s", 'Ġtrue', '!']);
-  assert.deepEqual(c.ids, c.tokens.map((x) => enc[x]));
+  assert.deepEqual(
+    c.ids,
+    c.tokens.map((x) => enc[x]),
+  );
   assert.deepEqual(c.ids.slice(0, 3), [40, 460, 470]);
   // newlines and runs of spaces: "\s+(?!\S)" leaves the last space to the next word
   assert.deepEqual(g.pieces('a\n\n b').tokens, ['a', 'ĊĊ', 'Ġb']);
@@ -136,32 +173,53 @@ test('GPT-2 encoder.json + vocab.bpe: known ids', () => {
   // GPT-2's offsets are not trimmed (as its fast tokenizer): each span holds exactly the token's bytes
   const e = g.encode(text, undefined, { addSpecialTokens: false });
   assert.equal(assertBpeOffsetsMatchBytes(e, [text], false, new Set(['<|endoftext|>'])), e.tokens.length);
-  assert.deepEqual(e.offsets.slice(0, 3), [[0, 2], [2, 5], [5, 8]]); // "na", "ïve", " 🙂" (emoji = 2 UTF-16 units)
+  assert.deepEqual(e.offsets.slice(0, 3), [
+    [0, 2],
+    [2, 5],
+    [5, 8],
+  ]); // "na", "ïve", " 🙂" (emoji = 2 UTF-16 units)
 });
 
 test('GPT-2 with the OPT template and add_prefix_space', () => {
   const g = loadGpt2Bpe(GPT2, { template: 'opt', addPrefixSpace: true });
   const e = g.encode('Hello', 'world');
   assert.deepEqual(e.inputIds, [50256, 18435, 995]); // BOS is <|endoftext|> in GPT-2's vocabulary
-  assert.deepEqual(e.offsets, [[0, 0], [0, 5], [0, 5]]);
+  assert.deepEqual(e.offsets, [
+    [0, 0],
+    [0, 5],
+    [0, 5],
+  ]);
   assert.deepEqual(e.sequenceIds, [null, 0, 1]);
 });
 
 test('bad files: errors name the file and what is wrong', () => {
-  assert.throws(() => loadGpt2Bpe(SHARED_DATA), (err: Error) => err.message.includes(SHARED_DATA) && /encoder\.json \+ vocab\.bpe/.test(err.message));
+  assert.throws(
+    () => loadGpt2Bpe(SHARED_DATA),
+    (err: Error) => err.message.includes(SHARED_DATA) && /encoder\.json \+ vocab\.bpe/.test(err.message),
+  );
   assert.throws(
     () => ByteLevelBpeTokenizer.fromJson({ model: { type: 'WordPiece', vocab: {} } }, 'x/tokenizer.json'),
     (err: Error) => err.message.startsWith('x/tokenizer.json: model.type is "WordPiece"'),
   );
   assert.throws(
-    () => ByteLevelBpeTokenizer.fromJson({ model: { type: 'BPE', vocab: { a: 0 }, merges: [] }, pre_tokenizer: { type: 'Metaspace' } }, 'y.json'),
+    () =>
+      ByteLevelBpeTokenizer.fromJson(
+        { model: { type: 'BPE', vocab: { a: 0 }, merges: [] }, pre_tokenizer: { type: 'Metaspace' } },
+        'y.json',
+      ),
     /y\.json: pre_tokenizer is "Metaspace"; only a ByteLevel pre-tokenizer/,
   );
-  assert.throws(() => ByteLevelBpeTokenizer.fromJson({ model: { type: 'BPE', vocab: {}, merges: ['a b c'] } }, 'z.json'), /z\.json model\.merges: merge #0 "a b c"/);
+  assert.throws(
+    () => ByteLevelBpeTokenizer.fromJson({ model: { type: 'BPE', vocab: {}, merges: ['a b c'] } }, 'z.json'),
+    /z\.json model\.merges: merge #0 "a b c"/,
+  );
 });
 
 test('merges as ["a", "b"] pairs (newer tokenizer.json) and a Sequence-wrapped ByteLevel pre-tokenizer load the same', () => {
-  const json = JSON.parse(fs.readFileSync(path.join(DIR, 'tokenizer.json'), 'utf8')) as { model: { merges: string[] }; pre_tokenizer: unknown };
+  const json = JSON.parse(fs.readFileSync(path.join(DIR, 'tokenizer.json'), 'utf8')) as {
+    model: { merges: string[] };
+    pre_tokenizer: unknown;
+  };
   json.model.merges = json.model.merges.map((m) => m.split(' ')) as unknown as string[];
   json.pre_tokenizer = { type: 'Sequence', pretokenizers: [json.pre_tokenizer] };
   const t = ByteLevelBpeTokenizer.fromJson(json, 'pairs.json');

@@ -7,7 +7,15 @@ import { assembleEncoding } from './assemble-encoding.ts';
 import { BpeMerges, parseMerges } from './bpe-merges.ts';
 import { byteCharsToText, GPT2_SPLIT, SPACE_CHAR, toByteWord } from './byte-level.ts';
 import { cleanUpTokenizationSpaces } from './clean-up-spaces.ts';
-import { applyTemplate, bosTemplate, countSpecial, NO_SPECIAL_TOKENS, robertaTemplate, templateFromPostProcessor, type SpecialTemplate } from './special-template.ts';
+import {
+  applyTemplate,
+  bosTemplate,
+  countSpecial,
+  NO_SPECIAL_TOKENS,
+  robertaTemplate,
+  templateFromPostProcessor,
+  type SpecialTemplate,
+} from './special-template.ts';
 import { isObj, readJsonObject, type Json } from './tokenizer-json.ts';
 import type { EncodeOptions, Encoded, Pieces, Tokenizer } from './tokenizer-types.ts';
 
@@ -76,7 +84,8 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
     this.addPrefixSpace = cfg.addPrefixSpace;
     this.trimOffsets = cfg.trimOffsets;
     const pad = vocab.get(cfg.padToken);
-    if (pad === undefined) throw new Error(`${cfg.source}: pad token ${JSON.stringify(cfg.padToken)} is not in the vocabulary`);
+    if (pad === undefined)
+      throw new Error(`${cfg.source}: pad token ${JSON.stringify(cfg.padToken)} is not in the vocabulary`);
     this.padId = pad;
     this.padToken = cfg.padToken;
     this.unkId = cfg.unkToken === null ? null : (vocab.get(cfg.unkToken) ?? null);
@@ -168,7 +177,10 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
       const n = tok.length; // byte-level characters are single UTF-16 units: one per byte
       let id = this.vocab.get(tok);
       if (id === undefined) {
-        if (this.unkId === null) throw new Error(`${this.cfg.source}: BPE produced ${JSON.stringify(tok)}, which is not in the vocabulary, and there is no unk token`);
+        if (this.unkId === null)
+          throw new Error(
+            `${this.cfg.source}: BPE produced ${JSON.stringify(tok)}, which is not in the vocabulary, and there is no unk token`,
+          );
         id = this.unkId;
       }
       let lo = 0;
@@ -188,7 +200,11 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
 }
 
 /** The BOS/CLS/SEP names of a template preset, checked against the vocabulary. */
-export function presetTemplate(name: BpeTemplateName, vocab: ReadonlyMap<string, number>, source: string): SpecialTemplate {
+export function presetTemplate(
+  name: BpeTemplateName,
+  vocab: ReadonlyMap<string, number>,
+  source: string,
+): SpecialTemplate {
   const need = (...names: string[]): [string, number] => {
     for (const n of names) {
       const id = vocab.get(n);
@@ -213,15 +229,23 @@ function byteLevelPreTokenizer(pre: unknown): Json | undefined {
   return Array.isArray(list) && list.length === 1 ? byteLevelPreTokenizer(list[0]) : undefined;
 }
 
-function bpeConfigFromJson(json: Json, source: string, opts: BpeOptions, bad: (what: string) => Error): ByteLevelBpeConfig {
+function bpeConfigFromJson(
+  json: Json,
+  source: string,
+  opts: BpeOptions,
+  bad: (what: string) => Error,
+): ByteLevelBpeConfig {
   const model = json['model'];
   if (!isObj(model)) throw bad('no "model" object');
   if (model['type'] !== 'BPE') throw bad(`model.type is ${JSON.stringify(model['type'])}, not "BPE"`);
   if (!isObj(model['vocab'])) throw bad('model.vocab is not a {token: id} map');
   if (!Array.isArray(model['merges'])) throw bad('model.merges is not a list');
-  if (typeof model['dropout'] === 'number' && model['dropout'] > 0) throw bad(`model.dropout is ${model['dropout']}: BPE dropout is random, set it to null`);
-  if (model['byte_fallback'] === true) throw bad('model.byte_fallback is true (a SentencePiece-style BPE such as Llama\'s), which is not supported');
-  if (typeof model['end_of_word_suffix'] === 'string' && model['end_of_word_suffix'] !== '') throw bad('model.end_of_word_suffix is set (not a byte-level BPE)');
+  if (typeof model['dropout'] === 'number' && model['dropout'] > 0)
+    throw bad(`model.dropout is ${model['dropout']}: BPE dropout is random, set it to null`);
+  if (model['byte_fallback'] === true)
+    throw bad("model.byte_fallback is true (a SentencePiece-style BPE such as Llama's), which is not supported");
+  if (typeof model['end_of_word_suffix'] === 'string' && model['end_of_word_suffix'] !== '')
+    throw bad('model.end_of_word_suffix is set (not a byte-level BPE)');
   const vocab = new Map<string, number>();
   for (const [tok, id] of Object.entries(model['vocab'])) {
     if (!Number.isInteger(id)) throw bad(`model.vocab[${JSON.stringify(tok)}] is not an integer id`);
@@ -232,19 +256,27 @@ function bpeConfigFromJson(json: Json, source: string, opts: BpeOptions, bad: (w
   const byteLevel = byteLevelPreTokenizer(json['pre_tokenizer']);
   if (!byteLevel) {
     const pre = json['pre_tokenizer'];
-    throw bad(`pre_tokenizer is ${JSON.stringify(isObj(pre) ? pre['type'] : pre)}; only a ByteLevel pre-tokenizer (GPT-2 / RoBERTa / OPT) is supported`);
+    throw bad(
+      `pre_tokenizer is ${JSON.stringify(isObj(pre) ? pre['type'] : pre)}; only a ByteLevel pre-tokenizer (GPT-2 / RoBERTa / OPT) is supported`,
+    );
   }
   const norm = json['normalizer'];
-  if (norm !== null && norm !== undefined) throw bad(`normalizer ${JSON.stringify(isObj(norm) ? norm['type'] : norm)} is not supported for byte-level BPE (GPT-2 / RoBERTa have none)`);
+  if (norm !== null && norm !== undefined)
+    throw bad(
+      `normalizer ${JSON.stringify(isObj(norm) ? norm['type'] : norm)} is not supported for byte-level BPE (GPT-2 / RoBERTa have none)`,
+    );
 
   const addedTokens = parseAddedTokens(json['added_tokens'], bad);
   for (const t of addedTokens) if (!vocab.has(t.content)) vocab.set(t.content, t.id);
-  const template = opts.template ? presetTemplate(opts.template, vocab, source) : (templateFromPostProcessor(json['post_processor'], bad) ?? NO_SPECIAL_TOKENS);
+  const template = opts.template
+    ? presetTemplate(opts.template, vocab, source)
+    : (templateFromPostProcessor(json['post_processor'], bad) ?? NO_SPECIAL_TOKENS);
   const pp = json['post_processor'];
   const ppTrim = isObj(pp) && typeof pp['trim_offsets'] === 'boolean' ? pp['trim_offsets'] : undefined;
   const padding = json['padding'];
   const padToken =
-    (isObj(padding) && typeof padding['pad_token'] === 'string' ? padding['pad_token'] : undefined) ?? firstInVocab(vocab, ['<pad>', '<|endoftext|>', '</s>']);
+    (isObj(padding) && typeof padding['pad_token'] === 'string' ? padding['pad_token'] : undefined) ??
+    firstInVocab(vocab, ['<pad>', '<|endoftext|>', '</s>']);
   if (padToken === undefined) throw bad('no pad token: none of <pad>, <|endoftext|>, </s> is in the vocabulary');
   const unk = typeof model['unk_token'] === 'string' ? model['unk_token'] : null;
   return {
@@ -255,7 +287,7 @@ function bpeConfigFromJson(json: Json, source: string, opts: BpeOptions, bad: (w
     padToken,
     unkToken: unk,
     addPrefixSpace: opts.addPrefixSpace ?? byteLevel['add_prefix_space'] === true,
-    trimOffsets: opts.trimOffsets ?? ppTrim ?? (byteLevel['trim_offsets'] !== false),
+    trimOffsets: opts.trimOffsets ?? ppTrim ?? byteLevel['trim_offsets'] !== false,
     useRegex: byteLevel['use_regex'] !== false,
     ignoreMerges: model['ignore_merges'] === true,
     cleanUpTokenizationSpaces: opts.cleanUpTokenizationSpaces ?? true,

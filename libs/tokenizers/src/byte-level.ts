@@ -20,7 +20,8 @@ export const SPACE_CHAR = BYTE_TO_CHAR[0x20] as string;
  * GPT-2's pre-tokenisation pattern. \s is written as \p{White_Space}, which is what Python's regex
  * module and Rust's onig mean by it (JS \s would also take U+FEFF and miss U+0085).
  */
-export const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
+export const GPT2_SPLIT =
+  /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
 
 /** One pre-token as byte-level characters, with the raw-text span of each byte. */
 export interface ByteWord {
@@ -50,7 +51,12 @@ export function toByteWord(text: string, base: number, prefixSpace = false): Byt
     const c = cp >= 0xd800 && cp <= 0xdfff ? 0xfffd : cp;
     const n = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
     for (let k = 0; k < n; k++) {
-      const b = k === 0 ? (n === 1 ? c : (0xf00 >> n) & 0xff | (c >> (6 * (n - 1)))) : 0x80 | ((c >> (6 * (n - 1 - k))) & 0x3f);
+      const b =
+        k === 0
+          ? n === 1
+            ? c
+            : ((0xf00 >> n) & 0xff) | (c >> (6 * (n - 1)))
+          : 0x80 | ((c >> (6 * (n - 1 - k))) & 0x3f);
       w.chars += BYTE_TO_CHAR[b] as string;
       w.starts.push(start);
       w.ends.push(end);

@@ -17,7 +17,8 @@ const SPECIAL_NAMES = ['<s>', '<pad>', '</s>', '<unk>', '<mask>', '<|endoftext|>
 /** The vocab/merges file pair in `dir`, or null. */
 export function findGpt2Files(dir: string): { vocab: string; merges: string } | null {
   for (const [v, m] of FILE_PAIRS) {
-    if (fs.existsSync(path.join(dir, v)) && fs.existsSync(path.join(dir, m))) return { vocab: path.join(dir, v), merges: path.join(dir, m) };
+    if (fs.existsSync(path.join(dir, v)) && fs.existsSync(path.join(dir, m)))
+      return { vocab: path.join(dir, v), merges: path.join(dir, m) };
   }
   return null;
 }
@@ -26,7 +27,8 @@ export function findGpt2Files(dir: string): { vocab: string; merges: string } | 
 function configToken(cfg: Json, key: string): { content: string; lstrip?: boolean; rstrip?: boolean } | undefined {
   const v = cfg[key];
   if (typeof v === 'string') return { content: v };
-  if (isObj(v) && typeof v['content'] === 'string') return { content: v['content'], lstrip: v['lstrip'] === true, rstrip: v['rstrip'] === true };
+  if (isObj(v) && typeof v['content'] === 'string')
+    return { content: v['content'], lstrip: v['lstrip'] === true, rstrip: v['rstrip'] === true };
   return undefined;
 }
 
@@ -41,12 +43,15 @@ function configToken(cfg: Json, key: string): { content: string; lstrip?: boolea
 export function loadGpt2Bpe(dir: string, opts: BpeOptions = {}): ByteLevelBpeTokenizer {
   const files = findGpt2Files(dir);
   if (!files) {
-    throw new Error(`${dir}: no byte-level BPE files; expected encoder.json + vocab.bpe (GPT-2) or vocab.json + merges.txt (RoBERTa, OPT)`);
+    throw new Error(
+      `${dir}: no byte-level BPE files; expected encoder.json + vocab.bpe (GPT-2) or vocab.json + merges.txt (RoBERTa, OPT)`,
+    );
   }
   const vocabJson = readJsonObject(files.vocab, 'a {token: id} map (GPT-2 encoder.json / vocab.json)');
   const vocab = new Map<string, number>();
   for (const [tok, id] of Object.entries(vocabJson)) {
-    if (!Number.isInteger(id)) throw new Error(`${files.vocab}: the id of ${JSON.stringify(tok)} is not an integer; expected a {token: id} map`);
+    if (!Number.isInteger(id))
+      throw new Error(`${files.vocab}: the id of ${JSON.stringify(tok)} is not an integer; expected a {token: id} map`);
     vocab.set(tok, id as number);
   }
   const lines = fs.readFileSync(files.merges, 'utf8').split('\n');
@@ -63,20 +68,37 @@ export function loadGpt2Bpe(dir: string, opts: BpeOptions = {}): ByteLevelBpeTok
   const named = ['bos_token', 'eos_token', 'unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token']
     .map((k) => configToken(cfg, k))
     .filter((t): t is NonNullable<typeof t> => t !== undefined);
-  const specials = named.length > 0 ? named : SPECIAL_NAMES.filter((n) => vocab.has(n)).map((content) => ({ content, lstrip: content === '<mask>', rstrip: false }));
+  const specials =
+    named.length > 0
+      ? named
+      : SPECIAL_NAMES.filter((n) => vocab.has(n)).map((content) => ({
+          content,
+          lstrip: content === '<mask>',
+          rstrip: false,
+        }));
   const addedTokens: AddedToken[] = [];
   for (const s of specials) {
     const id = vocab.get(s.content);
-    if (id === undefined) throw new Error(`${cfgFile}: special token ${JSON.stringify(s.content)} is not in ${files.vocab}`);
+    if (id === undefined)
+      throw new Error(`${cfgFile}: special token ${JSON.stringify(s.content)} is not in ${files.vocab}`);
     if (addedTokens.some((t) => t.content === s.content)) continue;
-    addedTokens.push({ content: s.content, id, special: true, lstrip: s.lstrip === true, rstrip: s.rstrip === true, singleWord: false });
+    addedTokens.push({
+      content: s.content,
+      id,
+      special: true,
+      lstrip: s.lstrip === true,
+      rstrip: s.rstrip === true,
+      singleWord: false,
+    });
   }
 
   const cls = typeof cfg['tokenizer_class'] === 'string' ? cfg['tokenizer_class'] : '';
-  const templateName: BpeTemplateName = opts.template ?? (/roberta/i.test(cls) ? 'roberta' : cfg['add_bos_token'] === true ? 'opt' : 'none');
+  const templateName: BpeTemplateName =
+    opts.template ?? (/roberta/i.test(cls) ? 'roberta' : cfg['add_bos_token'] === true ? 'opt' : 'none');
   const template = presetTemplate(templateName, vocab, dir);
   const padToken = configToken(cfg, 'pad_token')?.content ?? firstInVocab(vocab, ['<pad>', '<|endoftext|>', '</s>']);
-  if (padToken === undefined) throw new Error(`${dir}: no pad token: none of <pad>, <|endoftext|>, </s> is in ${files.vocab}`);
+  if (padToken === undefined)
+    throw new Error(`${dir}: no pad token: none of <pad>, <|endoftext|>, </s> is in ${files.vocab}`);
   const clean = typeof cfg['clean_up_tokenization_spaces'] === 'boolean' ? cfg['clean_up_tokenization_spaces'] : true;
   return new ByteLevelBpeTokenizer({
     vocab,

@@ -1,7 +1,11 @@
 // @prunelab/tokenizers: Hugging Face tokenizer.json readers (WordPiece, byte-level BPE, Unigram) that reproduce
 // the `tokenizers` library's ids, offsets, truncation and special-token templates. No TensorFlow.js.
 export {
-  bertNormalize, bertPreTokenize, isChineseChar, isPunctuation, type BertNormalizerConfig,
+  bertNormalize,
+  bertPreTokenize,
+  isChineseChar,
+  isPunctuation,
+  type BertNormalizerConfig,
 } from './bert-pretokenizer.ts';
 export { WordPieceTokenizer, type Encoding } from './wordpiece.ts';
 export type { EncodeOptions, Encoded, Pieces, Tokenizer, Truncation } from './tokenizer-types.ts';

@@ -25,7 +25,12 @@ test('a directory or a tokenizer.json path: model.type picks the implementation'
   const r = readTokenizerFixture('roberta-bpe').records[0];
   assert.ok(r);
   assert.deepEqual(bpe.encode(r.text, r.text_pair).inputIds, r.pair.input_ids);
-  assert.deepEqual(loadTokenizer(path.join(TOKENIZER_FIXTURES, 'roberta-bpe'), { template: 'opt' }).encode('Hello').inputIds.slice(0, 2), [2, 345]);
+  assert.deepEqual(
+    loadTokenizer(path.join(TOKENIZER_FIXTURES, 'roberta-bpe'), { template: 'opt' })
+      .encode('Hello')
+      .inputIds.slice(0, 2),
+    [2, 345],
+  );
 });
 
 test('GPT-2 raw files, and a BERT vocab.txt alone, load too', () => {
@@ -46,15 +51,27 @@ test('GPT-2 raw files, and a BERT vocab.txt alone, load too', () => {
 });
 
 test('clear errors: missing path, empty directory, unsupported model type', () => {
-  assert.throws(() => loadTokenizer('/nonexistent/tok'), /\/nonexistent\/tok does not exist; give a checkpoint directory/);
+  assert.throws(
+    () => loadTokenizer('/nonexistent/tok'),
+    /\/nonexistent\/tok does not exist; give a checkpoint directory/,
+  );
   const dir = tmpDir();
   try {
-    assert.throws(() => loadTokenizer(dir), (e: Error) => e.message.startsWith(`${dir}: no tokenizer files; expected tokenizer.json`));
+    assert.throws(
+      () => loadTokenizer(dir),
+      (e: Error) => e.message.startsWith(`${dir}: no tokenizer files; expected tokenizer.json`),
+    );
     const uni = path.join(dir, 'tokenizer.json');
     fs.writeFileSync(uni, JSON.stringify({ model: { type: 'WordLevel', vocab: {} } }));
-    assert.throws(() => loadTokenizer(dir), (e: Error) => e.message.startsWith(`${uni}: model.type "WordLevel" is not supported`));
+    assert.throws(
+      () => loadTokenizer(dir),
+      (e: Error) => e.message.startsWith(`${uni}: model.type "WordLevel" is not supported`),
+    );
     fs.writeFileSync(uni, '{"model": ');
-    assert.throws(() => loadTokenizer(uni), (e: Error) => e.message.includes(uni) && /not valid JSON/.test(e.message));
+    assert.throws(
+      () => loadTokenizer(uni),
+      (e: Error) => e.message.includes(uni) && /not valid JSON/.test(e.message),
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -11,7 +11,8 @@ import { WordPieceTokenizer } from './wordpiece.ts';
 
 export type LoadTokenizerOptions = BpeOptions;
 
-const EXPECTED = 'a Hugging Face tokenizer.json (WordPiece for BERT, byte-level BPE for GPT-2/RoBERTa/OPT, Unigram for USE-Lite)';
+const EXPECTED =
+  'a Hugging Face tokenizer.json (WordPiece for BERT, byte-level BPE for GPT-2/RoBERTa/OPT, Unigram for USE-Lite)';
 
 function readConfig(dir: string): Json {
   const f = path.join(dir, 'tokenizer_config.json');
@@ -29,8 +30,12 @@ function fromTokenizerJson(file: string, opts: LoadTokenizerOptions): AnyTokeniz
   if (type === 'Unigram') return UnigramTokenizer.fromJson(json, file);
   if (type === 'BPE') {
     const cfg = readConfig(path.dirname(file));
-    const clean = typeof cfg['clean_up_tokenization_spaces'] === 'boolean' ? cfg['clean_up_tokenization_spaces'] : undefined;
-    return ByteLevelBpeTokenizer.fromJson(json, file, { ...(clean === undefined ? {} : { cleanUpTokenizationSpaces: clean }), ...opts });
+    const clean =
+      typeof cfg['clean_up_tokenization_spaces'] === 'boolean' ? cfg['clean_up_tokenization_spaces'] : undefined;
+    return ByteLevelBpeTokenizer.fromJson(json, file, {
+      ...(clean === undefined ? {} : { cleanUpTokenizationSpaces: clean }),
+      ...opts,
+    });
   }
   if (!isObj(model)) throw new Error(`${file}: no "model" object; expected ${EXPECTED}`);
   throw new Error(
@@ -55,7 +60,13 @@ function fromVocabTxt(dir: string): WordPieceTokenizer {
   const lower = cfg['do_lower_case'] !== false;
   return WordPieceTokenizer.fromJson(
     {
-      model: { type: 'WordPiece', vocab, unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100 },
+      model: {
+        type: 'WordPiece',
+        vocab,
+        unk_token: '[UNK]',
+        continuing_subword_prefix: '##',
+        max_input_chars_per_word: 100,
+      },
       added_tokens: specials.map((content) => ({ content, id: vocab[content], special: true })),
       normalizer: {
         type: 'BertNormalizer',
@@ -80,7 +91,9 @@ export function loadTokenizer(dirOrFile: string, opts: LoadTokenizerOptions = {}
   try {
     stat = fs.statSync(dirOrFile);
   } catch {
-    throw new Error(`${dirOrFile} does not exist; give a checkpoint directory holding tokenizer.json (or vocab.json + merges.txt, or vocab.txt), or the tokenizer.json itself`);
+    throw new Error(
+      `${dirOrFile} does not exist; give a checkpoint directory holding tokenizer.json (or vocab.json + merges.txt, or vocab.txt), or the tokenizer.json itself`,
+    );
   }
   if (stat.isFile()) return fromTokenizerJson(dirOrFile, opts);
   const tj = path.join(dirOrFile, 'tokenizer.json');

@@ -69,8 +69,14 @@ function templateItems(list: unknown, where: string, specials: Json, fail: (what
       const s = raw['SpecialToken'];
       const name = String(s['id']);
       const def = specials[name];
-      if (!isObj(def) || !Array.isArray(def['ids'])) throw fail(`${at} names special token ${JSON.stringify(name)}, which special_tokens does not define`);
-      return { kind: 'special', token: name, ids: (def['ids'] as unknown[]).map(Number), typeId: Number(s['type_id'] ?? 0) };
+      if (!isObj(def) || !Array.isArray(def['ids']))
+        throw fail(`${at} names special token ${JSON.stringify(name)}, which special_tokens does not define`);
+      return {
+        kind: 'special',
+        token: name,
+        ids: (def['ids'] as unknown[]).map(Number),
+        typeId: Number(s['type_id'] ?? 0),
+      };
     }
     throw fail(`${at} is neither {"Sequence": ...} nor {"SpecialToken": ...}`);
   });
@@ -92,9 +98,15 @@ export function templateFromPostProcessor(pp: unknown, fail: (what: string) => E
       };
     }
     case 'RobertaProcessing':
-      return robertaTemplate(tokenPair(pp['cls'], 'post_processor.cls', fail), tokenPair(pp['sep'], 'post_processor.sep', fail));
+      return robertaTemplate(
+        tokenPair(pp['cls'], 'post_processor.cls', fail),
+        tokenPair(pp['sep'], 'post_processor.sep', fail),
+      );
     case 'BertProcessing':
-      return bertTemplate(tokenPair(pp['cls'], 'post_processor.cls', fail), tokenPair(pp['sep'], 'post_processor.sep', fail));
+      return bertTemplate(
+        tokenPair(pp['cls'], 'post_processor.cls', fail),
+        tokenPair(pp['sep'], 'post_processor.sep', fail),
+      );
     case 'ByteLevel':
       return null;
     case 'Sequence': {
@@ -105,7 +117,9 @@ export function templateFromPostProcessor(pp: unknown, fail: (what: string) => E
       return found;
     }
     default:
-      throw fail(`post_processor type ${JSON.stringify(pp['type'])} is not supported (TemplateProcessing, RobertaProcessing, BertProcessing, ByteLevel, Sequence are)`);
+      throw fail(
+        `post_processor type ${JSON.stringify(pp['type'])} is not supported (TemplateProcessing, RobertaProcessing, BertProcessing, ByteLevel, Sequence are)`,
+      );
   }
 }
 

@@ -50,7 +50,10 @@ export interface Tokenizer {
   /** Pieces of raw text (special tokens written in the text stay whole). */
   pieces(text: string): Pieces;
   /** Wraps already-tokenised ids with the model's special tokens ([CLS] a [SEP] b [SEP], <s> a </s></s> b </s>, OPT: </s> a b). */
-  withSpecialTokens(a: number[], b?: number[]): { inputIds: number[]; tokenTypeIds: number[]; sequenceIds: Array<0 | 1 | null> };
+  withSpecialTokens(
+    a: number[],
+    b?: number[],
+  ): { inputIds: number[]; tokenTypeIds: number[]; sequenceIds: Array<0 | 1 | null> };
   /** How many special tokens withSpecialTokens adds for one or two segments. */
   numSpecialTokens(pair: boolean): number;
   encode(a: string, b?: string, opts?: EncodeOptions): Encoded;

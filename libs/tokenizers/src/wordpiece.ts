@@ -4,9 +4,21 @@
 // each piece its span in the raw text (through lowercasing and accent stripping).
 import { AddedTokenSplitter, parseAddedTokens } from './added-tokens.ts';
 import { assembleEncoding } from './assemble-encoding.ts';
-import { alignedSpan, bertNormalizeAligned, bertPreTokenizeSpans, type AlignedText, type BertNormalizerConfig } from './bert-pretokenizer.ts';
+import {
+  alignedSpan,
+  bertNormalizeAligned,
+  bertPreTokenizeSpans,
+  type AlignedText,
+  type BertNormalizerConfig,
+} from './bert-pretokenizer.ts';
 import { cleanUpTokenizationSpaces } from './clean-up-spaces.ts';
-import { applyTemplate, bertTemplate, countSpecial, templateFromPostProcessor, type SpecialTemplate } from './special-template.ts';
+import {
+  applyTemplate,
+  bertTemplate,
+  countSpecial,
+  templateFromPostProcessor,
+  type SpecialTemplate,
+} from './special-template.ts';
 import { isObj, readJsonObject, type Json } from './tokenizer-json.ts';
 import type { EncodeOptions, Encoded, Pieces, Tokenizer } from './tokenizer-types.ts';
 
@@ -17,7 +29,7 @@ export interface Encoding {
   tokenTypeIds: number[];
 }
 
-const EXPECTED = 'a Hugging Face tokenizer.json of a BERT WordPiece model (like bert-base-uncased\'s)';
+const EXPECTED = "a Hugging Face tokenizer.json of a BERT WordPiece model (like bert-base-uncased's)";
 
 export class WordPieceTokenizer implements Tokenizer {
   readonly kind = 'wordpiece' as const;
@@ -60,7 +72,8 @@ export class WordPieceTokenizer implements Tokenizer {
 
     this.unkToken = typeof model['unk_token'] === 'string' ? model['unk_token'] : '[UNK]';
     this.prefix = typeof model['continuing_subword_prefix'] === 'string' ? model['continuing_subword_prefix'] : '##';
-    this.maxCharsPerWord = typeof model['max_input_chars_per_word'] === 'number' ? model['max_input_chars_per_word'] : 100;
+    this.maxCharsPerWord =
+      typeof model['max_input_chars_per_word'] === 'number' ? model['max_input_chars_per_word'] : 100;
     const id = (tok: string) => {
       const v = this.vocab.get(tok);
       if (v === undefined) throw bad(`special token ${tok} is not in the vocabulary`);
@@ -70,7 +83,9 @@ export class WordPieceTokenizer implements Tokenizer {
     this.clsId = id('[CLS]');
     this.sepId = id('[SEP]');
     this.padId = id('[PAD]');
-    this.template = templateFromPostProcessor(json['post_processor'], bad) ?? bertTemplate(['[CLS]', this.clsId], ['[SEP]', this.sepId]);
+    this.template =
+      templateFromPostProcessor(json['post_processor'], bad) ??
+      bertTemplate(['[CLS]', this.clsId], ['[SEP]', this.sepId]);
 
     const norm = json['normalizer'];
     if (norm === null || norm === undefined) this.normalizer = null;
@@ -81,10 +96,15 @@ export class WordPieceTokenizer implements Tokenizer {
         stripAccents: typeof norm['strip_accents'] === 'boolean' ? norm['strip_accents'] : null,
         lowercase: norm['lowercase'] !== false,
       };
-    } else throw bad(`normalizer type ${JSON.stringify(isObj(norm) ? norm['type'] : norm)} is not supported (only BertNormalizer)`);
+    } else
+      throw bad(
+        `normalizer type ${JSON.stringify(isObj(norm) ? norm['type'] : norm)} is not supported (only BertNormalizer)`,
+      );
     const pre = json['pre_tokenizer'];
     if (pre !== null && pre !== undefined && !(isObj(pre) && pre['type'] === 'BertPreTokenizer')) {
-      throw bad(`pre_tokenizer type ${JSON.stringify(isObj(pre) ? pre['type'] : pre)} is not supported (only BertPreTokenizer)`);
+      throw bad(
+        `pre_tokenizer type ${JSON.stringify(isObj(pre) ? pre['type'] : pre)} is not supported (only BertPreTokenizer)`,
+      );
     }
     const dec = json['decoder'];
     this.cleanUp = isObj(dec) ? dec['cleanup'] !== false : true;
@@ -126,7 +146,9 @@ export class WordPieceTokenizer implements Tokenizer {
         continue;
       }
       const raw = text.slice(span.start, span.end);
-      const norm: AlignedText = this.normalizer ? bertNormalizeAligned(raw, this.normalizer, span.start) : { text: raw, start: null, end: null, base: span.start };
+      const norm: AlignedText = this.normalizer
+        ? bertNormalizeAligned(raw, this.normalizer, span.start)
+        : { text: raw, start: null, end: null, base: span.start };
       for (const w of bertPreTokenizeSpans(norm.text)) this.wordPieces(w.word, w.start, norm, out);
     }
     return out;
@@ -146,7 +168,8 @@ export class WordPieceTokenizer implements Tokenizer {
    * fixed-length form: longest_first truncation and padding to exactly maxLength.
    */
   encode(text: string, textB?: string, opts?: EncodeOptions | number): Encoded {
-    const o: EncodeOptions = typeof opts === 'number' ? { maxLength: opts, truncation: 'longest_first', padding: 'max_length' } : (opts ?? {});
+    const o: EncodeOptions =
+      typeof opts === 'number' ? { maxLength: opts, truncation: 'longest_first', padding: 'max_length' } : (opts ?? {});
     const a = this.pieces(text);
     const b = textB === undefined ? undefined : this.pieces(textB);
     return assembleEncoding(this.template, { id: this.padId, token: this.idToTok[this.padId] ?? '[PAD]' }, a, b, o);

@@ -5,7 +5,15 @@ import { writeFileAtomic } from './atomic-write.ts';
 import { META_FILE, STATUS_CODE, readMetaYaml, writeMetaYaml } from './meta-yaml.ts';
 import { pythonFloatRepr } from './python-float.ts';
 import type { ParamValue, RunHandle, RunStatus } from './tracker.ts';
-import { paramString, validateArtifactPath, validateKey, validateMetric, validateParam, validateTag, type KeyKind } from './validate.ts';
+import {
+  paramString,
+  validateArtifactPath,
+  validateKey,
+  validateMetric,
+  validateParam,
+  validateTag,
+  type KeyKind,
+} from './validate.ts';
 
 const FOLDER: Record<KeyKind, string> = { metric: 'metrics', param: 'params', tag: 'tags' };
 
@@ -35,7 +43,10 @@ export class FileRun implements RunHandle {
         validateParam(key, value);
         return [key, value] as const;
       });
-      assertNoClash('param', entries.map(([k]) => k));
+      assertNoClash(
+        'param',
+        entries.map(([k]) => k),
+      );
       // Check every key against what is on disk before writing any, so a rejected batch writes nothing.
       const files: string[] = [];
       for (const [key, value] of entries) {
@@ -65,7 +76,10 @@ export class FileRun implements RunHandle {
       const timestamp = Date.now();
       const entries = Object.entries(metrics);
       for (const [key, value] of entries) validateMetric(key, value, step, timestamp);
-      assertNoClash('metric', entries.map(([k]) => k));
+      assertNoClash(
+        'metric',
+        entries.map(([k]) => k),
+      );
       for (const [key] of entries) await this.keyFile('metric', key);
       for (const [key, value] of entries) await this.appendPoint(key, value, step, timestamp);
     });
@@ -75,7 +89,10 @@ export class FileRun implements RunHandle {
     return this.serial(async () => {
       const entries = Object.entries(tags);
       for (const [key, value] of entries) validateTag(key, value);
-      assertNoClash('tag', entries.map(([k]) => k));
+      assertNoClash(
+        'tag',
+        entries.map(([k]) => k),
+      );
       const files: string[] = [];
       for (const [key] of entries) files.push(await this.keyFile('tag', key));
       for (const [i, [, value]] of entries.entries()) await writeFileAtomic(files[i] as string, value, this.dir);
@@ -85,13 +102,16 @@ export class FileRun implements RunHandle {
   logArtifact(localPath: string, artifactPath?: string): Promise<void> {
     return this.serial(async () => {
       if (this.artifactDir === undefined) {
-        throw new Error(`run ${this.runId} has a non-local artifact_uri (see ${path.join(this.dir, META_FILE)}); the file store can only copy artifacts to local folders`);
+        throw new Error(
+          `run ${this.runId} has a non-local artifact_uri (see ${path.join(this.dir, META_FILE)}); the file store can only copy artifacts to local folders`,
+        );
       }
       if (artifactPath !== undefined) validateArtifactPath(artifactPath);
       const src = path.resolve(localPath);
       const stat = await fs.stat(src).catch(() => undefined);
       if (!stat) throw new Error(`logArtifact: ${src} does not exist; pass an existing file or folder`);
-      const destDir = artifactPath === undefined ? this.artifactDir : path.join(this.artifactDir, ...artifactPath.split('/'));
+      const destDir =
+        artifactPath === undefined ? this.artifactDir : path.join(this.artifactDir, ...artifactPath.split('/'));
       const dest = path.join(destDir, path.basename(src));
       await fs.mkdir(destDir, { recursive: true });
       if (stat.isDirectory()) await fs.cp(src, dest, { recursive: true });
@@ -165,7 +185,9 @@ function assertNoClash(kind: KeyKind, keys: string[]): void {
     for (let i = 1; i < segs.length; i++) {
       const prefix = segs.slice(0, i).join('/');
       if (all.has(prefix)) {
-        throw new Error(`${kind} keys '${prefix}' and '${key}' cannot both exist in one run: a '/' in a key makes a sub-folder; rename one of them`);
+        throw new Error(
+          `${kind} keys '${prefix}' and '${key}' cannot both exist in one run: a '/' in a key makes a sub-folder; rename one of them`,
+        );
       }
     }
   }

@@ -59,7 +59,14 @@ describe('FileStore writes the MLflow file store layout', () => {
   test('Default experiment 0 and .trash exist', () => {
     assert.ok(fs.statSync(path.join(root, '.trash')).isDirectory());
     const meta = yamlFile(path.join(root, '0', 'meta.yaml'));
-    assert.deepEqual(Object.keys(meta), ['artifact_location', 'creation_time', 'experiment_id', 'last_update_time', 'lifecycle_stage', 'name']);
+    assert.deepEqual(Object.keys(meta), [
+      'artifact_location',
+      'creation_time',
+      'experiment_id',
+      'last_update_time',
+      'lifecycle_stage',
+      'name',
+    ]);
     assert.equal(meta.name, 'Default');
     assert.equal(meta.experiment_id, '0');
     assert.equal(meta.lifecycle_stage, 'active');
@@ -75,7 +82,14 @@ describe('FileStore writes the MLflow file store layout', () => {
     const text = fs.readFileSync(path.join(root, expId, 'meta.yaml'), 'utf8');
     assert.match(text, new RegExp(`^experiment_id: '${expId}'$`, 'm'));
     const meta = yamlFile(path.join(root, expId, 'meta.yaml'));
-    assert.deepEqual(Object.keys(meta), ['artifact_location', 'creation_time', 'experiment_id', 'last_update_time', 'lifecycle_stage', 'name']);
+    assert.deepEqual(Object.keys(meta), [
+      'artifact_location',
+      'creation_time',
+      'experiment_id',
+      'last_update_time',
+      'lifecycle_stage',
+      'name',
+    ]);
     assert.equal(meta.name, 'sst2-pruning');
     assert.equal(meta.experiment_id, expId);
     assert.equal(meta.lifecycle_stage, 'active');
@@ -89,8 +103,22 @@ describe('FileStore writes the MLflow file store layout', () => {
     const runDir = path.join(root, expId, parent.runId);
     const meta = yamlFile(path.join(runDir, 'meta.yaml'));
     assert.deepEqual(Object.keys(meta), [
-      'artifact_uri', 'deleted_time', 'end_time', 'entry_point_name', 'experiment_id', 'lifecycle_stage', 'run_id', 'run_name',
-      'run_uuid', 'source_name', 'source_type', 'source_version', 'start_time', 'status', 'tags', 'user_id',
+      'artifact_uri',
+      'deleted_time',
+      'end_time',
+      'entry_point_name',
+      'experiment_id',
+      'lifecycle_stage',
+      'run_id',
+      'run_name',
+      'run_uuid',
+      'source_name',
+      'source_type',
+      'source_version',
+      'start_time',
+      'status',
+      'tags',
+      'user_id',
     ]);
     assert.equal(meta.artifact_uri, `file://${runDir}/artifacts`);
     assert.equal(meta.deleted_time, null);
@@ -109,7 +137,8 @@ describe('FileStore writes the MLflow file store layout', () => {
     assert.equal(meta.status, 3);
     assert.deepEqual(meta.tags, []);
     assert.equal(meta.user_id, os.userInfo().username);
-    for (const sub of ['metrics', 'params', 'tags', 'artifacts']) assert.ok(fs.statSync(path.join(runDir, sub)).isDirectory(), sub);
+    for (const sub of ['metrics', 'params', 'tags', 'artifacts'])
+      assert.ok(fs.statSync(path.join(runDir, sub)).isDirectory(), sub);
     // no temp files left beside meta.yaml
     assert.deepEqual(fs.readdirSync(runDir).sort(), ['artifacts', 'meta.yaml', 'metrics', 'params', 'tags']);
     assert.equal(parent.artifactDir, path.join(runDir, 'artifacts'));
@@ -127,11 +156,17 @@ describe('FileStore writes the MLflow file store layout', () => {
 
   test('metric files: `<timestamp> <value> <step>` lines, byte for byte', () => {
     const dir = path.join(root, expId, parent.runId, 'metrics');
-    assert.equal(fs.readFileSync(path.join(dir, 'loss'), 'utf8'), `${TS} 1.0 0\n${TS + 1} 0.5 1\n${TS + 2} 0.3333333333333333 2\n`);
+    assert.equal(
+      fs.readFileSync(path.join(dir, 'loss'), 'utf8'),
+      `${TS} 1.0 0\n${TS + 1} 0.5 1\n${TS + 2} 0.3333333333333333 2\n`,
+    );
     assert.equal(fs.readFileSync(path.join(dir, 'tiny'), 'utf8'), `${TS} 1e-05 0\n`);
     assert.equal(fs.readFileSync(path.join(dir, 'weird'), 'utf8'), `${TS} nan 0\n${TS} inf 1\n${TS} -inf 2\n`);
     assert.equal(fs.readFileSync(path.join(dir, 'eval', 'acc'), 'utf8'), `${TS} 0.9 7\n`);
-    const [a, b] = [fs.readFileSync(path.join(dir, 'train', 'acc'), 'utf8'), fs.readFileSync(path.join(dir, 'train', 'loss'), 'utf8')];
+    const [a, b] = [
+      fs.readFileSync(path.join(dir, 'train', 'acc'), 'utf8'),
+      fs.readFileSync(path.join(dir, 'train', 'loss'), 'utf8'),
+    ];
     assert.match(a, /^\d{13} 0\.75 4\n$/);
     assert.equal(b.split(' ')[0], a.split(' ')[0]); // one timestamp per logMetrics call
   });
@@ -159,9 +194,17 @@ describe('FileStore writes the MLflow file store layout', () => {
       { timestamp: TS + 1, value: 0.5, step: 1 },
       { timestamp: TS + 2, value: 1 / 3, step: 2 },
     ]);
-    assert.deepEqual(run.metrics.weird?.map((p) => p.value), [NaN, Infinity, -Infinity]);
+    assert.deepEqual(
+      run.metrics.weird?.map((p) => p.value),
+      [NaN, Infinity, -Infinity],
+    );
     assert.deepEqual(Object.keys(run.metrics).sort(), ['eval/acc', 'loss', 'tiny', 'train/acc', 'train/loss', 'weird']);
-    assert.deepEqual(run.artifacts, ['reports/final/summary.json', 'scores/deep/r.txt', 'scores/h.tsv', 'summary.json']);
+    assert.deepEqual(run.artifacts, [
+      'reports/final/summary.json',
+      'scores/deep/r.txt',
+      'scores/h.tsv',
+      'summary.json',
+    ]);
     const art = path.join(root, expId, parent.runId, 'artifacts');
     assert.equal(fs.readFileSync(path.join(art, 'scores', 'h.tsv'), 'utf8'), 'id\th\n');
     assert.equal(fs.readFileSync(path.join(art, 'reports', 'final', 'summary.json'), 'utf8'), '{"ok":true}');
@@ -197,7 +240,10 @@ describe('FileStore rejects what the MLflow server rejects', () => {
   });
 
   test('invalid key characters', async () => {
-    await assert.rejects(run.logMetric('bad:key', 1), /invalid metric key 'bad:key': keys may only contain letters, digits/);
+    await assert.rejects(
+      run.logMetric('bad:key', 1),
+      /invalid metric key 'bad:key': keys may only contain letters, digits/,
+    );
     await assert.rejects(run.logParams({ 'a*b': 1 }), /invalid param key 'a\*b'/);
     await assert.rejects(run.setTags({ 'a?': 'x' }), /invalid tag key 'a\?'/);
   });
@@ -212,9 +258,15 @@ describe('FileStore rejects what the MLflow server rejects', () => {
   test('length limits: key 250, param 6000, tag 5000', async () => {
     await run.logParams({ ['k'.repeat(250)]: 'x', long6000: 'v'.repeat(6000) });
     await assert.rejects(run.logParams({ ['k'.repeat(251)]: 'x' }), /has length 251, over MLflow's limit of 250/);
-    await assert.rejects(run.logParams({ long6001: 'v'.repeat(6001) }), /param 'long6001' value .* has length 6001, over MLflow's limit of 6000/);
+    await assert.rejects(
+      run.logParams({ long6001: 'v'.repeat(6001) }),
+      /param 'long6001' value .* has length 6001, over MLflow's limit of 6000/,
+    );
     await run.setTags({ t5000: 't'.repeat(5000) });
-    await assert.rejects(run.setTags({ t5001: 't'.repeat(5001) }), /tag 't5001' value .* has length 5001, over MLflow's limit of 5000/);
+    await assert.rejects(
+      run.setTags({ t5001: 't'.repeat(5001) }),
+      /tag 't5001' value .* has length 5001, over MLflow's limit of 5000/,
+    );
     await assert.rejects(run.logMetric('m'.repeat(251), 1), /metric key .* has length 251/);
   });
 
@@ -232,7 +284,10 @@ describe('FileStore rejects what the MLflow server rejects', () => {
 
   test('a metric key cannot be both a file and a folder', async () => {
     await run.logMetric('a', 1);
-    await assert.rejects(run.logMetric('a/b', 1), /metric key 'a\/b' collides with metric 'a' already in run .*rename one of them/);
+    await assert.rejects(
+      run.logMetric('a/b', 1),
+      /metric key 'a\/b' collides with metric 'a' already in run .*rename one of them/,
+    );
     await run.logMetric('c/d', 1);
     await assert.rejects(run.logMetric('c', 1), /metric key 'c' collides with metrics 'c\/\.\.\.'/);
     await assert.rejects(run.logMetrics({ e: 1, 'e/f': 2 }), /metric keys 'e' and 'e\/f' cannot both exist in one run/);
@@ -262,7 +317,10 @@ describe('FileStore rejects what the MLflow server rejects', () => {
   test('a deleted experiment name is not silently reused', async () => {
     const id = await store.getOrCreateExperiment('doomed');
     fs.renameSync(path.join(root, id), path.join(root, '.trash', id)); // what MLflow's delete does
-    await assert.rejects(store.getOrCreateExperiment('doomed'), /experiment 'doomed' exists in deleted state .*\.trash/);
+    await assert.rejects(
+      store.getOrCreateExperiment('doomed'),
+      /experiment 'doomed' exists in deleted state .*\.trash/,
+    );
   });
 });
 

@@ -32,7 +32,8 @@ export class FileStore implements Tracker {
   }
 
   async getOrCreateExperiment(name: string): Promise<string> {
-    if (typeof name !== 'string' || name === '') throw new Error('getOrCreateExperiment: the experiment name must be a non-empty string');
+    if (typeof name !== 'string' || name === '')
+      throw new Error('getOrCreateExperiment: the experiment name must be a non-empty string');
     await this.ready();
     const found = findExperimentByName(this.root, name);
     if (found !== undefined) return found;
@@ -50,7 +51,10 @@ export class FileStore implements Tracker {
       const dir = path.join(this.root, id);
       // A non-recursive mkdir is the atomic claim on the id: EEXIST means someone else has it.
       if (!(await mkdirNew(dir))) continue;
-      await writeMetaYaml(dir, experimentMeta({ experimentId: id, name, artifactLocation: fileUri(dir), time: Date.now() }));
+      await writeMetaYaml(
+        dir,
+        experimentMeta({ experimentId: id, name, artifactLocation: fileUri(dir), time: Date.now() }),
+      );
       return id;
     }
     throw new Error(`could not find a free experiment id in ${this.root} after 10 attempts`);
@@ -61,16 +65,21 @@ export class FileStore implements Tracker {
     const expDir = this.experimentDir(experimentId);
     const expMetaFile = path.join(expDir, META_FILE);
     if (!existsSync(expMetaFile)) {
-      throw new Error(`createRun: no experiment '${experimentId}' in ${this.root} (${expMetaFile} does not exist); get an id from getOrCreateExperiment(name)`);
+      throw new Error(
+        `createRun: no experiment '${experimentId}' in ${this.root} (${expMetaFile} does not exist); get an id from getOrCreateExperiment(name)`,
+      );
     }
     const expMeta = readMetaYaml(expMetaFile);
     if (expMeta.lifecycle_stage !== 'active') {
-      throw new Error(`createRun: experiment '${experimentId}' is ${String(expMeta.lifecycle_stage)} (${expMetaFile}); restore it or use another experiment`);
+      throw new Error(
+        `createRun: experiment '${experimentId}' is ${String(expMeta.lifecycle_stage)} (${expMetaFile}); restore it or use another experiment`,
+      );
     }
     const tags = runTags(opts);
     for (const [key, value] of Object.entries(tags)) validateTag(key, value); // fail before creating the folder
     const startTime = opts.startTime ?? Date.now();
-    if (!Number.isSafeInteger(startTime)) throw new Error(`createRun: startTime must be integer epoch milliseconds, got ${startTime}`);
+    if (!Number.isSafeInteger(startTime))
+      throw new Error(`createRun: startTime must be integer epoch milliseconds, got ${startTime}`);
 
     const runId = newRunId();
     const runDir = path.join(expDir, runId);
@@ -78,7 +87,10 @@ export class FileStore implements Tracker {
     const artifactUri = `${location}/${runId}/artifacts`;
     const artifactDir = localArtifactPath(artifactUri);
     if (!(await mkdirNew(runDir))) throw new Error(`createRun: run folder ${runDir} already exists`);
-    await writeMetaYaml(runDir, runMeta({ runId, experimentId, runName: opts.runName, artifactUri, startTime, userId: currentUser() }));
+    await writeMetaYaml(
+      runDir,
+      runMeta({ runId, experimentId, runName: opts.runName, artifactUri, startTime, userId: currentUser() }),
+    );
     for (const sub of ['metrics', 'params', 'tags', 'artifacts']) await fs.mkdir(path.join(runDir, sub));
     if (artifactDir !== undefined) await fs.mkdir(artifactDir, { recursive: true });
     const run = new FileRun(runDir, runId, experimentId, artifactDir);
@@ -92,7 +104,9 @@ export class FileStore implements Tracker {
       await fs.mkdir(this.root, { recursive: true });
       const defaultDir = path.join(this.root, DEFAULT_EXPERIMENT_ID);
       // Not when the Default experiment was deleted (it sits in .trash/0): recreating it would block its restore.
-      const hasDefault = existsSync(path.join(defaultDir, META_FILE)) || existsSync(path.join(this.root, TRASH_DIR, DEFAULT_EXPERIMENT_ID));
+      const hasDefault =
+        existsSync(path.join(defaultDir, META_FILE)) ||
+        existsSync(path.join(this.root, TRASH_DIR, DEFAULT_EXPERIMENT_ID));
       if (!hasDefault) {
         await fs.mkdir(defaultDir, { recursive: true });
         const meta = experimentMeta({
@@ -113,7 +127,9 @@ export class FileStore implements Tracker {
 
   private experimentDir(experimentId: string): string {
     if (typeof experimentId !== 'string' || !/^[\w-]+$/.test(experimentId)) {
-      throw new Error(`invalid experiment id '${String(experimentId)}': expected a folder name of ${this.root} such as '0'`);
+      throw new Error(
+        `invalid experiment id '${String(experimentId)}': expected a folder name of ${this.root} such as '0'`,
+      );
     }
     return path.join(this.root, experimentId);
   }

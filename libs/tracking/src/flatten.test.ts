@@ -23,5 +23,8 @@ test('flattenParams: dotted keys, JSON arrays, strings', () => {
   assert.deepEqual(flattenParams({ lr: 1, opt: { b1: 0.9 } }, 'phase2'), { 'phase2.lr': '1', 'phase2.opt.b1': '0.9' });
   assert.deepEqual(flattenParams({ when: new Date(Date.UTC(2024, 0, 2)) }), { when: '2024-01-02T00:00:00.000Z' });
   assert.deepEqual(flattenParams({ rows: [{ a: 1 }] }), { rows: '[{"a":1}]' }); // arrays stay whole
-  assert.throws(() => flattenParams([1, 2] as unknown as Record<string, unknown>), /expected an object of config values, got an array/);
+  assert.throws(
+    () => flattenParams([1, 2] as unknown as Record<string, unknown>),
+    /expected an object of config values, got an array/,
+  );
 });

@@ -12,7 +12,10 @@ export function flattenParams(obj: Record<string, unknown>, prefix?: string): Re
       for (const [k, v] of entries) walk(v, key ? `${key}.${k}` : k);
       return;
     }
-    if (!key) throw new Error(`flattenParams: expected an object of config values, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+    if (!key)
+      throw new Error(
+        `flattenParams: expected an object of config values, got ${Array.isArray(value) ? 'an array' : typeof value}`,
+      );
     if (Array.isArray(value)) out[key] = JSON.stringify(value);
     else if (value instanceof Date) out[key] = value.toISOString();
     else out[key] = String(value); // string, number, boolean, null, bigint

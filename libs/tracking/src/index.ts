@@ -24,7 +24,15 @@ export {
   validateTag,
   type KeyKind,
 } from './validate.ts';
-export { TAG_PARENT_RUN_ID, TAG_RUN_NAME, TAG_SOURCE_NAME, TAG_SOURCE_TYPE, TAG_USER, currentUser, runTags } from './system-tags.ts';
+export {
+  TAG_PARENT_RUN_ID,
+  TAG_RUN_NAME,
+  TAG_SOURCE_NAME,
+  TAG_SOURCE_TYPE,
+  TAG_USER,
+  currentUser,
+  runTags,
+} from './system-tags.ts';
 export { parsePythonFloat, pythonFloatRepr } from './python-float.ts';
 export { newExperimentId, newRunId } from './ids.ts';
 export { STATUS_CODE, fileUri, localArtifactPath } from './meta-yaml.ts';
@@ -32,8 +40,21 @@ export { openTracker, type OpenTrackerOptions } from './open-tracker.ts';
 export { RestStore, RestRun, PENDING_EXPERIMENT_PREFIX, type RestStoreOptions } from './rest-store.ts';
 export { syncPending, findPendingDirs, type SyncOptions, type SyncReport } from './sync.ts';
 export { markStaleRuns, type MarkStaleOptions, type StaleRun } from './stale-runs.ts';
-export { MlflowClient, artifactProxyPath, type ClientOptions, type CreateRunRequest, type SearchRunsRequest } from './rest-client.ts';
+export {
+  MlflowClient,
+  artifactProxyPath,
+  type ClientOptions,
+  type CreateRunRequest,
+  type SearchRunsRequest,
+} from './rest-client.ts';
 export { MlflowApiError, MlflowUnreachableError, isUnreachable } from './rest-errors.ts';
-export { splitBatch, BATCH_LIMITS, MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS, MAX_BATCH_ENTITIES } from './rest-batch.ts';
+export {
+  splitBatch,
+  BATCH_LIMITS,
+  MAX_BATCH_METRICS,
+  MAX_BATCH_PARAMS,
+  MAX_BATCH_TAGS,
+  MAX_BATCH_ENTITIES,
+} from './rest-batch.ts';
 export type { Batch, Experiment, KeyValue, Run, RunData, RunInfo, WireMetric, WireStatus } from './rest-types.ts';
 export { PENDING_DIR, TAG_CLIENT_RUN_ID } from './journal.ts';

@@ -10,16 +10,37 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test('a torn last line (killed mid-append) is dropped; damage elsewhere names file and line', async () => {
   const dir = path.join(tmp, 'p1');
-  await appendEntry(dir, 'local-a', { op: 'run', id: 'local-a', runName: 'r', startTime: 1, tags: {}, experimentName: 'e' }, { create: true });
-  await appendEntry(dir, 'local-a', { op: 'batch', metrics: [{ key: 'm', value: 'NaN', timestamp: 5, step: 0 }], params: [], tags: [] });
+  await appendEntry(
+    dir,
+    'local-a',
+    { op: 'run', id: 'local-a', runName: 'r', startTime: 1, tags: {}, experimentName: 'e' },
+    { create: true },
+  );
+  await appendEntry(dir, 'local-a', {
+    op: 'batch',
+    metrics: [{ key: 'm', value: 'NaN', timestamp: 5, step: 0 }],
+    params: [],
+    tags: [],
+  });
   fs.appendFileSync(journalFile(dir, 'local-a'), '{"op":"batch","metr');
   const entries = readJournal(dir, 'local-a');
-  assert.deepEqual(entries.map((e) => e.op), ['run', 'batch']);
-  assert.deepEqual(entries[1], { op: 'batch', metrics: [{ key: 'm', value: 'NaN', timestamp: 5, step: 0 }], params: [], tags: [] });
+  assert.deepEqual(
+    entries.map((e) => e.op),
+    ['run', 'batch'],
+  );
+  assert.deepEqual(entries[1], {
+    op: 'batch',
+    metrics: [{ key: 'm', value: 'NaN', timestamp: 5, step: 0 }],
+    params: [],
+    tags: [],
+  });
   fs.appendFileSync(journalFile(dir, 'local-a'), '\n{"op":"end","status":"FINISHED","endTime":9}\n');
-  assert.throws(() => readJournal(dir, 'local-a'), new RegExp(`local-a\\.jsonl:3: not a JSON journal entry`));
+  assert.throws(() => readJournal(dir, 'local-a'), /local-a\.jsonl:3: not a JSON journal entry/);
   // a second header for the same id is refused rather than mixing two runs
-  await assert.rejects(appendEntry(dir, 'local-a', { op: 'run', id: 'local-a', runName: 'r', startTime: 1, tags: {} }, { create: true }), /EEXIST/);
+  await assert.rejects(
+    appendEntry(dir, 'local-a', { op: 'run', id: 'local-a', runName: 'r', startTime: 1, tags: {} }, { create: true }),
+    /EEXIST/,
+  );
 });
 
 test('stashed artifacts keep their name, one numbered folder per call', async () => {
@@ -35,7 +56,8 @@ test('stashed artifacts keep their name, one numbered folder per call', async ()
 test('findPendingDirs: the folder itself, or mlflow-pending folders up to three levels below (not inside mlruns)', async () => {
   const { findPendingDirs } = await import('./sync.ts');
   const root = path.join(tmp, 'results');
-  for (const d of ['a/mlflow-pending', 'b/c/mlflow-pending', 'x/y/z/w/mlflow-pending', 'a/mlruns/mlflow-pending']) fs.mkdirSync(path.join(root, d), { recursive: true });
+  for (const d of ['a/mlflow-pending', 'b/c/mlflow-pending', 'x/y/z/w/mlflow-pending', 'a/mlruns/mlflow-pending'])
+    fs.mkdirSync(path.join(root, d), { recursive: true });
   assert.deepEqual(findPendingDirs(root), [path.join(root, 'a/mlflow-pending'), path.join(root, 'b/c/mlflow-pending')]);
   assert.deepEqual(findPendingDirs(path.join(root, 'a')), [path.join(root, 'a/mlflow-pending')]);
   assert.deepEqual(findPendingDirs(path.join(root, 'a/mlflow-pending')), [path.join(root, 'a/mlflow-pending')]);

@@ -109,7 +109,12 @@ export function lockOwner(dir: string, id: string): 'none' | 'live' | 'dead' {
   }
 }
 
-export async function appendEntry(dir: string, id: string, entry: JournalEntry, opts: { create?: boolean } = {}): Promise<void> {
+export async function appendEntry(
+  dir: string,
+  id: string,
+  entry: JournalEntry,
+  opts: { create?: boolean } = {},
+): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
   // the header opens a new file: 'wx' refuses to mix two runs into one journal
   await fsp.appendFile(journalFile(dir, id), `${JSON.stringify(entry)}\n`, { flag: opts.create ? 'wx' : 'a' });
@@ -142,11 +147,14 @@ export function readJournal(dir: string, id: string): JournalEntry[] {
     } catch (err) {
       const last = i === lines.length - 1; // no newline after it: the append never finished
       if (last) return;
-      throw new Error(`${file}:${i + 1}: not a JSON journal entry (${(err as Error).message}); fix or delete that line, then sync again`);
+      throw new Error(
+        `${file}:${i + 1}: not a JSON journal entry (${(err as Error).message}); fix or delete that line, then sync again`,
+      );
     }
   });
   const head = out[0];
-  if (head?.op !== 'run') throw new Error(`${file}:1: the first line must be the run header ({"op":"run",...}); the journal is damaged`);
+  if (head?.op !== 'run')
+    throw new Error(`${file}:1: the first line must be the run header ({"op":"run",...}); the journal is damaged`);
   return out;
 }
 
@@ -156,7 +164,9 @@ export function readState(dir: string, id: string): ReplayState | undefined {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as ReplayState;
   } catch (err) {
-    throw new Error(`${file}: unreadable replay state (${(err as Error).message}); delete it to replay from the start (metric points are deduplicated)`);
+    throw new Error(
+      `${file}: unreadable replay state (${(err as Error).message}); delete it to replay from the start (metric points are deduplicated)`,
+    );
   }
 }
 
@@ -177,7 +187,11 @@ export function listJournals(dir: string): string[] {
 /** Run ids with a lock file in `dir`. */
 export function listLocks(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.lock')).map((f) => f.slice(0, -'.lock'.length)).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.lock'))
+    .map((f) => f.slice(0, -'.lock'.length))
+    .sort();
 }
 
 export function readSynced(dir: string): Map<string, string> {
@@ -197,8 +211,16 @@ export function readSynced(dir: string): Map<string, string> {
 }
 
 /** Records the mapping, then removes the run's journal files (not its lock). */
-export async function finishJournal(dir: string, id: string, serverRunId: string, experimentId?: string): Promise<void> {
-  await fsp.appendFile(path.join(dir, SYNCED_FILE), `${JSON.stringify({ id, serverRunId, experimentId, at: Date.now() })}\n`);
+export async function finishJournal(
+  dir: string,
+  id: string,
+  serverRunId: string,
+  experimentId?: string,
+): Promise<void> {
+  await fsp.appendFile(
+    path.join(dir, SYNCED_FILE),
+    `${JSON.stringify({ id, serverRunId, experimentId, at: Date.now() })}\n`,
+  );
   await fsp.rm(journalFile(dir, id), { force: true });
   await fsp.rm(stateFile(dir, id), { force: true });
   await fsp.rm(artifactsDir(dir, id), { recursive: true, force: true });

@@ -85,10 +85,14 @@ export function readMetaYaml(file: string): Record<string, unknown> {
   try {
     meta = YAML.parse(text, { version: '1.1' });
   } catch (err) {
-    throw new Error(`${file} is not valid YAML (${(err as Error).message}); restore it or remove the folder from the store`);
+    throw new Error(
+      `${file} is not valid YAML (${(err as Error).message}); restore it or remove the folder from the store`,
+    );
   }
   if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
-    throw new Error(`${file} must hold a YAML mapping of MLflow metadata fields, found ${Array.isArray(meta) ? 'a list' : String(meta)}`);
+    throw new Error(
+      `${file} must hold a YAML mapping of MLflow metadata fields, found ${Array.isArray(meta) ? 'a list' : String(meta)}`,
+    );
   }
   return meta as Record<string, unknown>;
 }

@@ -30,10 +30,15 @@ test('http(s): the REST store, journal under <localDir>/mlflow-pending, explicit
   assert.ok(t instanceof RestStore);
   assert.equal(t.uri, 'http://127.0.0.1:5000');
   assert.equal(t.pendingDir, path.join(dir, 'mlflow-pending'));
-  assert.ok(openTracker({ localDir: dir, env: { MLFLOW_TRACKING_URI: 'https://mlflow.example.org' } }) instanceof RestStore);
+  assert.ok(
+    openTracker({ localDir: dir, env: { MLFLOW_TRACKING_URI: 'https://mlflow.example.org' } }) instanceof RestStore,
+  );
 });
 
 test('unsupported schemes name the alternatives', () => {
-  assert.throws(() => openTracker({ localDir: dir, uri: 'sqlite:///mlflow.db' }), /'sqlite:\/\/\/mlflow.db' is not supported: use http\(s\):\/\/host:port/);
+  assert.throws(
+    () => openTracker({ localDir: dir, uri: 'sqlite:///mlflow.db' }),
+    /'sqlite:\/\/\/mlflow.db' is not supported: use http\(s\):\/\/host:port/,
+  );
   assert.throws(() => openTracker({ localDir: dir, uri: 'databricks://profile' }), /not supported/);
 });

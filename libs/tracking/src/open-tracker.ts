@@ -25,7 +25,10 @@ export function openTracker(opts: OpenTrackerOptions): FileStore | RestStore {
   if (/^https?:\/\//i.test(uri)) {
     const headers = { ...authHeaders(env), ...opts.client?.headers };
     return new RestStore({
-      ...opts.client, headers, uri, localDir: opts.localDir,
+      ...opts.client,
+      headers,
+      uri,
+      localDir: opts.localDir,
       ...(opts.log ? { log: opts.log } : {}),
       ...(opts.retryOnlineAfterMs !== undefined ? { retryOnlineAfterMs: opts.retryOnlineAfterMs } : {}),
     });
@@ -45,7 +48,9 @@ export function openTracker(opts: OpenTrackerOptions): FileStore | RestStore {
 function authHeaders(env: NodeJS.ProcessEnv): Record<string, string> {
   if (env.MLFLOW_TRACKING_TOKEN) return { Authorization: `Bearer ${env.MLFLOW_TRACKING_TOKEN}` };
   if (env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD) {
-    return { Authorization: `Basic ${Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD}`).toString('base64')}` };
+    return {
+      Authorization: `Basic ${Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD}`).toString('base64')}`,
+    };
   }
   return {};
 }

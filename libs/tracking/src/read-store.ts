@@ -31,7 +31,9 @@ export function readRun(root: string, experimentId: string, runId: string): Stor
   const runDir = path.join(root, experimentId, runId);
   const metaFile = path.join(runDir, META_FILE);
   if (!fs.existsSync(metaFile)) {
-    throw new Error(`no run ${runId} in experiment ${experimentId} of ${root}: ${metaFile} does not exist; check the ids (listRuns lists them)`);
+    throw new Error(
+      `no run ${runId} in experiment ${experimentId} of ${root}: ${metaFile} does not exist; check the ids (listRuns lists them)`,
+    );
   }
   const meta = readMetaYaml(metaFile);
   const params: Record<string, string> = {};
@@ -42,7 +44,9 @@ export function readRun(root: string, experimentId: string, runId: string): Stor
   for (const [key, file] of keyFiles(path.join(runDir, 'metrics'))) metrics[key] = readMetricFile(file);
   const uri = typeof meta.artifact_uri === 'string' ? meta.artifact_uri : '';
   const artifactDir = (uri && localArtifactPath(uri)) || path.join(runDir, 'artifacts');
-  const artifacts = keyFiles(artifactDir).map(([rel]) => rel).sort();
+  const artifacts = keyFiles(artifactDir)
+    .map(([rel]) => rel)
+    .sort();
   return { meta, params, tags, metrics, artifacts };
 }
 
@@ -56,7 +60,12 @@ export function readMetricFile(file: string): MetricPoint[] {
     const timestamp = Number(parts[0]);
     const value = parsePythonFloat(parts[1] ?? '');
     const step = parts.length === 3 ? Number(parts[2]) : 0;
-    if ((parts.length !== 2 && parts.length !== 3) || !Number.isInteger(timestamp) || value === undefined || !Number.isInteger(step)) {
+    if (
+      (parts.length !== 2 && parts.length !== 3) ||
+      !Number.isInteger(timestamp) ||
+      value === undefined ||
+      !Number.isInteger(step)
+    ) {
       throw new Error(`${file}:${i + 1}: malformed metric line '${line}'; expected '<timestamp_ms> <value> <step>'`);
     }
     points.push({ timestamp, value, step });
@@ -103,7 +112,9 @@ export function findExperimentByName(root: string, name: string): string | undef
 function keyFiles(dir: string, prefix = ''): [string, string][] {
   if (!fs.existsSync(dir)) return [];
   const out: [string, string][] = [];
-  const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
     const abs = path.join(dir, entry.name);

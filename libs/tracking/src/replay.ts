@@ -8,7 +8,16 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { splitBatch } from './rest-batch.ts';
 import { artifactFiles, type MlflowClient } from './rest-client.ts';
-import { LOCAL_ID_PREFIX, TAG_CLIENT_RUN_ID, readJournal, readState, writeState, type JournalEntry, type ReplayState, type RunHeader } from './journal.ts';
+import {
+  LOCAL_ID_PREFIX,
+  TAG_CLIENT_RUN_ID,
+  readJournal,
+  readState,
+  writeState,
+  type JournalEntry,
+  type ReplayState,
+  type RunHeader,
+} from './journal.ts';
 import { TAG_PARENT_RUN_ID } from './system-tags.ts';
 
 /** Server run id of a run id that may be local (`local-...`); undefined while unknown. */
@@ -26,7 +35,12 @@ export function isLocalId(id: string): boolean {
   return id.startsWith(LOCAL_ID_PREFIX);
 }
 
-export async function replayRun(client: MlflowClient, dir: string, id: string, resolve: IdResolver): Promise<ReplayResult> {
+export async function replayRun(
+  client: MlflowClient,
+  dir: string,
+  id: string,
+  resolve: IdResolver,
+): Promise<ReplayResult> {
   const entries = readJournal(dir, id);
   let state: ReplayState = readState(dir, id) ?? { line: 0, req: 0, inflight: false };
   const save = async (s: ReplayState): Promise<void> => {
@@ -40,7 +54,9 @@ export async function replayRun(client: MlflowClient, dir: string, id: string, r
   }
   const { serverRunId, experimentId, artifactUri } = state;
   if (serverRunId === undefined || experimentId === undefined || artifactUri === undefined) {
-    throw new Error(`${path.join(dir, `${id}.state.json`)}: replay state past the header but without a server run; delete it to replay from the start`);
+    throw new Error(
+      `${path.join(dir, `${id}.state.json`)}: replay state past the header but without a server run; delete it to replay from the start`,
+    );
   }
 
   for (let line = state.line; line < entries.length; line++) {
@@ -50,7 +66,9 @@ export async function replayRun(client: MlflowClient, dir: string, id: string, r
     for (let req = first; req < requests.length; req++) {
       const wasInflight = state.inflight && line === state.line && req === state.req;
       await save({ serverRunId, experimentId, artifactUri, line, req, inflight: true });
-      await (requests[req] as (uncertain: boolean) => Promise<void>)(wasInflight || (entry.op === 'batch' && entry.uncertain === true));
+      await (requests[req] as (uncertain: boolean) => Promise<void>)(
+        wasInflight || (entry.op === 'batch' && entry.uncertain === true),
+      );
     }
     await save({ serverRunId, experimentId, artifactUri, line: line + 1, req: 0, inflight: false });
   }
@@ -58,9 +76,14 @@ export async function replayRun(client: MlflowClient, dir: string, id: string, r
 }
 
 /** The server run for a journal header: the known one, the one a previous replay created, or a new one. */
-async function ensureRun(client: MlflowClient, h: RunHeader, resolve: IdResolver): Promise<{ serverRunId: string; experimentId: string; artifactUri: string }> {
+async function ensureRun(
+  client: MlflowClient,
+  h: RunHeader,
+  resolve: IdResolver,
+): Promise<{ serverRunId: string; experimentId: string; artifactUri: string }> {
   if (h.serverRunId !== undefined) {
-    if (h.artifactUri !== undefined && h.experimentId !== undefined) return { serverRunId: h.serverRunId, experimentId: h.experimentId, artifactUri: h.artifactUri };
+    if (h.artifactUri !== undefined && h.experimentId !== undefined)
+      return { serverRunId: h.serverRunId, experimentId: h.experimentId, artifactUri: h.artifactUri };
     const { info } = await client.getRun(h.serverRunId);
     return { serverRunId: h.serverRunId, experimentId: info.experiment_id, artifactUri: info.artifact_uri };
   }
@@ -72,19 +95,34 @@ async function ensureRun(client: MlflowClient, h: RunHeader, resolve: IdResolver
   const tags: Record<string, string> = { ...h.tags, [TAG_CLIENT_RUN_ID]: h.id };
   if (h.parentId !== undefined) {
     const parent = isLocalId(h.parentId) ? await resolve(h.parentId) : h.parentId;
-    if (parent === undefined) throw new Error(`run ${h.id} waits for its parent run ${h.parentId}, which has not reached the server yet (its journal is missing or failed)`);
+    if (parent === undefined)
+      throw new Error(
+        `run ${h.id} waits for its parent run ${h.parentId}, which has not reached the server yet (its journal is missing or failed)`,
+      );
     tags[TAG_PARENT_RUN_ID] = parent;
   }
   // uncertain: a replay interrupted after runs/create left a run tagged with our id; it is reused
   const run = await client.createRun(
-    { experimentId, runName: h.runName, startTime: h.startTime, tags, ...(h.userId !== undefined ? { userId: h.userId } : {}) },
+    {
+      experimentId,
+      runName: h.runName,
+      startTime: h.startTime,
+      tags,
+      ...(h.userId !== undefined ? { userId: h.userId } : {}),
+    },
     { idempotencyTag: TAG_CLIENT_RUN_ID, uncertain: true },
   );
   return { serverRunId: run.info.run_id, experimentId, artifactUri: run.info.artifact_uri };
 }
 
 /** The requests one journal line turns into, in a fixed order (the state counts them). */
-async function expand(client: MlflowClient, dir: string, entry: JournalEntry, runId: string, artifactUri: string): Promise<((uncertain: boolean) => Promise<void>)[]> {
+async function expand(
+  client: MlflowClient,
+  dir: string,
+  entry: JournalEntry,
+  runId: string,
+  artifactUri: string,
+): Promise<((uncertain: boolean) => Promise<void>)[]> {
   switch (entry.op) {
     case 'run':
       return [];

@@ -51,7 +51,9 @@ export function splitBatch(batch: Batch, limits: BatchLimits = BATCH_LIMITS): Ba
   for (const { kind, item } of items) {
     const size = Buffer.byteLength(JSON.stringify(item)) + 1;
     if (ENVELOPE_BYTES + size > limits.bytes) {
-      throw new Error(`log-batch: ${kind.slice(0, -1)} '${item.key}' alone is ${size} bytes, over the ${limits.bytes}-byte request budget; store it as an artifact`);
+      throw new Error(
+        `log-batch: ${kind.slice(0, -1)} '${item.key}' alone is ${size} bytes, over the ${limits.bytes}-byte request budget; store it as an artifact`,
+      );
     }
     const full =
       count >= limits.entities ||

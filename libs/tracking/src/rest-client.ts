@@ -58,7 +58,8 @@ export class MlflowClient {
   private readonly opts: Required<Omit<ClientOptions, 'uri' | 'headers'>> & { headers: Record<string, string> };
 
   constructor(options: ClientOptions) {
-    if (!/^https?:\/\//.test(options.uri)) throw new Error(`MlflowClient: tracking URI '${options.uri}' must start with http:// or https://`);
+    if (!/^https?:\/\//.test(options.uri))
+      throw new Error(`MlflowClient: tracking URI '${options.uri}' must start with http:// or https://`);
     this.baseUrl = options.uri.replace(/\/+$/, '');
     this.opts = {
       maxAttempts: options.maxAttempts ?? 5,
@@ -76,7 +77,11 @@ export class MlflowClient {
   /** The experiment with this name (active or deleted), or undefined when there is none. */
   async getExperimentByName(name: string): Promise<Experiment | undefined> {
     try {
-      const res = await this.call<{ experiment: Experiment }>({ method: 'GET', path: `${API}/experiments/get-by-name`, query: { experiment_name: name } });
+      const res = await this.call<{ experiment: Experiment }>({
+        method: 'GET',
+        path: `${API}/experiments/get-by-name`,
+        query: { experiment_name: name },
+      });
       return res.experiment;
     } catch (err) {
       if (err instanceof MlflowApiError && err.errorCode === 'RESOURCE_DOES_NOT_EXIST') return undefined;
@@ -85,7 +90,11 @@ export class MlflowClient {
   }
 
   async createExperiment(name: string, tags: Record<string, string> = {}): Promise<string> {
-    const res = await this.call<{ experiment_id: string }>({ method: 'POST', path: `${API}/experiments/create`, json: { name, tags: kv(tags) } });
+    const res = await this.call<{ experiment_id: string }>({
+      method: 'POST',
+      path: `${API}/experiments/create`,
+      json: { name, tags: kv(tags) },
+    });
     return String(res.experiment_id);
   }
 
@@ -95,7 +104,9 @@ export class MlflowClient {
       const found = await this.getExperimentByName(name);
       if (found) {
         if (found.lifecycle_stage !== 'active') {
-          throw new Error(`MLflow experiment '${name}' (id ${found.experiment_id}) on ${this.baseUrl} is ${found.lifecycle_stage}; restore it in the MLflow UI or choose another name`);
+          throw new Error(
+            `MLflow experiment '${name}' (id ${found.experiment_id}) on ${this.baseUrl} is ${found.lifecycle_stage}; restore it in the MLflow UI or choose another name`,
+          );
         }
         return String(found.experiment_id);
       }
@@ -131,17 +142,27 @@ export class MlflowClient {
    * create whose answer was lost is not made twice.
    */
   async createRun(req: CreateRunRequest, opts: { idempotencyTag?: string; uncertain?: boolean } = {}): Promise<Run> {
-    const body: Record<string, unknown> = { experiment_id: req.experimentId, start_time: req.startTime, tags: kv(req.tags) };
+    const body: Record<string, unknown> = {
+      experiment_id: req.experimentId,
+      start_time: req.startTime,
+      tags: kv(req.tags),
+    };
     if (req.runName !== undefined) body.run_name = req.runName;
     if (req.userId !== undefined) body.user_id = req.userId;
     const tagKey = opts.idempotencyTag;
     const tagValue = tagKey === undefined ? undefined : req.tags[tagKey];
     if (tagKey !== undefined && (tagValue === undefined || /['`]/.test(tagValue) || /`/.test(tagKey))) {
-      throw new Error(`createRun: idempotency tag '${tagKey}' must be one of the run's tags, without quotes or backticks`);
+      throw new Error(
+        `createRun: idempotency tag '${tagKey}' must be one of the run's tags, without quotes or backticks`,
+      );
     }
     return this.retrying('POST runs/create', async (attempt) => {
       if (tagKey !== undefined && (opts.uncertain || attempt > 0)) {
-        const found = await this.searchRunsOnce({ experimentIds: [req.experimentId], filter: `tags.\`${tagKey}\` = '${tagValue}'`, maxResults: 2 });
+        const found = await this.searchRunsOnce({
+          experimentIds: [req.experimentId],
+          filter: `tags.\`${tagKey}\` = '${tagValue}'`,
+          maxResults: 2,
+        });
         if (found.runs[0]) return found.runs[0];
       }
       const res = await this.once<{ run: Run }>({ method: 'POST', path: `${API}/runs/create`, json: body });
@@ -170,8 +191,14 @@ export class MlflowClient {
     if (req.filter !== undefined) body.filter = req.filter;
     if (req.orderBy !== undefined) body.order_by = req.orderBy;
     if (req.pageToken !== undefined) body.page_token = req.pageToken;
-    const res = await this.once<{ runs?: Run[]; next_page_token?: string }>({ method: 'POST', path: `${API}/runs/search`, json: body });
-    return res.next_page_token ? { runs: res.runs ?? [], nextPageToken: res.next_page_token } : { runs: res.runs ?? [] };
+    const res = await this.once<{ runs?: Run[]; next_page_token?: string }>({
+      method: 'POST',
+      path: `${API}/runs/search`,
+      json: body,
+    });
+    return res.next_page_token
+      ? { runs: res.runs ?? [], nextPageToken: res.next_page_token }
+      : { runs: res.runs ?? [] };
   }
 
   /** Every run matching the filter, following next_page_token. */
@@ -188,7 +215,11 @@ export class MlflowClient {
   }
 
   async getMetricHistory(runId: string, key: string): Promise<WireMetric[]> {
-    const res = await this.call<{ metrics?: WireMetric[] }>({ method: 'GET', path: `${API}/metrics/get-history`, query: { run_id: runId, metric_key: key } });
+    const res = await this.call<{ metrics?: WireMetric[] }>({
+      method: 'GET',
+      path: `${API}/metrics/get-history`,
+      query: { run_id: runId, metric_key: key },
+    });
     return res.metrics ?? [];
   }
 
@@ -210,7 +241,11 @@ export class MlflowClient {
     await this.retrying(endpoint, async (attempt) => {
       const metrics = opts.uncertain || attempt > 0 ? await this.missingPoints(runId, chunk.metrics) : chunk.metrics;
       if (metrics.length + chunk.params.length + chunk.tags.length === 0) return;
-      await this.once({ method: 'POST', path: `${API}/runs/log-batch`, json: { run_id: runId, metrics, params: chunk.params, tags: chunk.tags } });
+      await this.once({
+        method: 'POST',
+        path: `${API}/runs/log-batch`,
+        json: { run_id: runId, metrics, params: chunk.params, tags: chunk.tags },
+      });
     });
   }
 
@@ -220,7 +255,11 @@ export class MlflowClient {
     const have = new Set<string>();
     for (const key of new Set(metrics.map((m) => m.key))) {
       // one attempt: the caller's retry loop owns the retries
-      const res = await this.once<{ metrics?: WireMetric[] }>({ method: 'GET', path: `${API}/metrics/get-history`, query: { run_id: runId, metric_key: key } });
+      const res = await this.once<{ metrics?: WireMetric[] }>({
+        method: 'GET',
+        path: `${API}/metrics/get-history`,
+        query: { run_id: runId, metric_key: key },
+      });
       for (const p of res.metrics ?? []) have.add(pointId(p));
     }
     return metrics.filter((m) => !have.has(pointId(m)));
@@ -294,11 +333,19 @@ export class MlflowClient {
     let res: Response;
     let text: string;
     try {
-      res = await this.opts.fetch(url, { method: spec.method, headers, body, signal: AbortSignal.timeout(spec.timeoutMs ?? this.opts.timeoutMs) });
+      res = await this.opts.fetch(url, {
+        method: spec.method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(spec.timeoutMs ?? this.opts.timeoutMs),
+      });
       text = await res.text();
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause;
-      throw new TransientError(`${endpoint} at ${this.baseUrl}: ${(err as Error).message}${cause?.code ? ` (${cause.code})` : ''}`, err);
+      throw new TransientError(
+        `${endpoint} at ${this.baseUrl}: ${(err as Error).message}${cause?.code ? ` (${cause.code})` : ''}`,
+        err,
+      );
     }
     if (res.status >= 500 || res.status === 429) {
       const { errorCode, message } = parseErrorBody(text);
@@ -312,7 +359,12 @@ export class MlflowClient {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new MlflowApiError(endpoint, res.status, undefined, `expected a JSON body, got '${text.slice(0, 200)}'; is ${this.baseUrl} an MLflow tracking server?`);
+      throw new MlflowApiError(
+        endpoint,
+        res.status,
+        undefined,
+        `expected a JSON body, got '${text.slice(0, 200)}'; is ${this.baseUrl} an MLflow tracking server?`,
+      );
     }
   }
 }
@@ -341,7 +393,9 @@ export async function artifactFiles(localPath: string, artifactPath?: string): P
   if (!stat.isDirectory()) return [{ abs: src, rel: `${prefix}${path.basename(src)}` }];
   const out: { abs: string; rel: string }[] = [];
   const walk = async (dir: string, rel: string): Promise<void> => {
-    const entries = (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
     for (const e of entries) {
       if (e.isDirectory()) await walk(path.join(dir, e.name), `${rel}/${e.name}`);
       else out.push({ abs: path.join(dir, e.name), rel: `${rel}/${e.name}` });

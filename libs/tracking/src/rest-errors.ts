@@ -55,6 +55,9 @@ export function parseErrorBody(text: string): { errorCode: string | undefined; m
   } catch {
     // not JSON: fall through
   }
-  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const plain = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return { errorCode: undefined, message: plain.slice(0, 300) || '(empty body)' };
 }

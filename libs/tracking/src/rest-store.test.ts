@@ -32,7 +32,15 @@ function newDir(): string {
 }
 
 function store(localDir: string, logs: string[] = []): RestStore {
-  return new RestStore({ uri: url, localDir, maxAttempts: 2, sleep: noSleep, timeoutMs: 5000, retryOnlineAfterMs: 0, log: (l) => void logs.push(l) });
+  return new RestStore({
+    uri: url,
+    localDir,
+    maxAttempts: 2,
+    sleep: noSleep,
+    timeoutMs: 5000,
+    retryOnlineAfterMs: 0,
+    log: (l) => void logs.push(l),
+  });
 }
 
 function runByName(name: string) {
@@ -42,7 +50,10 @@ function runByName(name: string) {
 }
 
 function steps(runId: string, key: string): number[] {
-  return server.history(runId, key).map((p) => p.step).sort((a, b) => a - b);
+  return server
+    .history(runId, key)
+    .map((p) => p.step)
+    .sort((a, b) => a - b);
 }
 
 function pendingFiles(localDir: string): string[] {
@@ -51,13 +62,24 @@ function pendingFiles(localDir: string): string[] {
 }
 
 /** The same job both ways: a grid parent, a child with params, metrics per epoch, tags and artifacts. */
-async function job(s: RestStore, exp: string, tag: string, srcDir: string): Promise<{ parentId: string; childId: string }> {
+async function job(
+  s: RestStore,
+  exp: string,
+  tag: string,
+  srcDir: string,
+): Promise<{ parentId: string; childId: string }> {
   const expId = await s.getOrCreateExperiment(exp);
   const parent = await s.createRun(expId, { runName: `${tag}-grid`, tags: { task: 'sst2' }, startTime: 1000 });
-  const child = await s.createRun(expId, { runName: `${tag}-job`, parentRunId: parent.runId, tags: { method: 'el2n', seed: '1' }, startTime: 2000 });
+  const child = await s.createRun(expId, {
+    runName: `${tag}-job`,
+    parentRunId: parent.runId,
+    tags: { method: 'el2n', seed: '1' },
+    startTime: 2000,
+  });
   await child.logParams({ 'phase2.lr': 0.00002, epochs: 3 });
   await assert.rejects(child.logParams({ epochs: 4 }), /write-once/); // refused also while offline
-  for (let epoch = 0; epoch < 3; epoch++) await child.logMetrics({ 'dev/acc': 0.5 + epoch / 10, 'train/loss': 1 / (epoch + 1) }, epoch);
+  for (let epoch = 0; epoch < 3; epoch++)
+    await child.logMetrics({ 'dev/acc': 0.5 + epoch / 10, 'train/loss': 1 / (epoch + 1) }, epoch);
   await child.logMetric('weird', NaN, 0, 5000);
   await child.setTags({ subset: 'H=0.3' });
   fs.writeFileSync(path.join(srcDir, 'report.md'), `# ${tag}`);
@@ -81,9 +103,17 @@ function checkJob(tag: string, exp: string): void {
   assert.equal(parent.tags.get('task'), 'sst2');
   assert.deepEqual(Object.fromEntries(child.params), { 'phase2.lr': '0.00002', epochs: '3' });
   assert.deepEqual(steps(child.info.run_id, 'dev/acc'), [0, 1, 2]);
-  assert.deepEqual(server.history(child.info.run_id, 'train/loss').map((p) => p.value), [1, 0.5, 1 / 3]);
-  assert.deepEqual(server.history(child.info.run_id, 'weird'), [{ key: 'weird', value: 'NaN', timestamp: 5000, step: 0 }]);
-  assert.equal(server.artifacts.get(`${expId}/${child.info.run_id}/artifacts/reports/report.md`)?.toString(), `# ${tag}`);
+  assert.deepEqual(
+    server.history(child.info.run_id, 'train/loss').map((p) => p.value),
+    [1, 0.5, 1 / 3],
+  );
+  assert.deepEqual(server.history(child.info.run_id, 'weird'), [
+    { key: 'weird', value: 'NaN', timestamp: 5000, step: 0 },
+  ]);
+  assert.equal(
+    server.artifacts.get(`${expId}/${child.info.run_id}/artifacts/reports/report.md`)?.toString(),
+    `# ${tag}`,
+  );
   for (const r of [parent, child]) {
     assert.equal(r.info.status, 'FINISHED');
     assert.equal(typeof r.info.end_time, 'number');
@@ -142,12 +172,15 @@ describe('RestStore', () => {
     await run.logMetric('loss', 0.6, 4, 104); // server answers again: the journal is replayed first
     assert.equal(run.offline, false);
     await run.end('FINISHED');
-    assert.deepEqual(server.history(serverId, 'loss').map((p) => p.step), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      server.history(serverId, 'loss').map((p) => p.step),
+      [0, 1, 2, 3, 4],
+    );
     assert.equal(server.runs.get(serverId)!.info.status, 'FINISHED');
     assert.deepEqual(pendingFiles(dir), ['synced.jsonl']);
   });
 
-  test('parent and child created offline come online by themselves when the server returns; the child points at the parent\'s server id', async () => {
+  test("parent and child created offline come online by themselves when the server returns; the child points at the parent's server id", async () => {
     const dir = newDir();
     server.down = true;
     const s = store(dir);
@@ -165,7 +198,10 @@ describe('RestStore', () => {
     const c = runByName('n-child');
     assert.equal(parent.serverRunId, p.info.run_id);
     assert.equal(c.tags.get('mlflow.parentRunId'), p.info.run_id);
-    assert.equal(c.info.experiment_id, [...server.experiments.values()].find((e) => e.name === 'exp-nested')!.experiment_id);
+    assert.equal(
+      c.info.experiment_id,
+      [...server.experiments.values()].find((e) => e.name === 'exp-nested')!.experiment_id,
+    );
     assert.deepEqual(steps(c.info.run_id, 'acc'), [0, 1]);
     await child.end('FINISHED');
     await parent.end('FINISHED');
@@ -207,9 +243,15 @@ describe('RestStore', () => {
     server.fault = () => undefined;
     const second = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
     assert.deepEqual(second.failed, []);
-    assert.deepEqual(second.synced.map((x) => x.serverRunId), [serverId]);
+    assert.deepEqual(
+      second.synced.map((x) => x.serverRunId),
+      [serverId],
+    );
     assert.equal(runByName('big').info.run_id, serverId); // no second run
-    assert.deepEqual(steps(serverId, 'loss'), Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      steps(serverId, 'loss'),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     const wideKeys = server.runs.get(serverId)!.metrics.filter((m) => m.key.startsWith('k'));
     assert.equal(wideKeys.length, 1500);
     assert.equal(server.runs.get(serverId)!.info.status, 'FINISHED');
@@ -228,7 +270,10 @@ describe('RestStore', () => {
     const report = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
     assert.deepEqual(report.failed, []);
     const created = runByName('once');
-    assert.deepEqual(report.synced.map((x) => x.serverRunId), [created.info.run_id]);
+    assert.deepEqual(
+      report.synced.map((x) => x.serverRunId),
+      [created.info.run_id],
+    );
     assert.deepEqual(steps(created.info.run_id, 'm'), [0]);
   });
 
@@ -245,7 +290,8 @@ describe('RestStore', () => {
     server.down = false;
     // simulate SIGKILL of the process that owned the first two: their locks name a dead pid
     const pdir = path.join(dir, 'mlflow-pending');
-    for (const id of [online.runId, offline.runId]) fs.writeFileSync(lockFile(pdir, id), JSON.stringify({ pid: DEAD_PID }));
+    for (const id of [online.runId, offline.runId])
+      fs.writeFileSync(lockFile(pdir, id), JSON.stringify({ pid: DEAD_PID }));
     const report = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
     assert.deepEqual(report.failed, []);
     assert.deepEqual(report.busy, [live.runId]); // this process still holds it
@@ -255,7 +301,10 @@ describe('RestStore', () => {
     const offlineRun = runByName('offline-killed');
     assert.equal(offlineRun.info.status, 'KILLED');
     assert.deepEqual(steps(offlineRun.info.run_id, 'loss'), [0]);
-    assert.deepEqual(report.orphans.map((o) => o.status), ['KILLED', 'KILLED']);
+    assert.deepEqual(
+      report.orphans.map((o) => o.status),
+      ['KILLED', 'KILLED'],
+    );
     await live.end('FINISHED');
     const last = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
     assert.deepEqual(last.failed, []);
@@ -264,7 +313,15 @@ describe('RestStore', () => {
 
   test('after a failure the run stays quiet for retryOnlineAfterMs: calls go to the journal without touching the server', async () => {
     const dir = newDir();
-    const s = new RestStore({ uri: url, localDir: dir, maxAttempts: 2, sleep: noSleep, timeoutMs: 5000, retryOnlineAfterMs: 60_000, log: () => undefined });
+    const s = new RestStore({
+      uri: url,
+      localDir: dir,
+      maxAttempts: 2,
+      sleep: noSleep,
+      timeoutMs: 5000,
+      retryOnlineAfterMs: 60_000,
+      log: () => undefined,
+    });
     const expId = await s.getOrCreateExperiment('exp-quiet');
     server.fault = () => ({ status: 503 });
     const run = await s.createRun(expId, { runName: 'quiet' });
@@ -283,7 +340,10 @@ describe('RestStore', () => {
   test('4xx errors are not swallowed by the offline fallback', async () => {
     const dir = newDir();
     const s = store(dir);
-    await assert.rejects(s.createRun('999', { runName: 'x' }), /MLflow POST runs\/create failed: HTTP 404 RESOURCE_DOES_NOT_EXIST: No Experiment with id=999/);
+    await assert.rejects(
+      s.createRun('999', { runName: 'x' }),
+      /MLflow POST runs\/create failed: HTTP 404 RESOURCE_DOES_NOT_EXIST: No Experiment with id=999/,
+    );
     assert.deepEqual(pendingFiles(dir), []);
   });
 });

@@ -28,7 +28,14 @@ import { toWireNumber, type KeyValue, type WireMetric } from './rest-types.ts';
 import { isLocalId, replayRun, type IdResolver } from './replay.ts';
 import { TAG_PARENT_RUN_ID, currentUser, runTags } from './system-tags.ts';
 import type { CreateRunOptions, ParamValue, RunHandle, RunStatus, Tracker } from './tracker.ts';
-import { paramString, validateArtifactPath, validateKey, validateMetric, validateParam, validateTag } from './validate.ts';
+import {
+  paramString,
+  validateArtifactPath,
+  validateKey,
+  validateMetric,
+  validateParam,
+  validateTag,
+} from './validate.ts';
 
 /** Experiment ids handed out while the server is unreachable: the name travels in the journal. */
 export const PENDING_EXPERIMENT_PREFIX = 'pending-experiment:';
@@ -89,7 +96,8 @@ export class RestStore implements Tracker {
   }
 
   async getOrCreateExperiment(name: string): Promise<string> {
-    if (typeof name !== 'string' || name === '') throw new Error('getOrCreateExperiment: the experiment name must be a non-empty string');
+    if (typeof name !== 'string' || name === '')
+      throw new Error('getOrCreateExperiment: the experiment name must be a non-empty string');
     if (await this.reachable()) {
       try {
         const id = await this.client.getOrCreateExperiment(name);
@@ -109,11 +117,14 @@ export class RestStore implements Tracker {
     const tags = runTags(opts);
     for (const [key, value] of Object.entries(tags)) validateTag(key, value);
     const startTime = opts.startTime ?? Date.now();
-    if (!Number.isSafeInteger(startTime)) throw new Error(`createRun: startTime must be integer epoch milliseconds, got ${startTime}`);
+    if (!Number.isSafeInteger(startTime))
+      throw new Error(`createRun: startTime must be integer epoch milliseconds, got ${startTime}`);
     const localId = LOCAL_ID_PREFIX + newRunId();
     const userId = currentUser();
     const pending = experimentId.startsWith(PENDING_EXPERIMENT_PREFIX);
-    const experimentName = this.experimentNames.get(experimentId) ?? (pending ? experimentId.slice(PENDING_EXPERIMENT_PREFIX.length) : undefined);
+    const experimentName =
+      this.experimentNames.get(experimentId) ??
+      (pending ? experimentId.slice(PENDING_EXPERIMENT_PREFIX.length) : undefined);
     let serverExperimentId = pending ? this.resolvedExperiments.get(experimentId) : experimentId;
     if (serverExperimentId === undefined && experimentName !== undefined && (await this.reachable())) {
       try {
@@ -124,30 +135,54 @@ export class RestStore implements Tracker {
         this.noteDown(err);
       }
     }
-    const parentId = opts.parentRunId === undefined ? undefined : ((await this.resolve(opts.parentRunId)) ?? opts.parentRunId);
+    const parentId =
+      opts.parentRunId === undefined ? undefined : ((await this.resolve(opts.parentRunId)) ?? opts.parentRunId);
     if (parentId !== undefined) tags[TAG_PARENT_RUN_ID] = parentId;
     const info = { runName: opts.runName, startTime, tags, userId, experimentName };
 
-    if (serverExperimentId !== undefined && (parentId === undefined || !isLocalId(parentId)) && (await this.reachable())) {
+    if (
+      serverExperimentId !== undefined &&
+      (parentId === undefined || !isLocalId(parentId)) &&
+      (await this.reachable())
+    ) {
       try {
-        const run = await this.client.createRun({
-          experimentId: serverExperimentId, runName: opts.runName, startTime, userId, tags: { ...tags, [TAG_CLIENT_RUN_ID]: localId },
-        }, { idempotencyTag: TAG_CLIENT_RUN_ID });
+        const run = await this.client.createRun(
+          {
+            experimentId: serverExperimentId,
+            runName: opts.runName,
+            startTime,
+            userId,
+            tags: { ...tags, [TAG_CLIENT_RUN_ID]: localId },
+          },
+          { idempotencyTag: TAG_CLIENT_RUN_ID },
+        );
         await writeLock(this.pendingDir, run.info.run_id);
-        return this.register(new RestRun(this, run.info.run_id, serverExperimentId, info, { serverRunId: run.info.run_id, artifactUri: run.info.artifact_uri }));
+        return this.register(
+          new RestRun(this, run.info.run_id, serverExperimentId, info, {
+            serverRunId: run.info.run_id,
+            artifactUri: run.info.artifact_uri,
+          }),
+        );
       } catch (err) {
         if (!isUnreachable(err)) throw err;
         this.noteDown(err); // the run may exist on the server: the replay finds it by its client id tag
       }
     }
     const header: RunHeader = {
-      op: 'run', id: localId, runName: opts.runName, startTime, userId, tags,
+      op: 'run',
+      id: localId,
+      runName: opts.runName,
+      startTime,
+      userId,
+      tags,
       ...(serverExperimentId !== undefined ? { experimentId: serverExperimentId } : {}),
       ...(experimentName !== undefined ? { experimentName } : {}),
       ...(parentId !== undefined ? { parentId } : {}),
     };
     if (header.experimentId === undefined && header.experimentName === undefined) {
-      throw new Error(`createRun: experiment '${experimentId}' is unknown to this store and the server is unreachable; get the id from getOrCreateExperiment(name)`);
+      throw new Error(
+        `createRun: experiment '${experimentId}' is unknown to this store and the server is unreachable; get the id from getOrCreateExperiment(name)`,
+      );
     }
     await writeLock(this.pendingDir, localId);
     await appendEntry(this.pendingDir, localId, header, { create: true });
@@ -173,7 +208,9 @@ export class RestStore implements Tracker {
   /** @internal */
   noteDown(err: Error): void {
     if (!this.offline) {
-      this.log(`MLflow server ${this.uri} unreachable (${err.message}); recording runs in ${this.pendingDir}, replay them with \`experiments sync\``);
+      this.log(
+        `MLflow server ${this.uri} unreachable (${err.message}); recording runs in ${this.pendingDir}, replay them with \`experiments sync\``,
+      );
     }
     this.downUntil = Date.now() + this.retryAfterMs;
   }
@@ -261,7 +298,12 @@ export class RestRun implements RunHandle {
   logMetric(key: string, value: number, step = 0, timestamp = Date.now()): Promise<void> {
     return this.serial(async () => {
       validateMetric(key, value, step, timestamp);
-      await this.submit({ op: 'batch', metrics: [{ key, value: toWireNumber(value), timestamp, step }], params: [], tags: [] });
+      await this.submit({
+        op: 'batch',
+        metrics: [{ key, value: toWireNumber(value), timestamp, step }],
+        params: [],
+        tags: [],
+      });
     });
   }
 
@@ -289,7 +331,8 @@ export class RestRun implements RunHandle {
   logArtifact(localPath: string, artifactPath?: string): Promise<void> {
     return this.serial(async () => {
       if (artifactPath !== undefined) validateArtifactPath(artifactPath);
-      if (!fs.existsSync(localPath)) throw new Error(`logArtifact: ${localPath} does not exist; pass an existing file or folder`);
+      if (!fs.existsSync(localPath))
+        throw new Error(`logArtifact: ${localPath} does not exist; pass an existing file or folder`);
       if (!this.journaling) {
         try {
           await this.store.client.logArtifact(this.artifactUri as string, localPath, artifactPath);
@@ -301,7 +344,11 @@ export class RestRun implements RunHandle {
       }
       // PUTs overwrite, so a partly uploaded folder is simply uploaded again from the copy
       const copy = await stashArtifact(this.store.pendingDir, this.runId, localPath);
-      await appendEntry(this.store.pendingDir, this.runId, { op: 'artifact', copy, ...(artifactPath !== undefined ? { artifactPath } : {}) });
+      await appendEntry(this.store.pendingDir, this.runId, {
+        op: 'artifact',
+        copy,
+        ...(artifactPath !== undefined ? { artifactPath } : {}),
+      });
       await this.tryOnline();
     });
   }
@@ -348,8 +395,15 @@ export class RestRun implements RunHandle {
   private async goOffline(err: Error): Promise<void> {
     this.store.noteDown(err);
     const header: RunHeader = {
-      op: 'run', id: this.runId, serverRunId: this.serverId as string, artifactUri: this.artifactUri as string, experimentId: this.experimentId,
-      runName: this.info.runName, startTime: this.info.startTime, tags: {}, userId: this.info.userId,
+      op: 'run',
+      id: this.runId,
+      serverRunId: this.serverId as string,
+      artifactUri: this.artifactUri as string,
+      experimentId: this.experimentId,
+      runName: this.info.runName,
+      startTime: this.info.startTime,
+      tags: {},
+      userId: this.info.userId,
     };
     await appendEntry(this.store.pendingDir, this.runId, header, { create: true });
     this.journaling = true;
@@ -371,7 +425,9 @@ export class RestRun implements RunHandle {
       } else if (!/waits for its parent/.test((err as Error).message)) {
         // a server-side refusal: stop retrying in this process, `experiments sync` will report it
         this.replayBroken = true;
-        this.store.log(`MLflow: replaying run ${this.runId} failed (${(err as Error).message}); its calls stay in ${journalFile(dir, this.runId)}`);
+        this.store.log(
+          `MLflow: replaying run ${this.runId} failed (${(err as Error).message}); its calls stay in ${journalFile(dir, this.runId)}`,
+        );
       }
     }
   }

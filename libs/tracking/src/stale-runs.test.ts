@@ -36,7 +36,10 @@ test('runs left RUNNING (as after SIGKILL) are marked KILLED with end_time at th
   assert.equal(readRun(root, exp, mine.runId).meta.status, 1);
 
   const failed = await markStaleRuns(root, { status: 'FAILED' });
-  assert.deepEqual(failed.map((m) => m.runId), [mine.runId]);
+  assert.deepEqual(
+    failed.map((m) => m.runId),
+    [mine.runId],
+  );
   assert.equal(readRun(root, exp, mine.runId).meta.status, 4);
   assert.deepEqual(await markStaleRuns(root), []); // nothing left running
   assert.deepEqual(await markStaleRuns(path.join(tmp, 'missing')), []);

@@ -27,7 +27,8 @@ export interface MarkStaleOptions {
 /** Marks every RUNNING run of the store with `status` and an end_time at its last activity; returns them. */
 export async function markStaleRuns(root: string, opts: MarkStaleOptions = {}): Promise<StaleRun[]> {
   const status = opts.status ?? 'KILLED';
-  if (status !== 'KILLED' && status !== 'FAILED') throw new Error(`markStaleRuns: status must be 'KILLED' or 'FAILED', got '${String(status)}'`);
+  if (status !== 'KILLED' && status !== 'FAILED')
+    throw new Error(`markStaleRuns: status must be 'KILLED' or 'FAILED', got '${String(status)}'`);
   const exclude = new Set(opts.exclude ?? []);
   if (!fs.existsSync(root)) return [];
   const out: StaleRun[] = [];

@@ -74,17 +74,25 @@ export async function syncPending(dir: string, uri: string, opts: SyncOptions = 
         if (!res.ended) {
           // its process died before end(): nothing more will come
           if (finishOrphans === false) {
-            log(`mlflow sync: run ${id} -> ${res.serverRunId} replayed; it never ended, left RUNNING (finishOrphans: false)`);
+            log(
+              `mlflow sync: run ${id} -> ${res.serverRunId} replayed; it never ended, left RUNNING (finishOrphans: false)`,
+            );
             return;
           }
-          await client.updateRun(res.serverRunId, finishOrphans, Math.floor(fs.statSync(journalFile(pdir, id)).mtimeMs));
+          await client.updateRun(
+            res.serverRunId,
+            finishOrphans,
+            Math.floor(fs.statSync(journalFile(pdir, id)).mtimeMs),
+          );
           report.orphans.push({ id, serverRunId: res.serverRunId, status: finishOrphans });
         }
         await finishJournal(pdir, id, res.serverRunId, res.experimentId);
         await removeLock(pdir, id);
         synced.set(id, res.serverRunId);
         report.synced.push({ id, serverRunId: res.serverRunId, pendingDir: pdir });
-        log(`mlflow sync: run ${id} -> ${res.serverRunId}${res.ended ? '' : ` (marked ${String(finishOrphans)}: its process died)`}`);
+        log(
+          `mlflow sync: run ${id} -> ${res.serverRunId}${res.ended ? '' : ` (marked ${String(finishOrphans)}: its process died)`}`,
+        );
       } catch (err) {
         report.failed.push({ id, error: (err as Error).message });
         log(`mlflow sync: run ${id} failed: ${(err as Error).message}`);
@@ -104,10 +112,17 @@ export async function syncPending(dir: string, uri: string, opts: SyncOptions = 
           // a local id here belongs to a run that came back online before its process died
           const serverRunId = isLocalId(id) ? synced.get(id) : id;
           try {
-            if (serverRunId === undefined) throw new Error(`lock ${lockFile(pdir, id)} names a run that never reached the server and has no journal; delete the lock`);
+            if (serverRunId === undefined)
+              throw new Error(
+                `lock ${lockFile(pdir, id)} names a run that never reached the server and has no journal; delete the lock`,
+              );
             const run = await client.getRun(serverRunId);
             if (run.info.status === 'RUNNING') {
-              await client.updateRun(serverRunId, finishOrphans, lastActivity(run.data.metrics, run.info.start_time, pdir, id));
+              await client.updateRun(
+                serverRunId,
+                finishOrphans,
+                lastActivity(run.data.metrics, run.info.start_time, pdir, id),
+              );
               report.orphans.push({ id, serverRunId, status: finishOrphans });
               log(`mlflow sync: run ${id} was left RUNNING by a killed process: marked ${finishOrphans}`);
             }
@@ -148,7 +163,12 @@ export function findPendingDirs(dir: string, depth = 3): string[] {
 }
 
 /** Last sign of life of a run left RUNNING: its latest metric point, its start, or its lock file. */
-function lastActivity(metrics: { timestamp: number }[] | undefined, startTime: number | undefined, pdir: string, id: string): number {
+function lastActivity(
+  metrics: { timestamp: number }[] | undefined,
+  startTime: number | undefined,
+  pdir: string,
+  id: string,
+): number {
   let t = startTime ?? 0;
   for (const m of metrics ?? []) t = Math.max(t, m.timestamp);
   try {

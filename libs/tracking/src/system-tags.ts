@@ -36,7 +36,9 @@ export function runTags(opts: CreateRunOptions, user: string = currentUser()): R
 function pin(tags: Record<string, string>, key: string, value: string, option: string): void {
   const given = tags[key];
   if (given !== undefined && given !== value) {
-    throw new Error(`createRun: tag '${key}'='${given}' conflicts with ${option} '${value}'; pass the value once, as ${option}`);
+    throw new Error(
+      `createRun: tag '${key}'='${given}' conflicts with ${option} '${value}'; pass the value once, as ${option}`,
+    );
   }
   tags[key] = value;
 }

@@ -37,7 +37,9 @@ export function validateKey(kind: KeyKind, key: unknown): asserts key is string 
   }
   const len = pyLen(key);
   if (len > MAX_KEY_LENGTH) {
-    throw new Error(`${kind} key '${key.slice(0, 40)}...' has length ${len}, over MLflow's limit of ${MAX_KEY_LENGTH}; shorten the key`);
+    throw new Error(
+      `${kind} key '${key.slice(0, 40)}...' has length ${len}, over MLflow's limit of ${MAX_KEY_LENGTH}; shorten the key`,
+    );
   }
 }
 
@@ -64,7 +66,8 @@ export function validateTag(key: unknown, value: unknown): asserts value is stri
 
 export function validateMetric(key: unknown, value: unknown, step: unknown, timestamp: unknown): void {
   validateKey('metric', key);
-  if (typeof value !== 'number') throw new Error(`metric '${key}' value must be a number, got ${typeof value} (${String(value)})`);
+  if (typeof value !== 'number')
+    throw new Error(`metric '${key}' value must be a number, got ${typeof value} (${String(value)})`);
   if (!Number.isSafeInteger(step)) throw new Error(`metric '${key}' step must be an integer, got ${String(step)}`);
   if (!Number.isSafeInteger(timestamp)) {
     throw new Error(`metric '${key}' timestamp must be integer epoch milliseconds, got ${String(timestamp)}`);
@@ -85,5 +88,7 @@ export function validateArtifactPath(artifactPath: string): void {
 export function paramString(key: string, value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new Error(`param '${key}' must be a string, number or boolean, got ${value === null ? 'null' : typeof value}; flatten nested configs with flattenParams()`);
+  throw new Error(
+    `param '${key}' must be a string, number or boolean, got ${value === null ? 'null' : typeof value}; flatten nested configs with flattenParams()`,
+  );
 }

@@ -29,12 +29,22 @@ export function htmlReport(title: string, blocks: HtmlBlock[]): string {
     for (const t of b.text ?? []) parts.push(`<p>${escapeHtml(t)}</p>`);
     if (b.table) {
       const num = (c: string) => /^[-+]?[\d.,]+( ± [\d.]+)?%?$/.test(c);
-      parts.push(`<table><thead><tr>${b.table.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>` +
-        b.table.rows.map((r) => `<tr>${r.map((c) => `<td${num(c) ? ' class="n"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('') + '</tbody></table>');
+      parts.push(
+        `<table><thead><tr>${b.table.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>` +
+          b.table.rows
+            .map((r) => `<tr>${r.map((c) => `<td${num(c) ? ' class="n"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`)
+            .join('') +
+          '</tbody></table>',
+      );
     }
-    if (b.svg) parts.push(`<figure>${b.svg.replace(/^<\?xml[^>]*>\s*/, '')}${b.caption ? `<figcaption>${escapeHtml(b.caption)}</figcaption>` : ''}</figure>`);
+    if (b.svg)
+      parts.push(
+        `<figure>${b.svg.replace(/^<\?xml[^>]*>\s*/, '')}${b.caption ? `<figcaption>${escapeHtml(b.caption)}</figcaption>` : ''}</figure>`,
+      );
     return parts.join('\n');
   });
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>\n` +
-    `<body><h1>${escapeHtml(title)}</h1>\n${body.join('\n')}\n</body></html>\n`;
+  return (
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>\n` +
+    `<body><h1>${escapeHtml(title)}</h1>\n${body.join('\n')}\n</body></html>\n`
+  );
 }

@@ -3,6 +3,19 @@ export { FONT, PALETTE, THEME, withTheme } from './theme.ts';
 export { fontFiles } from './fonts.ts';
 export { compileVegaLite, renderSvg, svgToPng, writeChart, type ChartFiles, type PngOptions } from './render.ts';
 export { pngImageData, readPngSize } from './png.ts';
-export { hscoreHistogramChart, subsetComparisonChart, type ChartTitle, type HscoreHistogramOptions, type SubsetComparisonRow } from './charts.ts';
-export { dataMapChart, metricVsSizeChart, trainingCurvesChart, type CurvePoint, type MapPoint, type SizePoint } from './report-charts.ts';
+export {
+  hscoreHistogramChart,
+  subsetComparisonChart,
+  type ChartTitle,
+  type HscoreHistogramOptions,
+  type SubsetComparisonRow,
+} from './charts.ts';
+export {
+  dataMapChart,
+  metricVsSizeChart,
+  trainingCurvesChart,
+  type CurvePoint,
+  type MapPoint,
+  type SizePoint,
+} from './report-charts.ts';
 export { escapeHtml, htmlReport, type HtmlBlock } from './html.ts';

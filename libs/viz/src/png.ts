@@ -4,7 +4,9 @@ const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 function checkSignature(png: Buffer, where: string): void {
   if (png.length < 33 || !png.subarray(0, 8).equals(SIGNATURE) || png.toString('latin1', 12, 16) !== 'IHDR') {
-    throw new Error(`${where}: not a PNG (bad signature or no IHDR chunk first); fix: pass the bytes svgToPng returned`);
+    throw new Error(
+      `${where}: not a PNG (bad signature or no IHDR chunk first); fix: pass the bytes svgToPng returned`,
+    );
   }
 }
 

@@ -15,7 +15,12 @@ const SPEC: VegaLiteSpec = {
   title: 'Tiny chart',
   width: 120,
   height: 60,
-  data: { values: [{ m: 'alpha', v: 3 }, { m: 'beta', v: 7 }] },
+  data: {
+    values: [
+      { m: 'alpha', v: 3 },
+      { m: 'beta', v: 7 },
+    ],
+  },
   mark: 'bar',
   encoding: { x: { field: 'v', type: 'quantitative' }, y: { field: 'm', type: 'nominal' } },
 };
@@ -45,7 +50,10 @@ test('svgToPng: valid PNG at scale x the SVG size, and the text really is drawn'
   const size = svgSize(svg);
   for (const scale of [1, 2]) {
     const png = svgToPng(svg, { scale });
-    assert.deepEqual(readPngSize(png), { width: Math.round(size.width * scale), height: Math.round(size.height * scale) });
+    assert.deepEqual(readPngSize(png), {
+      width: Math.round(size.width * scale),
+      height: Math.round(size.height * scale),
+    });
   }
   assert.deepEqual(readPngSize(svgToPng(svg)), readPngSize(svgToPng(svg, { scale: 2 })), 'default scale is 2');
   // same SVG without its <text> elements must rasterise differently, else the glyphs were dropped
@@ -53,7 +61,8 @@ test('svgToPng: valid PNG at scale x the SVG size, and the text really is drawn'
   const noText = pngImageData(svgToPng(stripText(svg), { scale: 1 }));
   assert.notDeepEqual(withText, noText);
   // ...and that check can fail: resvg without font files drops the text silently
-  const bare = (s: string) => pngImageData(new Resvg(s, { background: 'white', font: { loadSystemFonts: false } }).render().asPng());
+  const bare = (s: string) =>
+    pngImageData(new Resvg(s, { background: 'white', font: { loadSystemFonts: false } }).render().asPng());
   assert.deepEqual(bare(svg), bare(stripText(svg)));
   assert.throws(() => svgToPng(svg, { scale: 0 }), /scale must be a positive number/);
   assert.throws(() => readPngSize(Buffer.from('not a png at all, really not a png')), /not a PNG/);
@@ -63,7 +72,10 @@ test('writeChart: writes <base>.svg, <base>.png and <base>.vl.json, creating fol
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'viz-'));
   try {
     const base = path.join(dir, 'plots', 'nested', 'comparison');
-    const spec = subsetComparisonChart([{ method: 'full data', subsetPct: 100, metric: 0.9, metricName: 'dev accuracy' }], { title: 'Written' });
+    const spec = subsetComparisonChart(
+      [{ method: 'full data', subsetPct: 100, metric: 0.9, metricName: 'dev accuracy' }],
+      { title: 'Written' },
+    );
     const files = await writeChart(spec, base);
     assert.deepEqual(files, { svg: `${base}.svg`, png: `${base}.png`, json: `${base}.vl.json` });
     assert.ok(fs.readFileSync(files.svg, 'utf8').includes('>Written</text>'));

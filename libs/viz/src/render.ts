@@ -34,7 +34,8 @@ export interface PngOptions {
 /** Rasterise an SVG to PNG with the bundled DejaVu fonts only: without font files resvg silently drops all text. */
 export function svgToPng(svg: string, opts: PngOptions = {}): Buffer {
   const scale = opts.scale ?? 2;
-  if (!(scale > 0 && Number.isFinite(scale))) throw new Error(`svgToPng: scale must be a positive number, got ${scale}; fix: pass e.g. { scale: 2 }`);
+  if (!(scale > 0 && Number.isFinite(scale)))
+    throw new Error(`svgToPng: scale must be a positive number, got ${scale}; fix: pass e.g. { scale: 2 }`);
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',

@@ -20,11 +20,21 @@ export interface SizePoint {
 }
 
 /** Lines with points per method over subset size, a band of ± one std, one panel per (model row, task column). */
-export function metricVsSizeChart(points: SizePoint[], opts: { title: string; subtitle?: string; metricName: string }): VegaLiteSpec {
-  if (points.length === 0) throw new Error('metricVsSizeChart: no points; fix: pass one point per (task, model, method, subset)');
+export function metricVsSizeChart(
+  points: SizePoint[],
+  opts: { title: string; subtitle?: string; metricName: string },
+): VegaLiteSpec {
+  if (points.length === 0)
+    throw new Error('metricVsSizeChart: no points; fix: pass one point per (task, model, method, subset)');
   for (const [i, p] of points.entries()) {
-    if (!(p.subsetPct > 0 && p.subsetPct <= 100)) throw new Error(`metricVsSizeChart: point ${i} has subsetPct ${p.subsetPct}; fix: pass the kept share in percent`);
-    if (!Number.isFinite(p.mean)) throw new Error(`metricVsSizeChart: point ${i} (${p.method}) has no finite mean; fix: leave out unfinished results`);
+    if (!(p.subsetPct > 0 && p.subsetPct <= 100))
+      throw new Error(
+        `metricVsSizeChart: point ${i} has subsetPct ${p.subsetPct}; fix: pass the kept share in percent`,
+      );
+    if (!Number.isFinite(p.mean))
+      throw new Error(
+        `metricVsSizeChart: point ${i} (${p.method}) has no finite mean; fix: leave out unfinished results`,
+      );
   }
   const methods = [...new Set(points.map((p) => p.method))];
   // methods compared at the same size would hide each other: points sharing a panel and a size are spread over
@@ -36,15 +46,43 @@ export function metricVsSizeChart(points: SizePoint[], opts: { title: string; su
     const m = members.get(group(p))!;
     return m.length > 1 ? (m.indexOf(p.method) / (m.length - 1) - 0.5) * 4 : 0;
   };
-  const values = points.map((p) => ({ ...p, pct: p.subsetPct, x: p.subsetPct + dodge(p), metric: 100 * p.mean, lo: 100 * (p.mean - p.std), hi: 100 * (p.mean + p.std) }));
-  const color = { field: 'method', type: 'nominal', title: 'method', sort: methods, scale: { domain: methods, range: PALETTE } } as const;
-  const x = { field: 'x', type: 'quantitative', title: 'training examples kept (%)', scale: { domain: [0, 102] } } as const;
-  const y = (field: string) => ({ field, type: 'quantitative', title: `${opts.metricName} (%)`, scale: { zero: false }, axis: { format: '.1f' } }) as const;
+  const values = points.map((p) => ({
+    ...p,
+    pct: p.subsetPct,
+    x: p.subsetPct + dodge(p),
+    metric: 100 * p.mean,
+    lo: 100 * (p.mean - p.std),
+    hi: 100 * (p.mean + p.std),
+  }));
+  const color = {
+    field: 'method',
+    type: 'nominal',
+    title: 'method',
+    sort: methods,
+    scale: { domain: methods, range: PALETTE },
+  } as const;
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    title: 'training examples kept (%)',
+    scale: { domain: [0, 102] },
+  } as const;
+  const y = (field: string) =>
+    ({
+      field,
+      type: 'quantitative',
+      title: `${opts.metricName} (%)`,
+      scale: { zero: false },
+      axis: { format: '.1f' },
+    }) as const;
   return {
     $schema: SCHEMA,
     title: opts.subtitle ? { text: opts.title, subtitle: opts.subtitle } : { text: opts.title },
     data: { values },
-    facet: { row: { field: 'model', type: 'nominal', title: null }, column: { field: 'task', type: 'nominal', title: null } },
+    facet: {
+      row: { field: 'model', type: 'nominal', title: null },
+      column: { field: 'task', type: 'nominal', title: null },
+    },
     spec: {
       width: 240,
       height: 170,
@@ -53,8 +91,15 @@ export function metricVsSizeChart(points: SizePoint[], opts: { title: string; su
         {
           mark: { type: 'line', point: { size: 40 }, strokeWidth: 1.6 },
           encoding: {
-            x, y: y('metric'), color: { ...color, legend: { symbolOpacity: 1, symbolType: 'circle' } },
-            tooltip: [{ field: 'method' }, { field: 'pct', title: 'kept %', format: '.1f' }, { field: 'metric', format: '.2f' }, { field: 'n', title: 'seeds' }],
+            x,
+            y: y('metric'),
+            color: { ...color, legend: { symbolOpacity: 1, symbolType: 'circle' } },
+            tooltip: [
+              { field: 'method' },
+              { field: 'pct', title: 'kept %', format: '.1f' },
+              { field: 'metric', format: '.2f' },
+              { field: 'n', title: 'seeds' },
+            ],
           },
         },
       ],
@@ -64,7 +109,11 @@ export function metricVsSizeChart(points: SizePoint[], opts: { title: string; su
   } as unknown as VegaLiteSpec;
 }
 
-export interface MapPoint { confidence: number; variability: number; h: number }
+export interface MapPoint {
+  confidence: number;
+  variability: number;
+  h: number;
+}
 
 /** Dataset cartography: x variability, y confidence, colour = H-score (sequential, one shade per H value). */
 export function dataMapChart(points: MapPoint[], opts: { title: string; subtitle?: string; R: number }): VegaLiteSpec {
@@ -78,16 +127,33 @@ export function dataMapChart(points: MapPoint[], opts: { title: string; subtitle
     mark: { type: 'circle', size: 14, opacity: 0.7 },
     encoding: {
       x: { field: 'variability', type: 'quantitative', title: 'variability (std of gold-label probability)' },
-      y: { field: 'confidence', type: 'quantitative', title: 'confidence (mean gold-label probability)', scale: { domain: [0, 1] } },
-      color: { field: 'h', type: 'ordinal', title: 'H', scale: { scheme: 'viridis', domain: Array.from({ length: opts.R + 1 }, (_, h) => h) } },
+      y: {
+        field: 'confidence',
+        type: 'quantitative',
+        title: 'confidence (mean gold-label probability)',
+        scale: { domain: [0, 1] },
+      },
+      color: {
+        field: 'h',
+        type: 'ordinal',
+        title: 'H',
+        scale: { scheme: 'viridis', domain: Array.from({ length: opts.R + 1 }, (_, h) => h) },
+      },
     },
   } as unknown as VegaLiteSpec;
 }
 
-export interface CurvePoint { series: string; epoch: number; metric: number }
+export interface CurvePoint {
+  series: string;
+  epoch: number;
+  metric: number;
+}
 
 /** Dev metric after each epoch, one line per series (method and subset), mean over seeds. */
-export function trainingCurvesChart(points: CurvePoint[], opts: { title: string; subtitle?: string; metricName: string }): VegaLiteSpec {
+export function trainingCurvesChart(
+  points: CurvePoint[],
+  opts: { title: string; subtitle?: string; metricName: string },
+): VegaLiteSpec {
   if (points.length === 0) throw new Error('trainingCurvesChart: no points; fix: pass one point per (series, epoch)');
   const series = [...new Set(points.map((p) => p.series))];
   return {
@@ -100,7 +166,14 @@ export function trainingCurvesChart(points: CurvePoint[], opts: { title: string;
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
       y: { field: 'pct', type: 'quantitative', title: `${opts.metricName} (%)`, scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', title: null, sort: series, scale: { range: PALETTE }, legend: { orient: 'bottom', columns: 2, labelLimit: 0 } },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        sort: series,
+        scale: { range: PALETTE },
+        legend: { orient: 'bottom', columns: 2, labelLimit: 0 },
+      },
     },
   } as unknown as VegaLiteSpec;
 }

@@ -89,11 +89,12 @@ let installed = false;
 /** Point vega's text layout at measureText (idempotent; process-wide, as vega keeps one metrics object). */
 export function installTextMetrics(): void {
   if (installed) return;
-  const metrics = (vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics;
+  const metrics = (vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } })
+    .textMetrics;
   metrics.width = (item, text) => {
     const size = item.fontSize != null ? Number(item.fontSize) || 0 : 11;
     const w = item.fontWeight;
-    const bold = w === 'bold' || w === 'bolder' || (Number(w) >= 600);
+    const bold = w === 'bold' || w === 'bolder' || Number(w) >= 600;
     return measureText(text == null ? '' : String(text).trim(), size, bold);
   };
   installed = true;

@@ -38,13 +38,21 @@ function windowOptions(opts: KindEncodeOptions) {
  * into the typed arrays (row = question index): no window objects are kept for the 130k training questions.
  */
 export function trainWindows(
-  tok: Tokenizer, examples: QaExample[], opts: ReturnType<typeof squadWindowOptions>,
+  tok: Tokenizer,
+  examples: QaExample[],
+  opts: ReturnType<typeof squadWindowOptions>,
 ): { set: EncodedSet; inWindow: number } {
   const n = examples.length;
   const L = opts.maxLength;
   const set: EncodedSet = {
-    inputIds: new Int32Array(n * L), attentionMask: new Int32Array(n * L), tokenTypeIds: new Int32Array(n * L),
-    labels: new Int32Array(n), startPositions: new Int32Array(n), endPositions: new Int32Array(n), n, maxLength: L,
+    inputIds: new Int32Array(n * L),
+    attentionMask: new Int32Array(n * L),
+    tokenTypeIds: new Int32Array(n * L),
+    labels: new Int32Array(n),
+    startPositions: new Int32Array(n),
+    endPositions: new Int32Array(n),
+    n,
+    maxLength: L,
   };
   const seen = new Uint8Array(n);
   forEachSquadFeature(tok, examples, opts, (f) => {
@@ -82,10 +90,14 @@ export const extractiveQa: TaskKindSpec = {
     const { set, inWindow } = trainWindows(tok, qa, windowOptions(opts));
     const unanswerable = qa.filter((e) => e.answers.length > 0).length - inWindow;
     const L = opts.maxLength;
-    opts.log(`data ${opts.task}: ${set.n} training questions, one ${L}-token window each (${inWindow} with the answer in it)`);
+    opts.log(
+      `data ${opts.task}: ${set.n} training questions, one ${L}-token window each (${inWindow} with the answer in it)`,
+    );
     if (unanswerable > 0) {
-      opts.log(`warning: ${opts.task}: ${unanswerable} answerable training question(s) have no ${L}-token window ` +
-        'holding the whole answer; they train as unanswerable');
+      opts.log(
+        `warning: ${opts.task}: ${unanswerable} answerable training question(s) have no ${L}-token window ` +
+          'holding the whole answer; they train as unanswerable',
+      );
     }
     return set;
   },

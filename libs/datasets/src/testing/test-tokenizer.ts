@@ -32,8 +32,16 @@ export class TestTokenizer implements Tokenizer {
 
   withSpecialTokens(a: number[], b?: number[]) {
     const inputIds = [1, ...a, 2, ...(b ? [...b, 2] : [])];
-    const tokenTypeIds = [...new Array<number>(a.length + 2).fill(0), ...(b ? new Array<number>(b.length + 1).fill(1) : [])];
-    const sequenceIds: Array<0 | 1 | null> = [null, ...a.map(() => 0 as const), null, ...(b ? [...b.map(() => 1 as const), null] : [])];
+    const tokenTypeIds = [
+      ...new Array<number>(a.length + 2).fill(0),
+      ...(b ? new Array<number>(b.length + 1).fill(1) : []),
+    ];
+    const sequenceIds: Array<0 | 1 | null> = [
+      null,
+      ...a.map(() => 0 as const),
+      null,
+      ...(b ? [...b.map(() => 1 as const), null] : []),
+    ];
     return { inputIds, tokenTypeIds, sequenceIds };
   }
 
@@ -58,14 +66,19 @@ export class TestTokenizer implements Tokenizer {
     const offsets: Array<[number, number]> = [];
     let ia = 0;
     let ib = 0;
-    for (const s of w.sequenceIds) offsets.push(s === 0 ? (pa.offsets[ia++] as [number, number]) : s === 1 ? (pb?.offsets[ib++] as [number, number]) : [0, 0]);
+    for (const s of w.sequenceIds)
+      offsets.push(
+        s === 0 ? (pa.offsets[ia++] as [number, number]) : s === 1 ? (pb?.offsets[ib++] as [number, number]) : [0, 0],
+      );
     const len = w.inputIds.length;
     const pad = opts.padding === 'max_length' && max !== undefined ? Math.max(0, max - len) : 0;
     return {
       inputIds: [...w.inputIds, ...new Array<number>(pad).fill(0)],
       attentionMask: [...new Array<number>(len).fill(1), ...new Array<number>(pad).fill(0)],
       tokenTypeIds: [...w.tokenTypeIds, ...new Array<number>(pad).fill(0)],
-      tokens: w.inputIds.map((id) => this.names.get(id) ?? SPECIAL[id] ?? '?').concat(new Array<string>(pad).fill('[PAD]')),
+      tokens: w.inputIds
+        .map((id) => this.names.get(id) ?? SPECIAL[id] ?? '?')
+        .concat(new Array<string>(pad).fill('[PAD]')),
       offsets: [...offsets, ...new Array<[number, number]>(pad).fill([0, 0])],
       sequenceIds: [...w.sequenceIds, ...new Array<null>(pad).fill(null)],
     };

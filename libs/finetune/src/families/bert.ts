@@ -1,5 +1,5 @@
 // BERT: bert.ts's encoder with absolute positions; seqcls and multiple choice read the pooler ([CLS] + dense + tanh).
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { BERT_DEFAULTS, parseEncoderConfig, type BertConfig } from '../bert-config.ts';
 import { bertEncoder, encoderBodySpecs, encoderPrefix, pooled, poolerSpecs } from '../bert.ts';
 import { dropout, linear, type ForwardContext } from '../layers.ts';
@@ -11,9 +11,19 @@ import { hfClasses, type ModelFamily } from './family.ts';
  * 2.0M of the bert-base-uncased WordPiece embeddings. Width 128 trains 2.5x slower on 2 cores (76 vs 190
  * examples/s at length 32), which would stretch the smoke experiment past 10 minutes. */
 export const TINY_BERT_SHAPE = {
-  vocab_size: 30522, hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 256,
-  max_position_embeddings: 512, type_vocab_size: 2, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
-  initializer_range: 0.02, layer_norm_eps: 1e-12, pad_token_id: 0, num_labels: 2,
+  vocab_size: 30522,
+  hidden_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  intermediate_size: 256,
+  max_position_embeddings: 512,
+  type_vocab_size: 2,
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  initializer_range: 0.02,
+  layer_norm_eps: 1e-12,
+  pad_token_id: 0,
+  num_labels: 2,
 };
 
 /** The pooler and a classifier of `outputs`: BertFor{SequenceClassification,MultipleChoice},
@@ -24,10 +34,17 @@ export function pooledScorerSpecs(c: BertConfig, outputs: number): ParamSpec[] {
 
 /** Dropout at `rate` on the pooled first token, then the classifier. */
 export function pooledScore(
-  params: Params, c: BertConfig, hidden: tf.Tensor3D, rate: number, ctx: ForwardContext,
+  params: Params,
+  c: BertConfig,
+  hidden: tf.Tensor3D,
+  rate: number,
+  ctx: ForwardContext,
 ): tf.Tensor2D {
-  return linear(dropout(pooled(params, c, hidden), rate, ctx), param(params, 'classifier.weight'),
-    optionalParam(params, 'classifier.bias')) as tf.Tensor2D;
+  return linear(
+    dropout(pooled(params, c, hidden), rate, ctx),
+    param(params, 'classifier.weight'),
+    optionalParam(params, 'classifier.bias'),
+  ) as tf.Tensor2D;
 }
 
 export const bert: ModelFamily<BertConfig> = {

@@ -7,7 +7,6 @@ import type { HeadKind } from '@prunelab/core';
 import type { ForwardContext } from '../layers.ts';
 import type { ParamSpec, Params } from '../params.ts';
 
-
 export interface ModelInputs {
   inputIds: tf.Tensor; // int32 [B, T] (multiple choice: [B, C, T])
   attentionMask: tf.Tensor; // int32, same shape, 1 = real token
@@ -55,7 +54,12 @@ export interface ModelFamily<C extends BaseConfig = BaseConfig> {
   body(params: Params, c: C, inputs: ModelInputs, ctx: ForwardContext): tf.Tensor3D;
   /** One score vector per row [N, K] of a seqcls or mc head, from the body's hidden states of `rows`. */
   score(
-    params: Params, c: C, head: 'seqcls' | 'mc', hidden: tf.Tensor3D, rows: ModelInputs, ctx: ForwardContext,
+    params: Params,
+    c: C,
+    head: 'seqcls' | 'mc',
+    hidden: tf.Tensor3D,
+    rows: ModelInputs,
+    ctx: ForwardContext,
   ): tf.Tensor2D;
   /** Width of the hidden states the heads read. */
   headWidth(c: C): number;
@@ -74,7 +78,9 @@ export interface ModelFamily<C extends BaseConfig = BaseConfig> {
 /** <stem>ForSequenceClassification, ...ForQuestionAnswering, ...ForMultipleChoice. */
 export function hfClasses(stem: string): ModelFamily['hfClass'] {
   return {
-    seqcls: `${stem}ForSequenceClassification`, qa: `${stem}ForQuestionAnswering`, mc: `${stem}ForMultipleChoice`,
+    seqcls: `${stem}ForSequenceClassification`,
+    qa: `${stem}ForQuestionAnswering`,
+    mc: `${stem}ForMultipleChoice`,
   };
 }
 

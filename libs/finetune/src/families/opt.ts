@@ -6,14 +6,28 @@ import { parseOptConfig, type OptConfig } from '../opt-config.ts';
 import { optBodySpecs, optDecoder, optPoolIndex } from '../opt.ts';
 import { linearSpecs, param, type Params } from '../params.ts';
 import { HEADS } from '@prunelab/core';
-import { type ModelFamily } from './family.ts';
+import type { ModelFamily } from './family.ts';
 
 /** A pre-LN OPT decoder of the tiny BERT's size (opt-125m's layout; opt-350m is post-LN with projections). */
 export const TINY_OPT_SHAPE = {
-  model_type: 'opt', architectures: ['OPTForSequenceClassification'], vocab_size: 50272, hidden_size: 64,
-  num_hidden_layers: 2, num_attention_heads: 2, ffn_dim: 256, max_position_embeddings: 2048, word_embed_proj_dim: 64,
-  do_layer_norm_before: true, dropout: 0.1, attention_dropout: 0, activation_function: 'relu', init_std: 0.02,
-  pad_token_id: 1, bos_token_id: 2, eos_token_id: 2, num_labels: 2,
+  model_type: 'opt',
+  architectures: ['OPTForSequenceClassification'],
+  vocab_size: 50272,
+  hidden_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  ffn_dim: 256,
+  max_position_embeddings: 2048,
+  word_embed_proj_dim: 64,
+  do_layer_norm_before: true,
+  dropout: 0.1,
+  attention_dropout: 0,
+  activation_function: 'relu',
+  init_std: 0.02,
+  pad_token_id: 1,
+  bos_token_id: 2,
+  eos_token_id: 2,
+  num_labels: 2,
 };
 
 /** Rows [B, T] -> one score vector per row at OPT's pooled token: [B, K]. */
@@ -49,8 +63,13 @@ export const opt: ModelFamily<OptConfig> = {
     tokenizer: {
       kind: 'gpt2-bpe',
       tokenizerConfig: {
-        tokenizer_class: 'GPT2Tokenizer', add_bos_token: true, bos_token: '</s>', eos_token: '</s>', pad_token: '<pad>',
-        unk_token: '<unk>', model_max_length: 2048,
+        tokenizer_class: 'GPT2Tokenizer',
+        add_bos_token: true,
+        bos_token: '</s>',
+        eos_token: '</s>',
+        pad_token: '<pad>',
+        unk_token: '<unk>',
+        model_max_length: 2048,
       },
     },
   },

@@ -11,15 +11,32 @@ import { hfClasses, type ModelFamily } from './family.ts';
 
 // transformers' RobertaConfig defaults differ from BertConfig's only in the special token ids.
 const ROBERTA_DEFAULTS = {
-  ...BERT_DEFAULTS, model_type: 'roberta' as const, pad_token_id: 1, bos_token_id: 0, eos_token_id: 2,
+  ...BERT_DEFAULTS,
+  model_type: 'roberta' as const,
+  pad_token_id: 1,
+  bos_token_id: 0,
+  eos_token_id: 2,
 };
 
 /** The tiny BERT's size with RoBERTa's conventions (pad 1, positions offset by 2, one token type, eps 1e-5). */
 export const TINY_ROBERTA_SHAPE = {
-  model_type: 'roberta', architectures: ['RobertaForSequenceClassification'], vocab_size: 50265, hidden_size: 64,
-  num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 256, max_position_embeddings: 514,
-  type_vocab_size: 1, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, initializer_range: 0.02,
-  layer_norm_eps: 1e-5, pad_token_id: 1, bos_token_id: 0, eos_token_id: 2, num_labels: 2,
+  model_type: 'roberta',
+  architectures: ['RobertaForSequenceClassification'],
+  vocab_size: 50265,
+  hidden_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  intermediate_size: 256,
+  max_position_embeddings: 514,
+  type_vocab_size: 1,
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  initializer_range: 0.02,
+  layer_norm_eps: 1e-5,
+  pad_token_id: 1,
+  bos_token_id: 0,
+  eos_token_id: 2,
+  num_labels: 2,
 };
 
 /** RobertaClassificationHead: dropout, dense, tanh, dropout, out_proj on the <s> token. */
@@ -40,15 +57,19 @@ export const roberta: ModelFamily<BertConfig> = {
   hfClass: hfClasses('Roberta'),
   bodyPrefix: encoderPrefix,
   bodySpecs: (c) => encoderBodySpecs(c, 'padded'),
-  scorerSpecs: (c, head) => (head === 'mc' ? pooledScorerSpecs(c, 1) : [
-    ...linearSpecs('classifier.dense', c.hidden_size, c.hidden_size),
-    ...linearSpecs('classifier.out_proj', c.hidden_size, c.num_labels),
-  ]),
+  scorerSpecs: (c, head) =>
+    head === 'mc'
+      ? pooledScorerSpecs(c, 1)
+      : [
+          ...linearSpecs('classifier.dense', c.hidden_size, c.hidden_size),
+          ...linearSpecs('classifier.out_proj', c.hidden_size, c.num_labels),
+        ],
   body: (params, c, inputs, ctx) => bertEncoder(params, c, inputs, ctx, 'padded'),
   // RobertaForMultipleChoice drops out with hidden_dropout_prob (not classifier_dropout).
-  score: (params, c, head, hidden, _rows, ctx) => (head === 'mc'
-    ? pooledScore(params, c, hidden, c.hidden_dropout_prob, ctx)
-    : classificationHead(params, c, hidden, ctx)),
+  score: (params, c, head, hidden, _rows, ctx) =>
+    head === 'mc'
+      ? pooledScore(params, c, hidden, c.hidden_dropout_prob, ctx)
+      : classificationHead(params, c, hidden, ctx),
   headWidth: (c) => c.hidden_size,
   initStd: (c) => c.initializer_range,
   // RobertaForMaskedLM's head; the pooler of a base or multiple-choice checkpoint loaded for seqcls or QA.
@@ -58,8 +79,13 @@ export const roberta: ModelFamily<BertConfig> = {
     tokenizer: {
       kind: 'gpt2-bpe',
       tokenizerConfig: {
-        tokenizer_class: 'RobertaTokenizer', bos_token: '<s>', eos_token: '</s>', pad_token: '<pad>',
-        unk_token: '<unk>', mask_token: { content: '<mask>', lstrip: true }, model_max_length: 512,
+        tokenizer_class: 'RobertaTokenizer',
+        bos_token: '<s>',
+        eos_token: '</s>',
+        pad_token: '<pad>',
+        unk_token: '<unk>',
+        mask_token: { content: '<mask>', lstrip: true },
+        model_max_length: 512,
       },
     },
   },

@@ -30,8 +30,15 @@ export const useLite: ModelFamily<UseLiteConfig> = {
   // The shipped shape scaled down (layer 0 still widens embedding_size -> hidden_size); for tests only.
   tiny: {
     config: {
-      model_type: 'use-lite', vocab_size: 64, embedding_size: 16, hidden_size: 32, num_hidden_layers: 2,
-      num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 32, num_labels: 2,
+      model_type: 'use-lite',
+      vocab_size: 64,
+      embedding_size: 16,
+      hidden_size: 32,
+      num_hidden_layers: 2,
+      num_attention_heads: 2,
+      intermediate_size: 64,
+      max_position_embeddings: 32,
+      num_labels: 2,
     },
   },
   makeFolder: {

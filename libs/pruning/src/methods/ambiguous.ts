@@ -3,6 +3,9 @@ import { VARIABILITY } from './data-map.ts';
 import { byScore, type SelectionMethod } from './method.ts';
 
 export const ambiguous: SelectionMethod<'ambiguous'> = {
-  name: 'ambiguous', doc: 'the k most variable (dataset cartography)', citation: 'Swayamdipta et al. 2020',
-  columns: [VARIABILITY], keys: byScore(VARIABILITY, 'desc'),
+  name: 'ambiguous',
+  doc: 'the k most variable (dataset cartography)',
+  citation: 'Swayamdipta et al. 2020',
+  columns: [VARIABILITY],
+  keys: byScore(VARIABILITY, 'desc'),
 };

@@ -7,22 +7,31 @@ function dataMap(records: PhaseOneRecords, ctx: SelectionContext): Cartography {
   return memo(ctx, 'cartography', () => {
     const used = records.runs.slice(0, records.runsUsed);
     const E = records.epochsUsed;
-    return cartography(used.map((r) => r.goldProb.slice(0, E)), used.map((r) => r.correct.slice(0, E)));
+    return cartography(
+      used.map((r) => r.goldProb.slice(0, E)),
+      used.map((r) => r.correct.slice(0, E)),
+    );
   });
 }
 
 export const CONFIDENCE: ScoreColumn = {
-  name: 'confidence', doc: 'mean gold-label probability over the used runs and epochs', digits: 5,
+  name: 'confidence',
+  doc: 'mean gold-label probability over the used runs and epochs',
+  digits: 5,
   compute: (records, ctx) => dataMap(records, ctx).confidence,
 };
 
 export const VARIABILITY: ScoreColumn = {
-  name: 'variability', doc: 'population std of the gold-label probability over the used runs and epochs', digits: 5,
+  name: 'variability',
+  doc: 'population std of the gold-label probability over the used runs and epochs',
+  digits: 5,
   compute: (records, ctx) => dataMap(records, ctx).variability,
 };
 
 export const CORRECTNESS: ScoreColumn = {
-  name: 'correctness', doc: 'fraction of the used (run, epoch) pairs that got the example right', digits: 4,
+  name: 'correctness',
+  doc: 'fraction of the used (run, epoch) pairs that got the example right',
+  digits: 4,
   compute: (records, ctx) => dataMap(records, ctx).correctness,
 };
 

@@ -4,6 +4,9 @@ import { CONFIDENCE } from './data-map.ts';
 import { byScore, type SelectionMethod } from './method.ts';
 
 export const easy: SelectionMethod<'easy'> = {
-  name: 'easy', doc: 'the k of highest confidence (cartography easy-to-learn)', citation: 'Swayamdipta et al. 2020',
-  columns: [CONFIDENCE], keys: byScore(CONFIDENCE, 'desc'),
+  name: 'easy',
+  doc: 'the k of highest confidence (cartography easy-to-learn)',
+  citation: 'Swayamdipta et al. 2020',
+  columns: [CONFIDENCE],
+  keys: byScore(CONFIDENCE, 'desc'),
 };

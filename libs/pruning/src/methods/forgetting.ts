@@ -3,14 +3,21 @@ import { forgetting as forgettingOf } from '@prunelab/dynamics';
 import { byScore, type ScoreColumn, type SelectionMethod } from './method.ts';
 
 const FORGETTING: ScoreColumn = {
-  name: 'forgetting', doc: 'forgetting events summed over the used runs; each never-learned run outweighs them all',
+  name: 'forgetting',
+  doc: 'forgetting events summed over the used runs; each never-learned run outweighs them all',
   compute: (rec) => {
     const use = { runsUsed: rec.runsUsed, epochsUsed: rec.epochsUsed };
-    return forgettingOf(rec.runs.map((r) => r.correct), use).score;
+    return forgettingOf(
+      rec.runs.map((r) => r.correct),
+      use,
+    ).score;
   },
 };
 
 export const forgetting: SelectionMethod<'forgetting'> = {
-  name: 'forgetting', doc: 'the k most forgotten, never-learned first', citation: 'Toneva et al. 2019',
-  columns: [FORGETTING], keys: byScore(FORGETTING, 'desc'),
+  name: 'forgetting',
+  doc: 'the k most forgotten, never-learned first',
+  citation: 'Toneva et al. 2019',
+  columns: [FORGETTING],
+  keys: byScore(FORGETTING, 'desc'),
 };

@@ -34,8 +34,10 @@ export function scoreColumns(methods: readonly SelectionMethod[] = SELECTION_MET
     for (const c of m.columns) {
       const same = out.find((o) => o.name === c.name);
       if (same && same !== c) {
-        throw new Error(`selection method ${m.name}: its score column "${c.name}" is not the one another method ` +
-          'declares under that name; rename it or import that one');
+        throw new Error(
+          `selection method ${m.name}: its score column "${c.name}" is not the one another method ` +
+            'declares under that name; rename it or import that one',
+        );
       }
       if (!same) out.push(c);
     }

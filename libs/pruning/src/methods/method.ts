@@ -2,7 +2,7 @@
 // method is one file of this folder exporting a SelectionMethod, and one row of the table in index.ts; the app's
 // method list, the docs tables and the scores.csv columns are read from that table.
 import type { RunRecord } from '@prunelab/dynamics';
-import { type IdPool } from '../id-pool.ts';
+import type { IdPool } from '../id-pool.ts';
 import { type SortKeys, sortKeys } from '../radix.ts';
 import { balancedTake, checkK, type Order, rankTop } from '../rank.ts';
 
@@ -102,7 +102,10 @@ export function seedOf(ctx: SelectionContext, method: string): number {
  * takeK(prefix, k, classes) too (rankTop: only the keys up to the k-th are sorted).
  */
 export function methodTop(
-  ctx: SelectionContext, method: SelectionMethod, k: number, classes?: ArrayLike<number>,
+  ctx: SelectionContext,
+  method: SelectionMethod,
+  k: number,
+  classes?: ArrayLike<number>,
 ): Uint32Array {
   checkK(`selection method ${method.name}`, k, ctx.pool.ids.length);
   return rankTop(ctx.pool, method.keys(ctx), k, classes);

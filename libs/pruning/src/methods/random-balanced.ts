@@ -3,6 +3,8 @@ import type { SelectionMethod } from './method.ts';
 import { random } from './random.ts';
 
 export const randomBalanced: SelectionMethod<'random_balanced'> = {
-  ...random, name: 'random_balanced', balanced: true,
+  ...random,
+  name: 'random_balanced',
+  balanced: true,
   doc: 'seeded random, k split over the classes in proportion to their sizes',
 };

@@ -4,6 +4,10 @@ import { permutationKeys } from '../random-subset.ts';
 import { seedOf, type SelectionMethod } from './method.ts';
 
 export const random: SelectionMethod<'random'> = {
-  name: 'random', doc: 'the first k of a seeded permutation', citation: '', columns: [], seeded: true,
+  name: 'random',
+  doc: 'the first k of a seeded permutation',
+  citation: '',
+  columns: [],
+  seeded: true,
   keys: (ctx) => permutationKeys(ctx.pool.ids, seedOf(ctx, 'random')),
 };

@@ -29,11 +29,17 @@ export interface FixtureRecord {
 export interface TokenizerFixture {
   settings: { max_length: number };
   records: FixtureRecord[];
-  batch_pairs_truncated_padded_longest: { input_ids: number[][]; attention_mask: number[][]; token_type_ids?: number[][] };
+  batch_pairs_truncated_padded_longest: {
+    input_ids: number[][];
+    attention_mask: number[][];
+    token_type_ids?: number[][];
+  };
 }
 
 export function readTokenizerFixture(name: 'bert-wordpiece' | 'roberta-bpe'): TokenizerFixture {
-  return JSON.parse(fs.readFileSync(path.join(TOKENIZER_FIXTURES, name, 'tokenizer_fixture.json'), 'utf8')) as TokenizerFixture;
+  return JSON.parse(
+    fs.readFileSync(path.join(TOKENIZER_FIXTURES, name, 'tokenizer_fixture.json'), 'utf8'),
+  ) as TokenizerFixture;
 }
 
 /** Our encoding in the fixture's shape; token_type_ids only where the fixture has them (BERT). */
@@ -60,7 +66,10 @@ export function assertOffsetsWellFormed(e: Encoded, texts: string[]): void {
       return;
     }
     const text = texts[seq] as string;
-    assert.ok(0 <= s && s <= t && t <= text.length, `token #${i} offsets [${s}, ${t}] outside text of length ${text.length}`);
+    assert.ok(
+      0 <= s && s <= t && t <= text.length,
+      `token #${i} offsets [${s}, ${t}] outside text of length ${text.length}`,
+    );
     if (seq === lastSeq) assert.ok(s >= last[0], `token #${i} starts before the previous token`);
     last = [s, t];
     lastSeq = seq;
@@ -79,9 +88,15 @@ export function tokenBytes(tokens: string[]): Buffer {
  * group: the group's span holds exactly their bytes; with trimmed offsets their leading/trailing
  * spaces are not in the span. Returns how many tokens were checked.
  */
-export function assertBpeOffsetsMatchBytes(e: Encoded, texts: string[], trimmed: boolean, specialTokens: Set<string>): number {
+export function assertBpeOffsetsMatchBytes(
+  e: Encoded,
+  texts: string[],
+  trimmed: boolean,
+  specialTokens: Set<string>,
+): number {
   let checked = 0;
-  const plain = (k: number, seq: 0 | 1 | null | undefined) => e.sequenceIds[k] === seq && !specialTokens.has(e.tokens[k] as string);
+  const plain = (k: number, seq: 0 | 1 | null | undefined) =>
+    e.sequenceIds[k] === seq && !specialTokens.has(e.tokens[k] as string);
   for (let i = 0; i < e.tokens.length; ) {
     const seq = e.sequenceIds[i];
     if (seq === null || seq === undefined || !plain(i, seq)) {

@@ -45,7 +45,16 @@ const STATUSES = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'
 
 export class FakeMlflowServer {
   readonly requests: FakeRequest[] = [];
-  readonly experiments = new Map<string, { experiment_id: string; name: string; lifecycle_stage: string; artifact_location: string; tags: { key: string; value: string }[] }>();
+  readonly experiments = new Map<
+    string,
+    {
+      experiment_id: string;
+      name: string;
+      lifecycle_stage: string;
+      artifact_location: string;
+      tags: { key: string; value: string }[];
+    }
+  >();
   readonly runs = new Map<string, FakeRun>();
   readonly artifacts = new Map<string, Buffer>();
   /** Decides a fault per request (tests set it); undefined handles the request normally. */
@@ -56,7 +65,13 @@ export class FakeMlflowServer {
   private nextExperimentId = 1;
 
   constructor() {
-    this.experiments.set('0', { experiment_id: '0', name: 'Default', lifecycle_stage: 'active', artifact_location: 'mlflow-artifacts:/0', tags: [] });
+    this.experiments.set('0', {
+      experiment_id: '0',
+      name: 'Default',
+      lifecycle_stage: 'active',
+      artifact_location: 'mlflow-artifacts:/0',
+      tags: [],
+    });
   }
 
   async start(): Promise<string> {
@@ -97,15 +112,24 @@ export class FakeMlflowServer {
       return;
     }
     const url = new URL(req.url ?? '/', 'http://x');
-    const info: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), bytes: raw.length };
+    const info: FakeRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      bytes: raw.length,
+    };
     try {
       if (req.method === 'POST') {
-        if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new HttpError(400, 'BAD_REQUEST', 'Content-Type must be application/json');
+        if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+          throw new HttpError(400, 'BAD_REQUEST', 'Content-Type must be application/json');
         info.json = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
       }
     } catch (err) {
       this.requests.push(info);
-      return send(res, err instanceof HttpError ? err.status : 400, { error_code: err instanceof HttpError ? err.code : 'MALFORMED_REQUEST', message: (err as Error).message });
+      return send(res, err instanceof HttpError ? err.status : 400, {
+        error_code: err instanceof HttpError ? err.code : 'MALFORMED_REQUEST',
+        message: (err as Error).message,
+      });
     }
     this.requests.push(info);
     const fault = this.fault(info);
@@ -144,7 +168,8 @@ export class FakeMlflowServer {
     const j = r.json ?? {};
     if (r.method === 'PUT' && p.startsWith('/api/2.0/mlflow-artifacts/artifacts/')) {
       const rel = decodeURIComponent(p.slice('/api/2.0/mlflow-artifacts/artifacts/'.length));
-      if (rel.split('/').some((s) => s === '..' || s === '')) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'Invalid path');
+      if (rel.split('/').some((s) => s === '..' || s === ''))
+        throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'Invalid path');
       this.artifacts.set(rel, raw);
       return {};
     }
@@ -169,12 +194,19 @@ export class FakeMlflowServer {
         }
         const id = String(this.nextExperimentId++);
         const tags = (j.tags as { key: string; value: string }[] | undefined) ?? [];
-        this.experiments.set(id, { experiment_id: id, name, lifecycle_stage: 'active', artifact_location: `mlflow-artifacts:/${id}`, tags });
+        this.experiments.set(id, {
+          experiment_id: id,
+          name,
+          lifecycle_stage: 'active',
+          artifact_location: `mlflow-artifacts:/${id}`,
+          tags,
+        });
         return { experiment_id: id };
       }
       case 'POST runs/create': {
         const expId = required(j, 'experiment_id');
-        if (!this.experiments.has(expId)) throw new HttpError(404, 'RESOURCE_DOES_NOT_EXIST', `No Experiment with id=${expId} exists`);
+        if (!this.experiments.has(expId))
+          throw new HttpError(404, 'RESOURCE_DOES_NOT_EXIST', `No Experiment with id=${expId} exists`);
         const runId = randomUUID().replaceAll('-', '');
         const tags = new Map<string, string>();
         for (const t of (j.tags as { key: string; value: string }[] | undefined) ?? []) tags.set(t.key, t.value);
@@ -182,11 +214,19 @@ export class FakeMlflowServer {
         tags.set('mlflow.runName', runName);
         const run: FakeRun = {
           info: {
-            run_uuid: runId, experiment_id: expId, run_name: runName, user_id: typeof j.user_id === 'string' ? j.user_id : '',
-            status: 'RUNNING', start_time: typeof j.start_time === 'number' ? j.start_time : Date.now(),
-            artifact_uri: `mlflow-artifacts:/${expId}/${runId}/artifacts`, lifecycle_stage: 'active', run_id: runId,
+            run_uuid: runId,
+            experiment_id: expId,
+            run_name: runName,
+            user_id: typeof j.user_id === 'string' ? j.user_id : '',
+            status: 'RUNNING',
+            start_time: typeof j.start_time === 'number' ? j.start_time : Date.now(),
+            artifact_uri: `mlflow-artifacts:/${expId}/${runId}/artifacts`,
+            lifecycle_stage: 'active',
+            run_id: runId,
           },
-          params: new Map(), tags, metrics: [],
+          params: new Map(),
+          tags,
+          metrics: [],
         };
         this.runs.set(runId, run);
         return { run: this.runJson(run, false) };
@@ -209,11 +249,19 @@ export class FakeMlflowServer {
       }
       case 'POST runs/search': {
         const ids = j.experiment_ids;
-        if (!Array.isArray(ids)) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', "Missing value for required parameter 'experiment_ids'.");
+        if (!Array.isArray(ids))
+          throw new HttpError(400, 'INVALID_PARAMETER_VALUE', "Missing value for required parameter 'experiment_ids'.");
         const max = typeof j.max_results === 'number' ? j.max_results : 1000;
-        if (max > 50000) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Invalid value ${max} for parameter 'max_results' supplied.`);
+        if (max > 50000)
+          throw new HttpError(
+            400,
+            'INVALID_PARAMETER_VALUE',
+            `Invalid value ${max} for parameter 'max_results' supplied.`,
+          );
         const match = filterFn(typeof j.filter === 'string' ? j.filter : '');
-        const runs = [...this.runs.values()].filter((x) => ids.includes(x.info.experiment_id) && match(x)).map((x) => this.runJson(x, true));
+        const runs = [...this.runs.values()]
+          .filter((x) => ids.includes(x.info.experiment_id) && match(x))
+          .map((x) => this.runJson(x, true));
         return runs.length ? { runs } : {};
       }
       default:
@@ -229,38 +277,64 @@ export class FakeMlflowServer {
     const bad: (msg: string) => never = (msg) => {
       throw new HttpError(400, 'INVALID_PARAMETER_VALUE', msg);
     };
-    if (metrics.length > 1000) bad(`A batch logging request can contain at most 1000 metrics. Got ${metrics.length} metrics. Please split up metrics across multiple requests and try again.`);
-    if (params.length > 100) bad(`A batch logging request can contain at most 100 params. Got ${params.length} params. Please split up params across multiple requests and try again.`);
-    if (tags.length > 100) bad(`A batch logging request can contain at most 100 tags. Got ${tags.length} tags. Please split up tags across multiple requests and try again.`);
+    if (metrics.length > 1000)
+      bad(
+        `A batch logging request can contain at most 1000 metrics. Got ${metrics.length} metrics. Please split up metrics across multiple requests and try again.`,
+      );
+    if (params.length > 100)
+      bad(
+        `A batch logging request can contain at most 100 params. Got ${params.length} params. Please split up params across multiple requests and try again.`,
+      );
+    if (tags.length > 100)
+      bad(
+        `A batch logging request can contain at most 100 tags. Got ${tags.length} tags. Please split up tags across multiple requests and try again.`,
+      );
     const total = metrics.length + params.length + tags.length;
-    if (total > 1000) bad(`A batch logging request can contain at most 1000 metrics, params, and tags. Got ${total} metrics, params, and tags. Please split up metrics, params, and tags across multiple requests and try again.`);
+    if (total > 1000)
+      bad(
+        `A batch logging request can contain at most 1000 metrics, params, and tags. Got ${total} metrics, params, and tags. Please split up metrics, params, and tags across multiple requests and try again.`,
+      );
     for (const m of metrics) {
-      if (typeof m.key !== 'string' || m.value === undefined || typeof m.timestamp !== 'number') bad(`Invalid value ${JSON.stringify(metrics)} for parameter 'metrics' supplied.`);
-      if (typeof m.value === 'string' && Number.isNaN(Number(m.value)) && m.value !== 'NaN') bad(`Invalid value for metric '${String(m.key)}'`);
+      if (typeof m.key !== 'string' || m.value === undefined || typeof m.timestamp !== 'number')
+        bad(`Invalid value ${JSON.stringify(metrics)} for parameter 'metrics' supplied.`);
+      if (typeof m.value === 'string' && Number.isNaN(Number(m.value)) && m.value !== 'NaN')
+        bad(`Invalid value for metric '${String(m.key)}'`);
       checkKey('metric', m.key as string);
     }
     const seen = new Set<string>();
     for (const p of params) {
-      if (seen.has(p.key)) bad(`Duplicate parameter keys have been submitted: ['${p.key}']. Please ensure the request contains only one param value per param key.`);
+      if (seen.has(p.key))
+        bad(
+          `Duplicate parameter keys have been submitted: ['${p.key}']. Please ensure the request contains only one param value per param key.`,
+        );
       seen.add(p.key);
       checkKey('param', p.key);
       if (typeof p.value !== 'string') bad(`Invalid value ${String(p.value)} for parameter 'value' supplied.`);
-      if (p.value.length > 6000) bad(`Param value '${p.value.slice(0, 20)}' had length ${p.value.length}, which exceeded length limit of 6000`);
+      if (p.value.length > 6000)
+        bad(`Param value '${p.value.slice(0, 20)}' had length ${p.value.length}, which exceeded length limit of 6000`);
       const old = run.params.get(p.key);
       if (old !== undefined && old !== p.value) {
-        bad(`Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${old}' for run ID='${run.info.run_id}'. Attempted logging new value '${p.value}'.`);
+        bad(
+          `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${old}' for run ID='${run.info.run_id}'. Attempted logging new value '${p.value}'.`,
+        );
       }
     }
     for (const t of tags) {
       checkKey('tag', t.key);
       if (typeof t.value !== 'string') bad(`Invalid value ${String(t.value)} for parameter 'value' supplied.`);
-      if (t.value.length > 5000) bad(`Tag value '${t.value.slice(0, 20)}' had length ${t.value.length}, which exceeded length limit of 5000`);
+      if (t.value.length > 5000)
+        bad(`Tag value '${t.value.slice(0, 20)}' had length ${t.value.length}, which exceeded length limit of 5000`);
     }
     // all checks passed: apply (the real server applies a batch as a whole)
     for (const p of params) run.params.set(p.key, p.value as string);
     for (const t of tags) run.tags.set(t.key, t.value as string);
     for (const m of metrics) {
-      run.metrics.push({ key: m.key as string, value: m.value as number | string, timestamp: m.timestamp as number, step: typeof m.step === 'number' ? m.step : 0 });
+      run.metrics.push({
+        key: m.key as string,
+        value: m.value as number | string,
+        timestamp: m.timestamp as number,
+        step: typeof m.step === 'number' ? m.step : 0,
+      });
     }
   }
 
@@ -278,7 +352,10 @@ export class FakeMlflowServer {
       const cur = latest.get(m.key);
       if (!cur || m.step > cur.step || (m.step === cur.step && m.timestamp >= cur.timestamp)) latest.set(m.key, m);
     }
-    return { info: run.info, data: { metrics: [...latest.values()], params: [...run.params].map(([key, value]) => ({ key, value })), tags } };
+    return {
+      info: run.info,
+      data: { metrics: [...latest.values()], params: [...run.params].map(([key, value]) => ({ key, value })), tags },
+    };
   }
 }
 
@@ -292,16 +369,29 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 function required(o: Record<string, unknown>, name: string): string {
   const v = o[name];
   if (typeof v !== 'string' || v === '') {
-    throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`);
+    throw new HttpError(
+      400,
+      'INVALID_PARAMETER_VALUE',
+      `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`,
+    );
   }
   return v;
 }
 
 function checkKey(kind: string, key: string): void {
   if (typeof key !== 'string' || !KEY_RE.test(key)) {
-    throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Invalid ${kind} name: '${String(key)}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), and slashes (/).`);
+    throw new HttpError(
+      400,
+      'INVALID_PARAMETER_VALUE',
+      `Invalid ${kind} name: '${String(key)}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), and slashes (/).`,
+    );
   }
-  if (key.length > 250) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `${kind} name '${key}' had length ${key.length}, which exceeded length limit of 250`);
+  if (key.length > 250)
+    throw new HttpError(
+      400,
+      'INVALID_PARAMETER_VALUE',
+      `${kind} name '${key}' had length ${key.length}, which exceeded length limit of 250`,
+    );
 }
 
 /** The subset of MLflow's filter grammar the client uses: `tags.\`k\` = 'v'` and `attributes.status = 'X'`, joined by AND. */
