@@ -1,6 +1,5 @@
 // The subset of a Hugging Face BERT or RoBERTa config.json that the engine reads, with HF's defaults.
 // RoBERTa is BERT with other position ids and defaults (pad 1, bos 0, eos 2), so both share this type.
-import { readFileSync } from 'node:fs';
 import { expectModelType, numLabelsOf } from './families/family.ts';
 
 export interface BertConfig {
@@ -74,16 +73,4 @@ export function parseEncoderConfig(
     );
   }
   return cfg;
-}
-
-export function readBertConfig(file: string): BertConfig {
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(
-      `${file}: cannot read the model config (${(e as Error).message}); a model folder needs config.json`,
-    );
-  }
-  return parseBertConfig(raw, file);
 }

@@ -2,20 +2,9 @@
 // without branches vs the plain loop, on random data with the awkward values (-0, infinities, subnormals).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mulberry32 as rng } from '@prunelab/core';
 import { selectByHIndices } from './hscore-subsets.ts';
 import { sortKeys } from './radix.ts';
-
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('sortKeys of a Float32Array (from the bits) equals sortKeys of the same numbers in a plain array', () => {
   const next = rng(5);
