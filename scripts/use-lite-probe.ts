@@ -93,7 +93,8 @@ for (let step = 0; step < 300; step++) {
 const pred = tf.tidy(() => tf.argMax(tf.add(tf.matMul(xDev, w), b), 1).dataSync());
 const probe = devSet.labels.reduce((a, y, i) => a + (pred[i] === y ? 1 : 0), 0) / devSet.n;
 console.log(
-  `linear probe on frozen embeddings: dev accuracy ${(100 * probe).toFixed(2)}% (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+  `linear probe on frozen embeddings: dev accuracy ${(100 * probe).toFixed(2)}% ` +
+    `(${((performance.now() - t0) / 1000).toFixed(0)} s)`,
 );
 for (const p of frozen.params.values()) p.dispose();
 
@@ -110,11 +111,14 @@ await train(model, trainSet, {
   onEpochEnd: async (e) => {
     const r = await evaluate(model, devSet);
     console.log(
-      `fine-tuning epoch ${e.epoch}: train loss ${e.loss.toFixed(4)}, ${e.examplesPerSecond.toFixed(1)} ex/s; dev accuracy ${(100 * r.accuracy).toFixed(2)}%`,
+      `fine-tuning epoch ${e.epoch}: train loss ${e.loss.toFixed(4)}, ${e.examplesPerSecond.toFixed(1)} ex/s; dev ` +
+        `accuracy ${(100 * r.accuracy).toFixed(2)}%`,
     );
   },
 });
 const final = await evaluate(model, devSet);
 console.log(
-  `fine-tuned: dev accuracy ${(100 * final.accuracy).toFixed(2)}% vs probe ${(100 * probe).toFixed(2)}% (${((performance.now() - t0) / 1000).toFixed(0)} s, lr ${lr}, ${epochs} epochs, batch ${batch}, warmup ${warmupSteps} steps)`,
+  `fine-tuned: dev accuracy ${(100 * final.accuracy).toFixed(2)}% vs probe ${(100 * probe).toFixed(2)}% ` +
+    `(${((performance.now() - t0) / 1000).toFixed(0)} s, lr ${lr}, ${epochs} epochs, batch ${batch}, warmup ` +
+    `${warmupSteps} steps)`,
 );

@@ -113,13 +113,16 @@ try {
   const trainMs = s1.seconds * 1000; // epoch 1 wall time, recording included
   const stepMs = stepTimes.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, stepTimes.length - 1);
   console.log(
-    `backend ${backend.name}; BERT-tiny shape (hidden 128, 2 layers, vocab 30522), batch ${BATCH}, length ${LEN}, ${C} classes; ${STEPS} steps per epoch`,
+    `backend ${backend.name}; BERT-tiny shape (hidden 128, 2 layers, vocab 30522), batch ${BATCH}, length ${LEN}, ` +
+      `${C} classes; ${STEPS} steps per epoch`,
   );
   console.log(
-    `training epoch 1: ${trainMs.toFixed(0)} ms (${s1.examplesPerSecond.toFixed(1)} examples/s, ${stepMs.toFixed(1)} ms per step between recordings)`,
+    `training epoch 1: ${trainMs.toFixed(0)} ms (${s1.examplesPerSecond.toFixed(1)} examples/s, ${stepMs.toFixed(1)} ` +
+      `ms per step between recordings)`,
   );
   console.log(
-    `recording in that epoch (batchStats + EpochRecorder.addBatch per batch, appendEpoch at the end): ${recordMs.toFixed(2)} ms`,
+    `recording in that epoch (batchStats + EpochRecorder.addBatch per batch, appendEpoch at the end): ` +
+      `${recordMs.toFixed(2)} ms`,
   );
   console.log(`overhead: ${((100 * recordMs) / (trainMs - recordMs)).toFixed(3)}% of training time (budget 2%)`);
 } finally {
@@ -157,10 +160,13 @@ try {
     const perExample = (tNew + tBatches + tWrite) / SCALE;
     const trainPerExample = stepTimes.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, stepTimes.length - 1) / BATCH;
     console.log(
-      `recording alone, ${SCALE.toLocaleString('en')} examples: recorder setup ${tNew.toFixed(0)} ms + batches ${tBatches.toFixed(0)} ms + appendEpoch ${tWrite.toFixed(0)} ms = ${(perExample * 1000).toFixed(2)} us per example`,
+      `recording alone, ${SCALE.toLocaleString('en')} examples: recorder setup ${tNew.toFixed(0)} ms + batches ` +
+        `${tBatches.toFixed(0)} ms + appendEpoch ${tWrite.toFixed(0)} ms = ${(perExample * 1000).toFixed(2)} us per ` +
+        `example`,
     );
     console.log(
-      `vs training ${(trainPerExample * 1000).toFixed(0)} us per example: overhead ${((100 * perExample) / trainPerExample).toFixed(3)}% (budget 2%)`,
+      `vs training ${(trainPerExample * 1000).toFixed(0)} us per example: overhead ` +
+        `${((100 * perExample) / trainPerExample).toFixed(3)}% (budget 2%)`,
     );
   } finally {
     rmSync(bigDir, { recursive: true, force: true });

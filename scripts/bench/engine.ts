@@ -176,7 +176,8 @@ async function main(): Promise<void> {
     console.log(`${row}${oursCols} |${peerCols} |${pad(ratio, 6)}`);
   }
   console.log(
-    `(${f((performance.now() - start) / 1000, 0)} s; heap MB: wasm heap (a->b: after the first and the last measured step, if it grew); RSS: peak; tensors: live tensors after the first -> last measured step)`,
+    `(${f((performance.now() - start) / 1000, 0)} s; heap MB: wasm heap (a->b: after the first and the last measured ` +
+      `step, if it grew); RSS: peak; tensors: live tensors after the first -> last measured step)`,
   );
 }
 

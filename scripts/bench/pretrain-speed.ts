@@ -44,6 +44,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         return pretrainOptConfig(cfg, 4 + 256 + cfg.vocab.merges);
       })();
   console.log(
-    `hidden ${c.hidden_size} layers ${c.num_hidden_layers} ffn ${c.ffn_dim} vocab ${c.vocab_size}: ${(await fineTuneSpeed(c, 320, 64, 32, folder?.params)).toFixed(1)} examples/s (batch 32, length 64)`,
+    `hidden ${c.hidden_size} layers ${c.num_hidden_layers} ffn ${c.ffn_dim} vocab ${c.vocab_size}: ` +
+      `${(await fineTuneSpeed(c, 320, 64, 32, folder?.params)).toFixed(1)} examples/s (batch 32, length 64)`,
   );
 }

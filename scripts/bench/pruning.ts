@@ -76,7 +76,8 @@ for (let r = 0; r < R; r++) {
   }
 }
 console.log(
-  `setup (not timed): ${N.toLocaleString('en')} examples x ${R} runs x ${E} epochs in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`,
+  `setup (not timed): ${N.toLocaleString('en')} examples x ${R} runs x ${E} epochs in ` +
+    `${((performance.now() - setupStart) / 1000).toFixed(1)} s`,
 );
 
 // --- timed: everything from records to the ids of every subset
@@ -146,10 +147,12 @@ const paper = best!.stages.filter(([name]) =>
   /^(hScore|cartography|idPool|\d+ H subsets|baseline (random|ambiguous))/.test(name),
 );
 console.log(
-  `  paper's set (H-score, H subsets, random, ambiguous): ${paper.reduce((a, x) => a + x[1], 0).toFixed(0)} ms wall, ${paper.reduce((a, x) => a + x[2], 0).toFixed(0)} ms CPU`,
+  `  paper's set (H-score, H subsets, random, ambiguous): ${paper.reduce((a, x) => a + x[1], 0).toFixed(0)} ms wall, ` +
+    `${paper.reduce((a, x) => a + x[2], 0).toFixed(0)} ms CPU`,
 );
 console.log(
-  `scoring + selection, best of ${REPEAT} by CPU time: ${best!.total.toFixed(0)} ms wall, ${best!.cpu.toFixed(0)} ms CPU ` +
+  `scoring + selection, best of ${REPEAT} by CPU time: ${best!.total.toFixed(0)} ms wall, ${best!.cpu.toFixed(0)} ms ` +
+    `CPU ` +
     `(budget 1000 ms: ${best!.total < 1000 ? 'met' : 'NOT met'}; ratio ${(best!.total / 1000).toFixed(2)}); load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')} on ${availableParallelism()} cores`,

@@ -85,7 +85,8 @@ function fillSection(
     if (!(key in section)) {
       const allowed = Object.keys(section);
       throw new ConfigError(
-        `${where([...path, key])}: unknown key '${[...path, key].join('.')}'${didYouMean(key, allowed)}; allowed in ${path.join('.') || 'the top level'}: ${allowed.join(', ')}`,
+        `${where([...path, key])}: unknown key '${[...path, key].join('.')}'${didYouMean(key, allowed)}; allowed in ` +
+          `${path.join('.') || 'the top level'}: ${allowed.join(', ')}`,
       );
     }
   }
@@ -100,7 +101,8 @@ function fillSection(
     const v = check(field, given[key]);
     if (v === undefined) {
       throw new ConfigError(
-        `${where([...path, key])}: '${[...path, key].join('.')}' is ${JSON.stringify(given[key])}; expected ${describe(field)} (${field.doc})`,
+        `${where([...path, key])}: '${[...path, key].join('.')}' is ${JSON.stringify(given[key])}; expected ` +
+          `${describe(field)} (${field.doc})`,
       );
     }
     into[key] = v;
@@ -146,7 +148,8 @@ export function validateConfig(raw: unknown, where: Where): ExperimentConfig {
   const models = raw.models ?? DEFAULT_MODELS;
   if (!isObject(models) || Object.keys(models).length === 0)
     throw new ConfigError(
-      `${where(['models'])}: 'models' must map short names to model settings, e.g. models: { tiny-bert: { path: .cache/models/tiny-bert-random } }`,
+      `${where(['models'])}: 'models' must map short names to model settings, e.g. models: { tiny-bert: { path: ` +
+        `.cache/models/tiny-bert-random } }`,
     );
   const modelOut: Record<string, unknown> = {};
   const modelKeys = { ...SCHEMA.model } as Section;
@@ -162,7 +165,8 @@ export function validateConfig(raw: unknown, where: Where): ExperimentConfig {
     if (extra) {
       const ok = [...Object.keys(modelKeys), ...OVERRIDABLE];
       throw new ConfigError(
-        `${where(['models', name, extra])}: unknown key 'models.${name}.${extra}'${didYouMean(extra, ok)}; allowed: ${ok.join(', ')}`,
+        `${where(['models', name, extra])}: unknown key 'models.${name}.${extra}'${didYouMean(extra, ok)}; allowed: ` +
+          `${ok.join(', ')}`,
       );
     }
     modelOut[name] = {
@@ -188,7 +192,8 @@ export function validateConfig(raw: unknown, where: Where): ExperimentConfig {
     const extra = Object.keys(o).find((k) => !(OVERRIDABLE as readonly string[]).includes(k));
     if (extra)
       throw new ConfigError(
-        `${where(['per_task', task, extra])}: unknown key 'per_task.${task}.${extra}'${didYouMean(extra, OVERRIDABLE)}; allowed: ${OVERRIDABLE.join(', ')}`,
+        `${where(['per_task', task, extra])}: unknown key ` +
+          `'per_task.${task}.${extra}'${didYouMean(extra, OVERRIDABLE)}; allowed: ${OVERRIDABLE.join(', ')}`,
       );
     taskOut[task] = fillOverrides(o, ['per_task', task], where);
   }
@@ -206,13 +211,15 @@ function crossCheck(cfg: ExperimentConfig, where: Where): void {
   for (const s of cfg.pruning.subsets) {
     if (!SUBSET_NAME.test(s))
       throw new ConfigError(
-        `${where(['pruning', 'subsets'])}: subset '${s}' is not 'winning', 'paper' or the removed H values (e.g. '06', '0126')`,
+        `${where(['pruning', 'subsets'])}: subset '${s}' is not 'winning', 'paper' or the removed H values (e.g. ` +
+          `'06', '0126')`,
       );
   }
   for (const s of cfg.pruning.baselines_at ?? []) {
     if (!SUBSET_NAME.test(s))
       throw new ConfigError(
-        `${where(['pruning', 'baselines_at'])}: pruning.baselines_at: subset '${s}' is not 'winning', 'paper' or the removed H values (e.g. '06', '0126')`,
+        `${where(['pruning', 'baselines_at'])}: pruning.baselines_at: subset '${s}' is not 'winning', 'paper' or the ` +
+          `removed H values (e.g. '06', '0126')`,
       );
   }
   for (const k of cfg.pruning.runs_used ?? []) {
@@ -237,7 +244,8 @@ function crossCheck(cfg: ExperimentConfig, where: Where): void {
     for (const n of [m[1]!, m[2]!]) {
       if (!names.includes(n))
         throw new ConfigError(
-          `${where(['pruning', 'transfer'])}: transfer '${t}' names model '${n}'${didYouMean(n, names)}; models: ${names.join(', ')}`,
+          `${where(['pruning', 'transfer'])}: transfer '${t}' names model '${n}'${didYouMean(n, names)}; models: ` +
+            `${names.join(', ')}`,
         );
     }
     if (m[1] === m[2])
@@ -245,7 +253,8 @@ function crossCheck(cfg: ExperimentConfig, where: Where): void {
   }
   if (cfg.phase2.methods.some((x) => x !== 'full') && R < 2) {
     throw new ConfigError(
-      `${where(['phase1', 'seeds'])}: H subsets need R >= 2 phase-1 runs (with R = 1, removing H = 0 and H = R keeps nothing); give at least two seeds`,
+      `${where(['phase1', 'seeds'])}: H subsets need R >= 2 phase-1 runs (with R = 1, removing H = 0 and H = R keeps ` +
+        `nothing); give at least two seeds`,
     );
   }
 }
@@ -355,7 +364,8 @@ export function loadRaw(
     if (ext === undefined || ext === null) break;
     if (typeof ext !== 'string' || ext === '')
       throw new ConfigError(
-        `${layer.file}:${locate(layer, ['extends']).line}: 'extends' must be a path to a base config, relative to this file`,
+        `${layer.file}:${locate(layer, ['extends']).line}: 'extends' must be a path to a base config, relative to ` +
+          `this file`,
       );
     from = `${layer.file}:${locate(layer, ['extends']).line}`;
     current = resolve(dirname(resolve(layer.file)), ext);

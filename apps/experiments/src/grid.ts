@@ -208,7 +208,8 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
         subset,
         deps: subset ? [subset.scores] : [],
         ...missing(model),
-        // the subset enters by what decides its ids, not by the scores job's hash: adding a baseline must not redo the rest
+        // the subset enters by what decides its ids, not by the scores job's hash: adding a baseline must not redo the
+        // rest
         hash: hash({
           ...p2Key,
           method,

@@ -91,7 +91,8 @@ async function main(argv: string[]): Promise<number> {
     }
     if (!values.yes) {
       console.error(
-        `experiments clean: this removes ${outDir} (every job, record, report and mlruns/ of '${cfg.name}'); rerun with --yes`,
+        `experiments clean: this removes ${outDir} (every job, record, report and mlruns/ of '${cfg.name}'); rerun ` +
+          `with --yes`,
       );
       return 1;
     }
@@ -108,7 +109,8 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   console.log(
-    `synced ${report.synced.length} run(s), ${report.orphans.length} orphan(s) marked KILLED, ${report.busy.length} still running elsewhere, ${report.failed.length} failed` +
+    `synced ${report.synced.length} run(s), ${report.orphans.length} orphan(s) marked KILLED, ${report.busy.length} ` +
+      `still running elsewhere, ${report.failed.length} failed` +
       report.failed.map((f) => `\n  ${f.id}: ${f.error}`).join(''),
   );
   return report.failed.length ? 1 : 0;

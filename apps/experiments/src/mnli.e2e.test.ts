@@ -16,7 +16,8 @@ function tsv(file: string, rows: number, offset: number): void {
   for (let i = 0; i < rows; i++) {
     const k = i + offset;
     lines.push(
-      `${k}\tThe cat number ${k} sat on mat ${k % 7}.\tA cat ${k % 3 === 0 ? 'sat' : k % 3 === 1 ? 'may have sat' : 'never sat'} on a mat.\t${LABELS[k % 3]}`,
+      `${k}\tThe cat number ${k} sat on mat ${k % 7}.\tA cat ` +
+        `${k % 3 === 0 ? 'sat' : k % 3 === 1 ? 'may have sat' : 'never sat'} on a mat.\t${LABELS[k % 3]}`,
     );
   }
   writeFileSync(file, lines.join('\n') + '\n');

@@ -53,7 +53,8 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
     const unknown = ids.find((id) => !cell.rowOf.has(id));
     if (unknown)
       throw new Error(
-        `${file}: id ${unknown} is not in the ${job.task} training set of model ${job.model}; the subset's source and this cell must use the same data settings`,
+        `${file}: id ${unknown} is not in the ${job.task} training set of model ${job.model}; the subset's source ` +
+          `and this cell must use the same data settings`,
       );
     if (ids.length === 0)
       throw new Error(

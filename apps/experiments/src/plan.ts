@@ -60,14 +60,17 @@ export function describePlan(
   }
   const byKind = (k: Job['kind']) => grid.jobs.filter((j) => j.kind === k).length;
   const summary = [
-    `grid ${cfg.name}: ${cfg.tasks.length} task(s) x ${Object.keys(cfg.models).length} model(s); ${grid.jobs.length} jobs ` +
+    `grid ${cfg.name}: ${cfg.tasks.length} task(s) x ${Object.keys(cfg.models).length} model(s); ${grid.jobs.length} ` +
+      `jobs ` +
       `(${byKind('phase1')} phase-1 runs, ${byKind('scores')} scoring, ${byKind('phase2')} phase-2 runs)`,
     `status: ${Object.entries(counts)
       .map(([k, v]) => `${v} ${k}`)
       .join(', ')}`,
-    `left to train: ${totalWork.toLocaleString('en-US')} example-epochs${upperBound ? ' (an upper bound: subset sizes are known after phase 1)' : ''}`,
+    `left to train: ${totalWork.toLocaleString('en-US')} ` +
+      `example-epochs${upperBound ? ' (an upper bound: subset sizes are known after phase 1)' : ''}`,
     unknownSpeed.size === 0
-      ? `time estimate: ${clock(seconds)} of training on ${backend} at the measured throughput (.cache/throughput.json), one job at a time; evaluation and model loading come on top`
+      ? `time estimate: ${clock(seconds)} of training on ${backend} at the measured throughput ` +
+        `(.cache/throughput.json), one job at a time; evaluation and model loading come on top`
       : `time estimate: ${seconds > 0 ? `${clock(seconds)} for the measured part; ` : ''}no throughput measured yet for ${[...unknownSpeed].join(', ')} on ${backend} (a finished epoch records one)`,
   ];
   const notes = [...(opts.notes ?? []), ...(opts.check ? describeBuildCheck(opts.check) : [])];

@@ -80,7 +80,9 @@ function value(kind: Kind, v: unknown, def: unknown, at: string, key: string): u
         : typeof v === 'number' && Number.isFinite(v) && v >= 0;
   if (!ok)
     throw new ConfigError(
-      `${at}: '${key}' must be ${kind === 'string' ? 'a non-empty string' : kind === 'int' ? 'an integer >= 0' : 'a number >= 0'}, got ${JSON.stringify(v)}`,
+      `${at}: '${key}' must be ` +
+        `${kind === 'string' ? 'a non-empty string' : kind === 'int' ? 'an integer >= 0' : 'a number >= 0'}, got ` +
+        `${JSON.stringify(v)}`,
     );
   return v;
 }
@@ -94,7 +96,8 @@ export function loadPretrainConfig(file: string, overrides: string[] = []): Pret
   for (const key of Object.keys(raw)) {
     if (!(key in SPEC) && key !== 'data')
       throw new ConfigError(
-        `${where([key])}: unknown key '${key}'${didYouMean(key, [...Object.keys(SPEC)])}; allowed: ${Object.keys(SPEC).join(', ')}`,
+        `${where([key])}: unknown key '${key}'${didYouMean(key, [...Object.keys(SPEC)])}; allowed: ` +
+          `${Object.keys(SPEC).join(', ')}`,
       );
   }
   for (const [key, spec] of Object.entries(SPEC)) {
@@ -121,7 +124,8 @@ export function loadPretrainConfig(file: string, overrides: string[] = []): Pret
   const sources = (raw.data as Record<string, unknown> | undefined)?.sources;
   if (!Array.isArray(sources) || sources.length === 0)
     throw new ConfigError(
-      `${where(['data', 'sources'])}: 'data.sources' must list the training files ({file, format: jsonl|tsv|trec, field?, columns?, header?})`,
+      `${where(['data', 'sources'])}: 'data.sources' must list the training files ({file, format: jsonl|tsv|trec, ` +
+        `field?, columns?, header?})`,
     );
   cfg.data.sources = sources.map((s, i) => {
     const at = where(['data', 'sources', String(i)]);
@@ -137,7 +141,8 @@ export function loadPretrainConfig(file: string, overrides: string[] = []): Pret
     throw new ConfigError(`${where(['data', 'held_out_fraction'])}: held_out_fraction must be below 1`);
   if (cfg.train.block_size > cfg.model.max_position_embeddings)
     throw new ConfigError(
-      `${where(['train', 'block_size'])}: block_size ${cfg.train.block_size} exceeds model.max_position_embeddings ${cfg.model.max_position_embeddings}`,
+      `${where(['train', 'block_size'])}: block_size ${cfg.train.block_size} exceeds model.max_position_embeddings ` +
+        `${cfg.model.max_position_embeddings}`,
     );
   if (cfg.model.hidden_size % cfg.model.num_attention_heads)
     throw new ConfigError(

@@ -16,7 +16,9 @@ const GPT2 = resolve(import.meta.dirname, '../../../../shared/data/tokenizers/gp
 
 function tinyConfig(root: string, name: string): PretrainConfig {
   const text = Array.from({ length: 120 }, (_, i) => ({
-    text: `review ${i}: the film was ${['good', 'bad', 'long', 'fun'][i % 4]} and the cast ${i % 3 ? 'shone' : 'slept'}.`,
+    text:
+      `review ${i}: the film was ${['good', 'bad', 'long', 'fun'][i % 4]} and the cast ` +
+      `${i % 3 ? 'shone' : 'slept'}.`,
   }));
   writeFileSync(join(root, 'train.jsonl'), text.map((t) => JSON.stringify(t)).join('\n'));
   return {

@@ -145,8 +145,10 @@ export async function pretrain(cfg: PretrainConfig, opts: PretrainOptions = {}):
     cacheDir,
   );
   log(
-    `corpus: ${streams.trainDocs} train docs (${streams.train.length} tokens), ${streams.heldOutDocs} held-out docs (${streams.heldOut.length} tokens), ` +
-      `${streams.duplicates} duplicates dropped${streams.cached ? ', from cache' : ''} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    `corpus: ${streams.trainDocs} train docs (${streams.train.length} tokens), ${streams.heldOutDocs} held-out docs ` +
+      `(${streams.heldOut.length} tokens), ` +
+      `${streams.duplicates} duplicates dropped${streams.cached ? ', from cache' : ''} ` +
+      `(${((performance.now() - t0) / 1000).toFixed(1)} s)`,
   );
   const T = cfg.train.block_size;
   const nBlocks = Math.floor((streams.train.length - 1) / T);
@@ -174,7 +176,8 @@ export async function pretrain(cfg: PretrainConfig, opts: PretrainOptions = {}):
   }
   const heldOut = (): number => perplexity(params, c, streams.heldOut, T, 32, cfg.data.eval_blocks).ppl;
   log(
-    `model: OPT hidden ${c.hidden_size}, ${c.num_hidden_layers} layers, ${c.num_attention_heads} heads, FFN ${c.ffn_dim}, vocab ${c.vocab_size}, ${(nParams / 1e6).toFixed(2)}M parameters (tied LM head)`,
+    `model: OPT hidden ${c.hidden_size}, ${c.num_hidden_layers} layers, ${c.num_attention_heads} heads, FFN ` +
+      `${c.ffn_dim}, vocab ${c.vocab_size}, ${(nParams / 1e6).toFixed(2)}M parameters (tied LM head)`,
   );
 
   const tracking = opts.noTracking ? undefined : await openTracking(runDir, `pretrain-${cfg.name}`, log);
@@ -234,7 +237,8 @@ export async function pretrain(cfg: PretrainConfig, opts: PretrainOptions = {}):
         const tps = windowTokens / secs;
         const eta = ((tr.steps - state.step) * tr.batch_size * T) / tps;
         log(
-          `step ${state.step}/${tr.steps} loss ${(lossSum / lossN).toFixed(3)} lr ${lr(s).toExponential(2)} ${tps.toFixed(0)} tok/s eta ${(eta / 60).toFixed(1)} min`,
+          `step ${state.step}/${tr.steps} loss ${(lossSum / lossN).toFixed(3)} lr ${lr(s).toExponential(2)} ` +
+            `${tps.toFixed(0)} tok/s eta ${(eta / 60).toFixed(1)} min`,
         );
         await run?.logMetrics({ train_loss: lossSum / lossN, lr: lr(s), tokens_per_second: tps }, state.step);
         windowStart = now;
@@ -268,7 +272,8 @@ export async function pretrain(cfg: PretrainConfig, opts: PretrainOptions = {}):
     }
     const pplAfter = heldOut();
     log(
-      `held-out perplexity after ${state.step} steps: ${pplAfter.toFixed(1)} (untrained: ${state.pplBefore?.toFixed(1)})`,
+      `held-out perplexity after ${state.step} steps: ${pplAfter.toFixed(1)} (untrained: ` +
+        `${state.pplBefore?.toFixed(1)})`,
     );
     await run?.logMetric('heldout_ppl', pplAfter, state.step);
     saveCausalLm(modelDir, c, params, { dropout: cfg.model.dropout });

@@ -31,7 +31,8 @@ export function progress(
       const elapsed = (now - start) / 1000;
       const eta = done > 0 ? (elapsed / done) * (total - done) : Infinity;
       const line =
-        `${label} ${done}/${total} ${Math.floor((100 * done) / total)}% elapsed ${clock(elapsed)} eta ${clock(eta)} ${note}`.trimEnd();
+        `${label} ${done}/${total} ${Math.floor((100 * done) / total)}% elapsed ${clock(elapsed)} eta ${clock(eta)} ` +
+        `${note}`.trimEnd();
       if (tty) out(`\r${line}\x1b[K`);
       else if (note || now - lastPrint >= every) {
         // epoch summaries (notes) always reach the log

@@ -50,7 +50,8 @@ export function describeBuildCheck(c: BuildCheck): string[] {
     );
   lines.push(
     c.mode === 'strict'
-      ? `  run.numeric_build: strict: they and ${c.stale.size - n} finished job(s) using their results are stale and run again`
+      ? `  run.numeric_build: strict: they and ${c.stale.size - n} finished job(s) using their results are stale and ` +
+          `run again`
       : `  run.numeric_build: report: they are reused${c.mixing.length ? `, and ${c.mixing.length} job(s) still to run will use their results` : ''} ` +
           '(set run.numeric_build: strict to redo them on this build)',
   );

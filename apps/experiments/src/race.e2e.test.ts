@@ -38,7 +38,9 @@ function writeRace(root: string, split: string, files: number, offset: number): 
       join(dir, `${f + 1}.txt`),
       JSON.stringify({
         id: `middle${k}.txt`,
-        article: `Tom walked to the ${a} near the ${b} on day ${k}. He met a friend there and they talked about the ${a}.`,
+        article:
+          `Tom walked to the ${a} near the ${b} on day ${k}. He met a friend there and they talked about the ` +
+          `${a}.`,
         questions: ['Where did Tom walk?', `The friend talked about the _ on day ${k}.`],
         options: [options[0]!.map((o, i) => (i === 0 ? a : o === a ? 'house' : o)), options[1]!],
         answers: ['A', ['A', 'B', 'C', 'D'][k % 4]!],

@@ -248,7 +248,10 @@ export function dataNote(cfg: ExperimentConfig, task: ExperimentConfig['tasks'][
       : n < all
         ? `${fmt(n)} of ${fmt(all)} (seeded subsample)`
         : `all ${fmt(all)}`;
-  return `data: ${sub(train, trainAll)} training examples (seed ${d.seed}); ${sub(evalN, evalAll)} ${split} examples; at most ${d.max_length} tokens each`;
+  return (
+    `data: ${sub(train, trainAll)} training examples (seed ${d.seed}); ${sub(evalN, evalAll)} ${split} ` +
+    `examples; at most ${d.max_length} tokens each`
+  );
 }
 
 export async function writeReport(
@@ -274,7 +277,9 @@ export async function writeReport(
     `Jobs finished: ${done} of ${grid.jobs.length}. Tasks: ${cfg.tasks.join(', ')}. Models: ${Object.entries(cfg.models)
       .map(([n, m]) => `${n} (${m.family}, ${m.path})`)
       .join(', ')}.`,
-    `Phase 1: R = ${cfg.phase1.seeds.length} runs x ${cfg.phase1.epochs} epochs, lr ${cfg.phase1.lr}; phase 2: ${cfg.phase2.epochs} epochs, lr ${cfg.phase2.lr}, seeds ${cfg.phase2.seeds.join(', ')} (per-task and per-model overrides: config.json).`,
+    `Phase 1: R = ${cfg.phase1.seeds.length} runs x ${cfg.phase1.epochs} epochs, lr ${cfg.phase1.lr}; phase 2: ` +
+      `${cfg.phase2.epochs} epochs, lr ${cfg.phase2.lr}, seeds ${cfg.phase2.seeds.join(', ')} (per-task and ` +
+      `per-model overrides: config.json).`,
     `Baselines keep exactly as many examples as the H subset they are compared with. Metric: ${cfg.tasks.map((t) => `${t} ${METRIC_TITLES[TASK_META[t].metric]}`).join(', ')} on each task's evaluation split after the last epoch (other metrics of the task beside it), ${cfg.phase2.seeds.length > 1 ? 'mean ± sample std over seeds' : 'one seed'}.`,
     ...methodsNote(cfg),
     ...regressionNote(cfg),
@@ -470,7 +475,8 @@ export function ticketSummary(
 function regressionNote(cfg: ExperimentConfig): string[] {
   return cfg.tasks.some((t) => taskKind(t) === 'regression')
     ? [
-        'Regression (STS-B): an example counts as correct for the H-score when |prediction - gold| <= 0.5 on the 0..5 scale; the gold-label probability (cartography) is the surrogate exp(-(error/0.5)^2 / 2).',
+        'Regression (STS-B): an example counts as correct for the H-score when |prediction - gold| <= 0.5 on the ' +
+          '0..5 scale; the gold-label probability (cartography) is the surrogate exp(-(error/0.5)^2 / 2).',
       ]
     : [];
 }
@@ -478,7 +484,9 @@ function regressionNote(cfg: ExperimentConfig): string[] {
 function qaNote(cfg: ExperimentConfig): string[] {
   return cfg.tasks.some((t) => taskKind(t) === 'extractive-qa')
     ? [
-        'SQuAD v2: one training window per question (the first holding the whole answer; the first window when unanswerable), correct = argmax start and end both on the gold tokens; F1/EM over every window of every dev question (postprocessed answer texts).',
+        'SQuAD v2: one training window per question (the first holding the whole answer; the first window when ' +
+          'unanswerable), correct = argmax start and end both on the gold tokens; F1/EM over every window of every ' +
+          'dev question (postprocessed answer texts).',
       ]
     : [];
 }

@@ -125,7 +125,8 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
     };
     const result = await schedule(grid, env, autoConcurrency(backend.name, cfg.run.concurrency));
     log(
-      `jobs: ${result.ran.length} ran, ${result.skipped.length} finished earlier, ${result.failed.length} failed, ${result.blocked.length} blocked by a failure`,
+      `jobs: ${result.ran.length} ran, ${result.skipped.length} finished earlier, ${result.failed.length} failed, ` +
+        `${result.blocked.length} blocked by a failure`,
     );
     const files = await writeReport(cfg, outDir, grid, tracking.location);
     for (const f of [files.report, files.html, files.csv, files.json]) await parent.logArtifact(f);
@@ -138,7 +139,8 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
       const pending = tracking.tracker.pendingRuns();
       if (pending.length)
         log(
-          `mlflow: ${pending.length} run(s) wait in the offline journal for the server ${tracking.location}: run \`experiments sync\` when it is reachable`,
+          `mlflow: ${pending.length} run(s) wait in the offline journal for the server ${tracking.location}: run ` +
+            `\`experiments sync\` when it is reachable`,
         );
     }
     return { ...files, ...result, outDir, mlruns: tracking.location };

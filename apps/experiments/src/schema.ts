@@ -121,7 +121,9 @@ export const SCHEMA = {
     family: {
       type: { kind: 'enum', values: FAMILIES },
       default: 'bert',
-      doc: 'architecture; decides the tiny random fallback (use-lite: a missing folder is converted from its npm package)',
+      doc:
+        'architecture; decides the tiny random fallback (use-lite: a missing folder is converted from its npm ' +
+        'package)',
     },
     generate_if_missing: {
       type: { kind: 'bool' },

@@ -39,7 +39,8 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
   for (const [i, r] of records.entries()) {
     if (r.header.ids.length !== cell.trainIds.length || r.header.ids.some((id, j) => id !== cell.trainIds[j])) {
       throw new Error(
-        `${recordDirs[i]}: its example ids differ from the current training set; run \`experiments clean\` on this config to redo phase 1`,
+        `${recordDirs[i]}: its example ids differ from the current training set; run \`experiments clean\` on this ` +
+          `config to redo phase 1`,
       );
     }
   }
@@ -64,7 +65,8 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
     result.subsets[name] = { removed, size: kept.length };
     if (kept.length === 0) {
       log(
-        `${job.label}: subset ${name} is empty (H histogram ${histogram.join('/')}); its phase-2 jobs will fail: train phase 1 longer or drop it`,
+        `${job.label}: subset ${name} is empty (H histogram ${histogram.join('/')}); its phase-2 jobs will fail: ` +
+          `train phase 1 longer or drop it`,
       );
     }
     const common = { source, total, labels: labelNames };

@@ -14,19 +14,23 @@ import { ensureTinyModel } from './tiny-model.ts';
 
 const SHARED = resolve(findRepoRoot(), '../shared/data');
 
-test('regression stats: correct within 0.5, the Gaussian gold-probability surrogate, margin > 0 iff correct (by hand)', () => {
-  const s = regressionBatchStats([3, 1.5, 0.2], [3.5, 4, 0.2]);
-  assert.deepEqual(Array.from(s.correct), [1, 0, 1]);
-  assert.ok(Math.abs(s.goldProb[0]! - Math.exp(-0.5)) < 1e-6); // error 0.5 = one tolerance
-  assert.ok(Math.abs(s.goldProb[1]! - Math.exp(-0.5 * 25)) < 1e-9); // error 2.5 = five tolerances
-  assert.equal(s.goldProb[2], 1);
-  assert.deepEqual(Array.from(s.loss), [0.25, 6.25, 0]);
-  assert.deepEqual(Array.from(s.margin), [0, -2, 0.5]);
-  assert.deepEqual(
-    Array.from(s.el2n, (x) => Math.round(x * 1e6) / 1e6),
-    [0.5, 2.5, 0],
-  );
-});
+test(
+  'regression stats: correct within 0.5, the Gaussian gold-probability surrogate, margin > 0 iff correct (by ' +
+    'hand)',
+  () => {
+    const s = regressionBatchStats([3, 1.5, 0.2], [3.5, 4, 0.2]);
+    assert.deepEqual(Array.from(s.correct), [1, 0, 1]);
+    assert.ok(Math.abs(s.goldProb[0]! - Math.exp(-0.5)) < 1e-6); // error 0.5 = one tolerance
+    assert.ok(Math.abs(s.goldProb[1]! - Math.exp(-0.5 * 25)) < 1e-9); // error 2.5 = five tolerances
+    assert.equal(s.goldProb[2], 1);
+    assert.deepEqual(Array.from(s.loss), [0.25, 6.25, 0]);
+    assert.deepEqual(Array.from(s.margin), [0, -2, 0.5]);
+    assert.deepEqual(
+      Array.from(s.el2n, (x) => Math.round(x * 1e6) / 1e6),
+      [0.5, 2.5, 0],
+    );
+  },
+);
 
 test('STS-B as regression: records, H subsets, a balanced baseline, Pearson and Spearman in the report', {
   skip: !existsSync(join(SHARED, 'glue/STS-B/train.tsv')) && 'no ../shared/data/glue/STS-B',

@@ -36,7 +36,8 @@ function writeBpeTokenizer(dir: string, family: string, tokenizerConfig: Record<
   const src = join(SHARED_TOKENIZERS(), 'gpt2');
   if (!existsSync(join(src, 'encoder.json')) || !existsSync(join(src, 'vocab.bpe'))) {
     throw new Error(
-      `a tiny random ${family} needs GPT-2's encoder.json and vocab.bpe in ${src}; point the model path at a real ${family} folder instead`,
+      `a tiny random ${family} needs GPT-2's encoder.json and vocab.bpe in ${src}; point the model path at a real ` +
+        `${family} folder instead`,
     );
   }
   const gpt2 = JSON.parse(readFileSync(join(src, 'encoder.json'), 'utf8')) as Record<string, number>;

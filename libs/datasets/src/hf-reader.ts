@@ -92,7 +92,8 @@ export async function readHfClassification(
     remap = names.map((n) => labelId(spec, n) ?? -1);
     if (remap.some((r) => r < 0)) {
       throw new Error(
-        `${files[0]}: the export's label names ${JSON.stringify(names)} do not match ${spec.title}'s ${JSON.stringify(spec.labels)}`,
+        `${files[0]}: the export's label names ${JSON.stringify(names)} do not match ${spec.title}'s ` +
+          `${JSON.stringify(spec.labels)}`,
       );
     }
     if (remap.some((r, i) => r !== i))
@@ -106,7 +107,8 @@ export async function readHfClassification(
       report(
         problems,
         where,
-        `missing text column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: expected ${[...fields.text, fields.label].join(', ')}`,
+        `missing text column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: expected ` +
+          `${[...fields.text, fields.label].join(', ')}`,
       );
       continue;
     }

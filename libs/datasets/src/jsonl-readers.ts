@@ -20,7 +20,8 @@ export function readSnliJsonl(spec: TaskSpec, file: string, problems: RowProblem
       problems.report(
         file,
         line,
-        `missing string field${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: expected sentence1, sentence2, gold_label`,
+        `missing string field${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: expected sentence1, sentence2, ` +
+          `gold_label`,
       );
       continue;
     }

@@ -22,29 +22,33 @@ const opts = (maxLength: number, lines: string[] = [], split = 'train'): KindEnc
   split,
 });
 
-test('a row per kind, with core head and rule for correct; each registry task: a kind, an eval split it has, a main metric', () => {
-  assert.deepEqual(Object.keys(KINDS).sort(), [...TASK_KINDS].sort());
-  for (const k of TASK_KINDS) {
-    assert.equal(KINDS[k].kind, k);
-    assert.equal(KINDS[k].head, HEAD_OF_KIND[k]);
-    assert.equal(KINDS[k].correct, KIND_RULES[k].correct, `${k}: the rule for correct is core's, not a copy`);
-  }
-  assert.equal(TASK_NAMES.length, 20);
-  for (const name of TASK_NAMES) {
-    const spec = getTask(name);
-    assert.equal(kindOfTask(name), KINDS[spec.kind]);
-    const splits = taskSplits(spec);
-    const where = `${name}: eval split ${spec.evalSplit} not among ${splits.join(', ')}`;
-    assert.ok(splits.includes(spec.evalSplit) || splits.includes('all'), where);
-    assert.ok(!spec.unlabelledSplits.includes(spec.evalSplit), `${name}: eval split ${spec.evalSplit} has no labels`);
-    for (const x of spec.extraEval ?? []) assert.ok(splits.includes(x), `${name}: extra eval split ${x}`);
-    assert.ok(officialTrainSize(spec) > 0, name);
-    assert.ok(KINDS[spec.kind].classes(spec).length >= 2, `${name}: balanced baselines need classes`);
-  }
-  const main = ['cola', 'stsb', 'squad_v2', 'sst2'].map((t) => getTask(t).mainMetric);
-  assert.deepEqual(main, ['matthews', 'pearson', 'f1', 'accuracy']);
-  assert.deepEqual(getTask('mnli').extraEval, ['dev_mismatched']);
-});
+test(
+  'a row per kind, with core head and rule for correct; each registry task: a kind, an eval split it has, a main ' +
+    'metric',
+  () => {
+    assert.deepEqual(Object.keys(KINDS).sort(), [...TASK_KINDS].sort());
+    for (const k of TASK_KINDS) {
+      assert.equal(KINDS[k].kind, k);
+      assert.equal(KINDS[k].head, HEAD_OF_KIND[k]);
+      assert.equal(KINDS[k].correct, KIND_RULES[k].correct, `${k}: the rule for correct is core's, not a copy`);
+    }
+    assert.equal(TASK_NAMES.length, 20);
+    for (const name of TASK_NAMES) {
+      const spec = getTask(name);
+      assert.equal(kindOfTask(name), KINDS[spec.kind]);
+      const splits = taskSplits(spec);
+      const where = `${name}: eval split ${spec.evalSplit} not among ${splits.join(', ')}`;
+      assert.ok(splits.includes(spec.evalSplit) || splits.includes('all'), where);
+      assert.ok(!spec.unlabelledSplits.includes(spec.evalSplit), `${name}: eval split ${spec.evalSplit} has no labels`);
+      for (const x of spec.extraEval ?? []) assert.ok(splits.includes(x), `${name}: extra eval split ${x}`);
+      assert.ok(officialTrainSize(spec) > 0, name);
+      assert.ok(KINDS[spec.kind].classes(spec).length >= 2, `${name}: balanced baselines need classes`);
+    }
+    const main = ['cola', 'stsb', 'squad_v2', 'sst2'].map((t) => getTask(t).mainMetric);
+    assert.deepEqual(main, ['matthews', 'pearson', 'f1', 'accuracy']);
+    assert.deepEqual(getTask('mnli').extraEval, ['dev_mismatched']);
+  },
+);
 
 test('classification and multiple choice encode as before; metrics as the registry row names them', () => {
   const ex: Example[] = [

@@ -120,7 +120,8 @@ export async function resolveTaskSplit(
     const hit = findLayout(spec, explicit.root, split);
     if (hit) return { root: explicit.root, source: explicit.source, ...hit, warnings: [] };
     throw new DataNotFoundError(
-      `${spec.title} ${split} not found under data root ${explicit.root} (${explicit.from}): looked for ${expectedPaths(spec, explicit.root, split).join(' or ')}; ` +
+      `${spec.title} ${split} not found under data root ${explicit.root} (${explicit.from}): looked for ` +
+        `${expectedPaths(spec, explicit.root, split).join(' or ')}; ` +
         `fix the path or unset it to fall back to ../shared/data and the download cache`,
     );
   }
@@ -143,7 +144,8 @@ export async function resolveTaskSplit(
       const after = findLayout(spec, cache, split);
       if (after) return { root: cache, source: 'cache', ...after, warnings };
       throw new Error(
-        `${spec.title}: the download into ${cache} finished but provides no ${split} split (looked for ${expectedPaths(spec, cache, split).join(' or ')})`,
+        `${spec.title}: the download into ${cache} finished but provides no ${split} split (looked for ` +
+          `${expectedPaths(spec, cache, split).join(' or ')})`,
       );
     }
   }
@@ -214,7 +216,8 @@ export async function readTaskSplit(
   const warnings = [...raw.warnings];
   if (problems.skipped.length > 0) {
     warnings.push(
-      `${spec.title} ${split}: ${problems.skipped.length} malformed row(s) skipped (--lenient); first: ${problems.skipped.slice(0, 3).join(' | ')}`,
+      `${spec.title} ${split}: ${problems.skipped.length} malformed row(s) skipped (--lenient); first: ` +
+        `${problems.skipped.slice(0, 3).join(' | ')}`,
     );
   }
   let examples: Example[] | QaExample[] | ChoiceExample[];
@@ -251,7 +254,8 @@ export async function readTaskSplit(
   const n = examples.length;
   if (official !== undefined && n !== official) {
     warnings.push(
-      `${where.files.length === 1 ? where.files[0] : path.dirname(where.files[0] as string)} gives ${fmtCount(n)} ${spec.title} ${split} examples but the official split has ${fmtCount(official)}: ` +
+      `${where.files.length === 1 ? where.files[0] : path.dirname(where.files[0] as string)} gives ${fmtCount(n)} ` +
+        `${spec.title} ${split} examples but the official split has ${fmtCount(official)}: ` +
         `the copy is partial or modified, so results are not comparable with published ones`,
     );
   }
@@ -272,7 +276,9 @@ export async function readTaskSplit(
     dropped: raw.dropped,
     ...(official !== undefined ? { official } : {}),
     warnings,
-    description: `${spec.title} ${split} (${FORMAT_NAMES[where.layout.format]}) from ${where.root} [${where.source}]: ${parts.join('; ')}`,
+    description:
+      `${spec.title} ${split} (${FORMAT_NAMES[where.layout.format]}) from ${where.root} ` +
+      `[${where.source}]: ${parts.join('; ')}`,
   };
   if (spec.kind === 'extractive-qa') return { ...meta, kind: 'extractive-qa', examples: examples as QaExample[] };
   if (spec.kind === 'multiple-choice')

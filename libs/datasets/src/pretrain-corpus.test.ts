@@ -1,5 +1,6 @@
 // Pretraining text: GPT-2's BPE cut to K merges round-trips text through loadTokenizer of the saved folder; the
-// readers take the right fields; dedup and the held-out split are stable; dev/test files and missing files fail clearly.
+// readers take the right fields; dedup and the held-out split are stable; dev/test files and missing files fail
+// clearly.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';

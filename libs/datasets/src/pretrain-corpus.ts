@@ -24,7 +24,8 @@ export interface CorpusDoc {
 function need(file: string): string {
   if (!fs.existsSync(file))
     throw new Error(
-      `${file}: pretraining source is missing; fix its path in the config's data.sources (shared data lives in /work/shared/data)`,
+      `${file}: pretraining source is missing; fix its path in the config's data.sources (shared data lives in ` +
+        `/work/shared/data)`,
     );
   return fs.readFileSync(file, 'utf8');
 }

@@ -11,7 +11,8 @@ const LEVELS = ['middle', 'high'] as const;
 export function readRaceFolder(splitDir: string, problems: RowProblems): RawSplit<ChoiceRow> {
   if (!fs.existsSync(splitDir) || !fs.statSync(splitDir).isDirectory()) {
     throw new Error(
-      `${splitDir} does not exist: expected a RACE split folder with middle/ and high/ inside (RACE/train, RACE/dev, RACE/test)`,
+      `${splitDir} does not exist: expected a RACE split folder with middle/ and high/ inside (RACE/train, RACE/dev, ` +
+        `RACE/test)`,
     );
   }
   const rows: ChoiceRow[] = [];
@@ -50,7 +51,8 @@ export function readRaceFolder(splitDir: string, problems: RowProblems): RawSpli
         problems.report(
           file,
           undefined,
-          'expected {"article": string, "questions": [...], "options": [[4 strings], ...], "answers": ["A".."D", ...]} with equally long lists',
+          'expected {"article": string, "questions": [...], "options": [[4 strings], ...], "answers": ["A".."D", ' +
+            '...]} with equally long lists',
         );
         continue;
       }
@@ -69,7 +71,8 @@ export function readRaceFolder(splitDir: string, problems: RowProblems): RawSpli
           problems.report(
             file,
             undefined,
-            `question ${i + 1}: expected a string question, 4 string options and an answer letter A-D, found answer ${JSON.stringify(ans)}`,
+            `question ${i + 1}: expected a string question, 4 string options and an answer letter A-D, found answer ` +
+              `${JSON.stringify(ans)}`,
           );
           return;
         }

@@ -89,29 +89,33 @@ describe('tasks from ../shared/data', () => {
     assert.deepEqual(tally(loaded['rte']?.splits['test']), { unlabelled: 3_000 });
   });
 
-  test('columns: MRPC keeps literal quotes, CoLA reads the 4th column, STS-B scores are floats, TREC strips the label', () => {
-    const mrpc = loaded['mrpc']?.splits['train']?.examples[0] as Example;
-    assert.equal(
-      mrpc.text,
-      'Amrozi accused his brother , whom he called " the witness " , of deliberately distorting his evidence .',
-    );
-    assert.equal(mrpc.label, 1);
-    const cola = loaded['cola']?.splits['train']?.examples[0] as Example;
-    assert.deepEqual(
-      [cola.text, cola.label, cola.textB],
-      ["Our friends won't buy this analysis, let alone the next one we propose.", 1, undefined],
-    );
-    const sts = loaded['stsb']?.splits['train']?.examples.slice(0, 2) as Example[];
-    assert.deepEqual(
-      sts.map((e) => [e.text, e.textB, e.label]),
-      [
-        ['A plane is taking off.', 'An air plane is taking off.', 5],
-        ['A man is playing a large flute.', 'A man is playing a flute.', 3.8],
-      ],
-    );
-    const trec = loaded['trec']?.splits['train']?.examples[0] as Example;
-    assert.deepEqual([trec.text, trec.label], ['How did serfdom develop in and then leave Russia ?', 2]);
-  });
+  test(
+    'columns: MRPC keeps literal quotes, CoLA reads the 4th column, STS-B scores are floats, TREC strips the ' +
+      'label',
+    () => {
+      const mrpc = loaded['mrpc']?.splits['train']?.examples[0] as Example;
+      assert.equal(
+        mrpc.text,
+        'Amrozi accused his brother , whom he called " the witness " , of deliberately distorting his evidence .',
+      );
+      assert.equal(mrpc.label, 1);
+      const cola = loaded['cola']?.splits['train']?.examples[0] as Example;
+      assert.deepEqual(
+        [cola.text, cola.label, cola.textB],
+        ["Our friends won't buy this analysis, let alone the next one we propose.", 1, undefined],
+      );
+      const sts = loaded['stsb']?.splits['train']?.examples.slice(0, 2) as Example[];
+      assert.deepEqual(
+        sts.map((e) => [e.text, e.textB, e.label]),
+        [
+          ['A plane is taking off.', 'An air plane is taking off.', 5],
+          ['A man is playing a large flute.', 'A man is playing a flute.', 3.8],
+        ],
+      );
+      const trec = loaded['trec']?.splits['train']?.examples[0] as Example;
+      assert.deepEqual([trec.text, trec.label], ['How did serfdom develop in and then leave Russia ?', 2]);
+    },
+  );
 
   test('ids are unique within each split and repeated contents are counted', () => {
     for (const t of tasks) {

@@ -69,7 +69,8 @@ export interface SquadScores {
   noAnsTotal: number;
 }
 
-/** Scores predictions (question id -> answer text, "" = no answer) against `examples`; a missing prediction is an error (the
+/** Scores predictions (question id -> answer text, "" = no answer) against `examples`; a missing prediction is an error
+ * (the
  * official script would skip it and shrink the total). */
 export function squadV2Metrics(
   examples: { id: string; answers: { text: string }[] }[],

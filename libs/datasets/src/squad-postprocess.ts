@@ -40,7 +40,8 @@ export function postprocessSquad(
 ): { predictions: Map<string, string>; details: Map<string, SquadPrediction> } {
   if (startLogits.length !== features.length || endLogits.length !== features.length) {
     throw new Error(
-      `postprocessSquad: ${features.length} features but ${startLogits.length} start and ${endLogits.length} end logit rows`,
+      `postprocessSquad: ${features.length} features but ${startLogits.length} start and ${endLogits.length} end ` +
+        `logit rows`,
     );
   }
   const nBest = opts.nBest ?? 20;

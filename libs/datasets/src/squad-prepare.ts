@@ -58,7 +58,8 @@ export function forEachSquadFeature(
     const room = maxLength - qIds.length - special;
     if (room <= stride) {
       throw new Error(
-        `SQuAD example ${ex.id}: a ${maxLength}-token window leaves ${room} context tokens after the ${qIds.length}-token question, ` +
+        `SQuAD example ${ex.id}: a ${maxLength}-token window leaves ${room} context tokens after the ` +
+          `${qIds.length}-token question, ` +
           `not more than the stride ${stride}; raise maxLength or lower stride/maxQueryLength`,
       );
     }

@@ -167,7 +167,8 @@ describe('SQuAD v2 post-processing', () => {
     const f = prepareSquadFeatures(tok, [EX], { maxLength: 16, stride: 4 });
     const { start, end } = goldLogits(f);
     assert.equal(postprocessSquad([EX], f, start, end).predictions.get('e1'), 'w13 w14');
-    // Raise [CLS] in every window so that null (min over windows of s0 + e0 = 2 * 9.9 = 19.8) is 0.2 below the span (20):
+    // Raise [CLS] in every window so that null (min over windows of s0 + e0 = 2 * 9.9 = 19.8) is 0.2 below the span
+    // (20):
     // threshold 0 -> span; then make null 1 above the span: answer "" unless the threshold is >= 1.
     const s2 = start.map((r) => [9.9, ...r.slice(1)]);
     const e2 = end.map((r) => [9.9, ...r.slice(1)]);
@@ -208,7 +209,8 @@ describe('SQuAD v2 post-processing', () => {
 
   test('round trip with the test tokenizer: gold spans prepared and decoded back give EM 100', () => {
     const normans =
-      'The Normans (Norman: Nourmands; French: Normands; Latin: Normanni) were the people who in the 10th and 11th centuries gave their name to Normandy, a region in France.';
+      'The Normans (Norman: Nourmands; French: Normands; Latin: Normanni) were the people who in the 10th and 11th ' +
+      'centuries gave their name to Normandy, a region in France.';
     const examples: QaExample[] = [
       EX,
       {
@@ -235,7 +237,8 @@ describe('SQuAD v2 post-processing', () => {
   test('round trip with the real bert-base-uncased WordPiece and GPT-2 BPE (accents, dashes, digits)', () => {
     const tk = WordPieceTokenizer.fromFile(path.join(SHARED_DATA, 'tokenizers', 'bert-base-uncased', 'tokenizer.json'));
     const ctx =
-      'Frédéric Chopin (1 March 1810 – 17 October 1849) was a Polish composer; his "Nocturnes" date from 1827–1846. Chopin left Warsaw in 1830.';
+      'Frédéric Chopin (1 March 1810 – 17 October 1849) was a Polish composer; his "Nocturnes" date from 1827–1846. ' +
+      'Chopin left Warsaw in 1830.';
     const examples: QaExample[] = [
       {
         id: 'c1',

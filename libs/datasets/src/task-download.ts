@@ -267,7 +267,8 @@ export async function downloadTask(
       res = await fetchImpl(src.url);
     } catch (err) {
       throw new Error(
-        `cannot download ${src.url}: ${(err as Error).message}; put the ${task} files under a data root and set PRUNELAB_DATA`,
+        `cannot download ${src.url}: ${(err as Error).message}; put the ${task} files under a data root and set ` +
+          `PRUNELAB_DATA`,
       );
     }
     if (!res.ok) throw new Error(`cannot download ${src.url}: HTTP ${res.status} ${res.statusText}`);
@@ -275,12 +276,14 @@ export async function downloadTask(
     const hash = sha256Hex(buf);
     if (src.sha256 && hash !== src.sha256) {
       throw new Error(
-        `${src.url}: SHA-256 ${hash} does not match the published ${src.sha256} (${buf.length} bytes): the download is corrupt or the file changed; nothing was written`,
+        `${src.url}: SHA-256 ${hash} does not match the published ${src.sha256} (${buf.length} bytes): the download ` +
+          `is corrupt or the file changed; nothing was written`,
       );
     }
     if (!src.sha256)
       warnings.push(
-        `${src.url}: no published SHA-256 pinned for it; downloaded ${buf.length} bytes with SHA-256 ${hash} (recorded in SOURCE.json)`,
+        `${src.url}: no published SHA-256 pinned for it; downloaded ${buf.length} bytes with SHA-256 ${hash} ` +
+          `(recorded in SOURCE.json)`,
       );
     record.push({ url: src.url, sha256: hash, bytes: buf.length, pinned: src.sha256 !== undefined });
     fetched.push(buf);

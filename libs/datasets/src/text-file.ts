@@ -8,7 +8,8 @@ export function readFileChecked(file: string, what: string): Buffer {
     st = fs.statSync(file);
   } catch {
     throw new Error(
-      `${file} does not exist: expected ${what}; check the data root (config dataRoot, PRUNELAB_DATA or ../shared/data)`,
+      `${file} does not exist: expected ${what}; check the data root (config dataRoot, PRUNELAB_DATA or ` +
+        `../shared/data)`,
     );
   }
   if (st.isDirectory()) throw new Error(`${file} is a directory: expected ${what}`);

@@ -27,7 +27,8 @@ export function readTrec(spec: TaskSpec, file: string, problems: RowProblems): R
       problems.report(
         file,
         i + 1,
-        `expected "COARSE:fine question text" (e.g. "DESC:manner How did ...?"), found ${JSON.stringify(l.slice(0, 60))}`,
+        `expected "COARSE:fine question text" (e.g. "DESC:manner How did ...?"), found ` +
+          `${JSON.stringify(l.slice(0, 60))}`,
       );
       return;
     }

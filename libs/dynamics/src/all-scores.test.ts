@@ -57,22 +57,26 @@ test('allScores equals every single-score function bit for bit (random records, 
   }
 });
 
-test('allScores on correctness bytes that do not start on a word boundary (views into a file buffer) equals the aligned result', () => {
-  const rec = records(6, 3, 5003, 42);
-  const shifted = rec.correct.map((run) =>
-    run.map((a) => {
-      const buf = new Uint8Array(a.length + 1);
-      buf.set(a, 1);
-      return buf.subarray(1);
-    }),
-  );
-  const a = allScores(rec);
-  const b = allScores({ ...rec, correct: shifted });
-  assert.deepEqual(bytes(b.h), bytes(a.h));
-  assert.deepEqual(bytes(b.forgetting.score), bytes(a.forgetting.score));
-  assert.deepEqual(bytes(b.cartography.correctness), bytes(a.cartography.correctness));
-  assert.deepEqual(bytes(b.h), bytes(hScore(shifted)));
-});
+test(
+  'allScores on correctness bytes that do not start on a word boundary (views into a file buffer) equals the ' +
+    'aligned result',
+  () => {
+    const rec = records(6, 3, 5003, 42);
+    const shifted = rec.correct.map((run) =>
+      run.map((a) => {
+        const buf = new Uint8Array(a.length + 1);
+        buf.set(a, 1);
+        return buf.subarray(1);
+      }),
+    );
+    const a = allScores(rec);
+    const b = allScores({ ...rec, correct: shifted });
+    assert.deepEqual(bytes(b.h), bytes(a.h));
+    assert.deepEqual(bytes(b.forgetting.score), bytes(a.forgetting.score));
+    assert.deepEqual(bytes(b.cartography.correctness), bytes(a.cartography.correctness));
+    assert.deepEqual(bytes(b.h), bytes(hScore(shifted)));
+  },
+);
 
 test('allScores by hand: 2 runs x 2 epochs x 2 examples; margin and el2n optional', () => {
   const f32 = (...v: number[]) => Float32Array.from(v);

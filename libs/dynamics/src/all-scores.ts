@@ -42,7 +42,8 @@ export function allScores(rec: AllScoresInput, opts: { el2nEpoch?: number } = {}
     const { runs, E: Ea, n: na } = useRecords(`allScores (${name})`, a);
     if (Ea !== E || na !== n)
       throw new Error(
-        `allScores: ${name} has ${Ea} epochs of ${na} examples but correct has ${E} of ${n}; pass both from the same records`,
+        `allScores: ${name} has ${Ea} epochs of ${na} examples but correct has ${E} of ${n}; pass both from the same ` +
+          `records`,
       );
     return runs.flat();
   };

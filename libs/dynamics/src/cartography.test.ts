@@ -34,35 +34,39 @@ test('cartography validates shapes', () => {
   assert.throws(() => cartography([[f32(1, 1)], [f32(1)]], [[u8(1, 1)], [u8(1)]]), /run 1 epoch 0 has 1 probabilities/);
 });
 
-test('cartography equals the textbook two-pass formulas on random records; constant sequences have variability exactly 0', () => {
-  let a = 12345;
-  const next = () => {
-    a = (Math.imul(a, 1103515245) + 12345) >>> 0;
-    return a / 4294967296;
-  };
-  for (let trial = 0; trial < 20; trial++) {
-    const R = 1 + (trial % 4);
-    const E = 1 + (trial % 3);
-    const n = 5000 + trial; // crosses the 4096-example blocks
-    const p = Array.from({ length: R }, () =>
-      Array.from({ length: E }, () => Float32Array.from({ length: n }, () => (next() < 0.2 ? 0.75 : next()))),
-    );
-    const c = Array.from({ length: R }, () =>
-      Array.from({ length: E }, () => Uint8Array.from({ length: n }, () => (next() < 0.6 ? 1 : 0))),
-    );
-    for (const run of p) for (const ep of run) ep[7] = 0.3; // example 7 is constant
-    const got = cartography(p, c);
-    const T = R * E;
-    for (let i = 0; i < n; i += 97) {
-      const vals = p.flatMap((run) => run.map((ep) => ep[i]!));
-      const mu = vals.reduce((x, y) => x + y, 0) / T;
-      const sd = Math.sqrt(vals.reduce((x, v) => x + (v - mu) ** 2, 0) / T);
-      const hits = c.flatMap((run) => run.map((ep) => ep[i]!)).reduce((x, y) => x + y, 0);
-      close(got.confidence[i]!, mu);
-      close(got.variability[i]!, sd);
-      close(got.correctness[i]!, hits / T);
+test(
+  'cartography equals the textbook two-pass formulas on random records; constant sequences have variability ' +
+    'exactly 0',
+  () => {
+    let a = 12345;
+    const next = () => {
+      a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+      return a / 4294967296;
+    };
+    for (let trial = 0; trial < 20; trial++) {
+      const R = 1 + (trial % 4);
+      const E = 1 + (trial % 3);
+      const n = 5000 + trial; // crosses the 4096-example blocks
+      const p = Array.from({ length: R }, () =>
+        Array.from({ length: E }, () => Float32Array.from({ length: n }, () => (next() < 0.2 ? 0.75 : next()))),
+      );
+      const c = Array.from({ length: R }, () =>
+        Array.from({ length: E }, () => Uint8Array.from({ length: n }, () => (next() < 0.6 ? 1 : 0))),
+      );
+      for (const run of p) for (const ep of run) ep[7] = 0.3; // example 7 is constant
+      const got = cartography(p, c);
+      const T = R * E;
+      for (let i = 0; i < n; i += 97) {
+        const vals = p.flatMap((run) => run.map((ep) => ep[i]!));
+        const mu = vals.reduce((x, y) => x + y, 0) / T;
+        const sd = Math.sqrt(vals.reduce((x, v) => x + (v - mu) ** 2, 0) / T);
+        const hits = c.flatMap((run) => run.map((ep) => ep[i]!)).reduce((x, y) => x + y, 0);
+        close(got.confidence[i]!, mu);
+        close(got.variability[i]!, sd);
+        close(got.correctness[i]!, hits / T);
+      }
+      assert.equal(got.variability[7], 0);
+      close(got.confidence[7]!, 0.3);
     }
-    assert.equal(got.variability[7], 0);
-    close(got.confidence[7]!, 0.3);
-  }
-});
+  },
+);

@@ -24,7 +24,8 @@ export function cartography(goldProb: Float32Array[][], correct: Uint8Array[][])
     throw new Error('cartography: no runs given; pass goldProb[run][epoch] from readRunRecord of each run');
   if (correct.length !== goldProb.length)
     throw new Error(
-      `cartography: ${goldProb.length} goldProb runs but ${correct.length} correct runs; pass both from the same records`,
+      `cartography: ${goldProb.length} goldProb runs but ${correct.length} correct runs; pass both from the same ` +
+        `records`,
     );
   const n = goldProb[0]![0]?.length ?? 0;
   const p: Float32Array[] = [];
@@ -33,13 +34,15 @@ export function cartography(goldProb: Float32Array[][], correct: Uint8Array[][])
     const cr = correct[r]!;
     if (run.length !== cr.length)
       throw new Error(
-        `cartography: run ${r} has ${run.length} goldProb epochs but ${cr.length} correct epochs; pass both from the same record`,
+        `cartography: run ${r} has ${run.length} goldProb epochs but ${cr.length} correct epochs; pass both from the ` +
+          `same record`,
       );
     run.forEach((a, e) => {
       const b = cr[e]!;
       if (a.length !== n || b.length !== n)
         throw new Error(
-          `cartography: run ${r} epoch ${e} has ${a.length} probabilities and ${b.length} correctness values, expected ${n}; all records must cover the same ids`,
+          `cartography: run ${r} epoch ${e} has ${a.length} probabilities and ${b.length} correctness values, ` +
+            `expected ${n}; all records must cover the same ids`,
         );
       p.push(a);
       c.push(b);

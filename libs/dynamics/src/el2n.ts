@@ -35,7 +35,8 @@ export function el2nFromGoldProb(
 ): Float32Array {
   if (numClasses !== 2) {
     throw new Error(
-      `el2nFromGoldProb: ${numClasses} classes; EL2N follows from the gold probability only for 2 classes. Record el2n (pass batchStats(...).el2n to the EpochRecorder) and use el2nScore`,
+      `el2nFromGoldProb: ${numClasses} classes; EL2N follows from the gold probability only for 2 classes. Record ` +
+        `el2n (pass batchStats(...).el2n to the EpochRecorder) and use el2nScore`,
     );
   }
   const { runs, R, n } = useRecords('el2nFromGoldProb', goldProb, {

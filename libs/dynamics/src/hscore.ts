@@ -24,14 +24,16 @@ export function hScore(correct: Uint8Array[][], opts: HScoreOptions = {}): Uint8
   if (epochsUsed === undefined) {
     if (epochCounts.some((e) => e !== minE)) {
       throw new Error(
-        `hScore: runs have different epoch counts (${epochCounts.join(', ')}); finish the short runs or pass epochsUsed <= ${minE}`,
+        `hScore: runs have different epoch counts (${epochCounts.join(', ')}); finish the short runs or pass ` +
+          `epochsUsed <= ${minE}`,
       );
     }
     epochsUsed = minE;
   }
   if (!Number.isInteger(epochsUsed) || epochsUsed < 1 || epochsUsed > minE) {
     throw new Error(
-      `hScore: epochsUsed = ${epochsUsed} but the shortest used run has ${minE} epochs; choose an integer in 1..${minE}`,
+      `hScore: epochsUsed = ${epochsUsed} but the shortest used run has ${minE} epochs; choose an integer in ` +
+        `1..${minE}`,
     );
   }
   const n = correct[0]![0]?.length ?? 0;
@@ -40,7 +42,8 @@ export function hScore(correct: Uint8Array[][], opts: HScoreOptions = {}): Uint8
       const len = correct[r]![e]!.length;
       if (len !== n)
         throw new Error(
-          `hScore: run ${r} epoch ${e} has ${len} examples but run 0 epoch 0 has ${n}; all records must cover the same ids`,
+          `hScore: run ${r} epoch ${e} has ${len} examples but run 0 epoch 0 has ${n}; all records must cover the ` +
+            `same ids`,
         );
     }
   }

@@ -74,7 +74,8 @@ export class EpochRecorder {
     ids.forEach((id, i) => {
       if (this.index.has(id))
         throw new Error(
-          `EpochRecorder: id "${id}" appears twice in the id list (positions ${this.index.get(id)} and ${i}); example ids must be unique`,
+          `EpochRecorder: id "${id}" appears twice in the id list (positions ${this.index.get(id)} and ${i}); ` +
+            `example ids must be unique`,
         );
       this.index.set(id, i);
     });
@@ -150,7 +151,8 @@ export class EpochRecorder {
     if (this.withEl2n === undefined) this.withEl2n = hasEl2n;
     else if (this.withEl2n !== hasEl2n) {
       throw new Error(
-        `EpochRecorder.${where}: el2n was ${this.withEl2n ? 'given' : 'not given'} for earlier batches but ${hasEl2n ? 'is' : 'is not'} for this one; pass it for every batch or none`,
+        `EpochRecorder.${where}: el2n was ${this.withEl2n ? 'given' : 'not given'} for earlier batches but ` +
+          `${hasEl2n ? 'is' : 'is not'} for this one; pass it for every batch or none`,
       );
     }
     const o = this.out;
@@ -158,7 +160,8 @@ export class EpochRecorder {
       const j = pos[b]!;
       if (this.seen[j])
         throw new Error(
-          `EpochRecorder.${where}: id "${this.ids[j]}" seen twice in one epoch; call finish() and start a new EpochRecorder at each epoch`,
+          `EpochRecorder.${where}: id "${this.ids[j]}" seen twice in one epoch; call finish() and start a new ` +
+            `EpochRecorder at each epoch`,
         );
       this.seen[j] = 1;
       this.count++;

@@ -26,7 +26,8 @@ export function useRecords<T extends ArrayLike<number>>(what: string, a: T[][], 
   const minE = Math.min(...counts);
   if (opts.epochsUsed === undefined && counts.some((e) => e !== minE)) {
     throw new Error(
-      `${what}: runs have different epoch counts (${counts.join(', ')}); finish the short runs or pass epochsUsed <= ${minE}`,
+      `${what}: runs have different epoch counts (${counts.join(', ')}); finish the short runs or pass epochsUsed <= ` +
+        `${minE}`,
     );
   }
   const E = opts.epochsUsed ?? minE;
@@ -40,7 +41,8 @@ export function useRecords<T extends ArrayLike<number>>(what: string, a: T[][], 
     run.forEach((x, e) => {
       if (x.length !== n)
         throw new Error(
-          `${what}: run ${r} epoch ${e} has ${x.length} examples but run 0 epoch 0 has ${n}; all records must cover the same ids`,
+          `${what}: run ${r} epoch ${e} has ${x.length} examples but run 0 epoch 0 has ${n}; all records must cover ` +
+            `the same ids`,
         );
     }),
   );

@@ -26,18 +26,21 @@ export function readRunRecords<H extends RunRecordHeader = RunRecordHeader>(dirs
     for (const key of ['task', 'split', 'model', 'pass'] as const) {
       if (h[key] !== first[key]) {
         throw new Error(
-          `readRunRecords: ${dirs[r]}/header.json has ${key} "${h[key]}" but ${dirs[0]}/header.json has "${first[key]}"; score runs of one ${key} together`,
+          `readRunRecords: ${dirs[r]}/header.json has ${key} "${h[key]}" but ${dirs[0]}/header.json has ` +
+            `"${first[key]}"; score runs of one ${key} together`,
         );
       }
     }
     if (h.ids.length !== first.ids.length)
       throw new Error(
-        `readRunRecords: ${dirs[r]} has ${h.ids.length} ids but ${dirs[0]} has ${first.ids.length}; the runs must cover the same training set`,
+        `readRunRecords: ${dirs[r]} has ${h.ids.length} ids but ${dirs[0]} has ${first.ids.length}; the runs must ` +
+          `cover the same training set`,
       );
     for (let i = 0; i < h.ids.length; i++) {
       if (h.ids[i] !== first.ids[i])
         throw new Error(
-          `readRunRecords: ${dirs[r]} has id "${h.ids[i]}" at position ${i} where ${dirs[0]} has "${first.ids[i]}"; the runs must list the same ids in the same order`,
+          `readRunRecords: ${dirs[r]} has id "${h.ids[i]}" at position ${i} where ${dirs[0]} has "${first.ids[i]}"; ` +
+            `the runs must list the same ids in the same order`,
         );
     }
   });

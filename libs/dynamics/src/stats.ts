@@ -106,7 +106,8 @@ export function batchStats(logits: Float32Array, numClasses: number, labels: Arr
   const B = labels.length;
   if (logits.length !== B * numClasses) {
     throw new Error(
-      `batchStats: logits has ${logits.length} values but labels.length * numClasses = ${B} * ${numClasses} = ${B * numClasses}; pass logits of shape [batch, numClasses]`,
+      `batchStats: logits has ${logits.length} values but labels.length * numClasses = ${B} * ${numClasses} = ` +
+        `${B * numClasses}; pass logits of shape [batch, numClasses]`,
     );
   }
   const out = emptyBatch(B);
@@ -142,7 +143,8 @@ export function qaExampleStats(
 ): ExampleStats {
   if (start.length !== end.length || start.length < 2)
     throw new Error(
-      `qaExampleStats: ${start.length} start and ${end.length} end logits; pass one of each per token position (at least 2)`,
+      `qaExampleStats: ${start.length} start and ${end.length} end logits; pass one of each per token position (at ` +
+        `least 2)`,
     );
   return combineQa(
     statsAt(start, 0, start.length, goldStart, 'gold start'),
@@ -180,7 +182,8 @@ export function qaBatchStats(
   ] as const) {
     if (a.length !== B * seqLen)
       throw new Error(
-        `qaBatchStats: ${name} logits have ${a.length} values but batch * seqLen = ${B} * ${seqLen} = ${B * seqLen}; pass logits of shape [batch, seqLen]`,
+        `qaBatchStats: ${name} logits have ${a.length} values but batch * seqLen = ${B} * ${seqLen} = ${B * seqLen}; ` +
+          `pass logits of shape [batch, seqLen]`,
       );
   }
   const out = emptyBatch(B);

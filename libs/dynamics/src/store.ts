@@ -99,7 +99,8 @@ export function appendEpoch<H extends RunRecordHeader>(dir: string, header: H, e
     );
   if (done >= header.epochsPlanned) {
     throw new Error(
-      `appendEpoch ${dir}: the run already has ${done} of ${header.epochsPlanned} planned epochs; raise epochsPlanned or start a new run folder`,
+      `appendEpoch ${dir}: the run already has ${done} of ${header.epochsPlanned} planned epochs; raise ` +
+        `epochsPlanned or start a new run folder`,
     );
   }
   for (const f of [...ALWAYS, ...OPTIONAL]) {
@@ -108,28 +109,32 @@ export function appendEpoch<H extends RunRecordHeader>(dir: string, header: H, e
       throw new Error(`appendEpoch ${dir}: the epoch has no ${f}; pass EpochRecorder.finish() of this run`);
     if (a !== undefined && a.length !== n)
       throw new Error(
-        `appendEpoch ${dir}: ${f} has ${a.length} values but the header has ${n} ids; pass EpochRecorder.finish() of this run`,
+        `appendEpoch ${dir}: ${f} has ${a.length} values but the header has ${n} ids; pass EpochRecorder.finish() of ` +
+          `this run`,
       );
   }
   const headerPath = join(dir, 'header.json');
   if (done === 0) mkdirSync(dir, { recursive: true });
   else if (!existsSync(headerPath))
     throw new Error(
-      `appendEpoch ${headerPath}: missing, but header.epochsDone = ${done}; resume from the header read by readRunRecord, or start at epochsDone = 0`,
+      `appendEpoch ${headerPath}: missing, but header.epochsDone = ${done}; resume from the header read by ` +
+        `readRunRecord, or start at epochsDone = 0`,
     );
   // which optional quantities the run keeps is fixed by its first epoch
   let optional: OptionalField[] = OPTIONAL.filter((f) => epoch[f] !== undefined);
   const onDisk = existsSync(headerPath) ? (JSON.parse(readFileSync(headerPath, 'utf8')) as RunRecordHeader) : undefined;
   if (onDisk && onDisk.epochsDone > done) {
     throw new Error(
-      `appendEpoch ${headerPath}: ${onDisk.epochsDone} epochs are on disk but header.epochsDone = ${done}; appending would overwrite recorded epochs (delete the folder to restart the run)`,
+      `appendEpoch ${headerPath}: ${onDisk.epochsDone} epochs are on disk but header.epochsDone = ${done}; appending ` +
+        `would overwrite recorded epochs (delete the folder to restart the run)`,
     );
   }
   if (onDisk && done > 0) {
     const kept = optionalOf(onDisk, `appendEpoch ${headerPath}`);
     if (kept.join() !== optional.join()) {
       throw new Error(
-        `appendEpoch ${dir}: the run records optional quantities [${kept.join(', ')}] but this epoch has [${optional.join(', ')}]; record the same quantities at every epoch`,
+        `appendEpoch ${dir}: the run records optional quantities [${kept.join(', ')}] but this epoch has ` +
+          `[${optional.join(', ')}]; record the same quantities at every epoch`,
       );
     }
     optional = kept;
@@ -144,7 +149,8 @@ export function appendEpoch<H extends RunRecordHeader>(dir: string, header: H, e
       const size = fstatSync(fd).size;
       if (size < expected) {
         throw new Error(
-          `appendEpoch ${path}: ${size} bytes but ${done} recorded epochs of ${n} values need ${expected}; the record is damaged, delete ${dir} and rerun`,
+          `appendEpoch ${path}: ${size} bytes but ${done} recorded epochs of ${n} values need ${expected}; the ` +
+            `record is damaged, delete ${dir} and rerun`,
         );
       }
       if (size > expected) ftruncateSync(fd, expected); // leftovers of a crash before the header update
@@ -185,7 +191,8 @@ export function readRunRecord<H extends RunRecordHeader = RunRecordHeader>(dir: 
   const b = header.build as unknown;
   if (b !== undefined && (typeof b !== 'object' || b === null || typeof (b as { key?: unknown }).key !== 'string')) {
     throw new Error(
-      `readRunRecord: ${headerPath} has a "build" of ${JSON.stringify(b)}; it must be an object with a string key (numericBuild()) or absent`,
+      `readRunRecord: ${headerPath} has a "build" of ${JSON.stringify(b)}; it must be an object with a string key ` +
+        `(numericBuild()) or absent`,
     );
   }
   const n = header.ids.length;
@@ -206,7 +213,8 @@ export function readRunRecord<H extends RunRecordHeader = RunRecordHeader>(dir: 
     const buf = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
     if (buf.length < need) {
       throw new Error(
-        `readRunRecord: ${path} has ${buf.length} bytes but header.json claims ${E} epochs of ${n} values (${need} bytes); the record is damaged, delete ${dir} and rerun`,
+        `readRunRecord: ${path} has ${buf.length} bytes but header.json claims ${E} epochs of ${n} values (${need} ` +
+          `bytes); the record is damaged, delete ${dir} and rerun`,
       );
     }
     for (let e = 0; e < E; e++) {

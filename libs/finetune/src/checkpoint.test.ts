@@ -180,28 +180,31 @@ test('OPT in the opt-350m shape: project_in/out, no final norm; padding on the r
   disposeParams(params);
 });
 
-test('a checkpoint of one task loads for another: the new head is initialised and reported, the old one ignored', () => {
-  const seqcls = loadModel(join(HF_TINY, 'roberta-seqcls'), { head: 'qa', seed: 1 });
-  assert.deepEqual(seqcls.newlyInitialised, ['qa_outputs.weight', 'qa_outputs.bias']);
-  assert.deepEqual(seqcls.ignored.sort(), [
-    'classifier.dense.bias',
-    'classifier.dense.weight',
-    'classifier.out_proj.bias',
-    'classifier.out_proj.weight',
-  ]);
-  // HF's normal(0, initializer_range) (0.2 in this config) and zero bias.
-  const w = Array.from(seqcls.params.get('qa_outputs.weight')!.dataSync());
-  const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
-  assert.ok(std > 0.12 && std < 0.28, `std ${std}`);
-  assert.deepEqual([...seqcls.params.get('qa_outputs.bias')!.dataSync()], [0, 0]);
-  disposeParams(seqcls.params);
-  const opt = loadModel(join(HF_TINY, 'opt-qa'), { head: 'mc' });
-  assert.deepEqual(opt.newlyInitialised, ['score.weight']);
-  disposeParams(opt.params);
-  const relabelled = loadModel(join(HF_TINY, 'bert-seqcls'), { numLabels: 2 });
-  assert.deepEqual(relabelled.newlyInitialised, ['classifier.weight', 'classifier.bias']);
-  disposeParams(relabelled.params);
-});
+test(
+  'a checkpoint of one task loads for another: the new head is initialised and reported, the old one ' + 'ignored',
+  () => {
+    const seqcls = loadModel(join(HF_TINY, 'roberta-seqcls'), { head: 'qa', seed: 1 });
+    assert.deepEqual(seqcls.newlyInitialised, ['qa_outputs.weight', 'qa_outputs.bias']);
+    assert.deepEqual(seqcls.ignored.sort(), [
+      'classifier.dense.bias',
+      'classifier.dense.weight',
+      'classifier.out_proj.bias',
+      'classifier.out_proj.weight',
+    ]);
+    // HF's normal(0, initializer_range) (0.2 in this config) and zero bias.
+    const w = Array.from(seqcls.params.get('qa_outputs.weight')!.dataSync());
+    const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
+    assert.ok(std > 0.12 && std < 0.28, `std ${std}`);
+    assert.deepEqual([...seqcls.params.get('qa_outputs.bias')!.dataSync()], [0, 0]);
+    disposeParams(seqcls.params);
+    const opt = loadModel(join(HF_TINY, 'opt-qa'), { head: 'mc' });
+    assert.deepEqual(opt.newlyInitialised, ['score.weight']);
+    disposeParams(opt.params);
+    const relabelled = loadModel(join(HF_TINY, 'bert-seqcls'), { numLabels: 2 });
+    assert.deepEqual(relabelled.newlyInitialised, ['classifier.weight', 'classifier.bias']);
+    disposeParams(relabelled.params);
+  },
+);
 
 test('a base-model checkpoint without the body prefix loads (HF adds it); pre-training heads are ignored', () => {
   const dir = tmp('base');
@@ -239,41 +242,44 @@ test('sharded checkpoints load through model.safetensors.index.json; a missing s
   assert.throws(() => loadModel(dir), /names shard 'model-00002-of-00002\.safetensors', which is not in/);
 });
 
-test('a model without its head gets a fresh, reported head; missing, unexpected and misshapen tensors are named', () => {
-  const dir = tmp('ckpt');
-  const params = initParams(config, 1);
-  saveModel(dir, config, params);
-  disposeParams(params);
-  const file = join(dir, 'model.safetensors');
-  const all = readSafetensors(file);
-  all.delete('classifier.weight');
-  all.delete('classifier.bias');
-  writeSafetensors(file, all);
-  const loaded = loadModel(dir);
-  assert.deepEqual(loaded.newlyInitialised, ['classifier.weight', 'classifier.bias']);
-  disposeParams(loaded.params);
-  all.set('bert.encoder.layer.1.output.dense.weight', all.get('bert.encoder.layer.0.output.dense.weight')!);
-  writeSafetensors(file, all);
-  assert.throws(() => loadModel(dir), /unexpected: bert\.encoder\.layer\.1\.output\.dense\.weight/);
-  all.delete('bert.encoder.layer.1.output.dense.weight');
-  all.delete('bert.encoder.layer.0.output.dense.weight');
-  writeSafetensors(file, all);
-  assert.throws(() => loadModel(dir), /missing: bert\.encoder\.layer\.0\.output\.dense\.weight/);
-  writeFileSync(
-    join(dir, 'config.json'),
-    readFileSync(join(dir, 'config.json'), 'utf8').replace('"hidden_size": 16', '"hidden_size": 8'),
-  );
-  assert.throws(
-    () => loadModel(dir),
-    /tensor 'bert\.embeddings\.word_embeddings\.weight' has shape \[30,16\], config.json implies \[30,8\]/,
-  );
-  assert.throws(() => loadModel(join(dir, 'nowhere')), /nowhere.*config\.json/);
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: 3 }));
-  assert.throws(
-    () => loadModel(dir),
-    /model_type 'gpt2' is not supported; this engine loads 'bert', 'roberta', 'opt' and 'use-lite'/,
-  );
-});
+test(
+  'a model without its head gets a fresh, reported head; missing, unexpected and misshapen tensors are ' + 'named',
+  () => {
+    const dir = tmp('ckpt');
+    const params = initParams(config, 1);
+    saveModel(dir, config, params);
+    disposeParams(params);
+    const file = join(dir, 'model.safetensors');
+    const all = readSafetensors(file);
+    all.delete('classifier.weight');
+    all.delete('classifier.bias');
+    writeSafetensors(file, all);
+    const loaded = loadModel(dir);
+    assert.deepEqual(loaded.newlyInitialised, ['classifier.weight', 'classifier.bias']);
+    disposeParams(loaded.params);
+    all.set('bert.encoder.layer.1.output.dense.weight', all.get('bert.encoder.layer.0.output.dense.weight')!);
+    writeSafetensors(file, all);
+    assert.throws(() => loadModel(dir), /unexpected: bert\.encoder\.layer\.1\.output\.dense\.weight/);
+    all.delete('bert.encoder.layer.1.output.dense.weight');
+    all.delete('bert.encoder.layer.0.output.dense.weight');
+    writeSafetensors(file, all);
+    assert.throws(() => loadModel(dir), /missing: bert\.encoder\.layer\.0\.output\.dense\.weight/);
+    writeFileSync(
+      join(dir, 'config.json'),
+      readFileSync(join(dir, 'config.json'), 'utf8').replace('"hidden_size": 16', '"hidden_size": 8'),
+    );
+    assert.throws(
+      () => loadModel(dir),
+      /tensor 'bert\.embeddings\.word_embeddings\.weight' has shape \[30,16\], config.json implies \[30,8\]/,
+    );
+    assert.throws(() => loadModel(join(dir, 'nowhere')), /nowhere.*config\.json/);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: 3 }));
+    assert.throws(
+      () => loadModel(dir),
+      /model_type 'gpt2' is not supported; this engine loads 'bert', 'roberta', 'opt' and 'use-lite'/,
+    );
+  },
+);
 
 /** Write `tensors` as a bfloat16 safetensors file (each float32 cut to its top 16 bits, as a truncating cast). */
 function writeBf16(

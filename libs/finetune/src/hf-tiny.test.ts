@@ -127,7 +127,8 @@ describe('one AdamW step of each sequence classifier matches Hugging Face (1e-4)
       const diff = maxAbsDiff(logitsAfter, ts.logits_after);
       assert.ok(diff < 1e-4, `logits after: max |diff| ${diff}`);
       t.diagnostic(
-        `${name}: loss after ${after} (HF ${ts.loss_after}), logits after max |diff| ${diff.toExponential(2)}, grad norm ${norm.toFixed(6)} (HF ${ts.grad_global_l2_norm.toFixed(6)})`,
+        `${name}: loss after ${after} (HF ${ts.loss_after}), logits after max |diff| ${diff.toExponential(2)}, grad ` +
+          `norm ${norm.toFixed(6)} (HF ${ts.grad_global_l2_norm.toFixed(6)})`,
       );
       opt.dispose();
       tf.dispose([value, labels, ...Object.values(grads), ...Object.values(inputs)]);

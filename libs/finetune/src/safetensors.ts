@@ -24,7 +24,8 @@ function decode(dtype: string, bytes: Buffer, count: number, file: string, name:
     throw new Error(`${file}: tensor '${name}' has dtype ${dtype}; supported: ${Object.keys(bytesPer).join(', ')}`);
   if (bytes.byteLength !== count * per) {
     throw new Error(
-      `${file}: tensor '${name}' has ${bytes.byteLength} bytes, its shape needs ${count * per}; the file is truncated or corrupt`,
+      `${file}: tensor '${name}' has ${bytes.byteLength} bytes, its shape needs ${count * per}; the file is ` +
+        `truncated or corrupt`,
     );
   }
   if (dtype === 'I64' || dtype === 'I32') {

@@ -75,21 +75,25 @@ before(async () => {
 });
 
 for (const arch of ['roberta', 'opt'] as const) {
-  test(`a tiny ${arch} fine-tuned on 2000 SST-2 training phrases beats chance on the SST-2 dev sentences`, async (t) => {
-    const trainSet = encode(sst2('train.tsv', 2000, 3, 12), arch, 16);
-    const dev = encode(sst2('dev.tsv', 400, 1, 1000), arch, 32);
-    const majority = Math.max(...[0, 1].map((y) => dev.labels.filter((l) => l === y).length)) / dev.n;
-    const model = { config: CONFIGS[arch], params: initParams(CONFIGS[arch], 1) };
-    const before = await evaluate(model, dev);
-    await train(model, trainSet, { ...HYPER[arch], epochs: 2, warmupSteps: 10, weightDecay: 0.01, seed: 1 });
-    const after = await evaluate(model, dev);
-    disposeParams(model.params);
-    t.diagnostic(
-      `${arch}: SST-2 dev accuracy ${after.accuracy.toFixed(3)} (before training ${before.accuracy.toFixed(3)}, majority class ${majority.toFixed(3)})`,
-    );
-    assert.ok(
-      after.accuracy > Math.max(0.6, majority + 0.08),
-      `${arch}: dev accuracy ${after.accuracy} (before ${before.accuracy}, majority class ${majority})`,
-    );
-  });
+  test(
+    `a tiny ${arch} fine-tuned on 2000 SST-2 training phrases beats chance on the SST-2 dev ` + `sentences`,
+    async (t) => {
+      const trainSet = encode(sst2('train.tsv', 2000, 3, 12), arch, 16);
+      const dev = encode(sst2('dev.tsv', 400, 1, 1000), arch, 32);
+      const majority = Math.max(...[0, 1].map((y) => dev.labels.filter((l) => l === y).length)) / dev.n;
+      const model = { config: CONFIGS[arch], params: initParams(CONFIGS[arch], 1) };
+      const before = await evaluate(model, dev);
+      await train(model, trainSet, { ...HYPER[arch], epochs: 2, warmupSteps: 10, weightDecay: 0.01, seed: 1 });
+      const after = await evaluate(model, dev);
+      disposeParams(model.params);
+      t.diagnostic(
+        `${arch}: SST-2 dev accuracy ${after.accuracy.toFixed(3)} (before training ${before.accuracy.toFixed(3)}, ` +
+          `majority class ${majority.toFixed(3)})`,
+      );
+      assert.ok(
+        after.accuracy > Math.max(0.6, majority + 0.08),
+        `${arch}: dev accuracy ${after.accuracy} (before ${before.accuracy}, majority class ${majority})`,
+      );
+    },
+  );
 }

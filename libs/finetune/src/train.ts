@@ -142,13 +142,15 @@ function checkData(model: Model, data: EncodedSet): HeadKind {
     throw new Error('a question-answering model needs startPositions and endPositions in the encoded set');
   if (head === 'seqcls' && model.config.num_labels === 1 && data.targets?.length !== data.n) {
     throw new Error(
-      `a model with num_labels 1 regresses (HF problem_type "regression"): the encoded set needs targets, one float per example (${data.n})`,
+      `a model with num_labels 1 regresses (HF problem_type "regression"): the encoded set needs targets, one float ` +
+        `per example (${data.n})`,
     );
   }
   const rows = data.n * rowsPerExample(data) * data.maxLength;
   if (data.inputIds.length !== rows || data.attentionMask.length !== rows || data.tokenTypeIds.length !== rows) {
     throw new Error(
-      `the encoded set's arrays do not hold n (${data.n}) x ${rowsPerExample(data)} x maxLength (${data.maxLength}) ids`,
+      `the encoded set's arrays do not hold n (${data.n}) x ${rowsPerExample(data)} x maxLength (${data.maxLength}) ` +
+        `ids`,
     );
   }
   return head;

@@ -73,25 +73,29 @@ function sst2Dev(n: number): string[] {
   return lines.slice(0, n).map((l) => l.split('\t')[0]!);
 }
 
-test('readUseLite: the graph shape is the documented one (2 layers, 256 -> 512, FFN 1536, 4 heads, 8000 pieces, 8002 embedding rows)', () => {
-  const { config, tensors, vocab } = readUseLite(PKG);
-  assert.deepEqual(
-    [
-      config.vocab_size,
-      config.embedding_size,
-      config.hidden_size,
-      config.num_hidden_layers,
-      config.intermediate_size,
-      config.num_attention_heads,
-      config.max_position_embeddings,
-    ],
-    [8002, 256, 512, 2, 1536, 4, 128],
-  );
-  assert.equal(vocab.length, 8000);
-  const count = [...tensors.values()].reduce((a, t) => a + t.data.length, 0);
-  assert.ok(count > 6.5e6 && count < 7.5e6, `about 7M parameters, got ${count}`);
-  assert.deepEqual(tensors.get('use_lite.encoder.layer.0.residual.weight')!.shape, [512, 256]); // [out, in]
-});
+test(
+  'readUseLite: the graph shape is the documented one (2 layers, 256 -> 512, FFN 1536, 4 heads, 8000 pieces, 8002 ' +
+    'embedding rows)',
+  () => {
+    const { config, tensors, vocab } = readUseLite(PKG);
+    assert.deepEqual(
+      [
+        config.vocab_size,
+        config.embedding_size,
+        config.hidden_size,
+        config.num_hidden_layers,
+        config.intermediate_size,
+        config.num_attention_heads,
+        config.max_position_embeddings,
+      ],
+      [8002, 256, 512, 2, 1536, 4, 128],
+    );
+    assert.equal(vocab.length, 8000);
+    const count = [...tensors.values()].reduce((a, t) => a + t.data.length, 0);
+    assert.ok(count > 6.5e6 && count < 7.5e6, `about 7M parameters, got ${count}`);
+    assert.deepEqual(tensors.get('use_lite.encoder.layer.0.residual.weight')!.shape, [512, 256]); // [out, in]
+  },
+);
 
 test('the port reproduces the package embeddings (cosine >= 0.999) on 300 SST-2 dev sentences', {
   skip: !existsSync(GLUE) && 'no ../shared/data',

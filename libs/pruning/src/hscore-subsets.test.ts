@@ -132,7 +132,8 @@ test("the paper's seven subsets nest as method.md says: all inside the winning t
   const h = Uint8Array.from(ids, () => Math.floor(next() * 7));
   const kept = new Map(PAPER_SUBSETS_R6.map((name) => [name, new Set(selectByH(ids, h, parseSubsetName(name, 6)))]));
   const ticket = kept.get('06')!;
-  // the expected containments, spelled out: '06' holds all; 016 > 0126 > 01236 > 012346; 016 > 0156 > 012356; 01236 > 012356
+  // the expected containments, spelled out: '06' holds all; 016 > 0126 > 01236 > 012346; 016 > 0156 > 012356; 01236 >
+  // 012356
   const inside: [string, string][] = [
     ['016', '06'],
     ['0126', '016'],
@@ -155,29 +156,36 @@ test("the paper's seven subsets nest as method.md says: all inside the winning t
   assert.equal(Math.max(...[...kept.values()].map((s) => s.size)), ticket.size); // the winning ticket is the largest
 });
 
-test('property: from random records (hand-rolled H), subsets are unions of H-level sets and sit inside the winning ticket', () => {
-  const next = rng(77);
-  for (let trial = 0; trial < 150; trial++) {
-    const R = 2 + Math.floor(next() * 7); // 2..8
-    const E = 1 + Math.floor(next() * 3); // 1..3
-    const n = Math.floor(next() * 120);
-    const pCorrect = 0.3 + 0.65 * next();
-    const correct = Array.from({ length: R }, () =>
-      Array.from({ length: E }, () => Uint8Array.from({ length: n }, () => (next() < pCorrect ? 1 : 0))),
-    );
-    // H by the definition: runs correct at every epoch
-    const h = Uint8Array.from({ length: n }, (_, i) => correct.filter((run) => run.every((ep) => ep[i] === 1)).length);
-    const ids = Array.from({ length: n }, (_, i) => `r${trial}-${i}`);
-    const histogram = Array.from({ length: R + 1 }, (_, v) => h.filter((x) => x === v).length);
-    const ticket = new Set(selectByH(ids, h, winningTicketRemoved(R)));
-    for (const removed of automaticSubsets(R)) {
-      const idx = selectByHIndices(h, removed);
-      const kept = Array.from(idx, (i) => ids[i]!);
-      assert.deepEqual(kept, selectByH(ids, h, removed));
-      const union = ids.filter((_, i) => !removed.includes(h[i]!));
-      assert.deepEqual(kept, union);
-      assert.equal(kept.length, hSubsetSize(histogram, removed));
-      for (const id of kept) assert.ok(ticket.has(id));
+test(
+  'property: from random records (hand-rolled H), subsets are unions of H-level sets and sit inside the winning ' +
+    'ticket',
+  () => {
+    const next = rng(77);
+    for (let trial = 0; trial < 150; trial++) {
+      const R = 2 + Math.floor(next() * 7); // 2..8
+      const E = 1 + Math.floor(next() * 3); // 1..3
+      const n = Math.floor(next() * 120);
+      const pCorrect = 0.3 + 0.65 * next();
+      const correct = Array.from({ length: R }, () =>
+        Array.from({ length: E }, () => Uint8Array.from({ length: n }, () => (next() < pCorrect ? 1 : 0))),
+      );
+      // H by the definition: runs correct at every epoch
+      const h = Uint8Array.from(
+        { length: n },
+        (_, i) => correct.filter((run) => run.every((ep) => ep[i] === 1)).length,
+      );
+      const ids = Array.from({ length: n }, (_, i) => `r${trial}-${i}`);
+      const histogram = Array.from({ length: R + 1 }, (_, v) => h.filter((x) => x === v).length);
+      const ticket = new Set(selectByH(ids, h, winningTicketRemoved(R)));
+      for (const removed of automaticSubsets(R)) {
+        const idx = selectByHIndices(h, removed);
+        const kept = Array.from(idx, (i) => ids[i]!);
+        assert.deepEqual(kept, selectByH(ids, h, removed));
+        const union = ids.filter((_, i) => !removed.includes(h[i]!));
+        assert.deepEqual(kept, union);
+        assert.equal(kept.length, hSubsetSize(histogram, removed));
+        for (const id of kept) assert.ok(ticket.has(id));
+      }
     }
-  }
-});
+  },
+);

@@ -22,37 +22,41 @@ function randomIds(next: () => number, n: number, trial: number): string[] {
   return [...set];
 }
 
-test('idPool orders ids exactly like string comparison (300 random id sets, shared prefixes, unicode, prefixes of each other)', () => {
-  const next = rng(11);
-  for (let trial = 0; trial < 300; trial++) {
-    const ids = randomIds(next, Math.floor(next() * 200), trial);
-    const pool = idPool(ids);
+test(
+  'idPool orders ids exactly like string comparison (300 random id sets, shared prefixes, unicode, prefixes of ' +
+    'each other)',
+  () => {
+    const next = rng(11);
+    for (let trial = 0; trial < 300; trial++) {
+      const ids = randomIds(next, Math.floor(next() * 200), trial);
+      const pool = idPool(ids);
+      assert.deepEqual(
+        Array.from(pool.byId, (i) => ids[i]),
+        [...ids].sort(byId),
+      );
+    }
+    assert.deepEqual(Array.from(idPool(['b', 'ab', 'a', '']).byId), [3, 2, 1, 0]);
+    assert.throws(() => idPool(['x1', 'y', 'x1']), /id "x1" appears more than once/);
+    // big groups that share long stretches (several 32-bit chunks deep), ids that are prefixes of each other
+    const deep = Array.from({ length: 60 }, (_, i) => `x-${'shared-middle-part-'.repeat(3)}${(i * 7919) % 61}`);
     assert.deepEqual(
-      Array.from(pool.byId, (i) => ids[i]),
-      [...ids].sort(byId),
+      Array.from(idPool(deep).byId, (i) => deep[i]),
+      [...deep].sort(byId),
     );
-  }
-  assert.deepEqual(Array.from(idPool(['b', 'ab', 'a', '']).byId), [3, 2, 1, 0]);
-  assert.throws(() => idPool(['x1', 'y', 'x1']), /id "x1" appears more than once/);
-  // big groups that share long stretches (several 32-bit chunks deep), ids that are prefixes of each other
-  const deep = Array.from({ length: 60 }, (_, i) => `x-${'shared-middle-part-'.repeat(3)}${(i * 7919) % 61}`);
-  assert.deepEqual(
-    Array.from(idPool(deep).byId, (i) => deep[i]),
-    [...deep].sort(byId),
-  );
-  const prefixes = Array.from({ length: 40 }, (_, i) => 'a'.repeat(40 - i));
-  assert.deepEqual(
-    Array.from(idPool(prefixes).byId, (i) => prefixes[i]),
-    [...prefixes].sort(byId),
-  );
-  assert.throws(
-    () => idPool(Array.from({ length: 40 }, (_, i) => `p-${'z'.repeat(30)}${i % 20}`)),
-    /appears more than once/,
-  );
-  assert.throws(() => idPool(Array.from({ length: 40 }, () => 'same')), /id "same" appears more than once/);
-  assert.throws(() => idPool([...prefixes, 'a'.repeat(17)]), /id "aaaaaaaaaaaaaaaaa" appears more than once/);
-  assert.equal(idPool([]).byId.length, 0);
-});
+    const prefixes = Array.from({ length: 40 }, (_, i) => 'a'.repeat(40 - i));
+    assert.deepEqual(
+      Array.from(idPool(prefixes).byId, (i) => prefixes[i]),
+      [...prefixes].sort(byId),
+    );
+    assert.throws(
+      () => idPool(Array.from({ length: 40 }, (_, i) => `p-${'z'.repeat(30)}${i % 20}`)),
+      /appears more than once/,
+    );
+    assert.throws(() => idPool(Array.from({ length: 40 }, () => 'same')), /id "same" appears more than once/);
+    assert.throws(() => idPool([...prefixes, 'a'.repeat(17)]), /id "aaaaaaaaaaaaaaaaa" appears more than once/);
+    assert.equal(idPool([]).byId.length, 0);
+  },
+);
 
 test('rankIndices equals a comparator sort by (score, id) for float32, float64, integer and special scores', () => {
   const next = rng(5);
@@ -89,7 +93,8 @@ test('topKIndices: ties at the cut go to the smaller ids; errors', () => {
 });
 
 test('classQuotas: proportional split, largest remainders, ties to the lower class', () => {
-  // n = 10, k = 5: exact 2.5 / 1.5 / 1.0; floors 2 + 1 + 1 = 4; remainders 25 % 10 = 5, 15 % 10 = 5, 0: class 0 wins the tie
+  // n = 10, k = 5: exact 2.5 / 1.5 / 1.0; floors 2 + 1 + 1 = 4; remainders 25 % 10 = 5, 15 % 10 = 5, 0: class 0 wins
+  // the tie
   assert.deepEqual(classQuotas([5, 3, 2], 5), [3, 1, 1]);
   assert.deepEqual(classQuotas([5, 3, 2], 10), [5, 3, 2]);
   assert.deepEqual(classQuotas([5, 3, 2], 0), [0, 0, 0]);

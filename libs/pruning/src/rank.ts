@@ -74,7 +74,8 @@ export function balancedTake(ranking: Uint32Array, classes: ArrayLike<number>, k
   const m = takeBalanced(ranking, classes, left, out);
   if (m < k)
     throw new Error(
-      `balancedTake: the ranking ran out after ${m} of ${k} examples; pass the full ranking (or rankTop with the same classes)`,
+      `balancedTake: the ranking ran out after ${m} of ${k} examples; pass the full ranking (or rankTop with the ` +
+        `same classes)`,
     );
   return out;
 }

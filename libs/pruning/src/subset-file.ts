@@ -109,20 +109,23 @@ export function readSubset(path: string, opts: ReadSubsetOptions = {}): SubsetFi
   }
   if (v === null || typeof v !== 'object' || v.format !== SUBSET_FORMAT) {
     throw new Error(
-      `readSubset ${path}: format is ${JSON.stringify((v as { format?: unknown } | null)?.format)}, expected "${SUBSET_FORMAT}"; regenerate the subset with writeSubset`,
+      `readSubset ${path}: format is ${JSON.stringify((v as { format?: unknown } | null)?.format)}, expected ` +
+        `"${SUBSET_FORMAT}"; regenerate the subset with writeSubset`,
     );
   }
   if (!Array.isArray(v.ids) || v.ids.some((id) => typeof id !== 'string'))
     throw new Error(`readSubset ${path}: "ids" must be an array of strings; regenerate the subset`);
   if (v.size !== v.ids.length)
     throw new Error(
-      `readSubset ${path}: size = ${v.size} but ids has ${v.ids.length} entries; the file is damaged, regenerate the subset`,
+      `readSubset ${path}: size = ${v.size} but ids has ${v.ids.length} entries; the file is damaged, regenerate the ` +
+        `subset`,
     );
   if (typeof v.method !== 'string' || typeof v.total !== 'number')
     throw new Error(`readSubset ${path}: missing "method" or "total"; regenerate the subset`);
   if (opts.task !== undefined && v.task !== undefined && v.task !== opts.task) {
     throw new Error(
-      `readSubset ${path}: the subset was chosen on task "${v.task}" but is read for task "${opts.task}"; subsets carry over between models of one task, not between tasks`,
+      `readSubset ${path}: the subset was chosen on task "${v.task}" but is read for task "${opts.task}"; subsets ` +
+        `carry over between models of one task, not between tasks`,
     );
   }
   if (opts.knownIds !== undefined) {
@@ -133,7 +136,8 @@ export function readSubset(path: string, opts: ReadSubsetOptions = {}): SubsetFi
           .slice(0, 5)
           .map((m) => `"${m}"`)
           .join(', ')}${missing.length > 5 ? ', ...' : ''}); ` +
-          'the subset was made for another task, split or data version: regenerate it, or drop those ids with missingIds',
+          'the subset was made for another task, split or data version: regenerate it, or drop those ids with ' +
+          'missingIds',
       );
     }
   }

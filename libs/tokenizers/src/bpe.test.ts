@@ -215,13 +215,16 @@ test('bad files: errors name the file and what is wrong', () => {
   );
 });
 
-test('merges as ["a", "b"] pairs (newer tokenizer.json) and a Sequence-wrapped ByteLevel pre-tokenizer load the same', () => {
-  const json = JSON.parse(fs.readFileSync(path.join(DIR, 'tokenizer.json'), 'utf8')) as {
-    model: { merges: string[] };
-    pre_tokenizer: unknown;
-  };
-  json.model.merges = json.model.merges.map((m) => m.split(' ')) as unknown as string[];
-  json.pre_tokenizer = { type: 'Sequence', pretokenizers: [json.pre_tokenizer] };
-  const t = ByteLevelBpeTokenizer.fromJson(json, 'pairs.json');
-  for (const r of fixture.records) assert.deepEqual(t.encode(r.text, r.text_pair).inputIds, r.pair.input_ids);
-});
+test(
+  'merges as ["a", "b"] pairs (newer tokenizer.json) and a Sequence-wrapped ByteLevel pre-tokenizer load the ' + 'same',
+  () => {
+    const json = JSON.parse(fs.readFileSync(path.join(DIR, 'tokenizer.json'), 'utf8')) as {
+      model: { merges: string[] };
+      pre_tokenizer: unknown;
+    };
+    json.model.merges = json.model.merges.map((m) => m.split(' ')) as unknown as string[];
+    json.pre_tokenizer = { type: 'Sequence', pretokenizers: [json.pre_tokenizer] };
+    const t = ByteLevelBpeTokenizer.fromJson(json, 'pairs.json');
+    for (const r of fixture.records) assert.deepEqual(t.encode(r.text, r.text_pair).inputIds, r.pair.input_ids);
+  },
+);

@@ -179,7 +179,8 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
       if (id === undefined) {
         if (this.unkId === null)
           throw new Error(
-            `${this.cfg.source}: BPE produced ${JSON.stringify(tok)}, which is not in the vocabulary, and there is no unk token`,
+            `${this.cfg.source}: BPE produced ${JSON.stringify(tok)}, which is not in the vocabulary, and there is ` +
+              `no unk token`,
           );
         id = this.unkId;
       }
@@ -257,13 +258,15 @@ function bpeConfigFromJson(
   if (!byteLevel) {
     const pre = json['pre_tokenizer'];
     throw bad(
-      `pre_tokenizer is ${JSON.stringify(isObj(pre) ? pre['type'] : pre)}; only a ByteLevel pre-tokenizer (GPT-2 / RoBERTa / OPT) is supported`,
+      `pre_tokenizer is ${JSON.stringify(isObj(pre) ? pre['type'] : pre)}; only a ByteLevel pre-tokenizer (GPT-2 / ` +
+        `RoBERTa / OPT) is supported`,
     );
   }
   const norm = json['normalizer'];
   if (norm !== null && norm !== undefined)
     throw bad(
-      `normalizer ${JSON.stringify(isObj(norm) ? norm['type'] : norm)} is not supported for byte-level BPE (GPT-2 / RoBERTa have none)`,
+      `normalizer ${JSON.stringify(isObj(norm) ? norm['type'] : norm)} is not supported for byte-level BPE (GPT-2 / ` +
+        `RoBERTa have none)`,
     );
 
   const addedTokens = parseAddedTokens(json['added_tokens'], bad);

@@ -44,7 +44,8 @@ export function loadGpt2Bpe(dir: string, opts: BpeOptions = {}): ByteLevelBpeTok
   const files = findGpt2Files(dir);
   if (!files) {
     throw new Error(
-      `${dir}: no byte-level BPE files; expected encoder.json + vocab.bpe (GPT-2) or vocab.json + merges.txt (RoBERTa, OPT)`,
+      `${dir}: no byte-level BPE files; expected encoder.json + vocab.bpe (GPT-2) or vocab.json + merges.txt ` +
+        `(RoBERTa, OPT)`,
     );
   }
   const vocabJson = readJsonObject(files.vocab, 'a {token: id} map (GPT-2 encoder.json / vocab.json)');

@@ -39,8 +39,10 @@ function fromTokenizerJson(file: string, opts: LoadTokenizerOptions): AnyTokeniz
   }
   if (!isObj(model)) throw new Error(`${file}: no "model" object; expected ${EXPECTED}`);
   throw new Error(
-    `${file}: model.type ${JSON.stringify(type)} is not supported; supported are "WordPiece" (BERT), "BPE" with a ByteLevel ` +
-      'pre-tokenizer (GPT-2, RoBERTa, OPT) and "Unigram" with a Metaspace pre-tokenizer (Universal Sentence Encoder Lite)',
+    `${file}: model.type ${JSON.stringify(type)} is not supported; supported are "WordPiece" (BERT), "BPE" with a ` +
+      `ByteLevel ` +
+      'pre-tokenizer (GPT-2, RoBERTa, OPT) and "Unigram" with a Metaspace pre-tokenizer (Universal Sentence Encoder ' +
+      'Lite)',
   );
 }
 
@@ -92,7 +94,8 @@ export function loadTokenizer(dirOrFile: string, opts: LoadTokenizerOptions = {}
     stat = fs.statSync(dirOrFile);
   } catch {
     throw new Error(
-      `${dirOrFile} does not exist; give a checkpoint directory holding tokenizer.json (or vocab.json + merges.txt, or vocab.txt), or the tokenizer.json itself`,
+      `${dirOrFile} does not exist; give a checkpoint directory holding tokenizer.json (or vocab.json + merges.txt, ` +
+        `or vocab.txt), or the tokenizer.json itself`,
     );
   }
   if (stat.isFile()) return fromTokenizerJson(dirOrFile, opts);
@@ -101,7 +104,9 @@ export function loadTokenizer(dirOrFile: string, opts: LoadTokenizerOptions = {}
   if (findGpt2Files(dirOrFile)) return loadGpt2Bpe(dirOrFile, opts);
   if (fs.existsSync(path.join(dirOrFile, 'vocab.txt'))) return fromVocabTxt(dirOrFile);
   throw new Error(
-    `${dirOrFile}: no tokenizer files; expected tokenizer.json, or vocab.json + merges.txt / encoder.json + vocab.bpe (byte-level BPE), ` +
-      'or vocab.txt (BERT WordPiece). Download them with the model (they sit beside config.json on the Hugging Face Hub)',
+    `${dirOrFile}: no tokenizer files; expected tokenizer.json, or vocab.json + merges.txt / encoder.json + ` +
+      `vocab.bpe (byte-level BPE), ` +
+      'or vocab.txt (BERT WordPiece). Download them with the model (they sit beside config.json on the Hugging Face ' +
+      'Hub)',
   );
 }

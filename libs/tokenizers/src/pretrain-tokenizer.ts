@@ -17,7 +17,8 @@ export function truncatedBpeJson(gpt2Dir: string, merges: number): Record<string
   const files = findGpt2Files(gpt2Dir);
   if (!files)
     throw new Error(
-      `${gpt2Dir}: GPT-2's encoder.json + vocab.bpe are missing; they ship in /work/shared/data/tokenizers/gpt2 (set data.tokenizer to that folder)`,
+      `${gpt2Dir}: GPT-2's encoder.json + vocab.bpe are missing; they ship in /work/shared/data/tokenizers/gpt2 (set ` +
+        `data.tokenizer to that folder)`,
     );
   const full = loadGpt2Bpe(gpt2Dir);
   const lines = fs

@@ -118,7 +118,8 @@ export function templateFromPostProcessor(pp: unknown, fail: (what: string) => E
     }
     default:
       throw fail(
-        `post_processor type ${JSON.stringify(pp['type'])} is not supported (TemplateProcessing, RobertaProcessing, BertProcessing, ByteLevel, Sequence are)`,
+        `post_processor type ${JSON.stringify(pp['type'])} is not supported (TemplateProcessing, RobertaProcessing, ` +
+          `BertProcessing, ByteLevel, Sequence are)`,
       );
   }
 }

@@ -24,7 +24,8 @@ export function truncatedLengths(
     const first = truncation === 'only_first';
     if (!first && lenB === undefined)
       throw new Error(
-        `truncation 'only_second' needs a second text (got a single text of ${lenA} tokens over the budget of ${budget})`,
+        `truncation 'only_second' needs a second text (got a single text of ${lenA} tokens over the budget of ` +
+          `${budget})`,
       );
     const len = first ? lenA : b0;
     // Both HF implementations refuse to empty the segment (slow logs and does not truncate; Rust errors).

@@ -13,7 +13,8 @@ import { isObj, readJsonObject, type Json } from './tokenizer-json.ts';
 import type { EncodeOptions, Encoded, Pieces, Tokenizer } from './tokenizer-types.ts';
 
 const EXPECTED =
-  'a Hugging Face tokenizer.json of a SentencePiece Unigram model (Universal Sentence Encoder Lite, see unigramTokenizerJson)';
+  'a Hugging Face tokenizer.json of a SentencePiece Unigram model (Universal Sentence Encoder Lite, see ' +
+  'unigramTokenizerJson)';
 const META = '\u2581'; // "▁"
 /** USE-Lite's vocabulary starts with these; the package never matches them (it skips the first 6). */
 const RESERVED = ['\uFFFD', '<s>', '</s>', 'extra_token_id_1', 'extra_token_id_2', 'extra_token_id_3'];
@@ -141,7 +142,8 @@ export class UnigramTokenizer implements Tokenizer {
     else if (isObj(norm) && norm['type'] === 'NFKC') this.nfkc = true;
     else
       throw bad(
-        `normalizer ${JSON.stringify(isObj(norm) ? norm['type'] : norm)} is not supported (only {"type": "NFKC"} or null)`,
+        `normalizer ${JSON.stringify(isObj(norm) ? norm['type'] : norm)} is not supported (only {"type": "NFKC"} or ` +
+          `null)`,
       );
 
     const pre = json['pre_tokenizer'];
@@ -155,7 +157,8 @@ export class UnigramTokenizer implements Tokenizer {
       throw bad(`pre_tokenizer.prepend_scheme is ${JSON.stringify(pre['prepend_scheme'])}; only "always" is supported`);
     if (pre['split'] !== false)
       throw bad(
-        `pre_tokenizer.split is ${JSON.stringify(pre['split'])}; only false (the whole text is one lattice) is supported`,
+        `pre_tokenizer.split is ${JSON.stringify(pre['split'])}; only false (the whole text is one lattice) is ` +
+          `supported`,
       );
     this.replacement = pre['replacement'];
 
@@ -331,7 +334,8 @@ export function unigramTokenizerJson(vocab: Array<[string, number | null]>): Jso
   RESERVED.forEach((piece, id) => {
     if (!Array.isArray(vocab[id]) || vocab[id][0] !== piece)
       throw new Error(
-        `unigramTokenizerJson: vocab[${id}] should be ${JSON.stringify(piece)} (USE-Lite's reserved entries), got ${JSON.stringify(vocab[id])}`,
+        `unigramTokenizerJson: vocab[${id}] should be ${JSON.stringify(piece)} (USE-Lite's reserved entries), got ` +
+          `${JSON.stringify(vocab[id])}`,
       );
   });
   const pieces = vocab.map((entry, i): [string, number] => {

@@ -103,7 +103,8 @@ export class FileRun implements RunHandle {
     return this.serial(async () => {
       if (this.artifactDir === undefined) {
         throw new Error(
-          `run ${this.runId} has a non-local artifact_uri (see ${path.join(this.dir, META_FILE)}); the file store can only copy artifacts to local folders`,
+          `run ${this.runId} has a non-local artifact_uri (see ${path.join(this.dir, META_FILE)}); the file store ` +
+            `can only copy artifacts to local folders`,
         );
       }
       if (artifactPath !== undefined) validateArtifactPath(artifactPath);
@@ -161,14 +162,16 @@ export class FileRun implements RunHandle {
         const other = segs.slice(0, i + 1).join('/');
         throw new Error(
           `${kind} key '${key}' collides with ${kind} '${other}' already in run ${this.runId} (${dir} is a file): ` +
-            `a '/' in a key makes a sub-folder, so '${other}' and '${key}' cannot both exist in one run; rename one of them`,
+            `a '/' in a key makes a sub-folder, so '${other}' and '${key}' cannot both exist in one run; rename one ` +
+            `of them`,
         );
       }
     }
     const st = await fs.stat(file).catch(() => undefined);
     if (st?.isDirectory()) {
       throw new Error(
-        `${kind} key '${key}' collides with ${kind}s '${key}/...' already in run ${this.runId} (${file} is a folder): ` +
+        `${kind} key '${key}' collides with ${kind}s '${key}/...' already in run ${this.runId} (${file} is a ` +
+          `folder): ` +
           `a '/' in a key makes a sub-folder, so '${key}' cannot also be a key; rename one of them`,
       );
     }
@@ -186,7 +189,8 @@ function assertNoClash(kind: KeyKind, keys: string[]): void {
       const prefix = segs.slice(0, i).join('/');
       if (all.has(prefix)) {
         throw new Error(
-          `${kind} keys '${prefix}' and '${key}' cannot both exist in one run: a '/' in a key makes a sub-folder; rename one of them`,
+          `${kind} keys '${prefix}' and '${key}' cannot both exist in one run: a '/' in a key makes a sub-folder; ` +
+            `rename one of them`,
         );
       }
     }

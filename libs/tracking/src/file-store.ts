@@ -66,13 +66,15 @@ export class FileStore implements Tracker {
     const expMetaFile = path.join(expDir, META_FILE);
     if (!existsSync(expMetaFile)) {
       throw new Error(
-        `createRun: no experiment '${experimentId}' in ${this.root} (${expMetaFile} does not exist); get an id from getOrCreateExperiment(name)`,
+        `createRun: no experiment '${experimentId}' in ${this.root} (${expMetaFile} does not exist); get an id from ` +
+          `getOrCreateExperiment(name)`,
       );
     }
     const expMeta = readMetaYaml(expMetaFile);
     if (expMeta.lifecycle_stage !== 'active') {
       throw new Error(
-        `createRun: experiment '${experimentId}' is ${String(expMeta.lifecycle_stage)} (${expMetaFile}); restore it or use another experiment`,
+        `createRun: experiment '${experimentId}' is ${String(expMeta.lifecycle_stage)} (${expMetaFile}); restore it ` +
+          `or use another experiment`,
       );
     }
     const tags = runTags(opts);

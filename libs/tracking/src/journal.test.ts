@@ -53,13 +53,19 @@ test('stashed artifacts keep their name, one numbered folder per call', async ()
   assert.equal(fs.readFileSync(path.join(dir, 'local-b.artifacts', '0', 'plots', 'a.svg'), 'utf8'), '<svg/>');
 });
 
-test('findPendingDirs: the folder itself, or mlflow-pending folders up to three levels below (not inside mlruns)', async () => {
-  const { findPendingDirs } = await import('./sync.ts');
-  const root = path.join(tmp, 'results');
-  for (const d of ['a/mlflow-pending', 'b/c/mlflow-pending', 'x/y/z/w/mlflow-pending', 'a/mlruns/mlflow-pending'])
-    fs.mkdirSync(path.join(root, d), { recursive: true });
-  assert.deepEqual(findPendingDirs(root), [path.join(root, 'a/mlflow-pending'), path.join(root, 'b/c/mlflow-pending')]);
-  assert.deepEqual(findPendingDirs(path.join(root, 'a')), [path.join(root, 'a/mlflow-pending')]);
-  assert.deepEqual(findPendingDirs(path.join(root, 'a/mlflow-pending')), [path.join(root, 'a/mlflow-pending')]);
-  assert.deepEqual(findPendingDirs(path.join(root, 'missing')), []);
-});
+test(
+  'findPendingDirs: the folder itself, or mlflow-pending folders up to three levels below (not inside ' + 'mlruns)',
+  async () => {
+    const { findPendingDirs } = await import('./sync.ts');
+    const root = path.join(tmp, 'results');
+    for (const d of ['a/mlflow-pending', 'b/c/mlflow-pending', 'x/y/z/w/mlflow-pending', 'a/mlruns/mlflow-pending'])
+      fs.mkdirSync(path.join(root, d), { recursive: true });
+    assert.deepEqual(findPendingDirs(root), [
+      path.join(root, 'a/mlflow-pending'),
+      path.join(root, 'b/c/mlflow-pending'),
+    ]);
+    assert.deepEqual(findPendingDirs(path.join(root, 'a')), [path.join(root, 'a/mlflow-pending')]);
+    assert.deepEqual(findPendingDirs(path.join(root, 'a/mlflow-pending')), [path.join(root, 'a/mlflow-pending')]);
+    assert.deepEqual(findPendingDirs(path.join(root, 'missing')), []);
+  },
+);

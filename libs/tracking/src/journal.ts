@@ -148,7 +148,8 @@ export function readJournal(dir: string, id: string): JournalEntry[] {
       const last = i === lines.length - 1; // no newline after it: the append never finished
       if (last) return;
       throw new Error(
-        `${file}:${i + 1}: not a JSON journal entry (${(err as Error).message}); fix or delete that line, then sync again`,
+        `${file}:${i + 1}: not a JSON journal entry (${(err as Error).message}); fix or delete that line, then sync ` +
+          `again`,
       );
     }
   });
@@ -165,7 +166,8 @@ export function readState(dir: string, id: string): ReplayState | undefined {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as ReplayState;
   } catch (err) {
     throw new Error(
-      `${file}: unreadable replay state (${(err as Error).message}); delete it to replay from the start (metric points are deduplicated)`,
+      `${file}: unreadable replay state (${(err as Error).message}); delete it to replay from the start (metric ` +
+        `points are deduplicated)`,
     );
   }
 }

@@ -91,7 +91,8 @@ export function readMetaYaml(file: string): Record<string, unknown> {
   }
   if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
     throw new Error(
-      `${file} must hold a YAML mapping of MLflow metadata fields, found ${Array.isArray(meta) ? 'a list' : String(meta)}`,
+      `${file} must hold a YAML mapping of MLflow metadata fields, found ` +
+        `${Array.isArray(meta) ? 'a list' : String(meta)}`,
     );
   }
   return meta as Record<string, unknown>;

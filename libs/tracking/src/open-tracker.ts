@@ -38,7 +38,8 @@ export function openTracker(opts: OpenTrackerOptions): FileStore | RestStore {
   if (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(uri) && !/^[a-zA-Z]:[\\/]/.test(uri)) {
     throw new Error(
       `MLFLOW_TRACKING_URI '${uri}' is not supported: use http(s)://host:port for a tracking server, ` +
-        `a folder path or file:///abs/path for a local mlruns store, or leave it unset for ${path.join(opts.localDir, 'mlruns')}`,
+        `a folder path or file:///abs/path for a local mlruns store, or leave it unset for ` +
+        `${path.join(opts.localDir, 'mlruns')}`,
     );
   }
   return new FileStore(path.resolve(uri)); // a plain folder path, as MLflow accepts

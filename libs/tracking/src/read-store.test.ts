@@ -26,13 +26,17 @@ function mlflowWrittenStore(root: string): void {
   );
   fs.writeFileSync(
     path.join(expDir, 'meta.yaml'),
-    `artifact_location: file://${expDir}\ncreation_time: 1721450907000\nexperiment_id: '${EXP}'\nlast_update_time: 1721450907000\nlifecycle_stage: active\nname: lab\n`,
+    `artifact_location: file://${expDir}\ncreation_time: 1721450907000\nexperiment_id: '${EXP}'\nlast_update_time: ` +
+      `1721450907000\nlifecycle_stage: active\nname: lab\n`,
   );
   fs.writeFileSync(
     path.join(runDir, 'meta.yaml'),
-    `artifact_uri: file://${runDir}/artifacts\nend_time: 1721450907230\nentry_point_name: ''\nexperiment_id: '${EXP}'\n` +
-      `lifecycle_stage: active\nrun_id: ${RUN}\nrun_name: a run name long enough that PyYAML folds it over two lines of the\n` +
-      `  file\nrun_uuid: ${RUN}\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: 1721450907221\nstatus: 3\ntags: []\nuser_id: me\n`,
+    `artifact_uri: file://${runDir}/artifacts\nend_time: 1721450907230\nentry_point_name: ''\nexperiment_id: ` +
+      `'${EXP}'\n` +
+      `lifecycle_stage: active\nrun_id: ${RUN}\nrun_name: a run name long enough that PyYAML folds it over two lines ` +
+      `of the\n` +
+      `  file\nrun_uuid: ${RUN}\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: ` +
+      `1721450907221\nstatus: 3\ntags: []\nuser_id: me\n`,
   );
   fs.writeFileSync(
     path.join(runDir, 'metrics', 'loss'),

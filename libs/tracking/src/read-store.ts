@@ -32,7 +32,8 @@ export function readRun(root: string, experimentId: string, runId: string): Stor
   const metaFile = path.join(runDir, META_FILE);
   if (!fs.existsSync(metaFile)) {
     throw new Error(
-      `no run ${runId} in experiment ${experimentId} of ${root}: ${metaFile} does not exist; check the ids (listRuns lists them)`,
+      `no run ${runId} in experiment ${experimentId} of ${root}: ${metaFile} does not exist; check the ids (listRuns ` +
+        `lists them)`,
     );
   }
   const meta = readMetaYaml(metaFile);

@@ -97,7 +97,8 @@ async function ensureRun(
     const parent = isLocalId(h.parentId) ? await resolve(h.parentId) : h.parentId;
     if (parent === undefined)
       throw new Error(
-        `run ${h.id} waits for its parent run ${h.parentId}, which has not reached the server yet (its journal is missing or failed)`,
+        `run ${h.id} waits for its parent run ${h.parentId}, which has not reached the server yet (its journal is ` +
+          `missing or failed)`,
       );
     tags[TAG_PARENT_RUN_ID] = parent;
   }

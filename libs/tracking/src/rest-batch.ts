@@ -52,7 +52,8 @@ export function splitBatch(batch: Batch, limits: BatchLimits = BATCH_LIMITS): Ba
     const size = Buffer.byteLength(JSON.stringify(item)) + 1;
     if (ENVELOPE_BYTES + size > limits.bytes) {
       throw new Error(
-        `log-batch: ${kind.slice(0, -1)} '${item.key}' alone is ${size} bytes, over the ${limits.bytes}-byte request budget; store it as an artifact`,
+        `log-batch: ${kind.slice(0, -1)} '${item.key}' alone is ${size} bytes, over the ${limits.bytes}-byte request ` +
+          `budget; store it as an artifact`,
       );
     }
     const full =

@@ -98,32 +98,35 @@ describe('MlflowClient against a checking fake server', () => {
     );
   });
 
-  test('log-batch of 2500 metrics, 150 params, 120 tags: split, every request accepted by the limits check', async () => {
-    const run = await client.createRun({
-      experimentId: '1',
-      runName: 'r',
-      startTime: TS,
-      tags: { a: 'b' },
-      userId: 'me',
-    });
-    assert.equal(run.info.status, 'RUNNING');
-    assert.equal(run.info.artifact_uri, `mlflow-artifacts:/1/${run.info.run_id}/artifacts`);
-    const before_ = server.calls('runs/log-batch').length;
-    const params = Array.from({ length: 150 }, (_, i) => ({ key: `p${i}`, value: String(i) }));
-    const tags = Array.from({ length: 120 }, (_, i) => ({ key: `t${i}`, value: 'v' }));
-    const n = await client.logBatch(run.info.run_id, { metrics: metrics(2500), params, tags });
-    const sent = server.calls('runs/log-batch').slice(before_);
-    assert.equal(n, sent.length);
-    for (const r of sent) {
-      const j = r.json as { metrics: unknown[]; params: unknown[]; tags: unknown[] };
-      assert.ok(j.metrics.length <= 1000 && j.params.length <= 100 && j.tags.length <= 100);
-      assert.ok(j.metrics.length + j.params.length + j.tags.length <= 1000);
-    }
-    assert.equal(server.history(run.info.run_id, 'm').length, 2500);
-    const got = await client.getRun(run.info.run_id);
-    assert.equal(got.data.params?.length, 150);
-    assert.equal(got.data.tags?.length, 122); // 120 + a + mlflow.runName
-  });
+  test(
+    'log-batch of 2500 metrics, 150 params, 120 tags: split, every request accepted by the limits ' + 'check',
+    async () => {
+      const run = await client.createRun({
+        experimentId: '1',
+        runName: 'r',
+        startTime: TS,
+        tags: { a: 'b' },
+        userId: 'me',
+      });
+      assert.equal(run.info.status, 'RUNNING');
+      assert.equal(run.info.artifact_uri, `mlflow-artifacts:/1/${run.info.run_id}/artifacts`);
+      const before_ = server.calls('runs/log-batch').length;
+      const params = Array.from({ length: 150 }, (_, i) => ({ key: `p${i}`, value: String(i) }));
+      const tags = Array.from({ length: 120 }, (_, i) => ({ key: `t${i}`, value: 'v' }));
+      const n = await client.logBatch(run.info.run_id, { metrics: metrics(2500), params, tags });
+      const sent = server.calls('runs/log-batch').slice(before_);
+      assert.equal(n, sent.length);
+      for (const r of sent) {
+        const j = r.json as { metrics: unknown[]; params: unknown[]; tags: unknown[] };
+        assert.ok(j.metrics.length <= 1000 && j.params.length <= 100 && j.tags.length <= 100);
+        assert.ok(j.metrics.length + j.params.length + j.tags.length <= 1000);
+      }
+      assert.equal(server.history(run.info.run_id, 'm').length, 2500);
+      const got = await client.getRun(run.info.run_id);
+      assert.equal(got.data.params?.length, 150);
+      assert.equal(got.data.tags?.length, 122); // 120 + a + mlflow.runName
+    },
+  );
 
   test('the fake server rejects an over-limit batch the way MLflow does', async () => {
     const run = await client.createRun({ experimentId: '1', startTime: TS, tags: {} });
@@ -155,31 +158,34 @@ describe('MlflowClient against a checking fake server', () => {
     );
   });
 
-  test('required fields are checked like the real server: missing name, missing metric timestamp, duplicate params', async () => {
-    await assert.rejects(
-      client.createExperiment(''),
-      /HTTP 400 INVALID_PARAMETER_VALUE: Missing value for required parameter 'name'/,
-    );
-    const run = await client.createRun({ experimentId: '1', startTime: TS, tags: {} });
-    const noTimestamp = [{ key: 'm', value: 1 }] as unknown as WireMetric[];
-    await assert.rejects(
-      client.logBatchChunk(run.info.run_id, { metrics: noTimestamp, params: [], tags: [] }),
-      /INVALID_PARAMETER_VALUE: Invalid value .* for parameter 'metrics'/,
-    );
-    const dup = [
-      { key: 'a', value: '1' },
-      { key: 'a', value: '1' },
-    ];
-    await assert.rejects(
-      client.logBatchChunk(run.info.run_id, { metrics: [], params: dup, tags: [] }),
-      /Duplicate parameter keys/,
-    );
-    await client.logBatch(run.info.run_id, { params: dup }); // logBatch splits them into two requests instead
-    await assert.rejects(
-      client.logBatch(run.info.run_id, { params: [{ key: 'a', value: '2' }] }),
-      /Changing param values is not allowed/,
-    );
-  });
+  test(
+    'required fields are checked like the real server: missing name, missing metric timestamp, duplicate ' + 'params',
+    async () => {
+      await assert.rejects(
+        client.createExperiment(''),
+        /HTTP 400 INVALID_PARAMETER_VALUE: Missing value for required parameter 'name'/,
+      );
+      const run = await client.createRun({ experimentId: '1', startTime: TS, tags: {} });
+      const noTimestamp = [{ key: 'm', value: 1 }] as unknown as WireMetric[];
+      await assert.rejects(
+        client.logBatchChunk(run.info.run_id, { metrics: noTimestamp, params: [], tags: [] }),
+        /INVALID_PARAMETER_VALUE: Invalid value .* for parameter 'metrics'/,
+      );
+      const dup = [
+        { key: 'a', value: '1' },
+        { key: 'a', value: '1' },
+      ];
+      await assert.rejects(
+        client.logBatchChunk(run.info.run_id, { metrics: [], params: dup, tags: [] }),
+        /Duplicate parameter keys/,
+      );
+      await client.logBatch(run.info.run_id, { params: dup }); // logBatch splits them into two requests instead
+      await assert.rejects(
+        client.logBatch(run.info.run_id, { params: [{ key: 'a', value: '2' }] }),
+        /Changing param values is not allowed/,
+      );
+    },
+  );
 
   test('NaN and +-Infinity travel as strings', async () => {
     const run = await client.createRun({ experimentId: '1', startTime: TS, tags: {} });
@@ -201,7 +207,8 @@ describe('MlflowClient against a checking fake server', () => {
       assert.ok(err instanceof MlflowApiError);
       assert.equal(
         err.message,
-        'MLflow POST runs/update failed: HTTP 404 RESOURCE_DOES_NOT_EXIST: Run with id=0123456789abcdef0123456789abcdef not found',
+        'MLflow POST runs/update failed: HTTP 404 RESOURCE_DOES_NOT_EXIST: Run with ' +
+          'id=0123456789abcdef0123456789abcdef not found',
       );
       return true;
     });

@@ -105,7 +105,8 @@ export class MlflowClient {
       if (found) {
         if (found.lifecycle_stage !== 'active') {
           throw new Error(
-            `MLflow experiment '${name}' (id ${found.experiment_id}) on ${this.baseUrl} is ${found.lifecycle_stage}; restore it in the MLflow UI or choose another name`,
+            `MLflow experiment '${name}' (id ${found.experiment_id}) on ${this.baseUrl} is ${found.lifecycle_stage}; ` +
+              `restore it in the MLflow UI or choose another name`,
           );
         }
         return String(found.experiment_id);

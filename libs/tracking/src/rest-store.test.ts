@@ -121,64 +121,75 @@ function checkJob(tag: string, exp: string): void {
 }
 
 describe('RestStore', () => {
-  test('online: runs, nesting, params, metrics, tags and artifacts reach the server; nothing left locally', async () => {
-    const dir = newDir();
-    const s = store(dir);
-    const ids = await job(s, 'exp-online', 'on', dir);
-    checkJob('on', 'exp-online');
-    assert.equal(ids.childId, runByName('on-job').info.run_id); // online runs carry the server's id
-    assert.equal(runByName('on-job').tags.get(TAG_CLIENT_RUN_ID)?.startsWith(LOCAL_ID_PREFIX), true);
-    assert.deepEqual(pendingFiles(dir), []); // locks removed at end()
-    const batches = server.calls('runs/log-batch').map((r: FakeRequest) => r.json as { metrics: { value: unknown }[] });
-    assert.ok(batches.some((b) => b.metrics.some((m) => m.value === 'NaN')));
-  });
+  test(
+    'online: runs, nesting, params, metrics, tags and artifacts reach the server; nothing left ' + 'locally',
+    async () => {
+      const dir = newDir();
+      const s = store(dir);
+      const ids = await job(s, 'exp-online', 'on', dir);
+      checkJob('on', 'exp-online');
+      assert.equal(ids.childId, runByName('on-job').info.run_id); // online runs carry the server's id
+      assert.equal(runByName('on-job').tags.get(TAG_CLIENT_RUN_ID)?.startsWith(LOCAL_ID_PREFIX), true);
+      assert.deepEqual(pendingFiles(dir), []); // locks removed at end()
+      const batches = server
+        .calls('runs/log-batch')
+        .map((r: FakeRequest) => r.json as { metrics: { value: unknown }[] });
+      assert.ok(batches.some((b) => b.metrics.some((m) => m.value === 'NaN')));
+    },
+  );
 
-  test('server unreachable from the start: the run goes on, everything is journaled, sync replays it exactly once', async () => {
-    const dir = newDir();
-    const logs: string[] = [];
-    server.down = true;
-    const s = store(dir, logs);
-    const ids = await job(s, 'exp-offline', 'off', dir);
-    assert.ok(ids.childId.startsWith(LOCAL_ID_PREFIX));
-    assert.equal([...server.runs.values()].filter((r) => String(r.info.run_name).startsWith('off-')).length, 0);
-    assert.deepEqual(s.pendingRuns().sort(), [ids.childId, ids.parentId].sort());
-    assert.match(logs[0] ?? '', /unreachable.*experiments sync/);
-    server.down = false;
-    const report = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
-    assert.deepEqual(report.failed, []);
-    assert.equal(report.synced.length, 2);
-    checkJob('off', 'exp-offline');
-    assert.deepEqual(pendingFiles(dir), ['synced.jsonl']);
-    const again = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
-    assert.deepEqual(again, { synced: [], orphans: [], busy: [], failed: [] });
-    checkJob('off', 'exp-offline'); // still exactly one of everything
-  });
+  test(
+    'server unreachable from the start: the run goes on, everything is journaled, sync replays it exactly ' + 'once',
+    async () => {
+      const dir = newDir();
+      const logs: string[] = [];
+      server.down = true;
+      const s = store(dir, logs);
+      const ids = await job(s, 'exp-offline', 'off', dir);
+      assert.ok(ids.childId.startsWith(LOCAL_ID_PREFIX));
+      assert.equal([...server.runs.values()].filter((r) => String(r.info.run_name).startsWith('off-')).length, 0);
+      assert.deepEqual(s.pendingRuns().sort(), [ids.childId, ids.parentId].sort());
+      assert.match(logs[0] ?? '', /unreachable.*experiments sync/);
+      server.down = false;
+      const report = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
+      assert.deepEqual(report.failed, []);
+      assert.equal(report.synced.length, 2);
+      checkJob('off', 'exp-offline');
+      assert.deepEqual(pendingFiles(dir), ['synced.jsonl']);
+      const again = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
+      assert.deepEqual(again, { synced: [], orphans: [], busy: [], failed: [] });
+      checkJob('off', 'exp-offline'); // still exactly one of everything
+    },
+  );
 
-  test('server lost mid-run (requests applied but never answered), then back: the run reconnects without duplicates', async () => {
-    const dir = newDir();
-    const s = store(dir);
-    const expId = await s.getOrCreateExperiment('exp-flaky');
-    const run = await s.createRun(expId, { runName: 'flaky', startTime: 1 });
-    await run.logMetric('loss', 1, 0, 100);
-    await run.logMetric('loss', 0.9, 1, 101);
-    server.fault = () => 'drop-after'; // the server applies every request but the answers are lost
-    await run.logMetric('loss', 0.8, 2, 102);
-    await run.logMetric('loss', 0.7, 3, 103);
-    assert.equal(run.offline, true);
-    const serverId = run.runId;
-    // step 2 reached the server (its answer was lost); the retries and replays checked the history first: once only
-    assert.deepEqual(steps(serverId, 'loss'), [0, 1, 2]);
-    server.fault = () => undefined;
-    await run.logMetric('loss', 0.6, 4, 104); // server answers again: the journal is replayed first
-    assert.equal(run.offline, false);
-    await run.end('FINISHED');
-    assert.deepEqual(
-      server.history(serverId, 'loss').map((p) => p.step),
-      [0, 1, 2, 3, 4],
-    );
-    assert.equal(server.runs.get(serverId)!.info.status, 'FINISHED');
-    assert.deepEqual(pendingFiles(dir), ['synced.jsonl']);
-  });
+  test(
+    'server lost mid-run (requests applied but never answered), then back: the run reconnects without ' + 'duplicates',
+    async () => {
+      const dir = newDir();
+      const s = store(dir);
+      const expId = await s.getOrCreateExperiment('exp-flaky');
+      const run = await s.createRun(expId, { runName: 'flaky', startTime: 1 });
+      await run.logMetric('loss', 1, 0, 100);
+      await run.logMetric('loss', 0.9, 1, 101);
+      server.fault = () => 'drop-after'; // the server applies every request but the answers are lost
+      await run.logMetric('loss', 0.8, 2, 102);
+      await run.logMetric('loss', 0.7, 3, 103);
+      assert.equal(run.offline, true);
+      const serverId = run.runId;
+      // step 2 reached the server (its answer was lost); the retries and replays checked the history first: once only
+      assert.deepEqual(steps(serverId, 'loss'), [0, 1, 2]);
+      server.fault = () => undefined;
+      await run.logMetric('loss', 0.6, 4, 104); // server answers again: the journal is replayed first
+      assert.equal(run.offline, false);
+      await run.end('FINISHED');
+      assert.deepEqual(
+        server.history(serverId, 'loss').map((p) => p.step),
+        [0, 1, 2, 3, 4],
+      );
+      assert.equal(server.runs.get(serverId)!.info.status, 'FINISHED');
+      assert.deepEqual(pendingFiles(dir), ['synced.jsonl']);
+    },
+  );
 
   test("parent and child created offline come online by themselves when the server returns; the child points at the parent's server id", async () => {
     const dir = newDir();
@@ -257,85 +268,96 @@ describe('RestStore', () => {
     assert.equal(server.runs.get(serverId)!.info.status, 'FINISHED');
   });
 
-  test('a replay killed after runs/create (answer lost) finds the run by its client id instead of creating another', async () => {
-    const dir = newDir();
-    server.down = true;
-    const s = store(dir);
-    const run = await s.createRun(await s.getOrCreateExperiment('exp-create'), { runName: 'once', startTime: 1 });
-    await run.logMetric('m', 1, 0, 10);
-    await run.end('FINISHED');
-    server.down = false;
-    let creates = 0;
-    server.fault = (r) => (r.path.endsWith('/runs/create') && creates++ === 0 ? 'drop-after' : undefined);
-    const report = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
-    assert.deepEqual(report.failed, []);
-    const created = runByName('once');
-    assert.deepEqual(
-      report.synced.map((x) => x.serverRunId),
-      [created.info.run_id],
-    );
-    assert.deepEqual(steps(created.info.run_id, 'm'), [0]);
-  });
+  test(
+    'a replay killed after runs/create (answer lost) finds the run by its client id instead of creating ' + 'another',
+    async () => {
+      const dir = newDir();
+      server.down = true;
+      const s = store(dir);
+      const run = await s.createRun(await s.getOrCreateExperiment('exp-create'), { runName: 'once', startTime: 1 });
+      await run.logMetric('m', 1, 0, 10);
+      await run.end('FINISHED');
+      server.down = false;
+      let creates = 0;
+      server.fault = (r) => (r.path.endsWith('/runs/create') && creates++ === 0 ? 'drop-after' : undefined);
+      const report = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
+      assert.deepEqual(report.failed, []);
+      const created = runByName('once');
+      assert.deepEqual(
+        report.synced.map((x) => x.serverRunId),
+        [created.info.run_id],
+      );
+      assert.deepEqual(steps(created.info.run_id, 'm'), [0]);
+    },
+  );
 
-  test('killed runs: an offline journal without end and an online run left RUNNING are marked KILLED by sync; live ones are left alone', async () => {
-    const dir = newDir();
-    const s = store(dir);
-    const expId = await s.getOrCreateExperiment('exp-killed');
-    const online = await s.createRun(expId, { runName: 'online-killed', startTime: 1 });
-    await online.logMetric('loss', 1, 0, 7777);
-    server.down = true;
-    const offline = await s.createRun(expId, { runName: 'offline-killed', startTime: 2 });
-    await offline.logMetric('loss', 2, 0, 8888);
-    const live = await s.createRun(expId, { runName: 'still-running', startTime: 3 });
-    server.down = false;
-    // simulate SIGKILL of the process that owned the first two: their locks name a dead pid
-    const pdir = path.join(dir, 'mlflow-pending');
-    for (const id of [online.runId, offline.runId])
-      fs.writeFileSync(lockFile(pdir, id), JSON.stringify({ pid: DEAD_PID }));
-    const report = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
-    assert.deepEqual(report.failed, []);
-    assert.deepEqual(report.busy, [live.runId]); // this process still holds it
-    const onlineRun = server.runs.get(online.runId)!;
-    assert.equal(onlineRun.info.status, 'KILLED');
-    assert.ok((onlineRun.info.end_time as number) >= 7777);
-    const offlineRun = runByName('offline-killed');
-    assert.equal(offlineRun.info.status, 'KILLED');
-    assert.deepEqual(steps(offlineRun.info.run_id, 'loss'), [0]);
-    assert.deepEqual(
-      report.orphans.map((o) => o.status),
-      ['KILLED', 'KILLED'],
-    );
-    await live.end('FINISHED');
-    const last = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
-    assert.deepEqual(last.failed, []);
-    assert.equal(runByName('still-running').info.status, 'FINISHED');
-  });
+  test(
+    'killed runs: an offline journal without end and an online run left RUNNING are marked KILLED by sync; live ' +
+      'ones are left alone',
+    async () => {
+      const dir = newDir();
+      const s = store(dir);
+      const expId = await s.getOrCreateExperiment('exp-killed');
+      const online = await s.createRun(expId, { runName: 'online-killed', startTime: 1 });
+      await online.logMetric('loss', 1, 0, 7777);
+      server.down = true;
+      const offline = await s.createRun(expId, { runName: 'offline-killed', startTime: 2 });
+      await offline.logMetric('loss', 2, 0, 8888);
+      const live = await s.createRun(expId, { runName: 'still-running', startTime: 3 });
+      server.down = false;
+      // simulate SIGKILL of the process that owned the first two: their locks name a dead pid
+      const pdir = path.join(dir, 'mlflow-pending');
+      for (const id of [online.runId, offline.runId])
+        fs.writeFileSync(lockFile(pdir, id), JSON.stringify({ pid: DEAD_PID }));
+      const report = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
+      assert.deepEqual(report.failed, []);
+      assert.deepEqual(report.busy, [live.runId]); // this process still holds it
+      const onlineRun = server.runs.get(online.runId)!;
+      assert.equal(onlineRun.info.status, 'KILLED');
+      assert.ok((onlineRun.info.end_time as number) >= 7777);
+      const offlineRun = runByName('offline-killed');
+      assert.equal(offlineRun.info.status, 'KILLED');
+      assert.deepEqual(steps(offlineRun.info.run_id, 'loss'), [0]);
+      assert.deepEqual(
+        report.orphans.map((o) => o.status),
+        ['KILLED', 'KILLED'],
+      );
+      await live.end('FINISHED');
+      const last = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
+      assert.deepEqual(last.failed, []);
+      assert.equal(runByName('still-running').info.status, 'FINISHED');
+    },
+  );
 
-  test('after a failure the run stays quiet for retryOnlineAfterMs: calls go to the journal without touching the server', async () => {
-    const dir = newDir();
-    const s = new RestStore({
-      uri: url,
-      localDir: dir,
-      maxAttempts: 2,
-      sleep: noSleep,
-      timeoutMs: 5000,
-      retryOnlineAfterMs: 60_000,
-      log: () => undefined,
-    });
-    const expId = await s.getOrCreateExperiment('exp-quiet');
-    server.fault = () => ({ status: 503 });
-    const run = await s.createRun(expId, { runName: 'quiet' });
-    const seen = server.requests.length;
-    for (let step = 0; step < 10; step++) await run.logMetric('loss', step, step, 100 + step);
-    await run.end('FINISHED');
-    await s.flush();
-    assert.equal(server.requests.length, seen); // not one request during the quiet period
-    assert.equal(s.offline, true);
-    server.fault = () => undefined;
-    const report = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
-    assert.equal(report.synced.length, 1);
-    assert.deepEqual(steps(runByName('quiet').info.run_id, 'loss'), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-  });
+  test(
+    'after a failure the run stays quiet for retryOnlineAfterMs: calls go to the journal without touching the ' +
+      'server',
+    async () => {
+      const dir = newDir();
+      const s = new RestStore({
+        uri: url,
+        localDir: dir,
+        maxAttempts: 2,
+        sleep: noSleep,
+        timeoutMs: 5000,
+        retryOnlineAfterMs: 60_000,
+        log: () => undefined,
+      });
+      const expId = await s.getOrCreateExperiment('exp-quiet');
+      server.fault = () => ({ status: 503 });
+      const run = await s.createRun(expId, { runName: 'quiet' });
+      const seen = server.requests.length;
+      for (let step = 0; step < 10; step++) await run.logMetric('loss', step, step, 100 + step);
+      await run.end('FINISHED');
+      await s.flush();
+      assert.equal(server.requests.length, seen); // not one request during the quiet period
+      assert.equal(s.offline, true);
+      server.fault = () => undefined;
+      const report = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
+      assert.equal(report.synced.length, 1);
+      assert.deepEqual(steps(runByName('quiet').info.run_id, 'loss'), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    },
+  );
 
   test('4xx errors are not swallowed by the offline fallback', async () => {
     const dir = newDir();

@@ -181,7 +181,8 @@ export class RestStore implements Tracker {
     };
     if (header.experimentId === undefined && header.experimentName === undefined) {
       throw new Error(
-        `createRun: experiment '${experimentId}' is unknown to this store and the server is unreachable; get the id from getOrCreateExperiment(name)`,
+        `createRun: experiment '${experimentId}' is unknown to this store and the server is unreachable; get the id ` +
+          `from getOrCreateExperiment(name)`,
       );
     }
     await writeLock(this.pendingDir, localId);
@@ -209,7 +210,8 @@ export class RestStore implements Tracker {
   noteDown(err: Error): void {
     if (!this.offline) {
       this.log(
-        `MLflow server ${this.uri} unreachable (${err.message}); recording runs in ${this.pendingDir}, replay them with \`experiments sync\``,
+        `MLflow server ${this.uri} unreachable (${err.message}); recording runs in ${this.pendingDir}, replay them ` +
+          `with \`experiments sync\``,
       );
     }
     this.downUntil = Date.now() + this.retryAfterMs;
@@ -426,7 +428,8 @@ export class RestRun implements RunHandle {
         // a server-side refusal: stop retrying in this process, `experiments sync` will report it
         this.replayBroken = true;
         this.store.log(
-          `MLflow: replaying run ${this.runId} failed (${(err as Error).message}); its calls stay in ${journalFile(dir, this.runId)}`,
+          `MLflow: replaying run ${this.runId} failed (${(err as Error).message}); its calls stay in ` +
+            `${journalFile(dir, this.runId)}`,
         );
       }
     }

@@ -75,7 +75,8 @@ export async function syncPending(dir: string, uri: string, opts: SyncOptions = 
           // its process died before end(): nothing more will come
           if (finishOrphans === false) {
             log(
-              `mlflow sync: run ${id} -> ${res.serverRunId} replayed; it never ended, left RUNNING (finishOrphans: false)`,
+              `mlflow sync: run ${id} -> ${res.serverRunId} replayed; it never ended, left RUNNING (finishOrphans: ` +
+                `false)`,
             );
             return;
           }
@@ -114,7 +115,8 @@ export async function syncPending(dir: string, uri: string, opts: SyncOptions = 
           try {
             if (serverRunId === undefined)
               throw new Error(
-                `lock ${lockFile(pdir, id)} names a run that never reached the server and has no journal; delete the lock`,
+                `lock ${lockFile(pdir, id)} names a run that never reached the server and has no journal; delete the ` +
+                  `lock`,
               );
             const run = await client.getRun(serverRunId);
             if (run.info.status === 'RUNNING') {

@@ -38,7 +38,8 @@ export function validateKey(kind: KeyKind, key: unknown): asserts key is string 
   const len = pyLen(key);
   if (len > MAX_KEY_LENGTH) {
     throw new Error(
-      `${kind} key '${key.slice(0, 40)}...' has length ${len}, over MLflow's limit of ${MAX_KEY_LENGTH}; shorten the key`,
+      `${kind} key '${key.slice(0, 40)}...' has length ${len}, over MLflow's limit of ${MAX_KEY_LENGTH}; shorten the ` +
+        `key`,
     );
   }
 }
@@ -89,6 +90,7 @@ export function paramString(key: string, value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   throw new Error(
-    `param '${key}' must be a string, number or boolean, got ${value === null ? 'null' : typeof value}; flatten nested configs with flattenParams()`,
+    `param '${key}' must be a string, number or boolean, got ${value === null ? 'null' : typeof value}; flatten ` +
+      `nested configs with flattenParams()`,
   );
 }

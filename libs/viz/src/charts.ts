@@ -109,7 +109,8 @@ export interface HscoreHistogramOptions extends ChartTitle {
 export function hscoreHistogramChart(counts: number[], opts: HscoreHistogramOptions): VegaLiteSpec {
   if (counts.length < 2)
     throw new Error(
-      `hscoreHistogramChart: need counts for H = 0..R with R >= 1, got ${counts.length} value(s); fix: pass one count per H value`,
+      `hscoreHistogramChart: need counts for H = 0..R with R >= 1, got ${counts.length} value(s); fix: pass one ` +
+        `count per H value`,
     );
   counts.forEach((c, h) => {
     if (!Number.isInteger(c) || c < 0)
@@ -122,7 +123,8 @@ export function hscoreHistogramChart(counts: number[], opts: HscoreHistogramOpti
   for (const h of removed) {
     if (!Number.isInteger(h) || h < 0 || h > R)
       throw new Error(
-        `hscoreHistogramChart: removed H value ${h} is outside 0..${R}; fix: pass H values between 0 and counts.length - 1`,
+        `hscoreHistogramChart: removed H value ${h} is outside 0..${R}; fix: pass H values between 0 and ` +
+          `counts.length - 1`,
       );
   }
   const drop = new Set(removed);
@@ -131,7 +133,9 @@ export function hscoreHistogramChart(counts: number[], opts: HscoreHistogramOpti
   const values = counts.map((count, h) => ({ H: h, count, status: drop.has(h) ? 'removed' : 'kept' }));
   const subtitle =
     opts.subtitle ??
-    `subset keeps ${kept.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} examples (${formatPct(total === 0 ? 0 : (100 * kept) / total)}); removes H ∈ {${[...drop].sort((a, b) => a - b).join(', ')}}`;
+    `subset keeps ${kept.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} examples ` +
+      `(${formatPct(total === 0 ? 0 : (100 * kept) / total)}); removes H ∈ ` +
+      `{${[...drop].sort((a, b) => a - b).join(', ')}}`;
   const x = {
     field: 'H',
     type: 'ordinal',
@@ -193,11 +197,13 @@ function checkRows(rows: SubsetComparisonRow[]): void {
     if (!r.method) throw new Error(`${at}: empty method name; fix: name every row`);
     if (r.metricName !== name)
       throw new Error(
-        `${at}: metricName ${JSON.stringify(r.metricName)} differs from ${JSON.stringify(name)}; fix: chart one metric at a time`,
+        `${at}: metricName ${JSON.stringify(r.metricName)} differs from ${JSON.stringify(name)}; fix: chart one ` +
+          `metric at a time`,
       );
     if (!(Number.isFinite(r.metric) && Math.abs(r.metric) <= 1))
       throw new Error(
-        `${at}: metric ${r.metric} is not a fraction in [-1, 1]; fix: pass the mean metric as a fraction, e.g. 0.8123 for 81.23%`,
+        `${at}: metric ${r.metric} is not a fraction in [-1, 1]; fix: pass the mean metric as a fraction, e.g. ` +
+          `0.8123 for 81.23%`,
       );
     if (!(r.subsetPct > 0 && r.subsetPct <= 100))
       throw new Error(

@@ -16,7 +16,8 @@ export function fontFiles(): string[] {
     pkgJson = require.resolve('dejavu-fonts-ttf/package.json');
   } catch {
     throw new Error(
-      `${import.meta.filename}: cannot resolve package dejavu-fonts-ttf; fix: add it to libs/viz/package.json dependencies and run npm install at the repo root`,
+      `${import.meta.filename}: cannot resolve package dejavu-fonts-ttf; fix: add it to libs/viz/package.json ` +
+        `dependencies and run npm install at the repo root`,
     );
   }
   const dir = path.join(path.dirname(pkgJson), 'ttf');
@@ -24,7 +25,8 @@ export function fontFiles(): string[] {
   const missing = files.filter((f) => !fs.existsSync(f));
   if (missing.length > 0) {
     throw new Error(
-      `${pkgJson}: font files missing (${missing.join(', ')}); fix: reinstall dejavu-fonts-ttf (npm ci at the repo root)`,
+      `${pkgJson}: font files missing (${missing.join(', ')}); fix: reinstall dejavu-fonts-ttf (npm ci at the repo ` +
+        `root)`,
     );
   }
   cached = files;

@@ -44,7 +44,8 @@ export function htmlReport(title: string, blocks: HtmlBlock[]): string {
     return parts.join('\n');
   });
   return (
-    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>\n` +
+    `<!doctype html>\n<html lang="en"><head><meta ` +
+    `charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>\n` +
     `<body><h1>${escapeHtml(title)}</h1>\n${body.join('\n')}\n</body></html>\n`
   );
 }

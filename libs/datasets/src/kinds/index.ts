@@ -1,5 +1,6 @@
 // The task-kind table: one row per kind, each a file of this folder. A new kind is a new file and a row here
-// (plus its head and rule for "correct" as a row of core's KIND_RULES); a task of a known kind is a row of tasks.ts only.
+// (plus its head and rule for "correct" as a row of core's KIND_RULES); a task of a known kind is a row of tasks.ts
+// only.
 import type { TaskKind } from '@prunelab/core';
 import { getTask } from '../tasks.ts';
 import { classification } from './classification.ts';

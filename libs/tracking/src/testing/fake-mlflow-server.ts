@@ -279,20 +279,24 @@ export class FakeMlflowServer {
     };
     if (metrics.length > 1000)
       bad(
-        `A batch logging request can contain at most 1000 metrics. Got ${metrics.length} metrics. Please split up metrics across multiple requests and try again.`,
+        `A batch logging request can contain at most 1000 metrics. Got ${metrics.length} metrics. Please split up ` +
+          `metrics across multiple requests and try again.`,
       );
     if (params.length > 100)
       bad(
-        `A batch logging request can contain at most 100 params. Got ${params.length} params. Please split up params across multiple requests and try again.`,
+        `A batch logging request can contain at most 100 params. Got ${params.length} params. Please split up params ` +
+          `across multiple requests and try again.`,
       );
     if (tags.length > 100)
       bad(
-        `A batch logging request can contain at most 100 tags. Got ${tags.length} tags. Please split up tags across multiple requests and try again.`,
+        `A batch logging request can contain at most 100 tags. Got ${tags.length} tags. Please split up tags across ` +
+          `multiple requests and try again.`,
       );
     const total = metrics.length + params.length + tags.length;
     if (total > 1000)
       bad(
-        `A batch logging request can contain at most 1000 metrics, params, and tags. Got ${total} metrics, params, and tags. Please split up metrics, params, and tags across multiple requests and try again.`,
+        `A batch logging request can contain at most 1000 metrics, params, and tags. Got ${total} metrics, params, ` +
+          `and tags. Please split up metrics, params, and tags across multiple requests and try again.`,
       );
     for (const m of metrics) {
       if (typeof m.key !== 'string' || m.value === undefined || typeof m.timestamp !== 'number')
@@ -305,7 +309,8 @@ export class FakeMlflowServer {
     for (const p of params) {
       if (seen.has(p.key))
         bad(
-          `Duplicate parameter keys have been submitted: ['${p.key}']. Please ensure the request contains only one param value per param key.`,
+          `Duplicate parameter keys have been submitted: ['${p.key}']. Please ensure the request contains only one ` +
+            `param value per param key.`,
         );
       seen.add(p.key);
       checkKey('param', p.key);
@@ -315,7 +320,8 @@ export class FakeMlflowServer {
       const old = run.params.get(p.key);
       if (old !== undefined && old !== p.value) {
         bad(
-          `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${old}' for run ID='${run.info.run_id}'. Attempted logging new value '${p.value}'.`,
+          `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${old}' ` +
+            `for run ID='${run.info.run_id}'. Attempted logging new value '${p.value}'.`,
         );
       }
     }
@@ -383,7 +389,8 @@ function checkKey(kind: string, key: string): void {
     throw new HttpError(
       400,
       'INVALID_PARAMETER_VALUE',
-      `Invalid ${kind} name: '${String(key)}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), and slashes (/).`,
+      `Invalid ${kind} name: '${String(key)}'. Names may only contain alphanumerics, underscores (_), dashes (-), ` +
+        `periods (.), spaces ( ), and slashes (/).`,
     );
   }
   if (key.length > 250)
