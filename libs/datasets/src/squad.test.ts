@@ -39,6 +39,31 @@ describe('official SQuAD v2 metric', () => {
     assert.equal(tokenF1('the', ''), 1);
   });
 
+  test("whitespace is Python's str.split() set, not JavaScript's \\s (values checked against evaluate-v2.0.py)", () => {
+    // U+FEFF is not Python whitespace: gold "a\uFEFFb c" -> the article "a" goes (\b before U+FEFF, a non-word
+    // character) -> " \uFEFFb c" -> tokens ["\uFEFFb", "c"]; pred "b c" -> ["b", "c"]. Common: "c" = 1,
+    // P = 1/2, R = 1/2, F1 = 2PR/(P+R) = 1/2; EM 0 ("\uFEFFb c" != "b c"). JavaScript's \s would give EM 1, F1 1.
+    assert.equal(normalizeAnswer('a\uFEFFb c'), '\uFEFFb c');
+    assert.equal(exactMatch('a\uFEFFb c', 'b c'), 0);
+    assert.equal(tokenF1('a\uFEFFb c', 'b c'), 0.5);
+    // U+001C-U+001F and U+0085 are Python whitespace (JavaScript's \s has none of them): they split tokens.
+    // gold "x\u001Cy" -> ["x", "y"], pred "x y" -> ["x", "y"]: EM 1, F1 1.
+    assert.equal(exactMatch('x\u001Cy', 'x y'), 1);
+    assert.equal(tokenF1('x\u001Cy', 'x y'), 1);
+    // gold "x\u001Dy z" -> ["x", "y", "z"], pred "y" -> ["y"]: common 1, P = 1/1, R = 1/3, F1 = 2(1/3)/(4/3) = 1/2.
+    assert.equal(tokenF1('x\u001Dy z', 'y'), 0.5);
+    // gold "p\u001Eq" -> ["p", "q"], pred "p\u001Eq r" -> ["p", "q", "r"]: common 2, P = 2/3, R = 1, F1 = 4/5.
+    assert.ok(Math.abs(tokenF1('p\u001Eq', 'p\u001Eq r') - 0.8) < 1e-12);
+    // gold "u\u001Fv" -> ["u", "v"]; pred "u\u001Fv" -> the same: EM 1; pred "uv" -> ["uv"]: no common token, F1 0.
+    assert.equal(exactMatch('u\u001Fv', 'u\u001Fv'), 1);
+    assert.equal(tokenF1('u\u001Fv', 'uv'), 0);
+    // "the\u0085cat": U+0085 separates, so "the" is a whole word and goes -> "cat"; pred "cat": EM 1.
+    // "m\u0085n" -> ["m", "n"] vs pred "m" -> P = 1, R = 1/2, F1 = 2/3.
+    assert.equal(normalizeAnswer('the\u0085cat'), 'cat');
+    assert.equal(exactMatch('the\u0085cat', 'cat'), 1);
+    assert.equal(tokenF1('m\u0085n', 'm'), 2 / 3);
+  });
+
   test('gold answers: those normalising to "" dropped, none left -> [""]', () => {
     assert.deepEqual(goldAnswers([{ text: 'France' }, { text: 'The' }]), ['France']);
     assert.deepEqual(goldAnswers([]), ['']);
