@@ -9,6 +9,7 @@ const PUNCT = new Set('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~');
 const ARTICLES = /(?<![\p{L}\p{N}_])(a|an|the)(?![\p{L}\p{N}_])/gu;
 // Python's str.split() whitespace (str.isspace()), not JavaScript's \s: it includes U+001C-U+001F and U+0085 and
 // leaves out U+FEFF, so answers with those characters tokenise as the official script tokenises them.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+001C-U+001F are Python whitespace
 export const PY_WHITESPACE = /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
 
 export function normalizeAnswer(s: string): string {
