@@ -1,7 +1,9 @@
 // The grid as a graph of jobs. Each job has a folder under results/<name>/ and a content hash of everything
 // that decides its output; a job whose folder holds done.json with the same hash is finished and skipped.
 // A model enters the hash by the digest of its folder's content (weights.ts), not by its path: regenerated weights
-// make its jobs stale, a moved folder keeps them. The numeric build does not enter the hash (provenance.ts).
+// make its jobs stale, a moved folder keeps them. The data enters phase-1 and phase-2 hashes by the digest of the
+// prepared examples (data-digest.ts): labels edited in place make them stale. The numeric build does not enter the
+// hash (provenance.ts).
 //   phase1   one score run per (task, model, seed)
 //   scores   H-scores, cartography and subset files per (task, model, runs_used, epochs_used) variant
 //   phase2   one fine-tuning run per (task, model, method, subset, seed), plus the full-data runs
@@ -21,6 +23,7 @@ import {
   type Method,
   type TaskName,
 } from './schema.ts';
+import { dataKey as dataStateKey, type DataRecord, type DataStates } from './data-digest.ts';
 import { plannedTrainSize } from './tasks.ts';
 import { readModelWeights, type ModelWeights } from './weights.ts';
 
@@ -40,6 +43,10 @@ interface JobBase {
   weights: string | null;
   /** a model folder its hash depends on is not made yet: the hash is a placeholder and the job pending */
   weightsMissing?: true;
+  /** what the job reads (data-digest.ts), kept in job.json and done.json; null: not read yet */
+  data: DataRecord | null;
+  /** its data is not read yet (not on disk, or unreadable): the hash is a placeholder and the job pending */
+  dataMissing?: true;
 }
 
 export interface Phase1Job extends JobBase {
@@ -123,11 +130,22 @@ const modelKey = (cfg: ExperimentConfig, weights: Record<string, ModelWeights>, 
   };
 };
 
-/** The grid of a config; `weights` (default: read from the model folders) gives each model's content digest. */
-export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelWeights> = readModelWeights(cfg)): Grid {
-  const missing = (model: string, ...more: string[]) => ({
+/**
+ * The grid of a config; `weights` (default: read from the model folders) gives each model's content digest, `data`
+ * (data-digest.ts readDataStates; default: none) each cell's data digest: a cell without one has pending jobs.
+ */
+export function expandGrid(
+  cfg: ExperimentConfig,
+  weights: Record<string, ModelWeights> = readModelWeights(cfg),
+  data: DataStates = {},
+): Grid {
+  const dataOf = (task: TaskName, model: string) =>
+    data[dataStateKey(task, cellSettings(cfg, task, model).data)]?.record ?? null;
+  const missing = (task: TaskName, model: string, ...more: string[]) => ({
     weights: weights[model]?.digest ?? null,
     ...([model, ...more].some((m) => weights[m]?.digest === null) && { weightsMissing: true as const }),
+    data: dataOf(task, model),
+    ...(dataOf(task, model) === null && { dataMissing: true as const }),
   });
   const jobs: Job[] = [];
   const cells: Grid['cells'] = [];
@@ -141,7 +159,8 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
       cells.push({ task, model });
       const s = cellSettings(cfg, task, model);
       const base = `${task}/${model}`;
-      const dataKey = { task, data: s.data, model: modelKey(cfg, weights, model) };
+      const digest = dataOf(task, model)?.digest ?? 'not read yet';
+      const dataKey = { task, data: s.data, digest, model: modelKey(cfg, weights, model) };
       const { seeds: _seeds1, checkpoint_every: _c1, ...p1 } = s.phase1; // the snapshot interval decides no output
       const phase1: Phase1Job[] = s.phase1.seeds.map((seed, run) => ({
         kind: 'phase1',
@@ -153,7 +172,7 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
         settings: s,
         seed,
         run,
-        ...missing(model),
+        ...missing(task, model),
         label: `phase1 ${task}/${model} seed ${seed}`,
       }));
       if (needsScores) jobs.push(...phase1);
@@ -179,7 +198,7 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
               records: records.map((r) => r.id),
               subsets,
               baselines,
-              ...missing(model),
+              ...missing(task, model),
               hash: hash({
                 records: records.map((r) => r.hash),
                 variant,
@@ -207,7 +226,7 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
         seed,
         subset,
         deps: subset ? [subset.scores] : [],
-        ...missing(model),
+        ...missing(task, model),
         // the subset enters by what decides its ids, not by the scores job's hash: adding a baseline must not redo the
         // rest
         hash: hash({
@@ -279,10 +298,11 @@ export function expandGrid(cfg: ExperimentConfig, weights: Record<string, ModelW
               seed,
               subset: ref,
               deps: [sc.id],
-              ...missing(to, from),
+              ...missing(task, to, from),
               hash: hash({
                 task,
                 data: s.data,
+                digest: dataOf(task, to)?.digest ?? 'not read yet',
                 model: modelKey(cfg, weights, to),
                 phase2: p2,
                 method: 'hscore',

@@ -4,6 +4,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { NumericBuild } from '@prunelab/finetune';
+import type { DataRecord } from './data-digest.ts';
 import type { Job } from './grid.ts';
 
 export type JobStatus = 'done' | 'failed' | 'running' | 'pending' | 'stale';
@@ -36,7 +37,10 @@ export function alive(pid: number): boolean {
 
 export const jobDir = (outDir: string, job: Job) => join(outDir, job.id);
 
-/** `build`: the numeric build that made the job (absent in markers written before it was recorded) */
+/**
+ * `build`: the numeric build that made the job (absent in markers written before it was recorded); `data` and
+ * `weights`: the data record and model digest its key had (training jobs; status names the part that changed).
+ */
 export interface DoneMarker {
   hash: string;
   finishedAt: string;
@@ -44,17 +48,20 @@ export interface DoneMarker {
   mlflowRunId?: string;
   result?: unknown;
   build?: NumericBuild;
+  data?: DataRecord | null;
+  weights?: string | null;
 }
 
 export function readDone<T = unknown>(outDir: string, job: Job): (DoneMarker & { result?: T }) | undefined {
-  if (job.weightsMissing) return undefined;
+  if (job.weightsMissing || job.dataMissing) return undefined;
   const d = readJson<DoneMarker & { result?: T }>(join(jobDir(outDir, job), 'done.json'));
   return d && d.hash === job.hash ? d : undefined;
 }
 
 /** `staleByBuild`: finished jobs to redo because another numeric build made them (run.numeric_build: strict). */
 export function jobStatus(outDir: string, job: Job, staleByBuild?: ReadonlySet<string>): JobStatus {
-  if (job.weightsMissing) return 'pending'; // its hash is a placeholder until the model folder is made
+  // its hash is a placeholder until the model folder is made and the data read
+  if (job.weightsMissing || job.dataMissing) return 'pending';
   const dir = jobDir(outDir, job);
   const done = readJson<DoneMarker>(join(dir, 'done.json'));
   if (done?.hash === job.hash) return staleByBuild?.has(job.id) ? 'stale' : 'done';

@@ -13,6 +13,7 @@ import { outDirOf, runExperiment } from './run.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { syncJournal } from './tracking.ts';
 import { readModelWeights, weightLines } from './weights.ts';
+import { dataLines, readDataStates } from './data-digest.ts';
 
 const USAGE = `usage: experiments <command> <config.yaml> [--set key=value ...] [options]
 
@@ -80,7 +81,8 @@ async function main(argv: string[]): Promise<number> {
     return out.failed.length ? 1 : 0;
   }
   if (command === 'report') {
-    const out = await writeReport(cfg, outDir, expandGrid(cfg));
+    const data = await readDataStates(cfg, { download: false });
+    const out = await writeReport(cfg, outDir, expandGrid(cfg, readModelWeights(cfg), data));
     console.log(`report: ${out.report} (${out.rows.length} rows)\nhtml:   ${out.html}`);
     return 0;
   }
@@ -139,12 +141,13 @@ function onlyModels(cfg: ExperimentConfig, list: string | undefined): Experiment
 async function plan(cfg: ExperimentConfig, outDir: string): Promise<string> {
   const { build, backend: chosen, line } = await currentBuild(cfg);
   const weights = readModelWeights(cfg);
-  const grid = expandGrid(cfg, weights);
+  const data = await readDataStates(cfg, { download: false }); // never downloads: data not on disk is pending
+  const grid = expandGrid(cfg, weights, data);
   const check = build ? checkBuilds(outDir, grid, build, cfg.run.numeric_build) : undefined;
   const backend = chosen ?? process.env.PRUNELAB_BACKEND ?? (cfg.run.backend === 'auto' ? 'wasm' : cfg.run.backend);
   return describePlan(cfg, grid, outDir, backend, {
     ...(check && { check }),
-    notes: [line, ...weightLines(cfg, weights)],
+    notes: [line, ...weightLines(cfg, weights), ...dataLines(cfg, data)],
   });
 }
 

@@ -7,6 +7,7 @@ import { jobStatus, exists } from './job-state.ts';
 import { modelDir } from './models.ts';
 import { describeBuildCheck, type BuildCheck } from './provenance.ts';
 import type { ExperimentConfig } from './schema.ts';
+import { staleReason } from './stale.ts';
 import { readThroughput, throughputKey } from './throughput.ts';
 
 function clock(seconds: number): string {
@@ -53,8 +54,9 @@ export function describePlan(
     if (opts.verbose !== false) {
       const cost = work ? `${c.examples}${c.exact ? '' : '≤'} ex x ${c.epochs} ep` : '';
       const by = madeBy.get(job.id);
+      const why = status === 'stale' ? staleReason(outDir, job, grid, opts.check?.stale) : undefined;
       lines.push(
-        `${String(i + 1).padStart(4)}  ${status.padEnd(7)}  ${job.kind.padEnd(6)}  ${job.id.padEnd(56)}  ${cost}${by ? `  (made by ${by})` : ''}`,
+        `${String(i + 1).padStart(4)}  ${status.padEnd(7)}  ${job.kind.padEnd(6)}  ${job.id.padEnd(56)}  ${cost}${by ? `  (made by ${by})` : ''}${why ? `  (stale: ${why})` : ''}`,
       );
     }
   }

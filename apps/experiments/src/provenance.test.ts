@@ -14,6 +14,19 @@ import { describePlan } from './plan.ts';
 import { loadPretrainConfig } from './pretrain-config.ts';
 import { checkBuilds, describeBuildCheck } from './provenance.ts';
 import { folderDigest, readModelWeights, weightLines } from './weights.ts';
+import { dataKey, type DataStates } from './data-digest.ts';
+import { cellSettings, type ExperimentConfig } from './schema.ts';
+
+/** Every cell's data read, with a fixed record (this file is about the weights and the build, not the data). */
+const someData = (cfg: ExperimentConfig): DataStates =>
+  Object.fromEntries(
+    cfg.tasks.flatMap((t) =>
+      Object.keys(cfg.models).map((m) => [
+        dataKey(t, cellSettings(cfg, t, m).data),
+        { record: { digest: 'd', splits: {}, read: {}, used: {}, official: {}, warnings: [] } },
+      ]),
+    ),
+  );
 
 const roots: string[] = [];
 const tmp = () => {
@@ -120,20 +133,21 @@ test("rewriting a model's weights makes its jobs stale, and only its jobs", () =
   modelFolder(join(root, 'b'), 'other weights');
   const cfg = cfgOf(root);
   const outDir = join(root, 'results', 'prov');
-  const grid = expandGrid(cfg, readModelWeights(cfg, cache));
+  const grid = expandGrid(cfg, readModelWeights(cfg, cache), someData(cfg));
   finishAll(outDir, grid, () => build());
   assert.deepEqual(new Set(grid.jobs.map((j) => jobStatus(outDir, j))), new Set(['done']));
   const digestA = folderDigest(join(root, 'a'), cache).digest;
   assert.deepEqual(new Set(grid.jobs.filter((j) => j.model === 'a').map((j) => j.weights)), new Set([digestA])); // into job.json
 
   writeFileSync(join(root, 'a', 'model.safetensors'), 'retrained weights'); // regenerated weights, same path
-  const after = expandGrid(cfg, readModelWeights(cfg, cache));
+  const after = expandGrid(cfg, readModelWeights(cfg, cache), someData(cfg));
   for (const j of after.jobs) assert.equal(jobStatus(outDir, j), j.model === 'a' ? 'stale' : 'done', j.id);
   assert.equal(after.jobs.filter((j) => j.model === 'a').length, 2 + 1 + 2); // 2 phase-1, scores, full + hscore
 
   // the same bytes written again give the same keys: finished jobs stay finished
   writeFileSync(join(root, 'a', 'model.safetensors'), 'w1');
-  for (const j of expandGrid(cfg, readModelWeights(cfg, cache)).jobs) assert.equal(jobStatus(outDir, j), 'done', j.id);
+  for (const j of expandGrid(cfg, readModelWeights(cfg, cache), someData(cfg)).jobs)
+    assert.equal(jobStatus(outDir, j), 'done', j.id);
 });
 
 test('a folder not made yet: its jobs are pending with a placeholder key, status says what will make it', () => {
@@ -142,7 +156,7 @@ test('a folder not made yet: its jobs are pending with a placeholder key, status
   const cfg = cfgOf(root, { pruning: { transfer: ['a -> b'] } });
   const weights = readModelWeights(cfg, join(root, 'digests.json'));
   assert.equal(weights.b!.digest, null);
-  const grid = expandGrid(cfg, weights);
+  const grid = expandGrid(cfg, weights, someData(cfg));
   const outDir = join(root, 'results', 'prov');
   finishAll(outDir, grid, () => build()); // even a done.json with the placeholder hash does not count
   for (const j of grid.jobs) assert.equal(jobStatus(outDir, j), j.model === 'b' ? 'pending' : 'done', j.id);
@@ -163,11 +177,11 @@ test('the pretrain config that made a folder joins its key; a config changed sin
   modelFolder(join(root, 'b'));
   const cfg = cfgOf(root, { models: { a: { path: join(root, 'a'), family: 'opt', pretrain: yaml } } });
   const cache = join(root, 'digests.json');
-  const plain = expandGrid(cfg, readModelWeights(cfg, cache)).jobs[0]!.hash;
+  const plain = expandGrid(cfg, readModelWeights(cfg, cache), someData(cfg)).jobs[0]!.hash;
   writeFileSync(join(root, 'a', 'pretrain.json'), JSON.stringify({ steps: 1, seconds: 5, config: made }));
   const pretrained = readModelWeights(cfg, cache);
   assert.match(pretrained.a!.pretrain ?? '', /^[0-9a-f]{16}$/);
-  assert.notEqual(expandGrid(cfg, pretrained).jobs[0]!.hash, plain);
+  assert.notEqual(expandGrid(cfg, pretrained, someData(cfg)).jobs[0]!.hash, plain);
   assert.deepEqual(weightLines(cfg, pretrained), []);
   // timings in pretrain.json do not count, its config does
   writeFileSync(join(root, 'a', 'pretrain.json'), JSON.stringify({ steps: 1, seconds: 9, config: made }));
@@ -187,7 +201,7 @@ test('finished jobs of another build: reported and reused (report), stale with t
   modelFolder(join(root, 'b'), 'other weights');
   const cfg = cfgOf(root);
   const outDir = join(root, 'results', 'prov');
-  const grid = expandGrid(cfg, readModelWeights(cfg, join(root, 'digests.json')));
+  const grid = expandGrid(cfg, readModelWeights(cfg, join(root, 'digests.json')), someData(cfg));
   const loop = build({ sgemm: 'loop', blasCore: null, threads: 1 });
   // model a's first phase-1 run was made by the loop sgemm, an old full run carries no build at all
   finishAll(outDir, grid, (id) =>

@@ -19,6 +19,8 @@ import type { ExperimentConfig } from './schema.ts';
 import { runScores } from './scores.ts';
 import { gitCommit, markStaleRunsKilled, openTracking } from './tracking.ts';
 import { readModelWeights, weightLines } from './weights.ts';
+import { dataKey, dataLines, readDataStates, type DataStates } from './data-digest.ts';
+import { staleReason } from './stale.ts';
 
 export interface RunOptions {
   log?: (line: string) => void;
@@ -75,8 +77,10 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
     // Every model folder exists before the grid is expanded, so every job's key holds real weights.
     for (const [name, m] of Object.entries(cfg.models)) await ensureModel(name, m, log);
     const weights = readModelWeights(cfg);
-    const grid = expandGrid(cfg, weights);
-    for (const l of weightLines(cfg, weights)) log(l);
+    // and the data is read (downloaded when allowed), so every job's key holds its data digest
+    const data = await readDataStates(cfg, { download: true, log });
+    const grid = expandGrid(cfg, weights, data);
+    for (const l of [...weightLines(cfg, weights), ...dataLines(cfg, data)]) log(l);
     const check = checkBuilds(outDir, grid, build, cfg.run.numeric_build);
     for (const l of describeBuildCheck(check)) log(l);
     writeJsonAtomic(join(outDir, 'config.json'), cfg);
@@ -123,7 +127,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
       },
       position: (job) => `[${grid.jobs.indexOf(job) + 1}/${grid.jobs.length}]`,
     };
-    const result = await schedule(grid, env, autoConcurrency(backend.name, cfg.run.concurrency));
+    const result = await schedule(grid, env, autoConcurrency(backend.name, cfg.run.concurrency), data);
     log(
       `jobs: ${result.ran.length} ran, ${result.skipped.length} finished earlier, ${result.failed.length} failed, ` +
         `${result.blocked.length} blocked by a failure`,
@@ -149,7 +153,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
   }
 }
 
-async function schedule(grid: Grid, env: JobEnv, concurrency: number) {
+async function schedule(grid: Grid, env: JobEnv, concurrency: number, data: DataStates) {
   const limit = pLimit(concurrency);
   const ran: string[] = [];
   const skipped: string[] = [];
@@ -166,12 +170,19 @@ async function schedule(grid: Grid, env: JobEnv, concurrency: number) {
         env.log(`${env.position(job)} ${job.label}: blocked (a job it needs failed)`);
         return false;
       }
-      if (jobStatus(env.outDir, job, env.staleByBuild) === 'done') {
+      const status = jobStatus(env.outDir, job, env.staleByBuild);
+      if (status === 'done') {
         skipped.push(job.id);
         env.log(`${env.position(job)} ${job.label}: finished earlier, skipped`);
         return true;
       }
+      if (status === 'stale')
+        env.log(
+          `${env.position(job)} ${job.label}: stale, redone (${staleReason(env.outDir, job, grid, env.staleByBuild)})`,
+        );
       const exec = async () => {
+        // a placeholder key must not end up in a done.json: data that could not be read fails the job
+        if (job.dataMissing) throw new Error(`data ${job.task}: ${dataMissingWhy(data, job)}`);
         if (job.kind === 'phase1') await runPhase1(env, job);
         else if (job.kind === 'scores') await runScores(env, job);
         else await runPhase2(env, job);
@@ -195,3 +206,7 @@ async function schedule(grid: Grid, env: JobEnv, concurrency: number) {
   await Promise.all(grid.jobs.map(runOne));
   return { ran, skipped, failed, blocked };
 }
+
+/** Why a job's data has no record (readDataStates said). */
+const dataMissingWhy = (data: DataStates, job: Job) =>
+  data[dataKey(job.task, job.settings.data)]?.missing ?? 'not read';

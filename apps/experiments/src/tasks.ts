@@ -12,6 +12,7 @@ import {
   TASK_NAMES,
   type AnyExample,
   type MainMetric,
+  type TaskLoadOptions,
 } from '@prunelab/datasets';
 import type { TaskKind } from '@prunelab/core';
 import type { DataCfg, TaskName } from './schema.ts';
@@ -69,18 +70,28 @@ export interface TaskData {
   dev: AnyExample[];
   /** further evaluation splits by name */
   extra: { split: string; examples: AnyExample[] }[];
+  /** the files read (every split's), for the data digest's cache (data-digest.ts) */
+  files: string[];
+  /** examples read per split, before subsampling (train, the evaluation split, the extra ones) */
+  read: Record<string, number>;
+  /** the registry row's official counts of those splits (a pool: of 'all') */
+  official: Record<string, number>;
 }
 
-/** Load one task's training examples (seeded subsample) and its evaluation split(s). */
-export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskData> {
-  const spec = getTask(task);
-  const opts = {
+/** The loader options a data config gives (data.root, the download cache, data.allow_download, data.lenient). */
+export function loadOptions(data: DataCfg): TaskLoadOptions {
+  return {
     ...(data.root !== null && { dataRoot: data.root }),
     cacheDir: join(findRepoRoot(), '.cache', 'data'),
     allowDownload: data.allow_download,
     lenient: data.lenient,
   };
-  const splits = await loadTrainEval(task, opts, data.seed);
+}
+
+/** Load one task's training examples (seeded subsample) and its evaluation split(s). */
+export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskData> {
+  const spec = getTask(task);
+  const splits = await loadTrainEval(task, loadOptions(data), data.seed);
   const trainAll = splits.train.examples as AnyExample[];
   const evalAll = splits.eval.examples as AnyExample[];
   const trainN = data.train_size ?? trainAll.length;
@@ -93,8 +104,20 @@ export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskD
     const all = loaded.examples as AnyExample[];
     return { split, examples: data.dev_size === null ? all : subsample(all, data.dev_size, evalSeed) };
   });
+  const loadedSplits = [splits.train, splits.eval, ...splits.extra.map((x) => x.loaded)];
+  const officialSplits =
+    splits.evalSplit === 'heldout' ? ['all'] : ['train', splits.evalSplit, ...extra.map((x) => x.split)];
   return {
     extra,
+    files: [...new Set(loadedSplits.flatMap((l) => l.files))],
+    read: Object.fromEntries([
+      ['train', trainAll.length],
+      [splits.evalSplit, evalAll.length],
+      ...splits.extra.map((x) => [x.split, x.loaded.examples.length]),
+    ]),
+    official: Object.fromEntries(
+      officialSplits.filter((x) => spec.official[x] !== undefined).map((x) => [x, spec.official[x]!]),
+    ),
     title: spec.title,
     labels: kindOfTask(task).classes(spec),
     evalSplit: splits.evalSplit,

@@ -203,6 +203,8 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
       mlflowRunId: mlrun.runId,
       result: end.result,
       build: env.build,
+      data: job.data, // what the job read (data-digest.ts): the report shows it, status compares it
+      weights: job.weights,
     });
     bar.end(end.note);
     return end.result;

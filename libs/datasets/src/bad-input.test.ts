@@ -94,7 +94,7 @@ describe('bad input', () => {
     await assert.rejects(load('mnli', 'train'), (err: Error) => {
       assert.match(
         err.message,
-        /^MultiNLI train not found under data root .* \(dataRoot in the config\): looked for .*glue\/MNLI\/train\.tsv or .*hf\/mnli\/train\{\.parquet,\.jsonl,-\*\.parquet\}/,
+        /^MultiNLI train not found under data root .* \(data\.root in the config\): looked for .*glue\/MNLI\/train\.tsv or .*hf\/mnli\/train\{\.parquet,\.jsonl,-\*\.parquet\}/,
       );
       return true;
     });

@@ -35,7 +35,7 @@ export {
   type TaskLoadOptions,
 } from './load-task.ts';
 export { DataNotFoundError, RowProblems } from './data-error.ts';
-export { POOL_HELD_OUT, loadTrainEval, type TrainEvalSplits } from './train-eval.ts';
+export { POOL_HELD_OUT, loadTrainEval, trainEvalSources, type TrainEvalSplits } from './train-eval.ts';
 
 // Task kinds: head, encoding, rule for "correct", dynamics stats, metrics of each (kinds/<kind>.ts).
 export { KINDS, kindOfTask } from './kinds/index.ts';

@@ -101,44 +101,65 @@ function tryRepoRoot(): string | undefined {
   }
 }
 
-/** The root and layout holding (task, split), downloading into the cache when allowed. */
-export async function resolveTaskSplit(
+type Located = { root: string; source: DataSource; layout: Layout; files: string[] };
+
+/**
+ * Where (task, split) is on disk now, without downloading: the explicit root (config data.root or PRUNELAB_DATA)
+ * when one is set, else ../shared/data, else the download cache. `tried` lists where it was looked for.
+ */
+export function locateTaskSplit(
   spec: TaskSpec,
   split: string,
   opts: TaskLoadOptions,
-): Promise<{ root: string; source: DataSource; layout: Layout; files: string[]; warnings: string[] }> {
-  const known = taskSplits(spec);
-  if (!known.includes(split))
-    throw new Error(`${spec.title} has no split ${JSON.stringify(split)}; its splits are ${known.join(', ')}`);
+): { hit?: Located; explicit?: { root: string; from: string }; tried: string[] } {
   const env = opts.envDataRoot ?? process.env['PRUNELAB_DATA'];
   const explicit = opts.dataRoot
-    ? { root: path.resolve(opts.dataRoot), source: 'config' as const, from: 'dataRoot in the config' }
+    ? { root: path.resolve(opts.dataRoot), source: 'config' as const, from: 'data.root in the config' }
     : env
       ? { root: path.resolve(env), source: 'env' as const, from: 'environment variable PRUNELAB_DATA' }
       : undefined;
   if (explicit) {
     const hit = findLayout(spec, explicit.root, split);
-    if (hit) return { root: explicit.root, source: explicit.source, ...hit, warnings: [] };
-    throw new DataNotFoundError(
-      `${spec.title} ${split} not found under data root ${explicit.root} (${explicit.from}): looked for ` +
-        `${expectedPaths(spec, explicit.root, split).join(' or ')}; ` +
-        `fix the path or unset it to fall back to ../shared/data and the download cache`,
-    );
+    return {
+      ...(hit && { hit: { root: explicit.root, source: explicit.source, ...hit } }),
+      explicit,
+      tried: expectedPaths(spec, explicit.root, split),
+    };
   }
   const repoRoot = opts.repoRoot ?? tryRepoRoot();
   const tried: string[] = [];
-  if (repoRoot) {
-    const shared = path.resolve(repoRoot, '../shared/data');
-    const hit = findLayout(spec, shared, split);
-    if (hit) return { root: shared, source: 'shared', ...hit, warnings: [] };
-    tried.push(...expectedPaths(spec, shared, split));
+  const roots: [string, DataSource][] = [];
+  if (repoRoot) roots.push([path.resolve(repoRoot, '../shared/data'), 'shared']);
+  if (opts.cacheDir) roots.push([path.resolve(opts.cacheDir), 'cache']);
+  for (const [root, source] of roots) {
+    const hit = findLayout(spec, root, split);
+    if (hit) return { hit: { root, source, ...hit }, tried };
+    tried.push(...expectedPaths(spec, root, split));
+  }
+  return { tried };
+}
+
+/** The root and layout holding (task, split), downloading into the cache when allowed. */
+export async function resolveTaskSplit(
+  spec: TaskSpec,
+  split: string,
+  opts: TaskLoadOptions,
+): Promise<Located & { warnings: string[] }> {
+  const known = taskSplits(spec);
+  if (!known.includes(split))
+    throw new Error(`${spec.title} has no split ${JSON.stringify(split)}; its splits are ${known.join(', ')}`);
+  const { hit, explicit, tried } = locateTaskSplit(spec, split, opts);
+  if (hit) return { ...hit, warnings: [] };
+  if (explicit) {
+    throw new DataNotFoundError(
+      `${spec.title} ${split} not found under data root ${explicit.root} (${explicit.from}): looked for ` +
+        `${tried.join(' or ')}; ` +
+        `fix the path or unset it to fall back to ../shared/data and the download cache`,
+    );
   }
   const warnings: string[] = [];
   if (opts.cacheDir) {
     const cache = path.resolve(opts.cacheDir);
-    const hit = findLayout(spec, cache, split);
-    if (hit) return { root: cache, source: 'cache', ...hit, warnings: [] };
-    tried.push(...expectedPaths(spec, cache, split));
     if (opts.allowDownload !== false && hasDownload(spec.name)) {
       warnings.push(...(await downloadTask(spec.name, cache, opts.fetchImpl)));
       const after = findLayout(spec, cache, split);
@@ -152,7 +173,7 @@ export async function resolveTaskSplit(
   throw new DataNotFoundError(
     `${spec.title} ${split} not found: looked for ${tried.join(' or ') || '(no candidate roots)'}` +
       `${opts.cacheDir ? (hasDownload(spec.name) ? ' (download disabled)' : ' (no automatic download for this task)') : ' (no cacheDir to download into)'}; ` +
-      `set dataRoot in the config or PRUNELAB_DATA to a folder holding it`,
+      `set data.root in the config or PRUNELAB_DATA to a folder holding it`,
   );
 }
 

@@ -2,7 +2,7 @@
 // A copy published as one pool (SentEval's SUBJ, MR, CR, MPQA: split 'all') trains on a seeded 90% of it and
 // evaluates on the other 10%; their Hugging Face exports have train/test and are read as they are.
 import { fmtCount } from './data-error.ts';
-import { loadTaskSplit, type LoadedSplit, type TaskLoadOptions } from './load-task.ts';
+import { loadTaskSplit, locateTaskSplit, type LoadedSplit, type TaskLoadOptions } from './load-task.ts';
 import { holdoutSplit } from './subsample.ts';
 import { getTask, taskSplits } from './tasks.ts';
 
@@ -48,4 +48,25 @@ export async function loadTrainEval(task: string, opts: TaskLoadOptions, seed: n
   const extra = [];
   for (const split of spec.extraEval ?? []) extra.push({ split, loaded: await loadTaskSplit(spec.name, split, opts) });
   return { train, eval: ev, extra, evalSplit: spec.evalSplit, warnings: [] };
+}
+
+/**
+ * The paths loadTrainEval would read now (files, or a RACE split folder), found without downloading: train, the
+ * evaluation split and the extra ones, or else the pool; undefined when a split is not on disk (a download or an
+ * error would come first). Callers use it to tell whether data they digested earlier may have changed.
+ */
+export function trainEvalSources(task: string, opts: TaskLoadOptions): string[] | undefined {
+  const spec = getTask(task);
+  const located = (splits: string[]) => {
+    const files: string[] = [];
+    for (const split of splits) {
+      const hit = locateTaskSplit(spec, split, opts).hit;
+      if (!hit) return undefined;
+      files.push(...hit.files);
+    }
+    return files;
+  };
+  const direct = located(['train', spec.evalSplit, ...(spec.extraEval ?? [])]);
+  if (direct || !taskSplits(spec).includes('all')) return direct;
+  return located(['all']);
 }
