@@ -29,7 +29,7 @@ describe('bad input', () => {
     await assert.rejects(load('rte', 'dev'), (err: Error) => {
       assert.equal(
         err.message,
-        `${rte}:3: unknown label "maybe": expected one of entailment, not_entailment; fix the row or pass --lenient ` +
+        `${rte}:3: unknown label "maybe": expected one of entailment, not_entailment; fix the row or pass --set data.lenient=true ` +
           `to skip bad rows`,
       );
       return true;
@@ -45,7 +45,7 @@ describe('bad input', () => {
     assert.equal(s.skipped, 2);
     assert.match(
       s.warnings[0] as string,
-      /2 malformed row\(s\) skipped \(--lenient\); first: .*dev\.tsv:3: unknown label "maybe": expected one of entailment, not_entailment \| .*dev\.tsv:4: expected 4 tab-separated columns like the header \(index, sentence1, sentence2, label\), found 3/,
+      /2 malformed row\(s\) skipped \(data\.lenient\); first: .*dev\.tsv:3: unknown label "maybe": expected one of entailment, not_entailment \| .*dev\.tsv:4: expected 4 tab-separated columns like the header \(index, sentence1, sentence2, label\), found 3/,
     );
     assert.match(s.description, /2 malformed rows skipped/);
   });

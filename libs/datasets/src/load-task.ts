@@ -9,6 +9,7 @@ import { readGlueSplit } from './glue-reader.ts';
 import { hfSplitFiles, readHfClassification, readHfRace, readHfSquad } from './hf-reader.ts';
 import { readFieldJsonl, readSnliJsonl } from './jsonl-readers.ts';
 import { readRaceFolder } from './race-reader.ts';
+import { checkRows } from './row-checks.ts';
 import type { ChoiceRow, ClassRow, QaRow, RawSplit } from './raw-rows.ts';
 import { findRepoRoot } from './repo-root.ts';
 import { readSquadJson } from './squad-reader.ts';
@@ -233,11 +234,13 @@ export async function readTaskSplit(
 ): Promise<LoadedSplit> {
   const spec = getTask(taskName);
   const problems = new RowProblems(opts.lenient ?? false);
-  const raw = await readRaw(spec, where.layout, where.files, split, problems);
-  const warnings = [...raw.warnings];
+  const read = await readRaw(spec, where.layout, where.files, split, problems);
+  const checked = checkRows(where.layout.format, read.files, read.rows, problems);
+  const raw = { ...read, rows: checked.rows };
+  const warnings = [...raw.warnings, ...checked.warnings];
   if (problems.skipped.length > 0) {
     warnings.push(
-      `${spec.title} ${split}: ${problems.skipped.length} malformed row(s) skipped (--lenient); first: ` +
+      `${spec.title} ${split}: ${problems.skipped.length} malformed row(s) skipped (data.lenient); first: ` +
         `${problems.skipped.slice(0, 3).join(' | ')}`,
     );
   }
@@ -273,6 +276,22 @@ export async function readTaskSplit(
   }
   const official = spec.official[split];
   const n = examples.length;
+  if (n === 0) {
+    // a file in another layout (a MultiNLI 1.0 jsonl as a task's file) reads as rows that are all skipped or dropped
+    const file = where.files.length === 1 ? where.files[0] : path.dirname(where.files[0] as string);
+    const why = [
+      problems.skipped.length > 0 && `${fmtCount(problems.skipped.length)} malformed rows skipped`,
+      raw.dropped > 0 && `${fmtCount(raw.dropped)} without gold label dropped`,
+    ].filter(Boolean);
+    const layouts = spec.layouts.flatMap((l) =>
+      expectedPaths({ ...spec, layouts: [l] }, where.root, split).map((p) => `${FORMAT_NAMES[l.format]} at ${p}`),
+    );
+    throw new Error(
+      `${file}: no ${spec.title} ${split} example read${why.length ? ` (${why.join(', ')})` : ''}; ` +
+        `expected one of: ${layouts.join('; ')}` +
+        (problems.skipped[0] ? `; first problem: ${problems.skipped[0]}` : ''),
+    );
+  }
   if (official !== undefined && n !== official) {
     warnings.push(
       `${where.files.length === 1 ? where.files[0] : path.dirname(where.files[0] as string)} gives ${fmtCount(n)} ` +

@@ -8,7 +8,7 @@ export function readFileChecked(file: string, what: string): Buffer {
     st = fs.statSync(file);
   } catch {
     throw new Error(
-      `${file} does not exist: expected ${what}; check the data root (config dataRoot, PRUNELAB_DATA or ` +
+      `${file} does not exist: expected ${what}; check the data root (the config's data.root, PRUNELAB_DATA or ` +
         `../shared/data)`,
     );
   }

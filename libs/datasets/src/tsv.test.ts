@@ -42,7 +42,7 @@ test('a short row is an error naming file:line, the expected columns and the fix
     () => readTsv(f, { header: true, minColumns: 2 }),
     (e: Error) =>
       e.message ===
-      `${f}:3: expected 2 tab-separated columns (sentence, label), found 1; fix the row or pass --lenient`,
+      `${f}:3: expected 2 tab-separated columns (sentence, label), found 1; fix the row or pass --set data.lenient=true to skip bad rows`,
   );
   const lenient = readTsv(f, { header: true, minColumns: 2, lenient: true });
   assert.equal(lenient.rows.length, 1);

@@ -1,6 +1,7 @@
 // GLUE TSV reader. GLUE files are tab-separated with NO quoting: a `"` is literal text (SST-2 has
 // sentences that start with a quote), so a CSV parser would silently merge rows.
 import fs from 'node:fs';
+import { FIX_OR_LENIENT } from './data-error.ts';
 
 export interface TsvRow {
   /** 1-based line number in the file, for error messages. */
@@ -59,7 +60,7 @@ export function readTsv(file: string, opts: TsvOptions): TsvTable {
         skipped.push(msg);
         continue;
       }
-      throw new Error(`${msg}; fix the row or pass --lenient`);
+      throw new Error(`${msg}; ${FIX_OR_LENIENT}`);
     }
     rows.push({ line, cells });
   }

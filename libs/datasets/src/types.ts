@@ -10,7 +10,7 @@ export interface Example {
   label: number;
 }
 
-/** Where a split was read from: config dataRoot, PRUNELAB_DATA, ../shared/data or the download cache. */
+/** Where a split was read from: the config's data.root, PRUNELAB_DATA, ../shared/data or the download cache. */
 export type DataSource = 'shared' | 'env' | 'config' | 'cache';
 
 export type { TaskKind } from '@prunelab/core';
