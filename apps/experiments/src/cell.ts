@@ -5,6 +5,7 @@
 import { getTask, kindOfTask, type EvalSet, type KindEncodeOptions } from '@prunelab/datasets';
 import { loadTokenizer } from '@prunelab/tokenizers';
 import type { EncodedSet, HeadKind } from '@prunelab/finetune';
+import { dataRecord } from './data-digest.ts';
 import { ensureModel } from './models.ts';
 import type { DataCfg, ExperimentConfig, TaskName } from './schema.ts';
 import { loadTaskData, type TaskData } from './tasks.ts';
@@ -16,6 +17,8 @@ export interface Cell {
   model: string;
   modelDir: string;
   data: TaskData;
+  /** the digest of `data` (data-digest.ts): a job whose key holds another one would record data it did not read */
+  dataDigest: string;
   /** the model head the task trains */
   head: HeadKind;
   /** seqcls outputs (classes; 1 for regression), for loadModel */
@@ -59,6 +62,7 @@ export async function prepareCell(
     model,
     modelDir,
     data: loaded,
+    dataDigest: dataRecord(loaded).digest,
     trainIds,
     rowOf: new Map(trainIds.map((id, i) => [id, i])),
     head: kind.head,

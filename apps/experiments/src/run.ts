@@ -123,7 +123,14 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
           c = prepareCell(cfg, job.task, job.model, job.settings.data, log);
           cells.set(key, c);
         }
-        return c;
+        return c.then((cell) => {
+          if (job.data && cell.dataDigest !== job.data.digest)
+            throw new Error(
+              `data ${job.task} changed while this run went on (digest ${job.data.digest} when the grid was read, ` +
+                `${cell.dataDigest} now): run again to rekey its jobs`,
+            );
+          return cell;
+        });
       },
       position: (job) => `[${grid.jobs.indexOf(job) + 1}/${grid.jobs.length}]`,
     };

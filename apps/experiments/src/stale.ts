@@ -1,6 +1,7 @@
 // Why a finished job is stale: its done.json (and job.json) keep the data record and model digest its key had, so
 // status and run can name the part that changed (a split's data, the model weights, the phase-1 runs a job reads,
 // a setting) instead of only saying "stale".
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataRecord } from './data-digest.ts';
 import type { Grid, Job } from './grid.ts';
@@ -65,10 +66,15 @@ export function staleReason(
       : job.kind === 'phase2' && job.subset
         ? ((grid.byId.get(job.subset.scores) as Extract<Job, { kind: 'scores' }> | undefined)?.records ?? [])
         : [];
+  const doneAt = (d: string) => (existsSync(join(d, 'done.json')) ? statSync(join(d, 'done.json')).mtimeMs : 0);
   for (const id of records) {
     const r = grid.byId.get(id);
     const why = r && staleReason(outDir, r, grid, staleByBuild);
     if (why) return `its phase-1 run ${id} is stale (${why})`;
+    // redone in this run (or since) with another key: its done.json is newer than this job's
+    if (r && doneAt(jobDir(outDir, r)) > doneAt(dir)) return `its phase-1 run ${id} was redone since`;
   }
-  return settingsChange(made?.settings, job.settings) ?? 'its key changed (settings, seeds or subset)';
+  return (
+    settingsChange(made?.settings, job.settings) ?? 'its key changed (settings, seeds, subset or the phase-1 runs)'
+  );
 }

@@ -130,6 +130,7 @@ export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskD
       ...splits.warnings,
       ...splits.train.warnings,
       ...splits.eval.warnings,
+      ...splits.extra.flatMap((x) => x.loaded.warnings),
       ...(trainN > trainAll.length
         ? [`train_size ${fmt(trainN)} exceeds the ${fmt(trainAll.length)} training examples: using all`]
         : []),
