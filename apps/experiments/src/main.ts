@@ -20,7 +20,7 @@ const USAGE = `usage: experiments <command> <config.yaml> [--set key=value ...] 
   run      phase 1 score runs -> H-scores and subsets -> phase 2 -> report; finished jobs
            (same content hash) are skipped, a killed training job resumes from its last snapshot
            --dry-run   print the expanded grid and its estimated cost, run nothing
-  status   which jobs are done, pending, failed or stale (config or model weights changed since;
+  status   which jobs are done, pending, failed or stale (config, data or model weights changed since, and which;
            with run.numeric_build: strict also the numeric build), and the build this machine uses
   report   re-render report.md, report.html, tables and plots from the finished jobs
   clean    remove results/<name>/ of this config (needs --yes)
