@@ -118,3 +118,18 @@ test('data not on disk: "not read yet", its jobs pending, nothing downloaded', a
     'data sst2: not on disk yet (run reads or downloads it); its jobs are pending',
   ]);
 });
+
+test('weights rewritten, data unchanged: status says the model weights changed', async () => {
+  const { cfg, outDir, cache, root } = setup();
+  const data = await readDataStates(cfg, { download: false, cacheFile: cache });
+  const wcache = join(root, 'w.json');
+  const before = readModelWeights(cfg, wcache);
+  finishAll(outDir, expandGrid(cfg, before, data));
+  writeFileSync(join(root, 'model', 'model.safetensors'), 'retrained');
+  const now = readModelWeights(cfg, wcache);
+  const grid = expandGrid(cfg, now, data);
+  assert.equal(
+    staleReason(outDir, grid.byId.get('sst2/a/phase2/full-seed-7')!, grid),
+    `model weights changed: ${before.a!.digest} -> ${now.a!.digest}`,
+  );
+});
