@@ -5,7 +5,7 @@
 // data settings plus the files read (path, size, mtime; their folders too, so an added RACE file counts). Nothing
 // is downloaded here unless `download` (run): data not on disk yet is "not read yet" and its jobs are pending.
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findRepoRoot, trainEvalSources, type AnyExample } from '@prunelab/datasets';
 import { readJson, writeJsonAtomic } from './job-state.ts';
@@ -124,6 +124,7 @@ export async function readDataState(task: TaskName, data: DataCfg, opts: ReadDat
   const now = trainEvalSources(task, loadOptions(data)) ?? []; // after a download the sources are there
   const fresh = readJson<Record<string, CacheEntry>>(cacheFile) ?? {}; // another process may have written meanwhile
   fresh[key] = { sources: now, files: loaded.files, fingerprint: fingerprint([...now, ...loaded.files]), record };
+  for (const [k, e] of Object.entries(fresh)) if (!e.sources.every((p) => existsSync(p))) delete fresh[k]; // tests' roots
   writeJsonAtomic(cacheFile, fresh);
   opts.log?.(
     `data ${task}: digest ${record.digest} (${Object.entries(record.splits)
