@@ -7,7 +7,7 @@ import type { SubsetRef } from './grid.ts';
 /** The two methods that are not selection methods. */
 const OWN_TITLES: Record<string, string> = { full: 'full data', hscore: 'H-score subset' };
 
-/** A method's display name: 'full data', 'H-score subset', or the selection method's title ('class-balanced random'). */
+/** Display name: 'full data', 'H-score subset', or the selection method's title ('class-balanced random'). */
 export function methodTitle(method: string): string {
   return OWN_TITLES[method] ?? selectionMethod(method).title;
 }
