@@ -62,7 +62,7 @@ export function dataNote(task: TaskName, d: DataCfg, data: CellData): string {
     const evalCap = d.dev_size === null ? 'all' : `up to ${fmt(d.dev_size)}`;
     return (
       `data: ${cap} training examples (seed ${d.seed}), ${evalCap} ${split} examples; sizes read not recorded ` +
-      `(results from before they were: rerun to record them); ${tokens}`
+      `(these jobs finished before done.json recorded them); ${tokens}`
     );
   }
   const official = { ...getTask(task).official, ...r.official };
@@ -160,9 +160,9 @@ export function collapsedRuns(outDir: string, grid: Grid): { runs: CollapsedRun[
 /** The report's section on collapsed runs: its lines, or none when no finished job counted its predictions. */
 export function collapseSection(found: { runs: CollapsedRun[]; counted: number }): string[] {
   const rule =
-    `A run is flagged (†) when at least ${100 * COLLAPSE_SHARE}% of its predictions on the evaluation split ` +
-    'after the last epoch are one class (classification tasks): its metric is the share of that class, not ' +
-    'something it learned.';
+    `A run counts as collapsed when at least ${100 * COLLAPSE_SHARE}% of its predictions on the evaluation ` +
+    'split after the last epoch are one class (classification tasks): its metric is the share of that class, not ' +
+    'something it learned. Phase-2 results with a collapsed seed are marked † in the tables.';
   if (found.counted === 0)
     return [`${rule} No finished run recorded its prediction counts (results from before they were).`];
   if (found.runs.length === 0) return [`${rule} None of the ${found.counted} runs with counts collapsed.`];
