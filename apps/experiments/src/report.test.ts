@@ -181,3 +181,17 @@ test('results from before sizes were recorded: "sizes read not recorded", not th
   assert.doesNotMatch(md, /67,349|872/);
   assert.doesNotMatch(md, /data warning/);
 });
+
+test('cells with different overrides: each cell states its own settings, the header says they differ', async () => {
+  const base = cfgOf('two');
+  const { phase2: _override, ...plain } = base.models.a!;
+  const cfg = { ...base, models: { ...base.models, b: plain } };
+  const weights = { dir: join(root, 'a'), digest: 'w', pretrain: null };
+  const grid = expandGrid(cfg, { a: weights, b: weights });
+  const md = readFileSync((await writeReport(cfg, join(root, 'results', 'two'), grid, 'mlruns')).report, 'utf8');
+  assert.match(md, /Training settings differ between cells/);
+  const notes = md.split('\n').filter((l) => l.startsWith('- training: '));
+  assert.equal(notes.length, 2);
+  assert.match(notes[0]!, /phase 2 2 epochs, lr 1e-3, batch 32/); // a: its override
+  assert.match(notes[1]!, /phase 2 3 epochs, lr 2e-5, batch 32/); // b: the top level
+});
