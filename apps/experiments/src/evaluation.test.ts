@@ -51,6 +51,8 @@ test('CoLA is scored by Matthews correlation, MRPC by accuracy with F1 beside it
     const s = await scoreEval(cell, model, { set });
     assert.equal(s.metrics.accuracy, accuracy(pred, set.labels));
     assert.equal(s.accuracy, r.accuracy);
+    // the per-class prediction counts the report's collapse check reads
+    assert.deepEqual(s.predCounts, [pred.filter((p) => p === 0).length, pred.filter((p) => p === 1).length]);
     if (task === 'cola') {
       assert.equal(s.metrics.matthews, matthewsCorrelation(pred, set.labels));
       assert.equal(s.metric, s.metrics.matthews);

@@ -25,6 +25,7 @@ import {
 } from './schema.ts';
 import { dataKey as dataStateKey, type DataRecord, type DataStates } from './data-digest.ts';
 import { plannedTrainSize } from './tasks.ts';
+import { phase2Title } from './names.ts';
 import { readModelWeights, type ModelWeights } from './weights.ts';
 
 export const hash = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 16);
@@ -243,7 +244,7 @@ export function expandGrid(
             random_seed: method !== 'hscore' && selectionMethod(method).seeded ? cfg.pruning.random_seed : undefined,
           },
         }),
-        label: `phase2 ${task}/${model} ${method}${suffix.replace(/^-/, ' ')} seed ${seed}`,
+        label: `phase2 ${task}/${model} ${phase2Title(method, subset, model)} seed ${seed}`,
       });
       for (const seed of s.phase2.seeds) if (methods.includes('full')) jobs.push(phase2('full', seed, null, ''));
       for (const sc of scores) {
@@ -314,7 +315,7 @@ export function expandGrid(
                   scoredBy: from,
                 },
               }),
-              label: `phase2 ${task}/${to} hscore ${name}${vs} from ${from} seed ${seed}`,
+              label: `phase2 ${task}/${to} ${phase2Title('hscore', ref, to)} seed ${seed}`,
             });
           }
         }

@@ -62,6 +62,10 @@ test('MNLI: matched and mismatched dev accuracy per run, both in the table and t
     report,
     /\| training data \| examples \| size % \| accuracy % dev_matched \(mean ± std\) \| accuracy % dev_mismatched \| seeds \|/,
   );
-  assert.match(report, /\| full data \| 60 \| 100\.0 \| \d+\.\d\d ± \d+\.\d\d \| \d+\.\d\d ± \d+\.\d\d \| 2 \|/);
+  // a tiny model may predict one class: then the cell is marked † and the seeds counted as collapsed
+  assert.match(
+    report,
+    /\| full data \| 60 \| 100\.0 \| \d+\.\d\d ± \d+\.\d\d( †)? \| \d+\.\d\d ± \d+\.\d\d \| 2( \(\d collapsed\))? \|/,
+  );
   assert.match(readFileSync(out.csv, 'utf8'), /"dev_mismatched=\d\.\d{6}±\d\.\d{6}"/);
 });

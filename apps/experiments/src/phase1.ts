@@ -4,6 +4,7 @@
 import { appendEpoch, EpochRecorder, truncateRecord, type BatchStats, type RunRecordHeader } from '@prunelab/dynamics';
 import type { CallerState } from '@prunelab/finetune';
 import type { Cell } from './cell.ts';
+import { collapseOf, collapseText } from './collapse.ts';
 import { batchDynamics } from './dynamics.ts';
 import type { JobEnv } from './env.ts';
 import { scoreEval } from './evaluation.ts';
@@ -21,6 +22,8 @@ export interface Phase1Result {
     devMetric: number;
     devMetrics: Record<string, number>;
     devLoss: number;
+    /** classification: predictions per class on the evaluation split (collapse.ts) */
+    predCounts?: number[];
     seconds: number;
     examplesPerSecond: number;
   }[];
@@ -76,6 +79,7 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
           devMetric: dev.metric,
           devMetrics: dev.metrics,
           devLoss: dev.loss,
+          ...(dev.predCounts && { predCounts: dev.predCounts }),
         };
         const devMetrics = Object.fromEntries(Object.entries(dev.metrics).map(([k, v]) => [`dev_${k}`, v]));
         const metrics = { train_accuracy: e.trainAccuracy, dev_accuracy: dev.accuracy, dev_loss: dev.loss };
@@ -89,13 +93,17 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
         const train = `train acc ${e.trainAccuracy.toFixed(3)}`;
         return `epoch ${e.epoch + 1}/${p1.epochs} ${train} ${devNote} ${e.examplesPerSecond.toFixed(0)} ex/s`;
       },
-      finish: (epochs, d) => ({
-        result: {
-          epochs: epochs.map((x) => ({ ...x.row!, seconds: x.seconds, examplesPerSecond: x.examplesPerSecond })),
-        },
-        note: '',
-        artifact: { path: d, under: 'job' },
-      }),
+      finish: (epochs, d) => {
+        // a score run whose model predicts one class learned nothing to count: its H-scores are noise
+        const collapse = collapseOf(epochs.at(-1)?.row?.predCounts);
+        return {
+          result: {
+            epochs: epochs.map((x) => ({ ...x.row!, seconds: x.seconds, examplesPerSecond: x.examplesPerSecond })),
+          },
+          note: collapse ? `DEGENERATE: ${collapseText(collapse, cell.data.labels)} on ${cell.data.evalSplit}` : '',
+          artifact: { path: d, under: 'job' },
+        };
+      },
     }),
   });
 }

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { readSubset } from '@prunelab/pruning';
 import { selectRows } from '@prunelab/core';
+import { collapseOf, collapseText } from './collapse.ts';
 import type { JobEnv } from './env.ts';
 import { scoreEval } from './evaluation.ts';
 import type { Phase2Job } from './grid.ts';
@@ -20,6 +21,8 @@ export interface Phase2Result {
   metrics?: Record<string, number>;
   /** the main metric on further evaluation splits after the last epoch (MNLI: dev_mismatched) */
   extra?: Record<string, number>;
+  /** classification: predictions per class on the evaluation split after the last epoch (collapse.ts) */
+  predCounts?: number[];
   /** devMetric: the main metric; devAccuracy: the share counted correct (QA: exact match) */
   epochs: {
     epoch: number;
@@ -40,6 +43,7 @@ interface Row {
   devMetrics: Record<string, number>;
   devLoss: number;
   extra?: Record<string, number>;
+  predCounts?: number[];
 }
 
 export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Result> {
@@ -111,6 +115,7 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
           devMetrics: dev.metrics,
           devLoss: dev.loss,
           ...(cell.extraEval.length && { extra }),
+          ...(dev.predCounts && { predCounts: dev.predCounts }),
         };
         return {
           row,
@@ -133,9 +138,12 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
           metricName,
           metrics: last.devMetrics,
           ...(last.extra && { extra: last.extra }),
+          ...(last.predCounts && { predCounts: last.predCounts }),
           epochs: rows,
         };
-        const note = `dev ${metricTitle} ${result.metric.toFixed(4)}`;
+        const collapse = collapseOf(last.predCounts);
+        const degenerate = collapse ? ` DEGENERATE: ${collapseText(collapse, cell.data.labels)}` : '';
+        const note = `dev ${metricTitle} ${result.metric.toFixed(4)}${degenerate}`;
         return { result, note, artifact: { path: join(dir, 'metrics.jsonl') } };
       },
     }),

@@ -3,8 +3,7 @@
 // CSV, the plots as SVG + PNG (+ Vega-Lite JSON), and one self-contained HTML page.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { getTask } from '@prunelab/datasets';
-import { selectionMethod, subsetName, winningTicketRemoved } from '@prunelab/pruning';
+import { selectionMethod } from '@prunelab/pruning';
 import {
   dataMapChart,
   hscoreHistogramChart,
@@ -17,37 +16,16 @@ import {
   type MapPoint,
   type SizePoint,
 } from '@prunelab/viz';
-import type { Grid, Phase2Job, ScoresJob } from './grid.ts';
+import type { Grid, ScoresJob } from './grid.ts';
 import { readDone } from './job-state.ts';
-import type { Phase2Result } from './phase2.ts';
-import { cellSettings, type ExperimentConfig } from './schema.ts';
+import { methodTitle } from './names.ts';
+import { cellData, cellSettingsOf, collapsedRuns, collapseSection, dataNote, settingsNote } from './report-cells.ts';
+import { cellTable, csvOf, reportRows, ticketSummary, type ReportRow } from './report-tables.ts';
+import type { ExperimentConfig } from './schema.ts';
 import { readScores, type ScoresResult } from './scores.ts';
-import { meanStd } from './stats.ts';
-import { METRIC_TITLES, plannedTrainSize, TASK_META, taskKind } from './tasks.ts';
+import { METRIC_TITLES, TASK_META, taskKind } from './tasks.ts';
 
-export interface ReportRow {
-  task: string;
-  model: string;
-  /** 'all' or the runs_used/epochs_used variant ('r4', 'e2', ...) */
-  variant: string;
-  /** removed H values ('06'), '' for full data */
-  subset: string;
-  method: string;
-  scoredBy: string;
-  label: string;
-  size: number;
-  subsetPct: number;
-  mean: number;
-  std: number;
-  n: number;
-  seeds: number[];
-  /** further evaluation splits (MNLI mismatched): mean and std over seeds */
-  extra: Record<string, { mean: number; std: number }>;
-  /** the task's other metrics on the evaluation split (SQuAD EM, STS-B Spearman, MRPC F1): mean and std over seeds */
-  others: Record<string, { mean: number; std: number }>;
-  /** mean dev metric per epoch over the seeds */
-  curve: number[];
-}
+export { reportRows, ticketSummary, type ReportRow } from './report-tables.ts';
 
 export interface ReportFiles {
   report: string;
@@ -58,147 +36,44 @@ export interface ReportFiles {
   rows: ReportRow[];
 }
 
-const pct = (x: number) => (100 * x).toFixed(2);
-
 function shown(p: string): string {
   const rel = relative(process.cwd(), p);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
 }
 
-function rowLabel(j: Phase2Job, R: number): string {
-  if (!j.subset) return 'full data';
-  const v = j.subset.variant.key === 'all' ? '' : ` [${j.subset.variant.key}]`;
-  const ticket = j.subset.removed.join() === [0, R].join();
-  const what = `${ticket ? 'winning ticket' : 'H subset'} remove ${j.subset.name}${v}`;
-  if (j.method === 'hscore') return j.subset.scoredBy !== j.model ? `${what}, scored by ${j.subset.scoredBy}` : what;
-  return `${j.method} (size of ${j.subset.name}${v})`;
+/**
+ * The metric-vs-size plot's points, named as the tables name them: 'full data', the baselines' titles, and the
+ * H subsets as 'winning ticket' when every H subset plotted is the ticket, else 'H-score subsets' (the ticket is
+ * the largest of them); a subset scored by another model says so.
+ */
+export function sizePoints(rows: ReportRow[]): SizePoint[] {
+  const plotted = rows.filter((r) => r.variant === 'all');
+  const hs = plotted.filter((r) => r.method === 'hscore');
+  const hTitle = hs.every((r) => r.ticket) ? 'winning ticket' : 'H-score subsets';
+  return plotted.map((r) => ({
+    task: r.task,
+    model: r.model,
+    method:
+      r.method !== 'hscore'
+        ? methodTitle(r.method)
+        : r.scoredBy !== r.model
+          ? `${hTitle} scored by ${r.scoredBy}`
+          : hTitle,
+    subsetPct: r.subsetPct,
+    mean: r.mean,
+    std: r.std,
+    n: r.n,
+  }));
 }
 
-/** Phase-2 results grouped over seeds into report rows, in grid order. */
-export function reportRows(grid: Grid, outDir: string): ReportRow[] {
-  const groups = new Map<string, { job: Phase2Job; results: { seed: number; r: Phase2Result }[] }>();
-  for (const job of grid.jobs) {
-    if (job.kind !== 'phase2') continue;
-    const key = job.id.replace(/-seed-\d+$/, '');
-    const g = groups.get(key) ?? { job, results: [] };
-    groups.set(key, g);
-    const done = readDone<Phase2Result>(outDir, job);
-    if (done?.result) g.results.push({ seed: job.seed, r: done.result });
-  }
-  const rows: ReportRow[] = [];
-  for (const { job, results } of groups.values()) {
-    if (results.length === 0) continue;
-    const { mean, std, n } = meanStd(results.map((x) => x.r.metric));
-    // epochs that were evaluated (phase2.eval: last keeps only the final one); a curve point per evaluated epoch
-    const epochs = Math.max(...results.flatMap((x) => x.r.epochs.map((ep) => ep.epoch)));
-    const curve = Array.from(
-      { length: epochs },
-      (_, e) =>
-        meanStd(
-          results.flatMap((x) => {
-            const ep = x.r.epochs.find((r) => r.epoch === e + 1);
-            return ep ? [ep.devMetric ?? ep.devAccuracy] : [];
-          }),
-        ).mean,
-    );
-    const others: ReportRow['others'] = {};
-    for (const name of Object.keys(results[0]!.r.metrics ?? {})) {
-      if (name === TASK_META[job.task].metric) continue;
-      const { mean: m, std: sd } = meanStd(results.map((x) => x.r.metrics?.[name] ?? NaN));
-      others[name] = { mean: m, std: sd };
-    }
-    const extra: ReportRow['extra'] = {};
-    for (const split of Object.keys(results[0]!.r.extra ?? {})) {
-      const { mean: m, std: sd } = meanStd(results.map((x) => x.r.extra?.[split] ?? NaN));
-      extra[split] = { mean: m, std: sd };
-    }
-    rows.push({
-      extra,
-      others,
-      task: job.task,
-      model: job.model,
-      variant: job.subset?.variant.key ?? 'all',
-      subset: job.subset?.name ?? '',
-      method: job.method,
-      scoredBy: job.subset?.scoredBy ?? job.model,
-      label: rowLabel(job, job.subset?.variant.runsUsed ?? 0),
-      size: results[0]!.r.size,
-      subsetPct: 100 * results[0]!.r.fraction,
-      mean,
-      std,
-      n,
-      seeds: results.map((x) => x.seed),
-      curve,
-    });
-  }
-  return rows;
-}
+const mdTable = (t: { header: string[]; rows: string[][] }, textCols = 1) => [
+  `| ${t.header.join(' | ')} |`,
+  `|${t.header.map((_, i) => (i < textCols ? '---' : '---:')).join('|')}|`,
+  ...t.rows.map((r) => `| ${r.join(' | ')} |`),
+];
 
-/** Metrics are fractions shown x 100: accuracy/F1/EM in %, correlations (Matthews, Pearson, Spearman) x 100 as GLUE reports them. */
-const unit = (name: string) => (['matthews', 'pearson', 'spearman'].includes(name) ? 'x100' : '%');
-const metricTitle = (name: string) => `${METRIC_TITLES[name] ?? name} ${unit(name)}`;
-
-function cellTable(rows: ReportRow[], metricName: string, evalSplit: string): { header: string[]; rows: string[][] } {
-  const extras = [...new Set(rows.flatMap((r) => Object.keys(r.extra)))];
-  const others = [...new Set(rows.flatMap((r) => Object.keys(r.others)))];
-  const cell = (m: number, s: number, n: number) => `${pct(m)}${n > 1 ? ` ± ${pct(s)}` : ''}`;
-  return {
-    header: [
-      'training data',
-      'examples',
-      'size %',
-      `${metricTitle(metricName)}${extras.length ? ` ${evalSplit}` : ''} (mean ± std)`,
-      ...others.map(metricTitle),
-      ...extras.map((x) => `${metricTitle(metricName)} ${x}`),
-      'seeds',
-    ],
-    rows: rows.map((r) => [
-      r.label,
-      String(r.size),
-      r.subsetPct.toFixed(1),
-      cell(r.mean, r.std, r.n),
-      ...others.map((x) => (r.others[x] ? cell(r.others[x]!.mean, r.others[x]!.std, r.n) : '')),
-      ...extras.map((x) => (r.extra[x] ? cell(r.extra[x]!.mean, r.extra[x]!.std, r.n) : '')),
-      String(r.n),
-    ]),
-  };
-}
-
-function csvOf(rows: ReportRow[]): string {
-  const head =
-    'task,model,variant,subset,method,scored_by,label,size,subset_pct,metric,metric_mean,metric_std,n,seeds,extra,other_metrics';
-  const kv = (o: Record<string, { mean: number; std: number }>) =>
-    JSON.stringify(
-      Object.entries(o)
-        .map(([k, v]) => `${k}=${v.mean.toFixed(6)}±${v.std.toFixed(6)}`)
-        .join(' '),
-    );
-  return (
-    [
-      head,
-      ...rows.map((r) =>
-        [
-          r.task,
-          r.model,
-          r.variant,
-          r.subset,
-          r.method,
-          r.scoredBy,
-          JSON.stringify(r.label),
-          r.size,
-          r.subsetPct.toFixed(3),
-          TASK_META[r.task as keyof typeof TASK_META]?.metric ?? 'accuracy',
-          r.mean.toFixed(6),
-          r.std.toFixed(6),
-          r.n,
-          JSON.stringify(r.seeds.join(' ')),
-          kv(r.extra),
-          kv(r.others),
-        ].join(','),
-      ),
-    ].join('\n') + '\n'
-  );
-}
+const DAGGER_NOTE =
+  '† some seeds predicted one class for (nearly) every evaluation example: see "Runs that predicted one class".';
 
 /** Every training example's cartography and H of a finished scores job, thinned to at most `max` points. */
 function mapPoints(outDir: string, job: ScoresJob, max = 2500): MapPoint[] {
@@ -221,7 +96,7 @@ function methodsNote(cfg: ExperimentConfig): string[] {
     .filter((m) => m !== 'full' && m !== 'hscore')
     .map((b) => {
       const m = selectionMethod(b);
-      return `${b}${m.citation ? ` (${m.citation})` : ''}: ${m.doc}`;
+      return `${m.title}${m.citation ? ` (${m.citation})` : ''}: ${m.doc}`;
     });
   return docs.length ? [`Baselines: ${docs.join('; ')}.`] : [];
 }
@@ -230,28 +105,6 @@ function methodsNote(cfg: ExperimentConfig): string[] {
 export function trackingLocation(outDir: string): string {
   const uri = process.env.MLFLOW_TRACKING_URI?.trim();
   return uri && /^https?:\/\//i.test(uri) ? uri : join(outDir, 'mlruns');
-}
-
-/** How much of the task a cell trains and evaluates on: subsampling is part of the result, so the report says it. */
-export function dataNote(cfg: ExperimentConfig, task: ExperimentConfig['tasks'][number], model: string): string {
-  const d = cellSettings(cfg, task, model).data;
-  const official = getTask(task).official;
-  const split = TASK_META[task].evalSplit;
-  const fmt = (n: number) => n.toLocaleString('en-US');
-  const train = plannedTrainSize(task, d);
-  const trainAll = official.train;
-  const evalAll = official[split];
-  const evalN = d.dev_size === null || evalAll === undefined ? evalAll : Math.min(d.dev_size, evalAll);
-  const sub = (n: number | undefined, all: number | undefined) =>
-    n === undefined || all === undefined
-      ? 'all'
-      : n < all
-        ? `${fmt(n)} of ${fmt(all)} (seeded subsample)`
-        : `all ${fmt(all)}`;
-  return (
-    `data: ${sub(train, trainAll)} training examples (seed ${d.seed}); ${sub(evalN, evalAll)} ${split} ` +
-    `examples; at most ${d.max_length} tokens each`
-  );
 }
 
 export async function writeReport(
@@ -273,55 +126,44 @@ export async function writeReport(
   const md: string[] = [`# ${cfg.name}: H-score dataset pruning`, ''];
   const html: HtmlBlock[] = [];
   const done = grid.jobs.filter((j) => readDone(outDir, j)).length;
+  const settings = grid.cells.map(({ task, model }) => settingsNote(cellSettingsOf(cfg, grid, task, model)));
+  const same = settings.length > 0 && settings.every((x) => x === settings[0]);
   const intro = [
     `Jobs finished: ${done} of ${grid.jobs.length}. Tasks: ${cfg.tasks.join(', ')}. Models: ${Object.entries(cfg.models)
       .map(([n, m]) => `${n} (${m.family}, ${m.path})`)
       .join(', ')}.`,
-    `Phase 1: R = ${cfg.phase1.seeds.length} runs x ${cfg.phase1.epochs} epochs, lr ${cfg.phase1.lr}; phase 2: ` +
-      `${cfg.phase2.epochs} epochs, lr ${cfg.phase2.lr}, seeds ${cfg.phase2.seeds.join(', ')} (per-task and ` +
-      `per-model overrides: config.json).`,
-    `Baselines keep exactly as many examples as the H subset they are compared with. Metric: ${cfg.tasks.map((t) => `${t} ${METRIC_TITLES[TASK_META[t].metric]}`).join(', ')} on each task's evaluation split after the last epoch (other metrics of the task beside it), ${cfg.phase2.seeds.length > 1 ? 'mean ± sample std over seeds' : 'one seed'}.`,
+    same
+      ? `Every cell: ${settings[0]}.`
+      : 'Training settings differ between cells (per-task or per-model overrides): each cell lists the ones it ' +
+        'ran with.',
+    'Baselines keep exactly as many examples as the H subset they are compared with. Metric: ' +
+      `${cfg.tasks.map((t) => `${t} ${METRIC_TITLES[TASK_META[t].metric]}`).join(', ')} on each task's evaluation ` +
+      'split after the last epoch (other metrics of the task beside it), ' +
+      `${cfg.phase2.seeds.length > 1 ? 'mean ± sample std over seeds' : 'one seed'}.`,
+    'H subsets are named by the H values they drop: the winning ticket drops H=0 (never learned) and H=R ' +
+      '(learned in every run).',
     ...methodsNote(cfg),
     ...regressionNote(cfg),
     ...qaNote(cfg),
   ];
   md.push(...intro.map((t) => `- ${t}`), '');
   html.push({ text: intro });
+  const dagger = rows.some((r) => r.collapsedSeeds.length > 0) ? [DAGGER_NOTE] : [];
   const ticket = ticketSummary(rows, grid, cfg);
   if (ticket.rows.length) {
-    md.push(
-      '## Winning ticket vs full data and baselines of the same size',
-      '',
-      `| ${ticket.header.join(' | ')} |`,
-      `|${ticket.header.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`,
-      ...ticket.rows.map((r) => `| ${r.join(' | ')} |`),
-      '',
-    );
-    html.push({ heading: 'Winning ticket vs full data and baselines of the same size', table: ticket });
+    const heading = 'Winning ticket vs full data and baselines of the same size';
+    md.push(`## ${heading}`, '', ...mdTable(ticket, 2), '', ...dagger.map((d) => `${d}\n`));
+    html.push({ heading, table: ticket });
+    if (dagger.length) html.push({ text: dagger });
   }
 
   // Metric vs subset size, faceted by task and model: H subsets and each baseline along the sizes, full data at 100%.
-  const size: SizePoint[] = rows
-    .filter((r) => r.variant === 'all')
-    .map((r) => ({
-      task: r.task,
-      model: r.model,
-      method:
-        r.method === 'hscore' && r.scoredBy !== r.model
-          ? `hscore from ${r.scoredBy}`
-          : r.method === 'full'
-            ? 'full data'
-            : r.method,
-      subsetPct: r.subsetPct,
-      mean: r.mean,
-      std: r.std,
-      n: r.n,
-    }));
+  const size = sizePoints(rows);
   if (size.length) {
     const files = await writeChart(
       metricVsSizeChart(size, {
         title: `${cfg.name}: ${metricWords} vs training subset size`,
-        subtitle: 'band: ± 1 std over seeds',
+        subtitle: 'bars: ± 1 std over seeds; methods at the same size are drawn side by side',
         metricName: metricWords,
       }),
       join(plotsDir, 'metric-vs-size'),
@@ -331,7 +173,9 @@ export async function writeReport(
     html.push({
       heading: 'Metric vs subset size',
       svg: readFileSync(files.svg, 'utf8'),
-      caption: "Each H subset and every baseline at that subset's size; full data at 100%.",
+      caption:
+        "Each H subset and every baseline at that subset's size; full data at 100%. Bars: ± 1 sample std over " +
+        'seeds (none with one seed); methods at the same size are set a few pixels apart, their x is the true size.',
     });
   }
 
@@ -349,25 +193,26 @@ export async function writeReport(
     const scored = scoresJobs
       .map((j) => [j, readScores(outDir, j)] as const)
       .filter((x): x is readonly [ScoresJob, ScoresResult] => x[1] !== undefined);
+    const settings = cellSettingsOf(cfg, grid, task, model);
+    const data = cellData(outDir, grid, task, model);
     const notes = [
-      dataNote(cfg, task, model),
-      `evaluated on the ${TASK_META[task].evalSplit} split after the last epoch`,
+      dataNote(task, settings.data, data),
+      ...data.warnings.map((w) => `data warning: ${w}`),
+      `${settingsNote(settings)}; the table: ${TASK_META[task].evalSplit} split after the last epoch`,
       ...scored.map(
         ([j, s]) =>
-          `H histogram${j.variant.key === 'all' ? '' : ` [${j.variant.key}]`} (H = 0..${s.R}, ${s.total} examples): ${s.histogram.join(' / ')}`,
+          `H histogram${j.variant.key === 'all' ? '' : ` [${j.variant.key}]`} (H = 0..${s.R}, ${s.total} ` +
+          `examples): ${s.histogram.join(' / ')}`,
       ),
     ];
     md.push(...notes.map((n) => `- ${n}`), '');
     block.text = notes;
     if (mine.length) {
       const table = cellTable(mine, TASK_META[task].metric, TASK_META[task].evalSplit);
-      md.push(
-        `| ${table.header.join(' | ')} |`,
-        `|${table.header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
-        ...table.rows.map((r) => `| ${r.join(' | ')} |`),
-        '',
-      );
+      const footnote = mine.some((r) => r.collapsedSeeds.length > 0) ? [DAGGER_NOTE] : [];
+      md.push(...mdTable(table), '', ...footnote.map((f) => `${f}\n`));
       block.table = table;
+      if (footnote.length) html.push({ text: footnote });
       writeFileSync(join(tablesDir, `${slug}.csv`), csvOf(mine));
       csvAll.push(...mine);
     } else {
@@ -419,9 +264,18 @@ export async function writeReport(
       html.push({ svg: readFileSync(c.svg, 'utf8') });
     }
   }
+  if (cfg.tasks.some((t) => taskKind(t) === 'classification')) {
+    const collapse = collapseSection(collapsedRuns(outDir, grid));
+    md.push('## Runs that predicted one class', '', ...collapse.map((l, i) => (i === 0 ? l : `- ${l}`)), '');
+    html.push({ heading: 'Runs that predicted one class', text: collapse });
+  }
   md.push(
     `Per-job folders (config, metrics per epoch, records, subsets, log): ${shown(outDir)}/<task>/<model>/. ` +
-      `MLflow: ${/^https?:/i.test(tracking) ? `runs on the tracking server ${tracking}` : `\`mlflow ui --backend-store-uri ${shown(tracking)}\``}. Self-contained page: report.html.`,
+      `MLflow: ${
+        /^https?:/i.test(tracking)
+          ? `runs on the tracking server ${tracking}`
+          : `\`mlflow ui --backend-store-uri ${shown(tracking)}\``
+      }. Self-contained page: report.html.`,
     '',
   );
   const report = join(outDir, 'report.md');
@@ -433,43 +287,6 @@ export async function writeReport(
   writeFileSync(csv, csvOf(csvAll));
   writeFileSync(json, JSON.stringify({ name: cfg.name, jobs: grid.jobs.length, finished: done, rows }, null, 2) + '\n');
   return { report, html: htmlFile, csv, json, plots, rows };
-}
-
-/** One line per (task, model): winning-ticket size, and full data vs the ticket vs each baseline drawn at the
- * ticket's size (the paper's main comparison); the task's main metric, mean ± std over seeds. */
-export function ticketSummary(
-  rows: ReportRow[],
-  grid: Grid,
-  cfg: ExperimentConfig,
-): { header: string[]; rows: string[][] } {
-  const mine = rows.filter((r) => r.variant === 'all' && r.scoredBy === r.model);
-  const baselines = cfg.phase2.methods.filter((m) => m !== 'full' && m !== 'hscore');
-  const cell = (r: ReportRow | undefined) => (r ? `${pct(r.mean)}${r.n > 1 ? ` ± ${pct(r.std)}` : ''}` : '');
-  const out: string[][] = [];
-  for (const { task, model } of grid.cells) {
-    const R = cellSettings(cfg, task, model).phase1.seeds.length;
-    const name = subsetName(winningTicketRemoved(R), R);
-    const at = (method: string) =>
-      mine.find(
-        (r) => r.task === task && r.model === model && r.method === method && (method === 'full' || r.subset === name),
-      );
-    const t = at('hscore');
-    if (!t && !at('full')) continue;
-    const metric = TASK_META[task].metric;
-    out.push([
-      task,
-      model,
-      `${METRIC_TITLES[metric] ?? metric} ${unit(metric)}`,
-      t ? t.subsetPct.toFixed(1) : '',
-      cell(at('full')),
-      cell(t),
-      ...baselines.map((b) => cell(at(b))),
-    ]);
-  }
-  return {
-    header: ['task', 'model', 'metric', 'ticket size %', 'full data', 'winning ticket', ...baselines],
-    rows: out,
-  };
 }
 
 function regressionNote(cfg: ExperimentConfig): string[] {

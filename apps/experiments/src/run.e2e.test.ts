@@ -161,8 +161,8 @@ test(
 
     // Report: tables with the transfer row, the HTML page with inline SVG and no external script
     const report = readFileSync(join(outDir, 'report.md'), 'utf8');
-    assert.match(report, /\| full data \| 160 \| 100\.0 \| \d+\.\d\d \| 1 \|/);
-    assert.match(report, /\| winning ticket remove 03, scored by a \| \d+ \|/);
+    assert.match(report, /\| full data \| 160 \| 100\.0 \| \d+\.\d\d( †)? \| 1( \(1 collapsed\))? \|/);
+    assert.match(report, /\| winning ticket \(drop H=0,3\), scored by a \| \d+ \|/);
     const html = readFileSync(join(outDir, 'report.html'), 'utf8');
     assert.ok(html.includes('<svg') && !/<script[^>]+src=|https?:\/\/cdn/.test(html));
     for (const f of [

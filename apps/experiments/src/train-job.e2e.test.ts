@@ -115,7 +115,7 @@ test('phase-1 and phase-2 jobs killed mid-epoch resume to byte-identical records
   writePastSnapshot(join(b, PHASE2[0]!));
   const last = await cli(['run', config('killed')]);
   assert.equal(last.code, 0, `${last.stdout}\n${last.stderr}`);
-  assert.match(last.stdout, /phase2 sst2\/a full seed 7 .*resumed at epoch [23] step \d+/);
+  assert.match(last.stdout, /phase2 sst2\/a full data seed 7 .*resumed at epoch [23] step \d+/);
 
   const same = (job: string, file: string) => {
     const x = readFileSync(join(a, job, file));

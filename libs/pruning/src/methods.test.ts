@@ -214,6 +214,7 @@ test('a new method is one object: its own column comes last in scores.csv, its r
   };
   const loss: SelectionMethod<'loss'> = {
     name: 'loss',
+    title: 'highest loss',
     doc: 'the k of highest mean loss',
     citation: '',
     columns: [LOSS],

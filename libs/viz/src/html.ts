@@ -28,7 +28,7 @@ export function htmlReport(title: string, blocks: HtmlBlock[]): string {
     if (b.heading) parts.push(`<h2>${escapeHtml(b.heading)}</h2>`);
     for (const t of b.text ?? []) parts.push(`<p>${escapeHtml(t)}</p>`);
     if (b.table) {
-      const num = (c: string) => /^[-+]?[\d.,]+( ± [\d.]+)?%?$/.test(c);
+      const num = (c: string) => /^[-+]?[\d.,]+( ± [\d.]+)?%?( †)?$/.test(c); // †: a flagged result
       parts.push(
         `<table><thead><tr>${b.table.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>` +
           b.table.rows

@@ -9,10 +9,10 @@ const texts = (svg: string) =>
 
 const POINTS: SizePoint[] = [
   { task: 'sst2', model: 'roberta', method: 'full data', subsetPct: 100, mean: 0.9, std: 0.01, n: 3 },
-  { task: 'sst2', model: 'roberta', method: 'hscore', subsetPct: 24, mean: 0.905, std: 0.004, n: 3 },
-  { task: 'sst2', model: 'roberta', method: 'hscore', subsetPct: 12, mean: 0.88, std: 0.02, n: 3 },
+  { task: 'sst2', model: 'roberta', method: 'winning ticket', subsetPct: 24, mean: 0.905, std: 0.004, n: 3 },
+  { task: 'sst2', model: 'roberta', method: 'winning ticket', subsetPct: 12, mean: 0.88, std: 0.02, n: 3 },
   { task: 'sst2', model: 'roberta', method: 'random', subsetPct: 24, mean: 0.87, std: 0.01, n: 3 },
-  { task: 'rte', model: 'opt', method: 'hscore', subsetPct: 40, mean: 0.6, std: 0, n: 1 },
+  { task: 'rte', model: 'opt', method: 'winning ticket', subsetPct: 40, mean: 0.6, std: 0, n: 1 },
 ];
 
 test('metricVsSizeChart: one panel per task and model, methods in the legend, percent axes', async () => {
@@ -25,7 +25,7 @@ test('metricVsSizeChart: one panel per task and model, methods in the legend, pe
     'roberta',
     'opt',
     'full data',
-    'hscore',
+    'winning ticket',
     'random',
     'training examples kept (%)',
     'dev accuracy (%)',
@@ -37,6 +37,43 @@ test('metricVsSizeChart: one panel per task and model, methods in the legend, pe
     () => metricVsSizeChart([{ ...POINTS[0]!, subsetPct: 0 }], { title: 'x', metricName: 'm' }),
     /subsetPct 0/,
   );
+});
+
+test('metricVsSizeChart: x is the true size, same-size methods side by side in pixels, bars of ± 1 std', async () => {
+  const spec = metricVsSizeChart(POINTS, { title: 't', metricName: 'acc' }) as unknown as {
+    data: { values: { method: string; x: number; dx: number; lo: number; hi: number; band: boolean }[] };
+    spec: { layer: { mark: { type: string; xOffset?: unknown } }[] };
+  };
+  const rows = spec.data.values;
+  assert.deepEqual(
+    rows.map((r) => r.x),
+    POINTS.map((p) => p.subsetPct),
+  );
+  // the ticket and random share 24%: offsets of opposite sign, in pixels; the others are alone at their size
+  assert.deepEqual(
+    rows.map((r) => r.dx),
+    [0, -3.5, 0, 3.5, 0],
+  );
+  for (const [i, r] of rows.entries()) {
+    assert.ok(Math.abs(r.hi - 100 * (POINTS[i]!.mean + POINTS[i]!.std)) < 1e-9);
+    assert.ok(Math.abs(r.lo - 100 * (POINTS[i]!.mean - POINTS[i]!.std)) < 1e-9);
+  }
+  // a band only for a method with several sizes in its panel (the ticket's two H subsets)
+  assert.deepEqual(
+    rows.map((r) => r.band),
+    [false, true, true, false, false],
+  );
+  const rule = spec.spec.layer.find((l) => l.mark.type === 'rule')!;
+  assert.deepEqual(rule.mark.xOffset, { expr: 'datum.dx' });
+  // the bars are drawn, one vertical rule per point; the two at 24% stand 7 pixels apart
+  const svg = await renderSvg(spec as never);
+  const bars = [
+    ...svg.matchAll(/aria-label="([^"]*)"[^>]*rule mark" transform="translate\(([\d.]+),[\d.]+\)" x2="0"/g),
+  ];
+  assert.equal(bars.length, POINTS.length);
+  const at24 = bars.filter((m) => m[1]!.includes('kept (%): 24;')).map((m) => Number(m[2]));
+  assert.equal(at24.length, 2);
+  assert.ok(Math.abs(Math.abs(at24[0]! - at24[1]!) - 7) < 1e-6, `bars at ${at24}`);
 });
 
 test('dataMapChart and trainingCurvesChart render their axes and legends', async () => {

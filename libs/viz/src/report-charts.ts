@@ -1,4 +1,4 @@
-// The report's comparison plots: metric vs subset size per method (faceted by task and model, error bands),
+// The report's comparison plots: metric vs subset size per method (faceted by task and model, error bars),
 // the data map (confidence vs variability coloured by H) and training curves.
 import { PALETTE } from './theme.ts';
 import type { VegaLiteSpec } from './types.ts';
@@ -8,7 +8,7 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 export interface SizePoint {
   task: string;
   model: string;
-  /** e.g. "hscore", "random", "full data" */
+  /** its display name, as the legend shows it: "full data", "winning ticket", "random" */
   method: string;
   /** kept share of the training set, percent (0, 100] */
   subsetPct: number;
@@ -19,7 +19,15 @@ export interface SizePoint {
   n: number;
 }
 
-/** Lines with points per method over subset size, a band of ± one std, one panel per (model row, task column). */
+/** Pixels between methods drawn at the same subset size. */
+const DODGE_PX = 7;
+
+/**
+ * Lines with points per method over subset size, an error bar of ± one std over seeds at every point (a band too
+ * where a method has several sizes), one panel per (model row, task column). Methods compared at the same size
+ * (a baseline at the winning ticket's size) are set side by side by a pixel offset: the data's x stays the true
+ * size, so no method looks smaller than another of the same size.
+ */
 export function metricVsSizeChart(
   points: SizePoint[],
   opts: { title: string; subtitle?: string; metricName: string },
@@ -37,23 +45,27 @@ export function metricVsSizeChart(
       );
   }
   const methods = [...new Set(points.map((p) => p.method))];
-  // methods compared at the same size would hide each other: points sharing a panel and a size are spread over
-  // ±2 points of x (the tooltip keeps the true size)
-  const group = (p: SizePoint) => `${p.task}|${p.model}|${p.subsetPct.toFixed(3)}`;
+  const panel = (p: SizePoint) => `${p.task}|${p.model}`;
+  const group = (p: SizePoint) => `${panel(p)}|${p.subsetPct}`;
   const members = new Map<string, string[]>();
   for (const p of points) members.set(group(p), [...(members.get(group(p)) ?? []), p.method]);
-  const dodge = (p: SizePoint) => {
+  const sizesOf = new Map<string, Set<number>>();
+  for (const p of points) {
+    const k = `${panel(p)}|${p.method}`;
+    sizesOf.set(k, (sizesOf.get(k) ?? new Set()).add(p.subsetPct));
+  }
+  const values = points.map((p) => {
     const m = members.get(group(p))!;
-    return m.length > 1 ? (m.indexOf(p.method) / (m.length - 1) - 0.5) * 4 : 0;
-  };
-  const values = points.map((p) => ({
-    ...p,
-    pct: p.subsetPct,
-    x: p.subsetPct + dodge(p),
-    metric: 100 * p.mean,
-    lo: 100 * (p.mean - p.std),
-    hi: 100 * (p.mean + p.std),
-  }));
+    return {
+      ...p,
+      x: p.subsetPct,
+      dx: (m.indexOf(p.method) - (m.length - 1) / 2) * DODGE_PX,
+      metric: 100 * p.mean,
+      lo: 100 * (p.mean - p.std),
+      hi: 100 * (p.mean + p.std),
+      band: sizesOf.get(`${panel(p)}|${p.method}`)!.size > 1,
+    };
+  });
   const color = {
     field: 'method',
     type: 'nominal',
@@ -75,6 +87,7 @@ export function metricVsSizeChart(
       scale: { zero: false },
       axis: { format: '.1f' },
     }) as const;
+  const dodge = { expr: 'datum.dx' };
   return {
     $schema: SCHEMA,
     title: opts.subtitle ? { text: opts.title, subtitle: opts.subtitle } : { text: opts.title },
@@ -87,17 +100,26 @@ export function metricVsSizeChart(
       width: 240,
       height: 170,
       layer: [
-        { mark: { type: 'errorband', opacity: 0.25 }, encoding: { x, y: y('lo'), y2: { field: 'hi' }, color } },
         {
-          mark: { type: 'line', point: { size: 40 }, strokeWidth: 1.6 },
+          transform: [{ filter: 'datum.band' }],
+          mark: { type: 'errorband', opacity: 0.18 },
+          encoding: { x, y: y('lo'), y2: { field: 'hi' }, color },
+        },
+        {
+          mark: { type: 'rule', strokeWidth: 1.4, xOffset: dodge },
+          encoding: { x, y: y('lo'), y2: { field: 'hi' }, color },
+        },
+        {
+          mark: { type: 'line', point: { size: 40, xOffset: dodge }, strokeWidth: 1.6, xOffset: dodge },
           encoding: {
             x,
             y: y('metric'),
-            color: { ...color, legend: { symbolOpacity: 1, symbolType: 'circle' } },
+            color: { ...color, legend: { symbolOpacity: 1, symbolType: 'circle', labelLimit: 0 } },
             tooltip: [
               { field: 'method' },
-              { field: 'pct', title: 'kept %', format: '.1f' },
+              { field: 'x', title: 'kept %', format: '.1f' },
               { field: 'metric', format: '.2f' },
+              { field: 'std', title: 'std (fraction)', format: '.4f' },
               { field: 'n', title: 'seeds' },
             ],
           },

@@ -4,6 +4,7 @@ import { byScore, type SelectionMethod } from './method.ts';
 
 export const ambiguous: SelectionMethod<'ambiguous'> = {
   name: 'ambiguous',
+  title: 'ambiguous',
   doc: 'the k most variable (dataset cartography)',
   citation: 'Swayamdipta et al. 2020',
   columns: [VARIABILITY],

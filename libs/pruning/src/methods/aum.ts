@@ -16,6 +16,7 @@ const AUM: ScoreColumn = {
 
 export const aum: SelectionMethod<'aum'> = {
   name: 'aum',
+  title: 'AUM',
   doc: 'the k of lowest area under the margin',
   citation: 'Pleiss et al. 2020',
   columns: [AUM],

@@ -5,6 +5,7 @@ import { byScore, type SelectionMethod } from './method.ts';
 
 export const easy: SelectionMethod<'easy'> = {
   name: 'easy',
+  title: 'easy-to-learn',
   doc: 'the k of highest confidence (cartography easy-to-learn)',
   citation: 'Swayamdipta et al. 2020',
   columns: [CONFIDENCE],

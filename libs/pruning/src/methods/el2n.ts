@@ -30,6 +30,7 @@ const rank = byScore(EL2N, 'desc');
 
 export const el2n: SelectionMethod<'el2n'> = {
   name: 'el2n',
+  title: 'EL2N',
   doc: 'the k of highest EL2N in the first epoch',
   citation: 'Paul et al. 2021',
   columns: [EL2N],

@@ -16,6 +16,7 @@ const FORGETTING: ScoreColumn = {
 
 export const forgetting: SelectionMethod<'forgetting'> = {
   name: 'forgetting',
+  title: 'forgetting',
   doc: 'the k most forgotten, never-learned first',
   citation: 'Toneva et al. 2019',
   columns: [FORGETTING],

@@ -4,6 +4,7 @@ import { byScore, type SelectionMethod } from './method.ts';
 
 export const hard: SelectionMethod<'hard'> = {
   name: 'hard',
+  title: 'hard-to-learn',
   doc: 'the k of lowest confidence (cartography hard-to-learn)',
   citation: 'Swayamdipta et al. 2020',
   columns: [CONFIDENCE],

@@ -49,6 +49,8 @@ export interface ScoreColumn {
 export interface SelectionMethod<Name extends string = string> {
   /** the name in phase2.methods, in subset file names and in reports */
   name: Name;
+  /** its display name in report tables, plot legends and the console */
+  title: string;
   /** one line for the docs tables and the report: what the k kept examples are */
   doc: string;
   /** who proposed it ('' for the plain random baseline) */

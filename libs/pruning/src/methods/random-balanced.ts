@@ -5,6 +5,7 @@ import { random } from './random.ts';
 export const randomBalanced: SelectionMethod<'random_balanced'> = {
   ...random,
   name: 'random_balanced',
+  title: 'class-balanced random',
   balanced: true,
   doc: 'seeded random, k split over the classes in proportion to their sizes',
 };

@@ -5,6 +5,7 @@ import { seedOf, type SelectionMethod } from './method.ts';
 
 export const random: SelectionMethod<'random'> = {
   name: 'random',
+  title: 'random',
   doc: 'the first k of a seeded permutation',
   citation: '',
   columns: [],

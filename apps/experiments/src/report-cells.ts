@@ -1,0 +1,173 @@
+// What the report says about each (task, model) cell besides its table: the data the jobs actually read (sizes
+// from the jobs' done.json beside the official sizes, loader warnings, the data digest), the training settings the
+// cell ran with (per-task and per-model overrides applied), and the runs whose predictions collapsed onto one class.
+import { getTask } from '@prunelab/datasets';
+import { collapseOf, collapseText, COLLAPSE_SHARE } from './collapse.ts';
+import type { Grid, Job } from './grid.ts';
+import { readDone } from './job-state.ts';
+import { runTitle } from './names.ts';
+import type { Phase1Result } from './phase1.ts';
+import type { Phase2Result } from './phase2.ts';
+import { cellSettings, type CellSettings, type DataCfg, type ExperimentConfig, type TaskName } from './schema.ts';
+import { TASK_META } from './tasks.ts';
+
+/** What a training job's done.json says about the data it loaded (absent in results made before it was recorded). */
+export interface DataRecord {
+  /** content digest of the files read */
+  digest: string;
+  /** examples read per split (train, the evaluation split, ...), before any subsample */
+  read: Record<string, number>;
+  /** the task's official split sizes */
+  official: Record<string, number>;
+  /** loader warnings, e.g. a partial or modified copy */
+  warnings: string[];
+}
+
+export interface CellData {
+  /** the first finished job's record; undefined: no finished job recorded one */
+  record?: DataRecord;
+  /** every warning of the cell's jobs, once */
+  warnings: string[];
+  /** distinct data digests over the cell's jobs (more than one: its jobs did not read the same data) */
+  digests: string[];
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+const inCell = (task: string, model: string) => (j: Job) => j.task === task && j.model === model;
+
+/** The data records of a cell's finished jobs, merged. */
+export function cellData(outDir: string, grid: Grid, task: string, model: string): CellData {
+  const records = grid.jobs.filter(inCell(task, model)).flatMap((j) => {
+    const d = (readDone(outDir, j) as { data?: DataRecord } | undefined)?.data;
+    return d?.read ? [d] : [];
+  });
+  return {
+    ...(records[0] && { record: records[0] }),
+    warnings: [...new Set(records.flatMap((r) => r.warnings ?? []))],
+    digests: [...new Set(records.map((r) => r.digest))],
+  };
+}
+
+/**
+ * How much of the task a cell trained and was evaluated on: the sizes its jobs read, what the subsample kept, and
+ * the official sizes beside them. Without a data record the sizes are not known, and the note says so instead of
+ * printing the official sizes as if read.
+ */
+export function dataNote(task: TaskName, d: DataCfg, data: CellData): string {
+  const split = TASK_META[task].evalSplit;
+  const tokens = `at most ${d.max_length} tokens each`;
+  const r = data.record;
+  if (!r) {
+    const cap = d.train_size === null ? 'all' : `up to ${fmt(d.train_size)}`;
+    const evalCap = d.dev_size === null ? 'all' : `up to ${fmt(d.dev_size)}`;
+    return (
+      `data: ${cap} training examples (seed ${d.seed}), ${evalCap} ${split} examples; sizes read not recorded ` +
+      `(these jobs finished before done.json recorded them); ${tokens}`
+    );
+  }
+  const official = { ...getTask(task).official, ...r.official };
+  const part = (name: string, what: string, cap: number | null, seedNote: string) => {
+    const read = r.read[name];
+    const off = official[name] !== undefined ? `official: ${fmt(official[name]!)}` : 'no official size';
+    if (read === undefined) return `${what} examples: size read not recorded (${off})`;
+    const used = cap === null ? read : Math.min(cap, read);
+    return used < read
+      ? `${fmt(used)} of ${fmt(read)} ${what} examples read (seeded subsample${seedNote}; ${off})`
+      : `all ${fmt(read)} ${what} examples read (${off})`;
+  };
+  const extra = (TASK_META[task].extraEval ?? []).filter((x) => r.read[x] !== undefined);
+  const digest = data.digests.length > 1 ? `; the jobs read different data (digests ${data.digests.join(', ')})` : '';
+  return (
+    `data: ${part('train', 'training', d.train_size, `, seed ${d.seed}`)}; ${part(split, split, d.dev_size, '')}` +
+    `${extra.map((x) => `; ${part(x, x, d.dev_size, '')}`).join('')}; ${tokens}; data digest ${r.digest}${digest}`
+  );
+}
+
+const num = (x: number) => (x !== 0 && Math.abs(x) < 1e-2 ? x.toExponential() : String(x));
+
+/** One phase's effective settings in a few words. */
+function phaseWords(p: CellSettings['phase1'] | CellSettings['phase2']): string {
+  return [
+    `${p.epochs} epoch${p.epochs === 1 ? '' : 's'}`,
+    `lr ${num(p.lr)}`,
+    `batch ${p.batch_size}${p.grad_accum > 1 ? ` x ${p.grad_accum} accumulated` : ''}`,
+    ...(p.warmup_steps ? [`warmup ${p.warmup_steps} steps`] : []),
+    ...(p.weight_decay ? [`weight decay ${num(p.weight_decay)}`] : []),
+  ].join(', ');
+}
+
+/** The settings a cell's jobs ran with: the config's sections with its model's and task's overrides applied. */
+export function settingsNote(s: CellSettings): string {
+  return (
+    `training: phase 1 R = ${s.phase1.seeds.length} runs (seeds ${s.phase1.seeds.join(', ')}), ` +
+    `${phaseWords(s.phase1)}; phase 2 ${phaseWords(s.phase2)}, seeds ${s.phase2.seeds.join(', ')}, evaluated ` +
+    `${s.phase2.eval === 'last' ? 'after the last epoch only' : 'after every epoch'}`
+  );
+}
+
+/** The settings of a cell as its jobs carry them (the config's when the grid has no job of the cell). */
+export function cellSettingsOf(cfg: ExperimentConfig, grid: Grid, task: TaskName, model: string): CellSettings {
+  return grid.jobs.find(inCell(task, model))?.settings ?? cellSettings(cfg, task, model);
+}
+
+export interface CollapsedRun {
+  task: string;
+  model: string;
+  /** the run in words: "phase 1 score run, seed 1", "random at the size of winning ticket (drop H=0,3), seed 7" */
+  run: string;
+  text: string;
+}
+
+/** Finished training jobs whose last evaluation collapsed onto one class; `counted`: how many recorded counts. */
+export function collapsedRuns(outDir: string, grid: Grid): { runs: CollapsedRun[]; counted: number } {
+  const runs: CollapsedRun[] = [];
+  let counted = 0;
+  for (const j of grid.jobs) {
+    if (j.kind === 'scores') continue;
+    const done = readDone<Phase1Result | Phase2Result>(outDir, j);
+    if (!done?.result) continue;
+    const counts =
+      j.kind === 'phase2'
+        ? (done.result as Phase2Result).predCounts
+        : (done.result as Phase1Result).epochs.at(-1)?.predCounts;
+    if (!counts) continue;
+    counted++;
+    const c = collapseOf(counts);
+    if (!c) continue;
+    const what =
+      j.kind === 'phase1'
+        ? 'phase 1 score run'
+        : runTitle({
+            method: j.method,
+            model: j.model,
+            subset: j.subset && {
+              removed: j.subset.removed,
+              R: j.subset.variant.runsUsed,
+              variantKey: j.subset.variant.key,
+              scoredBy: j.subset.scoredBy,
+            },
+          });
+    runs.push({
+      task: j.task,
+      model: j.model,
+      run: `${what}, seed ${j.seed}`,
+      text: collapseText(c, getTask(j.task).labels),
+    });
+  }
+  return { runs, counted };
+}
+
+/** The report's section on collapsed runs: its lines, or none when no finished job counted its predictions. */
+export function collapseSection(found: { runs: CollapsedRun[]; counted: number }): string[] {
+  const rule =
+    `A run counts as collapsed when at least ${100 * COLLAPSE_SHARE}% of its predictions on the evaluation ` +
+    'split after the last epoch are one class (classification tasks): its metric is the share of that class, not ' +
+    'something it learned. Phase-2 results with a collapsed seed are marked † in the tables.';
+  if (found.counted === 0)
+    return [`${rule} No finished run recorded its prediction counts (results from before they were).`];
+  if (found.runs.length === 0) return [`${rule} None of the ${found.counted} runs with counts collapsed.`];
+  return [
+    `${rule} ${found.runs.length} of the ${found.counted} runs with counts collapsed:`,
+    ...found.runs.map((r) => `${r.task} · ${r.model}: ${r.run}: ${r.text}`),
+  ];
+}
