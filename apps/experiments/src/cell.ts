@@ -5,7 +5,7 @@
 import { getTask, kindOfTask, type EvalSet, type KindEncodeOptions } from '@prunelab/datasets';
 import { loadTokenizer } from '@prunelab/tokenizers';
 import type { EncodedSet, HeadKind } from '@prunelab/finetune';
-import { ensureModel } from './models.ts';
+import { ensureModel, hasRandomWeights } from './models.ts';
 import type { DataCfg, ExperimentConfig, TaskName } from './schema.ts';
 import { loadTaskData, type TaskData } from './tasks.ts';
 
@@ -15,6 +15,8 @@ export interface Cell {
   task: TaskName;
   model: string;
   modelDir: string;
+  /** the folder holds a tiny model's random weights (tiny-model.ts marker): job.json and MLflow say so */
+  randomWeights: boolean;
   data: TaskData;
   /** the model head the task trains */
   head: HeadKind;
@@ -58,6 +60,7 @@ export async function prepareCell(
     task,
     model,
     modelDir,
+    randomWeights: hasRandomWeights(modelDir),
     data: loaded,
     trainIds,
     rowOf: new Map(trainIds.map((id, i) => [id, i])),

@@ -118,7 +118,10 @@ function fillOverrides(given: Record<string, unknown>, path: string[], where: Wh
   return out;
 }
 
-export const DEFAULT_MODELS = { 'tiny-bert': { path: '.cache/models/tiny-bert-random', family: 'bert' } };
+// The default model is documented as a tiny random BERT, so it asks for random weights explicitly.
+export const DEFAULT_MODELS = {
+  'tiny-bert': { path: '.cache/models/tiny-bert-random', family: 'bert', generate_if_missing: true },
+};
 
 /** Validate a merged config (plain data) against SCHEMA and fill defaults; `where(path)` gives "file:line" for errors. */
 export function validateConfig(raw: unknown, where: Where): ExperimentConfig {

@@ -10,6 +10,8 @@ import { loadPretrainConfig } from './pretrain-config.ts';
 import type { ModelCfg } from './schema.ts';
 import { ensureTinyModel, makeFamilyFolder } from './tiny-model.ts';
 
+export { hasRandomWeights } from './tiny-model.ts';
+
 export function modelDir(m: ModelCfg): string {
   return resolve(m.path);
 }
@@ -18,7 +20,22 @@ export function hasModel(dir: string): boolean {
   return existsSync(join(dir, 'config.json'));
 }
 
-/** The folder, created when allowed; says what it did through `log`. */
+/** The console line for a model whose weights are random: results from it show the pipeline, not a model's effect. */
+export const randomWeightsLine = (name: string, dir: string) =>
+  `model '${name}': RANDOM WEIGHTS (a tiny model made by generate_if_missing in ${dir}, never pretrained); ` +
+  'its numbers show that the pipeline works, not what a pretrained model does';
+
+/** The error for a model folder that is not there: the key to fix, and the explicit way to ask for random weights. */
+export function missingModelError(name: string, m: ModelCfg, dir: string): Error {
+  const what = existsSync(dir) ? `${dir} has no config.json` : `${dir} does not exist`;
+  return new Error(
+    `model '${name}': models.${name}.path is '${m.path}', but ${what}. Fix models.${name}.path (a Hugging Face ` +
+      `model folder: config.json, model.safetensors, tokenizer files), or, to train a tiny ${m.family} with RANDOM ` +
+      `weights made there, set models.${name}.generate_if_missing: true`,
+  );
+}
+
+/** The folder, created when the config asks for it; says what it did through `log`. */
 export async function ensureModel(name: string, m: ModelCfg, log: (l: string) => void): Promise<string> {
   const dir = modelDir(m);
   if (hasModel(dir)) return dir;
@@ -35,13 +52,9 @@ export async function ensureModel(name: string, m: ModelCfg, log: (l: string) =>
     log(`model '${name}': converted ${family.title} from ${family.makeFolder.source} into ${dir}`);
     return dir;
   }
-  if (!m.generate_if_missing) {
-    throw new Error(
-      `model '${name}': folder ${dir} has no config.json; set models.${name}.path to a Hugging Face model folder ` +
-        `or models.${name}.generate_if_missing: true to create a tiny random ${m.family} there`,
-    );
-  }
+  // Random weights only when the config says so in so many words: a mistyped path must not train noise.
+  if (!m.generate_if_missing) throw missingModelError(name, m, dir);
   await ensureTinyModel(dir, { seed: m.init_seed, family: m.family });
-  log(`model '${name}': created a tiny random ${m.family} in ${dir} (no checkpoint there yet)`);
+  log(`model '${name}': created a tiny ${m.family} with random weights (seed ${m.init_seed}) in ${dir}`);
   return dir;
 }

@@ -10,14 +10,14 @@ import { prepareCell, type Cell } from './cell.ts';
 import type { JobEnv } from './env.ts';
 import { expandGrid, type Grid, type Job } from './grid.ts';
 import { alive, failJob, jobDir, jobStatus, writeJsonAtomic } from './job-state.ts';
-import { ensureModel } from './models.ts';
+import { ensureModel, hasRandomWeights, randomWeightsLine } from './models.ts';
 import { runPhase1 } from './phase1.ts';
 import { runPhase2 } from './phase2.ts';
 import { checkBuilds, describeBuildCheck } from './provenance.ts';
 import { writeReport, type ReportFiles } from './report.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { runScores } from './scores.ts';
-import { gitCommit, markStaleRunsKilled, openTracking } from './tracking.ts';
+import { gitCommit, markStaleRunsKilled, openTracking, RANDOM_WEIGHTS_TAG } from './tracking.ts';
 import { readModelWeights, weightLines } from './weights.ts';
 
 export interface RunOptions {
@@ -73,7 +73,14 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
   const unlock = lock(outDir);
   try {
     // Every model folder exists before the grid is expanded, so every job's key holds real weights.
-    for (const [name, m] of Object.entries(cfg.models)) await ensureModel(name, m, log);
+    const randomModels: string[] = [];
+    for (const [name, m] of Object.entries(cfg.models)) {
+      const dir = await ensureModel(name, m, log);
+      if (hasRandomWeights(dir)) {
+        randomModels.push(name);
+        log(randomWeightsLine(name, dir));
+      }
+    }
     const weights = readModelWeights(cfg);
     const grid = expandGrid(cfg, weights);
     for (const l of weightLines(cfg, weights)) log(l);
@@ -97,6 +104,8 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
         backend: backend.name,
         git_commit: gitCommit(),
         'mlflow.source.git.commit': gitCommit(),
+        [RANDOM_WEIGHTS_TAG]: String(randomModels.length > 0),
+        ...(randomModels.length && { 'prunelab.random_weights_models': randomModels.join(',') }),
       },
     });
     await parent.logParams(flattenParams(cfg as unknown as Record<string, unknown>));

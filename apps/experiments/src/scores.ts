@@ -32,7 +32,7 @@ export interface ScoresResult {
 export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResult> {
   const cell = await env.cell(job);
   const started = performance.now();
-  const dir = startJob(env.outDir, job, {});
+  const dir = startJob(env.outDir, job, { random_weights: cell.randomWeights });
   const log = jobLogger(dir, env.log);
   const recordDirs = job.records.map((id) => join(env.outDir, id));
   const records = recordDirs.map((d) => readRunRecord(d));

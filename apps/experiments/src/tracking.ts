@@ -50,6 +50,9 @@ export async function syncJournal(outDir: string, log: (l: string) => void): Pro
   return syncPending(outDir, uri, { log });
 }
 
+/** MLflow tag of every job run (and of the grid run): 'true' when its model's weights are random (tiny-model.ts). */
+export const RANDOM_WEIGHTS_TAG = 'prunelab.random_weights';
+
 let commit: string | undefined;
 export function gitCommit(): string {
   if (commit === undefined) {

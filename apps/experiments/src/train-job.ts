@@ -25,7 +25,7 @@ import { appendMetrics, finishJob, jobLogger, startJob } from './job-state.ts';
 import { progress } from './progress.ts';
 import type { TrainingCfg } from './schema.ts';
 import { recordThroughput, throughputKey } from './throughput.ts';
-import { gitCommit } from './tracking.ts';
+import { gitCommit, RANDOM_WEIGHTS_TAG } from './tracking.ts';
 
 /** The snapshot's name inside a job folder. */
 export const SNAPSHOT = trainStateFile('.');
@@ -104,14 +104,19 @@ const cut = (file: string, bytes: number) => existsSync(file) && truncateSync(fi
 export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: TrainingJob<Row, R>): Promise<R> {
   const { job, cell, settings: s } = t;
   const started = performance.now();
-  const dir = startJob(env.outDir, job, { ...t.folder, build: env.build }, SNAPSHOT);
+  const dir = startJob(
+    env.outDir,
+    job,
+    { ...t.folder, build: env.build, random_weights: cell.randomWeights },
+    SNAPSHOT,
+  );
   const log = jobLogger(dir, () => {}); // epoch lines reach stdout through the progress line
   const metricsFile = join(dir, 'metrics.jsonl');
   const timingFile = join(dir, 'timing.jsonl');
   const mlrun = await env.tracking.tracker.createRun(env.tracking.experimentId, {
     runName: job.id,
     parentRunId: env.parent.runId,
-    tags: jobTags(env, job, t.tags, gitCommit()),
+    tags: { ...jobTags(env, job, t.tags, gitCommit()), [RANDOM_WEIGHTS_TAG]: String(cell.randomWeights) },
   });
   await mlrun.logParams(flattenParams(t.params));
   const model = loadModel(cell.modelDir, {
