@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The experiments CLI: run, status, report, clean and sync for one experiment config.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, didYouMean, loadConfig } from './config.ts';
+import { cliOverrides, ConfigError, didYouMean, loadConfig } from './config.ts';
+import { removeResults, writeError } from './files.ts';
 import { expandGrid } from './grid.ts';
 import { describePlan } from './plan.ts';
 import { checkBuilds, currentBuild } from './provenance.ts';
@@ -28,6 +30,7 @@ const USAGE = `usage: experiments <command> <config.yaml> [--set key=value ...] 
            resumable, a finished run is a no-op.  --dry-run  print the resolved config only
 
   --set k=v      override a config value, e.g. --set phase2.lr=1e-5 --set phase1.seeds=[1,2,3]
+  --lenient      skip malformed data rows (each reported) instead of stopping: --set data.lenient=true
   --models a,b   only these entries of models: (run the grid model by model; finished jobs are
                  reused by the full run, since a job's hash holds only its own model)
 
@@ -43,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
       'dry-run': { type: 'boolean' },
       models: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
+      lenient: { type: 'boolean' },
     },
   });
   const [command, file] = positionals;
@@ -68,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     await pretrain(pcfg);
     return 0;
   }
-  const cfg = onlyModels(loadConfig(file, values.set ?? []), values.models);
+  const cfg = onlyModels(loadConfig(file, cliOverrides(values)), values.models);
   const outDir = outDirOf(cfg);
   if ((command === 'run' && values['dry-run']) || command === 'status') {
     console.log(await plan(cfg, outDir));
@@ -96,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
       );
       return 1;
     }
-    rmSync(outDir, { recursive: true, force: true });
+    removeResults(resolve(cfg.output.dir), outDir);
     console.log(`removed ${outDir}`);
     return 0;
   }
@@ -152,7 +156,10 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
     // Configuration and input errors already say where and how to fix: print them without a stack trace.
-    const msg = e instanceof Error ? e.message : String(e);
+    // an fs error that reached here unexplained (a library's write): name the path and the cause (disk full, ...)
+    const err = e as NodeJS.ErrnoException;
+    const fsCode = /^(ENOSPC|EDQUOT|EACCES|EPERM|EROFS)$/.test(err?.code ?? '') && !/^cannot write /.test(err.message);
+    const msg = fsCode && err.path ? writeError(e, err.path).message : e instanceof Error ? e.message : String(e);
     console.error(`experiments: ${e instanceof ConfigError ? '' : 'error: '}${msg}`);
     if (process.env.DEBUG && e instanceof Error) console.error(e.stack);
     process.exit(1);
