@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cliOverrides, loadConfig, validateConfig } from './config.ts';
-import { ensureDir, insideResults, realIo, removeResults, writeFileAtomic, type WriteIo } from './files.ts';
+import {
+  ensureDir,
+  explainFsError,
+  insideResults,
+  realIo,
+  removeResults,
+  writeFileAtomic,
+  type WriteIo,
+} from './files.ts';
 import { outDirOf } from './run.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'prunelab-files-'));
@@ -80,6 +88,13 @@ test('a full disk: the error names the file and says disk full; the old file sta
   assert.deepEqual(readdirSync(dir), ['plot.png']);
   writeFileAtomic(file, 'new picture');
   assert.equal(readFileSync(file, 'utf8'), 'new picture');
+});
+
+test("a library's write error without a path names where it happened", () => {
+  const e = explainFsError(errno('ENOSPC', 'no space left on device, write'), 'under /r/smoke') as Error;
+  assert.equal(e.message, 'cannot write under /r/smoke: disk full (ENOSPC)');
+  const other = new Error('not an fs error');
+  assert.equal(explainFsError(other, 'x'), other);
 });
 
 test('a read-only results folder is "permission denied (read-only?)", not ENOENT', () => {

@@ -35,6 +35,17 @@ export function writeError(e: unknown, path: string): Error {
 }
 
 /**
+ * An error as a person should read it: a write error of a library (MLflow's file store, the records) that names no
+ * path ("ENOSPC: no space left on device, write") names `where` (a file, or "under <folder>") and the cause; any other
+ * error is returned as it is.
+ */
+export function explainFsError(e: unknown, where: string): unknown {
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (!err?.code || !CAUSES[err.code] || /^cannot write /.test(err.message ?? '')) return e;
+  return writeError(e, err.path ?? where);
+}
+
+/**
  * mkdir -p with the real reason on failure. Node's recursive mkdir reports a read-only file system as ENOENT (it
  * stats the missing folder after EROFS and returns that error), so on ENOENT the first missing folder is made
  * alone, which fails with the true code.

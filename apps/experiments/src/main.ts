@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cliOverrides, ConfigError, didYouMean, loadConfig } from './config.ts';
-import { removeResults, writeError } from './files.ts';
+import { explainFsError, removeResults } from './files.ts';
 import { expandGrid } from './grid.ts';
 import { describePlan } from './plan.ts';
 import { checkBuilds, currentBuild } from './provenance.ts';
@@ -35,6 +35,9 @@ const USAGE = `usage: experiments <command> <config.yaml> [--set key=value ...] 
                  reused by the full run, since a job's hash holds only its own model)
 
 Configs: experiments/*.yaml (schema: experiments/README.md). npm start runs experiments/smoke.yaml.`;
+
+/** The experiment's folder once known: where a write error without a path happened. */
+let resultsDir: string | undefined;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -74,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const cfg = onlyModels(loadConfig(file, cliOverrides(values)), values.models);
   const outDir = outDirOf(cfg);
+  resultsDir = outDir;
   if ((command === 'run' && values['dry-run']) || command === 'status') {
     console.log(await plan(cfg, outDir));
     return 0;
@@ -157,9 +161,8 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     // Configuration and input errors already say where and how to fix: print them without a stack trace.
     // an fs error that reached here unexplained (a library's write): name the path and the cause (disk full, ...)
-    const err = e as NodeJS.ErrnoException;
-    const fsCode = /^(ENOSPC|EDQUOT|EACCES|EPERM|EROFS)$/.test(err?.code ?? '') && !/^cannot write /.test(err.message);
-    const msg = fsCode && err.path ? writeError(e, err.path).message : e instanceof Error ? e.message : String(e);
+    e = explainFsError(e, resultsDir ? `under ${resultsDir}` : 'a file');
+    const msg = e instanceof Error ? e.message : String(e);
     console.error(`experiments: ${e instanceof ConfigError ? '' : 'error: '}${msg}`);
     if (process.env.DEBUG && e instanceof Error) console.error(e.stack);
     process.exit(1);

@@ -8,7 +8,7 @@ import { buildTags, chooseBackend, describeBuild, type NumericBuild, numericBuil
 import { flattenParams, RestStore } from '@prunelab/tracking';
 import { prepareCell, type Cell } from './cell.ts';
 import type { JobEnv } from './env.ts';
-import { ensureDir, insideResults, writeFileAtomic } from './files.ts';
+import { ensureDir, explainFsError, insideResults, writeFileAtomic } from './files.ts';
 import { expandGrid, type Grid, type Job } from './grid.ts';
 import { alive, failJob, jobDir, jobStatus, writeJsonAtomic } from './job-state.ts';
 import { ensureModel, hasRandomWeights, randomWeightsLine } from './models.ts';
@@ -222,7 +222,8 @@ async function schedule(grid: Grid, env: JobEnv, concurrency: number) {
         await (job.kind === 'scores' ? exec() : limit(exec));
         ran.push(job.id);
         return true;
-      } catch (e) {
+      } catch (caught) {
+        const e = explainFsError(caught, `under ${jobDir(env.outDir, job)}`);
         try {
           failJob(jobDir(env.outDir, job), job, e);
         } catch (e2) {
