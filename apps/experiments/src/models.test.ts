@@ -1,7 +1,7 @@
 // A model path the user gives must exist: random weights only where the config asks for them in so many words,
 // and then flagged (tiny-model.ts marker -> job.json random_weights, MLflow tag prunelab.random_weights).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -47,6 +47,13 @@ test('generate_if_missing: true written out makes a tiny model there, marked as 
   assert.ok(existsSync(join(dir, 'config.json')) && existsSync(join(dir, RANDOM_MARKER)));
   assert.ok(hasRandomWeights(dir));
   assert.match(lines.join('\n'), /created a tiny bert with random weights \(seed 3\)/);
+  // a tiny folder made before the marker existed is recognised (the family's tiny config exactly) and marked
+  rmSync(join(dir, RANDOM_MARKER));
+  await ensureModel('tiny', { ...cfg.models.tiny!, generate_if_missing: false }, () => {});
+  assert.ok(!hasRandomWeights(dir), 'only where the entry asks for generated weights');
+  await ensureModel('tiny', cfg.models.tiny!, (l) => lines.push(l));
+  assert.ok(hasRandomWeights(dir));
+  assert.match(lines.at(-1)!, /is a tiny bert made earlier with random weights; marked as such/);
   // the shipped default model asks for it explicitly too
   assert.equal(validateConfig({ name: 'd' }, () => 'test').models['tiny-bert']!.generate_if_missing, true);
 });

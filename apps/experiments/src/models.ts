@@ -4,13 +4,13 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findRepoRoot } from '@prunelab/datasets';
-import { familyOf } from '@prunelab/finetune';
+import { familyOf, parseModelConfig, readModelConfig, tinyConfig } from '@prunelab/finetune';
 import { pretrain } from './pretrain.ts';
 import { loadPretrainConfig } from './pretrain-config.ts';
 import type { ModelCfg } from './schema.ts';
-import { ensureTinyModel, makeFamilyFolder } from './tiny-model.ts';
+import { ensureTinyModel, hasRandomWeights, makeFamilyFolder, writeRandomMarker } from './tiny-model.ts';
 
-export { hasRandomWeights } from './tiny-model.ts';
+export { hasRandomWeights };
 
 export function modelDir(m: ModelCfg): string {
   return resolve(m.path);
@@ -35,10 +35,31 @@ export function missingModelError(name: string, m: ModelCfg, dir: string): Error
   );
 }
 
+/**
+ * A tiny folder made before random-weights.json existed: when the entry asks for generated weights and the folder's
+ * config is exactly the family's tiny one (and no pretraining made it), its weights are random; mark it so that
+ * job.json and MLflow say so like for a folder made today.
+ */
+function markEarlierTiny(name: string, m: ModelCfg, dir: string, log: (l: string) => void): void {
+  if (!m.generate_if_missing || m.pretrain || hasRandomWeights(dir) || existsSync(join(dir, 'pretrain.json'))) return;
+  try {
+    // saveModel adds the head's class names (`architectures`): the shape is what must match
+    const shape = (c: object) => JSON.stringify({ ...c, architectures: undefined });
+    if (shape(readModelConfig(join(dir, 'config.json'))) !== shape(parseModelConfig(tinyConfig(m.family)))) return;
+  } catch {
+    return; // a family without a tiny shape, or a config it cannot read: not a folder made here
+  }
+  writeRandomMarker(dir, { family: m.family, seed: null, note: 'made before this marker existed; marked later' });
+  log(`model '${name}': ${dir} is a tiny ${m.family} made earlier with random weights; marked as such`);
+}
+
 /** The folder, created when the config asks for it; says what it did through `log`. */
 export async function ensureModel(name: string, m: ModelCfg, log: (l: string) => void): Promise<string> {
   const dir = modelDir(m);
-  if (hasModel(dir)) return dir;
+  if (hasModel(dir)) {
+    markEarlierTiny(name, m, dir, log);
+    return dir;
+  }
   if (m.pretrain) {
     // The pretrain run resumes from its checkpoints (results/pretrain/<name>) and writes its model into `dir`.
     log(`model '${name}': ${dir} is missing; pretraining it from ${m.pretrain} (experiments pretrain)`);

@@ -85,6 +85,11 @@ export const RANDOM_MARKER = 'random-weights.json';
 /** Whether a model folder holds weights made by ensureTinyModel (random, never trained). */
 export const hasRandomWeights = (dir: string): boolean => existsSync(join(dir, RANDOM_MARKER));
 
+export function writeRandomMarker(dir: string, what: { family: string; seed: number | null; note?: string }): void {
+  const marker = { random_weights: true, ...what, made_by: 'ensureTinyModel (tiny-model.ts)' };
+  writeFileSync(join(dir, RANDOM_MARKER), JSON.stringify(marker, null, 2) + '\n');
+}
+
 export interface TinyModelOptions {
   seed?: number;
   overrides?: Record<string, number>;
@@ -114,8 +119,7 @@ export async function ensureTinyModel(
   const params = initParams(config, opts.seed ?? 0);
   saveModel(dir, config, params);
   disposeParams(params);
-  const marker = { random_weights: true, family, seed: opts.seed ?? 0, made_by: 'ensureTinyModel (tiny-model.ts)' };
-  writeFileSync(join(dir, RANDOM_MARKER), JSON.stringify(marker, null, 2) + '\n');
+  writeRandomMarker(dir, { family, seed: opts.seed ?? 0 });
   return { dir, created: true };
 }
 
