@@ -6,7 +6,7 @@ import { getTask, kindOfTask, type EvalSet, type KindEncodeOptions } from '@prun
 import { loadTokenizer } from '@prunelab/tokenizers';
 import type { EncodedSet, HeadKind } from '@prunelab/finetune';
 import { dataRecord } from './data-digest.ts';
-import { ensureModel } from './models.ts';
+import { ensureModel, hasRandomWeights } from './models.ts';
 import type { DataCfg, ExperimentConfig, TaskName } from './schema.ts';
 import { loadTaskData, type TaskData } from './tasks.ts';
 
@@ -16,6 +16,8 @@ export interface Cell {
   task: TaskName;
   model: string;
   modelDir: string;
+  /** the folder holds a tiny model's random weights (tiny-model.ts marker): job.json and MLflow say so */
+  randomWeights: boolean;
   data: TaskData;
   /** the digest of `data` (data-digest.ts): a job whose key holds another one would record data it did not read */
   dataDigest: string;
@@ -61,6 +63,7 @@ export async function prepareCell(
     task,
     model,
     modelDir,
+    randomWeights: hasRandomWeights(modelDir),
     data: loaded,
     dataDigest: dataRecord(loaded).digest,
     trainIds,

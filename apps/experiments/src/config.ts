@@ -105,9 +105,39 @@ function fillSection(
           `${describe(field)} (${field.doc})`,
       );
     }
+    checkRepeats([...path, key], v, where);
     into[key] = v;
   }
   return into;
+}
+
+/**
+ * Why `name` cannot name a folder by itself (results/<name>/, which `clean` deletes), or undefined when it can: no
+ * '.', '..', separators, absolute paths, control characters.
+ */
+export function folderNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'it is empty';
+  if (name === '.' || name === '..') return `'${name}' is not a folder of its own`;
+  if (/[/\\]/.test(name)) return "it holds a path separator ('/' or '\\')";
+  if (/^[a-zA-Z]:/.test(name)) return 'it is an absolute path';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'it holds a control character';
+  return undefined;
+}
+
+/** Lists whose entries must differ: `seeds: [1, 1]` would be two jobs in one folder. */
+function checkRepeats(key: string[], v: unknown, where: Where): void {
+  if (!Array.isArray(v)) return;
+  const seen = new Set<string>();
+  for (const x of v) {
+    const k = JSON.stringify(x);
+    if (seen.has(k))
+      throw new ConfigError(
+        `${where(key)}: '${key.join('.')}' lists ${k} twice (${JSON.stringify(v)}); every entry must differ ` +
+          '(a repeated seed would be the same run twice): remove the repeat',
+      );
+    seen.add(k);
+  }
 }
 
 /** data/phase1/phase2 overrides inside models.<m> or per_task.<t>. */
@@ -118,7 +148,10 @@ function fillOverrides(given: Record<string, unknown>, path: string[], where: Wh
   return out;
 }
 
-export const DEFAULT_MODELS = { 'tiny-bert': { path: '.cache/models/tiny-bert-random', family: 'bert' } };
+// The default model is documented as a tiny random BERT, so it asks for random weights explicitly.
+export const DEFAULT_MODELS = {
+  'tiny-bert': { path: '.cache/models/tiny-bert-random', family: 'bert', generate_if_missing: true },
+};
 
 /** Validate a merged config (plain data) against SCHEMA and fill defaults; `where(path)` gives "file:line" for errors. */
 export function validateConfig(raw: unknown, where: Where): ExperimentConfig {
@@ -142,6 +175,12 @@ export function validateConfig(raw: unknown, where: Where): ExperimentConfig {
     where,
     false,
   );
+  const nameProblem = folderNameProblem(String(out.name));
+  if (nameProblem)
+    throw new ConfigError(
+      `${where(['name'])}: 'name' is ${JSON.stringify(out.name)}, but ${nameProblem}; it names the folder ` +
+        `<output.dir>/<name>/ that run writes and clean removes, so it must be a plain folder name, e.g. name: smoke`,
+    );
   for (const s of sections)
     out[s] = fillSection(SCHEMA[s as keyof typeof SCHEMA] as Section, raw[s] ?? {}, [s], where, false);
 
@@ -154,9 +193,10 @@ export function validateConfig(raw: unknown, where: Where): ExperimentConfig {
   const modelOut: Record<string, unknown> = {};
   const modelKeys = { ...SCHEMA.model } as Section;
   for (const [name, m] of Object.entries(models)) {
-    if (!/^[\w.-]+$/.test(name))
+    if (!/^[\w.-]+$/.test(name) || name === '.' || name === '..')
       throw new ConfigError(
-        `${where(['models', name])}: model name '${name}' must be letters, digits, '.', '_' or '-' (it names a folder)`,
+        `${where(['models', name])}: model name '${name}' must be letters, digits, '.', '_' or '-', and not '.' or ` +
+          `'..' (it names a folder)`,
       );
     if (!isObject(m))
       throw new ConfigError(`${where(['models', name])}: 'models.${name}' must be a mapping with at least 'path'`);
@@ -390,6 +430,11 @@ export function loadRaw(
     return best.line ? `${best.file}:${best.line}` : best.file;
   };
   return { raw: merged, where, files: layers.map((l) => l.file) };
+}
+
+/** The --set list the command line gives: --set values in order, then --lenient as `data.lenient=true` (the same). */
+export function cliOverrides(values: { set?: string[]; lenient?: boolean }): string[] {
+  return [...(values.set ?? []), ...(values.lenient ? ['data.lenient=true'] : [])];
 }
 
 /** Read, extend, override and validate an experiment file. */

@@ -1,20 +1,16 @@
 // A job's folder and what it says about the job: job.json (what it is), log.txt, metrics.jsonl (one line per
 // epoch), done.json (written last, atomically: its presence with the current hash means finished), failed.json;
 // training jobs add timing.jsonl and, while unfinished, their training snapshot (train-job.ts).
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NumericBuild } from '@prunelab/finetune';
 import type { DataRecord } from './data-digest.ts';
+import { appendText, ensureDir, insideResults, writeJsonAtomic } from './files.ts';
 import type { Job } from './grid.ts';
 
-export type JobStatus = 'done' | 'failed' | 'running' | 'pending' | 'stale';
+export { writeJsonAtomic };
 
-export function writeJsonAtomic(file: string, value: unknown): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file); // rename is atomic: a reader sees the old file or the whole new one
-}
+export type JobStatus = 'done' | 'failed' | 'running' | 'pending' | 'stale';
 
 export function readJson<T>(file: string): T | undefined {
   try {
@@ -35,7 +31,8 @@ export function alive(pid: number): boolean {
   }
 }
 
-export const jobDir = (outDir: string, job: Job) => join(outDir, job.id);
+/** A job's folder: always strictly inside the experiment's folder (startJob wipes it). */
+export const jobDir = (outDir: string, job: Job) => insideResults(outDir, join(outDir, job.id));
 
 /**
  * `build`: the numeric build that made the job (absent in markers written before it was recorded); `data` and
@@ -82,20 +79,20 @@ export function startJob(outDir: string, job: Job, extra: Record<string, unknown
   const sameJob = readJson<{ hash: string }>(join(dir, 'job.json'))?.hash === job.hash;
   const resume = resumeFrom !== undefined && existsSync(join(dir, resumeFrom)) && sameJob;
   if (!resume) rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   writeJsonAtomic(join(dir, 'job.json'), { ...job, ...extra, startedAt: new Date().toISOString(), pid: process.pid });
   return dir;
 }
 
 export function jobLogger(dir: string, echo: (line: string) => void): (line: string) => void {
   return (line) => {
-    appendFileSync(join(dir, 'log.txt'), `${new Date().toISOString()} ${line}\n`);
+    appendText(join(dir, 'log.txt'), `${new Date().toISOString()} ${line}\n`);
     echo(line);
   };
 }
 
 export function appendMetrics(dir: string, row: Record<string, unknown>): void {
-  appendFileSync(join(dir, 'metrics.jsonl'), JSON.stringify(row) + '\n');
+  appendText(join(dir, 'metrics.jsonl'), JSON.stringify(row) + '\n');
 }
 
 export function finishJob(dir: string, marker: DoneMarker): void {
@@ -104,7 +101,7 @@ export function finishJob(dir: string, marker: DoneMarker): void {
 }
 
 export function failJob(dir: string, job: Job, error: unknown): void {
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   writeJsonAtomic(join(dir, 'failed.json'), {
     hash: job.hash,
     error: error instanceof Error ? error.message : String(error),

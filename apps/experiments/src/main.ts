@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The experiments CLI: run, status, report, clean and sync for one experiment config.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, didYouMean, loadConfig } from './config.ts';
+import { cliOverrides, ConfigError, didYouMean, loadConfig } from './config.ts';
+import { explainFsError, removeResults } from './files.ts';
 import { expandGrid } from './grid.ts';
 import { describePlan } from './plan.ts';
 import { checkBuilds, currentBuild } from './provenance.ts';
@@ -29,10 +31,14 @@ const USAGE = `usage: experiments <command> <config.yaml> [--set key=value ...] 
            resumable, a finished run is a no-op.  --dry-run  print the resolved config only
 
   --set k=v      override a config value, e.g. --set phase2.lr=1e-5 --set phase1.seeds=[1,2,3]
+  --lenient      skip malformed data rows (each reported) instead of stopping: --set data.lenient=true
   --models a,b   only these entries of models: (run the grid model by model; finished jobs are
                  reused by the full run, since a job's hash holds only its own model)
 
 Configs: experiments/*.yaml (schema: experiments/README.md). npm start runs experiments/smoke.yaml.`;
+
+/** The experiment's folder once known: where a write error without a path happened. */
+let resultsDir: string | undefined;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -44,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
       'dry-run': { type: 'boolean' },
       models: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
+      lenient: { type: 'boolean' },
     },
   });
   const [command, file] = positionals;
@@ -69,8 +76,9 @@ async function main(argv: string[]): Promise<number> {
     await pretrain(pcfg);
     return 0;
   }
-  const cfg = onlyModels(loadConfig(file, values.set ?? []), values.models);
+  const cfg = onlyModels(loadConfig(file, cliOverrides(values)), values.models);
   const outDir = outDirOf(cfg);
+  resultsDir = outDir;
   if ((command === 'run' && values['dry-run']) || command === 'status') {
     console.log(await plan(cfg, outDir));
     return 0;
@@ -98,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
       );
       return 1;
     }
-    rmSync(outDir, { recursive: true, force: true });
+    removeResults(resolve(cfg.output.dir), outDir);
     console.log(`removed ${outDir}`);
     return 0;
   }
@@ -155,6 +163,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
     // Configuration and input errors already say where and how to fix: print them without a stack trace.
+    // an fs error that reached here unexplained (a library's write): name the path and the cause (disk full, ...)
+    e = explainFsError(e, resultsDir ? `under ${resultsDir}` : 'a file');
     const msg = e instanceof Error ? e.message : String(e);
     console.error(`experiments: ${e instanceof ConfigError ? '' : 'error: '}${msg}`);
     if (process.env.DEBUG && e instanceof Error) console.error(e.stack);

@@ -3,7 +3,7 @@
 // moments and the step (which fixes the data cursor and the dropout masks) are snapshotted into <run_dir>/<name> by
 // libs/finetune's saveTrainState, as fine-tuning does; state.json marks a finished run, which reruns skip.
 import * as tf from '@tensorflow/tfjs';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { permutation } from '@prunelab/core';
 import { findRepoRoot, pretrainStreams } from '@prunelab/datasets';
@@ -26,6 +26,7 @@ import {
   type ForwardContext,
   type OptConfig,
 } from '@prunelab/finetune';
+import { writeJsonAtomic } from './files.ts';
 import type { PretrainConfig } from './pretrain-config.ts';
 import { gitCommit, openTracking } from './tracking.ts';
 
@@ -107,10 +108,8 @@ function stepRows(s: number, batch: number, nBlocks: number, seed: number, cache
   return rows;
 }
 
-function writeJson(file: string, v: unknown): void {
-  writeFileSync(file + '.tmp', JSON.stringify(v, null, 2) + '\n');
-  renameSync(file + '.tmp', file);
-}
+/** Whole or not at all, with the path in the error (files.ts). */
+const writeJson = (file: string, v: unknown): void => writeJsonAtomic(file, v);
 
 export async function pretrain(cfg: PretrainConfig, opts: PretrainOptions = {}): Promise<PretrainResult> {
   const log = opts.log ?? ((l: string) => console.log(l));

@@ -109,7 +109,7 @@ const cfgOf = (root: string, extra: Record<string, unknown> = {}) =>
     {
       name: 'prov',
       tasks: ['sst2'],
-      models: { a: { path: join(root, 'a') }, b: { path: join(root, 'b') } },
+      models: { a: { path: join(root, 'a') }, b: { path: join(root, 'b'), generate_if_missing: true } },
       phase1: { seeds: [1, 2], epochs: 1 },
       phase2: { seeds: [7], methods: ['full', 'hscore'] },
       output: { dir: join(root, 'results') },
@@ -161,8 +161,8 @@ test('a folder not made yet: its jobs are pending with a placeholder key, status
   finishAll(outDir, grid, () => build()); // even a done.json with the placeholder hash does not count
   for (const j of grid.jobs) assert.equal(jobStatus(outDir, j), j.model === 'b' ? 'pending' : 'done', j.id);
   assert.deepEqual(weightLines(cfg, weights), [
-    `model 'b': weights not made yet in ${join(root, 'b')} (run makes a tiny random bert (seed 0)); its jobs are ` +
-      `pending`,
+    `model 'b': weights not made yet in ${join(root, 'b')} (run makes a tiny bert with RANDOM weights (seed 0; ` +
+      `generate_if_missing: true)); its jobs are pending`,
   ]);
   const plan = describePlan(cfg, grid, outDir, 'wasm', { notes: weightLines(cfg, weights) });
   assert.match(plan, /^model 'b': weights not made yet/);

@@ -3,6 +3,7 @@
 // cell ran with (per-task and per-model overrides applied), and the runs whose predictions collapsed onto one class.
 import { getTask } from '@prunelab/datasets';
 import { collapseOf, collapseText, COLLAPSE_SHARE } from './collapse.ts';
+import type { DataRecord } from './data-digest.ts';
 import type { Grid, Job } from './grid.ts';
 import { readDone } from './job-state.ts';
 import { runTitle } from './names.ts';
@@ -10,18 +11,6 @@ import type { Phase1Result } from './phase1.ts';
 import type { Phase2Result } from './phase2.ts';
 import { cellSettings, type CellSettings, type DataCfg, type ExperimentConfig, type TaskName } from './schema.ts';
 import { TASK_META } from './tasks.ts';
-
-/** What a training job's done.json says about the data it loaded (absent in results made before it was recorded). */
-export interface DataRecord {
-  /** content digest of the files read */
-  digest: string;
-  /** examples read per split (train, the evaluation split, ...), before any subsample */
-  read: Record<string, number>;
-  /** the task's official split sizes */
-  official: Record<string, number>;
-  /** loader warnings, e.g. a partial or modified copy */
-  warnings: string[];
-}
 
 export interface CellData {
   /** the first finished job's record; undefined: no finished job recorded one */
@@ -70,7 +59,7 @@ export function dataNote(task: TaskName, d: DataCfg, data: CellData): string {
     const read = r.read[name];
     const off = official[name] !== undefined ? `official: ${fmt(official[name]!)}` : 'no official size';
     if (read === undefined) return `${what} examples: size read not recorded (${off})`;
-    const used = cap === null ? read : Math.min(cap, read);
+    const used = r.used?.[name] ?? (cap === null ? read : Math.min(cap, read));
     return used < read
       ? `${fmt(used)} of ${fmt(read)} ${what} examples read (seeded subsample${seedNote}; ${off})`
       : `all ${fmt(read)} ${what} examples read (${off})`;

@@ -34,7 +34,9 @@ const cfgOf = (name: string) =>
 
 const DATA = {
   digest: 'abc123',
+  splits: { train: 'aaa', dev: 'bbb' },
   read: { train: 200, dev: 100 },
+  used: { train: 200, dev: 100 },
   official: { train: 67_349, dev: 872 },
   warnings: ['glue/SST-2/train.tsv: 200 rows, the official split has 67,349: a partial or modified copy'],
 };

@@ -1,7 +1,7 @@
 // The report, re-rendered from whatever jobs have finished: the paper's tables per task x model (full data vs
 // winning ticket vs the other H subsets, each baseline at the same size; mean ± std over seeds) as markdown and
 // CSV, the plots as SVG + PNG (+ Vega-Lite JSON), and one self-contained HTML page.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { selectionMethod } from '@prunelab/pruning';
 import {
@@ -16,6 +16,7 @@ import {
   type MapPoint,
   type SizePoint,
 } from '@prunelab/viz';
+import { ensureDir, writeFileAtomic } from './files.ts';
 import type { Grid, ScoresJob } from './grid.ts';
 import { readDone } from './job-state.ts';
 import { methodTitle } from './names.ts';
@@ -120,8 +121,8 @@ export async function writeReport(
   const metricWords = taskMetrics.length === 1 ? (METRIC_TITLES[metricName] ?? metricName) : 'metric';
   const plotsDir = join(outDir, 'plots');
   const tablesDir = join(outDir, 'tables');
-  mkdirSync(plotsDir, { recursive: true });
-  mkdirSync(tablesDir, { recursive: true });
+  ensureDir(plotsDir);
+  ensureDir(tablesDir);
   const plots: string[] = [];
   const md: string[] = [`# ${cfg.name}: H-score dataset pruning`, ''];
   const html: HtmlBlock[] = [];
@@ -213,7 +214,7 @@ export async function writeReport(
       md.push(...mdTable(table), '', ...footnote.map((f) => `${f}\n`));
       block.table = table;
       if (footnote.length) html.push({ text: footnote });
-      writeFileSync(join(tablesDir, `${slug}.csv`), csvOf(mine));
+      writeFileAtomic(join(tablesDir, `${slug}.csv`), csvOf(mine));
       csvAll.push(...mine);
     } else {
       md.push('_no finished phase-2 runs yet_', '');
@@ -282,10 +283,13 @@ export async function writeReport(
   const htmlFile = join(outDir, 'report.html');
   const csv = join(outDir, 'summary.csv');
   const json = join(outDir, 'summary.json');
-  writeFileSync(report, md.join('\n'));
-  writeFileSync(htmlFile, htmlReport(`${cfg.name}: H-score dataset pruning`, html));
-  writeFileSync(csv, csvOf(csvAll));
-  writeFileSync(json, JSON.stringify({ name: cfg.name, jobs: grid.jobs.length, finished: done, rows }, null, 2) + '\n');
+  writeFileAtomic(report, md.join('\n'));
+  writeFileAtomic(htmlFile, htmlReport(`${cfg.name}: H-score dataset pruning`, html));
+  writeFileAtomic(csv, csvOf(csvAll));
+  writeFileAtomic(
+    json,
+    JSON.stringify({ name: cfg.name, jobs: grid.jobs.length, finished: done, rows }, null, 2) + '\n',
+  );
   return { report, html: htmlFile, csv, json, plots, rows };
 }
 

@@ -1,23 +1,32 @@
 // One `run`: the grid's jobs in dependency order (phase 1 -> scores -> phase 2), finished ones skipped by hash,
 // training jobs through a p-limit queue, every job logged to MLflow under one parent run, then the report.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
-import { buildTags, chooseBackend, describeBuild, numericBuild } from '@prunelab/finetune';
+import { buildTags, chooseBackend, describeBuild, type NumericBuild, numericBuild } from '@prunelab/finetune';
 import { flattenParams, RestStore } from '@prunelab/tracking';
 import { prepareCell, type Cell } from './cell.ts';
 import type { JobEnv } from './env.ts';
+import { ensureDir, explainFsError, insideResults, writeFileAtomic } from './files.ts';
 import { expandGrid, type Grid, type Job } from './grid.ts';
 import { alive, failJob, jobDir, jobStatus, writeJsonAtomic } from './job-state.ts';
-import { ensureModel } from './models.ts';
+import { ensureModel, hasRandomWeights, randomWeightsLine } from './models.ts';
 import { runPhase1 } from './phase1.ts';
 import { runPhase2 } from './phase2.ts';
 import { checkBuilds, describeBuildCheck } from './provenance.ts';
 import { writeReport, type ReportFiles } from './report.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { runScores } from './scores.ts';
-import { gitCommit, markStaleRunsKilled, openTracking } from './tracking.ts';
+import {
+  endFailed,
+  gitCommit,
+  markStaleRunsKilled,
+  openTracking,
+  RANDOM_WEIGHTS_TAG,
+  type RunHandle,
+  type Tracking,
+} from './tracking.ts';
 import { readModelWeights, weightLines } from './weights.ts';
 import { dataKey, dataLines, readDataStates, type DataStates } from './data-digest.ts';
 import { staleReason } from './stale.ts';
@@ -36,7 +45,8 @@ export interface RunOutcome extends ReportFiles {
   blocked: string[];
 }
 
-export const outDirOf = (cfg: ExperimentConfig) => resolve(cfg.output.dir, cfg.name);
+/** results/<name>: strictly inside the results root (output.dir), whatever `name` holds. */
+export const outDirOf = (cfg: ExperimentConfig) => insideResults(resolve(cfg.output.dir), cfg.name);
 
 /** Training jobs at once: 1 on CPU (TF.js already uses the cores), on a GPU as many as memory allows at ~4 GB each. */
 export function autoConcurrency(backend: string, requested: number): number {
@@ -56,7 +66,7 @@ function lock(outDir: string): () => void {
       );
     }
   }
-  writeFileSync(file, String(process.pid));
+  writeFileAtomic(file, String(process.pid));
   return () => rmSync(file, { force: true });
 }
 
@@ -71,11 +81,18 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
   log(`numeric build: ${describeBuild(build)}`);
 
   const outDir = outDirOf(cfg);
-  mkdirSync(outDir, { recursive: true });
+  ensureDir(outDir);
   const unlock = lock(outDir);
   try {
     // Every model folder exists before the grid is expanded, so every job's key holds real weights.
-    for (const [name, m] of Object.entries(cfg.models)) await ensureModel(name, m, log);
+    const randomModels: string[] = [];
+    for (const [name, m] of Object.entries(cfg.models)) {
+      const dir = await ensureModel(name, m, log);
+      if (hasRandomWeights(dir)) {
+        randomModels.push(name);
+        log(randomWeightsLine(name, dir));
+      }
+    }
     const weights = readModelWeights(cfg);
     // and the data is read (downloaded when allowed), so every job's key holds its data digest
     const data = await readDataStates(cfg, { download: true, log });
@@ -101,63 +118,97 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
         backend: backend.name,
         git_commit: gitCommit(),
         'mlflow.source.git.commit': gitCommit(),
+        [RANDOM_WEIGHTS_TAG]: String(randomModels.length > 0),
+        ...(randomModels.length && { 'prunelab.random_weights_models': randomModels.join(',') }),
       },
     });
-    await parent.logParams(flattenParams(cfg as unknown as Record<string, unknown>));
-
-    const cells = new Map<string, Promise<Cell>>();
-    const env: JobEnv = {
-      cfg,
-      outDir,
-      backend: backend.name,
-      build,
-      staleByBuild: check.stale,
-      tracking,
-      parent,
-      log,
-      out,
-      cell: (job) => {
-        const key = `${job.task}/${job.model}`;
-        let c = cells.get(key);
-        if (!c) {
-          c = prepareCell(cfg, job.task, job.model, job.settings.data, log);
-          cells.set(key, c);
-        }
-        return c.then((cell) => {
-          if (job.data && cell.dataDigest !== job.data.digest)
-            throw new Error(
-              `data ${job.task} changed while this run went on (digest ${job.data.digest} when the grid was read, ` +
-                `${cell.dataDigest} now): run again to rekey its jobs`,
-            );
-          return cell;
-        });
-      },
-      position: (job) => `[${grid.jobs.indexOf(job) + 1}/${grid.jobs.length}]`,
-    };
-    const result = await schedule(grid, env, autoConcurrency(backend.name, cfg.run.concurrency), data);
-    log(
-      `jobs: ${result.ran.length} ran, ${result.skipped.length} finished earlier, ${result.failed.length} failed, ` +
-        `${result.blocked.length} blocked by a failure`,
-    );
-    const files = await writeReport(cfg, outDir, grid, tracking.location);
-    for (const f of [files.report, files.html, files.csv, files.json]) await parent.logArtifact(f);
-    await parent.logArtifact(join(outDir, 'plots'));
-    await parent.logArtifact(join(outDir, 'tables'));
-    await parent.end(result.failed.length ? 'FAILED' : 'FINISHED');
-    if (tracking.tracker instanceof RestStore) {
-      // push what the journal holds while the server answers; what stays waits for `experiments sync`
-      await tracking.tracker.flush();
-      const pending = tracking.tracker.pendingRuns();
-      if (pending.length)
-        log(
-          `mlflow: ${pending.length} run(s) wait in the offline journal for the server ${tracking.location}: run ` +
-            `\`experiments sync\` when it is reachable`,
-        );
+    try {
+      return await runGrid(cfg, grid, parent, {
+        outDir,
+        backend: backend.name,
+        build,
+        check,
+        tracking,
+        data,
+        log,
+        out,
+      });
+    } catch (e) {
+      // an error of the run itself (a report that cannot be written, a full disk): FAILED, not left RUNNING
+      await endFailed(parent, log);
+      throw e;
     }
-    return { ...files, ...result, outDir, mlruns: tracking.location };
   } finally {
     unlock();
   }
+}
+
+interface GridContext {
+  outDir: string;
+  backend: string;
+  build: NumericBuild;
+  check: ReturnType<typeof checkBuilds>;
+  tracking: Tracking;
+  data: DataStates;
+  log: (line: string) => void;
+  out: (text: string) => void;
+}
+
+/** The jobs, the report and the parent run's end, once the models, the grid and the parent run exist. */
+async function runGrid(cfg: ExperimentConfig, grid: Grid, parent: RunHandle, c: GridContext): Promise<RunOutcome> {
+  const { outDir, build, check, tracking, log, out } = c;
+  await parent.logParams(flattenParams(cfg as unknown as Record<string, unknown>));
+
+  const cells = new Map<string, Promise<Cell>>();
+  const env: JobEnv = {
+    cfg,
+    outDir,
+    backend: c.backend,
+    build,
+    staleByBuild: check.stale,
+    tracking,
+    parent,
+    log,
+    out,
+    cell: (job) => {
+      const key = `${job.task}/${job.model}`;
+      let c = cells.get(key);
+      if (!c) {
+        c = prepareCell(cfg, job.task, job.model, job.settings.data, log);
+        cells.set(key, c);
+      }
+      return c.then((cell) => {
+        if (job.data && cell.dataDigest !== job.data.digest)
+          throw new Error(
+            `data ${job.task} changed while this run went on (digest ${job.data.digest} when the grid was read, ` +
+              `${cell.dataDigest} now): run again to rekey its jobs`,
+          );
+        return cell;
+      });
+    },
+    position: (job) => `[${grid.jobs.indexOf(job) + 1}/${grid.jobs.length}]`,
+  };
+  const result = await schedule(grid, env, autoConcurrency(c.backend, cfg.run.concurrency), c.data);
+  log(
+    `jobs: ${result.ran.length} ran, ${result.skipped.length} finished earlier, ${result.failed.length} failed, ` +
+      `${result.blocked.length} blocked by a failure`,
+  );
+  const files = await writeReport(cfg, outDir, grid, tracking.location);
+  for (const f of [files.report, files.html, files.csv, files.json]) await parent.logArtifact(f);
+  await parent.logArtifact(join(outDir, 'plots'));
+  await parent.logArtifact(join(outDir, 'tables'));
+  await parent.end(result.failed.length ? 'FAILED' : 'FINISHED');
+  if (tracking.tracker instanceof RestStore) {
+    // push what the journal holds while the server answers; what stays waits for `experiments sync`
+    await tracking.tracker.flush();
+    const pending = tracking.tracker.pendingRuns();
+    if (pending.length)
+      log(
+        `mlflow: ${pending.length} run(s) wait in the offline journal for the server ${tracking.location}: run ` +
+          `\`experiments sync\` when it is reachable`,
+      );
+  }
+  return { ...files, ...result, outDir, mlruns: tracking.location };
 }
 
 async function schedule(grid: Grid, env: JobEnv, concurrency: number, data: DataStates) {
@@ -199,8 +250,13 @@ async function schedule(grid: Grid, env: JobEnv, concurrency: number, data: Data
         await (job.kind === 'scores' ? exec() : limit(exec));
         ran.push(job.id);
         return true;
-      } catch (e) {
-        failJob(jobDir(env.outDir, job), job, e);
+      } catch (caught) {
+        const e = explainFsError(caught, `under ${jobDir(env.outDir, job)}`);
+        try {
+          failJob(jobDir(env.outDir, job), job, e);
+        } catch (e2) {
+          env.log(`${job.label}: could not record the failure: ${e2 instanceof Error ? e2.message : String(e2)}`);
+        }
         failed.push(job.id);
         env.log(`${env.position(job)} ${job.label}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
         if (process.env.DEBUG && e instanceof Error) env.log(e.stack ?? '');

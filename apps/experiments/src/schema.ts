@@ -127,8 +127,10 @@ export const SCHEMA = {
     },
     generate_if_missing: {
       type: { kind: 'bool' },
-      default: true,
-      doc: 'create a tiny random model of the family there when the folder is empty',
+      default: false,
+      doc:
+        'true: when the folder is missing, create a tiny model of the family with RANDOM weights there (flagged ' +
+        'random_weights in job.json, MLflow and the console); false: a missing folder is an error',
     },
     init_seed: { type: { kind: 'int' }, default: 0, doc: 'seed of that random model' },
     pretrain: {

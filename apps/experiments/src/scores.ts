@@ -1,6 +1,5 @@
 // From phase-1 records to subsets: H-scores (from the first runs_used runs and epochs_used epochs), cartography,
 // the H subsets and every baseline at each H subset's size, as subset files with metadata (libs/pruning format).
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hHistogram, hScore, readRunRecord } from '@prunelab/dynamics';
 import {
@@ -17,6 +16,7 @@ import {
   writeSubset,
 } from '@prunelab/pruning';
 import type { JobEnv } from './env.ts';
+import { writeFileAtomic } from './files.ts';
 import type { ScoresJob } from './grid.ts';
 import { finishJob, jobDir, jobLogger, readJson, startJob } from './job-state.ts';
 
@@ -32,7 +32,7 @@ export interface ScoresResult {
 export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResult> {
   const cell = await env.cell(job);
   const started = performance.now();
-  const dir = startJob(env.outDir, job, {});
+  const dir = startJob(env.outDir, job, { random_weights: cell.randomWeights });
   const log = jobLogger(dir, env.log);
   const recordDirs = job.records.map((id) => join(env.outDir, id));
   const records = recordDirs.map((d) => readRunRecord(d));
@@ -82,7 +82,7 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
       writeSubset(join(dir, 'subsets', `${b}-${name}.json`), { ids: picked, method: b, params, ...common });
     }
   }
-  writeFileSync(join(dir, 'scores.csv'), scoresCsv(ctx, labels, h));
+  writeFileAtomic(join(dir, 'scores.csv'), scoresCsv(ctx, labels, h));
   log(
     `${env.position(job)} ${job.label}: H histogram (H = 0..${R}) ${histogram.join(' / ')}; ` +
       Object.entries(result.subsets)

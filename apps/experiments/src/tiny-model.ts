@@ -76,6 +76,20 @@ async function writeTokenizer(dir: string, recipe: TokenizerRecipe, family: stri
   await (TOKENIZER_WRITERS[recipe.kind] as Writer<TokenizerRecipe['kind']>)(dir, recipe, family, cacheDir);
 }
 
+/**
+ * Written beside the weights of every tiny random model: what says "random weights" in job.json, MLflow tags and the
+ * report. Not a deciding file (weights.ts), so it does not enter job keys.
+ */
+export const RANDOM_MARKER = 'random-weights.json';
+
+/** Whether a model folder holds weights made by ensureTinyModel (random, never trained). */
+export const hasRandomWeights = (dir: string): boolean => existsSync(join(dir, RANDOM_MARKER));
+
+export function writeRandomMarker(dir: string, what: { family: string; seed: number | null; note?: string }): void {
+  const marker = { random_weights: true, ...what, made_by: 'ensureTinyModel (tiny-model.ts)' };
+  writeFileSync(join(dir, RANDOM_MARKER), JSON.stringify(marker, null, 2) + '\n');
+}
+
 export interface TinyModelOptions {
   seed?: number;
   overrides?: Record<string, number>;
@@ -105,6 +119,7 @@ export async function ensureTinyModel(
   const params = initParams(config, opts.seed ?? 0);
   saveModel(dir, config, params);
   disposeParams(params);
+  writeRandomMarker(dir, { family, seed: opts.seed ?? 0 });
   return { dir, created: true };
 }
 

@@ -50,6 +50,22 @@ export async function syncJournal(outDir: string, log: (l: string) => void): Pro
   return syncPending(outDir, uri, { log });
 }
 
+/**
+ * End a run that failed as FAILED (not left RUNNING, which the next start would mark KILLED as if the process had
+ * been killed). A failure to end it (the disk that failed the job, an unreachable server) must not hide the error
+ * that failed the job, so it is only logged.
+ */
+export async function endFailed(run: RunHandle, log: (l: string) => void = () => {}): Promise<void> {
+  try {
+    await run.end('FAILED');
+  } catch (e) {
+    log(`mlflow: could not mark run ${run.runId} FAILED: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** MLflow tag of every job run (and of the grid run): 'true' when its model's weights are random (tiny-model.ts). */
+export const RANDOM_WEIGHTS_TAG = 'prunelab.random_weights';
+
 let commit: string | undefined;
 export function gitCommit(): string {
   if (commit === undefined) {

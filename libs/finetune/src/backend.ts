@@ -7,6 +7,26 @@ import { registerWasmKernels } from './wasm-kernels.ts';
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
+/**
+ * tfjs-backend-cpu prints "Hi, looks like you are running TensorFlow.js in Node.js ... install our node backend" on
+ * the first tensor of every cpu backend it makes in Node (its constructor sets `this.firstUse = true`). Here that is
+ * expected, not a fault: the engine uses tfjs-node where it installed, else wasm, and says which. The flags that
+ * would silence it (IS_TEST, PROD) also change what tfjs checks, and the engine makes new cpu backends on its own
+ * (a first op with no backend chosen), so the class's `firstUse` is made a constant false instead.
+ */
+function quietCpuBanner(): void {
+  try {
+    const cpu = tf.findBackend('cpu');
+    const proto = cpu && Object.getPrototypeOf(cpu);
+    if (!proto || Object.getOwnPropertyDescriptor(proto, 'firstUse')) return;
+    Object.defineProperty(proto, 'firstUse', { get: () => false, set: () => {}, configurable: true });
+    delete (cpu as { firstUse?: boolean }).firstUse; // this instance's own flag, set before the accessor existed
+  } catch {
+    // no cpu backend registered: nothing prints the banner
+  }
+}
+quietCpuBanner();
+
 async function tryRegister(name: BackendName): Promise<boolean> {
   try {
     // Importing the node bindings registers the 'tensorflow' backend (the gpu package uses the same name).

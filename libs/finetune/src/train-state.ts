@@ -2,7 +2,17 @@
 // sees the previous snapshot or the whole new one): the parameters, the AdamW moments and step, the loop's own
 // state (JSON in the header's metadata) and whatever the caller adds (tensors and JSON) to restore its side.
 import * as tf from '@tensorflow/tfjs';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import type { AdamW } from './adamw.ts';
 import type { Params } from './params.ts';
@@ -89,9 +99,16 @@ function writeStreamed(file: string, tensors: Map<string, Entry>, metadata: Reco
       put(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
     }
     fsyncSync(fd);
-  } finally {
+  } catch (e) {
+    // a full disk must not leave a half snapshot behind: the previous one stays, the error names the file
     closeSync(fd);
+    rmSync(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC')
+      throw Object.assign(new Error(`cannot write ${file}: disk full (ENOSPC)`), { code, path: file });
+    throw e;
   }
+  closeSync(fd);
   renameSync(tmp, file); // atomic: the previous snapshot or this whole one
 }
 

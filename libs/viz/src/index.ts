@@ -1,7 +1,15 @@
 export type { VegaLiteSpec } from './types.ts';
 export { FONT, PALETTE, THEME, withTheme } from './theme.ts';
 export { fontFiles } from './fonts.ts';
-export { compileVegaLite, renderSvg, svgToPng, writeChart, type ChartFiles, type PngOptions } from './render.ts';
+export {
+  compileVegaLite,
+  renderSvg,
+  svgToPng,
+  writeChart,
+  type ChartFiles,
+  type ChartOptions,
+  type PngOptions,
+} from './render.ts';
 export { pngImageData, readPngSize } from './png.ts';
 export {
   hscoreHistogramChart,

@@ -50,13 +50,41 @@ export interface ChartFiles {
   json: string;
 }
 
+/**
+ * A file whole or not at all (temp + rename): a full disk leaves no truncated PNG; the error names the file.
+ * `write` lets a caller (the experiments app) use its own atomic writer and messages.
+ */
+function writeWhole(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    const cause =
+      code === 'ENOSPC'
+        ? 'disk full (ENOSPC)'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? `permission denied (read-only?) (${code})`
+          : (e as Error).message;
+    throw Object.assign(new Error(`cannot write ${file}: ${cause}`, { cause: e }), { code, path: file });
+  }
+}
+
+export interface ChartOptions extends PngOptions {
+  /** how each file is written; default: temp file + rename */
+  write?: (file: string, data: string | Uint8Array) => void;
+}
+
 /** Write <outBase>.svg, <outBase>.png and the themed spec as <outBase>.vl.json (renders the same in the Vega editor). */
-export async function writeChart(spec: VegaLiteSpec, outBase: string, opts: PngOptions = {}): Promise<ChartFiles> {
+export async function writeChart(spec: VegaLiteSpec, outBase: string, opts: ChartOptions = {}): Promise<ChartFiles> {
   const files: ChartFiles = { svg: `${outBase}.svg`, png: `${outBase}.png`, json: `${outBase}.vl.json` };
   const svg = await renderSvg(spec);
+  const write = opts.write ?? writeWhole;
   fs.mkdirSync(path.dirname(path.resolve(outBase)), { recursive: true });
-  fs.writeFileSync(files.svg, svg);
-  fs.writeFileSync(files.png, svgToPng(svg, opts));
-  fs.writeFileSync(files.json, JSON.stringify(withTheme(spec), null, 2) + '\n');
+  write(files.svg, svg);
+  write(files.png, svgToPng(svg, opts));
+  write(files.json, JSON.stringify(withTheme(spec), null, 2) + '\n');
   return files;
 }
