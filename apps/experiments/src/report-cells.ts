@@ -1,11 +1,12 @@
 // What the report says about each (task, model) cell besides its table: the data the jobs actually read (sizes
 // from the jobs' done.json beside the official sizes, loader warnings, the data digest), the training settings the
 // cell ran with (per-task and per-model overrides applied), and the runs whose predictions collapsed onto one class.
+import { join } from 'node:path';
 import { getTask } from '@prunelab/datasets';
 import { collapseOf, collapseText, COLLAPSE_SHARE } from './collapse.ts';
 import type { DataRecord } from './data-digest.ts';
 import type { Grid, Job } from './grid.ts';
-import { readDone } from './job-state.ts';
+import { jobDir, readDone, readJson } from './job-state.ts';
 import { runTitle } from './names.ts';
 import type { Phase1Result } from './phase1.ts';
 import type { Phase2Result } from './phase2.ts';
@@ -20,6 +21,24 @@ export interface CellData {
   /** distinct data digests over the cell's jobs (more than one: its jobs did not read the same data) */
   digests: string[];
 }
+
+/**
+ * Whether a model's jobs trained from random weights (job.json `random_weights`, set from the tiny-model marker):
+ * true if any started job of the model says so, false if they all say not, undefined before any job started.
+ */
+export function randomWeightsOf(outDir: string, grid: Grid, model: string): boolean | undefined {
+  let seen: boolean | undefined;
+  for (const j of grid.jobs.filter((x) => x.model === model)) {
+    const r = readJson<{ random_weights?: boolean }>(join(jobDir(outDir, j), 'job.json'))?.random_weights;
+    if (r === true) return true;
+    if (r === false) seen = false;
+  }
+  return seen;
+}
+
+export const RANDOM_WEIGHTS_NOTE =
+  'RANDOM WEIGHTS: generated tiny model, not pretrained; its numbers show that the pipeline works, not what ' +
+  'fine-tuning a pretrained model does';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const inCell = (task: string, model: string) => (j: Job) => j.task === task && j.model === model;

@@ -8,14 +8,24 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { metricVsSizeChart } from '@prunelab/viz';
 import { validateConfig } from './config.ts';
+import { dataKey, type DataStates } from './data-digest.ts';
 import { expandGrid, type Grid, type Job } from './grid.ts';
-import { finishJob, jobDir } from './job-state.ts';
+import { finishJob, jobDir, startJob } from './job-state.ts';
 import type { Phase1Result } from './phase1.ts';
 import type { Phase2Result } from './phase2.ts';
 import { reportRows, sizePoints, writeReport } from './report.ts';
+import { cellSettings, type ExperimentConfig } from './schema.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'prunelab-report-'));
 after(() => rmSync(root, { recursive: true, force: true }));
+
+/** Every cell's data read (the record the key holds; the jobs' done.json carry their own below). */
+const dataOf = (cfg: ExperimentConfig): DataStates =>
+  Object.fromEntries(
+    cfg.tasks.flatMap((t) =>
+      Object.keys(cfg.models).map((m) => [dataKey(t, cellSettings(cfg, t, m).data), { record: DATA }]),
+    ),
+  );
 
 const cfgOf = (name: string) =>
   validateConfig(
@@ -110,7 +120,7 @@ const sampleStd = (xs: number[]) => {
 
 test('the report: sizes read, data warnings, effective settings, one name per method, collapsed runs', async () => {
   const cfg = cfgOf('rep');
-  const grid = expandGrid(cfg, { a: { dir: join(root, 'a'), digest: 'w', pretrain: null } });
+  const grid = expandGrid(cfg, { a: { dir: join(root, 'a'), digest: 'w', pretrain: null } }, dataOf(cfg));
   const outDir = join(root, 'results', 'rep');
   finishAll(outDir, grid, true);
   const out = await writeReport(cfg, outDir, grid, 'mlruns');
@@ -175,7 +185,7 @@ test('the report: sizes read, data warnings, effective settings, one name per me
 
 test('results from before sizes were recorded: "sizes read not recorded", not the official sizes', async () => {
   const cfg = cfgOf('old');
-  const grid = expandGrid(cfg, { a: { dir: join(root, 'a'), digest: 'w', pretrain: null } });
+  const grid = expandGrid(cfg, { a: { dir: join(root, 'a'), digest: 'w', pretrain: null } }, dataOf(cfg));
   const outDir = join(root, 'results', 'old');
   finishAll(outDir, grid, false);
   const md = readFileSync((await writeReport(cfg, outDir, grid, 'mlruns')).report, 'utf8');
@@ -189,11 +199,26 @@ test('cells with different overrides: each cell states its own settings, the hea
   const { phase2: _override, ...plain } = base.models.a!;
   const cfg = { ...base, models: { ...base.models, b: plain } };
   const weights = { dir: join(root, 'a'), digest: 'w', pretrain: null };
-  const grid = expandGrid(cfg, { a: weights, b: weights });
+  const grid = expandGrid(cfg, { a: weights, b: weights }, dataOf(cfg));
   const md = readFileSync((await writeReport(cfg, join(root, 'results', 'two'), grid, 'mlruns')).report, 'utf8');
   assert.match(md, /Training settings differ between cells/);
   const notes = md.split('\n').filter((l) => l.startsWith('- training: '));
   assert.equal(notes.length, 2);
   assert.match(notes[0]!, /phase 2 2 epochs, lr 1e-3, batch 32/); // a: its override
   assert.match(notes[1]!, /phase 2 3 epochs, lr 2e-5, batch 32/); // b: the top level
+});
+
+test('a model whose jobs trained from random weights: the report says "RANDOM WEIGHTS", a pretrained one does not', async () => {
+  for (const random of [true, false]) {
+    const cfg = cfgOf(`rw-${random}`);
+    const grid = expandGrid(cfg, { a: { dir: join(root, 'a'), digest: 'w', pretrain: null } }, dataOf(cfg));
+    const outDir = join(root, 'results', `rw-${random}`);
+    for (const j of grid.jobs) startJob(outDir, j, { random_weights: random }); // what train-job.ts writes
+    finishAll(outDir, grid, true);
+    const out = await writeReport(cfg, outDir, grid, 'mlruns');
+    const md = readFileSync(out.report, 'utf8');
+    const html = readFileSync(out.html, 'utf8');
+    for (const text of [md, html]) assert.equal(text.includes('RANDOM WEIGHTS'), random, `random ${random}`);
+    if (random) assert.match(md, /Models: a \(bert, .*, RANDOM WEIGHTS\)/);
+  }
 });

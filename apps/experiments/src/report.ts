@@ -20,7 +20,16 @@ import { ensureDir, writeFileAtomic } from './files.ts';
 import type { Grid, ScoresJob } from './grid.ts';
 import { readDone } from './job-state.ts';
 import { methodTitle } from './names.ts';
-import { cellData, cellSettingsOf, collapsedRuns, collapseSection, dataNote, settingsNote } from './report-cells.ts';
+import {
+  cellData,
+  cellSettingsOf,
+  collapsedRuns,
+  collapseSection,
+  dataNote,
+  RANDOM_WEIGHTS_NOTE,
+  randomWeightsOf,
+  settingsNote,
+} from './report-cells.ts';
 import { cellTable, csvOf, reportRows, ticketSummary, type ReportRow } from './report-tables.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { readScores, type ScoresResult } from './scores.ts';
@@ -131,8 +140,9 @@ export async function writeReport(
   const same = settings.length > 0 && settings.every((x) => x === settings[0]);
   const intro = [
     `Jobs finished: ${done} of ${grid.jobs.length}. Tasks: ${cfg.tasks.join(', ')}. Models: ${Object.entries(cfg.models)
-      .map(([n, m]) => `${n} (${m.family}, ${m.path})`)
+      .map(([n, m]) => `${n} (${m.family}, ${m.path}${randomWeightsOf(outDir, grid, n) ? ', RANDOM WEIGHTS' : ''})`)
       .join(', ')}.`,
+    ...(Object.keys(cfg.models).some((n) => randomWeightsOf(outDir, grid, n)) ? [RANDOM_WEIGHTS_NOTE] : []),
     same
       ? `Every cell: ${settings[0]}.`
       : 'Training settings differ between cells (per-task or per-model overrides): each cell lists the ones it ' +
@@ -197,6 +207,7 @@ export async function writeReport(
     const settings = cellSettingsOf(cfg, grid, task, model);
     const data = cellData(outDir, grid, task, model);
     const notes = [
+      ...(randomWeightsOf(outDir, grid, model) ? [`${model}: ${RANDOM_WEIGHTS_NOTE}`] : []),
       dataNote(task, settings.data, data),
       ...data.warnings.map((w) => `data warning: ${w}`),
       `${settingsNote(settings)}; the table: ${TASK_META[task].evalSplit} split after the last epoch`,
