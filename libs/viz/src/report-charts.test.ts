@@ -76,6 +76,25 @@ test('metricVsSizeChart: x is the true size, same-size methods side by side in p
   assert.ok(Math.abs(Math.abs(at24[0]! - at24[1]!) - 7) < 1e-6, `bars at ${at24}`);
 });
 
+test('metricVsSizeChart: seeds that all scored the same (std 0) get a y axis with distinct ticks', async () => {
+  const same: SizePoint[] = ['full data', 'winning ticket', 'random'].map((method, i) => ({
+    task: 'imdb',
+    model: 'tiny',
+    method,
+    subsetPct: i === 0 ? 100 : 43.7,
+    mean: 0.4625,
+    std: 0,
+    n: 3,
+  }));
+  const spec = metricVsSizeChart(same, { title: 't', metricName: 'accuracy' });
+  const layers = (spec as unknown as { spec: { layer: { encoding: { y: { scale: { domain: number[] } } } }[] } }).spec;
+  const [lo, hi] = layers.layer[2]!.encoding.y.scale.domain as [number, number];
+  assert.ok(lo < 46.25 && hi > 46.25 && hi - lo >= 1, `domain ${lo}..${hi} holds 46.25 with room`);
+  const svg = await renderSvg(spec);
+  const ticks = texts(svg).filter((x) => /^\d+\.\d$/.test(x));
+  assert.ok(new Set(ticks).size >= 2, `distinct y ticks: ${ticks.join(', ')}`);
+});
+
 test('dataMapChart and trainingCurvesChart render their axes and legends', async () => {
   const map = texts(
     await renderSvg(

@@ -66,6 +66,12 @@ export function metricVsSizeChart(
       band: sizesOf.get(`${panel(p)}|${p.method}`)!.size > 1,
     };
   });
+  // An explicit y domain: Vega's own collapses when every value is equal (seeds that all predicted one class, std 0),
+  // which labels the axis with one number and stretches zero-length bars over the whole panel.
+  const ys = values.flatMap((v) => [v.lo, v.hi, v.metric]);
+  const [yMin, yMax] = [Math.min(...ys), Math.max(...ys)];
+  const pad = Math.max((yMax - yMin) * 0.08, 0.5);
+  const yDomain = [yMin - pad, yMax + pad];
   const color = {
     field: 'method',
     type: 'nominal',
@@ -84,7 +90,7 @@ export function metricVsSizeChart(
       field,
       type: 'quantitative',
       title: `${opts.metricName} (%)`,
-      scale: { zero: false },
+      scale: { domain: yDomain, zero: false, nice: false },
       axis: { format: '.1f' },
     }) as const;
   const dodge = { expr: 'datum.dx' };
