@@ -32,7 +32,7 @@ function describe(f: Field): string {
     int: 'an integer',
     number: 'a number',
     bool: 'true or false',
-    'int[]': 'a list of integers',
+    'int[]': `a ${'empty' in t && t.empty ? '' : 'non-empty '}list of integers`,
     'string[]': 'a list of strings',
   }[t.kind];
   return (
@@ -57,7 +57,9 @@ function check(f: Field, v: unknown): unknown {
     case 'enum':
       return typeof v === 'string' && t.values.includes(v) ? v : undefined;
     case 'int[]':
-      return Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x) && x >= min) ? v : undefined;
+      return Array.isArray(v) && (v.length > 0 || t.empty) && v.every((x) => Number.isInteger(x) && x >= min)
+        ? v
+        : undefined;
     case 'string[]':
       return Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0) ? v : undefined;
     case 'enum[]':

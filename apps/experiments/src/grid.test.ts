@@ -41,6 +41,27 @@ test('tasks x models x seeds x subsets x methods, with baselines at every H subs
   );
 });
 
+test('ticket_seeds: more seeds for full data and every method at the winning ticket, the one seed elsewhere', () => {
+  const cfg = cfgOf({
+    tasks: ['sst2'],
+    models: { a: { path: '/m/a' } },
+    phase2: { seeds: [6666], ticket_seeds: [1, 2, 6666], methods: ['full', 'hscore', 'random', 'ambiguous'] },
+    pruning: { subsets: ['paper'] },
+  });
+  const p2 = expandGrid(cfg).jobs.filter((j): j is Phase2Job => j.kind === 'phase2');
+  const seedsOf = (method: string, subset: string | null) =>
+    p2.filter((j) => j.method === method && (j.subset?.name ?? null) === subset).map((j) => j.seed);
+  assert.deepEqual(seedsOf('full', null), [6666, 1, 2]);
+  for (const m of ['hscore', 'random', 'ambiguous']) {
+    assert.deepEqual(seedsOf(m, '06'), [6666, 1, 2], `${m} at the ticket`);
+    assert.deepEqual(seedsOf(m, '0126'), [6666], `${m} elsewhere`);
+  }
+  assert.equal(p2.length, 3 + 3 * 3 + 3 * 6); // full x 3, the ticket x 3 methods x 3 seeds, 6 subsets x 3 methods
+  // the extra seeds decide which jobs exist, not what one computes: the 6666 jobs keep their keys
+  const plain = expandGrid(cfgOf({ ...cfg, phase2: { ...cfg.phase2, ticket_seeds: [] } }));
+  for (const j of plain.jobs) assert.equal(p2.find((x) => x.id === j.id)?.hash ?? j.hash, j.hash);
+});
+
 test("baselines_at: all seven H subsets train, the baselines only at the winning ticket's size", () => {
   const g = expandGrid(
     cfgOf({

@@ -116,6 +116,9 @@ export function expandSubsets(names: string[], R: number): number[][] {
   return out;
 }
 
+/** Phase-2 seeds of full data and of the winning ticket's size: the seeds plus the ticket seeds, once each. */
+const ticketSeeds = (s: CellSettings) => [...new Set([...s.phase2.seeds, ...s.phase2.ticket_seeds])];
+
 /** The subset file of a scores job for one method and subset. */
 export const subsetFile = (scoresId: string, method: string, name: string) =>
   `${scoresId}/subsets/${method}-${name}.json`;
@@ -215,7 +218,7 @@ export function expandGrid(
       jobs.push(...scores);
       scoresOf.set(base, scores);
 
-      const { seeds: _seeds2, methods: _m, checkpoint_every: _c2, ...p2 } = s.phase2;
+      const { seeds: _seeds2, ticket_seeds: _t2, methods: _m, checkpoint_every: _c2, ...p2 } = s.phase2;
       const p2Key = { ...dataKey, phase2: p2 };
       const phase2 = (method: Method, seed: number, subset: SubsetRef | null, suffix: string): Phase2Job => ({
         kind: 'phase2',
@@ -246,7 +249,7 @@ export function expandGrid(
         }),
         label: `phase2 ${task}/${model} ${phase2Title(method, subset, model)} seed ${seed}`,
       });
-      for (const seed of s.phase2.seeds) if (methods.includes('full')) jobs.push(phase2('full', seed, null, ''));
+      for (const seed of ticketSeeds(s)) if (methods.includes('full')) jobs.push(phase2('full', seed, null, ''));
       for (const sc of scores) {
         const vs = sc.variant.key === 'all' ? '' : `-${sc.variant.key}`;
         const baselineAt = new Set(
@@ -264,7 +267,9 @@ export function expandGrid(
               scoredBy: model,
               file: subsetFile(sc.id, method, name),
             };
-            for (const seed of s.phase2.seeds) jobs.push(phase2(method, seed, ref, `-${name}${vs}`));
+            const ticket = removed.join() === winningTicketRemoved(sc.variant.runsUsed).join();
+            for (const seed of ticket ? ticketSeeds(s) : s.phase2.seeds)
+              jobs.push(phase2(method, seed, ref, `-${name}${vs}`));
           }
         }
       }
@@ -275,7 +280,7 @@ export function expandGrid(
     const [from, to] = t.split('->').map((x) => x.trim()) as [string, string];
     for (const task of cfg.tasks) {
       const s = cellSettings(cfg, task, to);
-      const { seeds: _s, methods: _m, checkpoint_every: _c, ...p2 } = s.phase2;
+      const { seeds: _s, ticket_seeds: _t, methods: _m, checkpoint_every: _c, ...p2 } = s.phase2;
       for (const sc of scoresOf.get(`${task}/${from}`) ?? []) {
         const vs = sc.variant.key === 'all' ? '' : `-${sc.variant.key}`;
         for (const removed of sc.subsets) {

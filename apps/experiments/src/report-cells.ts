@@ -104,11 +104,18 @@ function phaseWords(p: CellSettings['phase1'] | CellSettings['phase2']): string 
   ].join(', ');
 }
 
+/** The ticket seeds, where they add any: full data and the winning ticket's size get more seeds than the rest. */
+function ticketWords(s: CellSettings): string {
+  const more = s.phase2.ticket_seeds.filter((x) => !s.phase2.seeds.includes(x));
+  return more.length ? ` (full data and the winning ticket's size also ${more.join(', ')})` : '';
+}
+
 /** The settings a cell's jobs ran with: the config's sections with its model's and task's overrides applied. */
 export function settingsNote(s: CellSettings): string {
   return (
     `training: phase 1 R = ${s.phase1.seeds.length} runs (seeds ${s.phase1.seeds.join(', ')}), ` +
-    `${phaseWords(s.phase1)}; phase 2 ${phaseWords(s.phase2)}, seeds ${s.phase2.seeds.join(', ')}, evaluated ` +
+    `${phaseWords(s.phase1)}; phase 2 ${phaseWords(s.phase2)}, seeds ${s.phase2.seeds.join(', ')}${ticketWords(s)}, ` +
+    'evaluated ' +
     `${s.phase2.eval === 'last' ? 'after the last epoch only' : 'after every epoch'}`
   );
 }

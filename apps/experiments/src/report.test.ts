@@ -13,6 +13,7 @@ import { expandGrid, type Grid, type Job } from './grid.ts';
 import { finishJob, jobDir, startJob } from './job-state.ts';
 import type { Phase1Result } from './phase1.ts';
 import type { Phase2Result } from './phase2.ts';
+import { settingsNote } from './report-cells.ts';
 import { reportRows, sizePoints, writeReport } from './report.ts';
 import { cellSettings, type ExperimentConfig } from './schema.ts';
 
@@ -221,4 +222,12 @@ test('a model whose jobs trained from random weights: the report says "RANDOM WE
     for (const text of [md, html]) assert.equal(text.includes('RANDOM WEIGHTS'), random, `random ${random}`);
     if (random) assert.match(md, /Models: a \(bert, .*, RANDOM WEIGHTS\)/);
   }
+});
+
+test('settings note: ticket seeds are named where they add seeds, not when they repeat phase2.seeds', () => {
+  const s = cellSettings(cfgOf('ts'), 'sst2', 'a');
+  const more = { ...s, phase2: { ...s.phase2, seeds: [6666], ticket_seeds: [6666, 1, 2] } };
+  assert.match(settingsNote(more), /seeds 6666 \(full data and the winning ticket's size also 1, 2\), evaluated/);
+  const same = { ...s, phase2: { ...s.phase2, seeds: [6666], ticket_seeds: [6666] } };
+  assert.match(settingsNote(same), /seeds 6666, evaluated/);
 });

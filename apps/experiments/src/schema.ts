@@ -10,7 +10,7 @@ export type FieldType =
   | { kind: 'number'; min?: number }
   | { kind: 'bool' }
   | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'int[]'; min?: number; nullable?: boolean }
+  | { kind: 'int[]'; min?: number; nullable?: boolean; empty?: boolean }
   | { kind: 'string[]'; nullable?: boolean }
   | { kind: 'enum[]'; values: readonly string[] };
 
@@ -143,6 +143,13 @@ export const SCHEMA = {
   phase2: {
     ...TRAINING,
     seeds: { type: { kind: 'int[]' }, default: [6666], doc: 'one run per seed, method and subset (the paper: 6666)' },
+    ticket_seeds: {
+      type: { kind: 'int[]', empty: true },
+      default: [],
+      doc:
+        'further seeds for full data and for every method at the winning ticket (the paper: none); seeds for the ' +
+        'comparison that matters without multiplying every subset',
+    },
     methods: {
       type: { kind: 'enum[]', values: METHODS },
       default: ['full', 'hscore', 'random'],
@@ -232,6 +239,8 @@ export interface TrainingCfg {
   checkpoint_every: number;
 }
 export interface Phase2Cfg extends TrainingCfg {
+  /** extra seeds of full data and of the winning ticket's subset (every method there) */
+  ticket_seeds: number[];
   methods: Method[];
   eval: (typeof EVAL_WHEN)[number];
 }
