@@ -16,6 +16,18 @@ function file(name: string, text: string): string {
 }
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+test('npm start runs start.yaml: a pretrained model (no random weights), full data vs ticket vs random, 3 seeds', () => {
+  const pkg = JSON.parse(readFileSync(join(EXPERIMENTS, '../package.json'), 'utf8')) as { scripts: { start: string } };
+  assert.match(pkg.scripts.start, / run experiments\/start\.yaml$/);
+  const cfg = loadConfig(join(EXPERIMENTS, 'start.yaml'));
+  assert.deepEqual(
+    Object.values(cfg.models).map((m) => [m.family, m.generate_if_missing]),
+    [['use-lite', false]],
+  );
+  assert.deepEqual(cfg.phase2.methods, ['full', 'hscore', 'random']);
+  assert.equal(cfg.phase2.seeds.length, 3);
+});
+
 test('the shipped smoke config loads, with defaults filled in', () => {
   const cfg = loadConfig(join(EXPERIMENTS, 'smoke.yaml'));
   assert.equal(cfg.name, 'smoke');

@@ -35,7 +35,7 @@ const USAGE = `usage: experiments <command> <config.yaml> [--set key=value ...] 
   --models a,b   only these entries of models: (run the grid model by model; finished jobs are
                  reused by the full run, since a job's hash holds only its own model)
 
-Configs: experiments/*.yaml (schema: experiments/README.md). npm start runs experiments/smoke.yaml.`;
+Configs: experiments/*.yaml (schema: experiments/README.md). npm start runs experiments/start.yaml.`;
 
 /** The experiment's folder once known: where a write error without a path happened. */
 let resultsDir: string | undefined;
