@@ -54,6 +54,7 @@ function build(over: Partial<NumericBuild> = {}): NumericBuild {
     threads: 2,
     tfjs: '4.22.0',
     backendVersion: '4.22.0',
+    packed: false,
     ...over,
   };
   return { ...b, nativeStatus: b.native ? `native ${b.sgemm}` : 'off', key: buildKey(b) };

@@ -71,6 +71,7 @@ export function forward(
   } else if (inputs.inputIds.rank !== 2) {
     throw new Error(`${head} needs input ids [batch, length]; got shape [${inputs.inputIds.shape}]`);
   }
+  if (head === 'qa') rows = { ...rows, readsPads: true };
   const hidden = f.body(params, c, rows, ctx);
   if (head === 'qa') {
     const [B, T] = hidden.shape;

@@ -17,6 +17,7 @@ export * from './adamw.ts';
 export * from './encoded.ts';
 export * from './evaluate.ts';
 export * from './layers.ts';
+export * from './packing.ts';
 export * from './safetensors.ts';
 export * from './train.ts';
 export * from './train-state.ts';

@@ -22,6 +22,23 @@ export function registerWasmIdentity(): void {
   tf.registerKernel({ ...orig, kernelFunc: kernelFunc as tf.KernelFunc, prunelab: true } as tf.KernelConfig);
 }
 
+/** Transpose with the identity permutation (tfjs' gather gradient does two of them per lookup, each a full copy
+ * of its input: 2M floats for the USE-Lite embedding) shares the input's memory, as Identity does. */
+export function registerWasmTranspose(): void {
+  const orig = tf.getKernel('Transpose', 'wasm');
+  if (!orig || (orig as { prunelab?: boolean }).prunelab) return;
+  const fallback = orig.kernelFunc as KernelFunc;
+  const kernelFunc: KernelFunc = (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { perm } = args.attrs as { perm: number[] };
+    if (x.dtype === 'string' || !perm.every((p, i) => p === i)) return fallback(args);
+    (args.backend as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  tf.unregisterKernel('Transpose', 'wasm');
+  tf.registerKernel({ ...orig, kernelFunc: kernelFunc as tf.KernelFunc, prunelab: true } as tf.KernelConfig);
+}
+
 type KernelFunc = (args: {
   inputs: tf.NamedTensorInfoMap;
   backend: unknown;
@@ -65,4 +82,130 @@ export function registerWasmGather(): void {
   };
   tf.unregisterKernel('GatherV2', 'wasm');
   tf.registerKernel({ ...orig, kernelFunc: kernelFunc as tf.KernelFunc, prunelab: true } as tf.KernelConfig);
+}
+
+// Attention's layout for packed rows (packing.ts): the [n, 3W] projections of the real tokens to q, k, v as
+// [B, heads, T, d] (zeros at the pads), the [B, heads, T, d] result back to [n, W], and both gradients, as block
+// copies of d floats in the heap. tfjs' composition (gather with a zero row, split, three reshape + transpose;
+// transpose, reshape, gather) takes 5-10 kernels and a segment sum per direction.
+export const PACKED_HEADS = {
+  split: 'PrunelabPackedHeads',
+  splitGrad: 'PrunelabPackedHeadsGrad',
+  merge: 'PrunelabMergeHeads',
+  mergeGrad: 'PrunelabMergeHeadsGrad',
+} as const;
+
+type Info = tf.TensorInfo;
+
+interface HeadsAttrs {
+  B: number;
+  T: number;
+  heads: number;
+  /** the width of one of q, k, v (W = heads * d) */
+  width: number;
+  /** how many matrices sit side by side in a packed row: 3 for q|k|v, 1 for a merged result */
+  parts: number;
+  /** real tokens: the packed rows */
+  n: number;
+}
+
+/** Calls copy(packedOffset, headOffset, len) for every (real token, part, head) block and zero(headOffset, len)
+ * for every pad block; offsets are in floats from the starts of the packed [n, parts W] and the parts' [B, h, T, d]
+ * tensors (part p's block in the concatenation of the parts). `expand` gives each position its packed row, n for a
+ * pad. */
+function forBlocks(
+  expand: Int32Array,
+  a: HeadsAttrs,
+  copy: (packed: number, head: number, len: number) => void,
+  zero: (head: number, len: number) => void,
+): void {
+  const { B, T, heads, width, parts, n } = a;
+  const d = width / heads;
+  const partSize = B * T * width;
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const r = expand[b * T + t]!;
+      for (let p = 0; p < parts; p++) {
+        for (let h = 0; h < heads; h++) {
+          const head = p * partSize + ((b * heads + h) * T + t) * d;
+          if (r < n) copy(r * parts * width + p * width + h * d, head, d);
+          else zero(head, d);
+        }
+      }
+    }
+  }
+}
+
+export function registerWasmPackedHeads(): void {
+  if (tf.getKernel(PACKED_HEADS.split, 'wasm')) return;
+  const reg = (
+    kernelName: string,
+    f: (be: WasmBackendInternals, inputs: Record<string, Info>, a: HeadsAttrs) => Info | Info[],
+  ) =>
+    tf.registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, backend, attrs }) =>
+        f(backend as unknown as WasmBackendInternals, inputs as Record<string, Info>, attrs as unknown as HeadsAttrs),
+    });
+  const ints = (be: WasmBackendInternals, t: Info) =>
+    new Int32Array(be.wasm.HEAPU8.buffer, be.dataIdMap.get(t.dataId).memoryOffset, t.shape[0]!);
+  const floats = (be: WasmBackendInternals) => new Float32Array(be.wasm.HEAPU8.buffer);
+  const off = (be: WasmBackendInternals, t: Info) => be.dataIdMap.get(t.dataId).memoryOffset / 4;
+  const headShape = (a: HeadsAttrs) => [a.B, a.heads, a.T, a.width / a.heads];
+  // Outputs are made first: makeOutput may grow (move) the heap, so views are taken after it.
+  const toHeads = (be: WasmBackendInternals, x: Info, expand: Info, a: HeadsAttrs): Info[] => {
+    const outs = Array.from({ length: a.parts }, () => be.makeOutput(headShape(a), 'float32'));
+    const heap = floats(be);
+    const src = off(be, x);
+    const dst = outs.map((o) => off(be, o));
+    const partSize = a.B * a.T * a.width;
+    // one output per part: a head offset p * partSize + i lands in part p at i
+    const at = (head: number) => dst[Math.floor(head / partSize)]! + (head % partSize);
+    forBlocks(
+      ints(be, expand),
+      a,
+      (packed, head, len) => heap.copyWithin(at(head), src + packed, src + packed + len),
+      (head, len) => heap.fill(0, at(head), at(head) + len),
+    );
+    return outs;
+  };
+  const toPacked = (be: WasmBackendInternals, parts: Info[], expand: Info, a: HeadsAttrs): Info => {
+    const out = be.makeOutput([a.n, a.parts * a.width], 'float32');
+    const heap = floats(be);
+    const dst = off(be, out);
+    const src = parts.map((p) => off(be, p));
+    const partSize = a.B * a.T * a.width;
+    const at = (head: number) => src[Math.floor(head / partSize)]! + (head % partSize);
+    forBlocks(
+      ints(be, expand),
+      a,
+      (packed, head, len) => heap.copyWithin(dst + packed, at(head), at(head) + len),
+      () => {},
+    );
+    return out;
+  };
+  reg(PACKED_HEADS.split, (be, { x, expand }, a) => toHeads(be, x!, expand!, a));
+  reg(PACKED_HEADS.splitGrad, (be, { dq, dk, dv, expand }, a) => toPacked(be, [dq!, dk!, dv!], expand!, a));
+  reg(PACKED_HEADS.merge, (be, { x, expand }, a) => toPacked(be, [x!], expand!, a));
+  reg(PACKED_HEADS.mergeGrad, (be, { dy, expand }, a) => toHeads(be, dy!, expand!, a)[0]!);
+  // Gradients (tfjs' registry is global; these kernels exist on wasm only, so only wasm runs them). The index is
+  // data, never on a path from a variable, so its gradient is never asked for.
+  const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap) =>
+    tf.engine().runKernel(name, inputs, attrs) as tf.Tensor;
+  tf.registerGradient({
+    kernelName: PACKED_HEADS.split,
+    inputsToSave: ['expand'],
+    gradFunc: (dy, saved, attrs) => {
+      const [dq, dk, dv] = dy as tf.Tensor[];
+      return { x: () => run(PACKED_HEADS.splitGrad, { dq: dq!, dk: dk!, dv: dv!, expand: saved[0]! }, attrs) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: PACKED_HEADS.merge,
+    inputsToSave: ['expand'],
+    gradFunc: (dy, saved, attrs) => ({
+      x: () => run(PACKED_HEADS.mergeGrad, { dy: dy as tf.Tensor, expand: saved[0]! }, attrs),
+    }),
+  });
 }

@@ -39,12 +39,16 @@ test('the key tells apart what changes the numbers: sgemm, BLAS core, threads, b
     { ...base, blasCore: 'Haswell' },
     { ...base, native: false, sgemm: null, blasCore: null, threads: null },
     { ...base, backendVersion: '4.21.0' },
+    { ...base, packed: true },
     { backend: 'cpu', native: false, sgemm: null, blasCore: null, threads: null, tfjs: '4.22.0', backendVersion: null },
   ].map(buildKey);
   assert.equal(new Set(keys).size, keys.length, keys.join('\n'));
   assert.equal(keys[0], 'wasm+openblas:Zen/2t tfjs-4.22.0');
   assert.equal(keys[1], 'wasm+loop/1t tfjs-4.22.0');
   assert.equal(buildKey(base), buildKey({ ...base })); // stable
+  // packing adds a word; a build recorded before packing existed (no field) keeps its key
+  assert.equal(buildKey({ ...base, packed: true }), 'wasm+openblas:Zen/2t tfjs-4.22.0 packed');
+  assert.equal(buildKey({ ...base, packed: false }), keys[0]);
 });
 
 test('numericBuild reads the backend in use; before one is chosen it says so', async () => {
@@ -54,10 +58,20 @@ test('numericBuild reads the backend in use; before one is chosen it says so', a
   assert.equal(b.backend, 'cpu');
   assert.equal(b.native, false); // the addon serves the wasm backend only
   assert.match(b.tfjs, /^\d+\.\d+\.\d+/);
-  assert.equal(b.key, `cpu tfjs-${b.tfjs}`);
-  assert.equal(describeBuild(b), `cpu, tfjs ${b.tfjs}`);
+  assert.equal(b.packed, true); // the default
+  assert.equal(b.key, `cpu tfjs-${b.tfjs} packed`);
+  assert.equal(
+    describeBuild(b),
+    `cpu, tfjs ${b.tfjs}, padding skipped in token-wise layers (PRUNELAB_PACK=0: computed)`,
+  );
+  process.env.PRUNELAB_PACK = '0';
+  try {
+    assert.equal(numericBuild().key, `cpu tfjs-${b.tfjs}`);
+  } finally {
+    delete process.env.PRUNELAB_PACK;
+  }
   assert.equal(b.nativeStatus, 'unused by cpu');
-  const off = { ...b, backend: 'wasm', backendVersion: b.tfjs, nativeStatus: 'off (PRUNELAB_NATIVE=0)' };
+  const off = { ...b, packed: false, backend: 'wasm', backendVersion: b.tfjs, nativeStatus: 'off (PRUNELAB_NATIVE=0)' };
   assert.equal(describeBuild(off), `wasm, native addon off (PRUNELAB_NATIVE=0), tfjs ${b.tfjs}`);
   assert.equal(
     describeBuild({ ...off, nativeStatus: 'native loop, switched off' }),

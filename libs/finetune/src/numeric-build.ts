@@ -1,9 +1,10 @@
 // The numeric build a process computes with: TF.js backend, prunelab's native addon on or off, its sgemm (OpenBLAS
-// or the plain loop) and BLAS threads. Two builds can give different records for the same job (summation order
+// or the plain loop) and BLAS threads, and whether token-wise layers skip the padding (packing.ts). Two builds can give different records for the same job (summation order
 // differs: up to a flipped H for some examples), so runs record it and the grid reports when it changes.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { nativeStatus, type NativeStatus } from './kernels-native.ts';
+import { packingEnabled } from './packing.ts';
 
 export interface NumericBuild {
   /** the TF.js backend in use: 'wasm', 'tensorflow', 'cpu' */
@@ -18,6 +19,9 @@ export interface NumericBuild {
   /** @tensorflow/tfjs-core version, and the backend package's where it is a separate one (wasm) */
   tfjs: string;
   backendVersion: string | null;
+  /** token-wise layers run on the real tokens only (packing.ts; PRUNELAB_PACK=0 turns it off): other dropout draws
+   * and gradient sums. Families that do not pack (all but USE-Lite today) compute as without it. */
+  packed: boolean;
   /** the addon's own status line ('native openblas:Zen', 'off (PRUNELAB_NATIVE=0)'): why it is off; not compared */
   nativeStatus: string;
   /** the short form compared between runs: equal keys, same numbers */
@@ -45,12 +49,13 @@ function packageVersion(name: string): string | null {
   }
 }
 
-export function buildKey(b: Omit<NumericBuild, 'key' | 'nativeStatus'>): string {
+/** The key; builds recorded before packing existed have no `packed` and computed without it. */
+export function buildKey(b: Omit<NumericBuild, 'key' | 'nativeStatus' | 'packed'> & { packed?: boolean }): string {
   const native = b.native
     ? `+${b.sgemm ?? 'native'}${b.blasCore ? `:${b.blasCore}` : ''}${b.threads ? `/${b.threads}t` : ''}`
     : '';
   const versions = `tfjs-${b.tfjs}${b.backendVersion && b.backendVersion !== b.tfjs ? `/${b.backend}-${b.backendVersion}` : ''}`;
-  return `${b.backend}${native} ${versions}`;
+  return `${b.backend}${native} ${versions}${b.packed ? ' packed' : ''}`;
 }
 
 /** The build of this process; call after chooseBackend (the backend decides whether the addon serves). */
@@ -64,7 +69,13 @@ export function numericBuild(): NumericBuild {
       : readNativeBuild({ active: false, sgemm: null, core: null, threads: null });
   const pkg =
     backend === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : backend === 'tensorflow' ? '@tensorflow/tfjs-node' : null;
-  const b = { backend, ...nat, tfjs: tf.version_core, backendVersion: pkg ? packageVersion(pkg) : null };
+  const b = {
+    backend,
+    ...nat,
+    tfjs: tf.version_core,
+    backendVersion: pkg ? packageVersion(pkg) : null,
+    packed: packingEnabled(),
+  };
   return { ...b, nativeStatus: backend === 'wasm' ? status.summary : `unused by ${backend}`, key: buildKey(b) };
 }
 
@@ -76,7 +87,9 @@ export function describeBuild(b: NumericBuild): string {
       : b.native
         ? `, native addon on (${b.sgemm === 'loop' ? 'loop sgemm' : `OpenBLAS sgemm${b.blasCore ? `, core ${b.blasCore}` : ''}`}, ${b.threads} thread${b.threads === 1 ? '' : 's'})`
         : `, native addon ${/^off\b/.test(b.nativeStatus) ? b.nativeStatus : `off (${b.nativeStatus})`}`;
-  return `${b.backend}${native}, tfjs ${b.tfjs}${b.backendVersion && b.backendVersion !== b.tfjs ? ` (${b.backend} ${b.backendVersion})` : ''}`;
+  const versions = `tfjs ${b.tfjs}${b.backendVersion && b.backendVersion !== b.tfjs ? ` (${b.backend} ${b.backendVersion})` : ''}`;
+  const packing = b.packed ? ', padding skipped in token-wise layers (PRUNELAB_PACK=0: computed)' : '';
+  return `${b.backend}${native}, ${versions}${packing}`;
 }
 
 /** MLflow tags of a build. */
@@ -88,5 +101,6 @@ export function buildTags(b: NumericBuild): Record<string, string> {
     sgemm: b.sgemm ?? 'none',
     blas_threads: b.threads === null ? 'none' : String(b.threads),
     tfjs_version: b.tfjs,
+    packed: b.packed ? 'on' : 'off',
   };
 }

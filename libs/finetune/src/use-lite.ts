@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { FLOAT32_MIN, type BertInputs } from './bert.ts';
 import { dropout, EVAL, layerNorm, linear, type ForwardContext } from './layers.ts';
+import { expand, mergeHeads, packedHeads, type Packing, packingEnabled, packingOf } from './packing.ts';
 import { linearSpecs, normSpecs, param, type ParamSpec, type Params } from './params.ts';
 import type { UseLiteConfig } from './use-lite-config.ts';
 
@@ -80,28 +81,45 @@ function attention(
   p: string,
   c: UseLiteConfig,
   ctx: ForwardContext,
+  pk: Packing | null,
 ): tf.Tensor {
-  const [B, T, W] = x.shape as [number, number, number];
+  // x is [n, W] packed or [B, T, W]; the scores need [B, T]: packed projections go to heads and come back packed.
   const nh = c.num_attention_heads;
-  const d = W / nh;
-  const [q, k, v] = tf
-    .split(dense(params, `${p}.qkv`, x), 3, 2)
-    .map((y) => y!.reshape([B, T, nh, d]).transpose([0, 2, 1, 3]));
+  const qkv = dense(params, `${p}.qkv`, x);
+  let q: tf.Tensor, k: tf.Tensor, v: tf.Tensor;
+  let B: number, T: number;
+  if (pk) {
+    [q, k, v] = packedHeads(qkv, pk, nh);
+    [B, T] = [pk.B, pk.T];
+  } else {
+    [B, T] = qkv.shape as [number, number];
+    [q, k, v] = tf.split(qkv, 3, 2).map((y) => y!.reshape([B, T, nh, -1]).transpose([0, 2, 1, 3])) as [
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+    ];
+  }
+  const d = q!.shape[3]!;
   const scores = tf.add(tf.matMul(tf.mul(q!, d ** -0.5), k!, false, true), addMask);
   const probs = dropout(tf.softmax(scores, -1), c.attention_probs_dropout_prob, ctx);
-  return dense(params, `${p}.output`, tf.matMul(probs, v!).transpose([0, 2, 1, 3]).reshape([B, T, W]));
+  const heads = tf.matMul(probs, v!);
+  return dense(params, `${p}.output`, pk ? mergeHeads(heads, pk) : heads.transpose([0, 2, 1, 3]).reshape([B, T, -1]));
 }
 
-/** The encoder's last hidden states [N, T, hidden_size] for ids [N, T] (right-padded; pads masked out). */
+/** The encoder's last hidden states [N, T, hidden_size] for ids [N, T] (pads masked out; packed, pad rows are 0). */
 export function useLiteEncoder(params: Params, c: UseLiteConfig, inputs: BertInputs, ctx: ForwardContext): tf.Tensor3D {
   const ids = inputs.inputIds as tf.Tensor2D;
   const [B, T] = ids.shape;
   if (T > c.max_position_embeddings)
     throw new Error(`sequence length ${T} exceeds the ${c.max_position_embeddings} tokens USE-Lite reads`);
-  const emb = tf
-    .gather(param(params, `${P}.embeddings.word_embeddings.weight`), ids.reshape([-1]))
-    .reshape([B, T, c.embedding_size]);
-  let x: tf.Tensor = dropout(tf.add(emb, timingSignal(c, T)), c.hidden_dropout_prob, ctx);
+  // Packed (packing.ts): x holds the real tokens only, [n, width]; else every position, [B, T, width] (also when the
+  // head reads the pad positions' states, which packing leaves at 0).
+  const pk = packingEnabled() && !inputs.readsPads ? packingOf(inputs.attentionMask) : null;
+  const table = param(params, `${P}.embeddings.word_embeddings.weight`);
+  const emb = pk
+    ? tf.add(tf.gather(table, tf.gather(ids.reshape([-1]), pk.flat)), tf.gather(timingSignal(c, T), pk.position))
+    : tf.add(tf.gather(table, ids.reshape([-1])).reshape([B, T, c.embedding_size]), timingSignal(c, T));
+  let x: tf.Tensor = dropout(emb, c.hidden_dropout_prob, ctx);
   const addMask = tf.mul(tf.sub(1, tf.cast(inputs.attentionMask, 'float32')), FLOAT32_MIN).reshape([B, 1, 1, T]);
   const ln = (name: string, y: tf.Tensor) =>
     layerNorm(y, param(params, `${name}.weight`), param(params, `${name}.bias`), c.layer_norm_eps);
@@ -110,7 +128,7 @@ export function useLiteEncoder(params: Params, c: UseLiteConfig, inputs: BertInp
     const res = layerWidth(c, i) !== c.hidden_size ? dense(params, `${p}.residual`, x) : x;
     x = tf.add(
       dropout(
-        attention(ln(`${p}.attention_norm`, x), addMask, params, `${p}.attention`, c, ctx),
+        attention(ln(`${p}.attention_norm`, x), addMask, params, `${p}.attention`, c, ctx, pk),
         c.hidden_dropout_prob,
         ctx,
       ),
@@ -119,7 +137,7 @@ export function useLiteEncoder(params: Params, c: UseLiteConfig, inputs: BertInp
     const h = dense(params, `${p}.ffn.fc2`, tf.relu(dense(params, `${p}.ffn.fc1`, ln(`${p}.ffn_norm`, x))));
     x = tf.add(x, dropout(h, c.hidden_dropout_prob, ctx));
   }
-  return x as tf.Tensor3D;
+  return (pk ? expand(x, pk) : x) as tf.Tensor3D;
 }
 
 /** The sentence features [N, hidden_size]: tanh(pooler(mean over real tokens)); a row with no token gives tanh(bias). */

@@ -5,7 +5,12 @@ import * as tf from '@tensorflow/tfjs';
 import { loadNative } from './kernels-native.ts';
 import { registerWasmElementwise } from './kernels-wasm-elementwise.ts';
 import { registerWasmFused } from './kernels-wasm-fused.ts';
-import { registerWasmGather, registerWasmIdentity } from './kernels-wasm-copies.ts';
+import {
+  registerWasmGather,
+  registerWasmIdentity,
+  registerWasmPackedHeads,
+  registerWasmTranspose,
+} from './kernels-wasm-copies.ts';
 import { registerWasmMatMul } from './kernels-wasm-matmul.ts';
 
 interface WasmBackendLike {
@@ -41,6 +46,8 @@ export function registerWasmKernels(): void {
   registerWasmMatMul(native);
   registerWasmGather();
   registerWasmIdentity();
+  registerWasmTranspose();
+  registerWasmPackedHeads();
   if (native) {
     registerWasmFused(native);
     registerWasmElementwise(native);

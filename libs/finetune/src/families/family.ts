@@ -11,6 +11,8 @@ export interface ModelInputs {
   inputIds: tf.Tensor; // int32 [B, T] (multiple choice: [B, C, T])
   attentionMask: tf.Tensor; // int32, same shape, 1 = real token
   tokenTypeIds?: tf.Tensor; // int32, same shape; zeros when absent (RoBERTa, OPT)
+  /** the head reads the states at pad positions too (QA's span logits): a body that skips padding computes them */
+  readsPads?: boolean;
 }
 
 /** What every family's config has; the rest is the family's own. */
