@@ -5,11 +5,15 @@
 //   --backend wasm|cpu|...  --threads N (engine's BLAS threads, default: all cores)  --no-peer  --peer-threads 2
 //   --repeat N (run each engine/peer pair N times, alternating, and keep each side's best: steadier under load)
 //   --json (one JSON line per measurement)
+// Then USE-Lite training on real SST-2 batches (use-lite-cell.ts), before and after packing in one run: the padded
+// engine (PRUNELAB_PACK=0) and the packed one alternate, each in its own process; there is no PyTorch peer of it.
+//   --use-lite-n 800 (sentences)  --use-lite-batch 16  --no-use-lite  --only-use-lite
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CellResult, CellSpec } from './engine-cell.ts';
+import { useLiteMissing, type UseLiteResult, type UseLiteSpec } from './use-lite-cell.ts';
 
 const PEER = resolve(import.meta.dirname, '../../../shared/tools/torch-bert-bench.py');
 const PYTHON = '/usr/bin/python3';
@@ -82,6 +86,22 @@ function runOurs(s: CellSpec, backend: string | undefined, threads: string | und
   return JSON.parse(line) as CellResult;
 }
 
+function runUseLiteChild(
+  s: UseLiteSpec,
+  packed: boolean,
+  backend: string | undefined,
+  threads: string | undefined,
+): UseLiteResult | string {
+  const args = ['--import', 'tsx', join(import.meta.dirname, 'engine.ts'), '--use-lite-cell', JSON.stringify(s)];
+  if (backend) args.push('--backend', backend);
+  const env = { ...process.env, PRUNELAB_PACK: packed ? '1' : '0', ...(threads ? { PRUNELAB_THREADS: threads } : {}) };
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 900_000, env });
+  const line = r.stdout?.trim().split('\n').pop();
+  if (r.status !== 0 || !line?.startsWith('{'))
+    return `engine failed (${r.signal ?? r.status}): ${r.stderr?.trim().split('\n').slice(-3).join(' | ') ?? ''}`;
+  return JSON.parse(line) as UseLiteResult;
+}
+
 const pad = (s: string, n: number) => s.padStart(n);
 /** The wasm heap at the end, with its size after the first measured step when it grew in between. */
 const heap = (r: CellResult) =>
@@ -108,8 +128,20 @@ async function main(): Promise<void> {
       'peer-threads': { type: 'string', default: '2' },
       json: { type: 'boolean', default: false },
       repeat: { type: 'string', default: '1' },
+      'use-lite-cell': { type: 'string' },
+      'use-lite-n': { type: 'string', default: '800' },
+      'use-lite-batch': { type: 'string', default: '16' },
+      'no-use-lite': { type: 'boolean', default: false },
+      'only-use-lite': { type: 'boolean', default: false },
     },
   });
+  if (values['use-lite-cell']) {
+    const { chooseBackend } = await import('@prunelab/finetune');
+    const { runUseLite } = await import('./use-lite-cell.ts');
+    await chooseBackend(values.backend);
+    console.log(JSON.stringify(await runUseLite(JSON.parse(values['use-lite-cell']) as UseLiteSpec)));
+    return;
+  }
   if (values.cell) {
     // child: one measurement, one JSON line
     const { runCell } = await import('./engine-cell.ts');
@@ -118,67 +150,127 @@ async function main(): Promise<void> {
   }
   const noPeer = values['no-peer'] ? 'peer off (--no-peer)' : peerAvailable();
   const cells: CellSpec[] = [];
-  for (const mode of values.modes!.split(',') as CellSpec['mode'][]) {
-    for (const size of values.sizes!.split(',')) {
-      for (const seq of values.seqs!.split(',').map(Number)) {
-        cells.push({
-          size,
-          seq,
-          mode,
-          batch: Number(values.batch),
-          warmup: Number(values.warmup),
-          steps: Number(values.steps),
-        });
+  const start = performance.now();
+  if (!values['only-use-lite']) await bertRows();
+  if (!values['no-use-lite']) useLiteRows();
+  console.log(`(${f((performance.now() - start) / 1000, 0)} s)`);
+
+  function useLiteRows(): void {
+    const spec: UseLiteSpec = { n: Number(values['use-lite-n']), batch: Number(values['use-lite-batch']), warmup: 5 };
+    const missing = useLiteMissing();
+    console.log(
+      `\nUSE-Lite training on real SST-2 batches (the first ${spec.n} training sentences, batch ${spec.batch}, ` +
+        `each cut to its longest row; ${spec.warmup} warm-up batches)`,
+    );
+    if (missing) {
+      console.log(`  not run: ${missing}`);
+      return;
+    }
+    const best: Record<'padded' | 'packed', UseLiteResult | string> = { padded: 'not run', packed: 'not run' };
+    for (let r = 0; r < Math.max(1, Number(values.repeat)); r++) {
+      for (const packed of [false, true]) {
+        const k = packed ? 'packed' : 'padded';
+        const o = runUseLiteChild(spec, packed, values.backend, values.threads);
+        const b = best[k];
+        if (typeof b === 'string' || (typeof o !== 'string' && o.exPerS > b.exPerS)) best[k] = o;
       }
     }
-  }
-  const head =
-    `${'mode'.padEnd(6)}${'size'.padEnd(10)}${pad('len', 4)}${pad('ex/s', 8)}${pad('GFLOP/s', 8)}${pad('heap MB', 10)}${pad('RSS MB', 7)}${pad('tensors', 9)}` +
-    ` |${pad('torch ex/s', 11)}${pad('GFLOP/s', 8)}${pad('RSS MB', 7)} |${pad('ratio', 6)}`;
-  const start = performance.now();
-  let first = true;
-  for (const s of cells) {
-    let peer: PeerResult | string = noPeer ?? 'peer not run';
-    let ours: CellResult | string = 'engine not run';
-    for (let r = 0; r < Math.max(1, Number(values.repeat)); r++) {
-      const p = noPeer ?? runPeer(s, Number(values['peer-threads']));
-      if (typeof peer === 'string' || (typeof p !== 'string' && p.ex_per_s > peer.ex_per_s)) peer = p;
-      const o = runOurs(s, values.backend, values.threads);
-      if (typeof ours === 'string' || (typeof o !== 'string' && o.exPerS > ours.exPerS)) ours = o;
-    }
     if (values.json) {
-      console.log(JSON.stringify({ ours, peer }));
-      continue;
+      console.log(JSON.stringify(best));
+      return;
     }
-    if (first) {
-      if (typeof ours !== 'string')
-        console.log(
-          `backend ${ours.backend}, ${ours.native}, BLAS threads ${values.threads ?? 'one per core'}; batch ${s.batch}, ${s.warmup} warm-up + ${s.steps} measured steps (median)${Number(values.repeat) > 1 ? `, best of ${values.repeat} runs` : ''}`,
-        );
-      if (typeof peer !== 'string')
-        console.log(
-          `peer: PyTorch, ${peer.threads} threads, BLAS ${peer.blas}${peer.openblas_coretype ? ` (OPENBLAS_CORETYPE=${peer.openblas_coretype})` : ''}`,
-        );
-      console.log(head);
-      first = false;
+    const first = [best.padded, best.packed].find((x) => typeof x !== 'string') as UseLiteResult | undefined;
+    if (first)
+      console.log(
+        `${first.native}; ${((100 * first.realShare) as number).toFixed(0)}% of the padded positions are real tokens`,
+      );
+    console.log(
+      `${'engine'.padEnd(30)}${pad('ex/s', 8)}${pad('tokens/s', 10)}${pad('GFLOP/s', 9)}${pad('RSS MB', 8)}${pad('ratio', 7)}`,
+    );
+    const base = best.padded;
+    for (const [k, label] of [
+      ['padded', 'padded (PRUNELAB_PACK=0)'],
+      ['packed', 'packed (the default)'],
+    ] as const) {
+      const o = best[k];
+      if (typeof o === 'string') {
+        console.log(`${label.padEnd(30)} ${o}`);
+        continue;
+      }
+      const ratio = typeof base === 'string' ? '-' : `${f(o.exPerS / base.exPerS, 2)}x`;
+      console.log(
+        `${label.padEnd(30)}${pad(f(o.exPerS), 8)}${pad(f(o.tokensPerS, 0), 10)}${pad(f(o.gflops), 9)}` +
+          `${pad(f(o.peakRssMb, 0), 8)}${pad(ratio, 7)}`,
+      );
     }
-    const row = `${s.mode.padEnd(6)}${s.size.padEnd(10)}${pad(String(s.seq), 4)}`;
-    const oursCols =
-      typeof ours === 'string'
-        ? ` ${ours}`
-        : `${pad(f(ours.exPerS), 8)}${pad(f(ours.gflops), 8)}${pad(heap(ours), 10)}${pad(f(ours.peakRssMb, 0), 7)}` +
-          `${pad(`${ours.tensorsFirst}->${ours.tensorsLast}`, 9)}`;
-    const peerCols =
-      typeof peer === 'string'
-        ? ` ${peer}`
-        : `${pad(f(peer.ex_per_s), 11)}${pad(f(peer.gflops), 8)}${pad(f(peer.maxrss_mb, 0), 7)}`;
-    const ratio = typeof ours !== 'string' && typeof peer !== 'string' ? `${f(ours.exPerS / peer.ex_per_s, 2)}x` : '-';
-    console.log(`${row}${oursCols} |${peerCols} |${pad(ratio, 6)}`);
+    console.log(
+      '(GFLOP/s counts every padded position, as the BERT rows and the peer do: the work of the padded engine)',
+    );
   }
-  console.log(
-    `(${f((performance.now() - start) / 1000, 0)} s; heap MB: wasm heap (a->b: after the first and the last measured ` +
-      `step, if it grew); RSS: peak; tensors: live tensors after the first -> last measured step)`,
-  );
+
+  async function bertRows(): Promise<void> {
+    for (const mode of values.modes!.split(',') as CellSpec['mode'][]) {
+      for (const size of values.sizes!.split(',')) {
+        for (const seq of values.seqs!.split(',').map(Number)) {
+          cells.push({
+            size,
+            seq,
+            mode,
+            batch: Number(values.batch),
+            warmup: Number(values.warmup),
+            steps: Number(values.steps),
+          });
+        }
+      }
+    }
+    const head =
+      `${'mode'.padEnd(6)}${'size'.padEnd(10)}${pad('len', 4)}${pad('ex/s', 8)}${pad('GFLOP/s', 8)}${pad('heap MB', 10)}${pad('RSS MB', 7)}${pad('tensors', 9)}` +
+      ` |${pad('torch ex/s', 11)}${pad('GFLOP/s', 8)}${pad('RSS MB', 7)} |${pad('ratio', 6)}`;
+    let first = true;
+    for (const s of cells) {
+      let peer: PeerResult | string = noPeer ?? 'peer not run';
+      let ours: CellResult | string = 'engine not run';
+      for (let r = 0; r < Math.max(1, Number(values.repeat)); r++) {
+        const p = noPeer ?? runPeer(s, Number(values['peer-threads']));
+        if (typeof peer === 'string' || (typeof p !== 'string' && p.ex_per_s > peer.ex_per_s)) peer = p;
+        const o = runOurs(s, values.backend, values.threads);
+        if (typeof ours === 'string' || (typeof o !== 'string' && o.exPerS > ours.exPerS)) ours = o;
+      }
+      if (values.json) {
+        console.log(JSON.stringify({ ours, peer }));
+        continue;
+      }
+      if (first) {
+        if (typeof ours !== 'string')
+          console.log(
+            `backend ${ours.backend}, ${ours.native}, BLAS threads ${values.threads ?? 'one per core'}; batch ${s.batch}, ${s.warmup} warm-up + ${s.steps} measured steps (median)${Number(values.repeat) > 1 ? `, best of ${values.repeat} runs` : ''}`,
+          );
+        if (typeof peer !== 'string')
+          console.log(
+            `peer: PyTorch, ${peer.threads} threads, BLAS ${peer.blas}${peer.openblas_coretype ? ` (OPENBLAS_CORETYPE=${peer.openblas_coretype})` : ''}`,
+          );
+        console.log(head);
+        first = false;
+      }
+      const row = `${s.mode.padEnd(6)}${s.size.padEnd(10)}${pad(String(s.seq), 4)}`;
+      const oursCols =
+        typeof ours === 'string'
+          ? ` ${ours}`
+          : `${pad(f(ours.exPerS), 8)}${pad(f(ours.gflops), 8)}${pad(heap(ours), 10)}${pad(f(ours.peakRssMb, 0), 7)}` +
+            `${pad(`${ours.tensorsFirst}->${ours.tensorsLast}`, 9)}`;
+      const peerCols =
+        typeof peer === 'string'
+          ? ` ${peer}`
+          : `${pad(f(peer.ex_per_s), 11)}${pad(f(peer.gflops), 8)}${pad(f(peer.maxrss_mb, 0), 7)}`;
+      const ratio =
+        typeof ours !== 'string' && typeof peer !== 'string' ? `${f(ours.exPerS / peer.ex_per_s, 2)}x` : '-';
+      console.log(`${row}${oursCols} |${peerCols} |${pad(ratio, 6)}`);
+    }
+    console.log(
+      `(heap MB: wasm heap (a->b: after the first and the last measured step, if it grew); RSS: peak; tensors: live ` +
+        'tensors after the first -> last measured step)',
+    );
+  }
 }
 
 await main();
