@@ -1,13 +1,16 @@
 // One run of the file store: every call appends to or writes files under `mlruns/<exp>/<run_id>/`.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.ts';
 import { META_FILE, STATUS_CODE, readMetaYaml, writeMetaYaml } from './meta-yaml.ts';
 import { pythonFloatRepr } from './python-float.ts';
-import type { ParamValue, RunHandle, RunStatus } from './tracker.ts';
+import type { DatasetInput, ParamValue, RunHandle, RunStatus } from './tracker.ts';
 import {
   paramString,
   validateArtifactPath,
+  validateDatasets,
   validateKey,
   validateMetric,
   validateParam,
@@ -120,6 +123,44 @@ export class FileRun implements RunHandle {
     });
   }
 
+  /**
+   * As MLflow's FileStore.log_inputs (2.4 and later): the dataset once per experiment under
+   * `<exp>/datasets/<md5(name + digest)>/meta.yaml`, the link under `<run>/inputs/<md5(dataset id + run id)>/meta.yaml`.
+   * MLflow writes the dataset id as `destination_id` too (its readers ignore that field); we write the same bytes.
+   */
+  logInputs(datasets: DatasetInput[]): Promise<void> {
+    return this.serial(async () => {
+      validateDatasets(datasets);
+      const expDir = path.dirname(this.dir);
+      for (const { dataset, tags } of datasets) {
+        const datasetId = md5(dataset.name, dataset.digest);
+        const datasetDir = path.join(expDir, 'datasets', datasetId);
+        if (!existsSync(path.join(datasetDir, META_FILE))) {
+          await fs.mkdir(datasetDir, { recursive: true });
+          const { name, digest, source_type, source, schema, profile } = dataset;
+          await writeMetaYaml(datasetDir, {
+            name,
+            digest,
+            source_type,
+            source,
+            schema: schema ?? null,
+            profile: profile ?? null,
+          });
+        }
+        const inputDir = path.join(this.dir, 'inputs', md5(datasetId, this.runId));
+        if (existsSync(path.join(inputDir, META_FILE))) continue;
+        await fs.mkdir(inputDir, { recursive: true });
+        await writeMetaYaml(inputDir, {
+          source_type: 'DATASET',
+          source_id: datasetId,
+          destination_type: 'RUN',
+          destination_id: datasetId,
+          tags: Object.fromEntries(tags.map((t) => [t.key, t.value])),
+        });
+      }
+    });
+  }
+
   end(status: RunStatus = 'FINISHED'): Promise<void> {
     return this.serial(async () => {
       if (status !== 'FINISHED' && status !== 'FAILED' && status !== 'KILLED') {
@@ -179,6 +220,8 @@ export class FileRun implements RunHandle {
     return file;
   }
 }
+
+const md5 = (a: string, b: string) => createHash('md5').update(a, 'utf8').update(b, 'utf8').digest('hex');
 
 /** Keys of one batch that would need `a` as both a file and a folder. */
 function assertNoClash(kind: KeyKind, keys: string[]): void {

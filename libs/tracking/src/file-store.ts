@@ -9,6 +9,7 @@ import {
   DEFAULT_EXPERIMENT_ID,
   DEFAULT_EXPERIMENT_NAME,
   META_FILE,
+  STATUS_CODE,
   TRASH_DIR,
   experimentMeta,
   fileUri,
@@ -17,9 +18,9 @@ import {
   runMeta,
   writeMetaYaml,
 } from './meta-yaml.ts';
-import { findExperimentByName, listExperiments } from './read-store.ts';
+import { findExperimentByName, listExperiments, listRuns, readRun } from './read-store.ts';
 import { currentUser, runTags } from './system-tags.ts';
-import type { CreateRunOptions, Tracker } from './tracker.ts';
+import type { CreateRunOptions, ResumedRun, Tracker } from './tracker.ts';
 import { validateTag } from './validate.ts';
 
 export class FileStore implements Tracker {
@@ -98,6 +99,29 @@ export class FileStore implements Tracker {
     const run = new FileRun(runDir, runId, experimentId, artifactDir);
     await run.setTags(tags);
     return run;
+  }
+
+  async resumeRun(experimentId: string, key: string, value: string): Promise<ResumedRun | undefined> {
+    await this.ready();
+    const expDir = this.experimentDir(experimentId);
+    if (!existsSync(path.join(expDir, META_FILE))) return undefined;
+    // latest start first; only a tag file read per run until the match
+    for (const runId of listRuns(this.root, experimentId).reverse()) {
+      const tagFile = path.join(expDir, runId, 'tags', ...key.split('/'));
+      if (!existsSync(tagFile) || (await fs.readFile(tagFile, 'utf8')) !== value) continue;
+      const runDir = path.join(expDir, runId);
+      const meta = readMetaYaml(path.join(runDir, META_FILE));
+      if (meta.lifecycle_stage !== 'active') continue;
+      meta.status = STATUS_CODE.RUNNING;
+      meta.end_time = null;
+      await writeMetaYaml(runDir, meta);
+      const artifactDir = localArtifactPath(String(meta.artifact_uri ?? ''));
+      return {
+        run: new FileRun(runDir, runId, experimentId, artifactDir),
+        params: readRun(this.root, experimentId, runId).params,
+      };
+    }
+    return undefined;
   }
 
   /** First use: the Default experiment `0` and `.trash/`, as MLflow's FileStore creates them. */

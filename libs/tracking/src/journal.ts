@@ -1,18 +1,20 @@
 // Offline journal of a REST-tracked run: when the MLflow server cannot be reached, every call of
-// the run is appended to `<localDir>/mlflow-pending/<runId>.jsonl` (artifacts copied beside it)
-// and replayed later by syncPending. Files per run id:
+// the run is appended to `<localDir>/mlflow-pending/<worker>/<runId>.jsonl` (artifacts copied beside it)
+// and replayed later by syncPending. One folder per worker (host and pid, or PRUNELAB_WORKER_ID): workers on
+// several machines may share a results folder and log to one server, and no two write one journal. Files per run id:
 //   <id>.jsonl       the calls, one JSON object a line, first line the run header
 //   <id>.state.json  replay progress (server run id, next request, whether one was in flight)
 //   <id>.artifacts/  copies of the artifacts logged while offline
-//   <id>.lock        {pid}: written at createRun, removed at end(); a lock whose process is gone
-//                    marks a run killed half-way
+//   <id>.lock        {pid, host}: written at createRun, removed at end(); a lock whose process is gone
+//                    marks a run killed half-way (a lock of another host cannot be checked: left alone)
 // and synced.jsonl: local id -> server run id of every run already replayed.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.ts';
 import type { KeyValue, WireMetric } from './rest-types.ts';
-import type { RunStatus } from './tracker.ts';
+import type { DatasetInput, RunStatus } from './tracker.ts';
 
 export const PENDING_DIR = 'mlflow-pending';
 export const SYNCED_FILE = 'synced.jsonl';
@@ -52,6 +54,13 @@ export interface ArtifactEntry {
   /** The copy, relative to the pending folder. */
   copy: string;
   artifactPath?: string;
+  /** The original, absolute: named in a tag when the server cannot take artifacts. */
+  source?: string;
+}
+
+export interface InputsEntry {
+  op: 'inputs';
+  datasets: DatasetInput[];
 }
 
 export interface EndEntry {
@@ -60,7 +69,7 @@ export interface EndEntry {
   endTime: number;
 }
 
-export type JournalEntry = RunHeader | BatchEntry | ArtifactEntry | EndEntry;
+export type JournalEntry = RunHeader | BatchEntry | ArtifactEntry | InputsEntry | EndEntry;
 
 export interface ReplayState {
   serverRunId?: string;
@@ -73,8 +82,15 @@ export interface ReplayState {
   inflight: boolean;
 }
 
-export function pendingDir(localDir: string): string {
-  return path.join(path.resolve(localDir), PENDING_DIR);
+/** This process's worker id: PRUNELAB_WORKER_ID, else `<host>-<pid>`; only [A-Za-z0-9_.-] (a folder name). */
+export function workerId(env: NodeJS.ProcessEnv = process.env): string {
+  const raw = env.PRUNELAB_WORKER_ID?.trim() || `${os.hostname()}-${process.pid}`;
+  return raw.replace(/[^\w.-]/g, '_').replace(/^\.+/, '_');
+}
+
+/** `<localDir>/mlflow-pending/<worker>`: the journal folder of one worker. */
+export function pendingDir(localDir: string, worker: string = workerId()): string {
+  return path.join(path.resolve(localDir), PENDING_DIR, worker);
 }
 
 export const journalFile = (dir: string, id: string): string => path.join(dir, `${id}.jsonl`);
@@ -84,18 +100,20 @@ export const artifactsDir = (dir: string, id: string): string => path.join(dir, 
 
 export async function writeLock(dir: string, id: string): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
-  await fsp.writeFile(lockFile(dir, id), JSON.stringify({ pid: process.pid, since: Date.now() }));
+  await fsp.writeFile(lockFile(dir, id), JSON.stringify({ pid: process.pid, host: os.hostname(), since: Date.now() }));
 }
 
 export async function removeLock(dir: string, id: string): Promise<void> {
   await fsp.rm(lockFile(dir, id), { force: true });
 }
 
-/** 'none', 'live' (its process runs) or 'dead' (killed half-way). */
+/** 'none', 'live' (its process runs, or it runs on another host: no way to tell) or 'dead' (killed half-way). */
 export function lockOwner(dir: string, id: string): 'none' | 'live' | 'dead' {
   let pid: number;
   try {
-    pid = Number((JSON.parse(fs.readFileSync(lockFile(dir, id), 'utf8')) as { pid?: unknown }).pid);
+    const lock = JSON.parse(fs.readFileSync(lockFile(dir, id), 'utf8')) as { pid?: unknown; host?: unknown };
+    if (typeof lock.host === 'string' && lock.host !== os.hostname()) return 'live';
+    pid = Number(lock.pid);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
     return 'dead'; // torn lock: written by a process killed mid-write

@@ -25,11 +25,14 @@ test('paths and file: URIs: the file store there', () => {
   assert.ok(c instanceof FileStore && c.root === path.resolve('rel/mlruns'));
 });
 
-test('http(s): the REST store, journal under <localDir>/mlflow-pending, explicit uri over the environment', () => {
+test('http(s): the REST store, journal under <localDir>/mlflow-pending/<host>-<pid>, explicit uri over the environment', () => {
   const t = openTracker({ localDir: dir, uri: 'http://127.0.0.1:5000/', env: { MLFLOW_TRACKING_URI: '/ignored' } });
   assert.ok(t instanceof RestStore);
   assert.equal(t.uri, 'http://127.0.0.1:5000');
-  assert.equal(t.pendingDir, path.join(dir, 'mlflow-pending'));
+  assert.equal(
+    t.pendingDir,
+    path.join(dir, 'mlflow-pending', `${os.hostname()}-${process.pid}`.replace(/[^\w.-]/g, '_')),
+  );
   assert.ok(
     openTracker({ localDir: dir, env: { MLFLOW_TRACKING_URI: 'https://mlflow.example.org' } }) instanceof RestStore,
   );

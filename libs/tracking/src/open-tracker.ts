@@ -1,15 +1,16 @@
 // One switch for the app: MLFLOW_TRACKING_URI unset or a path/file: URI -> the local file store,
-// http(s):// -> the REST store with its offline journal under the results folder.
+// http(s):// -> the REST store with its offline journal under the results folder (one folder per worker).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileStore } from './file-store.ts';
 import type { ClientOptions } from './rest-client.ts';
+import { workerId } from './journal.ts';
 import { RestStore } from './rest-store.ts';
 
 export interface OpenTrackerOptions {
   /** Tracking URI; defaults to env.MLFLOW_TRACKING_URI. */
   uri?: string | undefined;
-  /** Results folder: `<localDir>/mlruns` when no URI is set, `<localDir>/mlflow-pending` for the offline journal. */
+  /** Results folder: `<localDir>/mlruns` when no URI is set, `<localDir>/mlflow-pending/<worker>` for the offline journal. */
   localDir: string;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
@@ -29,6 +30,7 @@ export function openTracker(opts: OpenTrackerOptions): FileStore | RestStore {
       headers,
       uri,
       localDir: opts.localDir,
+      worker: workerId(env),
       ...(opts.log ? { log: opts.log } : {}),
       ...(opts.retryOnlineAfterMs !== undefined ? { retryOnlineAfterMs: opts.retryOnlineAfterMs } : {}),
     });

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { splitBatch } from './rest-batch.ts';
-import { artifactFiles, type MlflowClient } from './rest-client.ts';
+import { artifactFiles, artifactUploadProblem, isArtifactRefusal, type MlflowClient } from './rest-client.ts';
 import {
   LOCAL_ID_PREFIX,
   TAG_CLIENT_RUN_ID,
@@ -29,6 +29,12 @@ export interface ReplayResult {
   artifactUri: string;
   /** The journal holds the run's end: nothing more will be appended. */
   ended: boolean;
+}
+
+/** Tag naming where an artifact the server would not take stays on disk: `prunelab.local_artifact.<path>`. */
+export function localArtifactTag(name: string, artifactPath?: string): string {
+  const rel = artifactPath ? `${artifactPath}/${name}` : name;
+  return `prunelab.local_artifact.${rel.replace(/[^\w.-]/g, '_')}`.slice(0, 250);
 }
 
 export function isLocalId(id: string): boolean {
@@ -130,9 +136,24 @@ async function expand(
     case 'batch':
       return splitBatch(entry).map((chunk) => (uncertain) => client.logBatchChunk(runId, chunk, { uncertain }));
     case 'artifact': {
+      // a server that takes no artifacts gets a tag naming where the files are on disk instead
+      const keepLocal = async (): Promise<void> => {
+        const tag = { key: localArtifactTag(path.basename(entry.copy), entry.artifactPath), value: entry.source ?? '' };
+        await client.logBatchChunk(runId, { metrics: [], params: [], tags: [tag] });
+      };
+      if (artifactUploadProblem(artifactUri) !== undefined) return [keepLocal];
       const files = await artifactFiles(path.join(dir, ...entry.copy.split('/')), entry.artifactPath);
-      return files.map((f) => async () => client.uploadArtifact(artifactUri, f.rel, await readFile(f.abs)));
+      return files.map((f) => async () => {
+        try {
+          await client.uploadArtifact(artifactUri, f.rel, await readFile(f.abs));
+        } catch (err) {
+          if (!isArtifactRefusal(err)) throw err;
+          await keepLocal();
+        }
+      });
     }
+    case 'inputs':
+      return [async () => client.logInputs(runId, entry.datasets)];
     case 'end':
       return [async () => void (await client.updateRun(runId, entry.status, entry.endTime))];
   }

@@ -7,6 +7,7 @@ import { localArtifactPath } from './meta-yaml.ts';
 import { MlflowApiError, MlflowUnreachableError, TransientError, parseErrorBody } from './rest-errors.ts';
 import { splitBatch } from './rest-batch.ts';
 import type { Batch, Experiment, KeyValue, Run, RunInfo, WireMetric, WireStatus } from './rest-types.ts';
+import type { DatasetInput } from './tracker.ts';
 
 export interface ClientOptions {
   /** Tracking server base URL, e.g. http://127.0.0.1:5000 (a path prefix is kept). */
@@ -266,7 +267,31 @@ export class MlflowClient {
     return metrics.filter((m) => !have.has(pointId(m)));
   }
 
+  /** runs/log-inputs: datasets the run read (the server keeps each dataset once per experiment). */
+  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+    await this.call({ method: 'POST', path: `${API}/runs/log-inputs`, json: { run_id: runId, datasets } });
+  }
+
   // ---- artifacts ----
+
+  /**
+   * Whether artifacts can be uploaded to `artifactUri` through this server, asked once (5 s) before any training:
+   * 'ok', 'unknown' (the server did not answer: the journal takes them), or why not. An `s3://` (or other remote)
+   * URI means a server without artifact proxying (`--no-serve-artifacts`); a proxy route that answers anything but
+   * 2xx (a 503 "disabled due to ... --no-serve-artifacts", a 404 behind a gateway) refuses too.
+   */
+  async probeArtifacts(artifactUri: string, timeoutMs = 5000): Promise<'ok' | 'unknown' | { refused: string }> {
+    const problem = artifactUploadProblem(artifactUri);
+    if (problem) return { refused: problem };
+    if (!artifactUri.startsWith('mlflow-artifacts:')) return 'ok';
+    const listPath = artifactProxyPath(artifactUri, '').slice(ARTIFACTS_API.length + 1);
+    try {
+      await this.once({ method: 'GET', path: ARTIFACTS_API, query: { path: listPath }, timeoutMs });
+      return 'ok';
+    } catch (err) {
+      return err instanceof MlflowApiError ? { refused: err.message } : 'unknown';
+    }
+  }
 
   /**
    * Uploads one file's bytes to `<artifactUri>/<relPath>`. `mlflow-artifacts:` URIs go through
@@ -348,6 +373,10 @@ export class MlflowClient {
         err,
       );
     }
+    // a server without artifact proxying answers its artifact routes 503 for good: not worth retrying
+    if (res.status === 503 && text.includes('--no-serve-artifacts')) {
+      throw new MlflowApiError(endpoint, res.status, undefined, parseErrorBody(text).message);
+    }
     if (res.status >= 500 || res.status === 429) {
       const { errorCode, message } = parseErrorBody(text);
       throw new TransientError(`${endpoint}: HTTP ${res.status}${errorCode ? ` ${errorCode}` : ''}: ${message}`);
@@ -368,6 +397,20 @@ export class MlflowClient {
       );
     }
   }
+}
+
+/** Why artifacts cannot be uploaded to `artifactUri` from here, or undefined when they can (mlflow-artifacts:, file:). */
+export function artifactUploadProblem(artifactUri: string): string | undefined {
+  if (artifactUri.startsWith('mlflow-artifacts:') || localArtifactPath(artifactUri) !== undefined) return undefined;
+  return (
+    `the run's artifact_uri is ${artifactUri}: the server does not proxy artifacts (mlflow server ` +
+    `--no-serve-artifacts) and this client uploads only through the proxy`
+  );
+}
+
+/** An upload the server refused for good (no proxy, a gateway's 404/403): retrying or journaling cannot help. */
+export function isArtifactRefusal(err: unknown): boolean {
+  return err instanceof MlflowApiError && /mlflow-artifacts/.test(err.endpoint);
 }
 
 /** `mlflow-artifacts:/8/<run>/artifacts` + `a/b.txt` -> `/api/2.0/mlflow-artifacts/artifacts/8/<run>/artifacts/a/b.txt`. */

@@ -35,6 +35,7 @@ function store(localDir: string, logs: string[] = []): RestStore {
   return new RestStore({
     uri: url,
     localDir,
+    worker: 'w1',
     maxAttempts: 2,
     sleep: noSleep,
     timeoutMs: 5000,
@@ -57,7 +58,7 @@ function steps(runId: string, key: string): number[] {
 }
 
 function pendingFiles(localDir: string): string[] {
-  const dir = path.join(localDir, 'mlflow-pending');
+  const dir = path.join(localDir, 'mlflow-pending', 'w1');
   return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
 }
 
@@ -245,7 +246,7 @@ describe('RestStore', () => {
     assert.equal(first.synced.length, 0);
     assert.equal(first.failed.length, 1);
     assert.match(first.failed[0]!.error, /unreachable/);
-    const state = readState(path.join(dir, 'mlflow-pending'), run.runId)!;
+    const state = readState(s.pendingDir, run.runId)!;
     assert.equal(state.inflight, true); // the 3rd request's fate is unknown
     const serverId = state.serverRunId!;
     assert.equal(server.history(serverId, 'loss').length, 1); // it was applied
@@ -306,7 +307,7 @@ describe('RestStore', () => {
       const live = await s.createRun(expId, { runName: 'still-running', startTime: 3 });
       server.down = false;
       // simulate SIGKILL of the process that owned the first two: their locks name a dead pid
-      const pdir = path.join(dir, 'mlflow-pending');
+      const pdir = s.pendingDir;
       for (const id of [online.runId, offline.runId])
         fs.writeFileSync(lockFile(pdir, id), JSON.stringify({ pid: DEAD_PID }));
       const report = await syncPending(dir, url, { client: { sleep: noSleep, timeoutMs: 5000 } });
@@ -337,6 +338,7 @@ describe('RestStore', () => {
       const s = new RestStore({
         uri: url,
         localDir: dir,
+        worker: 'w1',
         maxAttempts: 2,
         sleep: noSleep,
         timeoutMs: 5000,

@@ -4,6 +4,7 @@
 // syncPending (`experiments sync`). Input is validated up front, as in the file store, so a call
 // that would fail on the server fails here even while offline.
 import fs from 'node:fs';
+import path from 'node:path';
 import { newRunId } from './ids.ts';
 import {
   LOCAL_ID_PREFIX,
@@ -20,17 +21,28 @@ import {
   writeLock,
   type BatchEntry,
   type EndEntry,
+  type InputsEntry,
   type RunHeader,
 } from './journal.ts';
-import { MlflowClient, type ClientOptions } from './rest-client.ts';
+import { MlflowClient, artifactUploadProblem, isArtifactRefusal, type ClientOptions } from './rest-client.ts';
 import { isUnreachable } from './rest-errors.ts';
 import { toWireNumber, type KeyValue, type WireMetric } from './rest-types.ts';
-import { isLocalId, replayRun, type IdResolver } from './replay.ts';
+import { isLocalId, localArtifactTag, replayRun, type IdResolver } from './replay.ts';
+import { syncJournalDir, type SyncReport } from './sync.ts';
 import { TAG_PARENT_RUN_ID, currentUser, runTags } from './system-tags.ts';
-import type { CreateRunOptions, ParamValue, RunHandle, RunStatus, Tracker } from './tracker.ts';
+import type {
+  CreateRunOptions,
+  DatasetInput,
+  ParamValue,
+  ResumedRun,
+  RunHandle,
+  RunStatus,
+  Tracker,
+} from './tracker.ts';
 import {
   paramString,
   validateArtifactPath,
+  validateDatasets,
   validateKey,
   validateMetric,
   validateParam,
@@ -41,8 +53,10 @@ import {
 export const PENDING_EXPERIMENT_PREFIX = 'pending-experiment:';
 
 export interface RestStoreOptions extends ClientOptions {
-  /** Results folder: the offline journal goes to `<localDir>/mlflow-pending/`. */
+  /** Results folder: the offline journal goes to `<localDir>/mlflow-pending/<worker>/`. */
   localDir: string;
+  /** This worker's journal folder name (default: PRUNELAB_WORKER_ID, else `<host>-<pid>`). */
+  worker?: string;
   /** Once the server was unreachable, calls go straight to the journal for this long before trying again (default 60 s). */
   retryOnlineAfterMs?: number;
   log?: (line: string) => void;
@@ -51,8 +65,11 @@ export interface RestStoreOptions extends ClientOptions {
 export class RestStore implements Tracker {
   readonly client: MlflowClient;
   readonly uri: string;
-  /** `<localDir>/mlflow-pending`. */
+  /** `<localDir>/mlflow-pending/<worker>`. */
   readonly pendingDir: string;
+  readonly localDir: string;
+  /** Why artifacts are not uploaded (the server refused them); undefined while they are. */
+  artifactsRefused: string | undefined;
   readonly log: (line: string) => void;
   private readonly retryAfterMs: number;
   private downUntil = 0;
@@ -64,7 +81,8 @@ export class RestStore implements Tracker {
   constructor(opts: RestStoreOptions) {
     this.client = new MlflowClient(opts);
     this.uri = this.client.baseUrl;
-    this.pendingDir = pendingDir(opts.localDir);
+    this.localDir = opts.localDir;
+    this.pendingDir = pendingDir(opts.localDir, opts.worker);
     this.log = opts.log ?? ((line) => console.warn(line));
     this.retryAfterMs = opts.retryOnlineAfterMs ?? 60_000;
   }
@@ -190,9 +208,84 @@ export class RestStore implements Tracker {
     return this.register(new RestRun(this, localId, experimentId, info, undefined));
   }
 
+  async resumeRun(experimentId: string, key: string, value: string): Promise<ResumedRun | undefined> {
+    if (experimentId.startsWith(PENDING_EXPERIMENT_PREFIX) || !(await this.reachable())) return undefined;
+    if (/['`]/.test(key + value))
+      throw new Error(`resumeRun: tag '${key}' = '${value}' must hold no quotes or backticks`);
+    try {
+      const found = (
+        await this.client.searchAllRuns({ experimentIds: [experimentId], filter: `tags.\`${key}\` = '${value}'` })
+      ).filter((r) => r.info.lifecycle_stage === 'active');
+      const latest = found.sort((a, b) => (b.info.start_time ?? 0) - (a.info.start_time ?? 0))[0];
+      if (!latest) return undefined;
+      const info = latest.info;
+      await this.client.updateRun(info.run_id, 'RUNNING');
+      await writeLock(this.pendingDir, info.run_id);
+      const local = {
+        runName: info.run_name ?? '',
+        startTime: info.start_time ?? Date.now(),
+        tags: {},
+        userId: info.user_id ?? currentUser(),
+        experimentName: this.experimentNames.get(experimentId),
+      };
+      const run = this.register(
+        new RestRun(this, info.run_id, experimentId, local, {
+          serverRunId: info.run_id,
+          artifactUri: info.artifact_uri,
+        }),
+      );
+      return { run, params: Object.fromEntries((latest.data.params ?? []).map((p) => [p.key, p.value])) };
+    } catch (err) {
+      if (!isUnreachable(err)) throw err;
+      this.noteDown(err);
+      return undefined;
+    }
+  }
+
+  /**
+   * Asks the server once whether it takes this run's artifacts (before any training, so a server without artifact
+   * proxying costs no finished job). When it does not, artifacts stay on disk from now on: the reason is logged once,
+   * and each run gets a `prunelab.local_artifact.<name>` tag with the file's path. Undefined: fine or unknown.
+   */
+  async checkArtifacts(run: RunHandle): Promise<string | undefined> {
+    if (!(run instanceof RestRun) || run.offline || this.artifactsRefused) return this.artifactsRefused;
+    const res = await this.client.probeArtifacts(run.artifactLocation as string);
+    if (typeof res === 'object') this.refuseArtifacts(res.refused);
+    return this.artifactsRefused;
+  }
+
+  /** @internal */
+  refuseArtifacts(reason: string): void {
+    if (this.artifactsRefused !== undefined) return;
+    this.artifactsRefused = reason;
+    this.log(
+      `MLflow: artifacts are not uploaded to ${this.uri} (${reason}). Runs, params, metrics and tags are; the files ` +
+        `stay on disk under ${path.resolve(this.localDir)}, and each run's tags prunelab.local_artifact.<name> give ` +
+        `their paths`,
+    );
+  }
+
   /** Pushes every journaled call of this process's live runs now, if the server answers. */
   async flush(): Promise<void> {
     for (const run of this.live.values()) await run.flush();
+  }
+
+  /**
+   * The server answers again: push this worker's whole journal now (live runs, then runs that ended while it was
+   * down), instead of waiting for `experiments sync`. Costs nothing while the journal is empty or during the quiet
+   * period after a failure. The report lists what reached the server (local id -> server id).
+   */
+  async pushPending(): Promise<SyncReport> {
+    const report: SyncReport = { synced: [], orphans: [], busy: [], failed: [] };
+    if (this.pendingRuns().length === 0 || !(await this.reachable())) return report;
+    await this.flush();
+    try {
+      await syncJournalDir(this.client, this.pendingDir, report, { log: this.log, resolveFirst: this.resolve });
+    } catch (err) {
+      if (!isUnreachable(err)) throw err;
+      this.noteDown(err);
+    }
+    return report;
   }
 
   /** Server run id for a run id of this store (a local id resolves once its run reached the server). */
@@ -277,6 +370,11 @@ export class RestRun implements RunHandle {
     return this.journaling;
   }
 
+  /** The run's artifact_uri on the server; undefined while the run exists only in the journal. */
+  get artifactLocation(): string | undefined {
+    return this.artifactUri;
+  }
+
   logParams(params: Record<string, ParamValue>): Promise<void> {
     return this.serial(async () => {
       const entries = Object.entries(params).map(([key, v]) => {
@@ -335,11 +433,22 @@ export class RestRun implements RunHandle {
       if (artifactPath !== undefined) validateArtifactPath(artifactPath);
       if (!fs.existsSync(localPath))
         throw new Error(`logArtifact: ${localPath} does not exist; pass an existing file or folder`);
+      // an artifact the server cannot take must never fail the job that made it: it stays on disk, a tag says where
+      const problem =
+        this.store.artifactsRefused ?? (this.journaling ? undefined : artifactUploadProblem(this.artifactUri!));
+      if (problem !== undefined) {
+        this.store.refuseArtifacts(problem);
+        return this.keepLocal(localPath, artifactPath);
+      }
       if (!this.journaling) {
         try {
           await this.store.client.logArtifact(this.artifactUri as string, localPath, artifactPath);
           return;
         } catch (err) {
+          if (isArtifactRefusal(err)) {
+            this.store.refuseArtifacts((err as Error).message);
+            return this.keepLocal(localPath, artifactPath);
+          }
           if (!isUnreachable(err)) throw err;
           await this.goOffline(err);
         }
@@ -349,10 +458,23 @@ export class RestRun implements RunHandle {
       await appendEntry(this.store.pendingDir, this.runId, {
         op: 'artifact',
         copy,
+        source: path.resolve(localPath),
         ...(artifactPath !== undefined ? { artifactPath } : {}),
       });
       await this.tryOnline();
     });
+  }
+
+  logInputs(datasets: DatasetInput[]): Promise<void> {
+    return this.serial(async () => {
+      validateDatasets(datasets);
+      await this.submit({ op: 'inputs', datasets });
+    });
+  }
+
+  private keepLocal(localPath: string, artifactPath?: string): Promise<void> {
+    const key = localArtifactTag(path.basename(path.resolve(localPath)), artifactPath);
+    return this.submit({ op: 'batch', metrics: [], params: [], tags: [{ key, value: path.resolve(localPath) }] });
   }
 
   end(status: RunStatus = 'FINISHED'): Promise<void> {
@@ -371,7 +493,7 @@ export class RestRun implements RunHandle {
     return this.serial(() => this.tryOnline());
   }
 
-  private async submit(entry: BatchEntry | EndEntry): Promise<void> {
+  private async submit(entry: BatchEntry | InputsEntry | EndEntry): Promise<void> {
     if (!this.journaling) {
       try {
         await this.send(entry);
@@ -387,9 +509,10 @@ export class RestRun implements RunHandle {
     await this.tryOnline();
   }
 
-  private async send(entry: BatchEntry | EndEntry): Promise<void> {
+  private async send(entry: BatchEntry | InputsEntry | EndEntry): Promise<void> {
     const runId = this.serverId as string;
     if (entry.op === 'end') await this.store.client.updateRun(runId, entry.status, entry.endTime);
+    else if (entry.op === 'inputs') await this.store.client.logInputs(runId, entry.datasets);
     else await this.store.client.logBatch(runId, entry);
   }
 

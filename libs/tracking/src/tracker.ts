@@ -15,10 +15,38 @@ export interface CreateRunOptions {
   startTime?: number;
 }
 
+/** One MLflow dataset input (REST runs/log-inputs; `inputs/` and `datasets/` in the file store). */
+export interface DatasetInput {
+  dataset: {
+    name: string;
+    digest: string;
+    /** e.g. 'local', 'http', 's3' */
+    source_type: string;
+    /** JSON text, by MLflow's convention `{"uri": ...}` */
+    source: string;
+    schema?: string;
+    profile?: string;
+  };
+  /** `mlflow.data.context` ('train', 'eval') is the tag MLflow's UI shows */
+  tags: { key: string; value: string }[];
+}
+
+/** A run found again by a tag (a grid's parent run resumed by the next `run`). */
+export interface ResumedRun {
+  run: RunHandle;
+  /** params it already holds: params are write-once */
+  params: Record<string, string>;
+}
+
 export interface Tracker {
   /** Id of the active experiment with this name, creating it when there is none. */
   getOrCreateExperiment(name: string): Promise<string>;
   createRun(experimentId: string, opts: CreateRunOptions): Promise<RunHandle>;
+  /**
+   * The latest active run of the experiment whose tag `key` is `value`, set RUNNING again (end() ends it anew);
+   * undefined when there is none, or when the backend cannot be asked now (a server that does not answer).
+   */
+  resumeRun(experimentId: string, key: string, value: string): Promise<ResumedRun | undefined>;
 }
 
 export interface RunHandle {
@@ -35,6 +63,8 @@ export interface RunHandle {
   setTags(tags: Record<string, string>): Promise<void>;
   /** Copies a file to `<artifactPath>/<name>` or a folder to `<artifactPath>/<folder name>/...`. */
   logArtifact(localPath: string, artifactPath?: string): Promise<void>;
+  /** Records datasets the run read, as MLflow's dataset inputs. */
+  logInputs(datasets: DatasetInput[]): Promise<void>;
   /** Marks the run ended (default FINISHED) with end_time now. */
   end(status?: RunStatus): Promise<void>;
 }

@@ -94,3 +94,38 @@ export function paramString(key: string, value: unknown): string {
       `nested configs with flattenParams()`,
   );
 }
+
+/** MLflow's dataset limits (mlflow/utils/validation.py): the server refuses longer values. */
+const DATASET_LIMITS = { name: 500, digest: 36, source_type: 36, source: 65535, schema: 1048575, profile: 16384 };
+
+export function validateDatasets(datasets: unknown): void {
+  if (!Array.isArray(datasets)) throw new Error('logInputs: pass an array of {dataset, tags}');
+  for (const [i, d] of datasets.entries()) {
+    const ds = (d as { dataset?: Record<string, unknown> } | undefined)?.dataset;
+    if (!ds || typeof ds !== 'object') throw new Error(`logInputs: datasets[${i}] has no 'dataset' object`);
+    for (const [field, max] of Object.entries(DATASET_LIMITS)) {
+      const v = ds[field];
+      const optional = field === 'schema' || field === 'profile';
+      if (v === undefined && optional) continue;
+      if (typeof v !== 'string' || v === '' || v.length > max)
+        throw new Error(
+          `logInputs: datasets[${i}].dataset.${field} must be a non-empty string of at most ${max} characters, got ` +
+            `${typeof v === 'string' ? `${v.length} characters` : String(v)}`,
+        );
+    }
+    const tags = (d as { tags?: unknown }).tags ?? [];
+    if (!Array.isArray(tags)) throw new Error(`logInputs: datasets[${i}].tags must be an array of {key, value}`);
+    for (const t of tags as { key: unknown; value: unknown }[]) {
+      if (
+        typeof t?.key !== 'string' ||
+        t.key === '' ||
+        t.key.length > 255 ||
+        typeof t.value !== 'string' ||
+        t.value.length > 500
+      )
+        throw new Error(
+          `logInputs: datasets[${i}] tag ${JSON.stringify(t)}: keys are 1-255 characters, values strings of at most 500`,
+        );
+    }
+  }
+}

@@ -28,6 +28,8 @@ interface FakeRun {
   params: Map<string, string>;
   tags: Map<string, string>;
   metrics: FakePoint[];
+  /** runs/log-inputs, in the order received (the real server keeps one per dataset) */
+  inputs: { dataset: Record<string, unknown>; tags: { key: string; value: string }[] }[];
 }
 
 class HttpError extends Error {
@@ -61,6 +63,13 @@ export class FakeMlflowServer {
   fault: (req: FakeRequest) => Fault = () => undefined;
   /** Every request is refused at the socket (the server looks unreachable). */
   down = false;
+  /**
+   * false: `mlflow server --no-serve-artifacts`: every /api/2.0/mlflow-artifacts route answers 503 with MLflow
+   * 2.10's text (handlers.py _disable_unless_serve_artifacts), and new experiments get `artifactRoot` locations.
+   */
+  serveArtifacts = true;
+  /** --default-artifact-root, e.g. 's3://bucket/mlflow': experiments created from now on get `<root>/<id>`. */
+  artifactRoot = 'mlflow-artifacts:';
   private server?: http.Server;
   private nextExperimentId = 1;
 
@@ -155,6 +164,15 @@ export class FakeMlflowServer {
       req.socket.destroy(); // applied, but the client never hears back
       return;
     }
+    if (body === NO_SERVE_ARTIFACTS) {
+      res.writeHead(503, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(
+        'Endpoint: /api/2.0/mlflow-artifacts/artifacts/<path:artifact_path> disabled due to the mlflow server running ' +
+          'with `--no-serve-artifacts`. To enable artifacts server functionality, run `mlflow server` with ' +
+          '`--serve-artifacts`',
+      );
+      return;
+    }
     if (body === NOT_FOUND) {
       res.writeHead(404, { 'Content-Type': 'text/html' });
       res.end('<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n');
@@ -166,6 +184,14 @@ export class FakeMlflowServer {
   private route(r: FakeRequest, raw: Buffer): unknown {
     const p = r.path;
     const j = r.json ?? {};
+    if (p.startsWith('/api/2.0/mlflow-artifacts/') && !this.serveArtifacts) return NO_SERVE_ARTIFACTS;
+    if (r.method === 'GET' && p === '/api/2.0/mlflow-artifacts/artifacts') {
+      const prefix = `${r.query.path ?? ''}/`.replace(/^\/+/, '');
+      const files = [...this.artifacts.keys()]
+        .filter((k) => k.startsWith(prefix))
+        .map((k) => ({ path: k.slice(prefix.length), is_dir: false }));
+      return files.length ? { files } : {};
+    }
     if (r.method === 'PUT' && p.startsWith('/api/2.0/mlflow-artifacts/artifacts/')) {
       const rel = decodeURIComponent(p.slice('/api/2.0/mlflow-artifacts/artifacts/'.length));
       if (rel.split('/').some((s) => s === '..' || s === ''))
@@ -198,7 +224,8 @@ export class FakeMlflowServer {
           experiment_id: id,
           name,
           lifecycle_stage: 'active',
-          artifact_location: `mlflow-artifacts:/${id}`,
+          artifact_location:
+            this.artifactRoot === 'mlflow-artifacts:' ? `mlflow-artifacts:/${id}` : `${this.artifactRoot}/${id}`,
           tags,
         });
         return { experiment_id: id };
@@ -220,13 +247,14 @@ export class FakeMlflowServer {
             user_id: typeof j.user_id === 'string' ? j.user_id : '',
             status: 'RUNNING',
             start_time: typeof j.start_time === 'number' ? j.start_time : Date.now(),
-            artifact_uri: `mlflow-artifacts:/${expId}/${runId}/artifacts`,
+            artifact_uri: `${this.experiments.get(expId)!.artifact_location}/${runId}/artifacts`,
             lifecycle_stage: 'active',
             run_id: runId,
           },
           params: new Map(),
           tags,
           metrics: [],
+          inputs: [],
         };
         this.runs.set(runId, run);
         return { run: this.runJson(run, false) };
@@ -242,6 +270,23 @@ export class FakeMlflowServer {
       case 'POST runs/log-batch':
         this.logBatch(j);
         return {};
+      case 'POST runs/log-inputs': {
+        const run = this.run(required(j, 'run_id'));
+        const datasets = (j.datasets ?? []) as FakeRun['inputs'];
+        for (const d of datasets) {
+          for (const f of ['name', 'digest', 'source_type', 'source'])
+            if (typeof d.dataset?.[f] !== 'string' || d.dataset[f] === '')
+              throw new HttpError(
+                400,
+                'INVALID_PARAMETER_VALUE',
+                `Missing value for required parameter 'dataset.${f}'.`,
+              );
+          const same = (x: FakeRun['inputs'][number]) =>
+            x.dataset.name === d.dataset.name && x.dataset.digest === d.dataset.digest;
+          if (!run.inputs.some(same)) run.inputs.push({ dataset: d.dataset, tags: d.tags ?? [] });
+        }
+        return {};
+      }
       case 'GET metrics/get-history': {
         const run = this.run(required(r.query, 'run_id'));
         const key = required(r.query, 'metric_key');
@@ -361,11 +406,13 @@ export class FakeMlflowServer {
     return {
       info: run.info,
       data: { metrics: [...latest.values()], params: [...run.params].map(([key, value]) => ({ key, value })), tags },
+      inputs: { dataset_inputs: run.inputs },
     };
   }
 }
 
 const NOT_FOUND = Symbol('not found');
+const NO_SERVE_ARTIFACTS = Symbol('no serve artifacts');
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'Content-Type': 'application/json' });
