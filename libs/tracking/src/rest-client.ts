@@ -450,8 +450,11 @@ export async function artifactFiles(localPath: string, artifactPath?: string): P
 }
 
 function endpointName(spec: RequestSpec): string {
-  const p = spec.path.startsWith(API) ? spec.path.slice(API.length + 1) : spec.path;
-  return `${spec.method} ${p.startsWith(ARTIFACTS_API) ? 'mlflow-artifacts' + p.slice(ARTIFACTS_API.length) : p}`;
+  // '/api/2.0/mlflow-artifacts' starts with '/api/2.0/mlflow' too: the artifact routes are told apart first
+  if (spec.path.startsWith(ARTIFACTS_API))
+    return `${spec.method} mlflow-artifacts${spec.path.slice(ARTIFACTS_API.length)}`;
+  const p = spec.path.startsWith(`${API}/`) ? spec.path.slice(API.length + 1) : spec.path;
+  return `${spec.method} ${p}`;
 }
 
 function kv(record: Record<string, string>): KeyValue[] {
