@@ -6,6 +6,7 @@ import type { CallerState } from '@prunelab/finetune';
 import type { Cell } from './cell.ts';
 import { collapseOf, collapseText } from './collapse.ts';
 import { batchDynamics } from './dynamics.ts';
+import { jobInputs } from './mlflow-inputs.ts';
 import type { JobEnv } from './env.ts';
 import { scoreEval } from './evaluation.ts';
 import type { Phase1Job } from './grid.ts';
@@ -54,6 +55,7 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
       data: job.settings.data,
       phase1: p1NoSeeds,
     },
+    inputs: jobInputs(job, cell),
     hooks: (dir) => ({
       record: dynamicsRecorder(dir, cell, {
         version: 1 as const,

@@ -7,7 +7,9 @@ import { selectRows } from '@prunelab/core';
 import { collapseOf, collapseText } from './collapse.ts';
 import type { JobEnv } from './env.ts';
 import { scoreEval } from './evaluation.ts';
-import type { Phase2Job } from './grid.ts';
+import { readJson, type DoneMarker } from './job-state.ts';
+import { fileDigest, jobInputs } from './mlflow-inputs.ts';
+import type { Phase2Job, SubsetRef } from './grid.ts';
 import { METRIC_TITLES, TASK_META } from './tasks.ts';
 import { runTrainingJob } from './train-job.ts';
 
@@ -51,9 +53,11 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
   const { seeds: _s, methods: _m, ...p2Params } = p2;
   const cell = await env.cell(job);
   let ids = cell.trainIds;
+  let subsetFile: { file: string; digest: string; rows: number } | undefined;
   if (job.subset) {
     const file = join(env.outDir, job.subset.file);
     ids = readSubset(file).ids;
+    subsetFile = { file, digest: fileDigest(file), rows: ids.length };
     const unknown = ids.find((id) => !cell.rowOf.has(id));
     if (unknown)
       throw new Error(
@@ -86,6 +90,7 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
       subset: subsetTag,
       seed: String(job.seed),
       scored_by: job.subset?.scoredBy ?? job.model,
+      ...(job.subset && subsetFile && subsetTags(env.outDir, job.subset, subsetFile.digest)),
     },
     params: {
       task: job.task,
@@ -101,6 +106,7 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
       data: job.settings.data,
       phase2: p2Params,
     },
+    inputs: jobInputs(job, cell, subsetFile),
     hooks: () => ({
       evaluate: async (model, e) => {
         if (p2.eval === 'last' && e.epoch + 1 < p2.epochs) return undefined;
@@ -148,4 +154,17 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
       },
     }),
   });
+}
+
+/**
+ * Which subset file the run trained on: its path under results/<name>/, its digest, and the MLflow run of the scores
+ * job that wrote it (when that job logged one), so a phase-2 run leads back to its H-scores.
+ */
+function subsetTags(outDir: string, subset: SubsetRef, digest: string): Record<string, string> {
+  const scoresDone = readJson<DoneMarker>(join(outDir, subset.scores, 'done.json'));
+  return {
+    'prunelab.subset_file': subset.file,
+    'prunelab.subset_digest': digest,
+    ...(scoresDone?.mlflowRunId && { 'prunelab.subset_run': scoresDone.mlflowRunId }),
+  };
 }

@@ -1,15 +1,16 @@
 // One `run`: the grid's jobs in dependency order (phase 1 -> scores -> phase 2), finished ones skipped by hash,
-// training jobs through a p-limit queue, every job logged to MLflow under one parent run, then the report.
+// training jobs through a p-limit queue, every job logged to MLflow under one parent run per grid (found again by
+// the grid's hash when the grid is resumed), then the report.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { buildTags, chooseBackend, describeBuild, type NumericBuild, numericBuild } from '@prunelab/finetune';
-import { flattenParams, RestStore } from '@prunelab/tracking';
+import { flattenParams, RestStore, type ParamValue } from '@prunelab/tracking';
 import { prepareCell, type Cell } from './cell.ts';
 import type { JobEnv } from './env.ts';
 import { ensureDir, explainFsError, insideResults, writeFileAtomic } from './files.ts';
-import { expandGrid, type Grid, type Job } from './grid.ts';
+import { expandGrid, hash, type Grid, type Job } from './grid.ts';
 import { alive, failJob, jobDir, jobStatus, writeJsonAtomic } from './job-state.ts';
 import { ensureModel, hasRandomWeights, randomWeightsLine } from './models.ts';
 import { runPhase1 } from './phase1.ts';
@@ -20,13 +21,17 @@ import type { ExperimentConfig } from './schema.ts';
 import { runScores } from './scores.ts';
 import {
   endFailed,
+  GRID_HASH_TAG,
   gitCommit,
   markStaleRunsKilled,
   openTracking,
+  pushJournal,
   RANDOM_WEIGHTS_TAG,
+  resolveDoneRunIds,
   type RunHandle,
   type Tracking,
 } from './tracking.ts';
+import { summaryMetrics } from './report-metrics.ts';
 import { readModelWeights, weightLines } from './weights.ts';
 import { dataKey, dataLines, readDataStates, type DataStates } from './data-digest.ts';
 import { staleReason } from './stale.ts';
@@ -101,29 +106,30 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
     const check = checkBuilds(outDir, grid, build, cfg.run.numeric_build);
     for (const l of describeBuildCheck(check)) log(l);
     writeJsonAtomic(join(outDir, 'config.json'), cfg);
-    writeJsonAtomic(
-      join(outDir, 'grid.json'),
-      grid.jobs.map((j) => ({ id: j.id, kind: j.kind, hash: j.hash, deps: j.deps })),
-    );
+    const gridJson = grid.jobs.map((j) => ({ id: j.id, kind: j.kind, hash: j.hash, deps: j.deps }));
+    writeJsonAtomic(join(outDir, 'grid.json'), gridJson);
     const tracking = await openTracking(outDir, cfg.name, log);
     const killed = await markStaleRunsKilled(tracking, outDir, log);
     if (killed.length) log(`mlflow: marked ${killed.length} run(s) left RUNNING by a killed process as KILLED`);
-    const parent = await tracking.tracker.createRun(tracking.experimentId, {
-      runName: `${cfg.name}-grid`,
-      tags: {
-        grid: cfg.name,
-        tasks: cfg.tasks.join(','),
-        models: Object.keys(cfg.models).join(','),
-        ...buildTags(build),
-        backend: backend.name,
-        git_commit: gitCommit(),
-        'mlflow.source.git.commit': gitCommit(),
-        [RANDOM_WEIGHTS_TAG]: String(randomModels.length > 0),
-        ...(randomModels.length && { 'prunelab.random_weights_models': randomModels.join(',') }),
-      },
-    });
+    const tags = {
+      grid: cfg.name,
+      tasks: cfg.tasks.join(','),
+      models: Object.keys(cfg.models).join(','),
+      ...buildTags(build),
+      backend: backend.name,
+      git_commit: gitCommit(),
+      'mlflow.source.git.commit': gitCommit(),
+      [RANDOM_WEIGHTS_TAG]: String(randomModels.length > 0),
+      ...(randomModels.length && { 'prunelab.random_weights_models': randomModels.join(',') }),
+    };
+    const { parent, params } = await gridRun(tracking, cfg, hash(gridJson), tags, log);
+    if (tracking.tracker instanceof RestStore) {
+      // before any training: a server that takes no artifacts must not cost a finished job at its last step
+      const refused = await tracking.tracker.checkArtifacts(parent);
+      if (refused) log(`mlflow: job folders, subsets and reports stay in ${outDir} (the server takes no artifacts)`);
+    }
     try {
-      return await runGrid(cfg, grid, parent, {
+      return await runGrid(cfg, grid, parent, params, {
         outDir,
         backend: backend.name,
         build,
@@ -143,6 +149,51 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
   }
 }
 
+/**
+ * One parent run per grid: the grid's hash (grid.json's content) is its tag, so a resumed grid, or a rerun with
+ * nothing to do, continues the same parent (RUNNING again until this run ends) instead of adding one. A server
+ * that does not answer now gets a new parent in the journal. `params`: what the reused parent already holds.
+ */
+async function gridRun(
+  tracking: Tracking,
+  cfg: ExperimentConfig,
+  gridHash: string,
+  tags: Record<string, string>,
+  log: (l: string) => void,
+): Promise<{ parent: RunHandle; params: Record<string, string> }> {
+  const found = await tracking.tracker.resumeRun(tracking.experimentId, GRID_HASH_TAG, gridHash);
+  if (found) {
+    log(`mlflow: continuing the grid's run ${found.run.runId} (grid hash ${gridHash})`);
+    await found.run.setTags(tags);
+    return { parent: found.run, params: found.params };
+  }
+  const parent = await tracking.tracker.createRun(tracking.experimentId, {
+    runName: `${cfg.name}-grid`,
+    tags: { ...tags, [GRID_HASH_TAG]: gridHash },
+  });
+  return { parent, params: {} };
+}
+
+/** The config's params not yet on the run; a changed value (params are write-once) is named, not logged. */
+function newParams(
+  all: Record<string, ParamValue>,
+  have: Record<string, string>,
+  log: (l: string) => void,
+): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  const changed: string[] = [];
+  for (const [k, v] of Object.entries(all)) {
+    if (have[k] === undefined) out[k] = v;
+    else if (have[k] !== String(v)) changed.push(k);
+  }
+  if (changed.length)
+    log(
+      `mlflow: the grid's run keeps its first value of ${changed.join(', ')} (params are write-once; these settings ` +
+        `do not change any job)`,
+    );
+  return out;
+}
+
 interface GridContext {
   outDir: string;
   backend: string;
@@ -155,9 +206,16 @@ interface GridContext {
 }
 
 /** The jobs, the report and the parent run's end, once the models, the grid and the parent run exist. */
-async function runGrid(cfg: ExperimentConfig, grid: Grid, parent: RunHandle, c: GridContext): Promise<RunOutcome> {
+async function runGrid(
+  cfg: ExperimentConfig,
+  grid: Grid,
+  parent: RunHandle,
+  params: Record<string, string>,
+  c: GridContext,
+): Promise<RunOutcome> {
   const { outDir, build, check, tracking, log, out } = c;
-  await parent.logParams(flattenParams(cfg as unknown as Record<string, unknown>));
+  const all = flattenParams(cfg as unknown as Record<string, unknown>);
+  await parent.logParams(newParams(all, params, log));
 
   const cells = new Map<string, Promise<Cell>>();
   const env: JobEnv = {
@@ -194,13 +252,17 @@ async function runGrid(cfg: ExperimentConfig, grid: Grid, parent: RunHandle, c: 
       `${result.blocked.length} blocked by a failure`,
   );
   const files = await writeReport(cfg, outDir, grid, tracking.location);
+  // the summary table's means and stds, so runs of grids compare in MLflow without opening a report
+  const summary = summaryMetrics(files.rows);
+  if (Object.keys(summary).length) await parent.logMetrics(summary);
   for (const f of [files.report, files.html, files.csv, files.json]) await parent.logArtifact(f);
   await parent.logArtifact(join(outDir, 'plots'));
   await parent.logArtifact(join(outDir, 'tables'));
   await parent.end(result.failed.length ? 'FAILED' : 'FINISHED');
   if (tracking.tracker instanceof RestStore) {
     // push what the journal holds while the server answers; what stays waits for `experiments sync`
-    await tracking.tracker.flush();
+    await pushJournal(tracking, outDir, log);
+    resolveDoneRunIds(outDir);
     const pending = tracking.tracker.pendingRuns();
     if (pending.length)
       log(
@@ -249,6 +311,9 @@ async function schedule(grid: Grid, env: JobEnv, concurrency: number, data: Data
         // scores jobs read files and write subsets in seconds: they skip the training queue
         await (job.kind === 'scores' ? exec() : limit(exec));
         ran.push(job.id);
+        await pushJournal(env.tracking, env.outDir, env.log).catch((e: unknown) =>
+          env.log(`mlflow: pushing the journal failed (${e instanceof Error ? e.message : String(e)}); sync will`),
+        );
         return true;
       } catch (caught) {
         const e = explainFsError(caught, `under ${jobDir(env.outDir, job)}`);

@@ -1,5 +1,7 @@
 // From phase-1 records to subsets: H-scores (from the first runs_used runs and epochs_used epochs), cartography,
 // the H subsets and every baseline at each H subset's size, as subset files with metadata (libs/pruning format).
+// Its MLflow run (a child of the grid's) holds the H histogram as metrics (step = H) and the subset files and
+// scores.csv as artifacts.
 import { join } from 'node:path';
 import { hHistogram, hScore, readRunRecord } from '@prunelab/dynamics';
 import {
@@ -15,10 +17,13 @@ import {
   subsetName,
   writeSubset,
 } from '@prunelab/pruning';
-import type { JobEnv } from './env.ts';
+import { flattenParams } from '@prunelab/tracking';
+import { jobTags, type JobEnv } from './env.ts';
 import { writeFileAtomic } from './files.ts';
 import type { ScoresJob } from './grid.ts';
 import { finishJob, jobDir, jobLogger, readJson, startJob } from './job-state.ts';
+import { jobInputs } from './mlflow-inputs.ts';
+import { endFailed, finalRunId, gitCommit, RANDOM_WEIGHTS_TAG, type RunHandle } from './tracking.ts';
 
 export interface ScoresResult {
   R: number;
@@ -34,6 +39,39 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
   const started = performance.now();
   const dir = startJob(env.outDir, job, { random_weights: cell.randomWeights });
   const log = jobLogger(dir, env.log);
+  const mlrun = await env.tracking.tracker.createRun(env.tracking.experimentId, {
+    runName: job.id,
+    parentRunId: env.parent.runId,
+    tags: {
+      ...jobTags(env, job, { method: 'scores', variant: job.variant.key }, gitCommit()),
+      [RANDOM_WEIGHTS_TAG]: String(cell.randomWeights),
+    },
+  });
+  try {
+    const result = await score(env, job, dir, log, mlrun);
+    await mlrun.end('FINISHED');
+    finishJob(dir, {
+      hash: job.hash,
+      finishedAt: new Date().toISOString(),
+      seconds: (performance.now() - started) / 1000,
+      mlflowRunId: finalRunId(mlrun),
+      result,
+    });
+    return result;
+  } catch (e) {
+    await endFailed(mlrun, log);
+    throw e;
+  }
+}
+
+async function score(
+  env: JobEnv,
+  job: ScoresJob,
+  dir: string,
+  log: (line: string) => void,
+  mlrun: RunHandle,
+): Promise<ScoresResult> {
+  const cell = await env.cell(job);
   const recordDirs = job.records.map((id) => join(env.outDir, id));
   const records = recordDirs.map((d) => readRunRecord(d));
   for (const [i, r] of records.entries()) {
@@ -45,6 +83,20 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
     }
   }
   const { runsUsed: R, epochsUsed: E } = job.variant;
+  await mlrun.logParams(
+    flattenParams({
+      task: job.task,
+      model: job.model,
+      runs_used: R,
+      epochs_used: E,
+      records: job.records.join(','),
+      subsets: job.subsets.map((r) => subsetName(r, R)).join(','),
+      baselines: job.baselines.join(','),
+      random_seed: env.cfg.pruning.random_seed,
+    }),
+  );
+  // the scores read the training split's records: its dataset is the input
+  await mlrun.logInputs(jobInputs(job, cell).filter((d) => d.tags.some((t) => t.value === 'train')));
   const used = records.slice(0, R);
   const correct = used.map((r) => r.correct.slice(0, E));
   const h = hScore(correct);
@@ -89,12 +141,19 @@ export async function runScores(env: JobEnv, job: ScoresJob): Promise<ScoresResu
         .map(([n, s]) => `${n} keeps ${s.size} (${((100 * s.size) / total).toFixed(1)}%)`)
         .join(', '),
   );
-  finishJob(dir, {
-    hash: job.hash,
-    finishedAt: new Date().toISOString(),
-    seconds: (performance.now() - started) / 1000,
-    result,
-  });
+  // the H histogram: examples per H value (step = H), as counts and as shares of the training set
+  for (const [hValue, count] of histogram.entries()) {
+    await mlrun.logMetric('h_count', count, hValue);
+    await mlrun.logMetric('h_fraction', count / total, hValue);
+  }
+  const sizes: Record<string, number> = {};
+  for (const [name, sub] of Object.entries(result.subsets)) {
+    sizes[`subset_size/${name}`] = sub.size;
+    sizes[`subset_fraction/${name}`] = sub.size / total;
+  }
+  if (Object.keys(sizes).length) await mlrun.logMetrics(sizes);
+  await mlrun.logArtifact(join(dir, 'subsets'));
+  await mlrun.logArtifact(join(dir, 'scores.csv'));
   return result;
 }
 

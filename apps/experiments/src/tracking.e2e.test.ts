@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { validateConfig } from './config.ts';
 import { runExperiment } from './run.ts';
 import { ensureTinyModel } from './tiny-model.ts';
+import { workerId } from '@prunelab/tracking';
 
 test('an unreachable MLflow server: the run finishes and journals its runs locally', async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'prunelab-offline-'));
@@ -35,7 +36,7 @@ test('an unreachable MLflow server: the run finishes and journals its runs local
     const out = await runExperiment(cfg, { log: (l) => lines.push(l), out: () => {} });
     assert.deepEqual(out.failed, []);
     assert.equal(out.mlruns, 'http://127.0.0.1:9');
-    const pending = join(out.outDir, 'mlflow-pending');
+    const pending = join(out.outDir, 'mlflow-pending', workerId()); // this process's own journal folder
     const journals = readdirSync(pending).filter((f) => f.endsWith('.jsonl'));
     assert.equal(journals.length, 2); // the grid's parent run and the one job
     const text = journals.map((f) => readFileSync(join(pending, f), 'utf8')).join('\n');

@@ -1,16 +1,23 @@
 // MLflow for the app: the tracker (a local file store under results/<name>/mlruns, or the REST API with an
-// offline journal when MLFLOW_TRACKING_URI=http(s)://...), and the restart sweep that marks runs a killed
-// process left RUNNING as KILLED.
+// offline journal when MLFLOW_TRACKING_URI=http(s)://...), the restart sweep that marks runs a killed
+// process left RUNNING as KILLED, the journal pushed as soon as the server answers again, and done.json's run ids
+// rewritten from `local-...` to the server's once their runs are synced.
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   FileStore,
   markStaleRuns,
   openTracker,
+  RestRun,
+  RestStore,
+  syncedIds,
   syncPending,
   type RunHandle,
   type SyncReport,
   type Tracker,
 } from '@prunelab/tracking';
+import { readJson, writeJsonAtomic, type DoneMarker } from './job-state.ts';
 
 export interface Tracking {
   tracker: Tracker;
@@ -43,12 +50,74 @@ export async function markStaleRunsKilled(t: Tracking, outDir: string, log: (l: 
   return report ? report.orphans.map((o) => o.serverRunId) : [];
 }
 
-/** Replay the offline journal of a results folder to MLFLOW_TRACKING_URI; undefined when no server is set. */
+/**
+ * Replay the offline journals of a results folder (every worker's) to MLFLOW_TRACKING_URI, then point the done.json
+ * files of the synced runs at the server's run ids; undefined when no server is set.
+ */
 export async function syncJournal(outDir: string, log: (l: string) => void): Promise<SyncReport | undefined> {
   const uri = process.env.MLFLOW_TRACKING_URI?.trim();
   if (!uri || !/^https?:\/\//i.test(uri)) return undefined;
-  return syncPending(outDir, uri, { log });
+  const report = await syncPending(outDir, uri, { log });
+  resolveDoneRunIds(outDir);
+  return report;
 }
+
+/**
+ * The server answers again within a `run`: push what this worker journaled (runs that ended while it was down
+ * included) now rather than at the next `experiments sync`, and fix the done.json files it concerns. Cheap when the
+ * journal is empty or the server was just found down (RestStore's quiet period).
+ */
+export async function pushJournal(t: Tracking, outDir: string, log: (l: string) => void): Promise<number> {
+  if (!(t.tracker instanceof RestStore) || t.tracker.pendingRuns().length === 0) return 0;
+  const report = await t.tracker.pushPending();
+  if (report.synced.length) {
+    log(`mlflow: the server answers again: ${report.synced.length} journaled run(s) pushed to ${t.location}`);
+    resolveDoneRunIds(outDir);
+  }
+  return report.synced.length;
+}
+
+/**
+ * done.json files under `outDir` whose mlflowRunId is a journal's local id that has reached the server get the
+ * server's id (rewritten atomically); returns the files changed. Job folders sit at most four levels down.
+ */
+export function resolveDoneRunIds(outDir: string): string[] {
+  const ids = syncedIds(outDir);
+  if (ids.size === 0) return [];
+  const changed: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isFile() && e.name === 'done.json') {
+        const file = join(dir, e.name);
+        const done = readJson<DoneMarker>(file);
+        const serverId = done?.mlflowRunId && ids.get(done.mlflowRunId);
+        if (done && serverId) {
+          writeJsonAtomic(file, { ...done, mlflowRunId: serverId });
+          changed.push(file);
+        }
+      } else if (e.isDirectory() && depth < 5 && !SKIP.has(e.name) && !e.name.startsWith('.')) {
+        walk(join(dir, e.name), depth + 1);
+      }
+    }
+  };
+  walk(outDir, 0);
+  return changed;
+}
+
+const SKIP = new Set(['mlruns', 'mlflow-pending', 'node_modules', 'plots', 'tables', 'subsets']);
+
+/** The id to keep in done.json: the server's id once a journaled run reached it, else the handle's id. */
+export const finalRunId = (run: RunHandle): string =>
+  run instanceof RestRun ? (run.serverRunId ?? run.runId) : run.runId;
+
+/** Tag of the grid's parent run: the grid's hash, so the next `run` of the same grid reuses that parent. */
+export const GRID_HASH_TAG = 'prunelab.grid_hash';
 
 /**
  * End a run that failed as FAILED (not left RUNNING, which the next start would mark KILLED as if the process had

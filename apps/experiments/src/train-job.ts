@@ -17,7 +17,7 @@ import {
   type EpochSummary,
   type Model,
 } from '@prunelab/finetune';
-import { flattenParams } from '@prunelab/tracking';
+import { flattenParams, type DatasetInput } from '@prunelab/tracking';
 import type { Cell } from './cell.ts';
 import { jobTags, type JobEnv } from './env.ts';
 import { appendText } from './files.ts';
@@ -26,7 +26,7 @@ import { appendMetrics, finishJob, jobLogger, startJob } from './job-state.ts';
 import { progress } from './progress.ts';
 import type { TrainingCfg } from './schema.ts';
 import { recordThroughput, throughputKey } from './throughput.ts';
-import { endFailed, gitCommit, RANDOM_WEIGHTS_TAG } from './tracking.ts';
+import { endFailed, finalRunId, gitCommit, RANDOM_WEIGHTS_TAG } from './tracking.ts';
 
 /** The snapshot's name inside a job folder. */
 export const SNAPSHOT = trainStateFile('.');
@@ -83,6 +83,8 @@ export interface TrainingJob<Row, R> {
   label: string;
   tags: Record<string, string>;
   params: Record<string, unknown>;
+  /** what the job reads, as MLflow dataset inputs (mlflow-inputs.ts) */
+  inputs: DatasetInput[];
   /** the phase's hooks, made once the folder and the model exist */
   hooks(dir: string, model: Model): TrainingHooks<Row, R>;
 }
@@ -123,6 +125,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
   let hooks: TrainingHooks<Row, R>;
   try {
     await mlrun.logParams(flattenParams(t.params));
+    await mlrun.logInputs(t.inputs);
     model = loadModel(cell.modelDir, {
       head: cell.head,
       ...(cell.head === 'seqcls' && { numLabels: cell.numLabels }),
@@ -219,7 +222,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
       hash: job.hash,
       finishedAt,
       seconds,
-      mlflowRunId: mlrun.runId,
+      mlflowRunId: finalRunId(mlrun),
       result: end.result,
       build: env.build,
       data: job.data, // what the job read (data-digest.ts): the report shows it, status compares it

@@ -1,4 +1,12 @@
-export type { CreateRunOptions, ParamValue, RunHandle, RunStatus, Tracker } from './tracker.ts';
+export type {
+  CreateRunOptions,
+  DatasetInput,
+  ParamValue,
+  ResumedRun,
+  RunHandle,
+  RunStatus,
+  Tracker,
+} from './tracker.ts';
 export { FileStore } from './file-store.ts';
 export { FileRun } from './file-run.ts';
 export {
@@ -18,6 +26,7 @@ export {
   MAX_TAG_VALUE_LENGTH,
   paramString,
   validateArtifactPath,
+  validateDatasets,
   validateKey,
   validateMetric,
   validateParam,
@@ -38,11 +47,21 @@ export { newExperimentId, newRunId } from './ids.ts';
 export { STATUS_CODE, fileUri, localArtifactPath } from './meta-yaml.ts';
 export { openTracker, type OpenTrackerOptions } from './open-tracker.ts';
 export { RestStore, RestRun, PENDING_EXPERIMENT_PREFIX, type RestStoreOptions } from './rest-store.ts';
-export { syncPending, findPendingDirs, type SyncOptions, type SyncReport } from './sync.ts';
+export {
+  syncPending,
+  syncJournalDir,
+  syncedIds,
+  findPendingDirs,
+  journalDirs,
+  type SyncOptions,
+  type SyncReport,
+} from './sync.ts';
 export { markStaleRuns, type MarkStaleOptions, type StaleRun } from './stale-runs.ts';
 export {
   MlflowClient,
   artifactProxyPath,
+  artifactUploadProblem,
+  isArtifactRefusal,
   type ClientOptions,
   type CreateRunRequest,
   type SearchRunsRequest,
@@ -57,4 +76,5 @@ export {
   MAX_BATCH_ENTITIES,
 } from './rest-batch.ts';
 export type { Batch, Experiment, KeyValue, Run, RunData, RunInfo, WireMetric, WireStatus } from './rest-types.ts';
-export { PENDING_DIR, TAG_CLIENT_RUN_ID } from './journal.ts';
+export { PENDING_DIR, TAG_CLIENT_RUN_ID, pendingDir, workerId } from './journal.ts';
+export { localArtifactTag } from './replay.ts';

@@ -45,3 +45,20 @@ test('unsupported schemes name the alternatives', () => {
   );
   assert.throws(() => openTracker({ localDir: dir, uri: 'databricks://profile' }), /not supported/);
 });
+
+test('MLflow client variables set retries and timeout; a bad value names the variable', () => {
+  const env = {
+    MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000',
+    MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0',
+    MLFLOW_HTTP_REQUEST_TIMEOUT: '2',
+    PRUNELAB_MLFLOW_RETRY_ONLINE_SECONDS: '0',
+    PRUNELAB_WORKER_ID: 'gpu box/7',
+  };
+  const t = openTracker({ localDir: dir, env });
+  assert.ok(t instanceof RestStore);
+  assert.equal(t.pendingDir, path.join(dir, 'mlflow-pending', 'gpu_box_7'));
+  assert.throws(
+    () => openTracker({ localDir: dir, env: { ...env, MLFLOW_HTTP_REQUEST_TIMEOUT: 'soon' } }),
+    /MLFLOW_HTTP_REQUEST_TIMEOUT='soon' is not a non-negative number/,
+  );
+});

@@ -25,14 +25,20 @@ export function openTracker(opts: OpenTrackerOptions): FileStore | RestStore {
   if (uri === '') return new FileStore(path.join(opts.localDir, 'mlruns'));
   if (/^https?:\/\//i.test(uri)) {
     const headers = { ...authHeaders(env), ...opts.client?.headers };
+    const retries = envNumber(env, 'MLFLOW_HTTP_REQUEST_MAX_RETRIES');
+    const timeout = envNumber(env, 'MLFLOW_HTTP_REQUEST_TIMEOUT');
+    const quiet = envNumber(env, 'PRUNELAB_MLFLOW_RETRY_ONLINE_SECONDS');
+    const retryOnlineAfterMs = opts.retryOnlineAfterMs ?? (quiet === undefined ? undefined : quiet * 1000);
     return new RestStore({
+      ...(retries !== undefined && { maxAttempts: retries + 1 }),
+      ...(timeout !== undefined && { timeoutMs: timeout * 1000 }),
       ...opts.client,
       headers,
       uri,
       localDir: opts.localDir,
       worker: workerId(env),
       ...(opts.log ? { log: opts.log } : {}),
-      ...(opts.retryOnlineAfterMs !== undefined ? { retryOnlineAfterMs: opts.retryOnlineAfterMs } : {}),
+      ...(retryOnlineAfterMs !== undefined ? { retryOnlineAfterMs } : {}),
     });
   }
   if (uri.startsWith('file://')) return new FileStore(fileURLToPath(uri));
@@ -45,6 +51,20 @@ export function openTracker(opts: OpenTrackerOptions): FileStore | RestStore {
     );
   }
   return new FileStore(path.resolve(uri)); // a plain folder path, as MLflow accepts
+}
+
+/**
+ * A non-negative number from the environment: MLflow's MLFLOW_HTTP_REQUEST_MAX_RETRIES (retries after the first
+ * attempt) and MLFLOW_HTTP_REQUEST_TIMEOUT (seconds per attempt), and PRUNELAB_MLFLOW_RETRY_ONLINE_SECONDS (how
+ * long calls go straight to the journal after the server failed, default 60).
+ */
+function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`${name}='${raw}' is not a non-negative number; set it to e.g. 0, 5 or 30, or unset it`);
+  return n;
 }
 
 /** MLflow's own client variables: a bearer token, or basic auth. */

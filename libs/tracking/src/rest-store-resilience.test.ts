@@ -243,3 +243,20 @@ test('one journal folder per worker: two workers on one results folder never sha
   assert.equal(runNamed('wa').info.status, 'FINISHED');
   assert.equal(runNamed('wb').info.status, 'FINISHED');
 });
+
+test('pushPending called by several jobs ending at once replays each journal once', async () => {
+  const dir = newDir();
+  const s = store(dir);
+  const expId = await s.getOrCreateExperiment('exp-push-once');
+  server.down = true;
+  for (const name of ['p1', 'p2']) {
+    const run = await s.createRun(expId, { runName: name });
+    await run.logMetric('m', 1, 0, 5);
+    await run.end('FINISHED');
+  }
+  server.down = false;
+  const reports = await Promise.all([s.pushPending(), s.pushPending(), s.pushPending()]);
+  assert.equal(reports[0], reports[1]); // the same push
+  assert.equal(reports[0]!.synced.length, 2);
+  for (const name of ['p1', 'p2']) assert.equal(server.history(runNamed(name).info.run_id, 'm').length, 1);
+});

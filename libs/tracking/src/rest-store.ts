@@ -275,7 +275,17 @@ export class RestStore implements Tracker {
    * down), instead of waiting for `experiments sync`. Costs nothing while the journal is empty or during the quiet
    * period after a failure. The report lists what reached the server (local id -> server id).
    */
-  async pushPending(): Promise<SyncReport> {
+  pushPending(): Promise<SyncReport> {
+    // one at a time: jobs ending together must not replay one journal twice (two runs/create)
+    this.pushing ??= this.pushOnce().finally(() => {
+      this.pushing = undefined;
+    });
+    return this.pushing;
+  }
+
+  private pushing: Promise<SyncReport> | undefined;
+
+  private async pushOnce(): Promise<SyncReport> {
     const report: SyncReport = { synced: [], orphans: [], busy: [], failed: [] };
     if (this.pendingRuns().length === 0 || !(await this.reachable())) return report;
     await this.flush();
