@@ -1,7 +1,7 @@
 // The CLI end to end on real SST-2 sentences with very small random models (two of them, plus a transfer of
 // subsets from one to the other): killed with SIGKILL once a job has finished and another is in progress, then
-// rerun. The grid must finish, finished jobs must not be redone, the report must exist and no MLflow run may
-// be left RUNNING.
+// rerun. The grid must finish, finished jobs must not be redone, the report must exist, no MLflow run may
+// be left RUNNING and the rerun must continue the grid's parent run rather than start another.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -133,9 +133,22 @@ test(
       Object.entries(statuses).filter(([, s]) => s === 1),
       [],
     );
-    for (const n of running) assert.equal(statuses[n], 5, `${n} should be KILLED`);
+    // the killed jobs' runs stay KILLED; the grid's run is the same one, continued by the rerun and FINISHED
+    for (const n of running.filter((r) => !r.startsWith('kill-grid ')))
+      assert.equal(statuses[n], 5, `${n} should be KILLED`);
+    const gridRuns = Object.entries(statuses).filter(([n]) => n.startsWith('kill-grid '));
+    assert.deepEqual(
+      gridRuns.map(([, s]) => s),
+      [3],
+    );
+    assert.ok(running.includes(gridRuns[0]![0]));
     const exp = listExperiments(mlruns).find((e) => e.name === 'kill')!;
     const runs = listRuns(mlruns, exp.id).map((id) => readRun(mlruns, exp.id, id));
+    // every finished job (scores jobs included) names its FINISHED run in done.json
+    for (const job of after.keys()) {
+      const id = JSON.parse(readFileSync(join(outDir, job, 'done.json'), 'utf8')).mlflowRunId;
+      assert.equal(runs.find((r) => r.meta.run_id === id)?.meta.status, 3, job);
+    }
     const transfer = runs.find((r) => r.tags['mlflow.runName'] === 'sst2/b/phase2/hscore-03-from-a-seed-7')!;
     assert.equal(transfer.meta.status, 3);
     assert.equal(transfer.tags.scored_by, 'a');

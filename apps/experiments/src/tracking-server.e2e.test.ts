@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { FakeMlflowServer } from '@prunelab/tracking/testing';
 import { validateConfig } from './config.ts';
 import { runExperiment } from './run.ts';
+import { syncJournal } from './tracking.ts';
 import { ensureTinyModel } from './tiny-model.ts';
 
 const server = new FakeMlflowServer();
@@ -180,4 +181,31 @@ test('server down at start, back mid-grid: runs that ended meanwhile are pushed 
     assert.equal(server.runs.get(id)?.info.run_name, job);
   }
   assert.ok(!lines.some((l) => /wait in the offline journal/.test(l)));
+});
+
+test('server down for the whole run: done.json keeps local ids until `experiments sync`, which rewrites them', async () => {
+  server.down = true;
+  const lines: string[] = [];
+  let out: Awaited<ReturnType<typeof runExperiment>>;
+  try {
+    out = await runExperiment(config('latesync'), { log: (l) => lines.push(l), out: () => {} });
+  } finally {
+    server.down = false;
+  }
+  assert.deepEqual(out.failed, []);
+  assert.ok(
+    lines.some((l) => /6 run\(s\) wait in the offline journal/.test(l)),
+    lines.join('\n'),
+  );
+  const before = doneIds(out.outDir);
+  assert.equal(Object.keys(before).length, 5);
+  for (const id of Object.values(before)) assert.match(id, /^local-/);
+  const report = await syncJournal(out.outDir, () => {});
+  assert.deepEqual(report?.failed, []);
+  assert.equal(report?.synced.length, 6);
+  for (const [job, id] of Object.entries(doneIds(out.outDir))) {
+    assert.notEqual(id, before[job]);
+    assert.equal(server.runs.get(id)?.info.run_name, job);
+    assert.equal(server.runs.get(id)?.info.status, 'FINISHED');
+  }
 });
