@@ -58,7 +58,8 @@ export async function syncJournal(outDir: string, log: (l: string) => void): Pro
   const uri = process.env.MLFLOW_TRACKING_URI?.trim();
   if (!uri || !/^https?:\/\//i.test(uri)) return undefined;
   const report = await syncPending(outDir, uri, { log });
-  resolveDoneRunIds(outDir);
+  const fixed = resolveDoneRunIds(outDir);
+  if (fixed.length) log(`mlflow sync: ${fixed.length} done.json file(s) now name their run's id on the server`);
   return report;
 }
 
