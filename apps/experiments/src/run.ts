@@ -311,9 +311,7 @@ async function schedule(grid: Grid, env: JobEnv, concurrency: number, data: Data
         // scores jobs read files and write subsets in seconds: they skip the training queue
         await (job.kind === 'scores' ? exec() : limit(exec));
         ran.push(job.id);
-        await pushJournal(env.tracking, env.outDir, env.log).catch((e: unknown) =>
-          env.log(`mlflow: pushing the journal failed (${e instanceof Error ? e.message : String(e)}); sync will`),
-        );
+        await pushAfterJob(env);
         return true;
       } catch (caught) {
         const e = explainFsError(caught, `under ${jobDir(env.outDir, job)}`);
@@ -325,6 +323,7 @@ async function schedule(grid: Grid, env: JobEnv, concurrency: number, data: Data
         failed.push(job.id);
         env.log(`${env.position(job)} ${job.label}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
         if (process.env.DEBUG && e instanceof Error) env.log(e.stack ?? '');
+        await pushAfterJob(env);
         return false;
       }
     })();
@@ -333,6 +332,15 @@ async function schedule(grid: Grid, env: JobEnv, concurrency: number, data: Data
   };
   await Promise.all(grid.jobs.map(runOne));
   return { ran, skipped, failed, blocked };
+}
+
+/** A job ended: if the server answers again, what the journal holds goes to it now (never fails the grid). */
+async function pushAfterJob(env: JobEnv): Promise<void> {
+  try {
+    await pushJournal(env.tracking, env.outDir, env.log);
+  } catch (e) {
+    env.log(`mlflow: pushing the offline journal failed (${e instanceof Error ? e.message : String(e)}); sync will`);
+  }
 }
 
 /** Why a job's data has no record (readDataStates said). */

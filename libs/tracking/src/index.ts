@@ -46,7 +46,8 @@ export { parsePythonFloat, pythonFloatRepr } from './python-float.ts';
 export { newExperimentId, newRunId } from './ids.ts';
 export { STATUS_CODE, fileUri, localArtifactPath } from './meta-yaml.ts';
 export { openTracker, type OpenTrackerOptions } from './open-tracker.ts';
-export { RestStore, RestRun, PENDING_EXPERIMENT_PREFIX, type RestStoreOptions } from './rest-store.ts';
+export { RestStore, PENDING_EXPERIMENT_PREFIX, type RestStoreOptions } from './rest-store.ts';
+export { RestRun } from './rest-run.ts';
 export {
   syncPending,
   syncJournalDir,
