@@ -153,7 +153,7 @@ async function expand(
       });
     }
     case 'inputs':
-      return [async () => client.logInputs(runId, entry.datasets)];
+      return [async () => void (await client.logInputs(runId, entry.datasets))];
     case 'end':
       return [async () => void (await client.updateRun(runId, entry.status, entry.endTime))];
   }

@@ -267,9 +267,18 @@ export class MlflowClient {
     return metrics.filter((m) => !have.has(pointId(m)));
   }
 
-  /** runs/log-inputs: datasets the run read (the server keeps each dataset once per experiment). */
-  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
-    await this.call({ method: 'POST', path: `${API}/runs/log-inputs`, json: { run_id: runId, datasets } });
+  /**
+   * runs/log-inputs: datasets the run read (the server keeps each dataset once per experiment). False when the
+   * server has no such endpoint (MLflow before 2.4 answers its HTML 404): datasets are extra, never worth a job.
+   */
+  async logInputs(runId: string, datasets: DatasetInput[]): Promise<boolean> {
+    try {
+      await this.call({ method: 'POST', path: `${API}/runs/log-inputs`, json: { run_id: runId, datasets } });
+      return true;
+    } catch (err) {
+      if (err instanceof MlflowApiError && err.status === 404 && err.errorCode === undefined) return false;
+      throw err;
+    }
   }
 
   // ---- artifacts ----

@@ -171,7 +171,7 @@ export class RestRun implements RunHandle {
   logInputs(datasets: DatasetInput[]): Promise<void> {
     return this.serial(async () => {
       validateDatasets(datasets);
-      await this.submit({ op: 'inputs', datasets });
+      if (datasets.length) await this.submit({ op: 'inputs', datasets });
     });
   }
 
@@ -215,8 +215,13 @@ export class RestRun implements RunHandle {
   private async send(entry: BatchEntry | InputsEntry | EndEntry): Promise<void> {
     const runId = this.serverId as string;
     if (entry.op === 'end') await this.store.client.updateRun(runId, entry.status, entry.endTime);
-    else if (entry.op === 'inputs') await this.store.client.logInputs(runId, entry.datasets);
-    else await this.store.client.logBatch(runId, entry);
+    else if (entry.op === 'inputs') {
+      if (!(await this.store.client.logInputs(runId, entry.datasets)))
+        this.store.logOnce(
+          'inputs',
+          `MLflow: ${this.store.uri} has no runs/log-inputs (MLflow < 2.4): datasets not logged`,
+        );
+    } else await this.store.client.logBatch(runId, entry);
   }
 
   /** The server went away mid-run: start this run's journal with what the replay needs to find the run. */

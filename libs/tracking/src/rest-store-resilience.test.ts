@@ -260,3 +260,18 @@ test('pushPending called by several jobs ending at once replays each journal onc
   assert.equal(reports[0]!.synced.length, 2);
   for (const name of ['p1', 'p2']) assert.equal(server.history(runNamed(name).info.run_id, 'm').length, 1);
 });
+
+test('a server without runs/log-inputs (MLflow < 2.4, HTML 404): datasets are skipped with one line, the run goes on', async () => {
+  const logs: string[] = [];
+  const s = store(newDir(), logs);
+  server.fault = (r) => (r.path.endsWith('/runs/log-inputs') ? { status: 404, body: '<h1>Not Found</h1>' } : undefined);
+  const run = await s.createRun(await s.getOrCreateExperiment('exp-old'), { runName: 'old' });
+  const ds: DatasetInput = { dataset: { name: 'd', digest: '1', source_type: 'local', source: '{}' }, tags: [] };
+  await run.logInputs([ds]);
+  await run.logInputs([ds]);
+  await run.logMetric('m', 1, 0, 5);
+  await run.end('FINISHED');
+  assert.equal(logs.filter((l) => /has no runs\/log-inputs/.test(l)).length, 1);
+  assert.equal(runNamed('old').info.status, 'FINISHED');
+  assert.equal(run.offline, false);
+});

@@ -230,6 +230,15 @@ export class RestStore implements Tracker {
     return this.artifactsRefused;
   }
 
+  private readonly said = new Set<string>();
+
+  /** @internal Logs a line once per store and topic. */
+  logOnce(topic: string, line: string): void {
+    if (this.said.has(topic)) return;
+    this.said.add(topic);
+    this.log(line);
+  }
+
   /** @internal */
   refuseArtifacts(reason: string): void {
     if (this.artifactsRefused !== undefined) return;
