@@ -6,7 +6,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { buildTags, chooseBackend, describeBuild, type NumericBuild, numericBuild } from '@prunelab/finetune';
-import { flattenParams, RestStore, type ParamValue } from '@prunelab/tracking';
+import { flattenParams, paramString, RestStore, type ParamValue } from '@prunelab/tracking';
 import { prepareCell, type Cell } from './cell.ts';
 import type { JobEnv } from './env.ts';
 import { ensureDir, explainFsError, insideResults, writeFileAtomic } from './files.ts';
@@ -184,7 +184,7 @@ function newParams(
   const changed: string[] = [];
   for (const [k, v] of Object.entries(all)) {
     if (have[k] === undefined) out[k] = v;
-    else if (have[k] !== String(v)) changed.push(k);
+    else if (have[k] !== paramString(k, v)) changed.push(k); // compared as the tracker writes it
   }
   if (changed.length)
     log(

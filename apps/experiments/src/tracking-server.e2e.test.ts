@@ -40,10 +40,11 @@ after(async () => {
   await server.close();
 });
 
-const config = (name: string) =>
+const config = (name: string, concurrency = 1) =>
   validateConfig(
     {
       name,
+      run: { concurrency },
       tasks: ['sst2'],
       data: { train_size: 64, dev_size: 32, max_length: 16, allow_download: false },
       models: { tiny: { path: join(tmp, 'model'), generate_if_missing: false } },
@@ -138,9 +139,20 @@ test('s3:// artifact root without proxy: every job finishes, files stay on disk 
     assert.equal(Object.keys(ids).length, 5);
     for (const [job, id] of Object.entries(ids)) assert.equal(server.runs.get(id)?.info.run_name, job);
 
-    // nothing left to do: the same parent run, set RUNNING and FINISHED again; no new run
-    const again = await runExperiment(config('noartifacts'), { log: () => {}, out: () => {} });
+    // nothing left to do (a setting that changes no job, too): the same parent run, RUNNING and FINISHED again
+    const rerun: string[] = [];
+    const again = await runExperiment(config('noartifacts', 2), { log: (l) => rerun.push(l), out: () => {} });
     assert.deepEqual(again.ran, []);
+    assert.ok(
+      rerun.includes(
+        `mlflow: continuing the grid's run ${grid.info.run_id} (grid hash ${grid.tags.get('prunelab.grid_hash')})`,
+      ),
+    );
+    assert.ok(
+      rerun.some((l) => /keeps its first value of run\.concurrency \(params are write-once/.test(l)),
+      rerun.join('\n'),
+    );
+    assert.equal(grid.params.get('run.concurrency'), '1');
     assert.equal(runsOf('noartifacts').length, 6);
     assert.equal(named('noartifacts', 'noartifacts-grid')[0]!.info.status, 'FINISHED');
   } finally {
