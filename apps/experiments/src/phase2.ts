@@ -9,6 +9,7 @@ import type { JobEnv } from './env.ts';
 import { scoreEval } from './evaluation.ts';
 import { readJson, type DoneMarker } from './job-state.ts';
 import { fileDigest, jobInputs } from './mlflow-inputs.ts';
+import { serverIdOf } from './tracking.ts';
 import type { Phase2Job, SubsetRef } from './grid.ts';
 import { METRIC_TITLES, TASK_META } from './tasks.ts';
 import { runTrainingJob } from './train-job.ts';
@@ -165,6 +166,6 @@ function subsetTags(outDir: string, subset: SubsetRef, digest: string): Record<s
   return {
     'prunelab.subset_file': subset.file,
     'prunelab.subset_digest': digest,
-    ...(scoresDone?.mlflowRunId && { 'prunelab.subset_run': scoresDone.mlflowRunId }),
+    ...(scoresDone?.mlflowRunId && { 'prunelab.subset_run': serverIdOf(outDir, scoresDone.mlflowRunId) }),
   };
 }

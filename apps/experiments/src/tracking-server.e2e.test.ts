@@ -220,4 +220,8 @@ test('server down for the whole run: done.json keeps local ids until `experiment
     assert.equal(server.runs.get(id)?.info.run_name, job);
     assert.equal(server.runs.get(id)?.info.status, 'FINISHED');
   }
+  // the ticket's run was tagged with the scores run's local id while offline: the replay names the server's
+  const scoresId = doneIds(out.outDir)['sst2/tiny/scores/all'];
+  const ticket = runsOf('latesync').find((r) => r.tags.get('subset') === '02')!;
+  assert.equal(ticket.tags.get('prunelab.subset_run'), scoresId);
 });

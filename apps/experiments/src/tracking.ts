@@ -113,6 +113,10 @@ export function resolveDoneRunIds(outDir: string): string[] {
 
 const SKIP = new Set(['mlruns', 'mlflow-pending', 'node_modules', 'plots', 'tables', 'subsets']);
 
+/** A run id as the server knows it: a journal's `local-...` id once synced becomes the server's, others stay. */
+export const serverIdOf = (outDir: string, id: string): string =>
+  id.startsWith('local-') ? (syncedIds(outDir).get(id) ?? id) : id;
+
 /** The id to keep in done.json: the server's id once a journaled run reached it, else the handle's id. */
 export const finalRunId = (run: RunHandle): string =>
   run instanceof RestRun ? (run.serverRunId ?? run.runId) : run.runId;

@@ -26,7 +26,7 @@ import { appendMetrics, finishJob, jobLogger, startJob } from './job-state.ts';
 import { progress } from './progress.ts';
 import type { TrainingCfg } from './schema.ts';
 import { recordThroughput, throughputKey } from './throughput.ts';
-import { endFailed, finalRunId, gitCommit, RANDOM_WEIGHTS_TAG } from './tracking.ts';
+import { endFailed, finalRunId, gitCommit, RANDOM_WEIGHTS_TAG, serverIdOf } from './tracking.ts';
 
 /** The snapshot's name inside a job folder. */
 export const SNAPSHOT = trainStateFile('.');
@@ -200,7 +200,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
           epochs = saved.epochs;
           // a new MLflow run (the killed one is marked KILLED at start-up) that holds the whole job's metrics
           await mlrun.setTags({
-            resumed_from_run: saved.mlflowRunId,
+            resumed_from_run: serverIdOf(env.outDir, saved.mlflowRunId),
             resumed_at_epoch: String(at.epoch + 1),
             resumed_at_step: String(at.step),
           });

@@ -67,7 +67,7 @@ export async function replayRun(
 
   for (let line = state.line; line < entries.length; line++) {
     const entry = entries[line] as JournalEntry;
-    const requests = await expand(client, dir, entry, serverRunId, artifactUri);
+    const requests = await expand(client, dir, entry, serverRunId, artifactUri, resolve);
     const first = line === state.line ? state.req : 0;
     for (let req = first; req < requests.length; req++) {
       const wasInflight = state.inflight && line === state.line && req === state.req;
@@ -98,7 +98,7 @@ async function ensureRun(
     if (h.experimentName === undefined) throw new Error(`journal of run ${h.id}: the header names no experiment`);
     experimentId = await client.getOrCreateExperiment(h.experimentName);
   }
-  const tags: Record<string, string> = { ...h.tags, [TAG_CLIENT_RUN_ID]: h.id };
+  const tags: Record<string, string> = { ...(await resolveTags(h.tags, resolve)), [TAG_CLIENT_RUN_ID]: h.id };
   if (h.parentId !== undefined) {
     const parent = isLocalId(h.parentId) ? await resolve(h.parentId) : h.parentId;
     if (parent === undefined)
@@ -122,6 +122,14 @@ async function ensureRun(
   return { serverRunId: run.info.run_id, experimentId, artifactUri: run.info.artifact_uri };
 }
 
+/** A tag naming another journaled run (prunelab.subset_run, resumed_from_run) gets that run's server id. */
+async function resolveTags(tags: Record<string, string>, resolve: IdResolver): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(tags))
+    out[k] = isLocalId(v) && k !== TAG_PARENT_RUN_ID ? ((await resolve(v)) ?? v) : v;
+  return out;
+}
+
 /** The requests one journal line turns into, in a fixed order (the state counts them). */
 async function expand(
   client: MlflowClient,
@@ -129,12 +137,16 @@ async function expand(
   entry: JournalEntry,
   runId: string,
   artifactUri: string,
+  resolve: IdResolver,
 ): Promise<((uncertain: boolean) => Promise<void>)[]> {
   switch (entry.op) {
     case 'run':
       return [];
-    case 'batch':
-      return splitBatch(entry).map((chunk) => (uncertain) => client.logBatchChunk(runId, chunk, { uncertain }));
+    case 'batch': {
+      const named = await resolveTags(Object.fromEntries(entry.tags.map((t) => [t.key, t.value])), resolve);
+      const batch = { ...entry, tags: entry.tags.map((t) => ({ key: t.key, value: named[t.key] as string })) };
+      return splitBatch(batch).map((chunk) => (uncertain) => client.logBatchChunk(runId, chunk, { uncertain }));
+    }
     case 'artifact': {
       // a server that takes no artifacts gets a tag naming where the files are on disk instead
       const keepLocal = async (): Promise<void> => {

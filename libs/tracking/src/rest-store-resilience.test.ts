@@ -275,3 +275,22 @@ test('a server without runs/log-inputs (MLflow < 2.4, HTML 404): datasets are sk
   assert.equal(runNamed('old').info.status, 'FINISHED');
   assert.equal(run.offline, false);
 });
+
+test("a tag naming another journaled run gets that run's server id when the journal reaches the server", async () => {
+  const dir = newDir();
+  const s = store(dir);
+  const expId = await s.getOrCreateExperiment('exp-named');
+  server.down = true;
+  const scores = await s.createRun(expId, { runName: 'named-scores' });
+  await scores.end('FINISHED'); // ended offline: only its journal knows it
+  const job = await s.createRun(expId, { runName: 'named-job', tags: { 'prunelab.subset_run': scores.runId } });
+  await job.setTags({ resumed_from_run: scores.runId });
+  server.down = false;
+  await job.logMetric('m', 1, 0, 5); // the job's replay pushes the run it names first
+  assert.equal(job.offline, false);
+  const scoresId = runNamed('named-scores').info.run_id;
+  assert.equal(runNamed('named-job').tags.get('prunelab.subset_run'), scoresId);
+  assert.equal(runNamed('named-job').tags.get('resumed_from_run'), scoresId);
+  await job.end('FINISHED');
+  assert.deepEqual(s.pendingRuns(), []);
+});

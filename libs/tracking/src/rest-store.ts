@@ -3,12 +3,14 @@
 // journal (journal.ts, one folder per worker) and replayed, by the run itself once the server answers again, or later by
 // syncPending (`experiments sync`). Input is validated up front, as in the file store, so a call
 // that would fail on the server fails here even while offline.
+import fs from 'node:fs';
 import path from 'node:path';
 import { newRunId } from './ids.ts';
 import {
   LOCAL_ID_PREFIX,
   TAG_CLIENT_RUN_ID,
   appendEntry,
+  journalFile,
   listJournals,
   pendingDir,
   readState,
@@ -291,7 +293,22 @@ export class RestStore implements Tracker {
       await run.flush();
       return run.serverRunId;
     }
-    return readSynced(this.pendingDir).get(id) ?? readState(this.pendingDir, id)?.serverRunId;
+    const known = readSynced(this.pendingDir).get(id) ?? readState(this.pendingDir, id)?.serverRunId;
+    if (known !== undefined || !fs.existsSync(journalFile(this.pendingDir, id)) || !(await this.reachable()))
+      return known;
+    // a run of this worker that ended while the server was down (a scores run a phase-2 tag names): push it first
+    const report: SyncReport = { synced: [], orphans: [], busy: [], failed: [] };
+    try {
+      await syncJournalDir(this.client, this.pendingDir, report, {
+        log: this.log,
+        resolveFirst: this.resolve,
+        only: id,
+      });
+    } catch (err) {
+      if (!isUnreachable(err)) throw err;
+      this.noteDown(err);
+    }
+    return report.synced.find((x) => x.id === id)?.serverRunId;
   };
 
   /** @internal */

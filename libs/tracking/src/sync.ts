@@ -59,13 +59,13 @@ export async function syncPending(dir: string, uri: string, opts: SyncOptions = 
 /**
  * Replays one worker folder's journals into `report`, parents before children, and marks runs whose process died
  * (a lock left by a dead pid) with finishOrphans. `resolveFirst` names server ids this caller already knows (a live
- * RestStore's own runs). Throws MlflowUnreachableError when the server goes away (after recording it in `report`).
+ * RestStore's own runs); `only`: just that run (and the runs it names). Throws MlflowUnreachableError when the server goes away (after recording it in `report`).
  */
 export async function syncJournalDir(
   client: MlflowClient,
   pdir: string,
   report: SyncReport,
-  opts: SyncOptions & { resolveFirst?: IdResolver } = {},
+  opts: SyncOptions & { resolveFirst?: IdResolver; only?: string } = {},
 ): Promise<void> {
   const log = opts.log ?? (() => undefined);
   const finishOrphans = opts.finishOrphans ?? 'KILLED';
@@ -120,6 +120,11 @@ export async function syncJournalDir(
     }
   };
 
+  if (opts.only !== undefined) {
+    // one run (and the runs it names), for a live store that needs its server id now
+    if (fs.existsSync(journalFile(pdir, opts.only))) await syncOne(opts.only);
+    return;
+  }
   for (const id of listJournals(pdir)) await syncOne(id);
   // Runs that were online when their process died: a lock, no journal, still RUNNING on the server.
   if (finishOrphans === false) return;
