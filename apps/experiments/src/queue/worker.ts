@@ -71,7 +71,9 @@ export async function startWorker(url: string, opts: WorkerOptions = {}): Promis
         return r.skipped ? 'skipped' : 'done';
       }
       const recorded = readJson<{ hash: string; error: string }>(join(d.outDir, d.id, 'failed.json'));
-      const why = recorded?.hash === d.hash ? recorded.error : '';
+      // failed.json's error; when it could not be written, the job's own FAILED line
+      const failedLine = r.tail.findLast((l) => / FAILED: /.test(l))?.replace(/^.* FAILED: /, '');
+      const why = recorded?.hash === d.hash ? recorded.error : failedLine;
       const exit = r.signal ? `killed by ${r.signal}` : `exit code ${r.code}`;
       log(`worker ${name}: FAILED ${d.id} (${exit})`);
       throw new Error([why || `job process ${exit}`, ...r.tail].join('\n'));
