@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { listExperiments, listRuns, readRun } from '@prunelab/tracking';
 import { redisSkipReason, startTestRedis, type TestRedis } from './queue/redis-server.ts';
 import { cli, type CliProcess, doneMarkers, resultFiles, starts, tinyGrid } from './queue/testing.ts';
 
@@ -75,6 +76,16 @@ test('two workers, one SIGKILLed mid-job, two racing coordinators: the grid fini
   assert.match(survivor.output(), /^\[\d\/7\] phase1 .* resumed at epoch \d step \d+/m);
   for (const e of ends) assert.match(e.output, /^jobs: \d ran, \d finished earlier, 0 failed, 0 blocked/m);
   assert.ok(existsSync(join(outDir, 'report.md')) && existsSync(join(outDir, 'report.html')));
+
+  // MLflow: nothing left RUNNING; the killed job's first run KILLED, its second FINISHED
+  const mlruns = join(outDir, 'mlruns');
+  const runs = listExperiments(mlruns).flatMap((e) => listRuns(mlruns, e.id).map((id) => readRun(mlruns, e.id, id)));
+  assert.deepEqual(
+    runs.filter((r) => Number(r.meta.status) === 1).map((r) => r.tags['mlflow.runName']),
+    [],
+  );
+  const ofKilled = runs.filter((r) => r.tags.job === killedJob).map((r) => Number(r.meta.status));
+  assert.deepEqual(ofKilled.sort(), [3, 5]);
 
   // the same grid in one process: summary, scores and subsets byte for byte
   const ref = await cli(['run', refConfig]).exited;

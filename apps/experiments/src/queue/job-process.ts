@@ -6,13 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseBackend, numericBuild } from '@prunelab/finetune';
+import { FileStore, listRuns, markStaleRuns, readRun } from '@prunelab/tracking';
 import { readDataStates } from '../data-digest.ts';
 import { expandGrid } from '../grid.ts';
 import { jobStatus } from '../job-state.ts';
 import { checkBuilds } from '../provenance.ts';
 import { executeJob, makeJobEnv } from '../run.ts';
 import type { ExperimentConfig } from '../schema.ts';
-import { openTracking } from '../tracking.ts';
+import { openTracking, type Tracking } from '../tracking.ts';
 import { readModelWeights } from '../weights.ts';
 import type { QueueJobData } from './connection.ts';
 
@@ -68,7 +69,20 @@ export async function runQueueJob(d: QueueJobData): Promise<number> {
     send({ type: 'skipped' });
     return 0;
   }
+  const killed = await markKilledRunsOf(tracking, job.id);
+  if (killed) log(`mlflow: marked ${killed} run(s) of ${job.id} left RUNNING by a killed worker as KILLED`);
   return (await executeJob(env, job, data)) ? 0 : 1;
+}
+
+/**
+ * This process holds the job's claim, so a RUNNING MLflow run of the same job belongs to a process that died (a
+ * killed worker): KILLED, as `run` marks them in-process. Other jobs' runs may be live on other workers: untouched.
+ */
+async function markKilledRunsOf(t: Tracking, jobId: string): Promise<number> {
+  if (!(t.tracker instanceof FileStore)) return 0; // a server's runs: the journal sync marks them (experiments sync)
+  const root = t.tracker.root;
+  const others = listRuns(root, t.experimentId).filter((id) => readRun(root, t.experimentId, id).tags.job !== jobId);
+  return (await markStaleRuns(root, { experimentIds: [t.experimentId], exclude: others })).length;
 }
 
 if (process.argv[1] === import.meta.filename) {
