@@ -152,3 +152,45 @@ test('a failed job blocks its dependants (status --queue names both), retry --fa
   const done = await cli(['status', config, '--queue', redis!.url]).exited;
   assert.match(done.output, /: 7 jobs; 7 done$/m);
 });
+
+test('status --queue shows waiting, pending and active jobs (worker, since, progress); cancel drains the grid', {
+  skip,
+  timeout: 300_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prunelab-queue-cancel-'));
+  const config = await tinyGrid(dir, 'cancel', { trainSize: 320, epochs: 3 });
+  const status = async () => (await cli(['status', config, '--queue', redis!.url]).exited).output;
+  // no worker yet: what the coordinator enqueued waits, what depends on it is pending
+  const c = cli(['run', config, '--queue', redis!.url], FAST);
+  await c.waitFor(/^\[5\/7\] phase2 sst2\/a full data seed 7: queued$/m);
+  const waiting = await status();
+  assert.match(waiting, /: 7 jobs; 4 waiting, 3 pending$/m);
+  assert.match(waiting, /^ +1 +waiting +phase1 +sst2\/a\/phase1\/seed-1 *$/m);
+  assert.match(waiting, /^ +4 +pending +scores +sst2\/a\/scores\/all *$/m);
+
+  const w = worker();
+  await w.waitFor(/^\[\d\/7\] phase1 sst2\/a seed \d+ .* epoch 1\/3 /m);
+  const name = /^worker (\S+): waiting for jobs/m.exec(w.output())![1]!;
+  const active = await status();
+  assert.match(
+    active,
+    new RegExp(`^ +\\d +active +phase1 +\\S+ +on ${name} since \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z, \\d+%$`, 'm'),
+  );
+
+  const cancel = await cli(['cancel', config, '--queue', redis!.url]).exited;
+  assert.equal(cancel.code, 0, cancel.output);
+  assert.match(cancel.output, /^cancel cancel: [23] queued job\(s\) removed, [12] running job\(s\) left to finish$/m);
+  const end = await c.exited;
+  assert.equal(end.code, 1, end.output);
+  assert.match(end.output, /^cancelled \(experiments cancel\): no more jobs of cancel are enqueued$/m);
+  assert.ok(existsSync(join(dir, 'results', 'cancel', 'report.md')), 'the report of what finished');
+  // the job running at the cancel finishes (cancel leaves it), and the worker starts nothing after it
+  const startedBefore = starts([w.output()]).size;
+  const finished = () => (w.output().match(/^worker \S+: (done|FAILED) /gm) ?? []).length;
+  while (finished() < starts([w.output()]).size) await new Promise((r) => setTimeout(r, 200));
+  await stopWorkers([w]);
+  assert.equal(starts([w.output()]).size, startedBefore, w.output());
+  const after = await status();
+  assert.match(after, /^grid cancel on \S+ \(cancelled\): 7 jobs; /m);
+  assert.doesNotMatch(after, / (waiting|active) /);
+});

@@ -12,7 +12,7 @@ import type { Job as BullJob } from 'bullmq';
 import { readJson } from '../job-state.ts';
 import { tryClaim } from './claim.ts';
 import type { ChildMessage } from './job-process.ts';
-import { connect, loadBull, QUEUE_NAME, type QueueJobData } from './connection.ts';
+import { cancelKey, connect, loadBull, QUEUE_NAME, type QueueJobData } from './connection.ts';
 
 export interface WorkerOptions {
   concurrency?: number;
@@ -48,9 +48,16 @@ export async function startWorker(url: string, opts: WorkerOptions = {}): Promis
     throw new Error(`--concurrency: ${concurrency} is not a whole number >= 1 (one job process per slot)`);
   const client = await connect(url);
   const children = new Set<ChildProcess>();
+  /** the jobs this worker runs, with their lock tokens: handed back to the queue when it stops */
+  const running = new Map<string, { job: BullJob<QueueJobData>; token?: string }>();
+  let stopping = false;
 
   const processor = async (job: BullJob<QueueJobData>, token?: string): Promise<string> => {
     const d = job.data;
+    if (await client.exists(cancelKey(d.outDir))) {
+      log(`worker ${name}: ${d.id} dropped: its grid was cancelled (experiments cancel)`);
+      return 'cancelled';
+    }
     const { claim, holder } = tryClaim(d.outDir, d.hash, name);
     if (!claim) {
       // BullMQ handed out a job that still runs elsewhere (Redis lost it mid-run): try again later
@@ -59,6 +66,7 @@ export async function startWorker(url: string, opts: WorkerOptions = {}): Promis
       throw new bullmq.DelayedError();
     }
     const timer = setInterval(claim.renew, RENEW_MS);
+    running.set(job.id!, { job, ...(token && { token }) });
     try {
       log(`worker ${name}: start ${d.id} (${d.hash})`);
       const r = await runChild(d, out, {
@@ -75,9 +83,11 @@ export async function startWorker(url: string, opts: WorkerOptions = {}): Promis
       const failedLine = r.tail.findLast((l) => / FAILED: /.test(l))?.replace(/^.* FAILED: /, '');
       const why = recorded?.hash === d.hash ? recorded.error : failedLine;
       const exit = r.signal ? `killed by ${r.signal}` : `exit code ${r.code}`;
+      if (stopping) throw new Error(`worker ${name} stopped (${exit}); the job is back in the queue`);
       log(`worker ${name}: FAILED ${d.id} (${exit})`);
       throw new Error([why || `job process ${exit}`, ...r.tail].join('\n'));
     } finally {
+      running.delete(job.id!);
       clearInterval(timer);
       claim.release();
     }
@@ -98,10 +108,16 @@ export async function startWorker(url: string, opts: WorkerOptions = {}): Promis
   return {
     name,
     close: async (force = false) => {
+      if (force) {
+        // no new jobs; the running ones back to the queue at once (not after their lock lapses), then stopped:
+        // the next worker resumes them from their snapshots
+        stopping = true;
+        await worker.pause(true);
+        for (const { job, token } of running.values()) await job.moveToWait(token).catch(() => {});
+        for (const c of children) c.kill('SIGTERM');
+      }
       await worker.close(force);
       client.disconnect();
-      // after the connection is gone: a stopped job is not reported failed, its lock lapses and it is requeued
-      if (force) for (const c of children) c.kill('SIGTERM');
     },
   };
 }
