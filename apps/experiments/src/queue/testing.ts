@@ -13,7 +13,7 @@ const TINY = { hidden_size: 32, num_hidden_layers: 1, intermediate_size: 64, num
 export async function tinyGrid(
   dir: string,
   name: string,
-  opts: { results?: string; trainSize?: number; epochs?: number; extra?: string[] } = {},
+  opts: { results?: string; trainSize?: number; epochs?: number; seeds?: number[]; extra?: string[] } = {},
 ): Promise<string> {
   const model = join(dir, 'model');
   await ensureTinyModel(model, { seed: 1, overrides: TINY });
@@ -27,7 +27,7 @@ export async function tinyGrid(
       `data: { train_size: ${opts.trainSize ?? 160}, dev_size: 64, seed: 3, allow_download: false, max_length: 24 }`,
       'models:',
       `  a: { path: ${model}, generate_if_missing: false }`,
-      `phase1: { seeds: [1, 2, 3], epochs: ${epochs}, lr: 2.0e-3, batch_size: 16, checkpoint_every: 4 }`,
+      `phase1: { seeds: [${(opts.seeds ?? [1, 2, 3]).join(', ')}], epochs: ${epochs}, lr: 2.0e-3, batch_size: 16, checkpoint_every: 4 }`,
       'phase2: { seeds: [7], epochs: 1, lr: 2.0e-3, batch_size: 16, methods: [full, hscore, random] }',
       'pruning: { subsets: [winning] }',
       `output: { dir: ${opts.results ?? join(dir, 'results')} }`,
@@ -42,6 +42,8 @@ export interface CliProcess {
   child: ChildProcess;
   /** stdout and stderr so far, interleaved */
   output(): string;
+  /** every complete line with the time it arrived here (ms, performance.now()) */
+  lines: { t: number; line: string }[];
   /** resolves when the output matches (checked on every chunk) */
   waitFor(re: RegExp): Promise<void>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>;
@@ -54,9 +56,15 @@ export function cli(args: string[], env: Record<string, string> = {}): CliProces
     env: { ...process.env, CI: '1', PRUNELAB_THREADS: '1', ...env },
   });
   let text = '';
+  const lines: { t: number; line: string }[] = [];
+  let partial = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   const onData = (b: Buffer) => {
     text += b.toString();
+    const t = performance.now();
+    const parts = (partial + b.toString()).split('\n');
+    partial = parts.pop()!;
+    for (const line of parts) lines.push({ t, line });
     for (const w of [...waiters])
       if (w.re.test(text)) {
         waiters.splice(waiters.indexOf(w), 1);
@@ -74,6 +82,7 @@ export function cli(args: string[], env: Record<string, string> = {}): CliProces
   return {
     child,
     output: () => text,
+    lines,
     waitFor: (re) =>
       re.test(text) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ re, resolve })),
     exited,
