@@ -14,7 +14,8 @@ export interface JobEnv {
   /** finished jobs to redo because another build made them (run.numeric_build: strict) */
   staleByBuild: ReadonlySet<string>;
   tracking: Tracking;
-  parent: RunHandle;
+  /** the grid's MLflow run (only its id: a queue worker's job process does not hold it open) */
+  parent: Pick<RunHandle, 'runId'>;
   cell(job: Job): Promise<Cell>;
   log: (line: string) => void;
   /** where progress lines go (stdout by default) */

@@ -11,7 +11,7 @@ import { checkBuilds, currentBuild } from './provenance.ts';
 import { pretrain } from './pretrain.ts';
 import { loadPretrainConfig } from './pretrain-config.ts';
 import { writeReport } from './report.ts';
-import { outDirOf, runExperiment } from './run.ts';
+import { outDirOf, type RunOutcome, runExperiment } from './run.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { syncJournal } from './tracking.ts';
 import { readModelWeights, weightLines } from './weights.ts';
@@ -22,7 +22,13 @@ const USAGE = `usage: experiments <command> <config.yaml> [--set key=value ...] 
   run      phase 1 score runs -> H-scores and subsets -> phase 2 -> report; finished jobs
            (same content hash) are skipped, a killed training job resumes from its last snapshot
            --dry-run   print the expanded grid and its estimated cost, run nothing
-  status   which jobs are done, pending, failed or stale (config, data or model weights changed since, and which;
+           --queue redis://host:port   coordinate: enqueue the jobs for workers, wait, write the report
+  worker   --queue redis://host:port [--concurrency N]: run queued jobs (no config), each in its own
+           process; one worker per GPU (CUDA_VISIBLE_DEVICES); every worker must see the results folder
+  retry    <config> --queue URL --failed: put the grid's failed jobs back in the queue and coordinate to the end
+  cancel   <config> --queue URL: no more jobs of the grid are enqueued; queued ones removed, running ones finish
+  status   [--queue URL: waiting, active (worker, since, progress), failed (error), blocked (by which job)]
+           which jobs are done, pending, failed or stale (config, data or model weights changed since, and which;
            with run.numeric_build: strict also the numeric build), and the build this machine uses
   report   re-render report.md, report.html, tables and plots from the finished jobs
   clean    remove results/<name>/ of this config (needs --yes)
@@ -51,6 +57,9 @@ async function main(argv: string[]): Promise<number> {
       models: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
       lenient: { type: 'boolean' },
+      queue: { type: 'string' },
+      concurrency: { type: 'string' },
+      failed: { type: 'boolean' },
     },
   });
   const [command, file] = positionals;
@@ -58,9 +67,14 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  const commands = ['run', 'status', 'report', 'clean', 'sync', 'pretrain'];
+  const commands = ['run', 'status', 'report', 'clean', 'sync', 'pretrain', 'worker', 'retry', 'cancel'];
   if (!commands.includes(command)) {
     console.error(`experiments: unknown command '${command}'; commands: ${commands.join(', ')}\n\n${USAGE}`);
+    return 2;
+  }
+  if (command === 'worker') return worker(values.queue, values.concurrency);
+  if ((command === 'retry' || command === 'cancel') && !values.queue) {
+    console.error(`experiments ${command}: needs --queue redis://host:port, the Redis of the grid's workers`);
     return 2;
   }
   if (!file) {
@@ -79,15 +93,36 @@ async function main(argv: string[]): Promise<number> {
   const cfg = onlyModels(loadConfig(file, cliOverrides(values)), values.models);
   const outDir = outDirOf(cfg);
   resultsDir = outDir;
+  if (values.queue && command !== 'run' && command !== 'status' && command !== 'retry' && command !== 'cancel')
+    throw new ConfigError(`--queue: '${command}' does not use the queue; drop --queue`);
+  if (command === 'status' && values.queue) {
+    const { queueStatus } = await import('./queue/ops.ts');
+    console.log(await queueStatus(cfg, values.queue));
+    return 0;
+  }
+  if (command === 'cancel') {
+    const { cancelGrid } = await import('./queue/ops.ts');
+    console.log(await cancelGrid(cfg, values.queue!));
+    return 0;
+  }
+  if (command === 'retry') {
+    if (!values.failed) {
+      console.error('experiments retry: say what to retry: --failed (the failed jobs of the grid)');
+      return 2;
+    }
+    const { retryFailed } = await import('./queue/ops.ts');
+    return reportOutcome(await retryFailed(cfg, values.queue!));
+  }
   if ((command === 'run' && values['dry-run']) || command === 'status') {
     console.log(await plan(cfg, outDir));
     return 0;
   }
-  if (command === 'run') {
-    const out = await runExperiment(cfg);
-    console.log(`\nreport: ${out.report}\nhtml:   ${out.html}\ntables: ${out.csv}\nmlflow: ${out.mlruns}`);
-    return out.failed.length ? 1 : 0;
+  if (command === 'run' && values.queue) {
+    // BullMQ and ioredis are loaded here only: the in-process run needs no Redis
+    const { coordinate } = await import('./queue/coordinator.ts');
+    return reportOutcome(await coordinate(cfg, values.queue));
   }
+  if (command === 'run') return reportOutcome(await runExperiment(cfg));
   if (command === 'report') {
     const data = await readDataStates(cfg, { download: false });
     const out = await writeReport(cfg, outDir, expandGrid(cfg, readModelWeights(cfg), data));
@@ -124,6 +159,33 @@ async function main(argv: string[]): Promise<number> {
       report.failed.map((f) => `\n  ${f.id}: ${f.error}`).join(''),
   );
   return report.failed.length ? 1 : 0;
+}
+
+function reportOutcome(out: RunOutcome & { cancelled?: boolean }): number {
+  console.log(`\nreport: ${out.report}\nhtml:   ${out.html}\ntables: ${out.csv}\nmlflow: ${out.mlruns}`);
+  return out.failed.length || out.cancelled ? 1 : 0;
+}
+
+/** `experiments worker`: runs until SIGINT or SIGTERM, which stop its job processes (their jobs go back to the queue). */
+async function worker(url: string | undefined, concurrency: string | undefined): Promise<number> {
+  if (!url) {
+    console.error('experiments worker: needs --queue redis://host:port, the Redis the coordinator enqueues to');
+    return 2;
+  }
+  const n = concurrency === undefined ? 1 : Number(concurrency);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(`--concurrency: '${concurrency}' is not a whole number >= 1; jobs at once in this worker`);
+  const { startWorker } = await import('./queue/worker.ts');
+  const w = await startWorker(url, { concurrency: n });
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      console.log(`worker ${w.name}: ${sig}, stopping (running jobs go back to the queue)`);
+      void w.close(true).then(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
 }
 
 /** The config restricted to the models named by --models (comma-separated). */

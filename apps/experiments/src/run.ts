@@ -75,70 +75,112 @@ function lock(outDir: string): () => void {
   return () => rmSync(file, { force: true });
 }
 
-export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}): Promise<RunOutcome> {
-  const log = opts.log ?? console.log;
-  const out = opts.out ?? ((t: string) => process.stdout.write(t));
+/** What a run (in-process, or a queue coordinator) sets up before any job: backend, build, models, data, the grid. */
+export interface Prepared {
+  outDir: string;
+  backend: string;
+  build: NumericBuild;
+  randomModels: string[];
+  data: DataStates;
+  grid: Grid;
+  check: ReturnType<typeof checkBuilds>;
+}
+
+/** Backend and build lines, model folders made, data read, the grid expanded; config.json and grid.json written. */
+export async function prepareRun(cfg: ExperimentConfig, log: (line: string) => void): Promise<Prepared> {
   const backend = await chooseBackend(cfg.run.backend);
   log(
     `backend: ${backend.name} (tried ${backend.tried.map((t) => `${t.name}${t.ok ? '' : ' (unavailable)'}`).join(', ')})`,
   );
   const build = numericBuild();
   log(`numeric build: ${describeBuild(build)}`);
-
   const outDir = outDirOf(cfg);
   ensureDir(outDir);
-  const unlock = lock(outDir);
-  try {
-    // Every model folder exists before the grid is expanded, so every job's key holds real weights.
-    const randomModels: string[] = [];
-    for (const [name, m] of Object.entries(cfg.models)) {
-      const dir = await ensureModel(name, m, log);
-      if (hasRandomWeights(dir)) {
-        randomModels.push(name);
-        log(randomWeightsLine(name, dir));
-      }
+  // Every model folder exists before the grid is expanded, so every job's key holds real weights.
+  const randomModels: string[] = [];
+  for (const [name, m] of Object.entries(cfg.models)) {
+    const dir = await ensureModel(name, m, log);
+    if (hasRandomWeights(dir)) {
+      randomModels.push(name);
+      log(randomWeightsLine(name, dir));
     }
-    const weights = readModelWeights(cfg);
-    // and the data is read (downloaded when allowed), so every job's key holds its data digest
-    const data = await readDataStates(cfg, { download: true, log });
-    const grid = expandGrid(cfg, weights, data);
-    for (const l of [...weightLines(cfg, weights), ...dataLines(cfg, data)]) log(l);
-    const check = checkBuilds(outDir, grid, build, cfg.run.numeric_build);
-    for (const l of describeBuildCheck(check)) log(l);
-    writeJsonAtomic(join(outDir, 'config.json'), cfg);
-    const gridJson = grid.jobs.map((j) => ({ id: j.id, kind: j.kind, hash: j.hash, deps: j.deps }));
-    writeJsonAtomic(join(outDir, 'grid.json'), gridJson);
+  }
+  const weights = readModelWeights(cfg);
+  // and the data is read (downloaded when allowed), so every job's key holds its data digest
+  const data = await readDataStates(cfg, { download: true, log });
+  const grid = expandGrid(cfg, weights, data);
+  for (const l of [...weightLines(cfg, weights), ...dataLines(cfg, data)]) log(l);
+  const check = checkBuilds(outDir, grid, build, cfg.run.numeric_build);
+  for (const l of describeBuildCheck(check)) log(l);
+  writeJsonAtomic(join(outDir, 'config.json'), cfg);
+  writeJsonAtomic(join(outDir, 'grid.json'), gridJson(grid));
+  return { outDir, backend: backend.name, build, randomModels, data, grid, check };
+}
+
+const gridJson = (grid: Grid) => grid.jobs.map((j) => ({ id: j.id, kind: j.kind, hash: j.hash, deps: j.deps }));
+
+/**
+ * The grid's MLflow parent run, every job's run under it: one per grid. The grid's hash (grid.json's content) is
+ * its tag, so a resumed grid, a rerun with nothing to do, or another coordinator continues the same parent
+ * (RUNNING again until this run ends) instead of adding one; a server that does not answer now gets a new parent
+ * in the journal. A server that takes no artifacts is found out here, before any training. The config's params not
+ * yet on the run are logged.
+ */
+export async function createGridRun(
+  cfg: ExperimentConfig,
+  p: Prepared,
+  tracking: Tracking,
+  log: (l: string) => void,
+): Promise<RunHandle> {
+  const tags = {
+    grid: cfg.name,
+    tasks: cfg.tasks.join(','),
+    models: Object.keys(cfg.models).join(','),
+    ...buildTags(p.build),
+    backend: p.backend,
+    git_commit: gitCommit(),
+    'mlflow.source.git.commit': gitCommit(),
+    [RANDOM_WEIGHTS_TAG]: String(p.randomModels.length > 0),
+    ...(p.randomModels.length && { 'prunelab.random_weights_models': p.randomModels.join(',') }),
+  };
+  const gridHash = hash(gridJson(p.grid));
+  const found = await tracking.tracker.resumeRun(tracking.experimentId, GRID_HASH_TAG, gridHash);
+  let parent: RunHandle;
+  let have: Record<string, string> = {};
+  if (found) {
+    log(`mlflow: continuing the grid's run ${found.run.runId} (grid hash ${gridHash})`);
+    await found.run.setTags(tags);
+    parent = found.run;
+    have = found.params;
+  } else {
+    parent = await tracking.tracker.createRun(tracking.experimentId, {
+      runName: `${cfg.name}-grid`,
+      tags: { ...tags, [GRID_HASH_TAG]: gridHash },
+    });
+  }
+  if (tracking.tracker instanceof RestStore) {
+    // before any training: a server that takes no artifacts must not cost a finished job at its last step
+    const refused = await tracking.tracker.checkArtifacts(parent);
+    if (refused) log(`mlflow: job folders, subsets and reports stay in ${p.outDir} (the server takes no artifacts)`);
+  }
+  await parent.logParams(newParams(flattenParams(cfg as unknown as Record<string, unknown>), have, log));
+  return parent;
+}
+
+export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}): Promise<RunOutcome> {
+  const log = opts.log ?? console.log;
+  const out = opts.out ?? ((t: string) => process.stdout.write(t));
+  ensureDir(outDirOf(cfg));
+  const unlock = lock(outDirOf(cfg));
+  try {
+    const p = await prepareRun(cfg, log);
+    const { outDir, build, check, data, grid } = p;
     const tracking = await openTracking(outDir, cfg.name, log);
     const killed = await markStaleRunsKilled(tracking, outDir, log);
     if (killed.length) log(`mlflow: marked ${killed.length} run(s) left RUNNING by a killed process as KILLED`);
-    const tags = {
-      grid: cfg.name,
-      tasks: cfg.tasks.join(','),
-      models: Object.keys(cfg.models).join(','),
-      ...buildTags(build),
-      backend: backend.name,
-      git_commit: gitCommit(),
-      'mlflow.source.git.commit': gitCommit(),
-      [RANDOM_WEIGHTS_TAG]: String(randomModels.length > 0),
-      ...(randomModels.length && { 'prunelab.random_weights_models': randomModels.join(',') }),
-    };
-    const { parent, params } = await gridRun(tracking, cfg, hash(gridJson), tags, log);
-    if (tracking.tracker instanceof RestStore) {
-      // before any training: a server that takes no artifacts must not cost a finished job at its last step
-      const refused = await tracking.tracker.checkArtifacts(parent);
-      if (refused) log(`mlflow: job folders, subsets and reports stay in ${outDir} (the server takes no artifacts)`);
-    }
+    const parent = await createGridRun(cfg, p, tracking, log);
     try {
-      return await runGrid(cfg, grid, parent, params, {
-        outDir,
-        backend: backend.name,
-        build,
-        check,
-        tracking,
-        data,
-        log,
-        out,
-      });
+      return await runGrid(cfg, grid, parent, { outDir, backend: p.backend, build, check, tracking, data, log, out });
     } catch (e) {
       // an error of the run itself (a report that cannot be written, a full disk): FAILED, not left RUNNING
       await endFailed(parent, log);
@@ -147,31 +189,6 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions = {}
   } finally {
     unlock();
   }
-}
-
-/**
- * One parent run per grid: the grid's hash (grid.json's content) is its tag, so a resumed grid, or a rerun with
- * nothing to do, continues the same parent (RUNNING again until this run ends) instead of adding one. A server
- * that does not answer now gets a new parent in the journal. `params`: what the reused parent already holds.
- */
-async function gridRun(
-  tracking: Tracking,
-  cfg: ExperimentConfig,
-  gridHash: string,
-  tags: Record<string, string>,
-  log: (l: string) => void,
-): Promise<{ parent: RunHandle; params: Record<string, string> }> {
-  const found = await tracking.tracker.resumeRun(tracking.experimentId, GRID_HASH_TAG, gridHash);
-  if (found) {
-    log(`mlflow: continuing the grid's run ${found.run.runId} (grid hash ${gridHash})`);
-    await found.run.setTags(tags);
-    return { parent: found.run, params: found.params };
-  }
-  const parent = await tracking.tracker.createRun(tracking.experimentId, {
-    runName: `${cfg.name}-grid`,
-    tags: { ...tags, [GRID_HASH_TAG]: gridHash },
-  });
-  return { parent, params: {} };
 }
 
 /** The config's params not yet on the run; a changed value (params are write-once) is named, not logged. */
@@ -194,7 +211,7 @@ function newParams(
   return out;
 }
 
-interface GridContext {
+export interface GridContext {
   outDir: string;
   backend: string;
   build: NumericBuild;
@@ -205,48 +222,60 @@ interface GridContext {
   out: (text: string) => void;
 }
 
-/** The jobs, the report and the parent run's end, once the models, the grid and the parent run exist. */
-async function runGrid(
+/** The environment every job of a grid runs in: config, folder, MLflow, the cells prepared once per process. */
+export function makeJobEnv(
   cfg: ExperimentConfig,
   grid: Grid,
-  parent: RunHandle,
-  params: Record<string, string>,
-  c: GridContext,
-): Promise<RunOutcome> {
-  const { outDir, build, check, tracking, log, out } = c;
-  const all = flattenParams(cfg as unknown as Record<string, unknown>);
-  await parent.logParams(newParams(all, params, log));
-
+  parent: Pick<RunHandle, 'runId'>,
+  c: Omit<GridContext, 'data'>,
+): JobEnv {
   const cells = new Map<string, Promise<Cell>>();
-  const env: JobEnv = {
+  return {
     cfg,
-    outDir,
+    outDir: c.outDir,
     backend: c.backend,
-    build,
-    staleByBuild: check.stale,
-    tracking,
+    build: c.build,
+    staleByBuild: c.check.stale,
+    tracking: c.tracking,
     parent,
-    log,
-    out,
+    log: c.log,
+    out: c.out,
     cell: (job) => {
       const key = `${job.task}/${job.model}`;
-      let c = cells.get(key);
-      if (!c) {
-        c = prepareCell(cfg, job.task, job.model, job.settings.data, log);
-        cells.set(key, c);
+      let cell = cells.get(key);
+      if (!cell) {
+        cell = prepareCell(cfg, job.task, job.model, job.settings.data, c.log);
+        cells.set(key, cell);
       }
-      return c.then((cell) => {
-        if (job.data && cell.dataDigest !== job.data.digest)
+      return cell.then((ready) => {
+        if (job.data && ready.dataDigest !== job.data.digest)
           throw new Error(
             `data ${job.task} changed while this run went on (digest ${job.data.digest} when the grid was read, ` +
-              `${cell.dataDigest} now): run again to rekey its jobs`,
+              `${ready.dataDigest} now): run again to rekey its jobs`,
           );
-        return cell;
+        return ready;
       });
     },
     position: (job) => `[${grid.jobs.indexOf(job) + 1}/${grid.jobs.length}]`,
   };
+}
+
+/** The jobs, the report and the parent run's end, once the models, the grid and the parent run exist. */
+async function runGrid(cfg: ExperimentConfig, grid: Grid, parent: RunHandle, c: GridContext): Promise<RunOutcome> {
+  const env = makeJobEnv(cfg, grid, parent, c);
   const result = await schedule(grid, env, autoConcurrency(c.backend, cfg.run.concurrency), c.data);
+  return finishGrid(cfg, grid, parent, c, result);
+}
+
+/** The jobs' tally line, the report, the parent run's artifacts and end (in-process and queue runs alike). */
+export async function finishGrid(
+  cfg: ExperimentConfig,
+  grid: Grid,
+  parent: RunHandle,
+  c: Pick<GridContext, 'outDir' | 'tracking' | 'log'>,
+  result: { ran: string[]; skipped: string[]; failed: string[]; blocked: string[] },
+): Promise<RunOutcome> {
+  const { outDir, tracking, log } = c;
   log(
     `jobs: ${result.ran.length} ran, ${result.skipped.length} finished earlier, ${result.failed.length} failed, ` +
       `${result.blocked.length} blocked by a failure`,
@@ -300,32 +329,11 @@ async function schedule(grid: Grid, env: JobEnv, concurrency: number, data: Data
         env.log(
           `${env.position(job)} ${job.label}: stale, redone (${staleReason(env.outDir, job, grid, env.staleByBuild)})`,
         );
-      const exec = async () => {
-        // a placeholder key must not end up in a done.json: data that could not be read fails the job
-        if (job.dataMissing) throw new Error(`data ${job.task}: ${dataMissingWhy(data, job)}`);
-        if (job.kind === 'phase1') await runPhase1(env, job);
-        else if (job.kind === 'scores') await runScores(env, job);
-        else await runPhase2(env, job);
-      };
-      try {
-        // scores jobs read files and write subsets in seconds: they skip the training queue
-        await (job.kind === 'scores' ? exec() : limit(exec));
-        ran.push(job.id);
-        await pushAfterJob(env);
-        return true;
-      } catch (caught) {
-        const e = explainFsError(caught, `under ${jobDir(env.outDir, job)}`);
-        try {
-          failJob(jobDir(env.outDir, job), job, e);
-        } catch (e2) {
-          env.log(`${job.label}: could not record the failure: ${e2 instanceof Error ? e2.message : String(e2)}`);
-        }
-        failed.push(job.id);
-        env.log(`${env.position(job)} ${job.label}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
-        if (process.env.DEBUG && e instanceof Error) env.log(e.stack ?? '');
-        await pushAfterJob(env);
-        return false;
-      }
+      // scores jobs read files and write subsets in seconds: they skip the training queue
+      const ok = await (job.kind === 'scores' ? executeJob(env, job, data) : limit(() => executeJob(env, job, data)));
+      (ok ? ran : failed).push(job.id);
+      await pushAfterJob(env);
+      return ok;
     })();
     promises.set(job.id, p);
     return p;
@@ -340,6 +348,28 @@ async function pushAfterJob(env: JobEnv): Promise<void> {
     await pushJournal(env.tracking, env.outDir, env.log);
   } catch (e) {
     env.log(`mlflow: pushing the offline journal failed (${e instanceof Error ? e.message : String(e)}); sync will`);
+  }
+}
+
+/** Run one job; a failure is recorded in its failed.json and logged, and gives false. */
+export async function executeJob(env: JobEnv, job: Job, data: DataStates): Promise<boolean> {
+  try {
+    // a placeholder key must not end up in a done.json: data that could not be read fails the job
+    if (job.dataMissing) throw new Error(`data ${job.task}: ${dataMissingWhy(data, job)}`);
+    if (job.kind === 'phase1') await runPhase1(env, job);
+    else if (job.kind === 'scores') await runScores(env, job);
+    else await runPhase2(env, job);
+    return true;
+  } catch (caught) {
+    const e = explainFsError(caught, `under ${jobDir(env.outDir, job)}`);
+    try {
+      failJob(jobDir(env.outDir, job), job, e);
+    } catch (e2) {
+      env.log(`${job.label}: could not record the failure: ${e2 instanceof Error ? e2.message : String(e2)}`);
+    }
+    env.log(`${env.position(job)} ${job.label}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.DEBUG && e instanceof Error) env.log(e.stack ?? '');
+    return false;
   }
 }
 

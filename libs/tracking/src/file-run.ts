@@ -118,7 +118,7 @@ export class FileRun implements RunHandle {
         artifactPath === undefined ? this.artifactDir : path.join(this.artifactDir, ...artifactPath.split('/'));
       const dest = path.join(destDir, path.basename(src));
       await fs.mkdir(destDir, { recursive: true });
-      if (stat.isDirectory()) await fs.cp(src, dest, { recursive: true });
+      if (stat.isDirectory()) await replaceFolder(src, dest);
       else await fs.copyFile(src, dest);
     });
   }
@@ -247,4 +247,29 @@ async function readIfExists(file: string): Promise<string | undefined> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/**
+ * dest becomes a copy of the folder src. Another process may log the same folder into the same run at once (two
+ * coordinators of one grid share its parent run), and fs.cp into one destination from two processes fails on the
+ * folders it creates; so the copy is made aside and swapped in, and when the other one got there first, its copy
+ * (of the same files) stays.
+ */
+async function replaceFolder(src: string, dest: string): Promise<void> {
+  const tag = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const tmp = `${dest}.tmp-${tag}`;
+  const old = `${dest}.old-${tag}`;
+  const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
+  await fs.cp(src, tmp, { recursive: true });
+  // renames are atomic: the earlier copy moves out of the way whole, or is already gone (ENOENT)
+  await fs.rename(dest, old).catch((e) => {
+    if (code(e) !== 'ENOENT') throw e;
+  });
+  try {
+    await fs.rename(tmp, dest);
+  } catch (e) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    if (code(e) !== 'EEXIST' && code(e) !== 'ENOTEMPTY') throw e;
+  }
+  await fs.rm(old, { recursive: true, force: true });
 }

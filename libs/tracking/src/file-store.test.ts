@@ -327,3 +327,32 @@ describe('FileStore rejects what the MLflow server rejects', () => {
 function __filenameOf(): string {
   return fileURLToPath(import.meta.url);
 }
+
+test('one folder logged into one run by two stores at once (two coordinators of a grid): both succeed, one copy', async () => {
+  const root = path.join(tmp, 'mlruns-race');
+  const src = path.join(tmp, 'race-src');
+  for (let i = 0; i < 30; i++) {
+    fs.mkdirSync(path.join(src, `d${i % 5}`, `e${i % 3}`), { recursive: true });
+    fs.writeFileSync(path.join(src, `d${i % 5}`, `e${i % 3}`, `f${i}.txt`), `file ${i}`);
+  }
+  const a = new FileStore(root);
+  const expId = await a.getOrCreateExperiment('race');
+  const run = await a.createRun(expId, { runName: 'grid', tags: { 'prunelab.grid_hash': 'h1' } });
+  const b = await new FileStore(root).resumeRun(expId, 'prunelab.grid_hash', 'h1');
+  assert.ok(b, 'the second store finds the run by its tag');
+  for (let round = 0; round < 3; round++)
+    await Promise.all([run.logArtifact(src), b.run.logArtifact(src), run.logArtifact(src)]);
+  const dest = path.join(root, expId, run.runId, 'artifacts', 'race-src');
+  const files = (dir: string): string[] =>
+    fs
+      .readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => path.relative(dir, path.join(d.parentPath, d.name)))
+      .sort();
+  assert.deepEqual(files(dest), files(src));
+  assert.deepEqual(
+    fs.readdirSync(path.dirname(dest)).filter((n) => n.includes('.tmp-')),
+    [],
+    'no copy left aside',
+  );
+});

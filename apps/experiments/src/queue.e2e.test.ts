@@ -1,0 +1,201 @@
+// The grid on BullMQ workers over a real Redis (REDIS_URL, or a private redis-server started here; skipped with a
+// visible line where neither exists, a failure under PRUNELAB_REQUIRE_REDIS=1). Each test runs a 7-job grid on a
+// random one-layer BERT through the CLI: coordinators (`run --queue`) and workers (`worker --queue`) are real
+// processes, killed with real signals.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, test } from 'node:test';
+import { listExperiments, listRuns, readRun } from '@prunelab/tracking';
+import { redisSkipReason, startTestRedis, type TestRedis } from './queue/redis-server.ts';
+import { cli, type CliProcess, doneMarkers, resultFiles, starts, tinyGrid } from './queue/testing.ts';
+
+const skip = redisSkipReason();
+let redis: TestRedis | undefined;
+const workers: CliProcess[] = [];
+// a killed worker's job is back in the queue after about this long (BullMQ lock and stalled check)
+const FAST = { PRUNELAB_QUEUE_LOCK_MS: '3000', PRUNELAB_QUEUE_POLL_MS: '300' };
+
+before(async () => {
+  if (!skip) redis = await startTestRedis();
+});
+// a test that fails midway must not leave its workers taking the next test's jobs
+afterEach(async () => {
+  for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGTERM');
+  await Promise.all(workers.map((w) => w.exited));
+});
+after(async () => {
+  for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGTERM');
+  await Promise.all(workers.map((w) => w.exited));
+  redis?.stop();
+});
+
+const worker = () => {
+  const w = cli(['worker', '--queue', redis!.url], FAST);
+  workers.push(w);
+  return w;
+};
+const stopWorkers = async (ws: CliProcess[]) => {
+  for (const w of ws) if (w.child.exitCode === null) w.child.kill('SIGTERM');
+  for (const w of ws) await w.exited;
+};
+const redisClient = async () => {
+  const { Redis } = await import('ioredis');
+  return new Redis(redis!.url);
+};
+
+test('two workers, one SIGKILLed mid-job, two racing coordinators: the grid finishes byte-identical to an in-process ' +
+  'run, each job started once (the killed one twice), resumed from its snapshot', {
+  skip,
+  timeout: 300_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prunelab-queue-pair-'));
+  const grid = { trainSize: 320, epochs: 3 };
+  const config = await tinyGrid(dir, 'pair', grid);
+  const refConfig = await tinyGrid(join(dir, 'ref'), 'pair', grid);
+  const outDir = join(dir, 'results', 'pair');
+  const [w1, w2] = [worker(), worker()];
+  const coordinators = [0, 1].map(() => cli(['run', config, '--queue', redis!.url], FAST));
+
+  // SIGKILL the first worker to finish a phase-1 epoch (a snapshot exists, the job is not done)
+  const epoch = /^\[\d\/7\] phase1 sst2\/a seed \d+ .* epoch 1\/3 /m;
+  const victim = await Promise.race([w1, w2].map((w) => w.waitFor(epoch).then(() => w)));
+  const killedJob = [...victim.output().matchAll(/^worker \S+: start (\S+) /gm)].at(-1)?.[1] ?? '';
+  victim.child.kill('SIGKILL');
+  const survivor = victim === w1 ? w2 : w1;
+  const ends = await Promise.all(coordinators.map((c) => c.exited));
+  for (const e of ends) assert.equal(e.code, 0, e.output);
+  await stopWorkers([survivor]);
+  const killed = await victim.exited;
+  assert.equal(killed.signal, 'SIGKILL');
+  assert.ok(killedJob.includes('/phase1/'), killed.output);
+  assert.doesNotMatch(killed.output, new RegExp(`: done ${killedJob}$`, 'm'), 'the job was not killed mid-run');
+
+  // every job ran: once each, the killed one once more, resumed from its snapshot by the survivor
+  const counts = starts([killed.output, survivor.output()]);
+  assert.equal(doneMarkers(outDir).size, 7);
+  assert.equal(counts.size, 7, [...counts].join('\n'));
+  for (const [id, n] of counts) assert.equal(n, id === killedJob ? 2 : 1, `${id} started ${n} times`);
+  assert.match(readFileSync(join(outDir, killedJob, 'log.txt'), 'utf8'), /resumed at epoch \d, step \d+/);
+  assert.match(survivor.output(), /^\[\d\/7\] phase1 .* resumed at epoch \d step \d+/m);
+  for (const e of ends) assert.match(e.output, /^jobs: \d ran, \d finished earlier, 0 failed, 0 blocked/m);
+  assert.ok(existsSync(join(outDir, 'report.md')) && existsSync(join(outDir, 'report.html')));
+
+  // MLflow: nothing left RUNNING; the killed job's first run KILLED, its second FINISHED
+  const mlruns = join(outDir, 'mlruns');
+  const runs = listExperiments(mlruns).flatMap((e) => listRuns(mlruns, e.id).map((id) => readRun(mlruns, e.id, id)));
+  assert.deepEqual(
+    runs.filter((r) => Number(r.meta.status) === 1).map((r) => r.tags['mlflow.runName']),
+    [],
+  );
+  const ofKilled = runs.filter((r) => r.tags.job === killedJob).map((r) => Number(r.meta.status));
+  assert.deepEqual(ofKilled.sort(), [3, 5]);
+
+  // the same grid in one process: summary, scores and subsets byte for byte
+  const ref = await cli(['run', refConfig]).exited;
+  assert.equal(ref.code, 0, ref.output);
+  const want = resultFiles(join(dir, 'ref', 'results', 'pair'));
+  const got = resultFiles(outDir);
+  assert.deepEqual([...got.keys()], [...want.keys()]);
+  for (const [f, text] of want) assert.equal(got.get(f), text, `${f} differs from the in-process run`);
+});
+
+test('FLUSHALL mid-grid: no finished job is redone and the grid completes', { skip, timeout: 300_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prunelab-queue-flush-'));
+  const config = await tinyGrid(dir, 'flush');
+  const outDir = join(dir, 'results', 'flush');
+  const w = worker();
+  const c = cli(['run', config, '--queue', redis!.url], FAST);
+  await c.waitFor(/^\[\d\/7\] phase1 sst2\/a seed \d+: done$/m);
+  const before = doneMarkers(outDir);
+  const r = await redisClient();
+  await r.flushall();
+  r.disconnect();
+  const end = await c.exited;
+  assert.equal(end.code, 0, `${end.output}\n--- worker\n${w.output()}`);
+  await stopWorkers([w]);
+  assert.ok(before.size >= 1);
+  const afterwards = doneMarkers(outDir);
+  assert.equal(afterwards.size, 7);
+  for (const [job, mtime] of before) assert.equal(afterwards.get(job), mtime, `${job} was redone after FLUSHALL`);
+  for (const [id, n] of starts([w.output()])) assert.ok(n <= 2, `${id} started ${n} times`);
+  assert.ok(existsSync(join(outDir, 'report.md')));
+});
+
+test('a failed job blocks its dependants (status --queue names both), retry --failed finishes the grid', {
+  skip,
+  timeout: 300_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prunelab-queue-retry-'));
+  const config = await tinyGrid(dir, 'retry');
+  const outDir = join(dir, 'results', 'retry');
+  // a file where the scores job's folder must go: the scores job fails, for real, until it is removed
+  mkdirSync(join(outDir, 'sst2/a'), { recursive: true });
+  writeFileSync(join(outDir, 'sst2/a/scores'), 'in the way\n');
+  const w = worker();
+  const first = await cli(['run', config, '--queue', redis!.url], FAST).exited;
+  assert.equal(first.code, 1, first.output);
+  assert.match(first.output, /^\[4\/7\] scores sst2\/a all: FAILED: .+/m);
+  assert.match(first.output, /^\[6\/7\] phase2 sst2\/a winning ticket .*: blocked \(sst2\/a\/scores\/all failed\)$/m);
+  assert.match(first.output, /^jobs: 4 ran, 0 finished earlier, 1 failed, 2 blocked by a failure$/m);
+
+  const status = await cli(['status', config, '--queue', redis!.url]).exited;
+  assert.equal(status.code, 0, status.output);
+  assert.match(status.output, /: 7 jobs; 4 done, 1 failed, 2 blocked$/m);
+  assert.match(status.output, /^ +4 +failed +scores +sst2\/a\/scores\/all/m);
+  assert.match(status.output, /^ +\| .*(ENOTDIR|not a directory)/m);
+  assert.match(status.output, /^ +7 +blocked +phase2 +sst2\/a\/phase2\/random-03-seed-7 +by sst2\/a\/scores\/all$/m);
+
+  rmSync(join(outDir, 'sst2/a/scores'));
+  const retry = await cli(['retry', config, '--queue', redis!.url, '--failed'], FAST).exited;
+  assert.equal(retry.code, 0, `${retry.output}\n--- worker\n${w.output()}`);
+  assert.match(retry.output, /^retry: 1 failed job\(s\) back in the queue$/m);
+  assert.match(retry.output, /^jobs: 3 ran, 4 finished earlier, 0 failed, 0 blocked/m);
+  assert.equal(doneMarkers(outDir).size, 7);
+  await stopWorkers([w]);
+  const done = await cli(['status', config, '--queue', redis!.url]).exited;
+  assert.match(done.output, /: 7 jobs; 7 done$/m);
+});
+
+test('status --queue shows waiting, pending and active jobs (worker, since, progress); cancel drains the grid', {
+  skip,
+  timeout: 300_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prunelab-queue-cancel-'));
+  const config = await tinyGrid(dir, 'cancel', { trainSize: 320, epochs: 3 });
+  const status = async () => (await cli(['status', config, '--queue', redis!.url]).exited).output;
+  // no worker yet: what the coordinator enqueued waits, what depends on it is pending
+  const c = cli(['run', config, '--queue', redis!.url], FAST);
+  await c.waitFor(/^\[5\/7\] phase2 sst2\/a full data seed 7: queued$/m);
+  const waiting = await status();
+  assert.match(waiting, /: 7 jobs; 4 waiting, 3 pending$/m);
+  assert.match(waiting, /^ +1 +waiting +phase1 +sst2\/a\/phase1\/seed-1 *$/m);
+  assert.match(waiting, /^ +4 +pending +scores +sst2\/a\/scores\/all *$/m);
+
+  const w = worker();
+  await w.waitFor(/^\[\d\/7\] phase1 sst2\/a seed \d+ .* epoch 1\/3 /m);
+  const name = /^worker (\S+): waiting for jobs/m.exec(w.output())![1]!;
+  const active = await status();
+  assert.match(
+    active,
+    new RegExp(`^ +\\d +active +phase1 +\\S+ +on ${name} since \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z, \\d+%$`, 'm'),
+  );
+
+  const cancel = await cli(['cancel', config, '--queue', redis!.url]).exited;
+  assert.equal(cancel.code, 0, cancel.output);
+  assert.match(cancel.output, /^cancel cancel: [23] queued job\(s\) removed, [12] running job\(s\) left to finish$/m);
+  const end = await c.exited;
+  assert.equal(end.code, 1, end.output);
+  assert.match(end.output, /^cancelled \(experiments cancel\): no more jobs of cancel are enqueued$/m);
+  assert.ok(existsSync(join(dir, 'results', 'cancel', 'report.md')), 'the report of what finished');
+  // the job running at the cancel finishes (cancel leaves it), and the worker starts nothing after it
+  const startedBefore = starts([w.output()]).size;
+  const finished = () => (w.output().match(/^worker \S+: (done|FAILED) /gm) ?? []).length;
+  while (finished() < starts([w.output()]).size) await new Promise((r) => setTimeout(r, 200));
+  await stopWorkers([w]);
+  assert.equal(starts([w.output()]).size, startedBefore, w.output());
+  const after = await status();
+  assert.match(after, /^grid cancel on \S+ \(cancelled\): 7 jobs; /m);
+  assert.doesNotMatch(after, / (waiting|active) /);
+});
