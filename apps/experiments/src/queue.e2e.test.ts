@@ -184,7 +184,14 @@ test('status --queue shows waiting, pending and active jobs (worker, since, prog
 
   const cancel = await cli(['cancel', config, '--queue', redis!.url]).exited;
   assert.equal(cancel.code, 0, cancel.output);
-  assert.match(cancel.output, /^cancel cancel: [23] queued job\(s\) removed, [12] running job\(s\) left to finish$/m);
+  // how many are still queued depends on how far the worker got meanwhile (a loaded machine: further); one worker
+  // runs one job at a time, and something was queued or running
+  const counts = /^cancel cancel: (\d+) queued job\(s\) removed, (\d+) running job\(s\) left to finish$/m.exec(
+    cancel.output,
+  );
+  assert.ok(counts, cancel.output);
+  const [removed, running] = [Number(counts[1]), Number(counts[2])];
+  assert.ok(running <= 1 && removed + running >= 1, cancel.output);
   const end = await c.exited;
   assert.equal(end.code, 1, end.output);
   assert.match(end.output, /^cancelled \(experiments cancel\): no more jobs of cancel are enqueued$/m);
