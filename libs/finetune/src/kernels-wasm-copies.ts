@@ -6,7 +6,13 @@
 // - GatherV2 along axis 0 (the embedding lookups) as row copies in the heap: its own kernel walks element by
 //   element (~15 ms for 2048 rows of 128 here, for a few hundred KB of copying).
 import * as tf from '@tensorflow/tfjs';
-import type { WasmBackendInternals } from './kernels-wasm-matmul.ts';
+import { floatOffset, type WasmBackendInternals } from './kernels-wasm-matmul.ts';
+
+/** The input itself as the output: one more reference to its memory (tensors are immutable). */
+function share(x: tf.TensorInfo, backend: unknown): tf.TensorInfo {
+  (backend as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
 
 export function registerWasmIdentity(): void {
   const orig = tf.getKernel('Identity', 'wasm');
@@ -15,8 +21,7 @@ export function registerWasmIdentity(): void {
   const kernelFunc: KernelFunc = (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     if (x.dtype === 'string') return fallback(args);
-    (args.backend as { incRef(dataId: object): void }).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    return share(x, args.backend);
   };
   tf.unregisterKernel('Identity', 'wasm');
   tf.registerKernel({ ...orig, kernelFunc: kernelFunc as tf.KernelFunc, prunelab: true } as tf.KernelConfig);
@@ -32,8 +37,7 @@ export function registerWasmTranspose(): void {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { perm } = args.attrs as { perm: number[] };
     if (x.dtype === 'string' || !perm.every((p, i) => p === i)) return fallback(args);
-    (args.backend as { incRef(dataId: object): void }).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    return share(x, args.backend);
   };
   tf.unregisterKernel('Transpose', 'wasm');
   tf.registerKernel({ ...orig, kernelFunc: kernelFunc as tf.KernelFunc, prunelab: true } as tf.KernelConfig);
@@ -109,27 +113,25 @@ interface HeadsAttrs {
   n: number;
 }
 
-/** Calls copy(packedOffset, headOffset, len) for every (real token, part, head) block and zero(headOffset, len)
- * for every pad block; offsets are in floats from the starts of the packed [n, parts W] and the parts' [B, h, T, d]
- * tensors (part p's block in the concatenation of the parts). `expand` gives each position its packed row, n for a
- * pad. */
+/** Calls copy(packedOffset, part, headOffset, len) for every (real token, part, head) block and zero(part,
+ * headOffset, len) for every pad block; offsets are in floats from the starts of the packed [n, parts W] tensor and
+ * of part p's [B, h, T, d] tensor. `expand` gives each position its packed row, n for a pad. */
 function forBlocks(
   expand: Int32Array,
   a: HeadsAttrs,
-  copy: (packed: number, head: number, len: number) => void,
-  zero: (head: number, len: number) => void,
+  copy: (packed: number, part: number, head: number, len: number) => void,
+  zero: (part: number, head: number, len: number) => void,
 ): void {
   const { B, T, heads, width, parts, n } = a;
   const d = width / heads;
-  const partSize = B * T * width;
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       const r = expand[b * T + t]!;
       for (let p = 0; p < parts; p++) {
         for (let h = 0; h < heads; h++) {
-          const head = p * partSize + ((b * heads + h) * T + t) * d;
-          if (r < n) copy(r * parts * width + p * width + h * d, head, d);
-          else zero(head, d);
+          const head = ((b * heads + h) * T + t) * d;
+          if (r < n) copy(r * parts * width + p * width + h * d, p, head, d);
+          else zero(p, head, d);
         }
       }
     }
@@ -150,37 +152,30 @@ export function registerWasmPackedHeads(): void {
     });
   const ints = (be: WasmBackendInternals, t: Info) =>
     new Int32Array(be.wasm.HEAPU8.buffer, be.dataIdMap.get(t.dataId).memoryOffset, t.shape[0]!);
-  const floats = (be: WasmBackendInternals) => new Float32Array(be.wasm.HEAPU8.buffer);
-  const off = (be: WasmBackendInternals, t: Info) => be.dataIdMap.get(t.dataId).memoryOffset / 4;
   const headShape = (a: HeadsAttrs) => [a.B, a.heads, a.T, a.width / a.heads];
   // Outputs are made first: makeOutput may grow (move) the heap, so views are taken after it.
   const toHeads = (be: WasmBackendInternals, x: Info, expand: Info, a: HeadsAttrs): Info[] => {
     const outs = Array.from({ length: a.parts }, () => be.makeOutput(headShape(a), 'float32'));
-    const heap = floats(be);
-    const src = off(be, x);
-    const dst = outs.map((o) => off(be, o));
-    const partSize = a.B * a.T * a.width;
-    // one output per part: a head offset p * partSize + i lands in part p at i
-    const at = (head: number) => dst[Math.floor(head / partSize)]! + (head % partSize);
+    const heap = new Float32Array(be.wasm.HEAPU8.buffer);
+    const src = floatOffset(be, x);
+    const dst = outs.map((o) => floatOffset(be, o));
     forBlocks(
       ints(be, expand),
       a,
-      (packed, head, len) => heap.copyWithin(at(head), src + packed, src + packed + len),
-      (head, len) => heap.fill(0, at(head), at(head) + len),
+      (packed, p, head, len) => heap.copyWithin(dst[p]! + head, src + packed, src + packed + len),
+      (p, head, len) => heap.fill(0, dst[p]! + head, dst[p]! + head + len),
     );
     return outs;
   };
   const toPacked = (be: WasmBackendInternals, parts: Info[], expand: Info, a: HeadsAttrs): Info => {
     const out = be.makeOutput([a.n, a.parts * a.width], 'float32');
-    const heap = floats(be);
-    const dst = off(be, out);
-    const src = parts.map((p) => off(be, p));
-    const partSize = a.B * a.T * a.width;
-    const at = (head: number) => src[Math.floor(head / partSize)]! + (head % partSize);
+    const heap = new Float32Array(be.wasm.HEAPU8.buffer);
+    const dst = floatOffset(be, out);
+    const src = parts.map((p) => floatOffset(be, p));
     forBlocks(
       ints(be, expand),
       a,
-      (packed, head, len) => heap.copyWithin(dst + packed, at(head), at(head) + len),
+      (packed, p, head, len) => heap.copyWithin(dst + packed, src[p]! + head, src[p]! + head + len),
       () => {},
     );
     return out;
