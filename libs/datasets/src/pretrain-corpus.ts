@@ -25,7 +25,7 @@ function need(file: string): string {
   if (!fs.existsSync(file))
     throw new Error(
       `${file}: pretraining source is missing; fix its path in the config's data.sources (shared data lives in ` +
-        `/work/shared/data)`,
+        `../shared/data beside the checkout)`,
     );
   return fs.readFileSync(file, 'utf8');
 }
