@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { listExperiments, listRuns, readRun } from '@prunelab/tracking';
 import { redisSkipReason, startTestRedis, type TestRedis } from './queue/redis-server.ts';
+import { GRID_HASH_TAG } from './tracking.ts';
+import { queueJobId } from './queue/connection.ts';
 import { cli, type CliProcess, doneMarkers, resultFiles, starts, tinyGrid } from './queue/testing.ts';
 
 const skip = redisSkipReason();
@@ -40,6 +42,9 @@ const stopWorkers = async (ws: CliProcess[]) => {
   for (const w of ws) if (w.child.exitCode === null) w.child.kill('SIGTERM');
   for (const w of ws) await w.exited;
 };
+/** The restart test needs a server this process started (REDIS_URL's may not be restarted from here). */
+const restartSkip = () =>
+  process.env.REDIS_URL ? 'REDIS_URL is set: the restart test restarts only a server it started itself' : undefined;
 const redisClient = async () => {
   const { Redis } = await import('ioredis');
   return new Redis(redis!.url);
@@ -91,6 +96,10 @@ test('two workers, one SIGKILLed mid-job, two racing coordinators: the grid fini
   );
   const ofKilled = runs.filter((r) => r.tags.job === killedJob).map((r) => Number(r.meta.status));
   assert.deepEqual(ofKilled.sort(), [3, 5]);
+  // the two coordinators started together and share one parent run (Redis lock around find-or-create)
+  const parents = runs.filter((r) => r.tags[GRID_HASH_TAG]);
+  assert.equal(parents.length, 1, parents.map((r) => r.meta.run_id).join(', '));
+  assert.equal(Number(parents[0]!.meta.status), 3);
 
   // the same grid in one process: summary, scores and subsets byte for byte
   const ref = await cli(['run', refConfig]).exited;
@@ -120,6 +129,31 @@ test('FLUSHALL mid-grid: no finished job is redone and the grid completes', { sk
   assert.equal(afterwards.size, 7);
   for (const [job, mtime] of before) assert.equal(afterwards.get(job), mtime, `${job} was redone after FLUSHALL`);
   for (const [id, n] of starts([w.output()])) assert.ok(n <= 2, `${id} started ${n} times`);
+  assert.ok(existsSync(join(outDir, 'report.md')));
+});
+
+test('Redis restarted mid-grid (its data gone): workers and coordinator reconnect, no finished job is redone, the ' +
+  'grid completes', { skip: skip ?? restartSkip(), timeout: 300_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prunelab-queue-restart-'));
+  const config = await tinyGrid(dir, 'restart', { trainSize: 320, epochs: 3 });
+  const outDir = join(dir, 'results', 'restart');
+  const w = worker();
+  const c = cli(['run', config, '--queue', redis!.url], FAST);
+  // down while a phase-1 job runs, after another one finished
+  await c.waitFor(/^\[\d\/7\] phase1 sst2\/a seed \d+: done$/m);
+  await w.waitFor(/^\[\d\/7\] phase1 sst2\/a seed \d+ .* epoch 1\/3 /m);
+  const before = doneMarkers(outDir);
+  await redis!.restart!(2_000);
+  const end = await c.exited;
+  assert.equal(end.code, 0, `${end.output}\n--- worker\n${w.output()}`);
+  await stopWorkers([w]);
+  assert.ok(before.size >= 1);
+  const afterwards = doneMarkers(outDir);
+  assert.equal(afterwards.size, 7);
+  for (const [job, mtime] of before) assert.equal(afterwards.get(job), mtime, `${job} was redone after the restart`);
+  // the job running across the restart is re-enqueued by the coordinator; the claim keeps a second start off it
+  for (const [id, n] of starts([w.output()])) assert.ok(n <= 2, `${id} started ${n} times`);
+  assert.match(end.output, /^jobs: \d ran, \d finished earlier, 0 failed, 0 blocked/m);
   assert.ok(existsSync(join(outDir, 'report.md')));
 });
 
@@ -205,4 +239,62 @@ test('status --queue shows waiting, pending and active jobs (worker, since, prog
   const after = await status();
   assert.match(after, /^grid cancel on \S+ \(cancelled\): 7 jobs; /m);
   assert.doesNotMatch(after, / (waiting|active) /);
+});
+
+// The issue's figure is a 5-minute job; PRUNELAB_LOCK_TEST_S shortens it on a developer's machine
+const LONG_S = Number(process.env.PRUNELAB_LOCK_TEST_S ?? 300);
+
+test(`a ${LONG_S}-second CPU job (both cores busy) holds its 3-second lock: zero stalled events, started once`, {
+  skip,
+  timeout: (LONG_S + 180) * 1000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prunelab-queue-long-'));
+  // far more epochs than fit in LONG_S on any CPU: the test watches it for LONG_S, then cancels it
+  const config = await tinyGrid(dir, 'long', { trainSize: 20_000, epochs: 500, seeds: [1, 2], checkpointEvery: 400 });
+  const { Job, Queue, QueueEvents } = await import('bullmq');
+  const { Redis } = await import('ioredis');
+  const events = new QueueEvents('prunelab', { connection: new Redis(redis!.url, { maxRetriesPerRequest: null }) });
+  await events.waitUntilReady();
+  const stalled: string[] = [];
+  events.on('stalled', ({ jobId }) => stalled.push(jobId));
+
+  const c = cli(['run', config, '--queue', redis!.url], FAST);
+  // the job process trains on 2 threads: the worker's lock renewals compete with it for both cores
+  const w = cli(['worker', '--queue', redis!.url], { ...FAST, PRUNELAB_THREADS: '2' });
+  workers.push(w);
+  await Promise.race([w.waitFor(/^worker \S+: start \S+ \(\w+\)$/m), c.exited]);
+  assert.equal(c.child.exitCode, null, c.output());
+  const [, id, hash] = /^worker \S+: start (\S+) \((\w+)\)$/m.exec(w.output())!;
+  const jobId = queueJobId(join(dir, 'results', 'long'), hash!);
+  const t0 = performance.now();
+  const r = await redisClient();
+  try {
+    while (performance.now() - t0 < LONG_S * 1000) {
+      await new Promise((res) => setTimeout(res, 5_000));
+      assert.doesNotMatch(w.output(), /: (done|FAILED) /, `the job ended within ${LONG_S} s; make it longer`);
+      assert.deepEqual(stalled, [], w.output().slice(-2000));
+    }
+    const queue = new Queue('prunelab', { connection: r });
+    const state = await (await Job.fromId(queue, jobId))?.getState();
+    await queue.close();
+    const fields = await r.hmget(`bull:prunelab:${jobId}`, 'ats', 'stc');
+    assert.equal(state, 'active');
+    assert.equal(fields[0], '1', 'attempts started');
+    assert.ok(!fields[1] || fields[1] === '0', `stalled counter ${fields[1]}`);
+    assert.deepEqual(stalled, []);
+    assert.doesNotMatch(w.output(), /STALLED/);
+    assert.equal(starts([w.output()]).get(id!), 1);
+    // the job really trained all along: its progress lines went on to the end
+    const last = w.lines.findLast((l) => /^\[\d\/\d\] phase1 sst2\/a seed \d /.test(l.line));
+    assert.ok(
+      last && performance.now() - last.t < 60_000,
+      `no progress in the last minute:\n${w.output().slice(-1500)}`,
+    );
+  } finally {
+    await cli(['cancel', config, '--queue', redis!.url]).exited;
+    await stopWorkers([w]);
+    await c.exited;
+    await events.close();
+    r.disconnect();
+  }
 });

@@ -80,6 +80,24 @@ export async function connect(url: string, opts: { failFast?: boolean } = {}): P
   return client;
 }
 
+/** The Redis key two coordinators of one grid take in turn while they find or create the grid's parent run. */
+export const parentLockKey = (outDir: string) => `prunelab:parent-lock:${gridKey(outDir)}`;
+
+/**
+ * `fn` while this process holds `key` (SET NX with an expiry: a coordinator killed inside `fn` frees it after
+ * `ttlMs`). Two coordinators starting together would otherwise both miss the grid's parent run and make one each.
+ */
+export async function withRedisLock<T>(client: Redis, key: string, fn: () => Promise<T>, ttlMs = 60_000): Promise<T> {
+  const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+  while ((await client.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') await new Promise((r) => setTimeout(r, 100));
+  try {
+    return await fn();
+  } finally {
+    // only our own token: after an expiry the key may be another coordinator's
+    if ((await client.get(key)) === token) await client.del(key);
+  }
+}
+
 export async function openQueue(client: Redis): Promise<Queue<QueueJobData>> {
   const { bullmq } = await loadBull();
   return new bullmq.Queue<QueueJobData>(QUEUE_NAME, { connection: client });

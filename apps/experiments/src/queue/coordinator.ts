@@ -7,7 +7,15 @@
 import { prepareRun, createGridRun, finishGrid, type RunOutcome } from '../run.ts';
 import type { ExperimentConfig } from '../schema.ts';
 import { endFailed, openTracking } from '../tracking.ts';
-import { cancelKey, connect, openQueue, queueJobId, type QueueJobData } from './connection.ts';
+import {
+  cancelKey,
+  connect,
+  openQueue,
+  parentLockKey,
+  queueJobId,
+  type QueueJobData,
+  withRedisLock,
+} from './connection.ts';
 import { errorTail, gridStates } from './states.ts';
 
 export interface CoordinateOptions {
@@ -36,8 +44,9 @@ export async function coordinate(
     const ids = new Set(grid.jobs.map((j) => queueJobId(outDir, j.hash)));
     await opts.before?.(queue, ids);
     const tracking = await openTracking(outDir, cfg.name, log);
-    // RUNNING MLflow runs may belong to live workers here: no sweep (see README "Distributed runs")
-    const parent = await createGridRun(cfg, p, tracking, log);
+    // RUNNING MLflow runs may belong to live workers here: no sweep (see README "Distributed runs"). One parent run
+    // per grid even when coordinators start together: the second finds the first one's.
+    const parent = await withRedisLock(client, parentLockKey(outDir), () => createGridRun(cfg, p, tracking, log));
     const position = (id: string) => `[${grid.jobs.findIndex((j) => j.id === id) + 1}/${grid.jobs.length}]`;
     const skipped: string[] = [];
     const ran: string[] = [];

@@ -12,6 +12,8 @@ export interface TestRedis {
   url: string;
   /** stop the server if this process started it */
   stop(): void;
+  /** a server this process started: stopped (its data gone: no persistence), `downMs` later up on the same port */
+  restart?(downMs: number): Promise<void>;
 }
 
 export const INSTALL_HINT = 'install the redis-server package (apt-get install redis-server) or set REDIS_URL';
@@ -48,6 +50,36 @@ function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A PING answered within 5 s, or false. */
+async function answers(url: string): Promise<boolean> {
+  const { Redis } = await import('ioredis');
+  for (let i = 0; i < 100; i++) {
+    const c = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    c.on('error', () => {});
+    try {
+      await c.connect();
+      if ((await c.ping()) === 'PONG') {
+        c.disconnect();
+        return true;
+      }
+    } catch {
+      // not up yet
+    }
+    c.disconnect();
+    await sleep(50);
+  }
+  return false;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** REDIS_URL, or a private server on 127.0.0.1 that answers PING before this returns. */
 export async function startTestRedis(): Promise<TestRedis> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: () => {} };
@@ -56,22 +88,34 @@ export async function startTestRedis(): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'prunelab-redis-'));
   const pidfile = join(dir, 'redis.pid');
   const port = await freePort();
-  execFileSync(bin, [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--daemonize',
-    'yes',
-    '--pidfile',
-    pidfile,
-    '--dir',
-    dir,
-  ]);
+  const launch = () =>
+    execFileSync(bin, [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'yes',
+      '--pidfile',
+      pidfile,
+      '--dir',
+      dir,
+    ]);
+  /** SIGTERM, and wait until the process is gone (the port is free again); returns its pid */
+  const kill = async () => {
+    if (!existsSync(pidfile)) return;
+    const pid = Number(readFileSync(pidfile, 'utf8'));
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      return; // already gone
+    }
+    for (let i = 0; i < 200 && alive(pid); i++) await sleep(25);
+  };
   const stop = () => {
     try {
       if (existsSync(pidfile)) process.kill(Number(readFileSync(pidfile, 'utf8')), 'SIGTERM');
@@ -81,21 +125,16 @@ export async function startTestRedis(): Promise<TestRedis> {
     rmSync(dir, { recursive: true, force: true });
   };
   const url = `redis://127.0.0.1:${port}`;
-  const { Redis } = await import('ioredis');
-  for (let i = 0; i < 100; i++) {
-    const c = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    c.on('error', () => {});
-    try {
-      await c.connect();
-      if ((await c.ping()) === 'PONG') {
-        c.disconnect();
-        return { url, stop };
-      }
-    } catch {
-      c.disconnect();
-    }
-    await sleep(50);
+  launch();
+  if (!(await answers(url))) {
+    stop();
+    throw new Error(`redis-server on port ${port} did not answer PING within 5 s`);
   }
-  stop();
-  throw new Error(`redis-server on port ${port} did not answer PING within 5 s`);
+  const restart = async (downMs: number) => {
+    await kill();
+    await sleep(downMs);
+    launch();
+    if (!(await answers(url))) throw new Error(`redis-server on port ${port} did not come back within 5 s`);
+  };
+  return { url, stop, restart };
 }

@@ -13,7 +13,14 @@ const TINY = { hidden_size: 32, num_hidden_layers: 1, intermediate_size: 64, num
 export async function tinyGrid(
   dir: string,
   name: string,
-  opts: { results?: string; trainSize?: number; epochs?: number; seeds?: number[]; extra?: string[] } = {},
+  opts: {
+    results?: string;
+    trainSize?: number;
+    epochs?: number;
+    seeds?: number[];
+    checkpointEvery?: number;
+    extra?: string[];
+  } = {},
 ): Promise<string> {
   const model = join(dir, 'model');
   await ensureTinyModel(model, { seed: 1, overrides: TINY });
@@ -27,7 +34,7 @@ export async function tinyGrid(
       `data: { train_size: ${opts.trainSize ?? 160}, dev_size: 64, seed: 3, allow_download: false, max_length: 24 }`,
       'models:',
       `  a: { path: ${model}, generate_if_missing: false }`,
-      `phase1: { seeds: [${(opts.seeds ?? [1, 2, 3]).join(', ')}], epochs: ${epochs}, lr: 2.0e-3, batch_size: 16, checkpoint_every: 4 }`,
+      `phase1: { seeds: [${(opts.seeds ?? [1, 2, 3]).join(', ')}], epochs: ${epochs}, lr: 2.0e-3, batch_size: 16, checkpoint_every: ${opts.checkpointEvery ?? 4} }`,
       'phase2: { seeds: [7], epochs: 1, lr: 2.0e-3, batch_size: 16, methods: [full, hscore, random] }',
       'pruning: { subsets: [winning] }',
       `output: { dir: ${opts.results ?? join(dir, 'results')} }`,

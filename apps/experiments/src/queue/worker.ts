@@ -104,6 +104,8 @@ export async function startWorker(url: string, opts: WorkerOptions = {}): Promis
     autorun: true,
   });
   worker.on('error', (e) => log(`worker ${name}: ${e.message}`));
+  // a lock that lapsed while its job was still running here (the event loop starved, or Redis unreachable too long)
+  worker.on('stalled', (id) => log(`worker ${name}: STALLED job ${id} (its lock lapsed; it goes back to the queue)`));
   log(`worker ${name}: waiting for jobs on ${url} (queue ${QUEUE_NAME}, ${concurrency} at a time)`);
   return {
     name,
