@@ -253,7 +253,9 @@ test(`a ${LONG_S}-second CPU job (both cores busy) holds its 3-second lock: zero
   const config = await tinyGrid(dir, 'long', { trainSize: 20_000, epochs: 500, seeds: [1, 2], checkpointEvery: 400 });
   const { Job, Queue, QueueEvents } = await import('bullmq');
   const { Redis } = await import('ioredis');
-  const events = new QueueEvents('prunelab', { connection: new Redis(redis!.url, { maxRetriesPerRequest: null }) });
+  // BullMQ does not close a connection it was given: disconnected below, or it keeps the test process alive
+  const eventsClient = new Redis(redis!.url, { maxRetriesPerRequest: null });
+  const events = new QueueEvents('prunelab', { connection: eventsClient });
   await events.waitUntilReady();
   const stalled: string[] = [];
   events.on('stalled', ({ jobId }) => stalled.push(jobId));
@@ -295,6 +297,7 @@ test(`a ${LONG_S}-second CPU job (both cores busy) holds its 3-second lock: zero
     await stopWorkers([w]);
     await c.exited;
     await events.close();
+    eventsClient.disconnect();
     r.disconnect();
   }
 });
