@@ -110,6 +110,30 @@ test('two workers, one SIGKILLed mid-job, two racing coordinators: the grid fini
   for (const [f, text] of want) assert.equal(got.get(f), text, `${f} differs from the in-process run`);
 });
 
+/**
+ * After Redis lost the grid's jobs (FLUSHALL, a restart): the coordinator ends well, all 7 jobs are done, no job
+ * that was done before (`before`, done.json mtimes) was redone, and none started more than twice (the one running
+ * across the loss is re-enqueued by the coordinator; the claim keeps a second start off it). Stops the worker.
+ */
+async function finishesWithoutRedoing(
+  c: CliProcess,
+  w: CliProcess,
+  outDir: string,
+  before: Map<string, number>,
+  when: string,
+) {
+  const end = await c.exited;
+  assert.equal(end.code, 0, `${end.output}\n--- worker\n${w.output()}`);
+  await stopWorkers([w]);
+  assert.ok(before.size >= 1);
+  const afterwards = doneMarkers(outDir);
+  assert.equal(afterwards.size, 7);
+  for (const [job, mtime] of before) assert.equal(afterwards.get(job), mtime, `${job} was redone ${when}`);
+  for (const [id, n] of starts([w.output()])) assert.ok(n <= 2, `${id} started ${n} times`);
+  assert.ok(existsSync(join(outDir, 'report.md')));
+  return end;
+}
+
 test('FLUSHALL mid-grid: no finished job is redone and the grid completes', { skip, timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'prunelab-queue-flush-'));
   const config = await tinyGrid(dir, 'flush');
@@ -121,15 +145,7 @@ test('FLUSHALL mid-grid: no finished job is redone and the grid completes', { sk
   const r = await redisClient();
   await r.flushall();
   r.disconnect();
-  const end = await c.exited;
-  assert.equal(end.code, 0, `${end.output}\n--- worker\n${w.output()}`);
-  await stopWorkers([w]);
-  assert.ok(before.size >= 1);
-  const afterwards = doneMarkers(outDir);
-  assert.equal(afterwards.size, 7);
-  for (const [job, mtime] of before) assert.equal(afterwards.get(job), mtime, `${job} was redone after FLUSHALL`);
-  for (const [id, n] of starts([w.output()])) assert.ok(n <= 2, `${id} started ${n} times`);
-  assert.ok(existsSync(join(outDir, 'report.md')));
+  await finishesWithoutRedoing(c, w, outDir, before, 'after FLUSHALL');
 });
 
 test('Redis restarted mid-grid (its data gone): workers and coordinator reconnect, no finished job is redone, the ' +
@@ -144,17 +160,8 @@ test('Redis restarted mid-grid (its data gone): workers and coordinator reconnec
   await w.waitFor(/^\[\d\/7\] phase1 sst2\/a seed \d+ .* epoch 1\/3 /m);
   const before = doneMarkers(outDir);
   await redis!.restart!(2_000);
-  const end = await c.exited;
-  assert.equal(end.code, 0, `${end.output}\n--- worker\n${w.output()}`);
-  await stopWorkers([w]);
-  assert.ok(before.size >= 1);
-  const afterwards = doneMarkers(outDir);
-  assert.equal(afterwards.size, 7);
-  for (const [job, mtime] of before) assert.equal(afterwards.get(job), mtime, `${job} was redone after the restart`);
-  // the job running across the restart is re-enqueued by the coordinator; the claim keeps a second start off it
-  for (const [id, n] of starts([w.output()])) assert.ok(n <= 2, `${id} started ${n} times`);
+  const end = await finishesWithoutRedoing(c, w, outDir, before, 'after the restart');
   assert.match(end.output, /^jobs: \d ran, \d finished earlier, 0 failed, 0 blocked/m);
-  assert.ok(existsSync(join(outDir, 'report.md')));
 });
 
 test('a failed job blocks its dependants (status --queue names both), retry --failed finishes the grid', {

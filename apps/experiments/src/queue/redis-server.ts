@@ -105,23 +105,19 @@ export async function startTestRedis(): Promise<TestRedis> {
       '--dir',
       dir,
     ]);
-  /** SIGTERM, and wait until the process is gone (the port is free again); returns its pid */
-  const kill = async () => {
-    if (!existsSync(pidfile)) return;
+  /** SIGTERM to the server; its pid, or undefined when it is already gone */
+  const signal = (): number | undefined => {
+    if (!existsSync(pidfile)) return undefined;
     const pid = Number(readFileSync(pidfile, 'utf8'));
     try {
       process.kill(pid, 'SIGTERM');
+      return pid;
     } catch {
-      return; // already gone
+      return undefined;
     }
-    for (let i = 0; i < 200 && alive(pid); i++) await sleep(25);
   };
   const stop = () => {
-    try {
-      if (existsSync(pidfile)) process.kill(Number(readFileSync(pidfile, 'utf8')), 'SIGTERM');
-    } catch {
-      // already gone
-    }
+    signal();
     rmSync(dir, { recursive: true, force: true });
   };
   const url = `redis://127.0.0.1:${port}`;
@@ -131,7 +127,9 @@ export async function startTestRedis(): Promise<TestRedis> {
     throw new Error(`redis-server on port ${port} did not answer PING within 5 s`);
   }
   const restart = async (downMs: number) => {
-    await kill();
+    // the port is free again only once the process is gone
+    const pid = signal();
+    for (let i = 0; pid !== undefined && i < 200 && alive(pid); i++) await sleep(25);
     await sleep(downMs);
     launch();
     if (!(await answers(url))) throw new Error(`redis-server on port ${port} did not come back within 5 s`);
