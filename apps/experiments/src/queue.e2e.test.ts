@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { listExperiments, listRuns, readRun } from '@prunelab/tracking';
+import { FakeMlflowServer } from '@prunelab/tracking/testing';
 import { redisSkipReason, startTestRedis, type TestRedis } from './queue/redis-server.ts';
 import { GRID_HASH_TAG } from './tracking.ts';
 import { queueJobId } from './queue/connection.ts';
@@ -246,6 +247,51 @@ test('status --queue shows waiting, pending and active jobs (worker, since, prog
   const after = await status();
   assert.match(after, /^grid cancel on \S+ \(cancelled\): 7 jobs; /m);
   assert.doesNotMatch(after, / (waiting|active) /);
+});
+
+test('server mode: the coordinator and two workers log to one MLflow server (the fake): one parent run, every job a ' +
+  'FINISHED child on the server, done.json names the server ids, no offline journal left', {
+  skip,
+  timeout: 300_000,
+}, async () => {
+  const server = new FakeMlflowServer();
+  const url = await server.start();
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'prunelab-queue-server-'));
+    const config = await tinyGrid(dir, 'served', { trainSize: 160, epochs: 2 });
+    const outDir = join(dir, 'results', 'served');
+    const env = { ...FAST, MLFLOW_TRACKING_URI: url, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' };
+    const ws = [cli(['worker', '--queue', redis!.url], env), cli(['worker', '--queue', redis!.url], env)];
+    workers.push(...ws);
+    const end = await cli(['run', config, '--queue', redis!.url], env).exited;
+    assert.equal(end.code, 0, end.output);
+    await stopWorkers(ws);
+    // both workers took jobs, so two processes wrote to the server besides the coordinator
+    for (const w of ws) assert.match(w.output(), /^worker \S+: done /m, w.output());
+
+    const exp = [...server.experiments.values()].find((e) => e.name === 'served')!;
+    const runs = [...server.runs.values()].filter((r) => r.info.experiment_id === exp.experiment_id);
+    const parents = runs.filter((r) => r.tags.get(GRID_HASH_TAG));
+    assert.equal(parents.length, 1);
+    const parent = parents[0]!;
+    assert.equal(parent.info.status, 'FINISHED');
+    const children = runs.filter((r) => r !== parent);
+    assert.equal(children.length, 7, children.map((r) => r.info.run_name).join(', '));
+    for (const r of children) {
+      assert.equal(r.info.status, 'FINISHED', String(r.info.run_name));
+      assert.equal(r.tags.get('mlflow.parentRunId'), parent.info.run_id, String(r.info.run_name));
+    }
+    // done.json of every job names its run on the server (no local- ids: nothing waits for `sync`)
+    const done = doneMarkers(outDir);
+    assert.equal(done.size, 7);
+    for (const job of done.keys()) {
+      const id = JSON.parse(readFileSync(join(outDir, job, 'done.json'), 'utf8')).mlflowRunId as string;
+      assert.equal(server.runs.get(id)?.info.run_name, job);
+    }
+    assert.doesNotMatch(end.output, /wait in the offline journal/);
+  } finally {
+    await server.close();
+  }
 });
 
 // The issue's figure is a 5-minute job; PRUNELAB_LOCK_TEST_S shortens it on a developer's machine
