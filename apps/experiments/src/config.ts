@@ -3,7 +3,18 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { MAPS, OVERRIDABLE, SCHEMA, TASKS, type ExperimentConfig, type Field, type Section } from './schema.ts';
+import { kindOfTask } from '@prunelab/datasets';
+import {
+  cellSettings,
+  MAPS,
+  OVERRIDABLE,
+  SCHEMA,
+  TASKS,
+  type ExperimentConfig,
+  type Field,
+  type RecordField,
+  type Section,
+} from './schema.ts';
 
 export class ConfigError extends Error {}
 
@@ -63,7 +74,7 @@ function check(f: Field, v: unknown): unknown {
     case 'string[]':
       return Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0) ? v : undefined;
     case 'enum[]':
-      return Array.isArray(v) && v.length > 0 && v.every((x) => t.values.includes(x)) ? v : undefined;
+      return Array.isArray(v) && (v.length > 0 || t.empty) && v.every((x) => t.values.includes(x)) ? v : undefined;
   }
 }
 
@@ -293,12 +304,50 @@ function crossCheck(cfg: ExperimentConfig, where: Where): void {
     if (m[1] === m[2])
       throw new ConfigError(`${where(['pruning', 'transfer'])}: transfer '${t}' goes from a model to itself`);
   }
+  for (const task of cfg.tasks) {
+    for (const model of Object.keys(cfg.models)) {
+      const bad = recordProblem(task, cellSettings(cfg, task, model).phase1.record);
+      if (!bad) continue;
+      // name the layer that set it: the task's override wins over the model's, which wins over the base
+      const path = cfg.per_task[task]?.phase1?.record
+        ? ['per_task', task, 'phase1', 'record']
+        : cfg.models[model]?.phase1?.record
+          ? ['models', model, 'phase1', 'record']
+          : ['phase1', 'record'];
+      throw new ConfigError(`${where(path)}: '${path.join('.')}' ${bad}`);
+    }
+  }
   if (cfg.phase2.methods.some((x) => x !== 'full') && R < 2) {
     throw new ConfigError(
       `${where(['phase1', 'seeds'])}: H subsets need R >= 2 phase-1 runs (with R = 1, removing H = 0 and H = R keeps ` +
         `nothing); give at least two seeds`,
     );
   }
+}
+
+/**
+ * Why phase 1 cannot record `fields` for `task`, if it cannot: probs, grand and embedding come from a classifier
+ * over classes (or choices); multiple choice scores each choice apart, so it has no single embedding per example.
+ */
+export function recordProblem(task: string, fields: readonly RecordField[]): string | undefined {
+  if (!fields.length) return undefined;
+  let kind: ReturnType<typeof kindOfTask>;
+  try {
+    kind = kindOfTask(task);
+  } catch {
+    return undefined; // a task the registry does not know yet is reported where it is read
+  }
+  if (kind.stats !== 'classes')
+    return (
+      `is [${fields.join(', ')}], but task ${task} is ${kind.kind}: probs, grand and embedding are recorded for ` +
+      `classification and multiple choice only; set it to [] for this task (per_task.${task}.phase1.record: [])`
+    );
+  if (kind.head === 'mc' && fields.includes('embedding'))
+    return (
+      `lists embedding, but task ${task} is multiple choice: its model scores every choice apart, so there is no ` +
+      `single embedding per example; record [probs, grand] only`
+    );
+  return undefined;
 }
 
 /** Deep merge: mappings merge key by key, everything else (lists included) replaces. */

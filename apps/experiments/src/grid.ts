@@ -165,7 +165,9 @@ export function expandGrid(
       const base = `${task}/${model}`;
       const digest = dataOf(task, model)?.digest ?? 'not read yet';
       const dataKey = { task, data: s.data, digest, model: modelKey(cfg, weights, model) };
-      const { seeds: _seeds1, checkpoint_every: _c1, ...p1 } = s.phase1; // the snapshot interval decides no output
+      const { seeds: _seeds1, checkpoint_every: _c1, record, ...rest } = s.phase1; // the snapshot interval decides no output
+      // record fields enter the key only when asked for: keys made before the setting existed stay valid
+      const p1 = record.length ? { ...rest, record } : rest;
       const phase1: Phase1Job[] = s.phase1.seeds.map((seed, run) => ({
         kind: 'phase1',
         id: `${base}/phase1/seed-${seed}`,

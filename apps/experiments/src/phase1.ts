@@ -5,11 +5,13 @@ import { appendEpoch, EpochRecorder, truncateRecord, type BatchStats, type RunRe
 import type { CallerState } from '@prunelab/finetune';
 import type { Cell } from './cell.ts';
 import { collapseOf, collapseText } from './collapse.ts';
-import { batchDynamics } from './dynamics.ts';
+import { recordProblem } from './config.ts';
+import { batchDynamics, needsFeatures } from './dynamics.ts';
 import { jobInputs } from './mlflow-inputs.ts';
 import type { JobEnv } from './env.ts';
 import { scoreEval } from './evaluation.ts';
 import type { Phase1Job } from './grid.ts';
+import type { RecordField } from './schema.ts';
 import { METRIC_TITLES, TASK_META } from './tasks.ts';
 import { runTrainingJob, type RecordHook } from './train-job.ts';
 
@@ -57,7 +59,7 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
     },
     inputs: jobInputs(job, cell),
     hooks: (dir) => ({
-      record: dynamicsRecorder(dir, cell, {
+      record: dynamicsRecorder(dir, cell, p1.record, {
         version: 1 as const,
         task: job.task,
         split: 'train',
@@ -113,15 +115,26 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
 const FIELDS = ['correct', 'goldProb', 'loss', 'margin', 'el2n'] as const;
 
 /**
- * The training-dynamics record of one run (record files in the job folder, libs/dynamics format). Snapshots carry
- * the epochs on disk and the current epoch's batches so far; restoring cuts the files back to those epochs.
+ * The training-dynamics record of one run (record files in the job folder, libs/dynamics format), with the opt-in
+ * fields of phase1.record. Snapshots carry the epochs on disk and the current epoch's batches so far (the opt-in
+ * fields too); restoring cuts the files back to those epochs.
  */
-function dynamicsRecorder(dir: string, cell: Cell, header: RunRecordHeader & { configHash: string }): RecordHook {
+function dynamicsRecorder(
+  dir: string,
+  cell: Cell,
+  record: readonly RecordField[],
+  header: RunRecordHeader & { configHash: string },
+): RecordHook {
+  const problem = recordProblem(cell.task, record);
+  if (problem) throw new Error(`phase1.record ${problem}`); // config.ts says so first, with the file and line
   let recorder = new EpochRecorder(cell.trainIds);
   let batches: { rows: Int32Array; s: BatchStats }[] = [];
+  // the snapshot's arrays: the four always kept, el2n, and the opt-in fields asked for
+  const fields = [...FIELDS, ...record];
   return {
+    features: needsFeatures(record),
     onBatch: (b) => {
-      const s = batchDynamics(cell, b);
+      const s = batchDynamics(cell, b, record);
       recorder.addRows(b.rows, s); // record ids are the training rows' ids in row order
       batches.push({ rows: Int32Array.from(b.rows), s });
     },
@@ -139,10 +152,11 @@ function dynamicsRecorder(dir: string, cell: Cell, header: RunRecordHeader & { c
         const out = make(n);
         let o = 0;
         for (const b of batches) {
-          out.set(get(b), o);
-          o += b.rows.length;
+          const a = get(b);
+          out.set(a, o);
+          o += a.length;
         }
-        return { shape: [n], data: out };
+        return { shape: [out.length], data: out };
       };
       arrays.set(
         'rows',
@@ -151,14 +165,16 @@ function dynamicsRecorder(dir: string, cell: Cell, header: RunRecordHeader & { c
           (b) => b.rows,
         ),
       );
-      for (const f of FIELDS)
+      for (const f of fields) {
+        const width = batches.length ? batches[0]!.s[f]!.length / batches[0]!.rows.length : 1; // probs, embedding: > 1
         arrays.set(
           f,
           join(
-            (k) => new Float32Array(k),
-            (b) => b.s[f],
+            (k) => new Float32Array(k * width),
+            (b) => b.s[f]!,
           ),
         ); // correct: 0/1 as floats
+      }
       return { json: { epochsDone: header.epochsDone }, arrays };
     },
     restore: (snap) => {
@@ -168,13 +184,22 @@ function dynamicsRecorder(dir: string, cell: Cell, header: RunRecordHeader & { c
       batches = [];
       const rows = snap.arrays?.get('rows')?.data as Int32Array | undefined;
       if (!rows?.length) return;
-      const get = (f: (typeof FIELDS)[number]) => snap.arrays!.get(f)!.data as Float32Array;
+      const get = (f: (typeof fields)[number]) => {
+        const a = snap.arrays!.get(f);
+        if (!a)
+          throw new Error(
+            `${dir}: the snapshot holds no ${f} for the half-done epoch; it was saved with other phase1.record ` +
+              `settings (delete the job folder to start over)`,
+          );
+        return a.data as Float32Array;
+      };
       const s: BatchStats = {
         correct: Uint8Array.from(get('correct')),
         goldProb: get('goldProb'),
         loss: get('loss'),
         margin: get('margin'),
         el2n: get('el2n'),
+        ...Object.fromEntries(record.map((f) => [f, get(f)])),
       };
       recorder.addRows(rows, s);
       batches.push({ rows, s });

@@ -12,7 +12,7 @@ export type FieldType =
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'int[]'; min?: number; nullable?: boolean; empty?: boolean }
   | { kind: 'string[]'; nullable?: boolean }
-  | { kind: 'enum[]'; values: readonly string[] };
+  | { kind: 'enum[]'; values: readonly string[]; empty?: boolean };
 
 export interface Field {
   type: FieldType;
@@ -33,6 +33,10 @@ export type Family = Arch;
 export const METHODS = ['full', 'hscore', ...SELECTION_METHOD_NAMES] as const;
 export type Method = (typeof METHODS)[number];
 export type Baseline = Exclude<Method, 'full' | 'hscore'>;
+
+/** Opt-in per-example quantities phase 1 records beside the usual ones (libs/dynamics RunRecord). */
+export const RECORD_FIELDS = ['probs', 'grand', 'embedding'] as const;
+export type RecordField = (typeof RECORD_FIELDS)[number];
 
 /** When phase 2 evaluates on the dev split. */
 export const EVAL_WHEN = ['each', 'last'] as const;
@@ -139,7 +143,17 @@ export const SCHEMA = {
       doc: 'a pretrain config (repo-relative, e.g. experiments/pretrain-opt.yaml): when the folder is missing, `experiments pretrain` makes it there instead of a random model',
     },
   },
-  phase1: TRAINING,
+  phase1: {
+    ...TRAINING,
+    record: {
+      type: { kind: 'enum[]', values: RECORD_FIELDS, empty: true },
+      default: [],
+      doc:
+        'opt-in record fields of the training forward pass: probs (softmax per class, per epoch), grand (gradient ' +
+        'norm of the classifier layer, per epoch), embedding (its input, last epoch); classification and multiple ' +
+        'choice only (multiple choice: no embedding). In the phase-1 job keys when not empty',
+    },
+  },
   phase2: {
     ...TRAINING,
     seeds: { type: { kind: 'int[]' }, default: [6666], doc: 'one run per seed, method and subset (the paper: 6666)' },
@@ -238,6 +252,10 @@ export interface TrainingCfg {
   /** snapshot interval in optimizer steps (0: epoch ends); decides no output, so it is kept out of job hashes */
   checkpoint_every: number;
 }
+export interface Phase1Cfg extends TrainingCfg {
+  /** opt-in record fields; [] (the default) keeps the phase-1 job keys of configs made before the key existed */
+  record: RecordField[];
+}
 export interface Phase2Cfg extends TrainingCfg {
   /** extra seeds of full data and of the winning ticket's subset (every method there) */
   ticket_seeds: number[];
@@ -246,7 +264,7 @@ export interface Phase2Cfg extends TrainingCfg {
 }
 export interface Overrides {
   data?: Partial<DataCfg>;
-  phase1?: Partial<TrainingCfg>;
+  phase1?: Partial<Phase1Cfg>;
   phase2?: Partial<Phase2Cfg>;
 }
 export interface ModelCfg extends Overrides {
@@ -264,7 +282,7 @@ export interface ExperimentConfig {
   data: DataCfg;
   models: Record<string, ModelCfg>;
   per_task: Partial<Record<TaskName, Overrides>>;
-  phase1: TrainingCfg;
+  phase1: Phase1Cfg;
   phase2: Phase2Cfg;
   pruning: {
     subsets: string[];
@@ -281,7 +299,7 @@ export interface ExperimentConfig {
 /** The settings one (task, model) cell of the grid trains with: base <- model overrides <- task overrides. */
 export interface CellSettings {
   data: DataCfg;
-  phase1: TrainingCfg;
+  phase1: Phase1Cfg;
   phase2: Phase2Cfg;
 }
 

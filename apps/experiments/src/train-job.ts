@@ -48,6 +48,8 @@ export interface EpochDone<Row> {
 
 /** Per-batch recording with its own files (phase 1: training dynamics), able to snapshot and restore itself. */
 export interface RecordHook {
+  /** onBatch needs BatchReport.features (the classifier's input; train()'s `features` option) */
+  features?: boolean;
   onBatch(b: BatchReport): void;
   /** the epoch is over: write it */
   onEpochEnd(epoch: number): void;
@@ -156,6 +158,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
       warmupSteps: s.warmup_steps,
       weightDecay: s.weight_decay,
       seed: job.seed,
+      ...(hooks.record?.features && { features: true }),
       onBatch: (b) => {
         hooks.record?.onBatch(b);
         bar.tick(++passes);

@@ -6,11 +6,16 @@ export {
   qaExampleStats,
   qaBatchStats,
   regressionBatchStats,
+  grandOf,
+  mcGrandOf,
   type ExampleStats,
   type BatchStats,
+  type ExtraStats,
+  type Features,
 } from './stats.ts';
 export {
   EpochRecorder,
+  OPTIONAL_FIELDS,
   type RunRecordHeader,
   type EpochArrays,
   type BatchValues,

@@ -21,8 +21,13 @@ export interface RunRecordHeader {
   epochsDone: number;
   /** optional quantities on disk beside the four always kept (written by appendEpoch: e.g. ['el2n']) */
   optional?: OptionalField[];
-  /** number of classes (choices; token positions for QA) of the logits, when the caller knows it */
+  /** number of classes (choices; token positions for QA) of the logits, when the caller knows it; set by
+   * appendEpoch from the width of `probs` when the run records them */
   numClasses?: number;
+  /** width of embedding.f32's rows (when optional lists 'embedding') */
+  embeddingDim?: number;
+  /** the 0-based epoch embedding.f32 belongs to: the last one appended (absent after truncateRecord cut it off) */
+  embeddingEpoch?: number;
   /**
    * The numeric build that computed the record (libs/finetune numericBuild(): backend, native addon, sgemm,
    * threads; `key` is its short form). Two builds can record different values; absent in older records.
@@ -39,7 +44,13 @@ export interface RecordBuild {
   threads?: number | null;
 }
 
-export type OptionalField = 'el2n';
+/**
+ * Optional per-example quantities (header.optional lists those on disk). el2n and grand: one value per example;
+ * probs: numClasses values per example (the softmax); embedding: embeddingDim values per example, kept for the
+ * last recorded epoch only (store.ts).
+ */
+export type OptionalField = 'el2n' | 'probs' | 'grand' | 'embedding';
+export const OPTIONAL_FIELDS: readonly OptionalField[] = ['el2n', 'probs', 'grand', 'embedding'];
 
 export interface EpochArrays {
   correct: Uint8Array;
@@ -48,15 +59,25 @@ export interface EpochArrays {
   margin: Float32Array;
   /** EL2N per example (optional: present when the batches handed it to the recorder) */
   el2n?: Float32Array;
+  /** softmax class probabilities, row-major [n, numClasses] */
+  probs?: Float32Array;
+  /** GraNd: norm of the loss gradient w.r.t. the classifier's last linear layer (stats.ts grandOf) */
+  grand?: Float32Array;
+  /** the input of the classifier's last linear layer, row-major [n, dim] */
+  embedding?: Float32Array;
 }
 
-/** What batchStats / qaBatchStats / mcBatchStats return; el2n is optional so hand-made stats also fit. */
+/** What batchStats / qaBatchStats / mcBatchStats return; the optional fields are optional so hand-made stats fit.
+ * probs and embedding are row-major [batch, width]; their width is read from the first batch. */
 export interface BatchValues {
   correct: ArrayLike<number | boolean>;
   goldProb: ArrayLike<number>;
   loss: ArrayLike<number>;
   margin: ArrayLike<number>;
   el2n?: ArrayLike<number>;
+  probs?: ArrayLike<number>;
+  grand?: ArrayLike<number>;
+  embedding?: ArrayLike<number>;
 }
 
 /** Collects one epoch of per-example stats from shuffled batches and returns them in header id order. */
@@ -64,11 +85,11 @@ export class EpochRecorder {
   readonly ids: string[];
   private readonly index = new Map<string, number>();
   private readonly seen: Uint8Array;
-  private readonly out: Required<EpochArrays>;
+  private readonly out: Omit<EpochArrays, OptionalField>;
+  /** undefined until the first batch; then the optional quantities every batch must carry, with their widths */
+  private optional: { field: OptionalField; width: number; data: Float32Array }[] | undefined;
   private count = 0;
   private finished = false;
-  /** undefined until the first batch; then whether every batch must carry el2n */
-  private withEl2n: boolean | undefined;
 
   constructor(ids: string[]) {
     ids.forEach((id, i) => {
@@ -87,7 +108,6 @@ export class EpochRecorder {
       goldProb: new Float32Array(n),
       loss: new Float32Array(n),
       margin: new Float32Array(n),
-      el2n: new Float32Array(n),
     };
   }
 
@@ -100,6 +120,15 @@ export class EpochRecorder {
     margin: ArrayLike<number>,
     el2n?: ArrayLike<number>,
   ): void {
+    this.put('add', this.positions(ids), { correct, goldProb, loss, margin, ...(el2n ? { el2n } : {}) });
+  }
+
+  /** One batch by example id, with the stats object of batchStats (the optional fields included when present). */
+  addBatch(ids: string[], s: BatchValues): void {
+    this.put('addBatch', this.positions(ids), s);
+  }
+
+  private positions(ids: string[]): Int32Array {
     const pos = new Int32Array(ids.length);
     for (let b = 0; b < ids.length; b++) {
       const j = this.index.get(ids[b]!);
@@ -109,12 +138,7 @@ export class EpochRecorder {
         );
       pos[b] = j;
     }
-    this.put('add', pos, { correct, goldProb, loss, margin, ...(el2n ? { el2n } : {}) });
-  }
-
-  /** One batch by example id, with the stats object of batchStats (el2n included when present). */
-  addBatch(ids: string[], s: BatchValues): void {
-    this.add(ids, s.correct, s.goldProb, s.loss, s.margin, s.el2n);
+    return pos;
   }
 
   /**
@@ -131,6 +155,42 @@ export class EpochRecorder {
     this.put('addRows', rows, s);
   }
 
+  /** The optional quantities of a batch with their per-example widths; fixed by the first batch. */
+  private optionalOf(where: string, s: BatchValues, B: number): NonNullable<EpochRecorder['optional']> {
+    const given = OPTIONAL_FIELDS.filter((f) => s[f] !== undefined);
+    if (this.optional === undefined) {
+      const n = this.ids.length;
+      this.optional = given.map((field) => {
+        const len = s[field]!.length;
+        const width = B === 0 ? 0 : len / B;
+        if (!Number.isInteger(width) || width < 1 || ((field === 'el2n' || field === 'grand') && width !== 1))
+          throw new Error(
+            `EpochRecorder.${where}: ${field} has ${len} values for ${B} ids; pass ` +
+              `${field === 'el2n' || field === 'grand' ? 'one value' : 'the same number of values'} per id`,
+          );
+        return { field, width, data: new Float32Array(n * width) };
+      });
+    }
+    const kept = this.optional.map((o) => o.field);
+    if (kept.join() !== given.join()) {
+      const said = (l: string[]) => (l.length ? l.join(', ') : 'none');
+      throw new Error(
+        `EpochRecorder.${where}: earlier batches gave the optional quantities [${said(kept)}] but this one gives ` +
+          `[${said(given)}]; pass each of el2n, probs, grand, embedding for every batch or none (e.g. el2n was ` +
+          `${kept.includes('el2n') ? 'given' : 'not given'} for earlier batches but ` +
+          `${given.includes('el2n') ? 'is' : 'is not'} for this one)`,
+      );
+    }
+    for (const o of this.optional) {
+      if (s[o.field]!.length !== B * o.width)
+        throw new Error(
+          `EpochRecorder.${where}: ${o.field} has ${s[o.field]!.length} values for ${B} ids; pass ${o.width} per id ` +
+            `(the width of the first batch)`,
+        );
+    }
+    return this.optional;
+  }
+
   private put(where: string, pos: ArrayLike<number>, s: BatchValues): void {
     if (this.finished)
       throw new Error(
@@ -142,19 +202,11 @@ export class EpochRecorder {
       ['goldProb', s.goldProb],
       ['loss', s.loss],
       ['margin', s.margin],
-      ['el2n', s.el2n],
     ] as const) {
-      if (a !== undefined && a.length !== B)
+      if (a.length !== B)
         throw new Error(`EpochRecorder.${where}: ${name} has ${a.length} values for ${B} ids; pass one value per id`);
     }
-    const hasEl2n = s.el2n !== undefined;
-    if (this.withEl2n === undefined) this.withEl2n = hasEl2n;
-    else if (this.withEl2n !== hasEl2n) {
-      throw new Error(
-        `EpochRecorder.${where}: el2n was ${this.withEl2n ? 'given' : 'not given'} for earlier batches but ` +
-          `${hasEl2n ? 'is' : 'is not'} for this one; pass it for every batch or none`,
-      );
-    }
+    const optional = this.optionalOf(where, s, B);
     const o = this.out;
     for (let b = 0; b < B; b++) {
       const j = pos[b]!;
@@ -169,7 +221,10 @@ export class EpochRecorder {
       o.goldProb[j] = s.goldProb[b]!;
       o.loss[j] = s.loss[b]!;
       o.margin[j] = s.margin[b]!;
-      if (hasEl2n) o.el2n[j] = s.el2n![b]!;
+      for (const { field, width, data } of optional) {
+        const src = s[field]!;
+        for (let k = 0; k < width; k++) data[j * width + k] = src[b * width + k]!;
+      }
     }
   }
 
@@ -184,7 +239,8 @@ export class EpochRecorder {
       );
     }
     this.finished = true; // the returned arrays are handed over: later adds must not change them
-    const { el2n, ...rest } = this.out;
-    return this.withEl2n ? { ...rest, el2n } : rest;
+    const out: EpochArrays = { ...this.out };
+    for (const { field, data } of this.optional ?? []) out[field] = data;
+    return out;
   }
 }

@@ -78,6 +78,29 @@ export interface BatchStats {
   loss: Float32Array;
   margin: Float32Array;
   el2n: Float32Array;
+  /** softmax rows [B, numClasses] (batchStats / mcBatchStats with `probs`) */
+  probs?: Float32Array;
+  /** GraNd per row (batchStats / mcBatchStats with `features` and `grand`) */
+  grand?: Float32Array;
+  /** the features as given, [B, dim] (batchStats with `features` and `embedding`) */
+  embedding?: Float32Array;
+}
+
+/** The input h of the classifier's last linear layer for each row of a batch (libs/finetune BatchReport.features). */
+export interface Features {
+  /** row-major [B, dim] (multiple choice: [B * numChoices, dim], one row per choice) */
+  data: Float32Array;
+  dim: number;
+  /** whether the layer has a bias (a constant input 1 that enters the gradient's norm) */
+  bias: boolean;
+}
+
+/** Which optional quantities batchStats / mcBatchStats add; grand and embedding need `features`. */
+export interface ExtraStats {
+  probs?: boolean;
+  grand?: boolean;
+  embedding?: boolean;
+  features?: Features;
 }
 
 function emptyBatch(B: number): BatchStats {
@@ -98,8 +121,16 @@ function put(out: BatchStats, b: number, s: ExampleStats): void {
   out.el2n[b] = s.el2n;
 }
 
-/** Stats for a batch: `logits` is row-major [B * numClasses], `labels` holds B gold class indices. */
-export function batchStats(logits: Float32Array, numClasses: number, labels: ArrayLike<number>): BatchStats {
+/**
+ * Stats for a batch: `logits` is row-major [B * numClasses], `labels` holds B gold class indices. `extra` adds the
+ * opt-in quantities: probs (softmax rows), grand (grandOf, from `features`) and embedding (`features` as given).
+ */
+export function batchStats(
+  logits: Float32Array,
+  numClasses: number,
+  labels: ArrayLike<number>,
+  extra?: ExtraStats,
+): BatchStats {
   if (!Number.isInteger(numClasses) || numClasses < 2) {
     throw new Error(`batchStats: numClasses = ${numClasses}; a classifier needs an integer >= 2`);
   }
@@ -112,17 +143,112 @@ export function batchStats(logits: Float32Array, numClasses: number, labels: Arr
   }
   const out = emptyBatch(B);
   for (let b = 0; b < B; b++) put(out, b, statsAt(logits, b * numClasses, numClasses, labels[b]!));
+  if (extra) addExtras('batchStats', out, logits, numClasses, labels, extra, 1);
   return out;
+}
+
+/** Softmax of every row of a row-major [B, C] array, in float32. */
+function softmaxRows(logits: Float32Array, C: number, B: number): Float32Array {
+  const probs = new Float32Array(B * C);
+  for (let b = 0; b < B; b++) probs.set(softmax(logits.subarray(b * C, (b + 1) * C)), b * C);
+  return probs;
+}
+
+/**
+ * GraNd (Paul et al. 2021) restricted to the classifier's last linear layer z = W^T h + b (W: [dim, C]), exactly:
+ * with p = softmax(z) and y = onehot(gold), the example's cross-entropy L has dL/dz = p - y, so
+ *   dL/dW = h (p - y)^T   (an outer product: ||u v^T||_F = ||u||_2 ||v||_2)   and   dL/db = p - y,
+ *   ||(dL/dW, dL/db)||_F = sqrt(||h||^2 ||p - y||^2 + ||p - y||^2) = ||p - y||_2 * sqrt(||h||_2^2 + 1)
+ * (without the +1 when the layer has no bias). ||p - y||_2 is EL2N, so GraNd = EL2N * sqrt(||h||^2 + [bias]).
+ * The gradient is of the example's own loss (the batch mean's 1/B left out), so it does not depend on the batch.
+ * apps/experiments grand.test.ts checks it against tf.grad.
+ */
+export function grandOf(el2n: number, h: ArrayLike<number>, offset: number, dim: number, bias: boolean): number {
+  let hh = bias ? 1 : 0;
+  for (let k = 0; k < dim; k++) hh += h[offset + k]! * h[offset + k]!;
+  return el2n * Math.sqrt(hh);
+}
+
+/**
+ * Multiple choice scores each choice c with the same layer, z_c = w . h_c + b (one output), so
+ *   dL/dw = sum_c (p_c - y_c) h_c   and   dL/db = sum_c (p_c - y_c) = 0,
+ * and GraNd = || sum_c (p_c - y_c) h_c ||_2 (the bias adds nothing whether or not the layer has one).
+ */
+export function mcGrandOf(
+  probs: ArrayLike<number>,
+  gold: number,
+  h: ArrayLike<number>,
+  b: number,
+  C: number,
+  dim: number,
+): number {
+  let sq = 0;
+  for (let k = 0; k < dim; k++) {
+    let g = 0;
+    for (let c = 0; c < C; c++) g += (probs[b * C + c]! - (c === gold ? 1 : 0)) * h[(b * C + c) * dim + k]!;
+    sq += g * g;
+  }
+  return Math.sqrt(sq);
+}
+
+/** probs / grand / embedding of a batch whose base stats are in `out`; `rowsPer`: feature rows per example. */
+function addExtras(
+  where: string,
+  out: BatchStats,
+  logits: Float32Array,
+  C: number,
+  labels: ArrayLike<number>,
+  extra: ExtraStats,
+  rowsPer: number,
+): void {
+  const B = labels.length;
+  const f = extra.features;
+  if ((extra.grand || extra.embedding) && !f)
+    throw new Error(
+      `${where}: grand and embedding need the classifier's input features; train with the \`features\` option and ` +
+        `pass BatchReport.features`,
+    );
+  if (f && (!Number.isInteger(f.dim) || f.dim < 1 || f.data.length !== B * rowsPer * f.dim))
+    throw new Error(
+      `${where}: features have ${f.data.length} values but the batch needs ${B}${rowsPer > 1 ? ` * ${rowsPer}` : ''} ` +
+        `rows of dim ${f.dim}; pass BatchReport.features with its featureDim`,
+    );
+  const probs = extra.probs || (extra.grand && rowsPer > 1) ? softmaxRows(logits, C, B) : undefined;
+  if (extra.probs) out.probs = probs;
+  if (extra.grand) {
+    const g = new Float32Array(B);
+    for (let b = 0; b < B; b++)
+      g[b] =
+        rowsPer > 1
+          ? mcGrandOf(probs!, labels[b]!, f!.data, b, C, f!.dim)
+          : grandOf(out.el2n[b]!, f!.data, b * f!.dim, f!.dim, f!.bias);
+    out.grand = g;
+  }
+  if (extra.embedding) {
+    if (rowsPer > 1)
+      throw new Error(
+        `${where}: multiple choice has one feature row per choice, no single embedding per example; record ` +
+          `probs and grand only`,
+      );
+    out.embedding = f!.data;
+  }
 }
 
 /**
  * Multiple choice (method.md section 1): `logits` is row-major [B * numChoices], one score per choice, and
  * correct means argmax over the choices == gold choice. The stats are those of a classifier over the choices.
  */
-export function mcBatchStats(logits: Float32Array, numChoices: number, goldChoice: ArrayLike<number>): BatchStats {
+export function mcBatchStats(
+  logits: Float32Array,
+  numChoices: number,
+  goldChoice: ArrayLike<number>,
+  extra?: ExtraStats,
+): BatchStats {
   if (!Number.isInteger(numChoices) || numChoices < 2)
     throw new Error(`mcBatchStats: numChoices = ${numChoices}; multiple choice needs an integer >= 2`);
-  return batchStats(logits, numChoices, goldChoice);
+  const out = batchStats(logits, numChoices, goldChoice);
+  if (extra) addExtras('mcBatchStats', out, logits, numChoices, goldChoice, extra, numChoices);
+  return out;
 }
 
 /**

@@ -1,6 +1,8 @@
 // A run record on disk: one folder per run holding header.json plus one flat binary file per quantity.
-// Each binary file is the concatenation of epochs (epoch-major, n = ids.length values per epoch, little-endian),
-// so appending an epoch is a plain append and a crashed run can be resumed or inspected with any tool.
+// Each binary file is the concatenation of epochs (epoch-major, n = ids.length values per epoch, little-endian;
+// probs: n * numClasses), so appending an epoch is a plain append and a crashed run can be resumed or inspected
+// with any tool. The one exception is embedding.f32: [n, embeddingDim] of the last appended epoch only, replaced
+// at every epoch (the embeddings of every epoch would be E times the size, and the methods that read it use the last).
 import {
   closeSync,
   existsSync,
@@ -18,19 +20,25 @@ import {
 } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
-import type { EpochArrays, OptionalField, RunRecordHeader } from './record.ts';
+import { OPTIONAL_FIELDS, type EpochArrays, type OptionalField, type RunRecordHeader } from './record.ts';
 
 type Field = keyof EpochArrays;
-/** file name and bytes per value of each quantity; el2n.f32 exists only when header.optional lists 'el2n' */
+/** file name and bytes per value of each quantity; an optional one's file exists only when header.optional lists
+ * it. probs holds numClasses values per example, embedding embeddingDim (last epoch only). */
 export const RECORD_FILES: Record<Field, { file: string; bytes: 1 | 4 }> = {
   correct: { file: 'correct.u8', bytes: 1 },
   goldProb: { file: 'gold_prob.f32', bytes: 4 },
   loss: { file: 'loss.f32', bytes: 4 },
   margin: { file: 'margin.f32', bytes: 4 },
   el2n: { file: 'el2n.f32', bytes: 4 },
+  probs: { file: 'probs.f32', bytes: 4 },
+  grand: { file: 'grand.f32', bytes: 4 },
+  embedding: { file: 'embedding.f32', bytes: 4 },
 };
 const ALWAYS: Field[] = ['correct', 'goldProb', 'loss', 'margin'];
-const OPTIONAL: OptionalField[] = ['el2n'];
+const OPTIONAL: readonly OptionalField[] = OPTIONAL_FIELDS;
+/** the quantities appended epoch after epoch (embedding is replaced instead) */
+const PER_EPOCH: Field[] = [...ALWAYS, 'el2n', 'probs', 'grand'];
 
 export interface RunRecord<H extends RunRecordHeader = RunRecordHeader> {
   header: H;
@@ -41,7 +49,17 @@ export interface RunRecord<H extends RunRecordHeader = RunRecordHeader> {
   margin: Float32Array[];
   /** present when the run recorded EL2N (header.optional includes 'el2n') */
   el2n?: Float32Array[];
+  /** per epoch, softmax class probabilities [n, header.numClasses] row-major (header.optional includes 'probs') */
+  probs?: Float32Array[];
+  /** per epoch, the norm of the loss gradient w.r.t. the classifier's last linear layer (optional 'grand') */
+  grand?: Float32Array[];
+  /** the input of the classifier's last linear layer at epoch `epoch` (0-based, the last recorded one), [n, dim]
+   * row-major (optional 'embedding'; absent while a run cut back by truncateRecord has not redone that epoch) */
+  embedding?: { dim: number; epoch: number; data: Float32Array };
 }
+
+/** Values per example of a per-epoch quantity. */
+const widthOf = (f: Field, numClasses: number | undefined): number => (f === 'probs' ? numClasses! : 1);
 
 const LE = endianness() === 'LE';
 
@@ -103,26 +121,42 @@ export function appendEpoch<H extends RunRecordHeader>(dir: string, header: H, e
         `epochsPlanned or start a new run folder`,
     );
   }
-  for (const f of [...ALWAYS, ...OPTIONAL]) {
-    const a = epoch[f];
-    if (a === undefined && ALWAYS.includes(f))
-      throw new Error(`appendEpoch ${dir}: the epoch has no ${f}; pass EpochRecorder.finish() of this run`);
-    if (a !== undefined && a.length !== n)
-      throw new Error(
-        `appendEpoch ${dir}: ${f} has ${a.length} values but the header has ${n} ids; pass EpochRecorder.finish() of ` +
-          `this run`,
-      );
-  }
   const headerPath = join(dir, 'header.json');
-  if (done === 0) mkdirSync(dir, { recursive: true });
-  else if (!existsSync(headerPath))
+  if (done > 0 && !existsSync(headerPath))
     throw new Error(
       `appendEpoch ${headerPath}: missing, but header.epochsDone = ${done}; resume from the header read by ` +
         `readRunRecord, or start at epochsDone = 0`,
     );
+  const onDisk = existsSync(headerPath) ? (JSON.parse(readFileSync(headerPath, 'utf8')) as RunRecordHeader) : undefined;
+  // widths of the wide quantities: fixed by the header (the caller's, else the one on disk), else by this epoch
+  const numClasses = epoch.probs
+    ? (header.numClasses ?? (done > 0 ? onDisk?.numClasses : undefined) ?? epoch.probs.length / n)
+    : header.numClasses;
+  if (epoch.probs && (!Number.isInteger(numClasses) || numClasses! < 2))
+    throw new Error(
+      `appendEpoch ${dir}: probs has ${epoch.probs.length} values for ${n} ids; pass numClasses (>= 2) values per id`,
+    );
+  const embeddingDim = epoch.embedding
+    ? ((done > 0 ? onDisk?.embeddingDim : undefined) ?? epoch.embedding.length / n)
+    : undefined;
+  if (epoch.embedding && (!Number.isInteger(embeddingDim) || embeddingDim! < 1))
+    throw new Error(
+      `appendEpoch ${dir}: embedding has ${epoch.embedding.length} values for ${n} ids; pass dim values per id`,
+    );
+  for (const f of [...ALWAYS, ...OPTIONAL]) {
+    const a = epoch[f];
+    if (a === undefined && ALWAYS.includes(f))
+      throw new Error(`appendEpoch ${dir}: the epoch has no ${f}; pass EpochRecorder.finish() of this run`);
+    const width = f === 'embedding' ? embeddingDim! : widthOf(f, numClasses);
+    if (a !== undefined && a.length !== n * width)
+      throw new Error(
+        `appendEpoch ${dir}: ${f} has ${a.length} values but the header has ${n} ids` +
+          `${width > 1 ? ` of ${width} values (${f === 'probs' ? 'numClasses' : 'embeddingDim'})` : ''}; pass ` +
+          `EpochRecorder.finish() of this run`,
+      );
+  }
   // which optional quantities the run keeps is fixed by its first epoch
   let optional: OptionalField[] = OPTIONAL.filter((f) => epoch[f] !== undefined);
-  const onDisk = existsSync(headerPath) ? (JSON.parse(readFileSync(headerPath, 'utf8')) as RunRecordHeader) : undefined;
   if (onDisk && onDisk.epochsDone > done) {
     throw new Error(
       `appendEpoch ${headerPath}: ${onDisk.epochsDone} epochs are on disk but header.epochsDone = ${done}; appending ` +
@@ -139,17 +173,18 @@ export function appendEpoch<H extends RunRecordHeader>(dir: string, header: H, e
     }
     optional = kept;
   }
-  const fields = [...ALWAYS, ...optional];
-  for (const f of fields) {
+  if (done === 0) mkdirSync(dir, { recursive: true });
+  for (const f of PER_EPOCH.filter((x) => ALWAYS.includes(x) || optional.includes(x as OptionalField))) {
     const { file, bytes } = RECORD_FILES[f];
     const path = join(dir, file);
-    const expected = done * n * bytes;
+    const perEpoch = n * widthOf(f, numClasses) * bytes;
+    const expected = done * perEpoch;
     const fd = openSync(path, 'a+');
     try {
       const size = fstatSync(fd).size;
       if (size < expected) {
         throw new Error(
-          `appendEpoch ${path}: ${size} bytes but ${done} recorded epochs of ${n} values need ${expected}; the ` +
+          `appendEpoch ${path}: ${size} bytes but ${done} recorded epochs of ${perEpoch} bytes need ${expected}; the ` +
             `record is damaged, delete ${dir} and rerun`,
         );
       }
@@ -160,8 +195,28 @@ export function appendEpoch<H extends RunRecordHeader>(dir: string, header: H, e
       closeSync(fd);
     }
   }
-  const { optional: _ignored, ...rest } = header;
-  const written = { ...rest, ...(optional.length ? { optional } : {}), epochsDone: done + 1 } as H;
+  if (optional.includes('embedding')) {
+    // replaced whole (temp file + fsync + rename) before the header names its epoch. A crash between the rename and
+    // the header leaves the next epoch's embedding under the old header; resuming redoes and rewrites that epoch.
+    const path = join(dir, RECORD_FILES.embedding.file);
+    const tmp = `${path}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeAll(fd, encode(epoch.embedding!));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  }
+  const { optional: _ignored, embeddingEpoch: _e, ...rest } = header;
+  const written = {
+    ...rest,
+    ...(optional.length ? { optional } : {}),
+    ...(optional.includes('probs') ? { numClasses } : {}),
+    ...(optional.includes('embedding') ? { embeddingDim, embeddingEpoch: done } : {}),
+    epochsDone: done + 1,
+  } as H;
   writeJsonAtomic(headerPath, written);
   return written;
 }
@@ -198,18 +253,24 @@ export function readRunRecord<H extends RunRecordHeader = RunRecordHeader>(dir: 
   const n = header.ids.length;
   const E = header.epochsDone;
   const optional = optionalOf(header, `readRunRecord ${headerPath}`);
+  if (optional.includes('probs') && (!Number.isInteger(header.numClasses) || header.numClasses! < 2))
+    throw new Error(
+      `readRunRecord: ${headerPath} lists probs but has numClasses ${String(header.numClasses)}; delete ${dir} and ` +
+        `rerun the run`,
+    );
   const rec = {
     header,
     correct: [],
     goldProb: [],
     loss: [],
     margin: [],
-    ...(optional.includes('el2n') ? { el2n: [] } : {}),
+    ...Object.fromEntries(optional.filter((f) => f !== 'embedding').map((f) => [f, []])),
   } as RunRecord<H>;
-  for (const f of [...ALWAYS, ...optional]) {
+  for (const f of PER_EPOCH.filter((x) => ALWAYS.includes(x) || optional.includes(x as OptionalField))) {
     const { file, bytes } = RECORD_FILES[f];
     const path = join(dir, file);
-    const need = E * n * bytes;
+    const w = widthOf(f, header.numClasses);
+    const need = E * n * w * bytes;
     const buf = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
     if (buf.length < need) {
       throw new Error(
@@ -218,10 +279,27 @@ export function readRunRecord<H extends RunRecordHeader = RunRecordHeader>(dir: 
       );
     }
     for (let e = 0; e < E; e++) {
-      const off = e * n * bytes;
+      const off = e * n * w * bytes;
       if (f === 'correct') rec.correct.push(Uint8Array.from(buf.subarray(off, off + n)));
-      else rec[f]!.push(decodeF32(buf, off, n));
+      else (rec[f] as Float32Array[]).push(decodeF32(buf, off, n * w));
     }
+  }
+  const at = header.embeddingEpoch;
+  if (optional.includes('embedding') && at !== undefined) {
+    const dim = header.embeddingDim;
+    const path = join(dir, RECORD_FILES.embedding.file);
+    if (!Number.isInteger(dim) || dim! < 1 || !Number.isInteger(at) || at < 0 || at >= E)
+      throw new Error(
+        `readRunRecord: ${headerPath} has embeddingDim ${String(dim)} and embeddingEpoch ${String(at)} for ` +
+          `${E} epochs; delete ${dir} and rerun the run`,
+      );
+    const buf = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
+    if (buf.length !== n * dim! * 4)
+      throw new Error(
+        `readRunRecord: ${path} has ${buf.length} bytes but ${n} ids of dim ${dim} need ${n * dim! * 4}; the ` +
+          `record is damaged, delete ${dir} and rerun`,
+      );
+    rec.embedding = { dim: dim!, epoch: at, data: decodeF32(buf, 0, n * dim!) };
   }
   return rec;
 }
@@ -239,12 +317,23 @@ export function truncateRecord(dir: string, epochs: number): void {
     throw new Error(`truncateRecord ${dir}: cannot keep ${epochs} epochs of the ${header.epochsDone} recorded`);
   }
   const n = header.ids.length;
-  for (const { file, bytes } of Object.values(RECORD_FILES)) {
+  for (const f of PER_EPOCH) {
+    const { file, bytes } = RECORD_FILES[f];
     const path = join(dir, file);
     if (!existsSync(path)) continue;
     if (epochs === 0) rmSync(path);
-    else truncateSync(path, Math.min(statSync(path).size, epochs * n * bytes));
+    else truncateSync(path, Math.min(statSync(path).size, epochs * n * widthOf(f, header.numClasses) * bytes));
   }
+  // the embedding of a cut epoch goes: no earlier one is kept, so the record has none until the next epoch ends
+  const embedding = join(dir, RECORD_FILES.embedding.file);
+  rmSync(`${embedding}.tmp`, { force: true });
+  const cutEmbedding = header.embeddingEpoch !== undefined && header.embeddingEpoch >= epochs;
+  if (epochs === 0 || cutEmbedding) rmSync(embedding, { force: true });
+  else if (header.embeddingDim && existsSync(embedding))
+    truncateSync(embedding, Math.min(statSync(embedding).size, n * header.embeddingDim * 4)); // stray bytes
   if (epochs === 0) rmSync(headerPath);
-  else if (epochs < header.epochsDone) writeJsonAtomic(headerPath, { ...header, epochsDone: epochs });
+  else if (epochs < header.epochsDone || cutEmbedding) {
+    const { embeddingEpoch: _cut, ...kept } = header;
+    writeJsonAtomic(headerPath, { ...(cutEmbedding ? kept : header), epochsDone: epochs });
+  }
 }

@@ -65,6 +65,12 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 export interface ForwardContext {
   training: boolean;
   nextSeed: () => number;
+  /**
+   * Asked for by train()'s `features` option: a seqcls or mc scorer hands it the input of its last linear layer
+   * [rows, dim] (the pooled representation, dropout applied as the layer sees it) and whether that layer has a
+   * bias. Absent (evaluation, and training that did not ask): the scorers compute nothing extra.
+   */
+  features?: (h: tf.Tensor2D, bias: boolean) => void;
 }
 
 export const EVAL: ForwardContext = { training: false, nextSeed: () => 0 };

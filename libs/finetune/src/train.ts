@@ -35,6 +35,9 @@ export interface TrainOptions {
   seed: number;
   /** Called after every forward pass with the rows of `data` in it and the logits it computed. */
   onBatch?: (b: BatchReport) => void;
+  /** Also hand onBatch each pass's input of the classifier's last linear layer (BatchReport.features; seqcls and
+   * mc heads). Off: nothing extra is computed or downloaded. */
+  features?: boolean;
   /** Called after every epoch; awaited, so it can evaluate or write records (before that epoch's checkpoint). */
   onEpochEnd?: (e: EpochSummary) => void | Promise<void>;
   /** Make the run resumable: see TrainCheckpoint. */
@@ -97,6 +100,15 @@ export interface BatchReport {
   startLogits?: Float32Array;
   endLogits?: Float32Array;
   seqLength?: number;
+  /**
+   * With TrainOptions.features (seqcls and mc heads): the input h of the classifier's last linear layer in this
+   * pass, row-major [rows, featureDim] (mc: one row per choice, [rows * numClasses, featureDim]); featureBias:
+   * whether that layer has a bias (OPT's `score` has none). Dropout is applied as the layer saw it, so the
+   * layer's weight gradient of row i is h_i^T (p_i - y_i).
+   */
+  features?: Float32Array;
+  featureDim?: number;
+  featureBias?: boolean;
 }
 
 export interface EpochSummary {
@@ -220,12 +232,15 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
       while (st.position < stepsPerEpoch) {
         const s = st.position;
         const stepRows = order.subarray(s * perStep, Math.min(data.n, (s + 1) * perStep));
-        const grads = await stepGradients(model, data, stepRows, opts.batchSize, ctx, vars, (pass) => {
+        const onPass = (pass: PassReport) => {
           st.lossSum += pass.loss * pass.rows.length;
           for (let i = 0; i < pass.rows.length; i++) {
             if (isCorrect(pass.logits, pass.numClasses, i, data, pass.rows[i]!)) st.correct++;
           }
           opts.onBatch?.({ epoch, step: optimizer.step, ...pass });
+        };
+        const grads = await stepGradients(model, data, stepRows, opts.batchSize, ctx, vars, onPass, {
+          features: opts.features === true,
         });
         optimizer.apply(grads, schedule(optimizer.step));
         tf.dispose(Object.values(grads));
@@ -268,6 +283,7 @@ export async function stepGradients(
   ctx: ForwardContext,
   vars: tf.Variable[] = [...model.params.values()],
   onPass?: (p: PassReport) => void,
+  opts: { features?: boolean } = {},
 ): Promise<Record<string, tf.Tensor>> {
   const head = model.head ?? 'seqcls';
   let sum: Record<string, tf.Tensor> | undefined;
@@ -276,9 +292,23 @@ export async function stepGradients(
     const batch = batchTensors(data, rows, head !== 'qa');
     let out: HeadOutput | undefined;
     let loss: tf.Scalar | undefined;
+    let h: tf.Tensor2D | undefined;
+    let hBias = false;
+    // the scorer hands its last layer's input to this hook only when asked (QA heads have no scorer: nothing)
+    const passCtx: ForwardContext =
+      opts.features && head !== 'qa'
+        ? {
+            ...ctx,
+            features: (x, bias) => {
+              h?.dispose();
+              h = tf.keep(x);
+              hBias = bias;
+            },
+          }
+        : ctx;
     const weight = rows.length / stepRows.length;
     const { value, grads } = tf.variableGrads(() => {
-      out = forward(model.params, model.config, head, batch.inputs, ctx);
+      out = forward(model.params, model.config, head, batch.inputs, passCtx);
       tf.keep(out.head === 'qa' ? out.startLogits : out.logits);
       if (out.head === 'qa') tf.keep(out.endLogits);
       loss = tf.keep(headLoss(out, batch));
@@ -287,14 +317,18 @@ export async function stepGradients(
     sum = addGrads(sum, grads);
     const o = await outputData(out!);
     const l = (await loss!.data())[0]!;
+    const kept = h as tf.Tensor2D | undefined; // assigned in the hook: TypeScript cannot see it
+    const features = kept && ((await kept.data()) as Float32Array);
     onPass?.({
       rows,
       logits: o.logits,
       numClasses: o.numClasses,
       loss: l,
       ...(o.start ? { startLogits: o.start, endLogits: o.end, seqLength: o.numClasses } : {}),
+      ...(kept ? { features, featureDim: kept.shape[1], featureBias: hBias } : {}),
     });
     tf.dispose([value, loss!, ...(out!.head === 'qa' ? [out!.startLogits, out!.endLogits] : [out!.logits])]);
+    kept?.dispose();
     disposeBatch(batch);
   }
   return sum!;

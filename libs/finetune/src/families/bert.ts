@@ -40,11 +40,10 @@ export function pooledScore(
   rate: number,
   ctx: ForwardContext,
 ): tf.Tensor2D {
-  return linear(
-    dropout(pooled(params, c, hidden), rate, ctx),
-    param(params, 'classifier.weight'),
-    optionalParam(params, 'classifier.bias'),
-  ) as tf.Tensor2D;
+  const h = dropout(pooled(params, c, hidden), rate, ctx) as tf.Tensor2D;
+  const bias = optionalParam(params, 'classifier.bias');
+  ctx.features?.(h, bias !== undefined);
+  return linear(h, param(params, 'classifier.weight'), bias) as tf.Tensor2D;
 }
 
 export const bert: ModelFamily<BertConfig> = {

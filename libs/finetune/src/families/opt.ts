@@ -1,7 +1,7 @@
 // OPT: opt.ts's decoder; seqcls and multiple choice score the token at (#non-pad - 1) with `score` (no bias).
 // Multiple choice has no HF class: it is saved as OPTForSequenceClassification with one label (see family.ts).
 import * as tf from '@tensorflow/tfjs';
-import { linear } from '../layers.ts';
+import { linear, type ForwardContext } from '../layers.ts';
 import { parseOptConfig, type OptConfig } from '../opt-config.ts';
 import { optBodySpecs, optDecoder, optPoolIndex } from '../opt.ts';
 import { linearSpecs, param, type Params } from '../params.ts';
@@ -31,14 +31,22 @@ export const TINY_OPT_SHAPE = {
 };
 
 /** Rows [B, T] -> one score vector per row at OPT's pooled token: [B, K]. */
-function optScore(params: Params, c: OptConfig, ids: tf.Tensor2D, hidden: tf.Tensor3D): tf.Tensor2D {
-  const [B, T] = hidden.shape;
+function optScore(
+  params: Params,
+  c: OptConfig,
+  ids: tf.Tensor2D,
+  hidden: tf.Tensor3D,
+  ctx: ForwardContext,
+): tf.Tensor2D {
+  const [B, T, D] = hidden.shape;
   const logits = linear(hidden, param(params, 'score.weight'));
   const K = logits.shape[2]!;
   const idx = optPoolIndex(c, ids);
   const t = tf.scalar(T, 'int32');
   const wrapped = tf.mod(tf.add(idx, t), t); // an all-pad row gives -1, which torch reads as the last token
   const flat = tf.add(tf.mul(tf.range(0, B, 1, 'int32'), t), wrapped);
+  // `score` runs on every token and only the pooled one is kept, so the pooled token's state is its input
+  if (ctx.features) ctx.features(tf.gather(hidden.reshape([B * T, D]), flat) as tf.Tensor2D, false);
   return tf.gather(logits.reshape([B * T, K]), flat) as tf.Tensor2D;
 }
 
@@ -52,7 +60,7 @@ export const opt: ModelFamily<OptConfig> = {
   bodySpecs: optBodySpecs,
   scorerSpecs: (c, head) => linearSpecs('score', c.word_embed_proj_dim, head === 'mc' ? 1 : c.num_labels, false),
   body: optDecoder,
-  score: (params, c, _head, hidden, rows) => optScore(params, c, rows.inputIds as tf.Tensor2D, hidden),
+  score: (params, c, _head, hidden, rows, ctx) => optScore(params, c, rows.inputIds as tf.Tensor2D, hidden, ctx),
   headWidth: (c) => c.word_embed_proj_dim, // after project_out
   initStd: (c) => c.init_std,
   // OPTForCausalLM's head; a final_layer_norm the config does not use (post-LN like opt-350m, or

@@ -45,6 +45,7 @@ function classificationHead(params: Params, c: BertConfig, hidden: tf.Tensor3D, 
   let x: tf.Tensor = dropout(firstToken(hidden), rate, ctx);
   x = tf.tanh(linear(x, param(params, 'classifier.dense.weight'), param(params, 'classifier.dense.bias')));
   x = dropout(x, rate, ctx);
+  ctx.features?.(x as tf.Tensor2D, true);
   const out = linear(x, param(params, 'classifier.out_proj.weight'), param(params, 'classifier.out_proj.bias'));
   return out as tf.Tensor2D;
 }

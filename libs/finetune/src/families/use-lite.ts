@@ -22,6 +22,7 @@ export const useLite: ModelFamily<UseLiteConfig> = {
   body: useLiteEncoder,
   score: (params, c, _head, hidden, rows, ctx) => {
     const features = dropout(useLitePooled(params, c, hidden, rows.attentionMask), c.hidden_dropout_prob, ctx);
+    ctx.features?.(features as tf.Tensor2D, true);
     return linear(features, param(params, 'classifier.weight'), param(params, 'classifier.bias')) as tf.Tensor2D;
   },
   headWidth: (c) => c.hidden_size,
