@@ -4,13 +4,15 @@
 // uninterrupted run of the same grid in another folder; no snapshot may be left; MLflow holds one complete
 // FINISHED run per job, the resumed ones tagged with the run they resumed from. Before each rerun the test also
 // leaves what a kill between an epoch's writes and its snapshot would leave, which the resume must cut off.
+// Phase 1 records the opt-in fields (phase1.record: probs, grand, embedding) too: they resume byte for byte, and
+// their values are checked against their definitions.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { RECORD_FILES } from '@prunelab/dynamics';
+import { RECORD_FILES, readRunRecord } from '@prunelab/dynamics';
 import { readTrainStateInfo } from '@prunelab/finetune';
 import { listExperiments, listRuns, readRun } from '@prunelab/tracking';
 import { ensureTinyModel } from './tiny-model.ts';
@@ -58,13 +60,22 @@ function cli(args: string[], killWhen?: () => boolean): Promise<Cli> {
 function writePastSnapshot(jobDir: string): void {
   const headerFile = join(jobDir, 'header.json');
   if (existsSync(headerFile)) {
-    type Header = { ids: string[]; epochsDone: number; epochsPlanned: number };
+    type Header = { ids: string[]; epochsDone: number; epochsPlanned: number; embeddingDim?: number };
     const h = JSON.parse(readFileSync(headerFile, 'utf8')) as Header;
     for (const r of Object.values(RECORD_FILES)) {
       const file = join(jobDir, r.file);
+      if (r.file === RECORD_FILES.embedding.file) continue;
       if (existsSync(file)) appendFileSync(file, Buffer.alloc(h.ids.length * r.bytes, 7));
     }
-    const more = { ...h, epochsDone: h.epochsDone + 1 };
+    // the embedding file is replaced whole at each epoch end: the next epoch's would be there
+    const embedding = h.embeddingDim && {
+      embeddingEpoch: h.epochsDone,
+      bytes: writeFileSync(
+        join(jobDir, RECORD_FILES.embedding.file),
+        Buffer.alloc(h.ids.length * h.embeddingDim * 4, 7),
+      ),
+    };
+    const more = { ...h, epochsDone: h.epochsDone + 1, ...(embedding && { embeddingEpoch: embedding.embeddingEpoch }) };
     if (h.epochsDone < h.epochsPlanned) writeFileSync(headerFile, JSON.stringify(more, null, 2) + '\n');
   }
   appendFileSync(join(jobDir, 'metrics.jsonl'), '{"epoch":99}\n');
@@ -89,7 +100,7 @@ test('phase-1 and phase-2 jobs killed mid-epoch resume to byte-identical records
         'tasks: [sst2]',
         'data: { train_size: 160, dev_size: 32, seed: 3, allow_download: false, max_length: 32 }',
         `models: { a: { path: ${join(tmp, 'model-a')}, generate_if_missing: false } }`,
-        'phase1: { seeds: [1, 2], epochs: 3, lr: 2.0e-3, batch_size: 16, checkpoint_every: 2 }',
+        'phase1: { seeds: [1, 2], epochs: 3, lr: 2.0e-3, batch_size: 16, checkpoint_every: 2, record: [probs, grand, embedding] }',
         'phase2: { seeds: [7], epochs: 3, lr: 2.0e-3, batch_size: 16, methods: [full, hscore], checkpoint_every: 3 }',
         'pruning: { subsets: [winning] }',
         `output: { dir: ${join(tmp, out)} }`,
@@ -126,6 +137,7 @@ test('phase-1 and phase-2 jobs killed mid-epoch resume to byte-identical records
     for (const f of ['header.json', 'metrics.jsonl', ...Object.values(RECORD_FILES).map((r) => r.file)]) same(job, f);
   }
   for (const job of PHASE2) same(job, 'metrics.jsonl');
+  for (const job of PHASE1) checkRecordFields(join(a, job));
   for (const job of [...PHASE1, ...PHASE2]) {
     assert.ok(!existsSync(join(b, job, SNAPSHOT)), `${job}: snapshot left behind`);
     const timing = readFileSync(join(b, job, 'timing.jsonl'), 'utf8')
@@ -153,3 +165,37 @@ test('phase-1 and phase-2 jobs killed mid-epoch resume to byte-identical records
     assert.deepEqual(finished[0]!.metrics.dev_accuracy?.map((p) => p.step).sort(), [1, 2, 3]);
   }
 });
+
+/** The opt-in fields of a finished phase-1 run against their definitions (BERT's classifier has a bias). */
+function checkRecordFields(dir: string): void {
+  const rec = readRunRecord(dir);
+  const { ids, numClasses: C, epochsDone: E } = rec.header;
+  const n = ids.length;
+  assert.deepEqual(rec.header.optional, ['el2n', 'probs', 'grand', 'embedding']);
+  assert.equal(C, 2);
+  assert.equal(rec.probs?.length, E);
+  assert.equal(rec.grand?.length, E);
+  assert.equal(rec.embedding?.epoch, E - 1);
+  assert.equal(rec.embedding?.dim, TINY.hidden_size);
+  assert.equal(rec.embedding?.data.length, n * TINY.hidden_size);
+  for (let e = 0; e < E; e++) {
+    const p: Float32Array = rec.probs![e]!;
+    assert.equal(p.length, n * C!);
+    for (let i = 0; i < n; i++) {
+      const row: number[] = Array.from(p.subarray(i * C!, (i + 1) * C!));
+      assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5, `probs row ${i} sums to 1`);
+      // the gold class is the one whose probability the record keeps as goldProb
+      const gold: number = row.findIndex((q) => Math.abs(q - rec.goldProb[e]![i]!) < 1e-6);
+      assert.ok(gold >= 0, `epoch ${e} row ${i}: goldProb is one of the probs`);
+      const argmax: number = row.indexOf(Math.max(...row));
+      assert.equal(argmax === gold ? 1 : 0, rec.correct[e]![i], `epoch ${e} row ${i}: argmax(probs) vs correct`);
+      const el2n = Math.hypot(...row.map((q, c) => q - (c === gold ? 1 : 0)));
+      assert.ok(Math.abs(el2n - rec.el2n![e]![i]!) < 1e-5, `epoch ${e} row ${i}: el2n from probs`);
+      if (e === E - 1) {
+        const h = rec.embedding!.data.subarray(i * rec.embedding!.dim, (i + 1) * rec.embedding!.dim);
+        const want = el2n * Math.sqrt(h.reduce((a, x) => a + x * x, 0) + 1);
+        assert.ok(Math.abs(want - rec.grand[e]![i]!) <= 1e-4 * Math.max(1, want), `row ${i}: grand`);
+      }
+    }
+  }
+}
