@@ -192,3 +192,37 @@ test('experiments/README.md documents every key of the schema', () => {
   }
   for (const k of keys) assert.ok(readme.includes(`\`${k}\``), `experiments/README.md does not document \`${k}\``);
 });
+
+test('phase1.record: a list of probs, grand, embedding (default []); classes only, no embedding for multiple choice', () => {
+  const base = 'name: x\nmodels:\n  a: { path: p }\n';
+  assert.deepEqual(loadConfig(file('rec0.yaml', base)).phase1.record, []);
+  const ok = loadConfig(file('rec1.yaml', base + 'tasks: [sst2, race]\nphase1:\n  record: [probs, grand]\n'));
+  assert.deepEqual(ok.phase1.record, ['probs', 'grand']);
+  assert.throws(
+    () => loadConfig(file('rec2.yaml', base + 'phase1:\n  record: [probs, logits]\n')),
+    /rec2.yaml:5: 'phase1.record' is .*expected a list of probs, grand, embedding/,
+  );
+  assert.throws(
+    () => loadConfig(file('rec3.yaml', base + 'tasks: [sst2, stsb]\nphase1:\n  record: [probs]\n')),
+    /rec3.yaml:6: 'phase1.record' is \[probs\], but task stsb is regression: .*set it to \[\] for this task \(per_task.stsb.phase1.record: \[\]\)/,
+  );
+  assert.throws(
+    () => loadConfig(file('rec4.yaml', base + 'tasks: [squad_v2]\nphase1:\n  record: [grand]\n')),
+    /rec4.yaml:6: 'phase1.record' is \[grand\], but task squad_v2 is extractive-qa/,
+  );
+  assert.throws(
+    () =>
+      loadConfig(
+        file('rec5.yaml', base + 'tasks: [race]\nper_task:\n  race:\n    phase1:\n      record: [embedding]\n'),
+      ),
+    /rec5.yaml:8: 'per_task.race.phase1.record' lists embedding, but task race is multiple choice/,
+  );
+  // the fix the message names works: the task overrides the base list
+  const fixed = loadConfig(
+    file(
+      'rec6.yaml',
+      base + 'tasks: [sst2, stsb]\nphase1:\n  record: [probs]\nper_task:\n  stsb:\n    phase1:\n      record: []\n',
+    ),
+  );
+  assert.deepEqual(fixed.phase1.record, ['probs']);
+});

@@ -135,3 +135,19 @@ test('per-task settings win over per-model ones', () => {
   assert.equal(g.byId.get('rte/a/phase2/full-seed-7')!.settings.phase2.epochs, 5);
   assert.equal(g.byId.get('sst2/a/phase2/full-seed-7')!.settings.phase2.lr, 2e-5);
 });
+
+test('phase1.record: the default [] leaves every key as it was; asking for fields changes phase 1 and its dependants', () => {
+  const ids = (g: ReturnType<typeof expandGrid>) => new Map(g.jobs.map((j) => [j.id, j.hash]));
+  const before = ids(expandGrid(cfgOf()));
+  // [] is not in the hashed settings: a config written before the key existed keeps its results
+  assert.deepEqual(ids(expandGrid(cfgOf({ phase1: { ...base.phase1, record: [] } }))), before);
+  const rec = ids(expandGrid(cfgOf({ phase1: { ...base.phase1, record: ['probs', 'grand'] } })));
+  assert.notEqual(rec.get('sst2/a/phase1/seed-1'), before.get('sst2/a/phase1/seed-1'));
+  assert.notEqual(rec.get('sst2/a/scores/all'), undefined);
+  for (const [id, h] of rec) {
+    if (id.includes('/phase1/') || id.includes('/scores/')) assert.notEqual(h, before.get(id), id);
+    if (id.includes('/full-seed-')) assert.equal(h, before.get(id), id); // full data does not use phase 1
+  }
+  const other = ids(expandGrid(cfgOf({ phase1: { ...base.phase1, record: ['probs'] } })));
+  assert.notEqual(other.get('sst2/a/phase1/seed-1'), rec.get('sst2/a/phase1/seed-1'));
+});
