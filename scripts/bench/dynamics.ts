@@ -3,14 +3,27 @@
 // in the same onBatch the experiments app uses, times the recording: batchStats (correct, gold prob, loss,
 // margin, EL2N from the logits) + EpochRecorder, and at the end of the epoch appendEpoch to disk. Both are
 // measured side by side in one process, so machine load affects them alike.
+// The opt-in fields of phase1.record (probs, grand, embedding) are measured apart: the training step with the
+// classifier's input handed back (train()'s `features`) against without, and their recording cost per epoch.
 //   node --import tsx scripts/bench/dynamics.ts [--steps 24] [--classes 3] [--backend auto] [--scale 1000000]
+//     [--fields-scale 20000,100000]
 // --scale: the recording cost is also measured alone for that many examples (a full MNLI-sized epoch).
+// --fields-scale: epoch sizes at which recording with the opt-in fields off and on is timed.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { appendEpoch, batchStats, EpochRecorder, type RunRecordHeader } from '@prunelab/dynamics';
-import { chooseBackend, disposeParams, type EncodedSet, initParams, parseBertConfig, train } from '@prunelab/finetune';
+import { appendEpoch, batchStats, EpochRecorder, type ExtraStats, type RunRecordHeader } from '@prunelab/dynamics';
+import * as tf from '@tensorflow/tfjs';
+import {
+  chooseBackend,
+  disposeParams,
+  type EncodedSet,
+  initParams,
+  parseBertConfig,
+  stepGradients,
+  train,
+} from '@prunelab/finetune';
 import { mulberry32 as rng } from '@prunelab/core';
 
 const { values } = parseArgs({
@@ -19,6 +32,7 @@ const { values } = parseArgs({
     classes: { type: 'string', default: '3' },
     backend: { type: 'string', default: 'auto' },
     scale: { type: 'string', default: '1000000' },
+    'fields-scale': { type: 'string', default: '20000,100000' },
   },
 });
 const STEPS = Number(values.steps);
@@ -171,6 +185,91 @@ try {
   } finally {
     rmSync(bigDir, { recursive: true, force: true });
   }
+}
+// the training step with and without the classifier's input handed back (phase1.record grand/embedding): the same
+// steps (forward + backward, as train() runs them) alternate off / on, so load drifting over the run hits both alike
+// and each pair is compared on its own
+{
+  const m = { config, params: initParams(config, 7) };
+  const vars = [...m.params.values()];
+  let seed = 1;
+  const ctx = { training: true, nextSeed: () => seed++ };
+  const step = async (k: number, features: boolean) => {
+    const rows = Int32Array.from({ length: BATCH }, (_, j) => (k * BATCH + j) % n);
+    const t0 = performance.now();
+    let got = false;
+    const grads = await stepGradients(m, data, rows, BATCH, ctx, vars, (p) => (got = p.features !== undefined), {
+      features,
+    });
+    const t = performance.now() - t0;
+    tf.dispose(Object.values(grads));
+    if (got !== features) throw new Error('bench: features handed back when not asked, or not when asked');
+    return t;
+  };
+  const off: number[] = [];
+  const on: number[] = [];
+  const diff: number[] = [];
+  try {
+    for (let k = 0; k < 2; k++) await step(k, k % 2 === 1); // warm-up
+    for (let k = 0; k < STEPS; k++) {
+      const first = k % 2 === 0; // alternate which goes first
+      const a = await step(k, first);
+      const b = await step(k, !first);
+      const [tOn, tOff] = first ? [a, b] : [b, a];
+      on.push(tOn);
+      off.push(tOff);
+      diff.push(tOn - tOff);
+    }
+  } finally {
+    disposeParams(m.params);
+  }
+  const median = (x: number[]) => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)]!;
+  console.log(
+    `training step (forward + backward, ${STEPS} pairs) with the classifier's input handed back: median ` +
+      `${median(on).toFixed(1)} ms vs ${median(off).toFixed(1)} ms without; median paired difference ` +
+      `${median(diff).toFixed(2)} ms (${((100 * median(diff)) / median(off)).toFixed(2)}% of a step)`,
+  );
+}
+
+// recording one epoch with the opt-in fields off and on: batchStats (+ probs, grand from features of the model's
+// width, embedding) + EpochRecorder.addRows + appendEpoch (embedding.f32 replaced at every epoch)
+for (const size of String(values['fields-scale']).split(',').map(Number)) {
+  const dim = config.hidden_size;
+  const next = rng(9);
+  const logits = Float32Array.from({ length: BATCH * C }, () => 4 * next() - 2);
+  const labels = Int32Array.from({ length: BATCH }, () => Math.floor(next() * C));
+  const feats = Float32Array.from({ length: BATCH * dim }, () => next() - 0.5);
+  const bigIds = Array.from({ length: size }, (_, i) => `ex-${i.toString(16).padStart(8, '0')}`);
+  const time = (extra: ExtraStats | undefined) => {
+    const d = mkdtempSync(join(tmpdir(), 'prunelab-bench-dyn-'));
+    try {
+      const t0 = performance.now();
+      const rec = new EpochRecorder(bigIds);
+      const rows = new Int32Array(BATCH);
+      for (let b = 0; b < size; b += BATCH) {
+        const m = Math.min(BATCH, size - b);
+        for (let j = 0; j < m; j++) rows[j] = b + j;
+        const sub = extra?.features && { ...extra, features: { ...extra.features, data: feats.subarray(0, m * dim) } };
+        rec.addRows(rows.subarray(0, m), batchStats(logits.subarray(0, m * C), C, labels.subarray(0, m), sub || extra));
+      }
+      const t1 = performance.now();
+      appendEpoch(d, { ...header, ids: bigIds, epochsDone: 0 }, rec.finish());
+      return { batches: t1 - t0, write: performance.now() - t1 };
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  };
+  time(undefined); // warm-up
+  const off = time(undefined);
+  const on = time({ probs: true, grand: true, embedding: true, features: { data: feats, dim, bias: true } });
+  const ms = (x: { batches: number; write: number }) =>
+    `${(x.batches + x.write).toFixed(0)} ms (batches ${x.batches.toFixed(0)} + appendEpoch ${x.write.toFixed(0)})`;
+  const trainMs = (size / BATCH) * (stepTimes.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, stepTimes.length - 1));
+  console.log(
+    `recording an epoch of ${size.toLocaleString('en')} examples, ${C} classes, dim ${dim}: fields off ${ms(off)}, ` +
+      `probs + grand + embedding on ${ms(on)}; the difference is ` +
+      `${((100 * (on.batches + on.write - off.batches - off.write)) / trainMs).toFixed(2)}% of that epoch's training`,
+  );
 }
 console.log(
   `load average ${loadavg()

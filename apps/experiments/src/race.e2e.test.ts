@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { readRunRecord } from '@prunelab/dynamics';
 import { validateConfig } from './config.ts';
 import { runExperiment } from './run.ts';
 import { ensureTinyModel } from './tiny-model.ts';
@@ -64,7 +65,7 @@ test('RACE as multiple choice: phase 1 records per question, H subsets, a matche
       tasks: ['race'],
       data: { root: tmp, train_size: null, dev_size: null, max_length: 48, allow_download: false },
       models: { tiny: { path: modelDir, generate_if_missing: false } },
-      phase1: { seeds: [1, 2, 3], epochs: 2, lr: 2e-3, batch_size: 8 },
+      phase1: { seeds: [1, 2, 3], epochs: 2, lr: 2e-3, batch_size: 8, record: ['probs', 'grand'] },
       phase2: { seeds: [7], epochs: 1, lr: 2e-3, batch_size: 8, methods: ['full', 'hscore', 'random'] },
       output: { dir: join(tmp, 'results') },
     },
@@ -83,6 +84,23 @@ test('RACE as multiple choice: phase 1 records per question, H subsets, a matche
   // the records and the subset files are per question (80 ids), labels are the choice letters
   const header = JSON.parse(readFileSync(join(out.outDir, 'race/tiny/phase1/seed-1/header.json'), 'utf8'));
   assert.equal(header.ids.length, 80);
+  // the opt-in fields of multiple choice: softmax over the 4 choices, GraNd of the shared choice scorer
+  const rec = readRunRecord(join(out.outDir, 'race/tiny/phase1/seed-1'));
+  assert.deepEqual(rec.header.optional, ['el2n', 'probs', 'grand']);
+  assert.equal(rec.header.numClasses, 4);
+  for (let e = 0; e < 2; e++) {
+    assert.equal(rec.probs![e]!.length, 80 * 4);
+    assert.equal(rec.grand![e]!.length, 80);
+    for (let i = 0; i < 80; i++) {
+      const row = Array.from(rec.probs![e]!.subarray(i * 4, i * 4 + 4));
+      assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+      assert.ok(
+        row.some((q) => Math.abs(q - rec.goldProb[e]![i]!) < 1e-6),
+        'goldProb is one of the probs',
+      );
+      assert.ok(Number.isFinite(rec.grand![e]![i]!) && rec.grand![e]![i]! >= 0);
+    }
+  }
   const subset = JSON.parse(readFileSync(join(out.outDir, 'race/tiny/scores/all/subsets/hscore-03.json'), 'utf8'));
   assert.equal(subset.size, ticket.size);
   assert.ok(
