@@ -224,6 +224,19 @@ try {
     disposeParams(m.params);
   }
   const median = (x: number[]) => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)]!;
+  // the extra work alone, which the step pairs above bound only to within the machine's noise: downloading h
+  const copies: number[] = [];
+  for (let k = 0; k < 200; k++) {
+    const h = tf.randomNormal([BATCH, config.hidden_size]);
+    const t0 = performance.now();
+    await h.data();
+    copies.push(performance.now() - t0);
+    h.dispose();
+  }
+  console.log(
+    `the extra work alone: downloading h [${BATCH}, ${config.hidden_size}] takes ${median(copies).toFixed(3)} ms ` +
+      `(median of 200) = ${((100 * median(copies)) / median(off)).toFixed(3)}% of a step`,
+  );
   console.log(
     `training step (forward + backward, ${STEPS} pairs) with the classifier's input handed back: median ` +
       `${median(on).toFixed(1)} ms vs ${median(off).toFixed(1)} ms without; median paired difference ` +
