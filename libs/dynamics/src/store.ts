@@ -41,6 +41,12 @@ export interface RunRecord<H extends RunRecordHeader = RunRecordHeader> {
   margin: Float32Array[];
   /** present when the run recorded EL2N (header.optional includes 'el2n') */
   el2n?: Float32Array[];
+  /** per epoch, the softmax class probabilities of the training forward pass, row-major [n, C] (opt-in) */
+  probs?: Float32Array[];
+  /** per epoch, per example, the norm of the loss gradient w.r.t. the classifier's final linear layer (opt-in) */
+  grand?: Float32Array[];
+  /** the pooled representation of every example in the last recorded epoch, row-major [n, dim] (opt-in) */
+  embedding?: { dim: number; epoch: number; data: Float32Array };
 }
 
 const LE = endianness() === 'LE';
