@@ -188,7 +188,7 @@ console.log(
   const ctx = selectionContext({ pool, classes, seed: 6666, scores: given });
   const k = best!.k;
   for (const m of BASELINES) {
-    const full = sortByKeys(pool.byId, m.keys(ctx)); // the whole ranking, sorted outright
+    const full = sortByKeys(pool.byId, m.keys!(ctx)); // the whole ranking, sorted outright
     const top = methodTop(ctx, m, k, classes);
     same.push(
       bytes(takeK(top, k)).equals(bytes(full.slice(0, k))),

@@ -3,9 +3,16 @@
 // is hard (H = 0: never stably learned); el2n, forgetting, variability, grand: high is hard; aum, confidence,
 // correctness: low is hard.
 import { hScore } from '@prunelab/dynamics';
-// a cycle (index.ts imports the methods that import this): only read inside functions, after every module loaded
-import { scoreColumns } from './index.ts';
 import { type ScoreColumn, type SelectionContext, scoreOf } from './method.ts';
+
+// The registered columns, handed over by index.ts when the table is built (importing index.ts from here would be a
+// cycle through the methods that import this file).
+let registered: () => readonly ScoreColumn[] = () => {
+  throw new Error('internal: the score columns are read before methods/index.ts built the table');
+};
+export function setScoreColumns(source: () => readonly ScoreColumn[]): void {
+  registered = source;
+}
 
 export const H_COLUMN: ScoreColumn = {
   name: 'h',
@@ -16,12 +23,12 @@ export const H_COLUMN: ScoreColumn = {
 
 /** The names a `score` option may take: h and the columns with a hard end. */
 export function hardScoreNames(): string[] {
-  return ['h', ...scoreColumns().filter((c) => c.hard && !c.costly).map((c) => c.name)];
+  return ['h', ...registered().filter((c) => c.hard && !c.costly).map((c) => c.name)];
 }
 
 export function hardColumn(name: string): ScoreColumn {
   if (name === 'h') return H_COLUMN;
-  const c = scoreColumns().find((x) => x.name === name && x.hard && !x.costly);
+  const c = registered().find((x) => x.name === name && x.hard && !x.costly);
   if (!c) throw new Error(`score "${name}" has no hard end; choose one of ${hardScoreNames().join(', ')}`);
   return c;
 }

@@ -11,6 +11,7 @@ import { external } from './external.ts';
 import { forgetting } from './forgetting.ts';
 import { grand } from './grand.ts';
 import { hard } from './hard.ts';
+import { setScoreColumns } from './hardness.ts';
 import type { ScoreColumn, SelectionMethod } from './method.ts';
 import { moderate } from './moderate.ts';
 import { random } from './random.ts';
@@ -36,6 +37,8 @@ const TABLE = [
   grand,
   external,
 ] as const;
+
+setScoreColumns(() => scoreColumns());
 
 export type SelectionMethodName = (typeof TABLE)[number]['name'];
 export const SELECTION_METHODS: readonly SelectionMethod<SelectionMethodName>[] = TABLE;
