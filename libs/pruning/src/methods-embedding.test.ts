@@ -75,7 +75,7 @@ test('moderate: per class, the examples whose distance to the class mean is near
   // k = 4 over classes of 6 and 5: quotas 2 + 2 (classQuotas), the zeros of each class
   const kept = selectIds(ctx, selectionMethod('moderate'), 4);
   assert.deepEqual(
-    kept.map((id) => xs[ids.indexOf(id)]).sort((a, b) => a - b),
+    kept.map((id) => xs[ids.indexOf(id)]).sort((a, b) => a! - b!),
     [-3, 3, 11, 13],
   );
 });
@@ -97,7 +97,12 @@ test('semdedup: an exact duplicate is removed first; the one farther from the ce
   assert.deepEqual([...five].sort(), ['u', 'v', 'w', 'x', 'y']);
   assert.equal(selectIds(ctx, m, 6).at(-1), 'z', 'duplicates come last');
   // a threshold of 0.6 makes the 0.5/0.5 row a near-duplicate of u or v (cosine 0.70) when they share a cluster
-  const one = ctxOf({ ids, seed: 3, records: withEmbedding(rows), options: { semdedup: { clusters: 1, threshold: 0.6 } } });
+  const one = ctxOf({
+    ids,
+    seed: 3,
+    records: withEmbedding(rows),
+    options: { semdedup: { clusters: 1, threshold: 0.6 } },
+  });
   assert.deepEqual(Array.from(duplicates(one)), [0, 0, 0, 1, 0, 1]);
 });
 

@@ -31,7 +31,10 @@ test('external reads all four forms: CSV and JSONL, scores and id lists', () => 
   const list = file('l.csv', 'id\nc\na\n\nd\n');
   assert.deepEqual(pick(list, 2), ['c', 'a']);
   assert.deepEqual(pick(list, 3), ['c', 'a', 'd']);
-  const jsonl = file('s.jsonl', ['a', 'b', 'c', 'd', 'e'].map((id, i) => JSON.stringify({ id, score: i % 3 })).join('\n'));
+  const jsonl = file(
+    's.jsonl',
+    ['a', 'b', 'c', 'd', 'e'].map((id, i) => JSON.stringify({ id, score: i % 3 })).join('\n'),
+  );
   assert.deepEqual(pick(jsonl, 3), ['c', 'b', 'e']); // 2, then the 1s b and e
   const jl = file('l.jsonl', '{"id": "e"}\n{"id": "b"}\n');
   assert.deepEqual(pick(jl, 2), ['e', 'b']);
@@ -45,7 +48,11 @@ test('external reads all four forms: CSV and JSONL, scores and id lists', () => 
 test('external refuses bad files, naming the file, the line and the fix', () => {
   const bad = (name: string, text: string, re: RegExp, k = 1) => {
     const path = file(name, text);
-    assert.throws(() => pick(path, k), (e: Error) => e.message.includes(path) && re.test(e.message), name);
+    assert.throws(
+      () => pick(path, k),
+      (e: Error) => e.message.includes(path) && re.test(e.message),
+      name,
+    );
   };
   bad('unknown.csv', 'id,score\na,1\nzz,2\n', /:3: id "zz" is not in the training set/);
   bad('twice.csv', 'id\na\nb\na\n', /:4: id "a" appears a second time; keep one/);
@@ -59,5 +66,8 @@ test('external refuses bad files, naming the file, the line and the fix', () => 
   bad('broken.jsonl', '{"id":"a"}\n{"id":\n', /:2: not a JSON object/);
   bad('list.csv', 'id\na\nb\n', /lists 2 ids but k = 3; list at least k ids/, 3);
   bad('scores.txt', 'id,score\n', /must be a \.csv or \.jsonl file/);
-  assert.throws(() => pick(join(dir, 'missing.csv'), 1), /cannot read .*missing\.csv \(ENOENT\); fix pruning\.method_options\.external\.file/);
+  assert.throws(
+    () => pick(join(dir, 'missing.csv'), 1),
+    /cannot read .*missing\.csv \(ENOENT\); fix pruning\.method_options\.external\.file/,
+  );
 });

@@ -11,13 +11,7 @@ import { mulberry32 as rng } from '@prunelab/core';
 import { idPool } from './id-pool.ts';
 import { allocate } from './methods/ccs.ts';
 import { SELECTION_METHODS, selectionMethod } from './methods/index.ts';
-import {
-  checkOptions,
-  selectIds,
-  selectIndices,
-  selectionContext,
-  type SelectionInput,
-} from './methods/method.ts';
+import { checkOptions, selectIds, selectIndices, selectionContext, type SelectionInput } from './methods/method.ts';
 import { lnClamped, tddsScore } from './methods/tdds.ts';
 import { seededPermutation } from './random-subset.ts';
 import { fullRecords, record } from './testing/records.ts';
@@ -88,7 +82,10 @@ test('tdds: a flat trajectory scores 0; the score is the formula written out wit
   ];
   const probs = (rows: number[][]) => rows.map((_, e) => Float32Array.from([...flat, ...rows[e]!]));
   const run = record({ probs: probs(moving) });
-  const ctx = ctxOf({ ids: ['flat', 'moving'], records: { runs: [run, run], runsUsed: 2, epochsUsed: 3, numClasses: 2 } });
+  const ctx = ctxOf({
+    ids: ['flat', 'moving'],
+    records: { runs: [run, run], runsUsed: 2, epochsUsed: 3, numClasses: 2 },
+  });
   const s = tddsScore(ctx);
   assert.equal(s[0], 0);
   const f = Math.fround;
@@ -115,7 +112,11 @@ test('tdds: a flat trajectory scores 0; the score is the formula written out wit
     }),
   );
   const ids = Array.from({ length: n }, (_, i) => `r${i}`);
-  const c2 = ctxOf({ ids, records: { runs, runsUsed: 2, epochsUsed: E, numClasses: C }, options: { tdds: { window: 3, decay: 0.6 } } });
+  const c2 = ctxOf({
+    ids,
+    records: { runs, runsUsed: 2, epochsUsed: E, numClasses: C },
+    options: { tdds: { window: 3, decay: 0.6 } },
+  });
   const got = tddsScore(c2);
   const ln = (p: number) => Math.log(Math.max(p, Math.fround(1e-8)));
   for (let i = 0; i < n; i++) {
@@ -187,13 +188,17 @@ test('a method on records without its field names the field and the config line 
   });
   const records = { runs: [bare, bare], runsUsed: 2, epochsUsed: 1, numClasses: 2 };
   const ctx = ctxOf({ ids, records, seed: 1, classes: [0, 1, 0] });
-  const fix = (field: string) => new RegExp(`add \`record: \\[${field}\\]\` under phase1 in the config and rerun phase 1`);
+  const fix = (field: string) =>
+    new RegExp(`add \`record: \\[${field}\\]\` under phase1 in the config and rerun phase 1`);
   assert.throws(() => selectIds(ctx, selectionMethod('grand'), 1), fix('grand'));
   for (const m of ['d2', 'moderate', 'semdedup'])
     assert.throws(() => selectIds(ctx, selectionMethod(m), 1), /hold no embeddings/, m);
   assert.throws(() => selectIds(ctx, selectionMethod('d2'), 1), fix('embedding'));
   const three = { runs: [bare, bare], runsUsed: 2, epochsUsed: 1, numClasses: 2 };
-  assert.throws(() => selectIds(ctxOf({ ids, records: three }), selectionMethod('tdds'), 1), /1 epochs used; it needs at least 3/);
+  assert.throws(
+    () => selectIds(ctxOf({ ids, records: three }), selectionMethod('tdds'), 1),
+    /1 epochs used; it needs at least 3/,
+  );
   const withE = record({ ...bare, correct: [0, 1, 2].map(() => bare.correct[0]!) });
   const e3 = { runs: [withE], runsUsed: 1, epochsUsed: 3, numClasses: 2 };
   assert.throws(() => selectIds(ctxOf({ ids, records: e3 }), selectionMethod('tdds'), 1), fix('probs'));
@@ -204,16 +209,31 @@ test('options: checked by key, with defaults; unknown method options and wrong t
   const ccs = selectionMethod('ccs');
   assert.deepEqual(checkOptions(ccs, undefined), { score: 'aum', beta: 0.1, strata: 50 });
   assert.deepEqual(checkOptions(ccs, { score: 'el2n', beta: 0.2 }), { score: 'el2n', beta: 0.2, strata: 50 });
-  assert.throws(() => checkOptions(ccs, { beta: 2 }), /pruning\.method_options\.ccs\.beta is 2; expected a number >= 0 <= 1/);
+  assert.throws(
+    () => checkOptions(ccs, { beta: 2 }),
+    /pruning\.method_options\.ccs\.beta is 2; expected a number >= 0 <= 1/,
+  );
   assert.throws(() => checkOptions(ccs, { strata: 2.5 }), /ccs\.strata is 2\.5; expected an integer >= 1/);
   assert.throws(
     () => checkOptions(ccs, { score: 'tdds' }),
     /ccs\.score is "tdds"; expected one of h, confidence, variability, correctness, forgetting, el2n, aum, grand/,
   );
-  assert.throws(() => checkOptions(ccs, { betta: 1 }), /ccs\.betta: unknown option of method ccs; its options are score, beta, strata/);
-  assert.throws(() => checkOptions(selectionMethod('aum'), { x: 1 }), /aum\.x: unknown option of method aum; it takes no options/);
-  assert.throws(() => checkOptions(ccs, [1]), /pruning\.method_options\.ccs is \[1\]; expected a mapping of score, beta, strata/);
-  assert.throws(() => checkOptions(selectionMethod('tdds'), { decay: 0 }), /tdds\.decay is 0; expected a number > 0 <= 1/);
+  assert.throws(
+    () => checkOptions(ccs, { betta: 1 }),
+    /ccs\.betta: unknown option of method ccs; its options are score, beta, strata/,
+  );
+  assert.throws(
+    () => checkOptions(selectionMethod('aum'), { x: 1 }),
+    /aum\.x: unknown option of method aum; it takes no options/,
+  );
+  assert.throws(
+    () => checkOptions(ccs, [1]),
+    /pruning\.method_options\.ccs is \[1\]; expected a mapping of score, beta, strata/,
+  );
+  assert.throws(
+    () => checkOptions(selectionMethod('tdds'), { decay: 0 }),
+    /tdds\.decay is 0; expected a number > 0 <= 1/,
+  );
 });
 
 test('every method: exactly k distinct ids for several k, the same for any input order; ties to the smaller id', () => {
@@ -233,7 +253,8 @@ test('every method: exactly k distinct ids for several k, the same for any input
     const rev = <T extends ArrayLike<number>>(a: T, width = 1) => {
       const out = new (a.constructor as new (n: number) => Float32Array)(a.length);
       const rows = a.length / width;
-      for (let i = 0; i < rows; i++) for (let t = 0; t < width; t++) out[(rows - 1 - i) * width + t] = a[i * width + t]!;
+      for (let i = 0; i < rows; i++)
+        for (let t = 0; t < width; t++) out[(rows - 1 - i) * width + t] = a[i * width + t]!;
       return out;
     };
     const revRuns = records.runs.map((r) =>
@@ -267,10 +288,17 @@ test('every method: exactly k distinct ids for several k, the same for any input
   // ties: every score equal -> the smallest ids (ranking methods)
   const ids = ['d', 'b', 'e', 'a', 'c'];
   const same = (v: number) => ids.map(() => v);
-  const flat = record({ grand: [Float32Array.from(same(1))], probs: [0, 1, 2].map(() => Float32Array.from(ids.flatMap(() => [0.5, 0.5]))) });
+  const flat = record({
+    grand: [Float32Array.from(same(1))],
+    probs: [0, 1, 2].map(() => Float32Array.from(ids.flatMap(() => [0.5, 0.5]))),
+  });
   const ctx = ctxOf({ ids, records: { runs: [flat], runsUsed: 1, epochsUsed: 3, numClasses: 2 } });
-  for (const name of ['grand', 'tdds']) assert.deepEqual(selectIds(ctx, selectionMethod(name), 3), ['a', 'b', 'c'], name);
+  for (const name of ['grand', 'tdds'])
+    assert.deepEqual(selectIds(ctx, selectionMethod(name), 3), ['a', 'b', 'c'], name);
   const file = join(dir, 'ties.jsonl');
   writeFileSync(file, ids.map((id) => JSON.stringify({ id, score: 2 })).join('\n'));
-  assert.deepEqual(selectIds(ctxOf({ ids, options: { external: { file } } }), selectionMethod('external'), 2), ['a', 'b']);
+  assert.deepEqual(selectIds(ctxOf({ ids, options: { external: { file } } }), selectionMethod('external'), 2), [
+    'a',
+    'b',
+  ]);
 });

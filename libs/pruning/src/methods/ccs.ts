@@ -18,7 +18,10 @@ function ccsSelect(ctx: SelectionContext, k: number): Uint32Array {
   const hard = memo(ctx, `ccs:hard:${name}`, () => hardness(ctx, 'ccs', name));
   // hardest first, equal hardness by id
   const hardFirst = memo(ctx, `ccs:order:${name}`, () =>
-    sortByKeys(ctx.pool.byId, sortKeys(hard, 'desc', (i) => `id "${ctx.pool.ids[i]}"`)),
+    sortByKeys(
+      ctx.pool.byId,
+      sortKeys(hard, 'desc', (i) => `id "${ctx.pool.ids[i]}"`),
+    ),
   );
   const perm = memo(ctx, `permutation:${seed}`, () => permutationOrder(ctx.pool.ids, ctx.pool.byId, seed));
   const drop = Math.min(Math.floor(Number(opts.beta) * n), n - k);

@@ -164,7 +164,12 @@ export const d2: SelectionMethod<'d2'> = {
     score: { kind: 'enum', default: 'forgetting', values: hardScoreNames, doc: 'the difficulty passed over the graph' },
     neighbours: { kind: 'int', default: 10, min: 1, doc: 'k of the k-NN graph' },
     gamma_f: { kind: 'number', default: 1, min: 0, doc: 'forward passing: weight exp(-gamma_f d)' },
-    gamma_r: { kind: 'number', default: 1, min: 0, doc: 'reverse passing: a pick lowers neighbours by exp(-gamma_r d) s' },
+    gamma_r: {
+      kind: 'number',
+      default: 1,
+      min: 0,
+      doc: 'reverse passing: a pick lowers neighbours by exp(-gamma_r d) s',
+    },
     probe: { kind: 'int', default: 4, min: 1, doc: 'above 5,000 examples: inverted-file cells searched per example' },
   },
   keys: (ctx) => {

@@ -72,7 +72,9 @@ export function readExternal(file: string, ids: readonly string[]): ExternalScor
         throw new Error(`${file}:${l + 1}: "id" is ${JSON.stringify(r.id)}; give the example id as a string`);
       const here = 'score' in r ? 'scores' : 'list';
       if (kind && kind !== here)
-        throw new Error(`${file}:${l + 1}: ${here === 'scores' ? 'has' : 'lacks'} a "score" unlike the lines before; give every line a score or none`);
+        throw new Error(
+          `${file}:${l + 1}: ${here === 'scores' ? 'has' : 'lacks'} a "score" unlike the lines before; give every line a score or none`,
+        );
       kind = here;
       rows.push({ line: l + 1, id: String(r.id), ...(here === 'scores' && { score: r.score as number }) });
     }
@@ -110,7 +112,9 @@ export function readExternal(file: string, ids: readonly string[]): ExternalScor
     if (kind === 'scores') {
       const v = typeof r.score === 'number' ? r.score : r.score === '' || r.score === undefined ? NaN : Number(r.score);
       if (!Number.isFinite(v) || (typeof r.score !== 'number' && typeof r.score !== 'string'))
-        throw new Error(`${file}:${r.line}: the score of id "${r.id}" is ${JSON.stringify(r.score)}; give a finite number`);
+        throw new Error(
+          `${file}:${r.line}: the score of id "${r.id}" is ${JSON.stringify(r.score)}; give a finite number`,
+        );
       values[i] = v;
     } else values[i] = j + 1;
     list[j] = i;
@@ -146,7 +150,12 @@ export const external: SelectionMethod<'external'> = {
   citation: '',
   columns: [EXTERNAL],
   options: {
-    file: { kind: 'string', default: undefined, doc: 'CSV (id,score or id) or JSONL file, relative to the config file' },
+    file: {
+      kind: 'string',
+      default: undefined,
+      path: true,
+      doc: 'CSV (id,score or id) or JSONL file, relative to the config file',
+    },
     order: { kind: 'enum', default: 'desc', values: () => ['desc', 'asc'], doc: 'desc keeps the highest scores' },
   },
   select: (ctx, k) => {
@@ -160,9 +169,7 @@ export const external: SelectionMethod<'external'> = {
       return x.list!.slice(0, k);
     }
     const order = optionsOf(ctx, external).order === 'asc' ? 'asc' : 'desc';
-    const keys = memo(ctx, `external:keys:${order}`, () =>
-      sortKeys(x.values, order, (i) => `id "${ctx.pool.ids[i]}"`),
-    );
+    const keys = memo(ctx, `external:keys:${order}`, () => sortKeys(x.values, order, (i) => `id "${ctx.pool.ids[i]}"`));
     return rankTop(ctx.pool, keys, k).slice(0, k);
   },
 };

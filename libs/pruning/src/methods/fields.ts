@@ -20,7 +20,11 @@ export function missingField(method: string, field: Field): Error {
 }
 
 /** The used runs when every one holds the field (each with at least epochsUsed epochs of it), else undefined. */
-export function runsWith(rec: PhaseOneRecords, field: 'probs' | 'grand', epochs = rec.epochsUsed): RunRecord[] | undefined {
+export function runsWith(
+  rec: PhaseOneRecords,
+  field: 'probs' | 'grand',
+  epochs = rec.epochsUsed,
+): RunRecord[] | undefined {
   const used = rec.runs.slice(0, rec.runsUsed);
   return used.length > 0 && used.every((r) => (r[field]?.length ?? 0) >= epochs) ? used : undefined;
 }

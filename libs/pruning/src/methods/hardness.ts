@@ -23,7 +23,12 @@ export const H_COLUMN: ScoreColumn = {
 
 /** The names a `score` option may take: h and the columns with a hard end. */
 export function hardScoreNames(): string[] {
-  return ['h', ...registered().filter((c) => c.hard && !c.costly).map((c) => c.name)];
+  return [
+    'h',
+    ...registered()
+      .filter((c) => c.hard && !c.costly)
+      .map((c) => c.name),
+  ];
 }
 
 export function hardColumn(name: string): ScoreColumn {

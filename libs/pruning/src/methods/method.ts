@@ -91,6 +91,8 @@ export interface MethodOption {
   above?: number;
   /** the allowed values of an enum (a function: some lists are only known once the table is built) */
   values?: () => readonly string[];
+  /** a file path: the config reader makes it absolute (relative to the config file); job keys take its content digest */
+  path?: boolean;
 }
 
 function describeOption(o: MethodOption): string {
@@ -148,9 +150,7 @@ export function checkOptions(
     if (v === undefined)
       throw new Error(`${key}.${name} is required by method ${method.name} (${spec.doc}); add it to the config`);
     if (!optionFits(spec, v))
-      throw new Error(
-        `${key}.${name} is ${JSON.stringify(v)}; expected ${describeOption(spec)} (${spec.doc})`,
-      );
+      throw new Error(`${key}.${name} is ${JSON.stringify(v)}; expected ${describeOption(spec)} (${spec.doc})`);
     out[name] = v as string | number;
   }
   return out;

@@ -76,7 +76,13 @@ export const semdedup: SelectionMethod<'semdedup'> = {
   options: {
     clusters: { kind: 'int', default: 0, min: 0, doc: 'k-means clusters; 0: ceil(sqrt(n))' },
     iterations: { kind: 'int', default: 10, min: 1, doc: 'k-means iterations (on a sample of 32 per cluster)' },
-    threshold: { kind: 'number', default: 0.95, min: -1, max: 1, doc: 'cosine similarity above which a pair is a duplicate' },
+    threshold: {
+      kind: 'number',
+      default: 0.95,
+      min: -1,
+      max: 1,
+      doc: 'cosine similarity above which a pair is a duplicate',
+    },
   },
   keys: (ctx) => {
     const dup = duplicates(ctx);

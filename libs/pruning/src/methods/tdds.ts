@@ -9,7 +9,14 @@
 // ln is read from a 4096-entry table with linear interpolation (absolute error < 1e-8, below float32 resolution):
 // Math.log made the score 0.35 s of the 1M-example budget, the table a tenth of that.
 import { missingField, refuseNaN, runsWith } from './fields.ts';
-import { byScore, optionsOf, scoreOf, type ScoreColumn, type SelectionContext, type SelectionMethod } from './method.ts';
+import {
+  byScore,
+  optionsOf,
+  scoreOf,
+  type ScoreColumn,
+  type SelectionContext,
+  type SelectionMethod,
+} from './method.ts';
 
 const TABLE_BITS = 12;
 const LN_TABLE = Float64Array.from({ length: (1 << TABLE_BITS) + 1 }, (_, j) => Math.log1p(j / (1 << TABLE_BITS)));
@@ -74,7 +81,9 @@ export function tddsScore(ctx: SelectionContext): Float32Array {
   const beta = Number(opts.decay);
   const C = n ? used[0]!.probs![0]!.length / n : 1;
   if (!Number.isInteger(C) || C < 1)
-    throw new Error(`tdds: the probabilities hold ${used[0]!.probs![0]!.length} values for ${n} examples; rerun phase 1`);
+    throw new Error(
+      `tdds: the probabilities hold ${used[0]!.probs![0]!.length} values for ${n} examples; rerun phase 1`,
+    );
   const sum = new Float64Array(n);
   for (const r of used) {
     const g = changes(r.probs!, n, C, E);
