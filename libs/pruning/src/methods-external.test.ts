@@ -38,7 +38,7 @@ test('external reads all four forms: CSV and JSONL, scores and id lists', () => 
   assert.deepEqual(pick(jsonl, 3), ['c', 'b', 'e']); // 2, then the 1s b and e
   const jl = file('l.jsonl', '{"id": "e"}\n{"id": "b"}\n');
   assert.deepEqual(pick(jl, 2), ['e', 'b']);
-  const x = readExternal(list, ids);
+  const x = readExternal(list, idPool(ids));
   assert.equal(x.kind, 'list');
   assert.deepEqual(Array.from(x.values), [3, NaN, NaN, 2, 1]); // the scores.csv column: 1-based list position
   assert.match(externalDigest(csv), /^[0-9a-f]{64}$/);

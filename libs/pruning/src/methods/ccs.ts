@@ -4,27 +4,25 @@
 // strata, smallest stratum first: each takes min(its size, floor(budget left / strata left)), which always places
 // all k. Within a stratum the examples come in the seeded random order (hash of pruning.random_seed and id, as
 // `random`). The kept set at size k is not a prefix of one ranking, so the method selects each k (select).
-import { permutationOrder } from '../random-subset.ts';
 import { sortByKeys, sortKeys } from '../radix.ts';
+import { rankTop } from '../rank.ts';
 import { hardness, hardScoreNames } from './hardness.ts';
-import { memo, optionsOf, seedOf, type SelectionContext, type SelectionMethod } from './method.ts';
+import { memo, optionsOf, type SelectionContext, type SelectionMethod } from './method.ts';
+import { seededKeys } from './random.ts';
 
 /** The pool indices CCS keeps at size k. */
 function ccsSelect(ctx: SelectionContext, k: number): Uint32Array {
   const n = ctx.pool.ids.length;
   const opts = optionsOf(ctx, ccs);
   const name = String(opts.score);
-  const seed = seedOf(ctx, 'ccs');
+  const seed = ctx.seed;
   const hard = memo(ctx, `ccs:hard:${name}`, () => hardness(ctx, 'ccs', name));
-  // hardest first, equal hardness by id
-  const hardFirst = memo(ctx, `ccs:order:${name}`, () =>
-    sortByKeys(
-      ctx.pool.byId,
-      sortKeys(hard, 'desc', (i) => `id "${ctx.pool.ids[i]}"`),
-    ),
-  );
-  const perm = memo(ctx, `permutation:${seed}`, () => permutationOrder(ctx.pool.ids, ctx.pool.byId, seed));
+  // random's permutation (its keys shared with random when both are drawn), sorted once for every k
+  const perm = memo(ctx, `permutation:${seed}`, () => sortByKeys(ctx.pool.byId, seededKeys(ctx, 'ccs')));
   const drop = Math.min(Math.floor(Number(opts.beta) * n), n - k);
+  // the `drop` hardest, equal hardness by id (rankTop sorts only the prefix it needs)
+  const hardKeys = memo(ctx, `ccs:keys:${name}`, () => sortKeys(hard, 'desc', (i) => `id "${ctx.pool.ids[i]}"`));
+  const hardFirst = memo(ctx, `ccs:drop:${name}:${drop}`, () => rankTop(ctx.pool, hardKeys, drop));
   const dropped = new Uint8Array(n);
   for (let j = 0; j < drop; j++) dropped[hardFirst[j]!] = 1;
   const strata = Number(opts.strata);

@@ -7,6 +7,7 @@
 // is in the scores job's key (and in the keys of the phase-2 jobs that train on its subsets).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { IdPool } from '../id-pool.ts';
 import { rankTop } from '../rank.ts';
 import { sortKeys } from '../radix.ts';
 import { memo, optionsOf, type ScoreColumn, type SelectionContext, type SelectionMethod } from './method.ts';
@@ -35,8 +36,13 @@ export function externalDigest(file: string): string {
   return createHash('sha256').update(buf).digest('hex');
 }
 
-/** The file read and checked against the pool's ids. */
-export function readExternal(file: string, ids: readonly string[]): ExternalScores {
+/**
+ * The file read and checked against the pool's ids. One pass over the text that makes no string per row: each id
+ * is looked up by its characters in a hash table of the pool's ids (built once per pool), so a million rows take a
+ * few hundred milliseconds (a Map of a million id strings alone took about a second to build and query).
+ */
+export function readExternal(file: string, pool: IdPool, table: IdTable = idTable(pool.ids)): ExternalScores {
+  const ids = pool.ids;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -46,92 +52,165 @@ export function readExternal(file: string, ids: readonly string[]): ExternalScor
         'pruning.method_options.external.file (relative to the config file, or absolute)',
     );
   }
-  const index = new Map<string, number>();
-  for (let i = 0; i < ids.length; i++) index.set(ids[i]!, i);
-  const values = new Float64Array(ids.length).fill(NaN);
-  const lines = text.split('\n');
-  const rows: { line: number; id: string; score?: string | number }[] = [];
-  let kind: 'scores' | 'list' | undefined;
   const jsonl = /\.jsonl?$/i.test(file);
   if (!jsonl && !/\.csv$/i.test(file))
     throw new Error(`${file}: external scores must be a .csv or .jsonl file (id,score or an id list)`);
-  if (jsonl) {
-    for (let l = 0; l < lines.length; l++) {
-      const s = lines[l]!.trim();
-      if (!s) continue;
+  const values = new Float64Array(ids.length).fill(Number.NaN);
+  const list = new Uint32Array(ids.length);
+  let m = 0; // rows so far
+  let kind: 'scores' | 'list' | undefined;
+  // one row, its id src[a, b): checks, then its value (no closure per row: tsx wraps each in a naming helper)
+  function add(line: number, src: string, a: number, b: number, score: number, shown: unknown): void {
+    const i = lookup(table, ids, src, a, b);
+    if (i < 0)
+      throw new Error(
+        `${file}:${line}: id "${src.slice(a, b)}" is not in the training set of this task and config; score the ` +
+          'same examples (ids as in scores.csv)',
+      );
+    if (!Number.isNaN(values[i]!))
+      throw new Error(`${file}:${line}: id "${src.slice(a, b)}" appears a second time; keep one`);
+    if (kind === 'scores') {
+      if (!Number.isFinite(score))
+        throw new Error(
+          `${file}:${line}: the score of id "${src.slice(a, b)}" is ${JSON.stringify(typeof shown === 'string' ? shown.trim() : shown)}; give a finite number`,
+        );
+      values[i] = score;
+    } else values[i] = m + 1;
+    list[m++] = i;
+  }
+  let pos = 0;
+  let line = 0;
+  while (pos < text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    const next = end + 1;
+    line++;
+    if (end > pos && text.charCodeAt(end - 1) === 13) end--; // \r\n
+    const a = pos;
+    pos = next;
+    if (jsonl) {
+      const raw = text.slice(a, end).trim();
+      if (!raw) continue;
       let o: unknown;
       try {
-        o = JSON.parse(s);
+        o = JSON.parse(raw);
       } catch {
-        throw new Error(`${file}:${l + 1}: not a JSON object; write one {"id": ..., "score": ...} per line`);
+        throw new Error(`${file}:${line}: not a JSON object; write one {"id": ..., "score": ...} per line`);
       }
       if (!o || typeof o !== 'object' || Array.isArray(o) || !('id' in o))
-        throw new Error(`${file}:${l + 1}: expected {"id": ..., "score": ...} or {"id": ...}`);
+        throw new Error(`${file}:${line}: expected {"id": ..., "score": ...} or {"id": ...}`);
       const r = o as { id: unknown; score?: unknown };
       if (typeof r.id !== 'string' && typeof r.id !== 'number')
-        throw new Error(`${file}:${l + 1}: "id" is ${JSON.stringify(r.id)}; give the example id as a string`);
+        throw new Error(`${file}:${line}: "id" is ${JSON.stringify(r.id)}; give the example id as a string`);
       const here = 'score' in r ? 'scores' : 'list';
       if (kind && kind !== here)
         throw new Error(
-          `${file}:${l + 1}: ${here === 'scores' ? 'has' : 'lacks'} a "score" unlike the lines before; give every line a score or none`,
+          `${file}:${line}: ${here === 'scores' ? 'has' : 'lacks'} a "score" unlike the lines before; give every ` +
+            'line a score or none',
         );
       kind = here;
-      rows.push({ line: l + 1, id: String(r.id), ...(here === 'scores' && { score: r.score as number }) });
+      const id = String(r.id);
+      add(line, id, 0, id.length, typeof r.score === 'number' ? r.score : Number.NaN, r.score);
+      continue;
     }
-  } else {
-    const header = (lines[0] ?? '').replace(/\r$/, '').trim();
-    if (header === 'id,score') kind = 'scores';
-    else if (header === 'id') kind = 'list';
-    else
-      throw new Error(
-        `${file}:1: the header is ${JSON.stringify(header)}; write \`id,score\` (then id,score rows) or \`id\` (then ` +
-          'one id per line, in keep order)',
-      );
-    for (let l = 1; l < lines.length; l++) {
-      const s = lines[l]!.replace(/\r$/, '');
-      if (!s.trim()) continue;
-      const parts = s.split(',');
-      if (parts.length !== (kind === 'scores' ? 2 : 1))
+    if (line === 1) {
+      const header = text.slice(a, end).trim();
+      if (header === 'id,score') kind = 'scores';
+      else if (header === 'id') kind = 'list';
+      else
         throw new Error(
-          `${file}:${l + 1}: ${parts.length} fields; expected ${kind === 'scores' ? 'id,score' : 'one id'} (ids ` +
-            'may not contain commas)',
+          `${file}:1: the header is ${JSON.stringify(header)}; write \`id,score\` (then id,score rows) or \`id\` ` +
+            '(then one id per line, in keep order)',
         );
-      rows.push({ line: l + 1, id: parts[0]!.trim(), ...(kind === 'scores' && { score: parts[1]!.trim() }) });
+      continue;
     }
-  }
-  if (!kind || rows.length === 0) throw new Error(`${file}: no ids; write id,score rows or an id list`);
-  const list = new Uint32Array(rows.length);
-  for (const [j, r] of rows.entries()) {
-    const i = index.get(r.id);
-    if (i === undefined)
+    const comma = commaIn(text, a, end);
+    const fields = comma < 0 ? 1 : commaIn(text, comma + 1, end) < 0 ? 2 : 3;
+    let ia = a; // the id without surrounding white space
+    let ib = comma < 0 ? end : comma;
+    while (ia < ib && text.charCodeAt(ia) <= 32) ia++;
+    while (ib > ia && text.charCodeAt(ib - 1) <= 32) ib--;
+    if (fields === 1 && ia === ib) continue; // a blank line
+    if (fields !== (kind === 'scores' ? 2 : 1))
       throw new Error(
-        `${file}:${r.line}: id "${r.id}" is not in the training set of this task and config; score the same ` +
-          'examples (ids as in scores.csv)',
+        `${file}:${line}: ${text.slice(a, end).split(',').length} fields; expected ` +
+          `${kind === 'scores' ? 'id,score' : 'one id'} (ids may not contain commas)`,
       );
-    if (!Number.isNaN(values[i]!)) throw new Error(`${file}:${r.line}: id "${r.id}" appears a second time; keep one`);
     if (kind === 'scores') {
-      const v = typeof r.score === 'number' ? r.score : r.score === '' || r.score === undefined ? NaN : Number(r.score);
-      if (!Number.isFinite(v) || (typeof r.score !== 'number' && typeof r.score !== 'string'))
-        throw new Error(
-          `${file}:${r.line}: the score of id "${r.id}" is ${JSON.stringify(r.score)}; give a finite number`,
-        );
-      values[i] = v;
-    } else values[i] = j + 1;
-    list[j] = i;
+      const t = text.slice(comma + 1, end);
+      let v = Number(t);
+      if (v === 0 && t.trim() === '') v = Number.NaN; // Number('') is 0
+      add(line, text, ia, ib, v, t);
+    } else add(line, text, ia, ib, Number.NaN, undefined);
   }
-  if (kind === 'scores' && rows.length < ids.length) {
+  if (!kind || m === 0) throw new Error(`${file}: no ids; write id,score rows or an id list`);
+  if (kind === 'scores' && m < ids.length) {
     const first = ids.findIndex((_, i) => Number.isNaN(values[i]!));
     throw new Error(
-      `${file}: ${ids.length - rows.length} of ${ids.length} training examples have no score (e.g. id ` +
-        `"${ids[first]}"); score every example, or give an id list (header \`id\`) to keep the listed ones`,
+      `${file}: ${ids.length - m} of ${ids.length} training examples have no score (e.g. id "${ids[first]}"); ` +
+        'score every example, or give an id list (header `id`) to keep the listed ones',
     );
   }
-  return { file, kind, values, ...(kind === 'list' && { list }) };
+  return { file, kind, values, ...(kind === 'list' && { list: list.slice(0, m) }) };
+}
+
+/** Open addressing over the pool's ids by a hash of their characters: slots hold pool indices, -1 = empty. */
+export interface IdTable {
+  slots: Int32Array;
+  mask: number;
+}
+
+/** FNV-1a of the UTF-16 code units of s[a, b). */
+function hashOf(s: string, a: number, b: number): number {
+  let h = 0x811c9dc5;
+  for (let j = a; j < b; j++) h = Math.imul(h ^ s.charCodeAt(j), 16777619);
+  return h >>> 0;
+}
+
+export function idTable(ids: readonly string[]): IdTable {
+  let size = 1;
+  while (size < 2 * ids.length) size *= 2;
+  const slots = new Int32Array(size).fill(-1);
+  const mask = size - 1;
+  for (let i = 0; i < ids.length; i++) {
+    let h = hashOf(ids[i]!, 0, ids[i]!.length) & mask;
+    while (slots[h] !== -1) h = (h + 1) & mask;
+    slots[h] = i;
+  }
+  return { slots, mask };
+}
+
+/** The pool index of the id written in src[a, b), or -1. */
+function lookup(t: IdTable, ids: readonly string[], src: string, a: number, b: number): number {
+  let h = hashOf(src, a, b) & t.mask;
+  for (;;) {
+    const i = t.slots[h]!;
+    if (i < 0) return -1;
+    const id = ids[i]!;
+    if (id.length === b - a) {
+      let j = 0;
+      while (j < id.length && id.charCodeAt(j) === src.charCodeAt(a + j)) j++;
+      if (j === id.length) return i;
+    }
+    h = (h + 1) & t.mask;
+  }
+}
+
+/** The first ',' in text[a, b), or -1 (a bounded scan: indexOf would search past the line end). */
+function commaIn(text: string, a: number, b: number): number {
+  for (let j = a; j < b; j++) if (text.charCodeAt(j) === 44) return j;
+  return -1;
 }
 
 function externalOf(ctx: SelectionContext): ExternalScores {
   const file = String(optionsOf(ctx, external).file);
-  return memo(ctx, `external:${file}`, () => readExternal(file, ctx.pool.ids));
+  return memo(ctx, `external:${file}`, () =>
+    readExternal(
+      file,
+      ctx.pool,
+      memo(ctx, 'id-table', () => idTable(ctx.pool.ids)),
+    ),
+  );
 }
 
 const EXTERNAL: ScoreColumn = {

@@ -25,7 +25,9 @@ const GRAND: ScoreColumn = {
       if (g.length !== n) throw new Error(`grand: a run holds ${g.length} values for ${n} examples; rerun phase 1`);
       for (let i = 0; i < n; i++) sum[i]! += g[i]!;
     }
-    return Float32Array.from(sum, (s) => s / used.length);
+    const out = new Float32Array(n); // a plain loop: Float32Array.from with a map function is ~50x slower
+    for (let i = 0; i < n; i++) out[i] = sum[i]! / used.length;
+    return out;
   },
 };
 

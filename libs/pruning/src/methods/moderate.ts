@@ -33,7 +33,9 @@ export function moderateScore(ctx: SelectionContext): Float32Array {
     const h = of.length >> 1;
     median[c] = of.length === 0 ? 0 : of.length % 2 ? of[h]! : (of[h - 1]! + of[h]!) / 2;
   }
-  return Float32Array.from(d, (x, i) => Math.abs(x - median[cls[i]!]!));
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.abs(d[i]! - median[cls[i]!]!);
+  return out;
 }
 
 const MODERATE: ScoreColumn = {

@@ -6,9 +6,9 @@
 // seeded random order of `random`: SemDeDup followed by random pruning to size k.
 // Threshold 0.95 (the paper's epsilon = 0.05 range): pooled sentence embeddings of a fine-tuned classifier put
 // paraphrases of one label close together, so a lower threshold removes same-label examples that are not copies.
-import { permutationKeys } from '../random-subset.ts';
 import { kMeans, dotsWith } from '../vectors.ts';
 import { embeddingOf, needEmbedding } from './fields.ts';
+import { seededKeys } from './random.ts';
 import { memo, optionsOf, seedOf, type ScoreColumn, type SelectionContext, type SelectionMethod } from './method.ts';
 
 /** 1 for a duplicate, 0 for a kept example. */
@@ -86,8 +86,9 @@ export const semdedup: SelectionMethod<'semdedup'> = {
   },
   keys: (ctx) => {
     const dup = duplicates(ctx);
-    const { hi, lo } = permutationKeys(ctx.pool.ids, seedOf(ctx, 'semdedup'));
-    for (let i = 0; i < hi.length; i++) hi[i] = (hi[i]! | (dup[i]! << 21)) >>> 0; // hash hi has 21 bits
-    return { hi, lo };
+    const keys = seededKeys(ctx, 'semdedup');
+    const hi = new Uint32Array(dup.length); // a copy: the permutation keys are shared
+    for (let i = 0; i < hi.length; i++) hi[i] = (keys.hi![i]! | (dup[i]! << 21)) >>> 0; // hash hi has 21 bits
+    return { hi, lo: keys.lo };
   },
 };

@@ -24,48 +24,91 @@ const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 f32[0] = 1e-8;
 const EPS_BITS = u32[0]!;
+const SHIFT = 23 - TABLE_BITS;
+const TABLE_MASK = (1 << TABLE_BITS) - 1;
+const LOW_MASK = (1 << SHIFT) - 1;
+const LOW_SCALE = 1 / (1 << SHIFT);
 
 /** ln(max(p, 1e-8)) of every float32 in `p` (NaN stays NaN). */
 export function lnClamped(p: Float32Array, out: Float64Array): void {
   const bits = new Uint32Array(p.buffer, p.byteOffset, p.length);
-  const shift = 23 - TABLE_BITS;
-  const lowMask = (1 << shift) - 1;
-  const scale = 1 / (1 << shift);
-  for (let i = 0; i < bits.length; i++) {
-    let u = bits[i]!;
-    if (u > 0x7f800000 && u < 0x80000000) {
-      out[i] = NaN;
-      continue;
+  for (let i = 0; i < bits.length; i++) out[i] = lnBits(bits[i]!);
+}
+
+/** ln(max(p, 1e-8)) of a float32 given by its bits (NaN stays NaN): the table with linear interpolation. */
+function lnBits(u: number): number {
+  if (u > 0x7f800000 && u < 0x80000000) return Number.NaN;
+  if (u < EPS_BITS || u >= 0x80000000) u = EPS_BITS; // below 1e-8, zero, or negative
+  const j = (u >>> SHIFT) & TABLE_MASK;
+  const a = LN_TABLE[j]!;
+  return ((u >>> 23) - 127) * Math.LN2 + a + (u & LOW_MASK) * LOW_SCALE * (LN_TABLE[j + 1]! - a);
+}
+
+/**
+ * One run's TDDS added into `sum`, in one pass over the examples (no per-epoch temporaries), each probability's ln
+ * taken once. weights[w] = the weight of window w.
+ */
+function addRun(
+  probs: Float32Array[],
+  n: number,
+  C: number,
+  E: number,
+  J: number,
+  weights: Float64Array,
+  sum: Float64Array,
+): void {
+  const bits = probs.slice(0, E).map((p) => new Uint32Array(p.buffer, p.byteOffset, p.length));
+  if (E === 3 && J === 3) return addRun3(probs, bits, n, C, weights[0]!, sum);
+  const g = new Float64Array(E - 1);
+  const ln = new Float64Array(E * C);
+  const m = J - 1;
+  const W = E - J;
+  for (let i = 0; i < n; i++) {
+    const o = i * C;
+    for (let t = 0; t < E; t++) for (let c = 0; c < C; c++) ln[t * C + c] = lnBits(bits[t]![o + c]!);
+    for (let t = 1; t < E; t++) {
+      const p = probs[t]!;
+      let s = 0;
+      for (let c = 0; c < C; c++) s += p[o + c]! * Math.abs(ln[t * C + c]! - ln[(t - 1) * C + c]!);
+      g[t - 1] = s;
     }
-    if (u < EPS_BITS || u >= 0x80000000) u = EPS_BITS; // below 1e-8, zero, or negative
-    const j = (u >>> shift) & ((1 << TABLE_BITS) - 1);
-    const a = LN_TABLE[j]!;
-    out[i] = ((u >>> 23) - 127) * Math.LN2 + a + (u & lowMask) * scale * (LN_TABLE[j + 1]! - a);
+    let total = 0;
+    for (let w = 0; w <= W; w++) {
+      let mean = 0;
+      for (let t = w; t < w + m; t++) mean += g[t]!;
+      mean /= m;
+      let v = 0;
+      for (let t = w; t < w + m; t++) v += (g[t]! - mean) * (g[t]! - mean);
+      total += weights[w]! * Math.sqrt(v / m);
+    }
+    sum[i]! += total;
   }
 }
 
-/** g_t for one run: changes[t - 1][i], t = 1..E-1. */
-function changes(probs: Float32Array[], n: number, C: number, E: number): Float32Array[] {
-  let prev = new Float64Array(n * C);
-  let cur = new Float64Array(n * C);
-  lnClamped(probs[0]!, prev);
-  const out: Float32Array[] = [];
-  for (let t = 1; t < E; t++) {
-    const p = probs[t]!;
-    lnClamped(p, cur);
-    const g = new Float32Array(n);
-    klRows(p, cur, prev, C, g);
-    out.push(g);
-    [prev, cur] = [cur, prev];
-  }
-  return out;
-}
-
-function klRows(p: Float32Array, lnP: Float64Array, lnQ: Float64Array, C: number, g: Float32Array): void {
-  for (let i = 0; i < g.length; i++) {
-    let s = 0;
-    for (let c = i * C; c < i * C + C; c++) s += p[c]! * Math.abs(lnP[c]! - lnQ[c]!);
-    g[i] = s;
+/** addRun for the lab's 3 epochs (one window of two changes): the std of (g1, g2) is |g1 - g2| / 2. */
+function addRun3(
+  probs: Float32Array[],
+  bits: Uint32Array[],
+  n: number,
+  C: number,
+  weight: number,
+  sum: Float64Array,
+): void {
+  const [b0, b1, b2] = bits as [Uint32Array, Uint32Array, Uint32Array];
+  const p1 = probs[1]!;
+  const p2 = probs[2]!;
+  const half = weight / 2;
+  for (let i = 0; i < n; i++) {
+    let g1 = 0;
+    let g2 = 0;
+    for (let c = i * C; c < i * C + C; c++) {
+      const l0 = lnBits(b0[c]!);
+      const l1 = lnBits(b1[c]!);
+      const l2 = lnBits(b2[c]!);
+      g1 += p1[c]! * Math.abs(l1 - l0);
+      g2 += p2[c]! * Math.abs(l2 - l1);
+    }
+    sum[i]! += half * Math.abs(g1 - g2);
   }
 }
 
@@ -75,7 +118,7 @@ export function tddsScore(ctx: SelectionContext): Float32Array {
   const n = ctx.pool.ids.length;
   const used = runsWith(rec, 'probs');
   const E = rec.epochsUsed;
-  if (!used || E < 3) return new Float32Array(n).fill(NaN);
+  if (!used || E < 3) return new Float32Array(n).fill(Number.NaN);
   const opts = optionsOf(ctx, tdds);
   const J = Math.min(Number(opts.window), E);
   const beta = Number(opts.decay);
@@ -84,25 +127,13 @@ export function tddsScore(ctx: SelectionContext): Float32Array {
     throw new Error(
       `tdds: the probabilities hold ${used[0]!.probs![0]!.length} values for ${n} examples; rerun phase 1`,
     );
+  // windows w = 0..E-J, each the changes t = w+1..w+J-1; the last weighs beta, each earlier (1 - beta) times less
+  const weights = Float64Array.from({ length: E - J + 1 }, (_, w) => beta * (1 - beta) ** (E - J - w));
   const sum = new Float64Array(n);
-  for (const r of used) {
-    const g = changes(r.probs!, n, C, E);
-    const W = E - J; // windows w = 0..W, each of the changes t = w+1..w+J-1 (g[w..w+J-2])
-    for (let w = 0; w <= W; w++) windowStd(g, w, J - 1, beta * (1 - beta) ** (W - w), sum);
-  }
-  return Float32Array.from(sum, (s) => s / used.length);
-}
-
-/** sum[i] += weight * population std of g[w][i] .. g[w+m-1][i]. */
-function windowStd(g: Float32Array[], w: number, m: number, weight: number, sum: Float64Array): void {
-  for (let i = 0; i < sum.length; i++) {
-    let mean = 0;
-    for (let t = w; t < w + m; t++) mean += g[t]![i]!;
-    mean /= m;
-    let v = 0;
-    for (let t = w; t < w + m; t++) v += (g[t]![i]! - mean) ** 2;
-    sum[i]! += weight * Math.sqrt(v / m);
-  }
+  for (const r of used) addRun(r.probs!, n, C, E, J, weights, sum);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = sum[i]! / used.length;
+  return out;
 }
 
 const TDDS: ScoreColumn = {
