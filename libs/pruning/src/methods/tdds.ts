@@ -58,7 +58,10 @@ function addRun(
   sum: Float64Array,
 ): void {
   const bits = probs.slice(0, E).map((p) => new Uint32Array(p.buffer, p.byteOffset, p.length));
-  if (E === 3 && J === 3) return addRun3(probs, bits, n, C, weights[0]!, sum);
+  if (E === 3 && J === 3) {
+    addRun3(probs, bits, n, C, weights[0]!, sum);
+    return;
+  }
   const g = new Float64Array(E - 1);
   const ln = new Float64Array(E * C);
   const m = J - 1;
