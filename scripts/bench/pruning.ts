@@ -8,7 +8,7 @@
 // Then, untimed by the budget, the embedding methods (d2, moderate, semdedup) at --emb-n examples x --dim dims of
 // clustered synthetic embeddings, with the k-NN graph's recall against brute force on a sample of examples.
 //   node --import tsx scripts/bench/pruning.ts [--n 1000000] [--runs 6] [--epochs 3] [--repeat 3]
-//     [--emb-n 100000] [--dim 384] (--emb-n 0 skips the embedding methods)
+//     [--emb-n 100000] [--dim 384] [--emb-noise 0.25] (--emb-n 0 skips the embedding methods)
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,7 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '3' },
     'emb-n': { type: 'string', default: '100000' },
     dim: { type: 'string', default: '384' },
+    'emb-noise': { type: 'string', default: '0.25' },
   },
 });
 const N = Number(values.n);
@@ -51,6 +52,7 @@ const E = Number(values.epochs);
 const REPEAT = Number(values.repeat);
 const EMB_N = Number(values['emb-n']);
 const DIM = Number(values.dim);
+const NOISE = Number(values['emb-noise']); // uniform noise around 1000 centres: 0.25 well separated, 1 overlapping
 
 // --- synthetic records (not timed): ids like libs/datasets' (16 hex chars), a difficulty per example, 3 classes
 const setupStart = performance.now();
@@ -284,7 +286,7 @@ if (EMB_N > 0) {
   const data = new Float32Array(n * DIM);
   for (let i = 0; i < n; i++) {
     const c = centres[Math.floor(gen() * centres.length)]!;
-    for (let t = 0; t < DIM; t++) data[i * DIM + t] = c[t]! + 0.25 * (gen() - 0.5);
+    for (let t = 0; t < DIM; t++) data[i * DIM + t] = c[t]! + NOISE * (gen() - 0.5);
   }
   const eids = ids.slice(0, n);
   const ecls = classes.slice(0, n);
@@ -306,7 +308,9 @@ if (EMB_N > 0) {
     records: { runs: eruns, runsUsed: R, epochsUsed: E, numClasses: 3 },
   });
   const k = Math.round(n * 0.3);
-  console.log(`embedding methods: ${n.toLocaleString('en')} examples x ${DIM} dims (1000 clusters), k = ${k}`);
+  console.log(
+    `embedding methods: ${n.toLocaleString('en')} examples x ${DIM} dims (1000 clusters, noise ${NOISE}), k = ${k}`,
+  );
   for (const name of ['moderate', 'd2', 'semdedup']) {
     const t = performance.now();
     const c = cpuMs();

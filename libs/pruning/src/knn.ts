@@ -46,7 +46,25 @@ export function knnGraph(unit: Float32Array, n: number, dim: number, o: KnnOptio
     return { k: o.k, neighbours, dist, how: 'exact' };
   }
   const cells = Math.max(1, Math.min(n, Math.round(Math.sqrt(o.probe * n))));
-  const km = kMeans(unit, n, dim, { clusters: cells, iterations: 5, seed: o.seed, order: o.byId, sample: 16 * cells });
+  const km = kMeans(unit, n, dim, {
+    clusters: cells,
+    iterations: 5,
+    seed: o.seed,
+    order: o.byId,
+    sample: 16 * cells,
+    assign: false,
+  });
+  const allCells = new Uint32Array(km.clusters);
+  for (let q = 0; q < km.clusters; q++) allCells[q] = q;
+  const cellSims = new Float32Array(km.clusters);
+  const probe = Math.min(o.probe, km.clusters);
+  // each row's `probe` most similar cells, the first its own: one pass of row x centroid dot products
+  const probes = new Uint32Array(n * probe);
+  for (let i = 0; i < n; i++) {
+    dotsWith(unit, i, km.centroids, allCells, km.clusters, dim, cellSims);
+    probes.set(bestCells(cellSims, probe), i * probe);
+    km.assign[i] = probes[i * probe]!;
+  }
   // the rows of each cell, contiguous
   const start = new Uint32Array(km.clusters + 1);
   for (let i = 0; i < n; i++) start[km.assign[i]! + 1]!++;
@@ -54,15 +72,10 @@ export function knnGraph(unit: Float32Array, n: number, dim: number, o: KnnOptio
   const members = new Uint32Array(n);
   const fill = start.slice(0, km.clusters);
   for (let i = 0; i < n; i++) members[fill[km.assign[i]!]!++] = i;
-  const allCells = new Uint32Array(km.clusters);
-  for (let q = 0; q < km.clusters; q++) allCells[q] = q;
-  const cellSims = new Float32Array(km.clusters);
-  const probe = Math.min(o.probe, km.clusters);
   const cand = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
-    dotsWith(unit, i, km.centroids, allCells, km.clusters, dim, cellSims);
     let m = 0;
-    for (const q of bestCells(cellSims, probe)) {
+    for (const q of probes.subarray(i * probe, i * probe + probe)) {
       cand.set(members.subarray(start[q]!, start[q + 1]!), m);
       m += start[q + 1]! - start[q]!;
     }

@@ -69,13 +69,14 @@ export interface KMeans {
  * Spherical k-means of unit rows (similarity = dot product; centroids renormalised after each update), seeded:
  * the initial centroids are distinct rows drawn with mulberry32(seed) from `order` (pass the pool's byId, so the
  * result does not depend on the input order), the updates run on at most `sample` rows drawn the same way, then
- * every row is assigned once. Ties go to the lower cluster index. An empty cluster keeps its centroid.
+ * every row is assigned once (unless assign: false). Ties go to the lower cluster index. An empty cluster keeps its
+ * centroid.
  */
 export function kMeans(
   unit: Float32Array,
   n: number,
   dim: number,
-  opts: { clusters: number; iterations: number; seed: number; order: Uint32Array; sample?: number },
+  opts: { clusters: number; iterations: number; seed: number; order: Uint32Array; sample?: number; assign?: boolean },
 ): KMeans {
   const c = Math.max(1, Math.min(opts.clusters, n));
   const next = mulberry32(opts.seed);
@@ -109,9 +110,10 @@ export function kMeans(
       for (let t = 0; t < dim; t++) centroids[q * dim + t] = sums[q * dim + t]! * inv;
     }
   }
+  const assign = new Uint32Array(n);
+  if (opts.assign === false) return { centroids, assign, clusters: c }; // the caller assigns (knn.ts: with its probes)
   const all = new Uint32Array(n);
   for (let i = 0; i < n; i++) all[i] = i;
-  const assign = new Uint32Array(n);
   assignRows(unit, all, centroids, c, dim, assign);
   return { centroids, assign, clusters: c };
 }
