@@ -87,7 +87,7 @@ export function allocate(sizes: number[], k: number): number[] {
 export const ccs: SelectionMethod<'ccs'> = {
   name: 'ccs',
   title: 'CCS',
-  doc: 'coverage-centric: drop the hardest beta, then k spread evenly over score strata (random within)',
+  doc: 'coverage-centric: drop the hardest beta (fewer when k needs them), then k spread evenly over score strata (random within)',
   citation: 'Zheng et al. 2023',
   columns: [],
   seeded: true,
