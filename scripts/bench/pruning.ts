@@ -9,7 +9,7 @@
 // clustered synthetic embeddings, with the k-NN graph's recall against brute force on a sample of examples.
 //   node --import tsx scripts/bench/pruning.ts [--n 1000000] [--runs 6] [--epochs 3] [--repeat 3]
 //     [--emb-n 100000] [--dim 384] [--emb-noise 0.25] (--emb-n 0 skips the embedding methods)
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -115,7 +115,9 @@ const runs: RunRecord[] = Array.from({ length: R }, (_, r) => ({
   grand: grandNorm[r]!,
 }));
 // external: a CSV of every id and a score (written once, untimed; reading it is timed)
-const externalFile = join(mkdtempSync(join(tmpdir(), 'prunelab-bench-')), 'scores.csv');
+const externalDir = mkdtempSync(join(tmpdir(), 'prunelab-bench-'));
+const externalFile = join(externalDir, 'scores.csv');
+process.on('exit', () => rmSync(externalDir, { recursive: true, force: true }));
 writeFileSync(externalFile, `id,score\n${ids.map((id, i) => `${id},${skill[i]!.toFixed(6)}`).join('\n')}\n`);
 console.log(
   `setup (not timed): ${N.toLocaleString('en')} examples x ${R} runs x ${E} epochs in ` +
