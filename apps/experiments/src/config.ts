@@ -15,6 +15,7 @@ import {
   type RecordField,
   type Section,
 } from './schema.ts';
+import { checkOptions, SELECTION_METHOD_NAMES, selectionMethod } from '@prunelab/pruning';
 
 export class ConfigError extends Error {}
 
@@ -45,6 +46,7 @@ function describe(f: Field): string {
     bool: 'true or false',
     'int[]': `a ${'empty' in t && t.empty ? '' : 'non-empty '}list of integers`,
     'string[]': 'a list of strings',
+    mapping: 'a mapping of keys',
   }[t.kind];
   return (
     base + ('min' in t && t.min !== undefined ? ` >= ${t.min}` : '') + ('nullable' in t && t.nullable ? ' or null' : '')
@@ -75,6 +77,8 @@ function check(f: Field, v: unknown): unknown {
       return Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0) ? v : undefined;
     case 'enum[]':
       return Array.isArray(v) && (v.length > 0 || t.empty) && v.every((x) => t.values.includes(x)) ? v : undefined;
+    case 'mapping':
+      return isObject(v) ? v : undefined;
   }
 }
 
@@ -317,6 +321,7 @@ function crossCheck(cfg: ExperimentConfig, where: Where): void {
       throw new ConfigError(`${where(path)}: '${path.join('.')}' ${bad}`);
     }
   }
+  checkMethodOptions(cfg, where);
   if (cfg.phase2.methods.some((x) => x !== 'full') && R < 2) {
     throw new ConfigError(
       `${where(['phase1', 'seeds'])}: H subsets need R >= 2 phase-1 runs (with R = 1, removing H = 0 and H = R keeps ` +
@@ -348,6 +353,55 @@ export function recordProblem(task: string, fields: readonly RecordField[]): str
       `single embedding per example; record [probs, grand] only`
     );
   return undefined;
+}
+
+/**
+ * pruning.method_options: each key a registered method, each option one it declares, of its type; and every method
+ * the grid draws (phase2.methods, also in overrides) gets what it requires (external: a file).
+ */
+function checkMethodOptions(cfg: ExperimentConfig, where: Where): void {
+  const given = cfg.pruning.method_options;
+  for (const name of Object.keys(given)) {
+    if (!SELECTION_METHOD_NAMES.includes(name as never))
+      throw new ConfigError(
+        `${where(['pruning', 'method_options', name])}: 'pruning.method_options.${name}' names no selection method` +
+          `${didYouMean(name, SELECTION_METHOD_NAMES)}; methods: ${SELECTION_METHOD_NAMES.join(', ')}`,
+      );
+  }
+  const overrides = [...Object.values(cfg.models), ...Object.values(cfg.per_task)];
+  const used = new Set<string>([
+    ...cfg.phase2.methods,
+    ...overrides.flatMap((o) => o?.phase2?.methods ?? []),
+    ...Object.keys(given),
+  ]);
+  for (const name of used) {
+    if (name === 'full' || name === 'hscore') continue;
+    try {
+      checkOptions(selectionMethod(name), given[name]);
+    } catch (e) {
+      const m = /^pruning\.method_options\.[\w]+\.?([\w]*)/.exec((e as Error).message);
+      const path = ['pruning', 'method_options', name, ...(m?.[1] ? [m[1]] : [])];
+      throw new ConfigError(`${where(path)}: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** Method options that are paths (MethodOption.path) made absolute: relative to the folder of the file giving them. */
+function resolveOptionPaths(merged: Record<string, unknown>, layers: Layer[]): void {
+  const given = (merged.pruning as Record<string, unknown> | undefined)?.method_options;
+  if (!isObject(given)) return;
+  for (const [name, opts] of Object.entries(given)) {
+    if (!isObject(opts) || !SELECTION_METHOD_NAMES.includes(name as never)) continue;
+    for (const [key, spec] of Object.entries(selectionMethod(name).options ?? {})) {
+      if (!spec.path || typeof opts[key] !== 'string') continue;
+      // the layer that gives the value: the config itself first, then what it extends
+      const from = layers.find((l) => {
+        const p = (l.js.pruning as Record<string, unknown> | undefined)?.method_options;
+        return isObject(p) && isObject(p[name]) && typeof p[name][key] === 'string';
+      });
+      if (from) opts[key] = resolve(dirname(resolve(from.file)), opts[key] as string);
+    }
+  }
 }
 
 /** Deep merge: mappings merge key by key, everything else (lists included) replaces. */
@@ -466,6 +520,7 @@ export function loadRaw(
   for (const layer of [...layers].reverse()) raw = deepMerge(raw, layer.js);
   const merged = raw as Record<string, unknown>;
   merged.extends = layers[0]!.js.extends ?? null;
+  resolveOptionPaths(merged, layers);
   const applied = applyOverrides(merged, overrides);
   const where: Where = (path) => {
     const set = [...applied]

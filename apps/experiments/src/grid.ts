@@ -10,6 +10,8 @@
 import { createHash } from 'node:crypto';
 import {
   automaticSubsets,
+  checkOptions,
+  externalDigest,
   parseSubsetName,
   selectionMethod,
   subsetName,
@@ -123,6 +125,21 @@ const ticketSeeds = (s: CellSettings) => [...new Set([...s.phase2.seeds, ...s.ph
 export const subsetFile = (scoresId: string, method: string, name: string) =>
   `${scoresId}/subsets/${method}-${name}.json`;
 
+/**
+ * What a method's options put into job keys: the options with defaults filled (a path option by its file's content
+ * digest, so an edited file redoes the jobs and a moved one does not); undefined for a method without options, so
+ * the keys of the older methods stay as they were.
+ */
+export function methodKey(cfg: ExperimentConfig, method: string): Record<string, string | number> | undefined {
+  const m = selectionMethod(method);
+  if (!m.options) return undefined;
+  const opts = checkOptions(m, cfg.pruning.method_options[method]);
+  for (const [name, spec] of Object.entries(m.options)) {
+    if (spec.path) opts[name] = `sha256:${externalDigest(String(opts[name]))}`;
+  }
+  return opts;
+}
+
 /** What decides what a model computes: its folder's content (and the pretrain config that made it), its family. */
 const modelKey = (cfg: ExperimentConfig, weights: Record<string, ModelWeights>, model: string) => {
   const w = weights[model];
@@ -157,6 +174,8 @@ export function expandGrid(
   const methods = cfg.phase2.methods;
   const baselines = methods.filter((m): m is Baseline => m !== 'full' && m !== 'hscore');
   const needsScores = methods.some((m) => m !== 'full') || cfg.pruning.transfer.length > 0;
+  const optionKeys = Object.fromEntries(baselines.map((b) => [b, methodKey(cfg, b)]));
+  const withOptions = Object.fromEntries(Object.entries(optionKeys).filter(([, v]) => v !== undefined));
 
   for (const task of cfg.tasks) {
     for (const model of Object.keys(cfg.models)) {
@@ -211,6 +230,7 @@ export function expandGrid(
                 subsets,
                 baselines,
                 random_seed: cfg.pruning.random_seed,
+                method_options: Object.keys(withOptions).length ? withOptions : undefined,
               }),
               label: `scores ${task}/${model} ${variant.key}`,
             });
@@ -247,6 +267,7 @@ export function expandGrid(
             name: subset.name,
             scoredBy: subset.scoredBy,
             random_seed: method !== 'hscore' && selectionMethod(method).seeded ? cfg.pruning.random_seed : undefined,
+            options: method === 'hscore' ? undefined : optionKeys[method],
           },
         }),
         label: `phase2 ${task}/${model} ${phase2Title(method, subset, model)} seed ${seed}`,

@@ -3,7 +3,8 @@
 // the same order and decimals), and grid.ts's job keys see the seed of every seeded method.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mulberry32 as rng } from '@prunelab/core';
 import { aum, cartography, el2nFromGoldProb, el2nScore, forgetting, hScore, type RunRecord } from '@prunelab/dynamics';
@@ -33,6 +34,8 @@ test('experiments/README.md has a row per method (name, doc, citation) and the s
 });
 
 test('a seeded method puts pruning.random_seed into its phase-2 job keys, an unseeded one does not', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'prunelab-seeded-')), 'scores.csv');
+  writeFileSync(file, 'id\n');
   const keysWith = (method: string, seed: number) => {
     const cfg = validateConfig(
       {
@@ -40,7 +43,7 @@ test('a seeded method puts pruning.random_seed into its phase-2 job keys, an uns
         tasks: ['sst2'],
         models: { m: { path: '/m', family: 'bert' } },
         phase2: { methods: ['full', 'hscore', method] },
-        pruning: { random_seed: seed },
+        pruning: { random_seed: seed, method_options: { external: { file } } },
       },
       () => 'test',
     );
@@ -112,7 +115,7 @@ test('scores.csv: the format of the code before the registry, on random records'
       use,
     );
     const want =
-      'id,label,h,confidence,variability,correctness,forgetting,el2n,aum\n' +
+      'id,label,h,confidence,variability,correctness,forgetting,el2n,aum,tdds,d2,moderate,semdedup,grand,external\n' +
       ids
         .map((id, i) =>
           [
@@ -125,6 +128,7 @@ test('scores.csv: the format of the code before the registry, on random records'
             f[i],
             el2n[i]!.toFixed(5),
             a[i]!.toFixed(5),
+            ...['NaN', 'NaN', 'NaN', 'NaN', 'NaN', 'NaN'], // the newer columns: these records hold none of their fields
           ].join(','),
         )
         .join('\n') +

@@ -12,7 +12,8 @@ export type FieldType =
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'int[]'; min?: number; nullable?: boolean; empty?: boolean }
   | { kind: 'string[]'; nullable?: boolean }
-  | { kind: 'enum[]'; values: readonly string[]; empty?: boolean };
+  | { kind: 'enum[]'; values: readonly string[]; empty?: boolean }
+  | { kind: 'mapping' };
 
 export interface Field {
   type: FieldType;
@@ -197,6 +198,13 @@ export const SCHEMA = {
       doc: 'H subsets whose sizes the baselines match, named as in pruning.subsets; null: every one of pruning.subsets',
     },
     random_seed: { type: { kind: 'int' }, default: 1, doc: 'seed of the random baselines' },
+    method_options: {
+      type: { kind: 'mapping' },
+      default: {},
+      doc:
+        'per selection method its options, e.g. { ccs: { score: el2n, beta: 0.1 }, external: { file: scores.csv } } ' +
+        "(libs/pruning/README.md lists each method's options and defaults)",
+    },
     transfer: {
       type: { kind: 'string[]' },
       default: [],
@@ -291,6 +299,8 @@ export interface ExperimentConfig {
     epochs_used: number[] | null;
     random_seed: number;
     transfer: string[];
+    /** per method name its options as given (checked by libs/pruning checkOptions; paths made absolute) */
+    method_options: Record<string, Record<string, unknown>>;
   };
   run: { backend: string; concurrency: number; numeric_build: NumericBuildMode };
   output: { dir: string };

@@ -20,7 +20,7 @@ import {
 import { flattenParams } from '@prunelab/tracking';
 import { jobTags, type JobEnv } from './env.ts';
 import { writeFileAtomic } from './files.ts';
-import type { ScoresJob } from './grid.ts';
+import { methodKey, type ScoresJob } from './grid.ts';
 import { finishJob, jobDir, jobLogger, readJson, startJob } from './job-state.ts';
 import { jobInputs } from './mlflow-inputs.ts';
 import { endFailed, finalRunId, gitCommit, RANDOM_WEIGHTS_TAG, type RunHandle } from './tracking.ts';
@@ -93,6 +93,12 @@ async function score(
       subsets: job.subsets.map((r) => subsetName(r, R)).join(','),
       baselines: job.baselines.join(','),
       random_seed: env.cfg.pruning.random_seed,
+      ...Object.fromEntries(
+        job.baselines.flatMap((b) => {
+          const key = methodKey(env.cfg, b);
+          return key ? [[`method_options.${b}`, JSON.stringify(key)]] : [];
+        }),
+      ),
     }),
   );
   // the scores read the training split's records: its dataset is the input
@@ -106,7 +112,8 @@ async function score(
   const seed = env.cfg.pruning.random_seed;
   // every method's scores come from the same used runs and epochs as the H-score, each computed once
   const phase1 = { runs: used, runsUsed: R, epochsUsed: E, numClasses: cell.numClasses };
-  const ctx = selectionContext({ pool: idPool(ids), classes: Int32Array.from(labels), seed, records: phase1 });
+  const options = env.cfg.pruning.method_options;
+  const ctx = selectionContext({ pool: idPool(ids), classes: Int32Array.from(labels), seed, records: phase1, options });
   const labelNames = Object.fromEntries(ids.map((id, i) => [id, cell.data.labels[labels[i]!] ?? String(labels[i])]));
   const source = job.records.join(',');
   const total = ids.length;
@@ -134,7 +141,7 @@ async function score(
       writeSubset(join(dir, 'subsets', `${b}-${name}.json`), { ids: picked, method: b, params, ...common });
     }
   }
-  writeFileAtomic(join(dir, 'scores.csv'), scoresCsv(ctx, labels, h));
+  writeFileAtomic(join(dir, 'scores.csv'), scoresCsv(ctx, labels, h, job.baselines));
   log(
     `${env.position(job)} ${job.label}: H histogram (H = 0..${R}) ${histogram.join(' / ')}; ` +
       Object.entries(result.subsets)
@@ -157,10 +164,23 @@ async function score(
   return result;
 }
 
-/** id, label, h, then every registered score column (scoreColumns: the data map's, then each method's). */
-export function scoresCsv(ctx: SelectionContext, labels: ArrayLike<number>, h: ArrayLike<number>): string {
+/**
+ * id, label, h, then every registered score column (scoreColumns: the data map's, then each method's). A costly
+ * column (a k-NN graph, k-means) is computed only when one of `methods` ranks by it, else NaN; a column whose
+ * record field is missing is NaN.
+ */
+export function scoresCsv(
+  ctx: SelectionContext,
+  labels: ArrayLike<number>,
+  h: ArrayLike<number>,
+  methods: readonly string[] = [],
+): string {
   const columns = scoreColumns();
-  const values = columns.map((c) => scoreOf(ctx, c));
+  const wanted = new Set(methods.flatMap((m) => selectionMethod(m).columns.map((c) => c.name)));
+  const n = ctx.pool.ids.length;
+  const values = columns.map((c) =>
+    c.costly && !wanted.has(c.name) ? new Float32Array(n).fill(Number.NaN) : scoreOf(ctx, c),
+  );
   const ids = ctx.pool.ids;
   return (
     ['id,label,h', ...columns.map((c) => c.name)].join(',') +

@@ -24,6 +24,10 @@ export {
   takeK,
   idsAt,
   formatScore,
+  checkOptions,
+  optionsOf,
+  rankingKeys,
+  type MethodOption,
   type SelectionMethod,
   type ScoreColumn,
   type SelectionInput,
@@ -38,6 +42,9 @@ export {
   type SelectionMethodName,
 } from './methods/index.ts';
 export { DATA_MAP_COLUMNS } from './methods/data-map.ts';
+export { externalDigest, readExternal } from './methods/external.ts';
+export { knnGraph, type KnnGraph } from './knn.ts';
+export { kMeans, normalizeRows } from './vectors.ts';
 export { matchedK, type SizeSpec } from './matched-size.ts';
 export { stableSortByKey, stableSortByKey64, sortKeys, sortByKeys, type SortKeys } from './radix.ts';
 export {

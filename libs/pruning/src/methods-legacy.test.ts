@@ -80,6 +80,7 @@ function oldExampleScores(
     ),
   };
 }
+const LEGACY = ['random', 'random_balanced', 'ambiguous', 'easy', 'hard', 'forgetting', 'el2n', 'aum'];
 function oldPick(method: string, s: OldScores, k: number, seed: number): string[] {
   switch (method) {
     case 'random':
@@ -149,14 +150,15 @@ test('the registry draws the old subsets and score columns from the same records
       const ctx = selectionContext({ pool: idPool(ids), classes, seed, records });
       const { forgetting: f, el2n: e, aum: a } = old;
       const oldColumns: Record<string, Float32Array> = { ...carto, forgetting: f, el2n: e, aum: a };
-      for (const c of scoreColumns()) {
+      // the columns and methods of the code before the registry (the newer ones have their own tests)
+      for (const c of scoreColumns().filter((x) => x.name in oldColumns)) {
         const v = scoreOf(ctx, c);
         assert.ok(v instanceof Float32Array, c.name);
         const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
         assert.deepEqual(bytes(v), bytes(oldColumns[c.name]!), `${c.name}, trial ${trial}`);
       }
       for (const k of [0, n, Math.floor(next() * (n + 1)), Math.floor(next() * (n + 1))]) {
-        for (const name of SELECTION_METHOD_NAMES) {
+        for (const name of SELECTION_METHOD_NAMES.filter((x) => LEGACY.includes(x))) {
           let want: string[] | Error;
           try {
             want = oldPick(name, old, k, seed);

@@ -7,6 +7,7 @@ const AUM: ScoreColumn = {
   name: 'aum',
   doc: 'mean margin over the used runs and epochs',
   digits: 5,
+  hard: 'low',
   compute: (rec) =>
     aumOf(
       rec.runs.map((r) => r.margin),

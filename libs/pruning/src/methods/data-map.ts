@@ -16,6 +16,7 @@ function dataMap(records: PhaseOneRecords, ctx: SelectionContext): Cartography {
 
 export const CONFIDENCE: ScoreColumn = {
   name: 'confidence',
+  hard: 'low',
   doc: 'mean gold-label probability over the used runs and epochs',
   digits: 5,
   compute: (records, ctx) => dataMap(records, ctx).confidence,
@@ -23,6 +24,7 @@ export const CONFIDENCE: ScoreColumn = {
 
 export const VARIABILITY: ScoreColumn = {
   name: 'variability',
+  hard: 'high',
   doc: 'population std of the gold-label probability over the used runs and epochs',
   digits: 5,
   compute: (records, ctx) => dataMap(records, ctx).variability,
@@ -30,6 +32,7 @@ export const VARIABILITY: ScoreColumn = {
 
 export const CORRECTNESS: ScoreColumn = {
   name: 'correctness',
+  hard: 'low',
   doc: 'fraction of the used (run, epoch) pairs that got the example right',
   digits: 4,
   compute: (records, ctx) => dataMap(records, ctx).correctness,

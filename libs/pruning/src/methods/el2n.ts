@@ -6,6 +6,7 @@ import { byScore, scoreOf, type ScoreColumn, type SelectionMethod } from './meth
 const EL2N: ScoreColumn = {
   name: 'el2n',
   digits: 5,
+  hard: 'high',
   doc: 'EL2N of the first epoch, mean over the used runs (NaN: not recorded and more than 2 classes)',
   compute: (rec, ctx) => {
     const used = rec.runs.slice(0, rec.runsUsed);

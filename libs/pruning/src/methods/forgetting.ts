@@ -4,6 +4,7 @@ import { byScore, type ScoreColumn, type SelectionMethod } from './method.ts';
 
 const FORGETTING: ScoreColumn = {
   name: 'forgetting',
+  hard: 'high',
   doc: 'forgetting events summed over the used runs; each never-learned run outweighs them all',
   compute: (rec) => {
     const use = { runsUsed: rec.runsUsed, epochsUsed: rec.epochsUsed };

@@ -2,16 +2,43 @@
 // methods.test.ts) and the scores.csv columns come from this table; its order is the order of both.
 import { aum } from './aum.ts';
 import { ambiguous } from './ambiguous.ts';
+import { ccs } from './ccs.ts';
+import { d2 } from './d2.ts';
 import { DATA_MAP_COLUMNS } from './data-map.ts';
 import { easy } from './easy.ts';
 import { el2n } from './el2n.ts';
+import { external } from './external.ts';
 import { forgetting } from './forgetting.ts';
+import { grand } from './grand.ts';
 import { hard } from './hard.ts';
+import { setScoreColumns } from './hardness.ts';
 import type { ScoreColumn, SelectionMethod } from './method.ts';
+import { moderate } from './moderate.ts';
 import { random } from './random.ts';
 import { randomBalanced } from './random-balanced.ts';
+import { semdedup } from './semdedup.ts';
+import { tdds } from './tdds.ts';
 
-const TABLE = [random, randomBalanced, ambiguous, easy, hard, forgetting, el2n, aum] as const;
+// the newer methods after the first eight, so existing scores.csv columns keep their places
+const TABLE = [
+  random,
+  randomBalanced,
+  ambiguous,
+  easy,
+  hard,
+  forgetting,
+  el2n,
+  aum,
+  ccs,
+  tdds,
+  d2,
+  moderate,
+  semdedup,
+  grand,
+  external,
+] as const;
+
+setScoreColumns(() => scoreColumns());
 
 export type SelectionMethodName = (typeof TABLE)[number]['name'];
 export const SELECTION_METHODS: readonly SelectionMethod<SelectionMethodName>[] = TABLE;

@@ -27,6 +27,8 @@ export interface SelectionInput {
   records?: PhaseOneRecords;
   /** score columns given outright, by column name (e.g. from allScores, or a test's values): win over records */
   scores?: Record<string, ArrayLike<number>>;
+  /** pruning.method_options: per method name its options (checked and filled with defaults by optionsOf) */
+  options?: Record<string, Record<string, unknown> | undefined>;
 }
 
 /** A SelectionInput plus the score columns computed so far (each is computed once, whoever asks first). */
@@ -42,6 +44,10 @@ export interface ScoreColumn {
   doc: string;
   /** decimals in scores.csv; omitted: the value as it is (counts) */
   digits?: number;
+  /** which end is hard (CCS drops the hardest, D2 passes difficulty): 'high' = high values are hard */
+  hard?: 'high' | 'low';
+  /** costly to compute (a k-NN graph, k-means): scores.csv gives NaN unless a method of the grid ranks by it */
+  costly?: boolean;
   /** one value per example in pool order; NaN where the records cannot give it (a method ranking by it then refuses) */
   compute(records: PhaseOneRecords, ctx: SelectionContext): ArrayLike<number>;
 }
@@ -57,12 +63,102 @@ export interface SelectionMethod<Name extends string = string> {
   citation: string;
   /** the score columns it ranks by: listed in scores.csv (each column once, in table order) */
   columns: readonly ScoreColumn[];
-  /** ranking keys in pool order: the smallest key is kept first; equal keys keep the smaller id first */
-  keys(ctx: SelectionContext): SortKeys;
+  /**
+   * ranking keys in pool order: the smallest key is kept first; equal keys keep the smaller id first. Every method
+   * has either keys (the kept set at size k is the first k of one ranking: one ranking serves every k) or select.
+   */
+  keys?(ctx: SelectionContext): SortKeys;
+  /** exactly k pool indices, for a method whose kept set at size k is not a prefix of one ranking (e.g. ccs) */
+  select?(ctx: SelectionContext, k: number): Uint32Array;
+  /** its options (pruning.method_options.<name>): type, default and doc of each */
+  options?: Readonly<Record<string, MethodOption>>;
   /** k is split over the classes in proportion to their sizes (classQuotas); needs SelectionInput.classes */
   balanced?: boolean;
   /** the ranking depends on SelectionInput.seed (pruning.random_seed) */
   seeded?: boolean;
+}
+
+/** One option of a method: checked by checkOptions (the config) and optionsOf (the method). */
+export interface MethodOption {
+  kind: 'number' | 'int' | 'string' | 'enum';
+  /** the value when the option is not given; undefined: required once the method is used */
+  default: string | number | undefined;
+  doc: string;
+  /** bounds for number / int, inclusive */
+  min?: number;
+  max?: number;
+  /** bounds that exclude the value itself (number) */
+  above?: number;
+  /** the allowed values of an enum (a function: some lists are only known once the table is built) */
+  values?: () => readonly string[];
+  /** a file path: the config reader makes it absolute (relative to the config file); job keys take its content digest */
+  path?: boolean;
+}
+
+function describeOption(o: MethodOption): string {
+  if (o.kind === 'enum') return `one of ${o.values!().join(', ')}`;
+  const what = { number: 'a number', int: 'an integer', string: 'a non-empty string' }[o.kind];
+  const bounds = [
+    o.above !== undefined ? `> ${o.above}` : '',
+    o.min !== undefined ? `>= ${o.min}` : '',
+    o.max !== undefined ? `<= ${o.max}` : '',
+  ].filter(Boolean);
+  return [what, ...bounds].join(' ');
+}
+
+function optionFits(o: MethodOption, v: unknown): boolean {
+  if (o.kind === 'enum') return typeof v === 'string' && o.values!().includes(v);
+  if (o.kind === 'string') return typeof v === 'string' && v.length > 0;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+  if (o.kind === 'int' && !Number.isInteger(v)) return false;
+  return !(
+    (o.min !== undefined && v < o.min) ||
+    (o.max !== undefined && v > o.max) ||
+    (o.above !== undefined && v <= o.above)
+  );
+}
+
+/**
+ * The method's options checked and filled with defaults. `given` is pruning.method_options.<name>; `key` names it in
+ * errors (the config's key). An unknown option, a wrong type or a missing required one is an error naming the key.
+ */
+export function checkOptions(
+  method: SelectionMethod,
+  given: unknown,
+  key = `pruning.method_options.${method.name}`,
+): Record<string, string | number> {
+  const specs = method.options ?? {};
+  const names = Object.keys(specs);
+  if (given !== undefined && (given === null || typeof given !== 'object' || Array.isArray(given))) {
+    throw new Error(
+      `${key} is ${JSON.stringify(given)}; expected a mapping of ${names.length ? names.join(', ') : 'nothing'}: ` +
+        `method ${method.name} ${names.length ? 'takes these options' : 'takes no options'}`,
+    );
+  }
+  const g = (given ?? {}) as Record<string, unknown>;
+  for (const name of Object.keys(g)) {
+    if (!(name in specs)) {
+      throw new Error(
+        `${key}.${name}: unknown option of method ${method.name}; ` +
+          (names.length ? `its options are ${names.join(', ')}` : 'it takes no options: remove the key'),
+      );
+    }
+  }
+  const out: Record<string, string | number> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    const v = g[name] ?? spec.default;
+    if (v === undefined)
+      throw new Error(`${key}.${name} is required by method ${method.name} (${spec.doc}); add it to the config`);
+    if (!optionFits(spec, v))
+      throw new Error(`${key}.${name} is ${JSON.stringify(v)}; expected ${describeOption(spec)} (${spec.doc})`);
+    out[name] = v as string | number;
+  }
+  return out;
+}
+
+/** The method's options from ctx.options, checked, with defaults (once per context). */
+export function optionsOf(ctx: SelectionContext, method: SelectionMethod): Record<string, string | number> {
+  return memo(ctx, `options:${method.name}`, () => checkOptions(method, ctx.options?.[method.name]));
 }
 
 export function selectionContext(input: SelectionInput): SelectionContext {
@@ -110,11 +206,26 @@ export function methodTop(
   classes?: ArrayLike<number>,
 ): Uint32Array {
   checkK(`selection method ${method.name}`, k, ctx.pool.ids.length);
-  return rankTop(ctx.pool, method.keys(ctx), k, classes);
+  return rankTop(ctx.pool, rankingKeys(ctx, method), k, classes);
+}
+
+/** The keys of a ranking method; a method that selects each k on its own (select) has none. */
+export function rankingKeys(ctx: SelectionContext, method: SelectionMethod): SortKeys {
+  if (!method.keys)
+    throw new Error(
+      `selection method ${method.name}: its subsets are not prefixes of one ranking; use selectIndices(ctx, method, k)`,
+    );
+  return method.keys(ctx);
 }
 
 /** Exactly k pool indices, best first; class-balanced for a balanced method. */
 export function selectIndices(ctx: SelectionContext, method: SelectionMethod, k: number): Uint32Array {
+  if (method.select) {
+    checkK(`selection method ${method.name}`, k, ctx.pool.ids.length);
+    const out = method.select(ctx, k);
+    if (out.length !== k) throw new Error(`internal: selection method ${method.name} gave ${out.length} of k = ${k}`);
+    return out;
+  }
   let classes: ArrayLike<number> | undefined;
   if (method.balanced) {
     classes = ctx.classes;
