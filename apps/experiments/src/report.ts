@@ -6,12 +6,14 @@ import { isAbsolute, join, relative } from 'node:path';
 import { selectionMethod } from '@prunelab/pruning';
 import {
   dataMapChart,
+  differenceChart,
   hscoreHistogramChart,
   htmlReport,
   metricVsSizeChart,
   trainingCurvesChart,
   writeChart,
   type CurvePoint,
+  type DiffPoint,
   type HtmlBlock,
   type MapPoint,
   type SizePoint,
@@ -30,6 +32,14 @@ import {
   randomWeightsOf,
   settingsNote,
 } from './report-cells.ts';
+import {
+  cellDifferences,
+  type Difference,
+  differences,
+  differencesCsv,
+  differencesLegend,
+  ticketDifferences,
+} from './report-significance.ts';
 import { cellTable, csvOf, reportRows, ticketSummary, type ReportRow } from './report-tables.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { readScores, type ScoresResult } from './scores.ts';
@@ -42,6 +52,8 @@ export interface ReportFiles {
   html: string;
   csv: string;
   json: string;
+  /** tables/differences.csv: every row minus random at its size and minus full data, both intervals */
+  differences: string;
   plots: string[];
   rows: ReportRow[];
 }
@@ -124,6 +136,14 @@ export async function writeReport(
   tracking = trackingLocation(outDir),
 ): Promise<ReportFiles> {
   const rows = reportRows(grid, outDir);
+  const diffs = differences(rows);
+  // the legend goes under the first table of differences; later ones point to it
+  let legendShown = false;
+  const legend = () => {
+    if (legendShown) return ['▲ / ▼: the 95% paired t interval over seeds excludes 0 (the legend is further up).'];
+    legendShown = true;
+    return differencesLegend(diffs.map((d) => d.diff.n));
+  };
   const taskMetrics = [...new Set(cfg.tasks.map((t) => TASK_META[t].metric))];
   // one metric for the whole grid when all tasks share it, else the cross-task plot says "metric"
   const metricName = taskMetrics.length === 1 ? taskMetrics[0]! : 'metric';
@@ -166,6 +186,13 @@ export async function writeReport(
     md.push(`## ${heading}`, '', ...mdTable(ticket, 2), '', ...dagger.map((d) => `${d}\n`));
     html.push({ heading, table: ticket });
     if (dagger.length) html.push({ text: dagger });
+  }
+  const atTicket = ticketDifferences(diffs, rows, grid);
+  if (atTicket.rows.length) {
+    const heading = "At the winning ticket's size: each method minus random and minus full data, paired by seed";
+    const text = legend();
+    md.push(`## ${heading}`, '', ...mdTable(atTicket, 3), '', ...text.map((t) => `${t}\n`));
+    html.push({ heading, table: atTicket, text });
   }
 
   // Metric vs subset size, faceted by task and model: H subsets and each baseline along the sizes, full data at 100%.
@@ -227,6 +254,32 @@ export async function writeReport(
       if (footnote.length) html.push({ text: footnote });
       writeFileAtomic(join(tablesDir, `${slug}.csv`), csvOf(mine));
       csvAll.push(...mine);
+      const cellDiffs = diffs.filter((d) => d.row.task === task && d.row.model === model);
+      const dt = cellDifferences(cellDiffs, mine);
+      if (dt.rows.length) {
+        const text = legend();
+        md.push(...mdTable(dt, 1), '', ...text.map((t) => `${t}\n`));
+        html.push({ table: dt, text });
+        const points = diffPoints(cellDiffs);
+        if (points.length) {
+          const c = await writeChart(
+            differenceChart(points, {
+              title: `${title}: differences paired by seed`,
+              subtitle: 'bars: 95% paired t interval over seeds (none with one seed)',
+              metricName: METRIC_TITLES[TASK_META[task].metric]!,
+            }),
+            join(plotsDir, `${slug}-differences`),
+          );
+          plots.push(c.svg, c.png);
+          md.push(`![differences](plots/${slug}-differences.svg)`, '');
+          html.push({
+            svg: readFileSync(c.svg, 'utf8'),
+            caption:
+              'Each result minus random at the same size (left) and minus full data (right), in metric points; a ' +
+              'coloured point: its interval lies above or below 0.',
+          });
+        }
+      }
     } else {
       md.push('_no finished phase-2 runs yet_', '');
       block.text = [...notes, 'no finished phase-2 runs yet'];
@@ -294,14 +347,54 @@ export async function writeReport(
   const htmlFile = join(outDir, 'report.html');
   const csv = join(outDir, 'summary.csv');
   const json = join(outDir, 'summary.json');
+  const diffCsv = join(tablesDir, 'differences.csv');
+  writeFileAtomic(diffCsv, differencesCsv(diffs));
   writeFileAtomic(report, md.join('\n'));
   writeFileAtomic(htmlFile, htmlReport(`${cfg.name}: H-score dataset pruning`, html));
   writeFileAtomic(csv, csvOf(csvAll));
   writeFileAtomic(
     json,
-    JSON.stringify({ name: cfg.name, jobs: grid.jobs.length, finished: done, rows }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        name: cfg.name,
+        jobs: grid.jobs.length,
+        finished: done,
+        rows,
+        differences: diffs.map(({ row: r, against, diff, collapsed }) => ({
+          task: r.task,
+          model: r.model,
+          variant: r.variant,
+          subset: r.subset,
+          method: r.method,
+          scoredBy: r.scoredBy,
+          label: r.label,
+          against,
+          ...diff,
+          collapsed,
+        })),
+      },
+      // NaN (no common seed) is written as null
+      (_, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v),
+      2,
+    ) + '\n',
   );
-  return { report, html: htmlFile, csv, json, plots, rows };
+  return { report, html: htmlFile, csv, json, differences: diffCsv, plots, rows };
+}
+
+const AGAINST_TITLE = { random: '− random at the same size', full: '− full data' } as const;
+
+/** The difference plot's points: every paired difference, in the cell table's row order. */
+function diffPoints(diffs: Difference[]): DiffPoint[] {
+  return diffs
+    .filter((d) => d.diff.n > 0)
+    .map(({ row, against, diff }) => ({
+      series: row.label,
+      against: AGAINST_TITLE[against],
+      mean: diff.mean,
+      ...(diff.t && { lo: diff.t.lo, hi: diff.t.hi }),
+      n: diff.n,
+      verdict: !diff.t ? 'n = 1' : diff.sign === 'up' ? 'above 0' : diff.sign === 'down' ? 'below 0' : 'holds 0',
+    }));
 }
 
 function regressionNote(cfg: ExperimentConfig): string[] {
