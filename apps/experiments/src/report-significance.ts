@@ -154,7 +154,7 @@ export function ticketDifferences(
         r.method === 'hscore' ? 'winning ticket' : methodTitle(r.method),
         r.subsetPct.toFixed(1),
         metricCell(r),
-        cell(vs('random')),
+        r.method === 'random' ? '—' : cell(vs('random')),
         cell(vs('full')),
       ]);
     }

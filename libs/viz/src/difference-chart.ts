@@ -21,6 +21,8 @@ export interface DiffPoint {
   verdict: 'above 0' | 'below 0' | 'holds 0' | 'n = 1';
 }
 
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+
 const VERDICTS = ['above 0', 'below 0', 'holds 0', 'n = 1'] as const;
 
 /** Points with interval bars per row, one panel per reference, a rule at 0; rows in the order given. */
@@ -44,6 +46,7 @@ export function differenceChart(
     ...p,
     diff: 100 * p.mean,
     ...(p.lo !== undefined && { lo: 100 * p.lo, hi: 100 * p.hi! }),
+    interval: p.lo === undefined ? 'none (one seed)' : `[${signed(100 * p.lo)}, ${signed(100 * p.hi!)}]`,
   }));
   const y = {
     field: 'series',
@@ -86,8 +89,7 @@ export function differenceChart(
               { field: 'series', title: 'row' },
               { field: 'against' },
               { field: 'diff', title: 'difference', format: '+.2f' },
-              { field: 'lo', format: '+.2f' },
-              { field: 'hi', format: '+.2f' },
+              { field: 'interval', title: 'interval (95%)' },
               { field: 'n', title: 'seeds paired' },
             ],
           },
