@@ -163,6 +163,8 @@ test('differences to random and to full data: hand-checked intervals, marks, n =
     `| random at the size of winning ticket (drop H=0,3) | 30.0 | — |  | ${p(-0.015)} [`,
     '▲ / ▼: the interval lies above / below 0',
     '(t = 12.706 at n = 2, 4.303 at n = 3)',
+    // the header says which rows have several seeds (phase2.seeds is one seed, ticket_seeds add two)
+    "mean ± sample std over seeds for full data and at the winning ticket's size (ticket_seeds), one seed elsewhere",
   ])
     assert.ok(md.includes(line), `report.md lacks ${JSON.stringify(line)}`);
   assert.match(html, /<td class="n">[-+]\d+\.\d\d \[[-+]\d+\.\d\d, [-+]\d+\.\d\d\] ▼ \(n = 3\)<\/td>/);

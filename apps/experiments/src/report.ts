@@ -170,7 +170,7 @@ export async function writeReport(
     'Baselines keep exactly as many examples as the H subset they are compared with. Metric: ' +
       `${cfg.tasks.map((t) => `${t} ${METRIC_TITLES[TASK_META[t].metric]}`).join(', ')} on each task's evaluation ` +
       'split after the last epoch (other metrics of the task beside it), ' +
-      `${cfg.phase2.seeds.length > 1 ? 'mean ± sample std over seeds' : 'one seed'}.`,
+      `${seedWords(cfg)}.`,
     'H subsets are named by the H values they drop: the winning ticket drops H=0 (never learned) and H=R ' +
       '(learned in every run).',
     ...methodsNote(cfg),
@@ -395,6 +395,15 @@ function diffPoints(diffs: Difference[]): DiffPoint[] {
       n: diff.n,
       verdict: !diff.t ? 'n = 1' : diff.sign === 'up' ? 'above 0' : diff.sign === 'down' ? 'below 0' : 'holds 0',
     }));
+}
+
+/** How many seeds the tables average: phase2.seeds everywhere, ticket_seeds more at the winning ticket's size. */
+function seedWords(cfg: ExperimentConfig): string {
+  const all = new Set([...cfg.phase2.seeds, ...cfg.phase2.ticket_seeds]).size;
+  if (all === 1) return 'one seed';
+  return cfg.phase2.seeds.length > 1
+    ? 'mean ± sample std over seeds'
+    : "mean ± sample std over seeds for full data and at the winning ticket's size (ticket_seeds), one seed elsewhere";
 }
 
 function regressionNote(cfg: ExperimentConfig): string[] {
