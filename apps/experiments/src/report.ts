@@ -192,7 +192,7 @@ export async function writeReport(
     const heading = "At the winning ticket's size: each method minus random and minus full data, paired by seed";
     const text = legend();
     md.push(`## ${heading}`, '', ...mdTable(atTicket, 3), '', ...text.map((t) => `${t}\n`));
-    html.push({ heading, table: atTicket, text });
+    html.push({ heading, table: atTicket }, { text });
   }
 
   // Metric vs subset size, faceted by task and model: H subsets and each baseline along the sizes, full data at 100%.
@@ -257,9 +257,10 @@ export async function writeReport(
       const cellDiffs = diffs.filter((d) => d.row.task === task && d.row.model === model);
       const dt = cellDifferences(cellDiffs, mine);
       if (dt.rows.length) {
+        const lead = 'Differences to random at the same size and to full data, paired by seed:';
         const text = legend();
-        md.push(...mdTable(dt, 1), '', ...text.map((t) => `${t}\n`));
-        html.push({ table: dt, text });
+        md.push(lead, '', ...mdTable(dt, 1), '', ...text.map((t) => `${t}\n`));
+        html.push({ text: [lead], table: dt }, { text });
         const points = diffPoints(cellDiffs);
         if (points.length) {
           const c = await writeChart(
