@@ -2,6 +2,7 @@
 // paired by seed, with the 95% paired t interval over the common seeds (report-stats.ts), a ▲ / ▼ where the
 // interval excludes 0, the tables the report shows (per cell, and at the winning ticket's size) and the CSV.
 // Methods come from the rows, so every method of libs/pruning's table appears by its title with no list here.
+import type { DiffPoint } from '@prunelab/viz';
 import type { Grid } from './grid.ts';
 import { methodTitle } from './names.ts';
 import { metricCell, metricTitle, pct, type ReportRow } from './report-tables.ts';
@@ -208,4 +209,20 @@ export function differencesCsv(diffs: Difference[]): string {
     ].join(','),
   );
   return [head, ...lines].join('\n') + '\n';
+}
+
+const AGAINST_TITLE = { random: '− random at the same size', full: '− full data' } as const;
+
+/** The difference plot's points: every paired difference, in the cell table's row order. */
+export function diffPoints(diffs: Difference[]): DiffPoint[] {
+  return diffs
+    .filter((d) => d.diff.n > 0)
+    .map(({ row, against, diff }) => ({
+      series: row.label,
+      against: AGAINST_TITLE[against],
+      mean: diff.mean,
+      ...(diff.t && { lo: diff.t.lo, hi: diff.t.hi }),
+      n: diff.n,
+      verdict: !diff.t ? 'n = 1' : diff.sign === 'up' ? 'above 0' : diff.sign === 'down' ? 'below 0' : 'holds 0',
+    }));
 }

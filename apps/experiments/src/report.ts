@@ -13,7 +13,6 @@ import {
   trainingCurvesChart,
   writeChart,
   type CurvePoint,
-  type DiffPoint,
   type HtmlBlock,
   type MapPoint,
   type SizePoint,
@@ -34,10 +33,10 @@ import {
 } from './report-cells.ts';
 import {
   cellDifferences,
-  type Difference,
   differences,
   differencesCsv,
   differencesLegend,
+  diffPoints,
   ticketDifferences,
 } from './report-significance.ts';
 import { cellTable, csvOf, reportRows, ticketSummary, type ReportRow } from './report-tables.ts';
@@ -380,22 +379,6 @@ export async function writeReport(
     ) + '\n',
   );
   return { report, html: htmlFile, csv, json, differences: diffCsv, plots, rows };
-}
-
-const AGAINST_TITLE = { random: '− random at the same size', full: '− full data' } as const;
-
-/** The difference plot's points: every paired difference, in the cell table's row order. */
-function diffPoints(diffs: Difference[]): DiffPoint[] {
-  return diffs
-    .filter((d) => d.diff.n > 0)
-    .map(({ row, against, diff }) => ({
-      series: row.label,
-      against: AGAINST_TITLE[against],
-      mean: diff.mean,
-      ...(diff.t && { lo: diff.t.lo, hi: diff.t.hi }),
-      n: diff.n,
-      verdict: !diff.t ? 'n = 1' : diff.sign === 'up' ? 'above 0' : diff.sign === 'down' ? 'below 0' : 'holds 0',
-    }));
 }
 
 /** How many seeds the tables average: phase2.seeds everywhere, ticket_seeds more at the winning ticket's size. */
