@@ -6,6 +6,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { selectionMethod } from '@prunelab/pruning';
 import {
   dataMapChart,
+  differenceChart,
   hscoreHistogramChart,
   htmlReport,
   metricVsSizeChart,
@@ -30,6 +31,14 @@ import {
   randomWeightsOf,
   settingsNote,
 } from './report-cells.ts';
+import {
+  cellDifferences,
+  differences,
+  differencesCsv,
+  differencesLegend,
+  diffPoints,
+  ticketDifferences,
+} from './report-significance.ts';
 import { cellTable, csvOf, reportRows, ticketSummary, type ReportRow } from './report-tables.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { readScores, type ScoresResult } from './scores.ts';
@@ -42,6 +51,8 @@ export interface ReportFiles {
   html: string;
   csv: string;
   json: string;
+  /** tables/differences.csv: every row minus random at its size and minus full data, both intervals */
+  differences: string;
   plots: string[];
   rows: ReportRow[];
 }
@@ -124,6 +135,14 @@ export async function writeReport(
   tracking = trackingLocation(outDir),
 ): Promise<ReportFiles> {
   const rows = reportRows(grid, outDir);
+  const diffs = differences(rows);
+  // the legend goes under the first table of differences; later ones point to it
+  let legendShown = false;
+  const legend = () => {
+    if (legendShown) return ['▲ / ▼: the 95% paired t interval over seeds excludes 0 (the legend is further up).'];
+    legendShown = true;
+    return differencesLegend(diffs.map((d) => d.diff.n));
+  };
   const taskMetrics = [...new Set(cfg.tasks.map((t) => TASK_META[t].metric))];
   // one metric for the whole grid when all tasks share it, else the cross-task plot says "metric"
   const metricName = taskMetrics.length === 1 ? taskMetrics[0]! : 'metric';
@@ -150,7 +169,7 @@ export async function writeReport(
     'Baselines keep exactly as many examples as the H subset they are compared with. Metric: ' +
       `${cfg.tasks.map((t) => `${t} ${METRIC_TITLES[TASK_META[t].metric]}`).join(', ')} on each task's evaluation ` +
       'split after the last epoch (other metrics of the task beside it), ' +
-      `${cfg.phase2.seeds.length > 1 ? 'mean ± sample std over seeds' : 'one seed'}.`,
+      `${seedWords(cfg)}.`,
     'H subsets are named by the H values they drop: the winning ticket drops H=0 (never learned) and H=R ' +
       '(learned in every run).',
     ...methodsNote(cfg),
@@ -166,6 +185,13 @@ export async function writeReport(
     md.push(`## ${heading}`, '', ...mdTable(ticket, 2), '', ...dagger.map((d) => `${d}\n`));
     html.push({ heading, table: ticket });
     if (dagger.length) html.push({ text: dagger });
+  }
+  const atTicket = ticketDifferences(diffs, rows, grid);
+  if (atTicket.rows.length) {
+    const heading = "At the winning ticket's size: each method minus random and minus full data, paired by seed";
+    const text = legend();
+    md.push(`## ${heading}`, '', ...mdTable(atTicket, 3), '', ...text.map((t) => `${t}\n`));
+    html.push({ heading, table: atTicket }, { text });
   }
 
   // Metric vs subset size, faceted by task and model: H subsets and each baseline along the sizes, full data at 100%.
@@ -227,6 +253,33 @@ export async function writeReport(
       if (footnote.length) html.push({ text: footnote });
       writeFileAtomic(join(tablesDir, `${slug}.csv`), csvOf(mine));
       csvAll.push(...mine);
+      const cellDiffs = diffs.filter((d) => d.row.task === task && d.row.model === model);
+      const dt = cellDifferences(cellDiffs, mine);
+      if (dt.rows.length) {
+        const lead = 'Differences to random at the same size and to full data, paired by seed:';
+        const text = legend();
+        md.push(lead, '', ...mdTable(dt, 1), '', ...text.map((t) => `${t}\n`));
+        html.push({ text: [lead], table: dt }, { text });
+        const points = diffPoints(cellDiffs);
+        if (points.length) {
+          const c = await writeChart(
+            differenceChart(points, {
+              title: `${title}: differences paired by seed`,
+              subtitle: 'bars: 95% paired t interval over seeds (none with one seed)',
+              metricName: METRIC_TITLES[TASK_META[task].metric]!,
+            }),
+            join(plotsDir, `${slug}-differences`),
+          );
+          plots.push(c.svg, c.png);
+          md.push(`![differences](plots/${slug}-differences.svg)`, '');
+          html.push({
+            svg: readFileSync(c.svg, 'utf8'),
+            caption:
+              'Each result minus random at the same size (left) and minus full data (right), in metric points; a ' +
+              'coloured point: its interval lies above or below 0.',
+          });
+        }
+      }
     } else {
       md.push('_no finished phase-2 runs yet_', '');
       block.text = [...notes, 'no finished phase-2 runs yet'];
@@ -294,14 +347,47 @@ export async function writeReport(
   const htmlFile = join(outDir, 'report.html');
   const csv = join(outDir, 'summary.csv');
   const json = join(outDir, 'summary.json');
+  const diffCsv = join(tablesDir, 'differences.csv');
+  writeFileAtomic(diffCsv, differencesCsv(diffs));
   writeFileAtomic(report, md.join('\n'));
   writeFileAtomic(htmlFile, htmlReport(`${cfg.name}: H-score dataset pruning`, html));
   writeFileAtomic(csv, csvOf(csvAll));
   writeFileAtomic(
     json,
-    JSON.stringify({ name: cfg.name, jobs: grid.jobs.length, finished: done, rows }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        name: cfg.name,
+        jobs: grid.jobs.length,
+        finished: done,
+        rows,
+        differences: diffs.map(({ row: r, against, diff, collapsed }) => ({
+          task: r.task,
+          model: r.model,
+          variant: r.variant,
+          subset: r.subset,
+          method: r.method,
+          scoredBy: r.scoredBy,
+          label: r.label,
+          against,
+          ...diff,
+          collapsed,
+        })),
+      },
+      // NaN (no common seed) is written as null
+      (_, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v),
+      2,
+    ) + '\n',
   );
-  return { report, html: htmlFile, csv, json, plots, rows };
+  return { report, html: htmlFile, csv, json, differences: diffCsv, plots, rows };
+}
+
+/** How many seeds the tables average: phase2.seeds everywhere, ticket_seeds more at the winning ticket's size. */
+function seedWords(cfg: ExperimentConfig): string {
+  const all = new Set([...cfg.phase2.seeds, ...cfg.phase2.ticket_seeds]).size;
+  if (all === 1) return 'one seed';
+  return cfg.phase2.seeds.length > 1
+    ? 'mean ± sample std over seeds'
+    : "mean ± sample std over seeds for full data and at the winning ticket's size (ticket_seeds), one seed elsewhere";
 }
 
 function regressionNote(cfg: ExperimentConfig): string[] {

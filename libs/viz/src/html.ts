@@ -28,7 +28,9 @@ export function htmlReport(title: string, blocks: HtmlBlock[]): string {
     if (b.heading) parts.push(`<h2>${escapeHtml(b.heading)}</h2>`);
     for (const t of b.text ?? []) parts.push(`<p>${escapeHtml(t)}</p>`);
     if (b.table) {
-      const num = (c: string) => /^[-+]?[\d.,]+( ± [\d.]+)?%?( †)?$/.test(c); // †: a flagged result
+      // numbers: "80.67 ± 2.08", "+0.65 [-1.74, +3.04] ▼ (n = 3)"; †: a flagged result, ▲ / ▼: a significant one
+      const num = (c: string) =>
+        /^[-+]?[\d.,]+( ± [\d.]+)?( \[[-+]?[\d.]+, [-+]?[\d.]+\])?%?( [▲▼])?( †)?( \(n = \d+\))?$/.test(c);
       parts.push(
         `<table><thead><tr>${b.table.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>` +
           b.table.rows

@@ -26,4 +26,5 @@ export {
   type MapPoint,
   type SizePoint,
 } from './report-charts.ts';
+export { differenceChart, type DiffPoint } from './difference-chart.ts';
 export { escapeHtml, htmlReport, type HtmlBlock } from './html.ts';

@@ -137,13 +137,21 @@ test('htmlReport: self-contained, escaped text, inline SVG, numeric cells right-
     {
       heading: 'sst2 · roberta',
       text: ['a < b'],
-      table: { header: ['data', 'acc'], rows: [['full', '90.00 ± 0.10']] },
+      table: {
+        header: ['data', 'acc', 'diff'],
+        rows: [
+          ['full', '90.00 ± 0.10', '+0.65 [-1.74, +3.04] (n = 3)'],
+          ['ambiguous', '50.00 ± 0.00 †', '-28.33 [-33.12, -23.53] ▼ †'],
+        ],
+      },
     },
     { svg: '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><text>x</text></svg>', caption: 'fig' },
   ]);
   assert.match(html, /<title>R&amp;D &lt;report&gt;<\/title>/);
   assert.match(html, /<p>a &lt; b<\/p>/);
   assert.match(html, /<td class="n">90.00 ± 0.10<\/td>/);
+  for (const c of ['50.00 ± 0.00 †', '+0.65 [-1.74, +3.04] (n = 3)', '-28.33 [-33.12, -23.53] ▼ †'])
+    assert.ok(html.includes(`<td class="n">${c}</td>`), c);
   assert.match(html, /<figure><svg xmlns/);
   assert.ok(!html.includes('<?xml'));
   assert.ok(!/<script|<link|src=/.test(html), 'no external resources');
