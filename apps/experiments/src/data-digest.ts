@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { findRepoRoot, trainEvalSources, type AnyExample } from '@prunelab/datasets';
+import { findRepoRoot, getTask, trainEvalSources, type AnyExample } from '@prunelab/datasets';
 import { readJson, writeJsonAtomic } from './job-state.ts';
 import { cellSettings, type DataCfg, type ExperimentConfig, type TaskName } from './schema.ts';
 import { loadOptions, loadTaskData, type TaskData } from './tasks.ts';
@@ -40,8 +40,14 @@ export type DataStates = Record<string, DataState>;
 
 const sha = (x: string) => createHash('sha256').update(x).digest('hex').slice(0, 16);
 
-/** Which data a cell reads: its task and data settings (max_length and doc_stride included: harmless, simple). */
-export const dataKey = (task: TaskName, data: DataCfg) => sha(JSON.stringify({ task, data }));
+/**
+ * Which data a cell reads: its task and data settings (max_length and doc_stride included: harmless, simple), and
+ * for a task defined in the config its definition (files, fields, labels), so an edited definition is read again.
+ */
+export const dataKey = (task: TaskName, data: DataCfg) => {
+  const custom = getTask(task).custom;
+  return sha(JSON.stringify({ task, data, ...(custom && { custom }) }));
+};
 
 export const defaultDataCache = () => join(findRepoRoot(), '.cache', 'data-digests.json');
 
