@@ -2,11 +2,11 @@
 // and read under a data root as a new user would give it), and tasks defined in the YAML (custom_tasks): paths
 // relative to the defining file, errors at file:line naming the key, the task list, and the data key.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
-import { getTask, TASK_NAMES } from '@prunelab/datasets';
+import { CUSTOM_KEYS, getTask, TASK_NAMES } from '@prunelab/datasets';
 import { loadConfig, validateConfig } from './config.ts';
 import { dataKey } from './data-digest.ts';
 import { TASKS, type TaskName } from './schema.ts';
@@ -139,4 +139,17 @@ test('the data key holds the definition: an edited definition reads the data aga
   cfg('neg,pos');
   assert.equal(dataKey(KEYED, a.data), keyA);
   assert.equal(dataKey('sst2', a.data).length, 16);
+});
+
+test('experiments/README.md lists every registry task with its layouts, and every key of a custom task', () => {
+  const readme = readFileSync(join(import.meta.dirname, '../../../experiments/README.md'), 'utf8');
+  for (const task of TASK_NAMES) {
+    const row = readme.split('\n').find((l) => l.startsWith(`| \`${task}\` |`));
+    assert.ok(row, `experiments/README.md has no row for ${task}`);
+    const spec = getTask(task);
+    assert.ok(row.includes(` ${spec.kind} | ${spec.evalSplit} |`), `${task}: kind and evaluation split`);
+    for (const l of spec.layouts) assert.ok(row.includes(`\`${l.dir}/`), `${task}: layout ${l.dir} not listed`);
+  }
+  for (const key of CUSTOM_KEYS)
+    assert.ok(readme.includes(`| \`custom_tasks.<name>.${key}\` |`), `custom_tasks.<name>.${key} is not documented`);
 });
