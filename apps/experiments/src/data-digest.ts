@@ -109,7 +109,8 @@ export async function readDataState(task: TaskName, data: DataCfg, opts: ReadDat
   const cacheFile = opts.cacheFile ?? defaultDataCache();
   const key = dataKey(task, data);
   const sources = trainEvalSources(task, loadOptions(data));
-  if (!sources && !(opts.download && data.allow_download))
+  // a task of the config is never downloaded: read it anyway, so a wrong path says which key to fix
+  if (!sources && !(opts.download && data.allow_download) && !getTask(task).custom)
     return { record: null, missing: 'not on disk yet (run reads or downloads it)' };
   const cache = readJson<Record<string, CacheEntry>>(cacheFile) ?? {};
   const hit = cache[key];
