@@ -16,6 +16,7 @@ import {
   type Section,
 } from './schema.ts';
 import { checkOptions, SELECTION_METHOD_NAMES, selectionMethod } from '@prunelab/pruning';
+import { CustomTasksConfigError, readCustomTasks } from './custom-tasks.ts';
 
 export class ConfigError extends Error {}
 
@@ -170,13 +171,31 @@ export const DEFAULT_MODELS = {
   'tiny-bert': { path: '.cache/models/tiny-bert-random', family: 'bert', generate_if_missing: true },
 };
 
-/** Validate a merged config (plain data) against SCHEMA and fill defaults; `where(path)` gives "file:line" for errors. */
-export function validateConfig(raw: unknown, where: Where): ExperimentConfig {
+/**
+ * Validate a merged config (plain data) against SCHEMA and fill defaults; `where(path)` gives "file:line" for errors,
+ * `dirOf(path)` the folder relative paths at that key start from (custom_tasks files; default: the working folder).
+ */
+export function validateConfig(
+  raw: unknown,
+  where: Where,
+  dirOf: (path: string[]) => string = () => process.cwd(),
+): ExperimentConfig {
   if (!isObject(raw))
     throw new ConfigError(
       `${where([])}: the config must be a mapping of keys (name, tasks, data, models, phase1, phase2, pruning, ...)`,
     );
-  const top = SCHEMA.top as Section;
+  let custom: Record<string, Record<string, unknown>>;
+  try {
+    custom = readCustomTasks(raw.custom_tasks, where, dirOf);
+  } catch (e) {
+    throw e instanceof CustomTasksConfigError ? new ConfigError(e.message) : e;
+  }
+  // the grid's tasks: the registry's and those defined under custom_tasks
+  const taskNames = [...TASKS, ...Object.keys(custom)];
+  const top = {
+    ...SCHEMA.top,
+    tasks: { ...SCHEMA.top.tasks, type: { kind: 'enum[]', values: taskNames } },
+  } as Section;
   const sections = Object.keys(SCHEMA).filter((s) => s !== 'top' && s !== 'model'); // 'model' is the schema of each models.<name>
   const allowed = [...Object.keys(top), ...sections, ...Object.keys(MAPS)];
   for (const key of Object.keys(raw)) {
@@ -238,9 +257,10 @@ export function validateConfig(raw: unknown, where: Where): ExperimentConfig {
     throw new ConfigError(`${where(['per_task'])}: 'per_task' must map task names to overrides (data, phase1, phase2)`);
   const taskOut: Record<string, unknown> = {};
   for (const [task, o] of Object.entries(perTask)) {
-    if (!(TASKS as readonly string[]).includes(task))
+    if (!taskNames.includes(task))
       throw new ConfigError(
-        `${where(['per_task', task])}: unknown task '${task}'${didYouMean(task, TASKS)}; allowed: ${TASKS.join(', ')}`,
+        `${where(['per_task', task])}: unknown task '${task}'${didYouMean(task, taskNames)}; allowed: ` +
+          `${taskNames.join(', ')}`,
       );
     if (!isObject(o))
       throw new ConfigError(
@@ -255,6 +275,7 @@ export function validateConfig(raw: unknown, where: Where): ExperimentConfig {
     taskOut[task] = fillOverrides(o, ['per_task', task], where);
   }
   out.per_task = taskOut;
+  out.custom_tasks = custom;
   const cfg = out as unknown as ExperimentConfig;
   crossCheck(cfg, where);
   return cfg;
@@ -490,7 +511,7 @@ function applyOverrides(obj: Record<string, unknown>, overrides: string[]): { pa
 export function loadRaw(
   file: string,
   overrides: string[] = [],
-): { raw: Record<string, unknown>; where: Where; files: string[] } {
+): { raw: Record<string, unknown>; where: Where; dirOf: (path: string[]) => string; files: string[] } {
   const layers: Layer[] = [];
   const stack: string[] = [];
   let current = resolve(file);
@@ -522,20 +543,27 @@ export function loadRaw(
   merged.extends = layers[0]!.js.extends ?? null;
   resolveOptionPaths(merged, layers);
   const applied = applyOverrides(merged, overrides);
-  const where: Where = (path) => {
-    const set = [...applied]
-      .reverse()
-      .find((a) => a.path.length <= path.length && a.path.every((k, i) => k === path[i]));
-    if (set && path.length) return `--set ${set.text}`;
+  const setBy = (path: string[]) =>
+    [...applied].reverse().find((a) => a.path.length <= path.length && a.path.every((k, i) => k === path[i]));
+  /** the layer that holds `path` (the deepest match) */
+  const holder = (path: string[]) => {
     let best: { file: string; depth: number; line?: number } = { file: layers[0]!.file, depth: -1 };
     for (const layer of layers) {
       const at = locate(layer, path);
       if (at.depth > best.depth) best = { file: layer.file, ...at };
       if (at.depth === path.length) break;
     }
+    return best;
+  };
+  const where: Where = (path) => {
+    const set = setBy(path);
+    if (set && path.length) return `--set ${set.text}`;
+    const best = holder(path);
     return best.line ? `${best.file}:${best.line}` : best.file;
   };
-  return { raw: merged, where, files: layers.map((l) => l.file) };
+  // a path set with --set is relative to the working folder; one in a file, to that file's folder
+  const dirOf = (path: string[]) => (setBy(path) ? process.cwd() : dirname(resolve(holder(path).file)));
+  return { raw: merged, where, dirOf, files: layers.map((l) => l.file) };
 }
 
 /** The --set list the command line gives: --set values in order, then --lenient as `data.lenient=true` (the same). */
@@ -545,6 +573,6 @@ export function cliOverrides(values: { set?: string[]; lenient?: boolean }): str
 
 /** Read, extend, override and validate an experiment file. */
 export function loadConfig(file: string, overrides: string[] = []): ExperimentConfig {
-  const { raw, where } = loadRaw(file, overrides);
-  return validateConfig(raw, where);
+  const { raw, where, dirOf } = loadRaw(file, overrides);
+  return validateConfig(raw, where, dirOf);
 }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { findRepoRoot, trainEvalSources, type AnyExample } from '@prunelab/datasets';
+import { findRepoRoot, getTask, trainEvalSources, type AnyExample } from '@prunelab/datasets';
 import { readJson, writeJsonAtomic } from './job-state.ts';
 import { cellSettings, type DataCfg, type ExperimentConfig, type TaskName } from './schema.ts';
 import { loadOptions, loadTaskData, type TaskData } from './tasks.ts';
@@ -40,8 +40,14 @@ export type DataStates = Record<string, DataState>;
 
 const sha = (x: string) => createHash('sha256').update(x).digest('hex').slice(0, 16);
 
-/** Which data a cell reads: its task and data settings (max_length and doc_stride included: harmless, simple). */
-export const dataKey = (task: TaskName, data: DataCfg) => sha(JSON.stringify({ task, data }));
+/**
+ * Which data a cell reads: its task and data settings (max_length and doc_stride included: harmless, simple), and
+ * for a task defined in the config its definition (files, fields, labels), so an edited definition is read again.
+ */
+export const dataKey = (task: TaskName, data: DataCfg) => {
+  const custom = getTask(task).custom;
+  return sha(JSON.stringify({ task, data, ...(custom && { custom }) }));
+};
 
 export const defaultDataCache = () => join(findRepoRoot(), '.cache', 'data-digests.json');
 
@@ -103,7 +109,8 @@ export async function readDataState(task: TaskName, data: DataCfg, opts: ReadDat
   const cacheFile = opts.cacheFile ?? defaultDataCache();
   const key = dataKey(task, data);
   const sources = trainEvalSources(task, loadOptions(data));
-  if (!sources && !(opts.download && data.allow_download))
+  // a task of the config is never downloaded: read it anyway, so a wrong path says which key to fix
+  if (!sources && !(opts.download && data.allow_download) && !getTask(task).custom)
     return { record: null, missing: 'not on disk yet (run reads or downloads it)' };
   const cache = readJson<Record<string, CacheEntry>>(cacheFile) ?? {};
   const hit = cache[key];

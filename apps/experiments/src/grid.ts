@@ -360,7 +360,8 @@ export function jobCost(
   job: Job,
   sizeOf: (ref: SubsetRef) => number | undefined,
 ): { examples: number; epochs: number; exact: boolean } {
-  const n = plannedTrainSize(job.task, job.settings.data);
+  // the examples the job's data record says it uses, else the registry's count (a task of the config has none)
+  const n = job.data?.used['train'] ?? plannedTrainSize(job.task, job.settings.data);
   if (job.kind === 'phase1') return { examples: n, epochs: job.settings.phase1.epochs, exact: true };
   if (job.kind === 'scores') return { examples: 0, epochs: 0, exact: true };
   if (!job.subset) return { examples: n, epochs: job.settings.phase2.epochs, exact: true };

@@ -24,6 +24,8 @@ export type Section = Record<string, Field>;
 
 /** Every task name the grid accepts: the libs/datasets registry's (a task is added there, not here). */
 export const TASKS: readonly TaskName[] = TASK_NAMES;
+// A config's tasks may also name tasks it defines under custom_tasks; they travel as TaskName too: every name of a
+// validated config resolves with getTask (they are registered when the config is read).
 export type { TaskName };
 
 /** Model families: the model_types of libs/finetune's family registry (families/index.ts). */
@@ -237,6 +239,11 @@ export const SCHEMA = {
 export const MAPS = {
   models: { doc: 'models of the grid by a short name: path, family, ... plus optional data/phase1/phase2 overrides' },
   per_task: { doc: 'per-task overrides of data/phase1/phase2 (win over model overrides)' },
+  custom_tasks: {
+    doc:
+      'tasks of your own data by a name (then listed in tasks): kind, train, dev or dev_fraction, format, text, ' +
+      'label, labels, id (libs/datasets custom-task.ts)',
+  },
 } as const;
 
 export interface DataCfg {
@@ -290,6 +297,8 @@ export interface ExperimentConfig {
   data: DataCfg;
   models: Record<string, ModelCfg>;
   per_task: Partial<Record<TaskName, Overrides>>;
+  /** tasks defined in the config, with absolute paths (custom-tasks.ts) */
+  custom_tasks: Record<string, Record<string, unknown>>;
   phase1: Phase1Cfg;
   phase2: Phase2Cfg;
   pruning: {

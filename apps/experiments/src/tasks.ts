@@ -10,9 +10,11 @@ import {
   officialTrainSize,
   subsample,
   TASK_NAMES,
+  customTaskNames,
   type AnyExample,
   type MainMetric,
   type TaskLoadOptions,
+  type TaskSpec,
 } from '@prunelab/datasets';
 import type { TaskKind } from '@prunelab/core';
 import type { DataCfg, TaskName } from './schema.ts';
@@ -38,14 +40,30 @@ export const METRIC_TITLES: Record<string, string> = {
   within_tolerance: 'within ±0.5',
 };
 
-/** Each task's registry row as the reports read it (derived, not a second list). */
-export const TASK_META: Record<TaskName, TaskMeta> = Object.fromEntries(
-  TASK_NAMES.map((t) => {
-    const spec = getTask(t);
-    const extra = spec.extraEval && { extraEval: spec.extraEval };
-    return [t, { metric: spec.mainMetric, evalSplit: spec.evalSplit, ...extra }];
-  }),
-) as Record<TaskName, TaskMeta>;
+function metaOf(task: string): TaskMeta | undefined {
+  let spec: TaskSpec;
+  try {
+    spec = getTask(task);
+  } catch {
+    return undefined;
+  }
+  const extra = spec.extraEval && { extraEval: spec.extraEval };
+  return { metric: spec.mainMetric, evalSplit: spec.evalSplit, ...extra };
+}
+
+/**
+ * Each task's registry row as the reports read it (derived, not a second list): looked up when read, so a task
+ * defined in the config (custom_tasks, registered when it is read) has its row too; undefined for an unknown name.
+ */
+export const TASK_META: Record<TaskName, TaskMeta> = new Proxy({} as Record<TaskName, TaskMeta>, {
+  get: (_, task) => (typeof task === 'string' ? metaOf(task) : undefined),
+  has: (_, task) => typeof task === 'string' && metaOf(task) !== undefined,
+  ownKeys: () => [...TASK_NAMES, ...customTaskNames()],
+  getOwnPropertyDescriptor: (_, task) =>
+    typeof task === 'string' && metaOf(task)
+      ? { value: metaOf(task), enumerable: true, configurable: true, writable: false }
+      : undefined,
+});
 
 /** The kind a task trains as (report notes for regression and QA). */
 export function taskKind(task: TaskName): TaskKind {

@@ -15,12 +15,17 @@ export {
   TASKS,
   TASK_NAMES,
   describeLabels,
+  customTaskNames,
   getTask,
   labelId,
+  registerTask,
   officialTrainSize,
   taskSplits,
+  type CustomLayout,
+  type FieldRef,
   type Layout,
   type MainMetric,
+  type TableFormat,
   type MetricName,
   type TaskName,
   type TaskSpec,
@@ -35,6 +40,14 @@ export {
   type TaskLoadOptions,
 } from './load-task.ts';
 export { DataNotFoundError, RowProblems } from './data-error.ts';
+export {
+  CUSTOM_KEYS,
+  CUSTOM_KINDS,
+  CustomTaskError,
+  TABLE_FORMATS,
+  customTaskSpec,
+  registerCustomTasks,
+} from './custom-task.ts';
 export { POOL_HELD_OUT, loadTrainEval, trainEvalSources, type TrainEvalSplits } from './train-eval.ts';
 
 // Task kinds: head, encoding, rule for "correct", dynamics stats, metrics of each (kinds/<kind>.ts).

@@ -3,6 +3,7 @@
 // content-derived ids and checks the row count against the official one.
 import fs from 'node:fs';
 import path from 'node:path';
+import { readCustomSplit } from './custom-reader.ts';
 import { DataNotFoundError, fmtCount, RowProblems } from './data-error.ts';
 import { assignIds } from './example-id.ts';
 import { readGlueSplit } from './glue-reader.ts';
@@ -14,8 +15,8 @@ import type { ChoiceRow, ClassRow, QaRow, RawSplit } from './raw-rows.ts';
 import { findRepoRoot } from './repo-root.ts';
 import { readSquadJson } from './squad-reader.ts';
 import { downloadTask, hasDownload } from './task-download.ts';
-import { getTask, taskSplits, type Layout, type TaskSpec } from './tasks.ts';
-import { readAgNewsCsv, readSentEval, readTrec } from './text-readers.ts';
+import { getTask, taskSplits, type Layout, type TaskName, type TaskSpec } from './tasks.ts';
+import { readAgNewsCsv, readLabelTsv, readSentEval, readTrec } from './text-readers.ts';
 import type { ChoiceExample, DataSource, Example, QaExample } from './types.ts';
 
 export interface TaskLoadOptions {
@@ -59,6 +60,11 @@ export type LoadedSplit =
 
 /** The files a layout needs for a split under `root`, or undefined when the layout lacks the split or they are absent. */
 export function layoutFiles(layout: Layout, root: string, split: string): string[] | undefined {
+  if (layout.format === 'custom') {
+    // a task defined in the config names its files itself (absolute paths): the data root plays no part
+    const file = layout.files[split];
+    return file !== undefined && fs.existsSync(file) ? [file] : undefined;
+  }
   const dir = path.join(root, layout.dir);
   if (layout.format === 'senteval') {
     if (split !== layout.split) return undefined;
@@ -90,6 +96,7 @@ function expectedPaths(spec: TaskSpec, root: string, split: string): string[] {
       return l.split === split ? [path.join(root, l.dir, `{${l.labelFiles.join(',')}}`)] : [];
     const f = l.files[split];
     if (f === undefined) return [];
+    if (l.format === 'custom') return [f];
     return [path.join(root, l.dir, l.format === 'hf' ? `${f}{.parquet,.jsonl,-*.parquet}` : f)];
   });
 }
@@ -113,6 +120,11 @@ export function locateTaskSplit(
   split: string,
   opts: TaskLoadOptions,
 ): { hit?: Located; explicit?: { root: string; from: string }; tried: string[] } {
+  if (spec.custom) {
+    const hit = findLayout(spec, '', split);
+    const tried = expectedPaths(spec, '', split);
+    return hit ? { hit: { root: path.dirname(hit.files[0] as string), source: 'custom', ...hit }, tried } : { tried };
+  }
   const env = opts.envDataRoot ?? process.env['PRUNELAB_DATA'];
   const explicit = opts.dataRoot
     ? { root: path.resolve(opts.dataRoot), source: 'config' as const, from: 'data.root in the config' }
@@ -151,6 +163,13 @@ export async function resolveTaskSplit(
     throw new Error(`${spec.title} has no split ${JSON.stringify(split)}; its splits are ${known.join(', ')}`);
   const { hit, explicit, tried } = locateTaskSplit(spec, split, opts);
   if (hit) return { ...hit, warnings: [] };
+  if (spec.custom) {
+    const key = split === 'dev' ? 'dev' : 'train';
+    throw new DataNotFoundError(
+      `task ${spec.name}: ${tried.join(' or ')} does not exist (custom_tasks.${spec.name}.${key}); fix the path in ` +
+        `the config (relative to the config file's folder, or absolute)`,
+    );
+  }
   if (explicit) {
     throw new DataNotFoundError(
       `${spec.title} ${split} not found under data root ${explicit.root} (${explicit.from}): looked for ` +
@@ -161,8 +180,8 @@ export async function resolveTaskSplit(
   const warnings: string[] = [];
   if (opts.cacheDir) {
     const cache = path.resolve(opts.cacheDir);
-    if (opts.allowDownload !== false && hasDownload(spec.name)) {
-      warnings.push(...(await downloadTask(spec.name, cache, opts.fetchImpl)));
+    if (opts.allowDownload !== false && hasDownload(spec.name as TaskName)) {
+      warnings.push(...(await downloadTask(spec.name as TaskName, cache, opts.fetchImpl)));
       const after = findLayout(spec, cache, split);
       if (after) return { root: cache, source: 'cache', ...after, warnings };
       throw new Error(
@@ -173,7 +192,7 @@ export async function resolveTaskSplit(
   }
   throw new DataNotFoundError(
     `${spec.title} ${split} not found: looked for ${tried.join(' or ') || '(no candidate roots)'}` +
-      `${opts.cacheDir ? (hasDownload(spec.name) ? ' (download disabled)' : ' (no automatic download for this task)') : ' (no cacheDir to download into)'}; ` +
+      `${opts.cacheDir ? (hasDownload(spec.name as TaskName) ? ' (download disabled)' : ' (no automatic download for this task)') : ' (no cacheDir to download into)'}; ` +
       `set data.root in the config or PRUNELAB_DATA to a folder holding it`,
   );
 }
@@ -199,6 +218,10 @@ async function readRaw(
       return readTrec(spec, file, problems);
     case 'senteval':
       return readSentEval(spec, path.dirname(file), layout.labelFiles, problems);
+    case 'label-tsv':
+      return readLabelTsv(spec, file, problems);
+    case 'custom':
+      return readCustomSplit(spec, layout, split, file, problems);
     case 'ag-news-csv':
       return readAgNewsCsv(spec, file, problems);
     case 'squad-json':
@@ -221,6 +244,8 @@ const FORMAT_NAMES: Record<Layout['format'], string> = {
   jsonl: 'jsonl',
   'trec-txt': 'TREC txt',
   senteval: 'SentEval txt',
+  'label-tsv': 'label<TAB>text',
+  custom: 'defined in the config',
   'ag-news-csv': 'AG News csv',
   hf: 'Hugging Face export',
 };
@@ -266,7 +291,11 @@ export async function readTaskSplit(
     examples = rows.map(({ where: _w, ...r }, i) => ({ id: ids.ids[i] as string, ...r }));
   } else {
     const rows = raw.rows as ClassRow[];
-    const ids = assignIds(spec.name, split, rows);
+    // the file's own ids (checked unique by its reader), else ids from the content
+    const ids =
+      rows.length > 0 && rows.every((r) => r.id !== undefined)
+        ? { ids: rows.map((r) => r.id as string), duplicates: 0 }
+        : assignIds(spec.name, split, rows);
     duplicates = ids.duplicates;
     examples = rows.map((r, i) => {
       const ex: Example = { id: ids.ids[i] as string, text: r.fields[0] as string, label: r.label };

@@ -7,6 +7,8 @@ export interface ClassRow {
   where: string;
   fields: string[];
   label: number;
+  /** the file's own id (a task defined in the config with `id:`); else ids come from the content */
+  id?: string;
 }
 
 export type QaRow = Omit<QaExample, 'id'> & { where: string };

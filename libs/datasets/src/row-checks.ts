@@ -19,6 +19,8 @@ const UTF8_CHECKED: Record<Layout['format'], boolean> = {
   jsonl: true,
   'trec-txt': false,
   senteval: false,
+  'label-tsv': false,
+  custom: true, // csv/tsv/jsonl; parquet files are skipped below
   'ag-news-csv': true,
   hf: true, // its jsonl files; parquet strings are decoded by hyparquet
 };

@@ -51,13 +51,36 @@ export type Layout =
   | { format: 'trec-txt'; dir: string; files: SplitFiles }
   /** SentEval: one sentence per line, one file per label (names in label order). */
   | { format: 'senteval'; dir: string; split: string; labelFiles: string[] }
+  /** One file of `label<TAB>sentence` lines (SentEval as one file); a first line whose label is not one is a header. */
+  | { format: 'label-tsv'; dir: string; files: SplitFiles }
+  /** A task defined in the experiment config (custom-task.ts): absolute file paths per split, fields by name or
+   * column number. */
+  | CustomLayout
   /** AG News CSV: "class","title","description", class 1-based; text = title + " " + description. */
   | { format: 'ag-news-csv'; dir: string; files: SplitFiles }
   /** Hugging Face export: <dir>/<hfSplit>.parquet|.jsonl or sharded <hfSplit>-*.parquet. */
   | { format: 'hf'; dir: string; files: SplitFiles; text: string[]; label: string };
 
+/** Table formats of a task defined in the config. */
+export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet';
+/** A field by its name (header, JSON key, parquet column) or, in a csv/tsv file without a header, its column (0-based). */
+export type FieldRef = string | number;
+
+export interface CustomLayout {
+  format: 'custom';
+  dir: '';
+  /** absolute paths per split: train and dev, or the single pool 'all' (dev_fraction) */
+  files: SplitFiles;
+  /** per split */
+  tables: Record<string, TableFormat>;
+  text: FieldRef[];
+  label: FieldRef;
+  id?: FieldRef;
+}
+
 export interface TaskSpec {
-  name: TaskName;
+  /** a registry name, or the name of a task defined in the config (custom_tasks) */
+  name: TaskName | (string & {});
   title: string;
   kind: TaskKind;
   /** Label names in id order (empty for regression and QA). */
@@ -80,6 +103,10 @@ export interface TaskSpec {
   layouts: Layout[];
   /** One line on where the numbers come from / what is special. */
   note?: string;
+  /** The share of a pool ('all') held out for evaluation; default POOL_HELD_OUT (0.1). */
+  heldOut?: number;
+  /** A task defined in the config: its definition as given (enters the data key, so an edit re-reads the data). */
+  custom?: Record<string, unknown>;
 }
 
 const glue = (dir: string, text: string[], label: string, splits: string[] = ['train', 'dev', 'test']): Layout => ({
@@ -101,6 +128,12 @@ const hf = (
   text,
   label,
 });
+/** SentEval's one file per label, then the same set as one `label<TAB>sentence` file (<base>.tsv or .txt). */
+const senteval = (dir: string, labelFiles: string[], base: string): Layout[] => [
+  { format: 'senteval', dir: `SentEval/${dir}`, split: 'all', labelFiles },
+  { format: 'label-tsv', dir: `SentEval/${dir}`, files: { all: `${base}.tsv` } },
+  { format: 'label-tsv', dir: `SentEval/${dir}`, files: { all: `${base}.txt` } },
+];
 const binary01 = { '0': 0, '1': 1 };
 // rotten_tomatoes and the SetFit SentEval exports name the classes neg/pos.
 const negPos = { ...binary01, neg: 0, pos: 1 };
@@ -332,7 +365,7 @@ const SPECS: TaskSpec[] = [
     unlabelledSplits: [],
     note: 'SentEval ships one pool ("all", 10-fold CV); the HF export (SetFit/subj) has train/test',
     layouts: [
-      { format: 'senteval', dir: 'SentEval/SUBJ', split: 'all', labelFiles: ['subj.objective', 'subj.subjective'] },
+      ...senteval('SUBJ', ['subj.objective', 'subj.subjective'], 'subj'),
       hf('subj', ['text'], 'label', { train: 'train', test: 'test' }),
     ],
   },
@@ -383,10 +416,7 @@ const SPECS: TaskSpec[] = [
     official: { all: 10_662, train: 8_530, dev: 1_066, test: 1_066 },
     unlabelledSplits: [],
     note: 'SentEval pool "all"; the HF export (rotten_tomatoes) has train/validation/test',
-    layouts: [
-      { format: 'senteval', dir: 'SentEval/MR', split: 'all', labelFiles: ['rt-polarity.neg', 'rt-polarity.pos'] },
-      hf('mr', ['text']),
-    ],
+    layouts: [...senteval('MR', ['rt-polarity.neg', 'rt-polarity.pos'], 'mr'), hf('mr', ['text'])],
   },
   {
     name: 'cr',
@@ -401,7 +431,7 @@ const SPECS: TaskSpec[] = [
     official: { all: 3_775 },
     unlabelledSplits: [],
     layouts: [
-      { format: 'senteval', dir: 'SentEval/CR', split: 'all', labelFiles: ['custrev.neg', 'custrev.pos'] },
+      ...senteval('CR', ['custrev.neg', 'custrev.pos'], 'cr'),
       hf('cr', ['text'], 'label', { train: 'train', test: 'test' }),
     ],
   },
@@ -418,7 +448,7 @@ const SPECS: TaskSpec[] = [
     official: { all: 10_606 },
     unlabelledSplits: [],
     layouts: [
-      { format: 'senteval', dir: 'SentEval/MPQA', split: 'all', labelFiles: ['mpqa.neg', 'mpqa.pos'] },
+      ...senteval('MPQA', ['mpqa.neg', 'mpqa.pos'], 'mpqa'),
       hf('mpqa', ['text'], 'label', { train: 'train', test: 'test' }),
     ],
   },
@@ -477,11 +507,26 @@ const SPECS: TaskSpec[] = [
   },
 ];
 
-export const TASKS: ReadonlyMap<TaskName, TaskSpec> = new Map(SPECS.map((s) => [s.name, s]));
-export const TASK_NAMES = SPECS.map((s) => s.name);
+export const TASKS: ReadonlyMap<TaskName, TaskSpec> = new Map(SPECS.map((s) => [s.name as TaskName, s]));
+export const TASK_NAMES = SPECS.map((s) => s.name as TaskName);
 
-/** Accepts the registry names and the common spellings (SST-2, STS-B, squad2, ag-news). */
-export function getTask(name: string): TaskSpec {
+/** Tasks defined in the experiment config (custom_tasks), registered when the config is read. */
+const CUSTOM = new Map<string, TaskSpec>();
+
+/** Adds (or replaces) a task defined in the config; a registry name or spelling cannot be reused. */
+export function registerTask(spec: TaskSpec): void {
+  const taken = registryTask(spec.name);
+  if (taken)
+    throw new Error(
+      `task ${JSON.stringify(spec.name)} is the registry's ${taken.title} (${taken.name}); give your task another name`,
+    );
+  CUSTOM.set(spec.name, spec);
+}
+
+/** The names of the tasks defined in the config so far. */
+export const customTaskNames = (): string[] => [...CUSTOM.keys()];
+
+function registryTask(name: string): TaskSpec | undefined {
   const key = name.toLowerCase().replace(/[-\s.]/g, '_');
   const alias: Record<string, TaskName> = {
     sst_2: 'sst2',
@@ -492,8 +537,17 @@ export function getTask(name: string): TaskSpec {
     agnews: 'ag_news',
     multinli: 'mnli',
   };
-  const spec = TASKS.get((alias[key] ?? key) as TaskName);
-  if (!spec) throw new Error(`unknown task ${JSON.stringify(name)}; known tasks: ${TASK_NAMES.join(', ')}`);
+  return TASKS.get((alias[key] ?? key) as TaskName);
+}
+
+/** Accepts the registry names and the common spellings (SST-2, STS-B, squad2, ag-news). */
+export function getTask(name: string): TaskSpec {
+  const spec = CUSTOM.get(name) ?? registryTask(name);
+  if (!spec)
+    throw new Error(
+      `unknown task ${JSON.stringify(name)}; known tasks: ${[...TASK_NAMES, ...CUSTOM.keys()].join(', ')} ` +
+        '(a task of your own is defined under custom_tasks in the config)',
+    );
   return spec;
 }
 

@@ -1,11 +1,13 @@
 // Plain-text formats: TREC (`COARSE:fine question`), SentEval (one sentence per line, one file per
-// label; MR's files are Latin-1) and the AG News CSV.
+// label; MR's files are Latin-1, or one file of `label<TAB>sentence` lines) and the AG News CSV. A header line is
+// recognised where a file may or may not have one (the widely shared AG News CSV starts `Class Index,Title,Description`):
+// the first line is a header when its label field is not one of the task's labels; later lines must be data.
 import path from 'node:path';
 import { parseCsv } from './csv.ts';
 import type { RowProblems } from './data-error.ts';
 import { parseLabelCell } from './glue-reader.ts';
 import type { ClassRow, RawSplit } from './raw-rows.ts';
-import type { TaskSpec } from './tasks.ts';
+import { describeLabels, labelId, type TaskSpec } from './tasks.ts';
 import { isValidUtf8, readFileChecked, readTextFile, splitLines } from './text-file.ts';
 
 /** UTF-8 when the bytes are valid UTF-8, else Latin-1 (older corpora predate UTF-8). */
@@ -63,10 +65,42 @@ export function readSentEval(
   return { files, rows, dropped: 0, warnings };
 }
 
+/** Whether a file's first record, whose label field reads `cell`, is a header line rather than data. */
+export const isHeaderLabel = (spec: TaskSpec, cell: string): boolean => labelId(spec, cell.trim()) === undefined;
+
+/** SentEval as one file: `label<TAB>sentence` per line, label a name or its alias (0/1, neg/pos); a header is skipped. */
+export function readLabelTsv(spec: TaskSpec, file: string, problems: RowProblems): RawSplit<ClassRow> {
+  const { text, latin1 } = readLegacyText(file, `a ${spec.title} file of label<TAB>sentence lines`);
+  const rows: ClassRow[] = [];
+  let first = true;
+  splitLines(text).forEach((l, i) => {
+    if (l.trim() === '') return;
+    const tab = l.indexOf('\t');
+    const isFirst = first;
+    first = false;
+    if (isFirst && (tab < 0 || isHeaderLabel(spec, l.slice(0, tab)))) return; // header line: `label<TAB>sentence`
+    if (tab < 0) {
+      problems.report(
+        file,
+        i + 1,
+        `expected "label<TAB>sentence" (labels ${describeLabels(spec)}), found no tab in ${JSON.stringify(l.slice(0, 60))}`,
+      );
+      return;
+    }
+    const label = parseLabelCell(spec, l.slice(0, tab).trim(), file, i + 1, problems);
+    if (label === undefined || label === 'drop') return;
+    rows.push({ where: `${file}:${i + 1}`, fields: [l.slice(tab + 1).trim()], label });
+  });
+  return { files: [file], rows, dropped: 0, warnings: latin1 ? [`${file} is not valid UTF-8: read as Latin-1`] : [] };
+}
+
+/** AG News CSV with or without its header line `Class Index,Title,Description`; classes 1-4 are labels 0-3. */
 export function readAgNewsCsv(spec: TaskSpec, file: string, problems: RowProblems): RawSplit<ClassRow> {
   const content = readTextFile(file, 'an AG News CSV file ("class","title","description")');
   const rows: ClassRow[] = [];
-  for (const rec of parseCsv(content, file, problems)) {
+  const records = parseCsv(content, file, problems);
+  if (records[0] && isHeaderLabel(spec, records[0].cells[0] ?? '')) records.shift();
+  for (const rec of records) {
     if (rec.cells.length !== 3) {
       problems.report(
         file,

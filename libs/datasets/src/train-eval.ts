@@ -18,6 +18,8 @@ export interface TrainEvalSplits {
 
 export const POOL_HELD_OUT = 0.1;
 
+const pct = (x: number) => `${Math.round(x * 1000) / 10}`;
+
 export async function loadTrainEval(task: string, opts: TaskLoadOptions, seed: number): Promise<TrainEvalSplits> {
   const spec = getTask(task);
   let train: LoadedSplit;
@@ -34,7 +36,8 @@ export async function loadTrainEval(task: string, opts: TaskLoadOptions, seed: n
     } catch {
       throw err;
     }
-    const parts = holdoutSplit(all.examples as unknown[], POOL_HELD_OUT, seed);
+    const share = spec.heldOut ?? POOL_HELD_OUT;
+    const parts = holdoutSplit(all.examples as unknown[], share, seed);
     const as = (name: string, examples: unknown[]) => ({ ...all, split: name, warnings: [], examples }) as LoadedSplit;
     const pool = `${spec.title} has one pool here (${fmtCount(all.examples.length)} examples)`;
     return {
@@ -42,7 +45,7 @@ export async function loadTrainEval(task: string, opts: TaskLoadOptions, seed: n
       eval: as('heldout', parts.heldOut),
       extra: [],
       evalSplit: 'heldout',
-      warnings: [`${pool}: seeded 90/10 split (seed ${seed}) into train and held-out`],
+      warnings: [`${pool}: seeded ${pct(1 - share)}/${pct(share)} split (seed ${seed}) into train and held-out`],
     };
   }
   const extra = [];

@@ -10,8 +10,9 @@ export interface Example {
   label: number;
 }
 
-/** Where a split was read from: the config's data.root, PRUNELAB_DATA, ../shared/data or the download cache. */
-export type DataSource = 'shared' | 'env' | 'config' | 'cache';
+/** Where a split was read from: the config's data.root, PRUNELAB_DATA, ../shared/data, the download cache, or the
+ * files a task defined in the config names (custom). */
+export type DataSource = 'shared' | 'env' | 'config' | 'cache' | 'custom';
 
 export type { TaskKind } from '@prunelab/core';
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseBackend, numericBuild } from '@prunelab/finetune';
 import { FileStore, listRuns, markStaleRuns, readRun } from '@prunelab/tracking';
+import { registerConfigTasks } from '../custom-tasks.ts';
 import { readDataStates } from '../data-digest.ts';
 import { expandGrid } from '../grid.ts';
 import { jobStatus } from '../job-state.ts';
@@ -24,6 +25,7 @@ const send = (m: ChildMessage) => process.send?.(m);
 
 export async function runQueueJob(d: QueueJobData): Promise<number> {
   const cfg = JSON.parse(readFileSync(join(d.outDir, 'config.json'), 'utf8')) as ExperimentConfig;
+  registerConfigTasks(cfg);
   const log = (l: string) => console.log(l);
   let lastPercent = -1;
   const out = (t: string) => {
