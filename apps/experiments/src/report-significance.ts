@@ -5,7 +5,7 @@
 import type { DiffPoint } from '@prunelab/viz';
 import type { Grid } from './grid.ts';
 import { methodTitle } from './names.ts';
-import { metricCell, metricTitle, pct, type ReportRow } from './report-tables.ts';
+import { csvRowKey, csvRowSize, metricCell, metricTitle, pct, type ReportRow } from './report-tables.ts';
 import { BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, pairedDiff, studentTQuantile, type PairedDiff } from './report-stats.ts';
 import { TASK_META } from './tasks.ts';
 
@@ -183,17 +183,9 @@ export function differencesCsv(diffs: Difference[]): string {
   const f = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '' : x.toFixed(6));
   const lines = diffs.map(({ row: r, against, diff: d, collapsed }) =>
     [
-      r.task,
-      r.model,
-      r.variant,
-      r.subset,
-      r.method,
-      r.scoredBy,
-      JSON.stringify(r.label),
+      ...csvRowKey(r),
       against,
-      r.size,
-      r.subsetPct.toFixed(3),
-      TASK_META[r.task as keyof typeof TASK_META]?.metric ?? 'accuracy',
+      ...csvRowSize(r),
       d.n,
       JSON.stringify(d.seeds.join(' ')),
       JSON.stringify(d.onlyA.join(' ')),

@@ -147,6 +147,16 @@ export function cellTable(
   };
 }
 
+/** A row's identity in the CSVs (summary.csv, differences.csv): task, model, variant, subset, method, scored_by, label. */
+export function csvRowKey(r: ReportRow): (string | number)[] {
+  return [r.task, r.model, r.variant, r.subset, r.method, r.scoredBy, JSON.stringify(r.label)];
+}
+
+/** A row's size columns in the CSVs: size, subset_pct, metric. */
+export function csvRowSize(r: ReportRow): (string | number)[] {
+  return [r.size, r.subsetPct.toFixed(3), TASK_META[r.task as keyof typeof TASK_META]?.metric ?? 'accuracy'];
+}
+
 export function csvOf(rows: ReportRow[]): string {
   const head =
     'task,model,variant,subset,method,scored_by,label,size,subset_pct,metric,metric_mean,metric_std,n,seeds,extra,' +
@@ -162,16 +172,8 @@ export function csvOf(rows: ReportRow[]): string {
       head,
       ...rows.map((r) =>
         [
-          r.task,
-          r.model,
-          r.variant,
-          r.subset,
-          r.method,
-          r.scoredBy,
-          JSON.stringify(r.label),
-          r.size,
-          r.subsetPct.toFixed(3),
-          TASK_META[r.task as keyof typeof TASK_META]?.metric ?? 'accuracy',
+          ...csvRowKey(r),
+          ...csvRowSize(r),
           r.mean.toFixed(6),
           r.std.toFixed(6),
           r.n,
