@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { chooseBackend } from './backend.ts';
+import { randomRows } from './testing/random-rows.ts';
 import { disposeParams, initParams, loadModel, saveModel } from './checkpoint.ts';
 import type { Batch } from './encoded.ts';
 import { HEADS, type HeadKind } from '@prunelab/core';
@@ -16,7 +17,6 @@ import { bodyPrefix, bodySpecs, forward, headSpecs, hfClassName, modelParamSpecs
 import { EVAL, type ForwardContext } from './layers.ts';
 import { headLoss } from './losses.ts';
 import { headOfConfig, parseModelConfig, type ModelConfig } from './model-config.ts';
-import { splitmix32 } from '@prunelab/core';
 
 before(async () => {
   await chooseBackend();
@@ -28,18 +28,7 @@ const T = 7;
 
 /** Random ids 3..vocab-1 of lengths T, T-2, T-3 (mask 1, then pads) and the labels of `head`. */
 function batch(c: ModelConfig, head: HeadKind, seed: number): Batch {
-  const rnd = splitmix32(seed);
-  const rows = head === 'mc' ? B * C : B;
-  const ids = new Int32Array(rows * T);
-  const mask = new Int32Array(rows * T);
-  const pad = (c as { pad_token_id?: number }).pad_token_id ?? 0;
-  for (let r = 0; r < rows; r++) {
-    const len = T - [0, 2, 3][r % 3]!;
-    for (let t = 0; t < T; t++) {
-      mask[r * T + t] = t < len ? 1 : 0;
-      ids[r * T + t] = t < len ? 3 + Math.floor(rnd() * (c.vocab_size - 3)) : pad;
-    }
-  }
+  const { ids, mask } = randomRows(c, head === 'mc' ? B * C : B, T, seed);
   const shape = head === 'mc' ? [B, C, T] : [B, T];
   const label = (k: number) =>
     tf.tensor1d(

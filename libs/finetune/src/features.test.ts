@@ -5,8 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { permutation, splitmix32 } from '@prunelab/core';
+import { permutation } from '@prunelab/core';
 import { chooseBackend } from './backend.ts';
+import { randomRows } from './testing/random-rows.ts';
 import type { BertConfig } from './bert-config.ts';
 import { firstToken, pooled } from './bert.ts';
 import { disposeParams, initParams } from './checkpoint.ts';
@@ -29,17 +30,7 @@ const C = 2; // choices of the mc batches
 const T = 7;
 
 function inputs(c: ModelConfig, rows: number, shape: number[], seed: number) {
-  const rnd = splitmix32(seed);
-  const ids = new Int32Array(rows * T);
-  const mask = new Int32Array(rows * T);
-  const pad = (c as { pad_token_id?: number }).pad_token_id ?? 0;
-  for (let r = 0; r < rows; r++) {
-    const len = T - [0, 2, 3][r % 3]!;
-    for (let t = 0; t < T; t++) {
-      mask[r * T + t] = t < len ? 1 : 0;
-      ids[r * T + t] = t < len ? 3 + Math.floor(rnd() * (c.vocab_size - 3)) : pad;
-    }
-  }
+  const { ids, mask } = randomRows(c, rows, T, seed);
   return { inputIds: tf.tensor(ids, shape, 'int32'), attentionMask: tf.tensor(mask, shape, 'int32'), mask };
 }
 
