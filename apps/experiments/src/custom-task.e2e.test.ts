@@ -3,32 +3,15 @@
 // then runs the CLI: phase 1 (2 seeds x 2 epochs), scores, phase 2 (full, H subset, random), report. A tiny random
 // BERT keeps it to seconds. Then an edit of the data file makes exactly the jobs that read it stale.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { mulberry32 } from '@prunelab/core';
+import { cli } from './queue/testing.ts';
 import { ensureTinyModel } from './tiny-model.ts';
 
-const ROOT = join(import.meta.dirname, '../../..');
-const MAIN = join(import.meta.dirname, 'main.ts');
 const TINY = { hidden_size: 32, num_hidden_layers: 1, intermediate_size: 64, num_attention_heads: 2 };
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, CI: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Made-up reviews: the class decides the adjective, the rest is shared noise. */
 function reviews(n: number, seed: number, from: number): string {
@@ -80,10 +63,10 @@ test('a CSV dataset defined in the YAML runs through phase 1, scores, phase 2 an
       '',
     ].join('\n'),
   );
-  const run = await cli(['run', config]);
-  assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+  const run = await cli(['run', config]).exited;
+  assert.equal(run.code, 0, run.output);
   // 2 phase-1 runs + scores + full + ticket + random at the ticket's size
-  assert.match(run.stdout, /jobs: 6 ran, 0 finished earlier, 0 failed, 0 blocked/);
+  assert.match(run.output, /jobs: 6 ran, 0 finished earlier, 0 failed, 0 blocked/);
   const out = join(tmp, 'results', 'guests');
   const p1 = JSON.parse(readFileSync(join(out, 'guest_feedback/tiny/phase1/seed-1/job.json'), 'utf8'));
   assert.deepEqual(p1.data.read, { train: 60, dev: 30 });
@@ -104,8 +87,8 @@ test('a CSV dataset defined in the YAML runs through phase 1, scores, phase 2 an
   // an edited data file: every job that reads it is stale (the data digest is in the keys)
   const dev = join(tmp, 'exp', 'feedback', 'dev.csv');
   writeFileSync(dev, readFileSync(dev, 'utf8').replace('T1000,"the', 'T1000,"THE'));
-  const status = await cli(['status', config]);
-  assert.equal(status.code, 0, status.stderr);
-  assert.match(status.stdout, /data changed: guest_feedback dev digest/);
-  assert.match(status.stdout, /status: .*6 stale/);
+  const status = await cli(['status', config]).exited;
+  assert.equal(status.code, 0, status.output);
+  assert.match(status.output, /data changed: guest_feedback dev digest/);
+  assert.match(status.output, /status: .*6 stale/);
 });
