@@ -3,7 +3,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from './bert-config.ts';
 import type { ModelInputs } from './families/family.ts';
-import { dropout, gelu, layerNorm, linear, type ForwardContext } from './layers.ts';
+import {
+  dropout,
+  gelu,
+  layerNorm,
+  linear,
+  moduleLinear,
+  sublayerEnd,
+  withPrefix,
+  type ForwardContext,
+} from './layers.ts';
 import { linearSpecs, normSpecs, param, type ParamSpec, type Params } from './params.ts';
 
 export type { ParamKind, ParamSpec, Params } from './params.ts';
@@ -68,6 +77,7 @@ function selfAttention(
   addMask: tf.Tensor,
   params: Params,
   p: string,
+  layer: number,
   c: BertConfig,
   ctx: ForwardContext,
 ): tf.Tensor {
@@ -75,24 +85,25 @@ function selfAttention(
   const nh = c.num_attention_heads;
   const d = H / nh;
   const heads = (name: string) =>
-    linear(x, param(params, `${p}.${name}.weight`), param(params, `${p}.${name}.bias`))
+    moduleLinear(`${p}.${name}`, x, param(params, `${p}.${name}.weight`), param(params, `${p}.${name}.bias`), ctx)
       .reshape([B, T, nh, d])
       .transpose([0, 2, 1, 3]);
   const q = heads('query');
-  const k = heads('key');
-  const v = heads('value');
-  const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(d)), addMask);
+  const kv = withPrefix(layer, x, heads('key'), heads('value'), addMask, ctx);
+  const scores = tf.add(tf.div(tf.matMul(q, kv.k, false, true), Math.sqrt(d)), kv.addMask);
   const probs = dropout(tf.softmax(scores, -1), c.attention_probs_dropout_prob, ctx);
-  return tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([B, T, H]);
+  return tf.matMul(probs, kv.v).transpose([0, 2, 1, 3]).reshape([B, T, H]);
 }
 
-/** RoBERTa's position-embedding rows: real (non-pad) tokens count up from pad+1, pads get row pad. */
-function positionRows(c: BertConfig, ids: tf.Tensor2D): tf.Tensor2D {
+/** RoBERTa's position-embedding rows: real (non-pad) tokens count up from pad+1 (+ past: peft prefix tuning's
+ * virtual tokens), pads get row pad. */
+function positionRows(c: BertConfig, ids: tf.Tensor2D, past: number): tf.Tensor2D {
   const real = tf.cast(tf.notEqual(ids, c.pad_token_id), 'int32');
-  return tf.add(tf.mul(tf.cumsum(real, 1), real), tf.scalar(c.pad_token_id, 'int32')) as tf.Tensor2D;
+  const count = past ? tf.add(tf.cumsum(real, 1), tf.scalar(past, 'int32')) : tf.cumsum(real, 1);
+  return tf.add(tf.mul(count, real), tf.scalar(c.pad_token_id, 'int32')) as tf.Tensor2D;
 }
 
-/** The encoder's last hidden states [N, T, H] for ids [N, T]. */
+/** The encoder's last hidden states [N, T, H] for ids [N, T] ([N, P + T, H] under peft prompt tuning). */
 export function bertEncoder(
   params: Params,
   c: BertConfig,
@@ -102,37 +113,55 @@ export function bertEncoder(
 ): tf.Tensor3D {
   const ids = inputs.inputIds as tf.Tensor2D;
   const [B, T] = ids.shape;
+  const H = c.hidden_size;
+  // peft prompt tuning: P rows before the word embeddings (an inputs_embeds input); prefix tuning: `past` virtual
+  // tokens the positions count after.
+  const prompt = ctx.peft?.prompt?.(B, ctx);
+  const P = prompt ? prompt.shape[1]! : 0;
+  const past = ctx.peft?.pastLength ?? 0;
+  const L = P + T;
   const limit = positions === 'padded' ? c.max_position_embeddings - c.pad_token_id - 1 : c.max_position_embeddings;
-  if (T > limit) throw new Error(`sequence length ${T} exceeds the ${limit} positions of this ${c.model_type} model`);
+  if (L + past > limit) {
+    const extra = P || past ? ` (${T} tokens + ${P || past} virtual)` : '';
+    throw new Error(`sequence length ${L + past}${extra} exceeds the ${limit} positions of this ${c.model_type} model`);
+  }
   const e = `${encoderPrefix(c)}.embeddings`;
-  const word = tf.gather(param(params, `${e}.word_embeddings.weight`), ids.reshape([-1]));
-  const typeIds = inputs.tokenTypeIds ?? tf.zerosLike(ids);
-  const type = tf.gather(param(params, `${e}.token_type_embeddings.weight`), typeIds.reshape([-1]));
+  let word = tf.gather(param(params, `${e}.word_embeddings.weight`), ids.reshape([-1])).reshape([B, T, H]);
+  let typeIds = inputs.tokenTypeIds ?? tf.zerosLike(ids);
+  let mask = inputs.attentionMask;
+  if (prompt) {
+    word = tf.concat([prompt, word], 1);
+    typeIds = tf.concat([tf.zeros([B, P], 'int32'), typeIds], 1);
+    mask = tf.concat([tf.ones([B, P], 'int32'), tf.cast(mask, 'int32')], 1);
+  }
+  const type = tf.gather(param(params, `${e}.token_type_embeddings.weight`), typeIds.reshape([-1])).reshape([B, L, H]);
   const table = param(params, `${e}.position_embeddings.weight`);
-  // BERT's rows 0..T-1 are one slice broadcast over the batch (a cheaper gradient than a gather).
+  // BERT's rows 0..T-1 are one slice broadcast over the batch (a cheaper gradient than a gather). RoBERTa fed
+  // inputs_embeds (prompt tuning) cannot see padding: rows pad+1 .. pad+L for every row, as HF numbers them.
   const pos =
     positions === 'absolute'
-      ? tf.slice(table, [0, 0], [T, -1])
-      : tf.gather(table, positionRows(c, ids).reshape([-1])).reshape([B, T, c.hidden_size]);
-  let x: tf.Tensor = tf.add(tf.add(word, type).reshape([B, T, c.hidden_size]), pos);
+      ? tf.slice(table, [past, 0], [L, -1])
+      : prompt
+        ? tf.slice(table, [c.pad_token_id + 1, 0], [L, -1])
+        : tf.gather(table, positionRows(c, ids, past).reshape([-1])).reshape([B, T, H]);
+  let x: tf.Tensor = tf.add(tf.add(word, type), pos);
   x = layerNorm(x, param(params, `${e}.LayerNorm.weight`), param(params, `${e}.LayerNorm.bias`), c.layer_norm_eps);
   x = dropout(x, c.hidden_dropout_prob, ctx);
 
   // HF adds (1 - mask) * finfo(float32).min to the attention scores of padded keys.
-  const addMask = tf.mul(tf.sub(1, tf.cast(inputs.attentionMask, 'float32')), FLOAT32_MIN).reshape([B, 1, 1, T]);
+  const addMask = tf.mul(tf.sub(1, tf.cast(mask, 'float32')), FLOAT32_MIN).reshape([B, 1, 1, L]);
   for (let i = 0; i < c.num_hidden_layers; i++) {
     const p = `${encoderPrefix(c)}.encoder.layer.${i}`;
-    const ln = (name: string, y: tf.Tensor) =>
+    const ln = (name: string) => (y: tf.Tensor) =>
       layerNorm(y, param(params, `${name}.weight`), param(params, `${name}.bias`), c.layer_norm_eps);
     const dense = (name: string, y: tf.Tensor) =>
-      linear(y, param(params, `${name}.weight`), param(params, `${name}.bias`));
-    const attn = selfAttention(x, addMask, params, `${p}.attention.self`, c, ctx);
-    x = ln(
-      `${p}.attention.output.LayerNorm`,
-      tf.add(dropout(dense(`${p}.attention.output.dense`, attn), c.hidden_dropout_prob, ctx), x),
-    );
+      moduleLinear(name, y, param(params, `${name}.weight`), param(params, `${name}.bias`), ctx);
+    const attn = selfAttention(x, addMask, params, `${p}.attention.self`, i, c, ctx);
+    const a = dropout(dense(`${p}.attention.output.dense`, attn), c.hidden_dropout_prob, ctx);
+    x = sublayerEnd(i, 'attention', a, x, ln(`${p}.attention.output.LayerNorm`), ctx);
     const inter = gelu(dense(`${p}.intermediate.dense`, x));
-    x = ln(`${p}.output.LayerNorm`, tf.add(dropout(dense(`${p}.output.dense`, inter), c.hidden_dropout_prob, ctx), x));
+    const f = dropout(dense(`${p}.output.dense`, inter), c.hidden_dropout_prob, ctx);
+    x = sublayerEnd(i, 'ffn', f, x, ln(`${p}.output.LayerNorm`), ctx);
   }
   return x as tf.Tensor3D;
 }

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { rowsPerExample, type EncodedSet } from '@prunelab/core';
 import { batchTensors, disposeBatch } from './encoded.ts';
 import { forward } from './heads.ts';
-import { EVAL } from './layers.ts';
+import { EVAL, type ForwardContext } from './layers.ts';
+import { activeHooks } from './peft/attach.ts';
 import { headLoss } from './losses.ts';
 import { isCorrect, outputData, type Model } from './train.ts';
 
@@ -30,11 +31,12 @@ export async function evaluate(model: Model, data: EncodedSet, batchSize = 64): 
   const logits = new Float32Array(data.n * width);
   let lossSum = 0;
   let correct = 0;
+  const ctx: ForwardContext = { ...EVAL, peft: activeHooks(model) };
   for (let start = 0; start < data.n; start += batchSize) {
     const rows = new Int32Array(Math.min(batchSize, data.n - start)).map((_, i) => start + i);
     const batch = batchTensors(data, rows, head !== 'qa');
     const { out, loss } = tf.tidy(() => {
-      const o = forward(model.params, model.config, head, batch.inputs, EVAL);
+      const o = forward(model.params, model.config, head, batch.inputs, ctx);
       const canScore = head === 'qa' ? batch.startPositions !== undefined : C !== 1 || batch.targets !== undefined;
       return { out: o, loss: canScore ? headLoss(o, batch) : tf.scalar(NaN) };
     });

@@ -26,3 +26,7 @@ export { registerWasmKernels, unsortedSegmentSum } from './wasm-kernels.ts';
 export { loadNative, nativeStatus, type NativeStatus } from './kernels-native.ts';
 export * from './hub.ts';
 export * from './numeric-build.ts';
+export * from './peft/hooks.ts';
+export * from './peft/method.ts';
+export * from './peft/index.ts';
+export * from './peft/attach.ts';

@@ -2,6 +2,7 @@
 // forward product needs no transpose.
 import * as tf from '@tensorflow/tfjs';
 import { FUSED, fusedActive } from './kernels-wasm-fused.ts';
+import type { PeftHooks } from './peft/hooks.ts';
 
 // Products with transposed operands (tfjs' matMul gradient) are fast on wasm: kernels-wasm-matmul.ts replaces
 // its BatchMatMul, so plain tf.matMul is right here.
@@ -71,6 +72,55 @@ export interface ForwardContext {
    * bias. Absent (evaluation, and training that did not ask): the scorers compute nothing extra.
    */
   features?: (h: tf.Tensor2D, bias: boolean) => void;
+  /** The PEFT method's hooks (peft/hooks.ts) of the model being run; absent: the plain model. */
+  peft?: PeftHooks;
+}
+
+/** linear() of the named module (HF module name, no `.weight`), through the PEFT hook when one is active. */
+export function moduleLinear(
+  module: string,
+  x: tf.Tensor,
+  w: tf.Tensor,
+  b: tf.Tensor | undefined,
+  ctx: ForwardContext,
+): tf.Tensor {
+  return ctx.peft?.linear?.(module, x, w, b, ctx) ?? linear(x, w, b);
+}
+
+/** The end of a residual sublayer: norm(h + res) (pre-LN: h + res), or what the PEFT hook makes of it. */
+export function sublayerEnd(
+  layer: number,
+  part: 'attention' | 'ffn',
+  h: tf.Tensor,
+  res: tf.Tensor,
+  norm: ((y: tf.Tensor) => tf.Tensor) | undefined,
+  ctx: ForwardContext,
+): tf.Tensor {
+  const adapted = ctx.peft?.sublayer?.(layer, part, h, res, norm, ctx);
+  if (adapted) return adapted;
+  const sum = tf.add(h, res);
+  return norm ? norm(sum) : sum;
+}
+
+/** Keys and values [B, heads, T, d] with the PEFT prefix of `layer` put first, and the additive mask widened with
+ * zeros for them (mask [B, 1, Q, T] -> [B, 1, Q, P + T]). Without a prefix: unchanged. */
+export function withPrefix(
+  layer: number,
+  x: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  addMask: tf.Tensor,
+  ctx: ForwardContext,
+): { k: tf.Tensor; v: tf.Tensor; addMask: tf.Tensor } {
+  const pre = ctx.peft?.prefix?.(layer, x, ctx);
+  if (!pre) return { k, v, addMask };
+  const P = pre.key.shape[2]!;
+  const [B, one, Q] = addMask.shape as [number, number, number, number];
+  return {
+    k: tf.concat([pre.key, k], 2),
+    v: tf.concat([pre.value, v], 2),
+    addMask: tf.concat([tf.zeros([B, one, Q, P]), addMask], 3),
+  };
 }
 
 export const EVAL: ForwardContext = { training: false, nextSeed: () => 0 };

@@ -3,7 +3,16 @@
 // project_in/project_out. Parameters carry HF's `model.decoder.*` names.
 import * as tf from '@tensorflow/tfjs';
 import { FLOAT32_MIN, type BertInputs } from './bert.ts';
-import { dropout, gelu, layerNorm, linear, type ForwardContext } from './layers.ts';
+import {
+  dropout,
+  gelu,
+  layerNorm,
+  linear,
+  moduleLinear,
+  sublayerEnd,
+  withPrefix,
+  type ForwardContext,
+} from './layers.ts';
 import { OPT_LAYER_NORM_EPS, type OptConfig } from './opt-config.ts';
 import { linearSpecs, normSpecs, optionalParam, param, type ParamSpec, type Params } from './params.ts';
 
@@ -52,8 +61,8 @@ export function optBodySpecs(c: OptConfig): ParamSpec[] {
   return specs;
 }
 
-function dense(params: Params, name: string, x: tf.Tensor): tf.Tensor {
-  return linear(x, param(params, `${name}.weight`), optionalParam(params, `${name}.bias`));
+function dense(params: Params, name: string, x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
+  return moduleLinear(name, x, param(params, `${name}.weight`), optionalParam(params, `${name}.bias`), ctx);
 }
 
 function norm(params: Params, name: string, x: tf.Tensor): tf.Tensor {
@@ -78,6 +87,7 @@ function selfAttention(
   addMask: tf.Tensor,
   params: Params,
   p: string,
+  layer: number,
   c: OptConfig,
   ctx: ForwardContext,
 ): tf.Tensor {
@@ -85,31 +95,51 @@ function selfAttention(
   const nh = c.num_attention_heads;
   const d = H / nh;
   const split = (y: tf.Tensor) => y.reshape([B, T, nh, d]).transpose([0, 2, 1, 3]);
-  const q = split(tf.mul(dense(params, `${p}.q_proj`, x), d ** -0.5));
-  const k = split(dense(params, `${p}.k_proj`, x));
-  const v = split(dense(params, `${p}.v_proj`, x));
+  const q = split(tf.mul(dense(params, `${p}.q_proj`, x, ctx), d ** -0.5));
+  const kv = withPrefix(
+    layer,
+    x,
+    split(dense(params, `${p}.k_proj`, x, ctx)),
+    split(dense(params, `${p}.v_proj`, x, ctx)),
+    addMask,
+    ctx,
+  );
   // HF clamps to finfo.min after adding the mask, so a row with every key masked becomes uniform, not NaN.
-  const scores = tf.maximum(tf.add(tf.matMul(q, k, false, true), addMask), FLOAT32_MIN);
+  const scores = tf.maximum(tf.add(tf.matMul(q, kv.k, false, true), kv.addMask), FLOAT32_MIN);
   const probs = dropout(tf.softmax(scores, -1), c.attention_dropout, ctx);
-  return dense(params, `${p}.out_proj`, tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([B, T, H]));
+  return dense(params, `${p}.out_proj`, tf.matMul(probs, kv.v).transpose([0, 2, 1, 3]).reshape([B, T, H]), ctx);
 }
 
-/** The decoder's last hidden states [N, T, word_embed_proj_dim] for ids [N, T]. */
+/** The decoder's last hidden states [N, T, word_embed_proj_dim] for ids [N, T] ([N, P + T, .] under peft prompt
+ * tuning). */
 export function optDecoder(params: Params, c: OptConfig, inputs: BertInputs, ctx: ForwardContext): tf.Tensor3D {
   const ids = inputs.inputIds as tf.Tensor2D;
-  const mask = inputs.attentionMask as tf.Tensor2D;
   const [B, T] = ids.shape;
-  if (T > c.max_position_embeddings)
-    throw new Error(`sequence length ${T} exceeds max_position_embeddings ${c.max_position_embeddings}`);
+  // peft prompt tuning: P rows before the token embeddings, P leading ones in the mask; prefix tuning: `past`
+  // virtual tokens that the positions count after (HF numbers positions on the mask widened by them).
+  const prompt = ctx.peft?.prompt?.(B, ctx);
+  const P = prompt ? prompt.shape[1]! : 0;
+  const past = ctx.peft?.pastLength ?? 0;
+  const L = P + T;
+  if (L + past > c.max_position_embeddings) {
+    const extra = P || past ? ` (${T} tokens + ${P || past} virtual)` : '';
+    throw new Error(`sequence length ${L + past}${extra} exceeds max_position_embeddings ${c.max_position_embeddings}`);
+  }
   let tokens: tf.Tensor = tf
     .gather(param(params, `${D}.embed_tokens.weight`), ids.reshape([-1]))
     .reshape([B, T, c.word_embed_proj_dim]);
-  // Positions count the real tokens: cumsum(mask) * mask - 1, looked up at + 2 (pads get row 1).
+  let mask = inputs.attentionMask as tf.Tensor2D;
+  if (prompt) {
+    tokens = tf.concat([prompt, tokens], 1);
+    mask = tf.concat([tf.ones([B, P], 'int32'), tf.cast(mask, 'int32')], 1) as tf.Tensor2D;
+  }
+  // Positions count the real tokens: cumsum(mask) * mask - 1 (+ past), looked up at + 2 (pads get row 1).
   const m = tf.cast(mask, 'int32');
-  const rows = tf.add(tf.mul(tf.cumsum(m, 1), m), tf.scalar(OPT_POSITION_OFFSET - 1, 'int32'));
+  const count = past ? tf.add(tf.cumsum(m, 1), tf.scalar(past, 'int32')) : tf.cumsum(m, 1);
+  const rows = tf.add(tf.mul(count, m), tf.scalar(OPT_POSITION_OFFSET - 1, 'int32'));
   const pos = tf
     .gather(param(params, `${D}.embed_positions.weight`), rows.reshape([-1]))
-    .reshape([B, T, c.hidden_size]);
+    .reshape([B, L, c.hidden_size]);
   if (c.word_embed_proj_dim !== c.hidden_size) tokens = linear(tokens, param(params, `${D}.project_in.weight`));
   let x: tf.Tensor = tf.add(tokens, pos);
   const addMask = attentionMask(mask);
@@ -117,14 +147,13 @@ export function optDecoder(params: Params, c: OptConfig, inputs: BertInputs, ctx
   const pre = c.do_layer_norm_before;
   for (let i = 0; i < c.num_hidden_layers; i++) {
     const p = `${D}.layers.${i}`;
+    const ln = (name: string) => (y: tf.Tensor) => norm(params, name, y);
     let h = pre ? norm(params, `${p}.self_attn_layer_norm`, x) : x;
-    h = dropout(selfAttention(h, addMask, params, `${p}.self_attn`, c, ctx), c.dropout, ctx);
-    x = tf.add(x, h);
-    if (!pre) x = norm(params, `${p}.self_attn_layer_norm`, x);
+    h = dropout(selfAttention(h, addMask, params, `${p}.self_attn`, i, c, ctx), c.dropout, ctx);
+    x = sublayerEnd(i, 'attention', h, x, pre ? undefined : ln(`${p}.self_attn_layer_norm`), ctx);
     h = pre ? norm(params, `${p}.final_layer_norm`, x) : x;
-    h = dropout(dense(params, `${p}.fc2`, act(dense(params, `${p}.fc1`, h))), c.dropout, ctx);
-    x = tf.add(x, h);
-    if (!pre) x = norm(params, `${p}.final_layer_norm`, x);
+    h = dropout(dense(params, `${p}.fc2`, act(dense(params, `${p}.fc1`, h, ctx)), ctx), c.dropout, ctx);
+    x = sublayerEnd(i, 'ffn', h, x, pre ? undefined : ln(`${p}.final_layer_norm`), ctx);
   }
   if (pre && !c._remove_final_layer_norm) x = norm(params, `${D}.final_layer_norm`, x);
   if (c.word_embed_proj_dim !== c.hidden_size) x = linear(x, param(params, `${D}.project_out.weight`));

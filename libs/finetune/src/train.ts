@@ -10,6 +10,7 @@ import type { ForwardContext } from './layers.ts';
 import { headLoss } from './losses.ts';
 import type { HeadKind, ModelConfig } from './model-config.ts';
 import type { Params } from './params.ts';
+import { activeHooks, trainableNames, type PeftState } from './peft/attach.ts';
 import { loadTrainState, saveTrainState, type CallerState } from './train-state.ts';
 
 /** A model in memory. `head` defaults to sequence classification. */
@@ -17,6 +18,14 @@ export interface Model {
   config: ModelConfig;
   params: Params;
   head?: HeadKind;
+  /** A PEFT method on the model (peft/attach.ts): only its parameters and the head train. */
+  peft?: PeftState;
+}
+
+/** The variables that train: every parameter, or under PEFT the added ones and the head. Frozen parameters are not
+ * handed to tf.variableGrads, so no weight gradient is computed for them and AdamW keeps no state for them. */
+export function trainableVars(model: Model): tf.Variable[] {
+  return trainableNames(model).map((n) => model.params.get(n)!);
 }
 
 export interface TrainOptions {
@@ -205,8 +214,9 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
     seconds: 0,
     run,
   };
-  const ctx: ForwardContext = { training: true, nextSeed: () => st.dropoutSeed++ }; // same seed, same masks
-  const vars = [...model.params.values()];
+  // same seed, same masks
+  const ctx: ForwardContext = { training: true, nextSeed: () => st.dropoutSeed++, peft: activeHooks(model) };
+  const vars = trainableVars(model);
   const summaries: EpochSummary[] = [];
   let start = performance.now();
   const snapshot = (at: Partial<LoopState> = {}) => {
@@ -281,7 +291,7 @@ export async function stepGradients(
   stepRows: Int32Array,
   batchSize: number,
   ctx: ForwardContext,
-  vars: tf.Variable[] = [...model.params.values()],
+  vars: tf.Variable[] = trainableVars(model),
   onPass?: (p: PassReport) => void,
   opts: { features?: boolean } = {},
 ): Promise<Record<string, tf.Tensor>> {
@@ -295,17 +305,18 @@ export async function stepGradients(
     let h: tf.Tensor2D | undefined;
     let hBias = false;
     // the scorer hands its last layer's input to this hook only when asked (QA heads have no scorer: nothing)
+    const base: ForwardContext = ctx.peft || !model.peft ? ctx : { ...ctx, peft: activeHooks(model) };
     const passCtx: ForwardContext =
       opts.features && head !== 'qa'
         ? {
-            ...ctx,
+            ...base,
             features: (x, bias) => {
               h?.dispose();
               h = tf.keep(x);
               hBias = bias;
             },
           }
-        : ctx;
+        : base;
     const weight = rows.length / stepRows.length;
     const { value, grads } = tf.variableGrads(() => {
       out = forward(model.params, model.config, head, batch.inputs, passCtx);

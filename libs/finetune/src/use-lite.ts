@@ -9,7 +9,7 @@
 // Attention: one fused q|k|v projection (a 1x1 convolution in the graph), heads split as [B, T, nh, d].
 import * as tf from '@tensorflow/tfjs';
 import { FLOAT32_MIN, type BertInputs } from './bert.ts';
-import { dropout, EVAL, layerNorm, linear, type ForwardContext } from './layers.ts';
+import { dropout, EVAL, layerNorm, moduleLinear, sublayerEnd, type ForwardContext } from './layers.ts';
 import { expand, mergeHeads, packedHeads, type Packing, packingEnabled, packingOf } from './packing.ts';
 import { linearSpecs, normSpecs, param, type ParamSpec, type Params } from './params.ts';
 import type { UseLiteConfig } from './use-lite-config.ts';
@@ -71,8 +71,8 @@ export function timingSignal(c: UseLiteConfig, T: number): tf.Tensor2D {
   return tf.tensor2d(out, [T, c.embedding_size]);
 }
 
-const dense = (params: Params, name: string, x: tf.Tensor) =>
-  linear(x, param(params, `${name}.weight`), param(params, `${name}.bias`));
+const dense = (params: Params, name: string, x: tf.Tensor, ctx: ForwardContext = EVAL) =>
+  moduleLinear(name, x, param(params, `${name}.weight`), param(params, `${name}.bias`), ctx);
 
 function attention(
   x: tf.Tensor,
@@ -85,7 +85,7 @@ function attention(
 ): tf.Tensor {
   // x is [n, W] packed or [B, T, W]; the scores need [B, T]: packed projections go to heads and come back packed.
   const nh = c.num_attention_heads;
-  const qkv = dense(params, `${p}.qkv`, x);
+  const qkv = dense(params, `${p}.qkv`, x, ctx);
   let q: tf.Tensor, k: tf.Tensor, v: tf.Tensor;
   let B: number, T: number;
   if (pk) {
@@ -103,7 +103,12 @@ function attention(
   const scores = tf.add(tf.matMul(tf.mul(q!, d ** -0.5), k!, false, true), addMask);
   const probs = dropout(tf.softmax(scores, -1), c.attention_probs_dropout_prob, ctx);
   const heads = tf.matMul(probs, v!);
-  return dense(params, `${p}.output`, pk ? mergeHeads(heads, pk) : heads.transpose([0, 2, 1, 3]).reshape([B, T, -1]));
+  return dense(
+    params,
+    `${p}.output`,
+    pk ? mergeHeads(heads, pk) : heads.transpose([0, 2, 1, 3]).reshape([B, T, -1]),
+    ctx,
+  );
 }
 
 /** The encoder's last hidden states [N, T, hidden_size] for ids [N, T] (pads masked out; packed, pad rows are 0). */
@@ -125,17 +130,12 @@ export function useLiteEncoder(params: Params, c: UseLiteConfig, inputs: BertInp
     layerNorm(y, param(params, `${name}.weight`), param(params, `${name}.bias`), c.layer_norm_eps);
   for (let i = 0; i < c.num_hidden_layers; i++) {
     const p = `${P}.encoder.layer.${i}`;
-    const res = layerWidth(c, i) !== c.hidden_size ? dense(params, `${p}.residual`, x) : x;
-    x = tf.add(
-      dropout(
-        attention(ln(`${p}.attention_norm`, x), addMask, params, `${p}.attention`, c, ctx, pk),
-        c.hidden_dropout_prob,
-        ctx,
-      ),
-      res,
-    );
-    const h = dense(params, `${p}.ffn.fc2`, tf.relu(dense(params, `${p}.ffn.fc1`, ln(`${p}.ffn_norm`, x))));
-    x = tf.add(x, dropout(h, c.hidden_dropout_prob, ctx));
+    const res = layerWidth(c, i) !== c.hidden_size ? dense(params, `${p}.residual`, x, ctx) : x;
+    const a = attention(ln(`${p}.attention_norm`, x), addMask, params, `${p}.attention`, c, ctx, pk);
+    x = sublayerEnd(i, 'attention', dropout(a, c.hidden_dropout_prob, ctx), res, undefined, ctx);
+    const fc1 = tf.relu(dense(params, `${p}.ffn.fc1`, ln(`${p}.ffn_norm`, x), ctx));
+    const h = dense(params, `${p}.ffn.fc2`, fc1, ctx);
+    x = sublayerEnd(i, 'ffn', dropout(h, c.hidden_dropout_prob, ctx), x, undefined, ctx);
   }
   return (pk ? expand(x, pk) : x) as tf.Tensor3D;
 }

@@ -41,7 +41,8 @@ function optScore(
   const [B, T, D] = hidden.shape;
   const logits = linear(hidden, param(params, 'score.weight'));
   const K = logits.shape[2]!;
-  const idx = optPoolIndex(c, ids);
+  // peft prompt tuning feeds inputs_embeds (no input_ids): transformers 4.31 then pools the last position
+  const idx = ctx.peft?.prompt ? tf.fill([B], T - 1, 'int32') : optPoolIndex(c, ids);
   const t = tf.scalar(T, 'int32');
   const wrapped = tf.mod(tf.add(idx, t), t); // an all-pad row gives -1, which torch reads as the last token
   const flat = tf.add(tf.mul(tf.range(0, B, 1, 'int32'), t), wrapped);
