@@ -37,4 +37,21 @@ export interface PeftMethod<O extends PeftOptions = PeftOptions> {
   merge?(params: Params, c: ModelConfig, opts: O): void;
   /** Undo merge (LoRA). */
   unmerge?(params: Params, c: ModelConfig, opts: O): void;
+  /** How the library saves it (peft-folder.ts, adapters-folder.ts read and write folders through this). */
+  checkpoint: PeftCheckpoint<O>;
+}
+
+export interface PeftCheckpoint<O extends PeftOptions> {
+  /** Whether a saved library config is this method's (peft: its peft_type; adapters: the `config` object). */
+  identifies(json: Record<string, unknown>): boolean;
+  /**
+   * The saved config (peft: adapter_config.json; adapters: its `config` object) -> options. A key the engine does
+   * not model must hold the library's default, else an error naming `file`, the key and the value it supports.
+   */
+  fromConfig(json: Record<string, unknown>, c: ModelConfig, file: string): O;
+  /** Options -> the saved config with every key the library writes (peft-folder.ts adds base_model_name_or_path). */
+  toConfig(opts: O, c: ModelConfig): Record<string, unknown>;
+  /** The names an in-memory parameter (added, or a trained head parameter) has in the library's weight file, first
+   * the one read on load (AdapterHub saves its shared prefix pool under several names). */
+  fileNames(name: string, c: ModelConfig, opts: O): string[];
 }
