@@ -17,8 +17,25 @@ import {
 } from './schema.ts';
 import { checkOptions, SELECTION_METHOD_NAMES, selectionMethod } from '@prunelab/pruning';
 import { CustomTasksConfigError, readCustomTasks } from './custom-tasks.ts';
+import { checkPeftConfig, PeftConfigError } from './peft.ts';
 
 export class ConfigError extends Error {}
+
+type Locator = (path: string[]) => string;
+/** The locator of each validated config ("file:line" of a key), for checks made later, when the grid is planned. */
+const LOCATORS = new WeakMap<object, Locator>();
+
+/** Where a key of `cfg` was set ("file:line", "--set ..."); for a config not read here (config.json), its name. */
+export function whereOf(cfg: ExperimentConfig): Locator {
+  return LOCATORS.get(cfg) ?? (() => `config '${cfg.name}'`);
+}
+
+/** `to` derives from `from` (a copy with fewer models): its keys are where `from`'s were. */
+export function sameSource<T extends ExperimentConfig>(from: ExperimentConfig, to: T): T {
+  const w = LOCATORS.get(from);
+  if (w) LOCATORS.set(to, w);
+  return to;
+}
 
 function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
@@ -48,6 +65,7 @@ function describe(f: Field): string {
     'int[]': `a ${'empty' in t && t.empty ? '' : 'non-empty '}list of integers`,
     'string[]': 'a list of strings',
     mapping: 'a mapping of keys',
+    peft: 'none or {method: <a PEFT method>, <its options>}',
   }[t.kind];
   return (
     base + ('min' in t && t.min !== undefined ? ` >= ${t.min}` : '') + ('nullable' in t && t.nullable ? ' or null' : '')
@@ -80,6 +98,8 @@ function check(f: Field, v: unknown): unknown {
       return Array.isArray(v) && (v.length > 0 || t.empty) && v.every((x) => t.values.includes(x)) ? v : undefined;
     case 'mapping':
       return isObject(v) ? v : undefined;
+    case 'peft':
+      return v === 'none' || isObject(v) ? v : undefined;
   }
 }
 
@@ -278,6 +298,7 @@ export function validateConfig(
   out.custom_tasks = custom;
   const cfg = out as unknown as ExperimentConfig;
   crossCheck(cfg, where);
+  LOCATORS.set(cfg, where);
   return cfg;
 }
 
@@ -343,6 +364,11 @@ function crossCheck(cfg: ExperimentConfig, where: Where): void {
     }
   }
   checkMethodOptions(cfg, where);
+  try {
+    checkPeftConfig(cfg, where);
+  } catch (e) {
+    throw e instanceof PeftConfigError ? new ConfigError(e.message) : e;
+  }
   if (cfg.phase2.methods.some((x) => x !== 'full') && R < 2) {
     throw new ConfigError(
       `${where(['phase1', 'seeds'])}: H subsets need R >= 2 phase-1 runs (with R = 1, removing H = 0 and H = R keeps ` +

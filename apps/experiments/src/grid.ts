@@ -29,6 +29,8 @@ import { dataKey as dataStateKey, type DataRecord, type DataStates } from './dat
 import { plannedTrainSize } from './tasks.ts';
 import { phase2Title } from './names.ts';
 import { readModelWeights, type ModelWeights } from './weights.ts';
+import { whereOf } from './config.ts';
+import { modelConfigReader, planPeft, type JobPeft } from './peft.ts';
 
 export const hash = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 16);
 
@@ -52,7 +54,12 @@ interface JobBase {
   dataMissing?: true;
 }
 
-export interface Phase1Job extends JobBase {
+/** A training job's PEFT method (peft.ts), null: full fine-tuning. */
+interface TrainingJobBase extends JobBase {
+  peft: JobPeft | null;
+}
+
+export interface Phase1Job extends TrainingJobBase {
   kind: 'phase1';
   seed: number;
   run: number;
@@ -86,7 +93,7 @@ export interface SubsetRef {
   file: string;
 }
 
-export interface Phase2Job extends JobBase {
+export interface Phase2Job extends TrainingJobBase {
   kind: 'phase2';
   method: Method;
   seed: number;
@@ -176,6 +183,20 @@ export function expandGrid(
   const needsScores = methods.some((m) => m !== 'full') || cfg.pruning.transfer.length > 0;
   const optionKeys = Object.fromEntries(baselines.map((b) => [b, methodKey(cfg, b)]));
   const withOptions = Object.fromEntries(Object.entries(optionKeys).filter(([, v]) => v !== undefined));
+  // PEFT options are checked against each model's config.json here, before any job runs (a folder not made yet:
+  // when run has made it and plans again)
+  const readConfig = modelConfigReader();
+  const peftOf = (task: TaskName, model: string, phase: 'phase1' | 'phase2') =>
+    planPeft(
+      cfg,
+      task,
+      model,
+      phase,
+      () => (weights[model]?.digest ? readConfig(weights[model].dir) : null),
+      whereOf(cfg),
+    );
+  // full fine-tuning adds nothing to a key: the keys made before peft existed stay valid
+  const peftKey = (p: JobPeft | null) => (p ? { peft: p.options } : {});
 
   for (const task of cfg.tasks) {
     for (const model of Object.keys(cfg.models)) {
@@ -184,9 +205,12 @@ export function expandGrid(
       const base = `${task}/${model}`;
       const digest = dataOf(task, model)?.digest ?? 'not read yet';
       const dataKey = { task, data: s.data, digest, model: modelKey(cfg, weights, model) };
-      const { seeds: _seeds1, checkpoint_every: _c1, record, ...rest } = s.phase1; // the snapshot interval decides no output
+      // the snapshot interval decides no output; peft enters as its parsed options
+      const { seeds: _seeds1, checkpoint_every: _c1, record, peft: _p1, ...rest } = s.phase1;
+      const peft1 = peftOf(task, model, 'phase1');
+      const peft2 = peftOf(task, model, 'phase2');
       // record fields enter the key only when asked for: keys made before the setting existed stay valid
-      const p1 = record.length ? { ...rest, record } : rest;
+      const p1 = { ...(record.length ? { ...rest, record } : rest), ...peftKey(peft1) };
       const phase1: Phase1Job[] = s.phase1.seeds.map((seed, run) => ({
         kind: 'phase1',
         id: `${base}/phase1/seed-${seed}`,
@@ -197,6 +221,7 @@ export function expandGrid(
         settings: s,
         seed,
         run,
+        peft: peft1,
         ...missing(task, model),
         label: `phase1 ${task}/${model} seed ${seed}`,
       }));
@@ -240,8 +265,8 @@ export function expandGrid(
       jobs.push(...scores);
       scoresOf.set(base, scores);
 
-      const { seeds: _seeds2, ticket_seeds: _t2, methods: _m, checkpoint_every: _c2, ...p2 } = s.phase2;
-      const p2Key = { ...dataKey, phase2: p2 };
+      const { seeds: _seeds2, ticket_seeds: _t2, methods: _m, checkpoint_every: _c2, peft: _p2, ...p2 } = s.phase2;
+      const p2Key = { ...dataKey, phase2: { ...p2, ...peftKey(peft2) } };
       const phase2 = (method: Method, seed: number, subset: SubsetRef | null, suffix: string): Phase2Job => ({
         kind: 'phase2',
         id: `${base}/phase2/${method}${suffix}-seed-${seed}`,
@@ -251,6 +276,7 @@ export function expandGrid(
         method,
         seed,
         subset,
+        peft: peft2,
         deps: subset ? [subset.scores] : [],
         ...missing(task, model),
         // the subset enters by what decides its ids, not by the scores job's hash: adding a baseline must not redo the
@@ -303,7 +329,8 @@ export function expandGrid(
     const [from, to] = t.split('->').map((x) => x.trim()) as [string, string];
     for (const task of cfg.tasks) {
       const s = cellSettings(cfg, task, to);
-      const { seeds: _s, ticket_seeds: _t, methods: _m, checkpoint_every: _c, ...p2 } = s.phase2;
+      const { seeds: _s, ticket_seeds: _t, methods: _m, checkpoint_every: _c, peft: _p, ...p2 } = s.phase2;
+      const peft2 = peftOf(task, to, 'phase2');
       for (const sc of scoresOf.get(`${task}/${from}`) ?? []) {
         const vs = sc.variant.key === 'all' ? '' : `-${sc.variant.key}`;
         for (const removed of sc.subsets) {
@@ -326,6 +353,7 @@ export function expandGrid(
               method: 'hscore',
               seed,
               subset: ref,
+              peft: peft2,
               deps: [sc.id],
               ...missing(task, to, from),
               hash: hash({
@@ -333,7 +361,7 @@ export function expandGrid(
                 data: s.data,
                 digest: dataOf(task, to)?.digest ?? 'not read yet',
                 model: modelKey(cfg, weights, to),
-                phase2: p2,
+                phase2: { ...p2, ...peftKey(peft2) },
                 method: 'hscore',
                 seed,
                 subset: {

@@ -3,8 +3,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cliOverrides, ConfigError, didYouMean, loadConfig } from './config.ts';
+import { cliOverrides, ConfigError, didYouMean, loadConfig, sameSource } from './config.ts';
 import { explainFsError, removeResults } from './files.ts';
+import { PeftConfigError } from './peft.ts';
 import { expandGrid } from './grid.ts';
 import { describePlan } from './plan.ts';
 import { checkBuilds, currentBuild } from './provenance.ts';
@@ -204,7 +205,8 @@ function onlyModels(cfg: ExperimentConfig, list: string | undefined): Experiment
   }
   if (cfg.pruning.transfer.length)
     throw new ConfigError(`--models: ${cfg.name} has pruning.transfer between models; run it whole`);
-  return { ...cfg, models: Object.fromEntries(Object.entries(cfg.models).filter(([n]) => names.includes(n))) };
+  const models = Object.fromEntries(Object.entries(cfg.models).filter(([n]) => names.includes(n)));
+  return sameSource(cfg, { ...cfg, models });
 }
 
 /** status and --dry-run: the grid from the model folders as they are, against the build `run` would use. */
@@ -228,7 +230,8 @@ main(process.argv.slice(2)).then(
     // an fs error that reached here unexplained (a library's write): name the path and the cause (disk full, ...)
     e = explainFsError(e, resultsDir ? `under ${resultsDir}` : 'a file');
     const msg = e instanceof Error ? e.message : String(e);
-    console.error(`experiments: ${e instanceof ConfigError ? '' : 'error: '}${msg}`);
+    const configError = e instanceof ConfigError || e instanceof PeftConfigError;
+    console.error(`experiments: ${configError ? '' : 'error: '}${msg}`);
     if (process.env.DEBUG && e instanceof Error) console.error(e.stack);
     process.exit(1);
   },

@@ -37,7 +37,7 @@ type Row = Omit<Phase1Result['epochs'][number], 'seconds' | 'examplesPerSecond'>
 
 export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Result> {
   const p1 = job.settings.phase1;
-  const { seeds: _seeds, ...p1NoSeeds } = p1;
+  const { seeds: _seeds, peft: _peft, ...p1NoSeeds } = p1; // peft: logged parsed (train-job.ts)
   const cell = await env.cell(job);
   const metricName = TASK_META[job.task].metric;
   return runTrainingJob<Row, Phase1Result>(env, {

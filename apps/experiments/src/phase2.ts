@@ -51,7 +51,7 @@ interface Row {
 
 export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Result> {
   const p2 = job.settings.phase2;
-  const { seeds: _s, methods: _m, ...p2Params } = p2;
+  const { seeds: _s, methods: _m, peft: _peft, ...p2Params } = p2; // peft: logged parsed (train-job.ts)
   const cell = await env.cell(job);
   let ids = cell.trainIds;
   let subsetFile: { file: string; digest: string; rows: number } | undefined;

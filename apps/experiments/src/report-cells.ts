@@ -11,6 +11,7 @@ import { runTitle } from './names.ts';
 import type { Phase1Result } from './phase1.ts';
 import type { Phase2Result } from './phase2.ts';
 import { cellSettings, type CellSettings, type DataCfg, type ExperimentConfig, type TaskName } from './schema.ts';
+import { tuningWords, usesPeft } from './peft.ts';
 import { TASK_META } from './tasks.ts';
 
 export interface CellData {
@@ -116,7 +117,9 @@ export function settingsNote(s: CellSettings): string {
     `training: phase 1 R = ${s.phase1.seeds.length} runs (seeds ${s.phase1.seeds.join(', ')}), ` +
     `${phaseWords(s.phase1)}; phase 2 ${phaseWords(s.phase2)}, seeds ${s.phase2.seeds.join(', ')}${ticketWords(s)}, ` +
     'evaluated ' +
-    `${s.phase2.eval === 'last' ? 'after the last epoch only' : 'after every epoch'}`
+    `${s.phase2.eval === 'last' ? 'after the last epoch only' : 'after every epoch'}` +
+    // said once a phase uses PEFT (full fine-tuning otherwise; reports of such grids read as before)
+    (usesPeft(s) ? `; tuning: phase 1 ${tuningWords(s.phase1.peft)}, phase 2 ${tuningWords(s.phase2.peft)}` : '')
   );
 }
 

@@ -8,6 +8,7 @@ import { readDone } from './job-state.ts';
 import { isWinningTicket, methodTitle, phase2Title } from './names.ts';
 import type { Phase2Result } from './phase2.ts';
 import { cellSettings, type ExperimentConfig } from './schema.ts';
+import { cellTuning, usesPeft } from './peft.ts';
 import { meanStd } from './stats.ts';
 import { METRIC_TITLES, TASK_META } from './tasks.ts';
 
@@ -198,6 +199,8 @@ export function ticketSummary(
   const baselines = cfg.phase2.methods.filter((m) => m !== 'full' && m !== 'hscore');
   const cell = (r: ReportRow | undefined) => (r ? metricCell(r) : '');
   const out: string[][] = [];
+  // a tuning column once any cell uses PEFT: LoRA runs are never read as full fine-tuning
+  const tuned = grid.cells.some(({ task, model }) => usesPeft(cellSettings(cfg, task, model)));
   for (const { task, model } of grid.cells) {
     const R = cellSettings(cfg, task, model).phase1.seeds.length;
     const name = subsetName(winningTicketRemoved(R), R);
@@ -211,6 +214,7 @@ export function ticketSummary(
     out.push([
       task,
       model,
+      ...(tuned ? [cellTuning(cellSettings(cfg, task, model))] : []),
       metricTitle(metric),
       t ? `${t.subsetPct.toFixed(1)} (drop H=${winningTicketRemoved(R).join(',')})` : '',
       cell(at('full')),
@@ -222,6 +226,7 @@ export function ticketSummary(
     header: [
       'task',
       'model',
+      ...(tuned ? ['tuning'] : []),
       'metric',
       'ticket size %',
       methodTitle('full'),

@@ -43,6 +43,7 @@ import { cellTable, csvOf, reportRows, ticketSummary, type ReportRow } from './r
 import type { ExperimentConfig } from './schema.ts';
 import { readScores, type ScoresResult } from './scores.ts';
 import { METRIC_TITLES, TASK_META, taskKind } from './tasks.ts';
+import { cellTuning, usesPeft } from './peft.ts';
 
 export { reportRows, ticketSummary, type ReportRow } from './report-tables.ts';
 
@@ -219,7 +220,8 @@ export async function writeReport(
   const csvAll: ReportRow[] = [];
   for (const { task, model } of grid.cells) {
     const mine = rows.filter((r) => r.task === task && r.model === model);
-    const title = `${task} · ${model}`;
+    const cellTuned = cellSettingsOf(cfg, grid, task, model);
+    const title = `${task} · ${model}${usesPeft(cellTuned) ? ` (${cellTuning(cellTuned)})` : ''}`;
     const slug = `${task}-${model}`;
     md.push(`## ${title}`, '');
     const block: HtmlBlock = { heading: title };

@@ -1,7 +1,7 @@
 // The experiment config: its keys, their types and defaults. One table, so validation, defaults and the
 // documentation in experiments/README.md cannot drift apart (schema.test checks the README lists every key).
 import { TASK_NAMES, type TaskName } from '@prunelab/datasets';
-import { FAMILY_NAMES, type Arch } from '@prunelab/finetune';
+import { FAMILY_NAMES, type Arch, type PeftSpec } from '@prunelab/finetune';
 import { SELECTION_METHOD_NAMES } from '@prunelab/pruning';
 
 export type FieldType =
@@ -13,7 +13,9 @@ export type FieldType =
   | { kind: 'int[]'; min?: number; nullable?: boolean; empty?: boolean }
   | { kind: 'string[]'; nullable?: boolean }
   | { kind: 'enum[]'; values: readonly string[]; empty?: boolean }
-  | { kind: 'mapping' };
+  | { kind: 'mapping' }
+  /** `none`, or a mapping {method, ...its options} (peft.ts); nullable: not set here (a phase: the model's) */
+  | { kind: 'peft'; nullable?: boolean };
 
 export interface Field {
   type: FieldType;
@@ -75,6 +77,16 @@ const TRAINING = {
       '0: epoch ends only. Not in job hashes',
   },
 } satisfies Section;
+
+/** `peft:` of a phase: unset (null) takes the model's `peft`; `none` is full fine-tuning. */
+const phasePeft = (phase: string): Field => ({
+  type: { kind: 'peft', nullable: true },
+  default: null,
+  doc:
+    `parameter-efficient fine-tuning of ${phase}: {method: lora, r: 8, ...} (the method and its options, named as ` +
+    "in the library: peft's LoraConfig, adapters' SeqBnConfig, ...), or none (full fine-tuning); null: the " +
+    "model's peft. In the job keys with every option filled in; checked against the model before anything runs",
+});
 
 /** Keys a task or model may override (per_task.<task>, models.<m>): a partial of these sections. */
 export const OVERRIDABLE = ['data', 'phase1', 'phase2'] as const;
@@ -145,9 +157,17 @@ export const SCHEMA = {
       default: null,
       doc: 'a pretrain config (repo-relative, e.g. experiments/pretrain-opt.yaml): when the folder is missing, `experiments pretrain` makes it there instead of a random model',
     },
+    peft: {
+      type: { kind: 'peft' },
+      default: 'none',
+      doc:
+        'parameter-efficient fine-tuning of this model in both phases unless a phase says otherwise ' +
+        '(phase1.peft / phase2.peft, also per model and per task): {method: lora, r: 8, ...} or none',
+    },
   },
   phase1: {
     ...TRAINING,
+    peft: phasePeft('the phase-1 score runs'),
     record: {
       type: { kind: 'enum[]', values: RECORD_FIELDS, empty: true },
       default: [],
@@ -159,6 +179,7 @@ export const SCHEMA = {
   },
   phase2: {
     ...TRAINING,
+    peft: phasePeft('the phase-2 runs'),
     seeds: { type: { kind: 'int[]' }, default: [6666], doc: 'one run per seed, method and subset (the paper: 6666)' },
     ticket_seeds: {
       type: { kind: 'int[]', empty: true },
@@ -256,6 +277,9 @@ export interface DataCfg {
   allow_download: boolean;
   lenient: boolean;
 }
+/** `peft:` as written: none, or the method with its options (library names). */
+export type PeftSetting = 'none' | PeftSpec;
+
 export interface TrainingCfg {
   seeds: number[];
   epochs: number;
@@ -266,6 +290,8 @@ export interface TrainingCfg {
   weight_decay: number;
   /** snapshot interval in optimizer steps (0: epoch ends); decides no output, so it is kept out of job hashes */
   checkpoint_every: number;
+  /** null: the model's peft (cellSettings resolves it, so a cell's settings always hold a value) */
+  peft: PeftSetting | null;
 }
 export interface Phase1Cfg extends TrainingCfg {
   /** opt-in record fields; [] (the default) keeps the phase-1 job keys of configs made before the key existed */
@@ -288,6 +314,8 @@ export interface ModelCfg extends Overrides {
   generate_if_missing: boolean;
   init_seed: number;
   pretrain?: string | null;
+  /** the default of both phases (a phase's own peft wins) */
+  peft?: PeftSetting;
 }
 
 export interface ExperimentConfig {
@@ -325,9 +353,12 @@ export interface CellSettings {
 export function cellSettings(cfg: ExperimentConfig, task: TaskName, model: string): CellSettings {
   const m = cfg.models[model];
   const t = cfg.per_task[task];
+  // a phase's peft (per task, per model, top level: the first set) wins over the model's own
+  const phase1 = { ...cfg.phase1, ...m?.phase1, ...t?.phase1 };
+  const phase2 = { ...cfg.phase2, ...m?.phase2, ...t?.phase2 };
   return {
     data: { ...cfg.data, ...m?.data, ...t?.data },
-    phase1: { ...cfg.phase1, ...m?.phase1, ...t?.phase1 },
-    phase2: { ...cfg.phase2, ...m?.phase2, ...t?.phase2 },
+    phase1: { ...phase1, peft: phase1.peft ?? m?.peft ?? 'none' },
+    phase2: { ...phase2, peft: phase2.peft ?? m?.peft ?? 'none' },
   };
 }

@@ -7,15 +7,18 @@
 import { existsSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  attachPeft,
   disposeParams,
   loadModel,
   train,
+  trainableNames,
   trainStateFile,
   type BatchReport,
   type CallerState,
   type EncodedSet,
   type EpochSummary,
   type Model,
+  type PeftSpec,
 } from '@prunelab/finetune';
 import { flattenParams, type DatasetInput } from '@prunelab/tracking';
 import type { Cell } from './cell.ts';
@@ -23,6 +26,7 @@ import { jobTags, type JobEnv } from './env.ts';
 import { appendText } from './files.ts';
 import type { Phase1Job, Phase2Job } from './grid.ts';
 import { appendMetrics, finishJob, jobLogger, startJob } from './job-state.ts';
+import { tuningLabel, tuningWords } from './peft.ts';
 import { progress } from './progress.ts';
 import type { TrainingCfg } from './schema.ts';
 import { recordThroughput, throughputKey } from './throughput.ts';
@@ -121,12 +125,17 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
   const mlrun = await env.tracking.tracker.createRun(env.tracking.experimentId, {
     runName: job.id,
     parentRunId: env.parent.runId,
-    tags: { ...jobTags(env, job, t.tags, gitCommit()), [RANDOM_WEIGHTS_TAG]: String(cell.randomWeights) },
+    tags: {
+      ...jobTags(env, job, t.tags, gitCommit()),
+      [RANDOM_WEIGHTS_TAG]: String(cell.randomWeights),
+      // full fine-tuning or the PEFT method: a LoRA run is never mistaken for a full one
+      tuning: tuningLabel(job.peft?.spec),
+    },
   });
   let model: Model;
   let hooks: TrainingHooks<Row, R>;
   try {
-    await mlrun.logParams(flattenParams(t.params));
+    await mlrun.logParams(flattenParams({ ...t.params, peft: job.peft?.options ?? 'none' }));
     await mlrun.logInputs(t.inputs);
     model = loadModel(cell.modelDir, {
       head: cell.head,
@@ -138,6 +147,17 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
     throw e;
   }
   try {
+    // under PEFT the method's parameters are added (seeded like the head) and everything else is frozen
+    if (job.peft) {
+      attachPeft(model, job.peft.spec, job.seed, job.peft.key);
+      const count = (names: string[]) => names.reduce((a, n) => a + model.params.get(n)!.size, 0);
+      const trainable = count(trainableNames(model));
+      const all = count([...model.params.keys()]);
+      log(
+        `${job.label}: ${tuningWords(job.peft.options as PeftSpec)}; ${trainable.toLocaleString('en-US')} of ` +
+          `${all.toLocaleString('en-US')} parameters train (the added ones and the task head)`,
+      );
+    }
     hooks = t.hooks(dir, model);
   } catch (e) {
     await endFailed(mlrun, log);
