@@ -1,0 +1,19 @@
+import { before, describe, test } from 'node:test';
+import { chooseBackend } from './backend.ts';
+import { checkLinearFixture } from './testing/peft-linear-fixture.ts';
+
+before(async () => {
+  await chooseBackend();
+});
+
+describe('peft 0.5.0 LoRA fixtures', () => {
+  for (const base of ['bert', 'roberta', 'opt']) {
+    for (const v of ['lora', 'lora-explicit']) {
+      const name = `${base}-seqcls-${v}`;
+      test(name, (t) => {
+        const r = checkLinearFixture(name);
+        t.diagnostic(`${name}: ${JSON.stringify(r)}`);
+      });
+    }
+  }
+});
