@@ -153,10 +153,11 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
       const count = (names: string[]) => names.reduce((a, n) => a + model.params.get(n)!.size, 0);
       const trainable = count(trainableNames(model));
       const all = count([...model.params.keys()]);
-      log(
+      const line =
         `${job.label}: ${tuningWords(job.peft.options as PeftSpec)}; ${trainable.toLocaleString('en-US')} of ` +
-          `${all.toLocaleString('en-US')} parameters train (the added ones and the task head)`,
-      );
+        `${all.toLocaleString('en-US')} parameters train (the added ones and the task head)`;
+      log(line);
+      env.log(line);
     }
     hooks = t.hooks(dir, model);
   } catch (e) {
