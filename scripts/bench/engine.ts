@@ -8,6 +8,10 @@
 // Then USE-Lite training on real SST-2 batches (use-lite-cell.ts), before and after packing in one run: the padded
 // engine (PRUNELAB_PACK=0) and the packed one alternate, each in its own process; there is no PyTorch peer of it.
 //   --use-lite-n 800 (sentences)  --use-lite-batch 16  --no-use-lite  --only-use-lite
+// Then PEFT on the same cell, side by side in one run: full fine-tuning, LoRA and a bottleneck adapter train the
+// same USE-Lite batches (each in its own process: examples/s, peak RSS, peak tensor bytes, trainable parameters).
+//   --peft-n 400 (sentences)  --peft full,lora,seq_bn (rows; each a PEFT_METHODS name with the options below)
+//   --no-peft  --only-peft
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -86,6 +90,15 @@ function runOurs(s: CellSpec, backend: string | undefined, threads: string | und
   return JSON.parse(line) as CellResult;
 }
 
+/** The PEFT rows' methods: LoRA as the shipped cpu-lora config runs it, the adapter with AdapterHub's defaults. */
+const PEFT_ROWS: Record<string, UseLiteSpec['peft']> = {
+  full: undefined,
+  lora: { method: 'lora', r: 8, lora_alpha: 16 },
+  ia3: { method: 'ia3' },
+  seq_bn: { method: 'seq_bn' },
+  double_seq_bn: { method: 'double_seq_bn' },
+};
+
 function runUseLiteChild(
   s: UseLiteSpec,
   packed: boolean,
@@ -97,8 +110,11 @@ function runUseLiteChild(
   const env = { ...process.env, PRUNELAB_PACK: packed ? '1' : '0', ...(threads ? { PRUNELAB_THREADS: threads } : {}) };
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 900_000, env });
   const line = r.stdout?.trim().split('\n').pop();
-  if (r.status !== 0 || !line?.startsWith('{'))
-    return `engine failed (${r.signal ?? r.status}): ${r.stderr?.trim().split('\n').slice(-3).join(' | ') ?? ''}`;
+  if (r.status !== 0 || !line?.startsWith('{')) {
+    // the error's own line (an unknown PEFT method names the known ones), else the end of stderr
+    const err = r.stderr?.split('\n').find((l) => /^\w*Error: /.test(l));
+    return `engine failed (${r.signal ?? r.status}): ${err ?? r.stderr?.trim().split('\n').slice(-3).join(' | ') ?? ''}`;
+  }
   return JSON.parse(line) as UseLiteResult;
 }
 
@@ -133,6 +149,10 @@ async function main(): Promise<void> {
       'use-lite-batch': { type: 'string', default: '16' },
       'no-use-lite': { type: 'boolean', default: false },
       'only-use-lite': { type: 'boolean', default: false },
+      'peft-n': { type: 'string', default: '400' },
+      peft: { type: 'string', default: 'full,lora,seq_bn' },
+      'no-peft': { type: 'boolean', default: false },
+      'only-peft': { type: 'boolean', default: false },
     },
   });
   if (values['use-lite-cell']) {
@@ -151,8 +171,9 @@ async function main(): Promise<void> {
   const noPeer = values['no-peer'] ? 'peer off (--no-peer)' : peerAvailable();
   const cells: CellSpec[] = [];
   const start = performance.now();
-  if (!values['only-use-lite']) await bertRows();
-  if (!values['no-use-lite']) useLiteRows();
+  if (!values['only-use-lite'] && !values['only-peft']) await bertRows();
+  if (!values['no-use-lite'] && !values['only-peft']) useLiteRows();
+  if (!values['no-peft'] && !values['only-use-lite']) peftRows();
   console.log(`(${f((performance.now() - start) / 1000, 0)} s)`);
 
   function useLiteRows(): void {
@@ -205,6 +226,65 @@ async function main(): Promise<void> {
     }
     console.log(
       '(GFLOP/s counts every padded position, as the BERT rows and the peer do: the work of the padded engine)',
+    );
+  }
+
+  function peftRows(): void {
+    const spec: UseLiteSpec = { n: Number(values['peft-n']), batch: Number(values['use-lite-batch']), warmup: 5 };
+    const names = values.peft!.split(',').map((x) => x.trim());
+    console.log(
+      `\nPEFT: full fine-tuning vs parameter-efficient methods on USE-Lite, the same real SST-2 batches (the first ` +
+        `${spec.n} training sentences, batch ${spec.batch}, length <= 64, packed; ${spec.warmup} warm-up batches)`,
+    );
+    const missing = useLiteMissing();
+    if (missing) {
+      console.log(`  not run: ${missing}`);
+      return;
+    }
+    const best: Record<string, UseLiteResult | string> = {};
+    for (let r = 0; r < Math.max(1, Number(values.repeat)); r++) {
+      for (const name of names) {
+        if (!(name in PEFT_ROWS)) {
+          best[name] = `no bench row '${name}'; rows: ${Object.keys(PEFT_ROWS).join(', ')}`;
+          continue;
+        }
+        const peft = PEFT_ROWS[name];
+        const o = runUseLiteChild({ ...spec, ...(peft && { peft }) }, true, values.backend, values.threads);
+        const b = best[name];
+        if (b === undefined || typeof b === 'string' || (typeof o !== 'string' && o.exPerS > b.exPerS)) best[name] = o;
+      }
+    }
+    if (values.json) {
+      console.log(JSON.stringify({ peft: best }));
+      return;
+    }
+    console.log(
+      `${'tuning'.padEnd(28)}${pad('trainable', 11)}${pad('ex/s', 8)}${pad('tokens/s', 10)}${pad('RSS MB', 8)}` +
+        `${pad('tensor MB', 10)}${pad('speed', 7)}`,
+    );
+    const full = best.full;
+    for (const name of names) {
+      const o = best[name]!;
+      const { method: _m, ...opts } = PEFT_ROWS[name] ?? { method: '' };
+      const label =
+        name === 'full'
+          ? 'full fine-tuning'
+          : `${name}${Object.entries(opts)
+              .map(([k, v]) => ` ${k}=${v}`)
+              .join('')}`;
+      if (typeof o === 'string') {
+        console.log(`${label.padEnd(28)} ${o}`);
+        continue;
+      }
+      const ratio = full === undefined || typeof full === 'string' ? '-' : `${f(o.exPerS / full.exPerS, 2)}x`;
+      console.log(
+        `${label.padEnd(28)}${pad(o.trainable.toLocaleString('en-US'), 11)}${pad(f(o.exPerS), 8)}` +
+          `${pad(f(o.tokensPerS, 0), 10)}${pad(f(o.peakRssMb, 0), 8)}${pad(f(o.peakTensorMb), 10)}${pad(ratio, 7)}`,
+      );
+    }
+    console.log(
+      "(RSS: peak of the row's own process; tensor MB: most tensor bytes alive after a forward/backward pass " +
+        '(tf.memory()): weights, AdamW moments of what trains, gradients; speed: ex/s over full fine-tuning)',
     );
   }
 

@@ -1,11 +1,23 @@
 // One measurement of USE-Lite training on real SST-2 batches, the way the experiments train (the real tokenizer,
 // batches cut to their longest row, AdamW, dropout 0.1): examples/s, real tokens/s and model GFLOP/s. FLOPs are
 // counted at each batch's padded length (as benchFlops counts the peer), so packed and padded runs are compared on
-// the same work. Used by bench:engine (a row), bench:use-lite and bench:profile --use-lite.
+// the same work. Used by bench:engine (a row, and the PEFT rows: `peft` attaches a method to the loaded model, so
+// full fine-tuning, LoRA and adapters train the same batches), bench:use-lite and bench:profile --use-lite.
+import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { encodeExamples, findRepoRoot } from '@prunelab/datasets';
-import { disposeParams, loadModel, nativeStatus, packingEnabled, readModelConfig, train } from '@prunelab/finetune';
+import {
+  attachPeft,
+  disposeParams,
+  loadModel,
+  nativeStatus,
+  packingEnabled,
+  readModelConfig,
+  train,
+  trainableNames,
+  type PeftSpec,
+} from '@prunelab/finetune';
 import { loadTokenizer } from '@prunelab/tokenizers';
 import { benchFlops } from './engine-cell.ts';
 
@@ -19,6 +31,8 @@ export interface UseLiteSpec {
   data?: string;
   /** called after every batch with its index (profilers start measuring after the warm-up) */
   onBatch?: (i: number) => void;
+  /** a PEFT method on the model (seed 1); absent: full fine-tuning */
+  peft?: PeftSpec;
 }
 
 export interface UseLiteResult extends UseLiteSpec {
@@ -32,6 +46,10 @@ export interface UseLiteResult extends UseLiteSpec {
   seconds: number;
   examples: number;
   peakRssMb: number;
+  /** most tensor bytes alive after a batch (tf.memory(): parameters, AdamW moments, what a step keeps) */
+  peakTensorMb: number;
+  /** parameters that train (all of them without PEFT) */
+  trainable: number;
 }
 
 export const USE_LITE_DIR = () => join(findRepoRoot(), '.cache/models/use-lite');
@@ -68,6 +86,9 @@ export async function runUseLite(spec: UseLiteSpec): Promise<UseLiteResult> {
   });
   const config = readModelConfig(join(dir, 'config.json'));
   const model = loadModel(dir, { head: 'seqcls', numLabels: 2, seed: 1 });
+  if (spec.peft) attachPeft(model, spec.peft, 1);
+  const trainable = trainableNames(model).reduce((a, n) => a + model.params.get(n)!.size, 0);
+  let peakBytes = 0;
   let last = performance.now();
   let seen = 0;
   const t = { seconds: 0, examples: 0, tokens: 0, padded: 0, flops: 0 };
@@ -79,6 +100,7 @@ export async function runUseLite(spec: UseLiteSpec): Promise<UseLiteResult> {
     onBatch: (b) => {
       spec.onBatch?.(seen);
       const now = performance.now();
+      peakBytes = Math.max(peakBytes, tf.memory().numBytes);
       if (seen++ >= spec.warmup) {
         const lens = [...b.rows].map((r) => lengths[r]!);
         const L = Math.max(...lens);
@@ -104,5 +126,7 @@ export async function runUseLite(spec: UseLiteSpec): Promise<UseLiteResult> {
     seconds: t.seconds,
     examples: t.examples,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakTensorMb: peakBytes / 2 ** 20,
+    trainable,
   };
 }

@@ -45,7 +45,8 @@ export function describePlan(
       if (!c.exact) upperBound = true;
       if (work > 0) {
         const m = cfg.models[job.model]!;
-        const key = throughputKey(modelDir(m), job.settings.data.max_length, backend);
+        const method = job.kind === 'scores' ? undefined : job.peft?.spec.method;
+        const key = throughputKey(modelDir(m), job.settings.data.max_length, backend, method);
         const s = speeds[key]?.examplesPerSecond;
         if (s) seconds += work / s;
         else unknownSpeed.add(`${job.model} at length ${job.settings.data.max_length}`);

@@ -1,11 +1,12 @@
 // Measured training speed, kept between runs (.cache/throughput.json) so --dry-run can turn examples x epochs
-// into a time estimate. Keyed by model folder, sequence length and backend: the three things speed depends on.
+// into a time estimate. Keyed by model folder, sequence length and backend, the things speed depends on, and the
+// PEFT method when there is one (a frozen model trains at another speed; full fine-tuning keeps the older keys).
 import { join } from 'node:path';
 import { findRepoRoot } from '@prunelab/datasets';
 import { readJson, writeJsonAtomic } from './job-state.ts';
 
-export const throughputKey = (modelDir: string, maxLength: number, backend: string) =>
-  `${modelDir}|${maxLength}|${backend}`;
+export const throughputKey = (modelDir: string, maxLength: number, backend: string, peftMethod?: string) =>
+  `${modelDir}|${maxLength}|${backend}${peftMethod ? `|${peftMethod}` : ''}`;
 
 function file(): string {
   return join(findRepoRoot(), '.cache', 'throughput.json');

@@ -169,7 +169,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
   const bar = progress(`${env.position(job)} ${t.label}`, passesPlanned, (x) => env.out(x));
   let passes = 0;
   let epochs: EpochDone<Row>[] = [];
-  const speedKey = throughputKey(cell.modelDir, job.settings.data.max_length, env.backend);
+  const speedKey = throughputKey(cell.modelDir, job.settings.data.max_length, env.backend, job.peft?.spec.method);
   try {
     await train(model, t.data, {
       epochs: s.epochs,
