@@ -59,7 +59,7 @@ function parseIa3(raw: PeftOptions, c: ModelConfig, key: string): Ia3Options {
       ? d.feedforward.filter((e) => target_modules.includes(e))
       : d.feedforward;
   } else {
-    feedforward_modules = targetsOption(raw.feedforward_modules, fw, d.feedforward);
+    feedforward_modules = targetsOption(raw.feedforward_modules, fw, d.feedforward, true);
     if (typeof feedforward_modules === 'string') {
       try {
         new RegExp(feedforward_modules);
@@ -165,5 +165,7 @@ export const ia3: PeftMethod<Ia3Options> = {
       target_modules: o.target_modules,
     }),
     fileNames: (name) => [`base_model.model.${name}`],
+    // ia3_l is kept in peft's shape
+    transposed: () => false,
   },
 };
