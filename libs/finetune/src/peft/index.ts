@@ -1,8 +1,13 @@
 // The PEFT method table: `peft.method` in YAML -> its entry (method.ts). Adding a method is its file in methods/
 // plus one row here; config checks, the app's method list and the checkpoint readers all read this table.
 import type { PeftMethod } from './method.ts';
+import { prefix } from './methods/prefix.ts';
+import { prompt } from './methods/prompt.ts';
 
-export const PEFT_METHODS: Record<string, PeftMethod> = {};
+export const PEFT_METHODS: Record<string, PeftMethod> = {
+  prefix: prefix,
+  prompt: prompt,
+};
 
 export const PEFT_METHOD_NAMES = (): string[] => Object.keys(PEFT_METHODS);
 
