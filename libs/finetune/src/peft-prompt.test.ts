@@ -2,7 +2,7 @@
 // prefix tuning without and with prefix_projection, and prompt tuning (../shared/fixtures/peft-tiny/peft/*).
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,11 +12,13 @@ import { loadModel } from './checkpoint.ts';
 import { crossEntropy } from './encoded.ts';
 import { forward, headSpecs } from './heads.ts';
 import { EVAL, type ForwardContext } from './layers.ts';
-import type { ModelConfig } from './model-config.ts';
-import { activeHooks, attachPeft, trainableNames, type PeftSpec } from './peft/attach.ts';
-import type { PeftHooks } from './peft/hooks.ts';
+import { FAMILY_TABLE } from './families/index.ts';
+import { parseModelConfig, type ModelConfig } from './model-config.ts';
+import { activeHooks, attachPeft, checkPeft, trainableNames, type PeftSpec } from './peft/attach.ts';
 import { PEFT_METHODS } from './peft/index.ts';
-import { readSafetensors, writeSafetensors, type RawTensor } from './safetensors.ts';
+import type { PeftHooks } from './peft/hooks.ts';
+import { loadPeftFolder, savePeftFolder } from './peft/peft-folder.ts';
+import { readSafetensors, type RawTensor } from './safetensors.ts';
 import { HF_TINY, PEFT_TINY } from './testing/shared-paths.ts';
 import { trainableVars, type Model } from './train.ts';
 
@@ -103,51 +105,11 @@ function libraryName(name: string): string {
   return `base_model.${module}.modules_to_save.default.${rest.join('.')}`;
 }
 
-/** A peft adapter folder on its base checkpoint: adapter_config.json through the method's checkpoint entry, then
- * every trainable parameter from adapter_model.safetensors by its file name. */
+/** A peft adapter folder on its base checkpoint. */
 function loadAdapter(dir: string, baseDir: string): Model {
   const model: Model = loadModel(baseDir);
-  const json = readJson(join(dir, 'adapter_config.json'));
-  const method = Object.values(PEFT_METHODS).find((m) => m.checkpoint.identifies(json));
-  assert.ok(method, `${dir}: no method identifies the config`);
-  const options = method.checkpoint.fromConfig(json, model.config, join(dir, 'adapter_config.json'));
-  const state = attachPeft(model, { method: method.name, ...options }, 0);
-  const file = readSafetensors(join(dir, 'adapter_model.safetensors'));
-  const used = new Set<string>();
-  for (const name of state.trainable) {
-    const [fileName] = method.checkpoint.fileNames(name, model.config, state.options);
-    const t = file.get(fileName!);
-    assert.ok(t, `${dir}: no tensor '${fileName}' for '${name}'`);
-    setParam(model, name, t.data as Float32Array, t.shape);
-    used.add(fileName!);
-  }
-  assert.deepEqual(
-    [...file.keys()].filter((k) => !used.has(k)),
-    [],
-    'tensors of the file left unread',
-  );
+  loadPeftFolder(dir, model);
   return model;
-}
-
-/** Save a model's adapter as peft does (the config text json.dumps(indent=2, sort_keys=True)). */
-function saveAdapter(dir: string, model: Model, baseName: string): void {
-  const { method, options } = model.peft!;
-  const cfg: Record<string, unknown> = {
-    ...method.checkpoint.toConfig(options, model.config),
-    base_model_name_or_path: baseName,
-  };
-  const sorted = Object.fromEntries(Object.entries(cfg).sort(([a], [b]) => (a < b ? -1 : 1)));
-  writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify(sorted, null, 2));
-  const tensors = new Map<string, RawTensor>();
-  for (const name of model.peft!.trainable) {
-    const files = method.checkpoint.fileNames(name, model.config, options);
-    if (!files.length) continue;
-    const saved = method.checkpoint.savedValue?.(name, model.params, model.config, options);
-    const value = hfValue(model, name, saved ?? model.params.get(name)!);
-    saved?.dispose();
-    for (const f of files) tensors.set(f, value);
-  }
-  writeSafetensors(join(dir, 'adapter_model.safetensors'), tensors);
 }
 
 /** The fixture's live model: the constructor's options, parameters from train_step.trainable_params_before (which
@@ -328,9 +290,9 @@ describe("a saved adapter is peft's (config text, tensor names) and reloads to t
       // the loaded adapter saves back to the same tensors and reloads to the same logits
       const loaded = loadAdapter(dirOf(name), baseOf(fx));
       const a = join(tmp, `${name}-loaded`);
-      mkdirSync(a);
-      saveAdapter(a, loaded, baseName);
+      savePeftFolder(a, loaded, baseName);
       assert.equal(readFileSync(join(a, 'adapter_config.json'), 'utf8'), fixtureText);
+      assert.equal(readFileSync(join(a, 'README.md'), 'utf8'), readFileSync(join(dirOf(name), 'README.md'), 'utf8'));
       const savedFile = readSafetensors(join(a, 'adapter_model.safetensors'));
       assert.deepEqual([...savedFile.keys()].sort(), [...fixtureFile.keys()].sort());
       for (const [k, v] of fixtureFile) assert.deepEqual(savedFile.get(k), v, k);
@@ -339,8 +301,7 @@ describe("a saved adapter is peft's (config text, tensor names) and reloads to t
       // the live model (prefix_projection: the MLP) saves its projected table as peft does
       const live = liveModel(name, fx);
       const l = `${a}-live`;
-      mkdirSync(l);
-      saveAdapter(l, live, baseName);
+      savePeftFolder(l, live, baseName);
       assert.equal(readFileSync(join(l, 'adapter_config.json'), 'utf8'), fixtureText);
       const liveFile = readSafetensors(join(l, 'adapter_model.safetensors'));
       assert.deepEqual([...liveFile.keys()].sort(), [...fixtureFile.keys()].sort());
@@ -359,4 +320,248 @@ describe("a saved adapter is peft's (config text, tensor names) and reloads to t
       for (const m of [loaded, reloaded, live, relive]) dispose(m);
     });
   }
+});
+
+describe('a loaded prefix_projection adapter is its projected table', () => {
+  test('bert-seqcls-prefix-proj: inference_mode options, the [P, layers*2*H] table and the head train, no MLP', () => {
+    const name = 'bert-seqcls-prefix-proj';
+    const fx = fixtureOf(name);
+    const model = loadAdapter(dirOf(name), baseOf(fx));
+    assert.deepEqual(model.peft!.options, {
+      num_virtual_tokens: 5,
+      prefix_projection: true,
+      encoder_hidden_size: 16,
+      token_dim: 32,
+      num_layers: 2,
+      num_attention_heads: 2,
+      num_transformer_submodules: 1,
+      inference_mode: true,
+    });
+    assert.deepEqual(model.peft!.added, ['prompt_encoder.embedding.weight']);
+    assert.deepEqual(model.params.get('prompt_encoder.embedding.weight')!.shape, [5, 128]);
+    assert.deepEqual(trainableNames(model), [
+      'prompt_encoder.embedding.weight',
+      'classifier.weight',
+      'classifier.bias',
+    ]);
+    dispose(model);
+  });
+});
+
+const PEFT_METHOD_KEYS = ['prefix', 'prompt'] as const;
+
+describe('options: defaults, model-derived sizes and errors naming the key', () => {
+  const bert = () => loadModel(join(HF_TINY, 'bert-seqcls')).config;
+  const c = bert();
+  const parse = (spec: PeftSpec, cfg = c, head: 'seqcls' | 'qa' | 'mc' = 'seqcls') =>
+    checkPeft(spec, cfg, head, 'phase1.peft').options;
+
+  test('prefix defaults: no projection, encoder_hidden_size = token_dim, sizes from the model', () => {
+    assert.deepEqual(parse({ method: 'prefix', num_virtual_tokens: 7 }), {
+      num_virtual_tokens: 7,
+      prefix_projection: false,
+      encoder_hidden_size: 32,
+      token_dim: 32,
+      num_layers: 2,
+      num_attention_heads: 2,
+      num_transformer_submodules: 1,
+      inference_mode: false,
+    });
+    assert.deepEqual(parse({ method: 'prompt', num_virtual_tokens: 3 }), {
+      num_virtual_tokens: 3,
+      prompt_tuning_init: 'RANDOM',
+      token_dim: 32,
+      num_layers: 2,
+      num_attention_heads: 2,
+      num_transformer_submodules: 1,
+    });
+  });
+
+  test('parsed options parse to themselves (they go into job keys)', () => {
+    for (const spec of Object.values(LIVE)) {
+      const once = parse(spec);
+      assert.deepEqual(parse({ method: spec.method, ...once }), once);
+    }
+  });
+
+  test('bad options are errors naming the key, the option and what is allowed', () => {
+    const bad: [PeftSpec, RegExp][] = [
+      [{ method: 'prefix' }, /phase1\.peft\.num_virtual_tokens: required; allowed: a positive integer$/],
+      [
+        { method: 'prefix', num_virtual_tokens: 0 },
+        /phase1\.peft\.num_virtual_tokens: 0 is not allowed; allowed: a positive/,
+      ],
+      [{ method: 'prompt', num_virtual_tokens: 2.5 }, /phase1\.peft\.num_virtual_tokens: 2\.5 is not allowed/],
+      [
+        { method: 'prefix', num_virtual_tokens: 5, prefix_projection: 'yes' },
+        /prefix_projection: "yes" .*allowed: true, false/,
+      ],
+      [{ method: 'prefix', num_virtual_tokens: 5, encoder_hidden_size: -1 }, /encoder_hidden_size: -1 is not allowed/],
+      [
+        { method: 'prefix', num_virtual_tokens: 5, token_dim: 64 },
+        /token_dim: 64 does not match the bert model; allowed: 32/,
+      ],
+      [{ method: 'prefix', num_virtual_tokens: 5, num_layers: 12 }, /num_layers: 12 does not match .*allowed: 2/],
+      [{ method: 'prompt', num_virtual_tokens: 5, num_attention_heads: 4 }, /num_attention_heads: 4 .*allowed: 2/],
+      [
+        { method: 'prompt', num_virtual_tokens: 5, num_transformer_submodules: 2 },
+        /num_transformer_submodules: 2 .*allowed: 1/,
+      ],
+      [
+        { method: 'prefix', num_virtual_tokens: 5, r: 8 },
+        /phase1\.peft\.r: not an option of prefix; allowed: num_virtual_tokens, /,
+      ],
+      [
+        { method: 'prompt', num_virtual_tokens: 5, prompt_tuning_init: 'TEXT' },
+        /prompt_tuning_init: TEXT .*tokenizer.*allowed: RANDOM/,
+      ],
+      [
+        { method: 'prompt', num_virtual_tokens: 5, prompt_tuning_init: 'random' },
+        /prompt_tuning_init: "random" is not allowed; allowed: RANDOM/,
+      ],
+      [
+        { method: 'prompt', num_virtual_tokens: 5, prompt_tuning_init_text: 'hi' },
+        /prompt_tuning_init_text: only used by .*TEXT/,
+      ],
+    ];
+    for (const [spec, re] of bad) assert.throws(() => parse(spec), re, JSON.stringify(spec));
+  });
+
+  test('families and heads: BERT, RoBERTa, OPT sequence classification only', () => {
+    const useLite = parseModelConfig(FAMILY_TABLE['use-lite'].tiny.config);
+    for (const method of PEFT_METHOD_KEYS) {
+      assert.throws(
+        () => parse({ method, num_virtual_tokens: 5 }, useLite),
+        /phase1\.peft\.method: .*does not apply to USE-Lite/,
+      );
+      assert.throws(() => parse({ method, num_virtual_tokens: 5 }, c, 'qa'), /supports the seqcls head/);
+      assert.throws(() => parse({ method, num_virtual_tokens: 5 }, c, 'mc'), /supports the seqcls head/);
+    }
+    const opt = parseModelConfig({ ...FAMILY_TABLE.opt.tiny.config, word_embed_proj_dim: 16 });
+    assert.throws(() => parse({ method: 'prompt', num_virtual_tokens: 5 }, opt), /word_embed_proj_dim 16/);
+    assert.equal(parse({ method: 'prefix', num_virtual_tokens: 5 }, opt).token_dim, 64);
+  });
+
+  test('a saved config the engine does not model is an error naming the file and key', () => {
+    const json = readJson(join(dirOf('bert-seqcls-prompt'), 'adapter_config.json'));
+    const from = (j: Record<string, unknown>) =>
+      PEFT_METHODS.prompt!.checkpoint.fromConfig(j, c, 'x/adapter_config.json');
+    assert.equal(from(json).num_virtual_tokens, 5);
+    assert.throws(
+      () => from({ ...json, task_type: 'CAUSAL_LM' }),
+      /x\/adapter_config\.json: task_type "CAUSAL_LM" is not supported; supported: "SEQ_CLS"$/,
+    );
+    assert.throws(
+      () => from({ ...json, prompt_tuning_init: 'TEXT' }),
+      /x\/adapter_config\.json: prompt_tuning_init: TEXT/,
+    );
+    assert.throws(() => from({ ...json, num_layers: 3 }), /num_layers: 3 does not match/);
+    assert.throws(() => from({ ...json, extra: 1 }), /'extra' is not a key of peft 0\.5\.0's PROMPT_TUNING config/);
+    assert.throws(
+      () => from({ ...json, peft_type: 'PREFIX_TUNING' }),
+      /peft_type 'PREFIX_TUNING' is not PROMPT_TUNING/,
+    );
+  });
+});
+
+describe('initialisation: seeded, shaped and distributed as peft initialises', () => {
+  const c = loadModel(join(HF_TINY, 'roberta-seqcls')).config;
+  const opts = (spec: PeftSpec) => checkPeft(spec, c, 'seqcls').options;
+  const values = (p: Map<string, tf.Variable>) => new Map([...p].map(([k, v]) => [k, [...v.dataSync()]]));
+
+  test('prefix with projection: N(0, 1) embedding [P, H], nn.Linear default bounds, HF shapes transposed', () => {
+    const o = opts(LIVE['prefix-proj']);
+    const p = PEFT_METHODS.prefix!.create(c, o, 3);
+    assert.deepEqual(
+      [...p].map(([k, v]) => [k, v.shape]),
+      [
+        ['prompt_encoder.embedding.weight', [5, 32]],
+        ['prompt_encoder.transform.0.weight', [32, 16]],
+        ['prompt_encoder.transform.0.bias', [16]],
+        ['prompt_encoder.transform.2.weight', [16, 128]],
+        ['prompt_encoder.transform.2.bias', [128]],
+      ],
+    );
+    const v = values(p);
+    const e = v.get('prompt_encoder.embedding.weight')!;
+    const mean = e.reduce((a, x) => a + x, 0) / e.length;
+    const sd = Math.sqrt(e.reduce((a, x) => a + (x - mean) ** 2, 0) / e.length);
+    assert.ok(Math.abs(mean) < 0.2 && Math.abs(sd - 1) < 0.2, `mean ${mean} sd ${sd}`);
+    for (const [k, inDim] of [
+      ['transform.0', 32],
+      ['transform.2', 16],
+    ] as const) {
+      for (const part of ['weight', 'bias']) {
+        const xs = v.get(`prompt_encoder.${k}.${part}`)!;
+        const bound = 1 / Math.sqrt(inDim);
+        assert.ok(xs.every((x) => Math.abs(x) <= bound) && Math.max(...xs.map(Math.abs)) > 0.8 * bound, `${k}.${part}`);
+      }
+    }
+    assert.deepEqual(values(PEFT_METHODS.prefix!.create(c, o, 3)), v, 'same seed, same values');
+    assert.notDeepEqual(values(PEFT_METHODS.prefix!.create(c, o, 4)), v, 'another seed, other values');
+    for (const x of p.values()) x.dispose();
+  });
+
+  test('prefix without projection: one N(0, 1) table [P, layers*2*H]; prompt: [P, H]', () => {
+    const a = PEFT_METHODS.prefix!.create(c, opts(LIVE.prefix), 0);
+    assert.deepEqual(
+      [...a].map(([k, v]) => [k, v.shape]),
+      [['prompt_encoder.embedding.weight', [5, 128]]],
+    );
+    const b = PEFT_METHODS.prompt!.create(c, opts(LIVE.prompt), 0);
+    assert.deepEqual(
+      [...b].map(([k, v]) => [k, v.shape]),
+      [['prompt_encoder.embedding.weight', [5, 32]]],
+    );
+    for (const x of [...a.values(), ...b.values()]) x.dispose();
+  });
+});
+
+describe('positions after the virtual tokens (pastLength) and the position limit', () => {
+  // pastLength 5 must read the rows a plain model reads from a table shifted by 5: BERT rows 5..T+4; RoBERTa
+  // pad+6.. for real tokens, row pad for pads; OPT 2+5.. for real tokens, row 1 for pads.
+  const cases = [
+    ['bert-seqcls', 0],
+    ['roberta-seqcls', 2],
+    ['opt-seqcls', 2],
+  ] as const;
+  for (const [base, keep] of cases) {
+    test(`${base}: pastLength 5 reads the position rows 5 further on (padding rows unchanged)`, () => {
+      const model: Model = loadModel(join(HF_TINY, base));
+      const table =
+        base === 'opt-seqcls'
+          ? 'model.decoder.embed_positions.weight'
+          : `${base.split('-')[0]}.embeddings.position_embeddings.weight`;
+      const old = model.params.get(table)!;
+      const shifted = tf.tidy(() => {
+        const [N, H] = old.shape as [number, number];
+        const rest = tf.slice(old, [keep + 5, 0], [N - keep - 5, H]);
+        return tf.variable(tf.concat([tf.slice(old, [0, 0], [keep, H]), rest, tf.zeros([5, H])]), false);
+      });
+      const plain: Model = { ...model, params: new Map([...model.params, [table, shifted]]) };
+      const hooks: PeftHooks = { pastLength: 5 };
+      let moved = 0;
+      for (const b of readJson(join(HF_TINY, base, 'fixture.json')).batches as Batch[]) {
+        if (b.inputs.input_ids[0]!.length + 5 > 64) continue;
+        const diff = maxAbsDiff(logitsOf(model, b.inputs, { ...EVAL, peft: hooks }), logitsOf(plain, b.inputs, EVAL));
+        assert.ok(diff < 1e-6, `${base} ${b.name}: ${diff}`);
+        moved = Math.max(moved, maxAbsDiff(logitsOf(model, b.inputs, EVAL), logitsOf(plain, b.inputs, EVAL)));
+      }
+      assert.ok(moved > 1e-3, 'the shift changes the logits');
+      shifted.dispose();
+      dispose(model);
+    });
+  }
+
+  test('BERT (64 positions): 59 tokens + 5 virtual run, 60 + 5 are an error as in HF', () => {
+    const model: Model = loadModel(join(HF_TINY, 'bert-seqcls'));
+    const row = (T: number) => ({ input_ids: [Array(T).fill(7)], attention_mask: [Array(T).fill(1)] });
+    const ctx = { ...EVAL, peft: { pastLength: 5 } };
+    assert.equal(logitsOf(model, row(59), ctx).length, 1);
+    assert.throws(
+      () => logitsOf(model, row(60), ctx),
+      /sequence length 65 \(60 tokens \+ 5 virtual\) exceeds the 64 positions/,
+    );
+    dispose(model);
+  });
 });

@@ -72,9 +72,20 @@ export function checkPeft(
 
 /** Add the method's parameters to `model` (seeded) and freeze the rest. A model carries at most one method. */
 export function attachPeft(model: PeftModel, spec: PeftSpec, seed: number, key = 'peft'): PeftState {
+  const { method, options } = checkPeft(spec, model.config, model.head ?? 'seqcls', key);
+  return attachParsed(model, method, options, seed, key);
+}
+
+/** attachPeft with options already parsed (a checkpoint's config read by method.checkpoint.fromConfig). */
+export function attachParsed(
+  model: PeftModel,
+  method: PeftMethod,
+  options: PeftOptions,
+  seed: number,
+  key = 'peft',
+): PeftState {
   if (model.peft) throw new Error(`${key}: the model already carries '${model.peft.method.name}'`);
   const head = model.head ?? 'seqcls';
-  const { method, options } = checkPeft(spec, model.config, head, key);
   const added = method.create(model.config, options, seed);
   for (const [name, v] of added) {
     if (model.params.has(name)) throw new Error(`${key}: '${method.name}' adds '${name}', which the model has`);

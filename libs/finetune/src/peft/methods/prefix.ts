@@ -22,6 +22,7 @@ import {
   commonConfig,
   configOptions,
   derivedDims,
+  parseSaved,
   type ModelDims,
   PROMPT_LEARNING_FAMILIES,
   positiveInt,
@@ -104,13 +105,10 @@ function hooks(params: Params, _c: ModelConfig, o: PrefixOptions): PeftHooks {
       const B = x.shape[0]!;
       // [P, 2 * layers, heads, d]; peft permutes its batch copies to [2 * layers, B, heads, P, d]
       const rows = prefixTable(params, o).reshape([P, 2 * o.num_layers, nh, d]);
-      const part = (r: number) =>
-        tf.broadcastTo(tf.slice(rows, [0, r, 0, 0], [P, 1, nh, d]).reshape([1, P, nh, d]).transpose([0, 2, 1, 3]), [
-          B,
-          nh,
-          P,
-          d,
-        ]);
+      const part = (r: number) => {
+        const kv = tf.slice(rows, [0, r, 0, 0], [P, 1, nh, d]).reshape([1, P, nh, d]).transpose([0, 2, 1, 3]);
+        return tf.broadcastTo(kv, [B, nh, P, d]);
+      };
       return { key: part(2 * layer), value: part(2 * layer + 1) };
     },
   };
@@ -131,7 +129,7 @@ export const prefix: PeftMethod<PrefixOptions> = {
     fromConfig(json, c, file) {
       const raw = configOptions(json, 'PREFIX_TUNING', [...OWN, ...DERIVED], file);
       // peft saves inference_mode true: a projected adapter comes back as its projected table
-      return parseOptions({ ...raw, inference_mode: json.inference_mode ?? false }, c, file);
+      return parseSaved(file, (key) => parseOptions({ ...raw, inference_mode: json.inference_mode ?? false }, c, key));
     },
     toConfig: (o) => ({
       ...commonConfig('PREFIX_TUNING'),
@@ -144,6 +142,9 @@ export const prefix: PeftMethod<PrefixOptions> = {
       token_dim: o.token_dim,
     }),
     fileNames: (name) => promptFileNames(name),
-    savedValue: (name, params, _c, o) => (name === EMBEDDING && projects(o) ? prefixTable(params, o) : undefined),
+    // the MLP's linear weights ([in, out] in memory) are never in the file; the table is stored as it is
+    transposed: (name) => /^prompt_encoder\.transform\.\d+\.weight$/.test(name),
+    savedValue: (name, params, _c, o) =>
+      name === EMBEDDING && projects(o) ? tf.tidy(() => prefixTable(params, o)) : undefined,
   },
 };

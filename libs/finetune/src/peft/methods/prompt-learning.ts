@@ -105,6 +105,17 @@ export function configOptions(
   return out;
 }
 
+/** Parse a saved config's options with parse(key): an option error names the file (`<file>: <option>: ...`). */
+export function parseSaved<O>(file: string, parse: (key: string) => O): O {
+  try {
+    return parse(file);
+  } catch (e) {
+    const err = e as Error;
+    if (err.message.startsWith(`${file}.`)) err.message = `${file}: ${err.message.slice(file.length + 1)}`;
+    throw err;
+  }
+}
+
 /** In-memory name -> the names in adapter_model.*: the table is `prompt_embeddings`, a head parameter
  * `base_model.<name>` (prompt-learning models have no inner `.model`). Parameters the file does not hold (the
  * prefix projection MLP): none. */

@@ -12,6 +12,7 @@ import {
   commonConfig,
   configOptions,
   derivedDims,
+  parseSaved,
   type ModelDims,
   PROMPT_LEARNING_FAMILIES,
   positiveInt,
@@ -85,7 +86,7 @@ export const prompt: PeftMethod<PromptOptions> = {
   checkpoint: {
     identifies: (json) => json.peft_type === 'PROMPT_TUNING',
     fromConfig: (json, c, file) =>
-      parseOptions(configOptions(json, 'PROMPT_TUNING', [...OWN, ...DERIVED], file), c, file),
+      parseSaved(file, (key) => parseOptions(configOptions(json, 'PROMPT_TUNING', [...OWN, ...DERIVED], file), c, key)),
     toConfig: (o) => ({
       ...commonConfig('PROMPT_TUNING'),
       num_attention_heads: o.num_attention_heads,
@@ -98,5 +99,6 @@ export const prompt: PeftMethod<PromptOptions> = {
       tokenizer_name_or_path: null,
     }),
     fileNames: (name) => promptFileNames(name),
+    transposed: () => false,
   },
 };
