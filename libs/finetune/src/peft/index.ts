@@ -5,8 +5,8 @@ import { prefix } from './methods/prefix.ts';
 import { prompt } from './methods/prompt.ts';
 
 export const PEFT_METHODS: Record<string, PeftMethod> = {
-  prefix: prefix,
-  prompt: prompt,
+  prefix,
+  prompt,
 };
 
 export const PEFT_METHOD_NAMES = (): string[] => Object.keys(PEFT_METHODS);
