@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { headSpecs } from '../heads.ts';
 import type { ModelConfig } from '../model-config.ts';
 import { readSafetensors, writeSafetensors, type RawTensor } from '../safetensors.ts';
+import { readTorchBin, writeTorchBin } from '../torch-bin.ts';
 import { attachParsed, type PeftState } from './attach.ts';
 import { PEFT_METHODS } from './index.ts';
 import type { PeftMethod, PeftOptions } from './method.ts';
@@ -146,17 +147,22 @@ export function loadPeftFolder(dir: string, model: PeftModel, seed = 0): LoadedA
   if (!existsSync(st) && !existsSync(bin)) {
     throw new Error(`${dir}: no adapter_model.safetensors or adapter_model.bin beside adapter_config.json`);
   }
-  if (!existsSync(st)) {
-    throw new Error(`${bin}: reading torch .bin adapters is not available yet; save the adapter as safetensors`);
-  }
-  const tensors = readSafetensors(st);
+  // save_pretrained writes safetensors by default and adapter_model.bin with safe_serialization=False
+  const weights = existsSync(st) ? st : bin;
+  const tensors = weights === st ? readSafetensors(st) : readTorchBin(bin);
   const state = attachParsed(model, method, options, seed, cfgFile);
-  assignTrained(model, tensors, st);
-  return { state, weights: st, baseModel: (json.base_model_name_or_path as string | null) ?? null };
+  assignTrained(model, tensors, weights);
+  return { state, weights, baseModel: (json.base_model_name_or_path as string | null) ?? null };
 }
 
-/** Write the model's adapter as peft 0.5.0 does: adapter_config.json, adapter_model.safetensors, README.md. */
-export function savePeftFolder(dir: string, model: PeftModel, baseModel: string | null): void {
+/** Write the model's adapter as peft 0.5.0 does: adapter_config.json, adapter_model.safetensors (format 'bin':
+ * adapter_model.bin, as safe_serialization=False), README.md. */
+export function savePeftFolder(
+  dir: string,
+  model: PeftModel,
+  baseModel: string | null,
+  format: 'safetensors' | 'bin' = 'safetensors',
+): void {
   const s = model.peft;
   if (!s) throw new Error('savePeftFolder: the model carries no PEFT method');
   if (s.method.library !== 'peft') {
@@ -165,6 +171,7 @@ export function savePeftFolder(dir: string, model: PeftModel, baseModel: string 
   mkdirSync(dir, { recursive: true });
   const config = { ...s.method.checkpoint.toConfig(s.options, model.config), base_model_name_or_path: baseModel };
   writeFileSync(join(dir, 'adapter_config.json'), pythonJson(config));
-  writeSafetensors(join(dir, 'adapter_model.safetensors'), trainedTensors(model));
+  if (format === 'bin') writeTorchBin(join(dir, 'adapter_model.bin'), trainedTensors(model));
+  else writeSafetensors(join(dir, 'adapter_model.safetensors'), trainedTensors(model));
   writeFileSync(join(dir, 'README.md'), PEFT_MODEL_CARD);
 }
