@@ -178,7 +178,7 @@ describe('LoRA checkpoint config', () => {
       /task_type "CAUSAL_LM" is not supported .*allowed: SEQ_CLS, QUESTION_ANS/,
     );
     assert.throws(() => read({ lora_weight: 1 }), /unknown key 'lora_weight'; known: /);
-    assert.throws(() => read({ r: 0 }), /x\/adapter_config\.json\.r: 0 is not a valid rank/);
+    assert.throws(() => read({ r: 0 }), /x\/adapter_config\.json: r: 0 is not a valid rank/);
     // later peft versions' keys at their defaults read fine; use_rslora (ours) is their key with their meaning
     assert.equal(read({ use_dora: false, rank_pattern: {}, alpha_pattern: {}, use_rslora: true }).use_rslora, true);
   });

@@ -3,10 +3,14 @@
 import type { PeftMethod } from './method.ts';
 import { ia3 } from './methods/ia3.ts';
 import { lora } from './methods/lora.ts';
+import { prefix } from './methods/prefix.ts';
+import { prompt } from './methods/prompt.ts';
 
 export const PEFT_METHODS: Record<string, PeftMethod> = {
   lora,
   ia3,
+  prefix,
+  prompt,
 };
 
 export const PEFT_METHOD_NAMES = (): string[] => Object.keys(PEFT_METHODS);

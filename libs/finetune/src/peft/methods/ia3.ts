@@ -20,6 +20,7 @@ import {
   resolveTargets,
   targetsOption,
 } from './peft-common.ts';
+import { parseSaved } from './prompt-learning.ts';
 
 export type Ia3Options = {
   target_modules: string | string[];
@@ -155,7 +156,7 @@ export const ia3: PeftMethod<Ia3Options> = {
       checkSavedConfig(json, modelled, FIXED, file);
       const raw: PeftOptions = {};
       for (const k of modelled) if (json[k] !== undefined) raw[k] = json[k];
-      return parseIa3(raw, c, file);
+      return parseSaved(file, (key) => parseIa3(raw, c, key));
     },
     toConfig: (o) => ({
       ...peftBaseConfig('IA3'),

@@ -20,6 +20,7 @@ import {
   resolveTargets,
   targetsOption,
 } from './peft-common.ts';
+import { parseSaved } from './prompt-learning.ts';
 
 export type LoraOptions = {
   r: number;
@@ -154,7 +155,7 @@ export const lora: PeftMethod<LoraOptions> = {
       checkSavedConfig(json, modelled, FIXED, file);
       const raw: PeftOptions = {};
       for (const k of modelled) if (json[k] !== undefined) raw[k] = json[k];
-      return parseLora(raw, c, file);
+      return parseSaved(file, (key) => parseLora(raw, c, key));
     },
     toConfig(o) {
       const out: Record<string, unknown> = {
