@@ -16,11 +16,11 @@ import {
   familyDefault,
   linearModules,
   onlyValue,
+  parseSaved,
   peftBaseConfig,
   resolveTargets,
   targetsOption,
 } from './peft-common.ts';
-import { parseSaved } from './prompt-learning.ts';
 
 export type LoraOptions = {
   r: number;

@@ -200,3 +200,14 @@ export function checkSavedConfig(
     throw new Error(`${file}: unknown key '${k}'; known: ${known.sort().join(', ')}`);
   }
 }
+
+/** Parse a saved config's options with parse(key): an option error names the file (`<file>: <option>: ...`). */
+export function parseSaved<O>(file: string, parse: (key: string) => O): O {
+  try {
+    return parse(file);
+  } catch (e) {
+    const err = e as Error;
+    if (err.message.startsWith(`${file}.`)) err.message = `${file}: ${err.message.slice(file.length + 1)}`;
+    throw err;
+  }
+}

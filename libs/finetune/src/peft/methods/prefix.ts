@@ -18,11 +18,9 @@ import type { PeftHooks } from '../hooks.ts';
 import type { PeftMethod } from '../method.ts';
 import {
   bool,
-  checkKeys,
   commonConfig,
   configOptions,
   derivedDims,
-  parseSaved,
   type ModelDims,
   PROMPT_LEARNING_FAMILIES,
   positiveInt,
@@ -30,6 +28,7 @@ import {
   seededDraws,
   variable,
 } from './prompt-learning.ts';
+import { checkKeys, parseSaved } from './peft-common.ts';
 
 export type PrefixOptions = ModelDims & {
   num_virtual_tokens: number;

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '@prunelab/core';
 import type { ModelConfig } from '../../model-config.ts';
 import type { PeftOptions } from '../method.ts';
+import { checkSavedConfig, peftBaseConfig } from './peft-common.ts';
 
 export const PROMPT_LEARNING_FAMILIES = ['bert', 'roberta', 'opt'] as const;
 
@@ -32,14 +33,6 @@ export function modelDims(c: ModelConfig, key: string): ModelDims {
     num_attention_heads: t.num_attention_heads,
     num_transformer_submodules: 1,
   };
-}
-
-/** Throws for raw keys outside `allowed`. */
-export function checkKeys(raw: PeftOptions, allowed: readonly string[], key: string, method: string): void {
-  for (const k of Object.keys(raw)) {
-    if (!allowed.includes(k))
-      throw new Error(`${key}.${k}: not an option of ${method}; allowed: ${allowed.join(', ')}`);
-  }
 }
 
 export function positiveInt(raw: PeftOptions, name: string, key: string, fallback?: number): number {
@@ -72,17 +65,15 @@ export function derivedDims(raw: PeftOptions, c: ModelConfig, key: string): Mode
   return dims;
 }
 
-/** The keys every peft prompt-learning adapter_config.json has besides the method's own (no
- * base_model_name_or_path: the folder writer adds it). Prompt learning is implemented for SEQ_CLS only. */
+/** The keys every peft prompt-learning adapter_config.json has besides the method's own (no modules_to_save;
+ * base_model_name_or_path is added by the folder writer). Prompt learning is implemented for SEQ_CLS only. */
 export function commonConfig(peftType: string): Record<string, unknown> {
-  return { auto_mapping: null, inference_mode: true, peft_type: peftType, revision: null, task_type: 'SEQ_CLS' };
+  const { base_model_name_or_path: _b, modules_to_save: _m, ...rest } = peftBaseConfig(peftType);
+  return rest;
 }
 
-/**
- * The options a saved adapter_config.json holds: its keys other than peft's bookkeeping (peft_type,
- * base_model_name_or_path, inference_mode) that must hold the values the engine implements. `own` lists the
- * method's option keys; any other key is an error naming the file.
- */
+/** The options a saved adapter_config.json holds (`own` keys); peft's bookkeeping keys are checked by
+ * checkSavedConfig, any other key is an error naming the file. */
 export function configOptions(
   json: Record<string, unknown>,
   peftType: string,
@@ -90,30 +81,8 @@ export function configOptions(
   file: string,
 ): PeftOptions {
   if (json.peft_type !== peftType) throw new Error(`${file}: peft_type '${String(json.peft_type)}' is not ${peftType}`);
-  const fixed: Record<string, unknown> = { auto_mapping: null, revision: null, task_type: 'SEQ_CLS' };
-  const out: PeftOptions = {};
-  for (const [k, v] of Object.entries(json)) {
-    if (k === 'peft_type' || k === 'base_model_name_or_path') continue;
-    if (k in fixed) {
-      if (v !== fixed[k])
-        throw new Error(`${file}: ${k} ${JSON.stringify(v)} is not supported; supported: ${JSON.stringify(fixed[k])}`);
-    } else if (k === 'inference_mode') {
-      if (typeof v !== 'boolean') throw new Error(`${file}: inference_mode ${JSON.stringify(v)} is not a boolean`);
-    } else if (own.includes(k)) out[k] = v;
-    else throw new Error(`${file}: '${k}' is not a key of peft 0.5.0's ${peftType} config`);
-  }
-  return out;
-}
-
-/** Parse a saved config's options with parse(key): an option error names the file (`<file>: <option>: ...`). */
-export function parseSaved<O>(file: string, parse: (key: string) => O): O {
-  try {
-    return parse(file);
-  } catch (e) {
-    const err = e as Error;
-    if (err.message.startsWith(`${file}.`)) err.message = `${file}: ${err.message.slice(file.length + 1)}`;
-    throw err;
-  }
+  checkSavedConfig(json, own, { auto_mapping: null, revision: null }, file);
+  return Object.fromEntries(Object.entries(json).filter(([k]) => own.includes(k)));
 }
 
 /** In-memory name -> the names in adapter_model.*: the table is `prompt_embeddings`, a head parameter

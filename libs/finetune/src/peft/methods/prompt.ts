@@ -8,11 +8,9 @@ import { param, type Params } from '../../params.ts';
 import type { PeftHooks } from '../hooks.ts';
 import type { PeftMethod } from '../method.ts';
 import {
-  checkKeys,
   commonConfig,
   configOptions,
   derivedDims,
-  parseSaved,
   type ModelDims,
   PROMPT_LEARNING_FAMILIES,
   positiveInt,
@@ -20,6 +18,7 @@ import {
   seededDraws,
   variable,
 } from './prompt-learning.ts';
+import { checkKeys, parseSaved } from './peft-common.ts';
 
 export type PromptOptions = ModelDims & {
   num_virtual_tokens: number;
