@@ -30,3 +30,4 @@ export * from './peft/hooks.ts';
 export * from './peft/method.ts';
 export * from './peft/index.ts';
 export * from './peft/attach.ts';
+export * from './peft/adapters-folder.ts';

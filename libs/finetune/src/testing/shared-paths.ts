@@ -4,4 +4,5 @@ import { resolve } from 'node:path';
 
 const SHARED = resolve(import.meta.dirname, '../../../../../shared');
 export const HF_TINY = resolve(SHARED, 'fixtures/hf-tiny/models');
+export const PEFT_TINY = resolve(SHARED, 'fixtures/peft-tiny');
 export const GLUE = resolve(SHARED, 'data/glue');
