@@ -3,20 +3,22 @@
 //   pytorch_adapter.bin     the adapter's tensors (torch.save pickle), the shared prefix pool under every name
 //   head_config.json        the static head's {config: null, hidden_size, label2id, ..., num_labels, version}
 //   pytorch_model_head.bin  the head's tensors (`classifier.*`, `score.*`, ...)
-// The JSON files are Python's json.dump(indent=2, sort_keys=True) with no final newline; pyJson writes the same
-// bytes (Python float syntax for the float-typed config keys).
+// The JSON files are Python's json.dump(indent=2, sort_keys=True) with no final newline (pythonJson; the methods
+// mark their float-typed config keys), the .bin files torch.save's (writeTorchBin), so a folder saved here equals
+// the library's byte for byte.
 import type { HeadKind } from '@prunelab/core';
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { headSpecs, hfClassName } from '../heads.ts';
 import type { ModelConfig } from '../model-config.ts';
 import type { Params } from '../params.ts';
 import type { RawTensor } from '../safetensors.ts';
 import { readTorchBin, writeTorchBin } from '../torch-bin.ts';
-import { attachPeft, trainedHeadNames, type PeftState } from './attach.ts';
-import { PEFT_METHODS } from './index.ts';
-import type { PeftMethod, PeftOptions } from './method.ts';
+import { attachParsed, trainedHeadNames, type PeftState } from './attach.ts';
+import type { PeftOptions } from './method.ts';
+import { methodOfConfig, readJsonFile } from './peft-folder.ts';
+import { pythonJson } from './py-json.ts';
 import { ADAPTERS_VERSION, layerOfName } from './methods/adapters-shared.ts';
 
 export const ADAPTER_FILES = {
@@ -33,83 +35,23 @@ interface AdapterModel {
   peft?: PeftState;
 }
 
-// ---- Python's json.dumps(indent=2, sort_keys=True)
-
-/** Config keys the library holds as Python floats (written 1.0, not 1). */
-const FLOAT_KEYS = new Set(['scaling', 'dropout', 'phm_init_range']);
-
-/** Python's repr of a float: shortest round-trip digits, exponent form below 1e-4 and from 1e16. */
-export function pyFloat(x: number): string {
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
-  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  const [mant, e] = x.toExponential().split('e') as [string, string];
-  const exp = Number(e);
-  if (exp < -4 || exp >= 16) return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  const s = String(x);
-  return s.includes('.') ? s : `${s}.0`;
-}
-
-const pyString = (s: string) =>
-  JSON.stringify(s).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
-export function pyJson(v: unknown, indent = '', key = ''): string {
-  const inner = `${indent}  `;
-  if (v === null || v === undefined) return 'null';
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'number') return FLOAT_KEYS.has(key) || !Number.isInteger(v) ? pyFloat(v) : String(v);
-  if (typeof v === 'string') return pyString(v);
-  if (Array.isArray(v)) {
-    if (!v.length) return '[]';
-    return `[\n${v.map((x) => inner + pyJson(x, inner, key)).join(',\n')}\n${indent}]`;
-  }
-  const keys = Object.keys(v as object).sort();
-  if (!keys.length) return '{}';
-  const rec = v as Record<string, unknown>;
-  return `{\n${keys.map((k) => `${inner}${pyString(k)}: ${pyJson(rec[k], inner, k)}`).join(',\n')}\n${indent}}`;
-}
-
 // ---- tensors: in memory linear weights are [in, out]; in the files [out, in]
 
-/** An added 2-D tensor is a linear weight (adapter_down/up, lora_A/B, gates, control_trans) except the pool's
- * embedding. */
-const isLinear = (name: string, shape: number[]) => shape.length === 2 && !name.endsWith('.wte.weight');
-
-function toRaw(v: tf.Variable, linear: boolean): RawTensor {
-  const data = tf.tidy(() => (linear ? v.transpose() : v).dataSync() as Float32Array);
-  return { shape: linear ? [...v.shape].reverse() : [...v.shape], data: new Float32Array(data) };
+function toRaw(v: tf.Variable, transposed: boolean): RawTensor {
+  const data = tf.tidy(() => (transposed ? v.transpose() : v).dataSync() as Float32Array);
+  return { shape: transposed ? [...v.shape].reverse() : [...v.shape], data: new Float32Array(data) };
 }
 
-function assignRaw(v: tf.Variable, raw: RawTensor, linear: boolean, what: string): void {
-  const want = linear ? [...v.shape].reverse() : v.shape;
+function assignRaw(v: tf.Variable, raw: RawTensor, transposed: boolean, what: string): void {
+  const want = transposed ? [...v.shape].reverse() : v.shape;
   if (raw.shape.join() !== want.join()) {
     throw new Error(`${what} has shape [${raw.shape}]; this model and config need [${want}]`);
   }
   if (!(raw.data instanceof Float32Array)) throw new Error(`${what} is an integer tensor; a float tensor was expected`);
   tf.tidy(() => {
     const t = tf.tensor(raw.data, raw.shape, 'float32');
-    v.assign(linear ? t.transpose() : t);
+    v.assign(transposed ? t.transpose() : t);
   });
-}
-
-function readJson(file: string): Record<string, unknown> {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`${file}: cannot read (${(e as Error).message}); an AdapterHub folder has ${ADAPTER_FILES.config}`);
-  }
-}
-
-/** The adapters method whose saved config this is. */
-export function adaptersMethodOf(json: Record<string, unknown>, file: string): PeftMethod {
-  const ms = Object.values(PEFT_METHODS).filter((m) => m.library === 'adapters');
-  const m = ms.find((x) => x.checkpoint.identifies(json));
-  if (!m) {
-    const arch = json.architecture ?? 'bottleneck';
-    throw new Error(
-      `${file}: config (architecture '${arch}') is not one the engine reads; it reads ${ms.map((x) => x.name).join(', ')}`,
-    );
-  }
-  return m;
 }
 
 export interface LoadAdapterOptions {
@@ -127,7 +69,7 @@ export interface LoadAdapterOptions {
 export function loadAdapterFolder(dir: string, model: AdapterModel, opts: LoadAdapterOptions = {}): PeftState {
   const c = model.config;
   const cfgFile = join(dir, ADAPTER_FILES.config);
-  const saved = readJson(cfgFile);
+  const saved = readJsonFile(cfgFile);
   if (saved.model_type !== c.model_type || saved.hidden_size !== c.hidden_size) {
     throw new Error(
       `${cfgFile}: an adapter for model_type '${saved.model_type}' with hidden_size ${saved.hidden_size}; this model ` +
@@ -135,14 +77,19 @@ export function loadAdapterFolder(dir: string, model: AdapterModel, opts: LoadAd
     );
   }
   const config = (saved.config ?? {}) as Record<string, unknown>;
-  const method = adaptersMethodOf(config, cfgFile);
+  const method = methodOfConfig(
+    config,
+    'adapters',
+    cfgFile,
+    `config (architecture '${config.architecture ?? 'bottleneck'}')`,
+  );
   const name = opts.name ?? saved.name;
   const options: PeftOptions = method.checkpoint.fromConfig(
     name === undefined ? config : { ...config, name },
     c,
     cfgFile,
   );
-  const state = attachPeft(model, { ...options, method: method.name }, opts.seed ?? 0, cfgFile);
+  const state = attachParsed(model, method, options, opts.seed ?? 0, cfgFile);
   try {
     const wFile = join(dir, ADAPTER_FILES.weights);
     const tensors = readTorchBin(wFile);
@@ -152,8 +99,8 @@ export function loadAdapterFolder(dir: string, model: AdapterModel, opts: LoadAd
       for (const f of names) known.add(f);
       const raw = tensors.get(names[0]!);
       if (!raw) throw new Error(`${wFile}: tensor '${names[0]}' is missing (needed by ${method.name})`);
-      const v = model.params.get(n)!;
-      assignRaw(v, raw, isLinear(n, v.shape), `${wFile}: tensor '${names[0]}'`);
+      const t = method.checkpoint.transposed(n, c, state.options);
+      assignRaw(model.params.get(n)!, raw, t, `${wFile}: tensor '${names[0]}'`);
     }
     const extra = [...tensors.keys()].filter((k) => !known.has(k));
     if (extra.length) {
@@ -174,7 +121,7 @@ function loadHead(file: string, cfgFile: string, model: AdapterModel): void {
   const c = model.config;
   const head = model.head ?? 'seqcls';
   if (existsSync(cfgFile)) {
-    const hc = readJson(cfgFile);
+    const hc = readJsonFile(cfgFile);
     if (head === 'seqcls' && hc.num_labels !== undefined && hc.num_labels !== c.num_labels) {
       throw new Error(`${cfgFile}: a head with num_labels ${hc.num_labels}; this model has ${c.num_labels}`);
     }
@@ -237,18 +184,20 @@ export function saveAdapterFolder(dir: string, model: AdapterModel, opts: SaveAd
   };
   const name = s.options.name as string;
   const cfg = { ...common, config: s.method.checkpoint.toConfig(s.options, c), name, version: ADAPTERS_VERSION };
-  writeFileSync(join(dir, ADAPTER_FILES.config), pyJson(cfg));
+  writeFileSync(join(dir, ADAPTER_FILES.config), pythonJson(cfg));
   const byFile = new Map<string, RawTensor>();
   const files: string[] = [];
   for (const n of s.added) {
-    const v = model.params.get(n)!;
-    const raw = toRaw(v, isLinear(n, v.shape));
+    // one array for every alias: written as one shared storage, as torch.save writes the library's shared pool
+    const raw = toRaw(model.params.get(n)!, s.method.checkpoint.transposed(n, c, s.options));
     for (const f of s.method.checkpoint.fileNames(n, c, s.options)) {
       byFile.set(f, raw);
       files.push(f);
     }
   }
-  writeTorchBin(join(dir, ADAPTER_FILES.weights), new Map(libraryOrder(files).map((f) => [f, byFile.get(f)!])));
+  writeTorchBin(join(dir, ADAPTER_FILES.weights), new Map(libraryOrder(files).map((f) => [f, byFile.get(f)!])), {
+    shareStorage: true,
+  });
   if (opts.withHead === false) return;
   const labels = c.id2label
     ? Object.fromEntries(Object.entries(c.id2label).map(([i, l]) => [l, Number(i)]))
@@ -261,7 +210,7 @@ export function saveAdapterFolder(dir: string, model: AdapterModel, opts: SaveAd
     num_labels: c.num_labels,
     version: ADAPTERS_VERSION,
   };
-  writeFileSync(join(dir, ADAPTER_FILES.headConfig), pyJson(headCfg));
+  writeFileSync(join(dir, ADAPTER_FILES.headConfig), pythonJson(headCfg));
   const kinds = new Map(headSpecs(c, head).map((sp) => [sp.name, sp.kind]));
   const headTensors = new Map(
     trainedHeadNames(c, head).map((n) => [n, toRaw(model.params.get(n)!, kinds.get(n) === 'linear')] as const),

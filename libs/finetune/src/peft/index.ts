@@ -3,11 +3,15 @@
 import type { PeftMethod } from './method.ts';
 import { ahLora } from './methods/adapters_lora.ts';
 import { doubleSeqBn } from './methods/double_seq_bn.ts';
+import { prefix } from './methods/prefix.ts';
 import { ahPrefix } from './methods/prefix_tuning.ts';
+import { prompt } from './methods/prompt.ts';
 import { seqBn } from './methods/seq_bn.ts';
 import { uniPelt } from './methods/unipelt.ts';
 
 export const PEFT_METHODS: Record<string, PeftMethod> = {
+  prefix,
+  prompt,
   seq_bn: seqBn,
   double_seq_bn: doubleSeqBn,
   ah_lora: ahLora,

@@ -6,6 +6,7 @@ import { bodyPrefix } from '../../heads.ts';
 import { gelu, linear } from '../../layers.ts';
 import type { ModelConfig } from '../../model-config.ts';
 import type { PeftOptions } from '../method.ts';
+import { pyFloat } from '../py-json.ts';
 
 export const ADAPTERS_VERSION = '0.1.1';
 export const ADAPTERS_FAMILIES = ['bert', 'roberta', 'opt', 'use-lite'] as const;
@@ -154,6 +155,23 @@ export function noOthers(r: Reader): void {
     throw new Error(`${r.key}.${unknown[0]}: unknown option; allowed: ${[...r.seen].sort().join(', ')}`);
   }
 }
+
+// ---- checkpoints
+
+/** Config keys the library holds as Python floats (adapter_config.json writes 1.0, not 1). */
+const FLOAT_KEYS = ['scaling', 'dropout', 'phm_init_range'];
+
+/** A saved config with its float-typed keys marked for pythonJson. */
+export function markFloats(cfg: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...cfg };
+  for (const k of FLOAT_KEYS) if (typeof out[k] === 'number') out[k] = pyFloat(out[k] as number);
+  return out;
+}
+
+/** Linear weights (adapter_down/up, gates, lora_A/B, control_trans.*) are [in, out] in memory, [out, in] in the
+ * file; the pool's embedding, biases and the flat control_trans vector are kept as saved. */
+export const ahTransposed = (name: string): boolean =>
+  /(\.weight|\.lora_[AB])$/.test(name) && !name.endsWith('.wte.weight');
 
 // ---- activations (adapters' Activation_Function_Class: transformers' ACT2FN plus leakyrelu)
 

@@ -17,12 +17,14 @@ import type { PeftHooks } from '../hooks.ts';
 import type { PeftMethod, PeftOptions } from '../method.ts';
 import {
   adapterName,
+  ahTransposed,
   bool,
   fixed,
   gateMean,
   layerName,
   layout,
   leaveOut,
+  markFloats,
   noOthers,
   normal,
   num,
@@ -100,7 +102,7 @@ export function parseAhLora(
 
 export const ahLoraConfig = (o: AhLoraOptions): Record<string, unknown> => {
   const { name: _n, ...rest } = o;
-  return { ...LORA_FIXED, ...rest };
+  return markFloats({ ...LORA_FIXED, ...rest });
 };
 
 /** The adapted linears (HF module names) in state_dict order: q, k, v of each layer, then intermediate, output. */
@@ -186,5 +188,6 @@ export const ahLora: PeftMethod<AhLoraOptions> = {
     fromConfig: (j, c, file) => parseAhLora(j, c, `${file}: config`),
     toConfig: ahLoraConfig,
     fileNames: (n) => [n],
+    transposed: ahTransposed,
   },
 };

@@ -20,12 +20,14 @@ import {
   activation,
   activationOption,
   adapterName,
+  ahTransposed,
   bool,
   fixed,
   gateMean,
   layerName,
   layout,
   leaveOut,
+  markFloats,
   noOthers,
   normal,
   num,
@@ -89,7 +91,7 @@ export function parseAhPrefix(
 
 export const ahPrefixConfig = (o: AhPrefixOptions): Record<string, unknown> => {
   const { name: _n, ...rest } = o;
-  return { ...PREFIX_FIXED, ...rest };
+  return markFloats({ ...PREFIX_FIXED, ...rest });
 };
 
 const selfAttn = (c: ModelConfig): string => {
@@ -161,7 +163,8 @@ export function ahPrefixHooks(params: Params, c: ModelConfig, o: AhPrefixOptions
         tf.Tensor,
         tf.Tensor,
       ];
-      if (!o.use_gating) return { key: tf.tile(key, [B, 1, 1, 1]), value: tf.tile(value, [B, 1, 1, 1]) };
+      if (!o.use_gating)
+        return { key: tf.broadcastTo(key, [B, nh, P, H / nh]), value: tf.broadcastTo(value, [B, nh, P, H / nh]) };
       const g = `${shim(c, layer)}.prefix_gates.${o.name}`;
       const gate = gateMean(x, param(params, `${g}.weight`), param(params, `${g}.bias`)); // [B, 1 or 2]
       const k = o.shared_gating ? 0 : 1;
@@ -195,5 +198,6 @@ export const ahPrefix: PeftMethod<AhPrefixOptions> = {
     fromConfig: (j, c, file) => parseAhPrefix(j, c, `${file}: config`),
     toConfig: ahPrefixConfig,
     fileNames: ahPrefixFileNames,
+    transposed: ahTransposed,
   },
 };

@@ -27,12 +27,14 @@ import {
   activation,
   activationOption,
   adapterName,
+  ahTransposed,
   bool,
   fixed,
   gateMean,
   layerName,
   layout,
   leaveOut,
+  markFloats,
   noOthers,
   normal,
   num,
@@ -126,7 +128,7 @@ export function parseBn(
 
 export const bnConfig = (o: BnOptions, placement: BnPlacement): Record<string, unknown> => {
   const { name: _n, ...rest } = o;
-  return { ...BN_FIXED, ...placement, ...rest };
+  return markFloats({ ...BN_FIXED, ...placement, ...rest });
 };
 
 /** The module prefix of each adapter, `<layer>.<location>.<name>`, with its layer and part, in state_dict order. */
@@ -222,6 +224,7 @@ export function bottleneckMethod(
       },
       toConfig: (o) => bnConfig(o, placement),
       fileNames: (n) => [n],
+      transposed: ahTransposed,
     },
   };
 }

@@ -10,7 +10,7 @@ import type { ModelConfig } from '../../model-config.ts';
 import type { Params } from '../../params.ts';
 import { composeHooks } from '../compose.ts';
 import type { PeftMethod, PeftOptions } from '../method.ts';
-import { adapterName, noOthers, reader, type Reader } from './adapters-shared.ts';
+import { adapterName, ahTransposed, noOthers, reader, type Reader } from './adapters-shared.ts';
 import {
   AH_LORA_DEFAULTS,
   ahLoraConfig,
@@ -120,5 +120,6 @@ export const uniPelt: PeftMethod<UniPeltOptions> = {
       configs: [ahPrefixConfig(o.prefix_tuning), bnConfig(o.adapter, PLACEMENT), ahLoraConfig(o.lora)],
     }),
     fileNames: (n, c) => ahPrefixFileNames(n, c),
+    transposed: ahTransposed,
   },
 };
