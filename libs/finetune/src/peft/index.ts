@@ -3,6 +3,8 @@
 import type { PeftMethod } from './method.ts';
 import { ahLora } from './methods/adapters_lora.ts';
 import { doubleSeqBn } from './methods/double_seq_bn.ts';
+import { ia3 } from './methods/ia3.ts';
+import { lora } from './methods/lora.ts';
 import { prefix } from './methods/prefix.ts';
 import { ahPrefix } from './methods/prefix_tuning.ts';
 import { prompt } from './methods/prompt.ts';
@@ -10,6 +12,8 @@ import { seqBn } from './methods/seq_bn.ts';
 import { uniPelt } from './methods/unipelt.ts';
 
 export const PEFT_METHODS: Record<string, PeftMethod> = {
+  lora,
+  ia3,
   prefix,
   prompt,
   seq_bn: seqBn,
