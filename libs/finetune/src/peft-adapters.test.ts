@@ -17,7 +17,6 @@ import { tinyConfig } from './families/index.ts';
 import { forward } from './heads.ts';
 import { EVAL, type ForwardContext } from './layers.ts';
 import { parseModelConfig, type ModelConfig } from './model-config.ts';
-import type { Params } from './params.ts';
 import { ADAPTER_FILES, loadAdapterFolder, saveAdapterFolder } from './peft/adapters-folder.ts';
 import { activeHooks, attachPeft, checkPeft, mergePeft, trainableNames, unmergePeft } from './peft/attach.ts';
 import { layerOfName } from './peft/methods/adapters-shared.ts';
@@ -342,18 +341,15 @@ describe('pre-LN placement (OPT, USE-Lite) and zero init: the adapter starts as 
   ];
   const batch = { input_ids: ids, attention_mask: ids.map((r) => r.map((x) => (x === 1 ? 0 : 1))) };
   const plainAndAdapted = (arch: 'opt' | 'use-lite', spec: { method: string; [k: string]: unknown }, zero: RegExp) => {
-    const raw = tinyConfig(arch);
-    const c = parseModelConfig(raw);
+    const c = parseModelConfig(tinyConfig(arch));
     const model: Model = { config: c, params: initParams(c, 3), head: 'seqcls' };
     const plain = logits(model, batch);
     const s = attachPeft(model, spec, 11);
     const adapted0 = logits(model, batch);
     for (const n of s.added) if (zero.test(n)) model.params.get(n)!.assign(tf.zerosLike(model.params.get(n)!));
-    const identity = logits(model, batch);
-    const out = { model, s, plain, adapted0, identity };
-    return out;
+    return { model, s, plain, adapted0, identity: logits(model, batch) };
   };
-  const done = (m: Model) => disposeParams(m.params as Params);
+  const done = (m: Model) => disposeParams(m.params);
 
   for (const arch of ['opt', 'use-lite'] as const) {
     for (const method of ['seq_bn', 'double_seq_bn']) {
