@@ -32,3 +32,5 @@ export * from './peft/index.ts';
 export * from './peft/attach.ts';
 export * from './peft/py-json.ts';
 export * from './peft/peft-folder.ts';
+export * from './peft/adapters-folder.ts';
+export * from './torch-bin.ts';

@@ -45,6 +45,20 @@ export function trainedHeadNames(c: ModelConfig, head: HeadKind): string[] {
     .filter((n) => !n.startsWith(body));
 }
 
+/** Whether `method` applies to this model's family and head; an error naming `key` and what it applies to. */
+export function checkApplies(method: PeftMethod, c: ModelConfig, head: HeadKind, key = 'peft'): void {
+  const family = familyOfConfig(c);
+  if (!method.families.includes(c.model_type)) {
+    throw new Error(
+      `${key}.method: '${method.name}' does not apply to ${family.title} (model_type '${c.model_type}'); it applies ` +
+        `to ${method.families.join(', ')}`,
+    );
+  }
+  if (method.heads && !method.heads.includes(head)) {
+    throw new Error(`${key}.method: '${method.name}' supports the ${method.heads.join(', ')} head(s), not '${head}'`);
+  }
+}
+
 /** Check a spec against a model without building anything; returns the parsed options. `key` names the source. */
 export function checkPeft(
   spec: PeftSpec,
@@ -56,16 +70,7 @@ export function checkPeft(
   options: PeftOptions;
 } {
   const method = peftMethod(spec.method, `${key}.method`);
-  const family = familyOfConfig(c);
-  if (!method.families.includes(c.model_type)) {
-    throw new Error(
-      `${key}.method: '${method.name}' does not apply to ${family.title} (model_type '${c.model_type}'); it applies ` +
-        `to ${method.families.join(', ')}`,
-    );
-  }
-  if (method.heads && !method.heads.includes(head)) {
-    throw new Error(`${key}.method: '${method.name}' supports the ${method.heads.join(', ')} head(s), not '${head}'`);
-  }
+  checkApplies(method, c, head, key);
   const { method: _m, ...raw } = spec;
   return { method, options: method.parseOptions(raw, c, key) };
 }
@@ -86,6 +91,7 @@ export function attachParsed(
 ): PeftState {
   if (model.peft) throw new Error(`${key}: the model already carries '${model.peft.method.name}'`);
   const head = model.head ?? 'seqcls';
+  checkApplies(method, model.config, head, key);
   const added = method.create(model.config, options, seed);
   for (const [name, v] of added) {
     if (model.params.has(name)) throw new Error(`${key}: '${method.name}' adds '${name}', which the model has`);

@@ -1,4 +1,5 @@
 // What a PEFT method (one file in methods/, one row in index.ts) gives the engine.
+import type * as tf from '@tensorflow/tfjs';
 import type { HeadKind } from '@prunelab/core';
 import type { ModelConfig } from '../model-config.ts';
 import type { Params } from '../params.ts';
@@ -57,4 +58,8 @@ export interface PeftCheckpoint<O extends PeftOptions> {
   /** Whether an added parameter is kept in memory as the transpose of its file tensor (linear weights are [in, out]
    * in memory, [out, in] in the file); head parameters follow their ParamSpec kind and are not asked. */
   transposed(name: string, c: ModelConfig, opts: O): boolean;
+  /** The tensor saved under fileNames(name) when it is not the parameter itself, in memory layout (peft prefix
+   * tuning with prefix_projection saves the MLP's output as `prompt_embeddings`, and its MLP weights not at all:
+   * fileNames []). Absent or undefined: the parameter. */
+  savedValue?(name: string, params: Params, c: ModelConfig, opts: O): tf.Tensor | undefined;
 }

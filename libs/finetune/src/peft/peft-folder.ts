@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { headSpecs } from '../heads.ts';
 import type { ModelConfig } from '../model-config.ts';
 import { readSafetensors, writeSafetensors, type RawTensor } from '../safetensors.ts';
+import { readTorchBin, writeTorchBin } from '../torch-bin.ts';
 import { attachParsed, type PeftState } from './attach.ts';
 import { PEFT_METHODS } from './index.ts';
 import type { PeftMethod, PeftOptions } from './method.ts';
@@ -113,13 +114,15 @@ export function trainedTensors(model: PeftModel): Map<string, RawTensor> {
   const s = model.peft!;
   const out = new Map<string, RawTensor>();
   for (const name of s.trainable) {
-    const v = model.params.get(name)!;
+    const files = s.method.checkpoint.fileNames(name, model.config, s.options);
+    if (!files.length) continue; // saved through another parameter's savedValue (peft's prefix projection MLP)
+    const saved = s.method.checkpoint.savedValue?.(name, model.params, model.config, s.options);
+    const v = saved ?? model.params.get(name)!;
     const t = transposedOf(model, name);
     const data = tf.tidy(() => (t ? v.transpose() : v).dataSync() as Float32Array);
     const shape = t ? [...v.shape].reverse() : [...v.shape];
-    for (const n of s.method.checkpoint.fileNames(name, model.config, s.options)) {
-      out.set(n, { shape, data: new Float32Array(data) });
-    }
+    saved?.dispose();
+    for (const n of files) out.set(n, { shape, data: new Float32Array(data) });
   }
   return out;
 }
@@ -144,17 +147,22 @@ export function loadPeftFolder(dir: string, model: PeftModel, seed = 0): LoadedA
   if (!existsSync(st) && !existsSync(bin)) {
     throw new Error(`${dir}: no adapter_model.safetensors or adapter_model.bin beside adapter_config.json`);
   }
-  if (!existsSync(st)) {
-    throw new Error(`${bin}: reading torch .bin adapters is not available yet; save the adapter as safetensors`);
-  }
-  const tensors = readSafetensors(st);
+  // save_pretrained writes safetensors by default and adapter_model.bin with safe_serialization=False
+  const weights = existsSync(st) ? st : bin;
+  const tensors = weights === st ? readSafetensors(st) : readTorchBin(bin);
   const state = attachParsed(model, method, options, seed, cfgFile);
-  assignTrained(model, tensors, st);
-  return { state, weights: st, baseModel: (json.base_model_name_or_path as string | null) ?? null };
+  assignTrained(model, tensors, weights);
+  return { state, weights, baseModel: (json.base_model_name_or_path as string | null) ?? null };
 }
 
-/** Write the model's adapter as peft 0.5.0 does: adapter_config.json, adapter_model.safetensors, README.md. */
-export function savePeftFolder(dir: string, model: PeftModel, baseModel: string | null): void {
+/** Write the model's adapter as peft 0.5.0 does: adapter_config.json, adapter_model.safetensors (format 'bin':
+ * adapter_model.bin, as safe_serialization=False), README.md. */
+export function savePeftFolder(
+  dir: string,
+  model: PeftModel,
+  baseModel: string | null,
+  format: 'safetensors' | 'bin' = 'safetensors',
+): void {
   const s = model.peft;
   if (!s) throw new Error('savePeftFolder: the model carries no PEFT method');
   if (s.method.library !== 'peft') {
@@ -163,6 +171,7 @@ export function savePeftFolder(dir: string, model: PeftModel, baseModel: string 
   mkdirSync(dir, { recursive: true });
   const config = { ...s.method.checkpoint.toConfig(s.options, model.config), base_model_name_or_path: baseModel };
   writeFileSync(join(dir, 'adapter_config.json'), pythonJson(config));
-  writeSafetensors(join(dir, 'adapter_model.safetensors'), trainedTensors(model));
+  if (format === 'bin') writeTorchBin(join(dir, 'adapter_model.bin'), trainedTensors(model));
+  else writeSafetensors(join(dir, 'adapter_model.safetensors'), trainedTensors(model));
   writeFileSync(join(dir, 'README.md'), PEFT_MODEL_CARD);
 }

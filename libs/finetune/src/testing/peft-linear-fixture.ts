@@ -2,7 +2,8 @@
 // on every batch, merged logits and unmerge, the trainable set against the library's, and one AdamW step.
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { AdamW } from '../adamw.ts';
 import { loadModel } from '../checkpoint.ts';
@@ -11,8 +12,8 @@ import { forward, headSpecs } from '../heads.ts';
 import { EVAL, type ForwardContext } from '../layers.ts';
 import type { ModelConfig } from '../model-config.ts';
 import type { Params } from '../params.ts';
-import { activeHooks, attachPeft, mergePeft, trainableNames, unmergePeft, type PeftState } from '../peft/attach.ts';
-import { PEFT_METHODS } from '../peft/index.ts';
+import { activeHooks, mergePeft, trainableNames, unmergePeft, type PeftState } from '../peft/attach.ts';
+import { loadPeftFolder, savePeftFolder } from '../peft/peft-folder.ts';
 import { readSafetensors, type RawTensor } from '../safetensors.ts';
 import { trainableVars } from '../train.ts';
 import { HF_TINY, PEFT_TINY } from './shared-paths.ts';
@@ -79,43 +80,16 @@ export function toMemory(c: ModelConfig, name: string, raw: RawTensor): tf.Tenso
   });
 }
 
-/** The fixture's adapter weights (and head) into the attached model through the method's file names; every tensor
- * of the file must be used. */
-export function loadAdapterWeights(model: PeftTestModel, dir: string): void {
-  const file = readSafetensors(join(dir, 'adapter_model.safetensors'));
-  const used = new Set<string>();
-  const { method, options } = model.peft;
-  for (const name of model.peft.trainable) {
-    const fileName = method.checkpoint.fileNames(name, model.config, options)[0]!;
-    const raw = file.get(fileName);
-    assert.ok(raw, `${dir}: no tensor '${fileName}' for '${name}'`);
-    used.add(fileName);
-    const v = model.params.get(name)!;
-    const t = toMemory(model.config, name, raw);
-    assert.deepEqual(t.shape, v.shape, `${name}: file shape [${raw.shape}]`);
-    v.assign(t);
-    t.dispose();
-  }
-  assert.deepEqual(
-    [...file.keys()].filter((k) => !used.has(k)),
-    [],
-    'adapter file tensors left unused',
-  );
+/** The hf-tiny base model of a fixture. */
+export function fixtureBase(name: string): PeftTestModel {
+  const loaded = loadModel(join(HF_TINY, basename(peftFixture(name).base_model.dir)));
+  return { config: loaded.config, params: loaded.params, head: 'seqcls' } as PeftTestModel;
 }
 
-/** The hf-tiny base of a fixture with its adapter_config.json's method attached and its adapter file loaded. */
+/** The hf-tiny base of a fixture with the fixture's peft folder loaded onto it (method from adapter_config.json). */
 export function loadFixtureModel(name: string): PeftTestModel {
-  const dir = peftFixtureDir(name);
-  const fx = peftFixture(name);
-  const loaded = loadModel(join(HF_TINY, basename(fx.base_model.dir)));
-  const json = JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8'));
-  const methods = Object.values(PEFT_METHODS).filter((m) => m.library === 'peft' && m.checkpoint.identifies(json));
-  assert.equal(methods.length, 1, `${name}: methods identifying the config: ${methods.map((m) => m.name)}`);
-  const method = methods[0]!;
-  const options = method.checkpoint.fromConfig(json, loaded.config, join(dir, 'adapter_config.json'));
-  const model = { config: loaded.config, params: loaded.params, head: 'seqcls' as const } as PeftTestModel;
-  attachPeft(model, { method: method.name, ...options }, 0);
-  loadAdapterWeights(model, dir);
+  const model = fixtureBase(name);
+  loadPeftFolder(peftFixtureDir(name), model);
   return model;
 }
 
@@ -131,7 +105,7 @@ export function libraryName(name: string, added: readonly string[]): string {
 const snapshot = (params: Params, names: Iterable<string>) =>
   new Map([...names].map((n) => [n, params.get(n)!.dataSync().slice()]));
 
-function worstOf(a: Float32Array | number[], b: Float32Array | number[], keep?: (i: number) => boolean): number {
+function worstOf(a: ArrayLike<number>, b: ArrayLike<number>, keep?: (i: number) => boolean): number {
   let w = 0;
   for (let i = 0; i < a.length; i++) if (!keep || keep(i)) w = Math.max(w, Math.abs(a[i]! - b[i]!));
   return w;
@@ -285,4 +259,43 @@ function checkTrainStep(name: string, model: PeftTestModel, ts: any): FixtureRep
   opt.dispose();
   tf.dispose([value, labels, ...Object.values(grads), ...Object.values(inputs)]);
   return { lossBefore, lossAfter, logitsAfter, params };
+}
+
+/**
+ * savePeftFolder of a loaded fixture writes the fixture's adapter_config.json text byte for byte (same
+ * base_model_name_or_path) and its tensors bit for bit; the saved folder reloads onto a fresh base to the same
+ * logits. Returns the worst logit difference after the reload.
+ */
+export function checkSaveReload(name: string): number {
+  const src = peftFixtureDir(name);
+  const fx = peftFixture(name);
+  const dir = mkdtempSync(join(tmpdir(), 'peft-linear-'));
+  const model = loadFixtureModel(name);
+  let reloaded: PeftTestModel | undefined;
+  try {
+    savePeftFolder(dir, model, fx.adapter_config.base_model_name_or_path);
+    const text = readFileSync(join(dir, 'adapter_config.json'), 'utf8');
+    assert.equal(text, readFileSync(join(src, 'adapter_config.json'), 'utf8'), `${name}: adapter_config.json`);
+    assert.equal(text, fx.adapter_config_json_text);
+    const saved = readSafetensors(join(dir, 'adapter_model.safetensors'));
+    const want = readSafetensors(join(src, 'adapter_model.safetensors'));
+    assert.deepEqual([...saved.keys()].sort(), [...want.keys()].sort(), `${name}: tensor names`);
+    for (const [n, t] of want) {
+      assert.deepEqual(saved.get(n)!.shape, t.shape, `${name}: shape of ${n}`);
+      assert.deepEqual(saved.get(n)!.data, t.data, `${name}: values of ${n}`);
+    }
+    reloaded = fixtureBase(name);
+    loadPeftFolder(dir, reloaded);
+    assert.deepEqual(reloaded.peft.options, model.peft.options);
+    let worst = 0;
+    for (const b of fx.batches as FixtureBatch[]) {
+      worst = Math.max(worst, maxAbsDiff(logitsOf(reloaded, b.inputs), logitsOf(model, b.inputs)));
+    }
+    assert.equal(worst, 0, `${name}: reloaded logits`);
+    return worst;
+  } finally {
+    for (const p of model.params.values()) p.dispose();
+    for (const p of reloaded?.params.values() ?? []) p.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

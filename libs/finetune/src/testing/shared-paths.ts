@@ -1,5 +1,5 @@
 // Where the engine's tests find the read-only inputs beside the checkout (../shared): the Hugging Face
-// reference fixtures and the real GLUE files.
+// reference fixtures (hf-tiny models, peft-tiny adapters) and the real GLUE files.
 import { resolve } from 'node:path';
 
 const SHARED = resolve(import.meta.dirname, '../../../../../shared');

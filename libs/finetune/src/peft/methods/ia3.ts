@@ -16,6 +16,7 @@ import {
   familyDefault,
   linearModules,
   onlyValue,
+  parseSaved,
   peftBaseConfig,
   resolveTargets,
   targetsOption,
@@ -59,7 +60,7 @@ function parseIa3(raw: PeftOptions, c: ModelConfig, key: string): Ia3Options {
       ? d.feedforward.filter((e) => target_modules.includes(e))
       : d.feedforward;
   } else {
-    feedforward_modules = targetsOption(raw.feedforward_modules, fw, d.feedforward);
+    feedforward_modules = targetsOption(raw.feedforward_modules, fw, d.feedforward, true);
     if (typeof feedforward_modules === 'string') {
       try {
         new RegExp(feedforward_modules);
@@ -155,7 +156,7 @@ export const ia3: PeftMethod<Ia3Options> = {
       checkSavedConfig(json, modelled, FIXED, file);
       const raw: PeftOptions = {};
       for (const k of modelled) if (json[k] !== undefined) raw[k] = json[k];
-      return parseIa3(raw, c, file);
+      return parseSaved(file, (key) => parseIa3(raw, c, key));
     },
     toConfig: (o) => ({
       ...peftBaseConfig('IA3'),
@@ -165,5 +166,7 @@ export const ia3: PeftMethod<Ia3Options> = {
       target_modules: o.target_modules,
     }),
     fileNames: (name) => [`base_model.model.${name}`],
+    // ia3_l is kept in peft's shape
+    transposed: () => false,
   },
 };

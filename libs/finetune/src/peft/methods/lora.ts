@@ -9,12 +9,14 @@ import { dropout, linear } from '../../layers.ts';
 import type { ModelConfig } from '../../model-config.ts';
 import { param, type Params } from '../../params.ts';
 import type { PeftMethod, PeftOptions } from '../method.ts';
+import { pyFloat } from '../py-json.ts';
 import {
   checkKeys,
   checkSavedConfig,
   familyDefault,
   linearModules,
   onlyValue,
+  parseSaved,
   peftBaseConfig,
   resolveTargets,
   targetsOption,
@@ -153,7 +155,7 @@ export const lora: PeftMethod<LoraOptions> = {
       checkSavedConfig(json, modelled, FIXED, file);
       const raw: PeftOptions = {};
       for (const k of modelled) if (json[k] !== undefined) raw[k] = json[k];
-      return parseLora(raw, c, file);
+      return parseSaved(file, (key) => parseLora(raw, c, key));
     },
     toConfig(o) {
       const out: Record<string, unknown> = {
@@ -163,8 +165,9 @@ export const lora: PeftMethod<LoraOptions> = {
         init_lora_weights: true,
         layers_pattern: null,
         layers_to_transform: null,
-        lora_alpha: o.lora_alpha,
-        lora_dropout: o.lora_dropout,
+        // Python's types as LoraConfig holds them: lora_alpha an int (a float only when fractional), dropout a float
+        lora_alpha: Number.isInteger(o.lora_alpha) ? o.lora_alpha : pyFloat(o.lora_alpha),
+        lora_dropout: pyFloat(o.lora_dropout),
         r: o.r,
         target_modules: o.target_modules,
       };
@@ -175,5 +178,7 @@ export const lora: PeftMethod<LoraOptions> = {
     // head parameters too: PeftModel's `base_model.model.` + the module name (the head copy without
     // `modules_to_save.default`)
     fileNames: (name) => [`base_model.model.${name}`],
+    // A [in, r] and B [r, out] in memory; peft's Linear weights [r, in] and [out, r]
+    transposed: () => true,
   },
 };

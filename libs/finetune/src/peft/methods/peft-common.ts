@@ -106,12 +106,13 @@ export function resolveTargets(targets: string | string[], c: ModelConfig, where
   return mods.adapted.filter(all);
 }
 
-/** `target_modules` (or another such option): absent or null -> `fallback`; else a regex string or a non-empty list of
- * non-empty strings. */
-export function targetsOption(v: unknown, where: string, fallback: string[]): string | string[] {
+/** `target_modules` (or another such option): absent or null -> `fallback`; else a regex string or a list of
+ * non-empty strings (non-empty unless `allowEmpty`). */
+export function targetsOption(v: unknown, where: string, fallback: string[], allowEmpty = false): string | string[] {
   if (v === undefined || v === null) return [...fallback];
   if (typeof v === 'string' && v !== '') return v;
-  if (Array.isArray(v) && v.length > 0 && v.every((e) => typeof e === 'string' && e !== '')) return [...v];
+  const ok = Array.isArray(v) && (allowEmpty || v.length > 0) && v.every((e) => typeof e === 'string' && e !== '');
+  if (ok) return [...(v as string[])];
   throw new Error(
     `${where}: must be a list of module names or one regex string, got ${JSON.stringify(v)}; allowed: for example ` +
       `${JSON.stringify(fallback)}`,
@@ -153,7 +154,7 @@ export function peftBaseConfig(peftType: string): Record<string, unknown> {
     modules_to_save: null,
     peft_type: peftType,
     revision: null,
-    // the engine's heads: sequence classification; peft-folder.ts writes the head's own task type
+    // PeftModelForSequenceClassification's; a QA head's adapter would say QUESTION_ANS (the options do not carry the head)
     task_type: 'SEQ_CLS',
   };
 }
@@ -197,5 +198,16 @@ export function checkSavedConfig(
     }
     const known = [...modelled, ...Object.keys(fixed), 'base_model_name_or_path', 'inference_mode', 'task_type'];
     throw new Error(`${file}: unknown key '${k}'; known: ${known.sort().join(', ')}`);
+  }
+}
+
+/** Parse a saved config's options with parse(key): an option error names the file (`<file>: <option>: ...`). */
+export function parseSaved<O>(file: string, parse: (key: string) => O): O {
+  try {
+    return parse(file);
+  } catch (e) {
+    const err = e as Error;
+    if (err.message.startsWith(`${file}.`)) err.message = `${file}: ${err.message.slice(file.length + 1)}`;
+    throw err;
   }
 }
