@@ -1,7 +1,8 @@
 // The pruning protocol under PEFT, through the CLI on a tiny random BERT: phase 1 with LoRA (the H-scores come from
-// LoRA runs), scores, phase 2 with another method, the report. A phase-1 job is killed mid-epoch: its snapshot shows
-// the base weights exactly as loaded (frozen) and AdamW state only for what trains; the rerun resumes it, and every
-// record file and metrics.jsonl equals that of an uninterrupted run byte for byte.
+// LoRA runs), scores, phase 2 with a bottleneck adapter (AdapterHub SeqBn), the report. A phase-1 job is killed
+// mid-epoch: its snapshot shows the base weights exactly as loaded (frozen) and AdamW state only for what trains; a
+// phase-2 job is killed mid-epoch too; the reruns resume both, and every record file and metrics.jsonl equals that of
+// an uninterrupted run byte for byte.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -47,7 +48,7 @@ const midEpoch = (jobDir: string) => {
   return info !== undefined && info.loop.epoch >= 1 && info.loop.position > 0;
 };
 
-test('LoRA score runs -> H-scores -> IA3 phase 2: frozen base, records, resume byte for byte, labels', async () => {
+test('LoRA score runs -> H-scores -> bottleneck-adapter phase 2: frozen base, records, resume byte for byte, labels', async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'prunelab-peft-e2e-'));
   const modelDir = join(tmp, 'model-a');
   await ensureTinyModel(modelDir, { seed: 1, overrides: TINY });
@@ -62,7 +63,7 @@ test('LoRA score runs -> H-scores -> IA3 phase 2: frozen base, records, resume b
         'models:',
         `  a: { path: ${modelDir}, peft: { method: lora, r: 4, lora_alpha: 8, target_modules: [query, value] } }`,
         'phase1: { seeds: [1, 2], epochs: 3, lr: 5.0e-3, batch_size: 16, checkpoint_every: 2 }',
-        'phase2: { seeds: [7], epochs: 2, lr: 5.0e-3, batch_size: 16, methods: [full, hscore], peft: { method: ia3 } }',
+        'phase2: { seeds: [7], epochs: 2, lr: 5.0e-3, batch_size: 16, methods: [full, hscore], checkpoint_every: 3, peft: { method: seq_bn } }',
         'pruning: { subsets: [winning] }',
         `output: { dir: ${join(tmp, out)} }`,
         '',
@@ -113,9 +114,15 @@ test('LoRA score runs -> H-scores -> IA3 phase 2: frozen base, records, resume b
     'lora_B has trained away from its zero init',
   );
 
+  // killed again inside the full-data phase-2 job's second epoch (a seq_bn adapter), then run to the end
+  const killed2 = await cli(['run', config('killed')], () => midEpoch(join(b, PHASE2[0]!)));
+  assert.equal(killed2.signal, 'SIGKILL', `not killed:\n${killed2.out}`);
+  assert.match(killed2.out, /phase1 sst2\/a seed 1 .*resumed at epoch [23] step \d+/);
+  const adapter = readSafetensors(join(b, PHASE2[0]!, SNAPSHOT));
+  assert.ok([...adapter.keys()].some((k) => k.startsWith('adam.m/') && k.includes('adapter')));
   const resumed = await cli(['run', config('killed')]);
   assert.equal(resumed.code, 0, resumed.out);
-  assert.match(resumed.out, /phase1 sst2\/a seed 1 .*resumed at epoch [23] step \d+/);
+  assert.match(resumed.out, /phase2 sst2\/a full data seed 7 .*resumed at epoch 2 step \d+/);
   const same = (job: string, f: string) =>
     assert.ok(readFileSync(join(a, job, f)).equals(readFileSync(join(b, job, f))), `${job}/${f} differs`);
   for (const job of PHASE1)
@@ -141,10 +148,11 @@ test('LoRA score runs -> H-scores -> IA3 phase 2: frozen base, records, resume b
   assert.equal(finished(PHASE1[1]!).tags.tuning, 'lora');
   assert.equal(finished(PHASE1[1]!).params['peft.r'], '4');
   assert.equal(finished(PHASE1[1]!).params['peft.target_modules'], '["query","value"]');
-  assert.equal(finished(PHASE2[1]!).tags.tuning, 'ia3');
-  assert.equal(finished(PHASE2[1]!).params['peft.method'], 'ia3');
+  assert.equal(finished(PHASE2[1]!).tags.tuning, 'seq_bn');
+  assert.equal(finished(PHASE2[1]!).params['peft.method'], 'seq_bn');
+  assert.equal(finished(PHASE2[1]!).params['peft.reduction_factor'], '16');
   const report = readFileSync(join(b, 'report.md'), 'utf8');
-  assert.match(report, /## sst2 · a \(phase 1 lora, phase 2 ia3\)/);
+  assert.match(report, /## sst2 · a \(phase 1 lora, phase 2 seq_bn\)/);
   assert.match(report, /tuning: phase 1 LoRA \(peft 0\.5\.0\): r 4, lora_alpha 8, target_modules \["query","value"\]/);
 });
 

@@ -1,11 +1,11 @@
 // `peft:` in experiment configs: where it may be set and which setting wins, the errors that stop a config before
 // anything runs (file:line, the key path, what is allowed), and what the parsed options do to the job keys.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { tinyConfig } from '@prunelab/finetune';
+import { PEFT_METHOD_NAMES, tinyConfig } from '@prunelab/finetune';
 import { loadConfig, validateConfig } from './config.ts';
 import { expandGrid, type Grid, type Phase1Job, type Phase2Job } from './grid.ts';
 import { settingsNote } from './report-cells.ts';
@@ -76,6 +76,23 @@ test('config errors name file:line, the key path and what is allowed', () => {
   assert.throws(
     () => loadConfig(noMethod),
     /nomethod.yaml:5: 'phase2.peft' has no method; give \{method: <one of lora/,
+  );
+  // a method for another family or head: known from the config alone
+  const family = file(
+    'family.yaml',
+    'name: x\nmodels:\n  u:\n    path: nowhere\n    family: use-lite\n    peft: { method: prefix }\n',
+  );
+  assert.throws(
+    () => loadConfig(family),
+    new RegExp(
+      `${esc(family)}:6: models\\.u\\.peft\\.method: 'prefix' does not apply to USE-Lite \\(model 'u', family ` +
+        'use-lite\\); it applies to bert, roberta, opt',
+    ),
+  );
+  const mc = file('head.yaml', `${head}tasks: [race]\nphase2:\n  peft: { method: prompt }\n`);
+  assert.throws(
+    () => loadConfig(mc),
+    /head.yaml:6: phase2\.peft\.method: 'prompt' supports the seqcls head\(s\); task race trains the 'mc' head/,
   );
   const word = file('word.yaml', `name: x\nmodels:\n  a: { path: ${BERT}, peft: lora }\n`);
   assert.throws(
@@ -216,4 +233,9 @@ test('the report labels PEFT cells: settings note and a tuning column; full fine
     ],
   );
   assert.ok(!ticketSummary(rows as never, gridOf(), cfgOf()).header.includes('tuning'));
+});
+
+test('experiments/README.md has a row per PEFT method of the table', () => {
+  const readme = readFileSync(join(import.meta.dirname, '../../../experiments/README.md'), 'utf8');
+  for (const name of PEFT_METHOD_NAMES()) assert.ok(readme.includes(`\n| \`${name}\` |`), `no README row for ${name}`);
 });
