@@ -73,7 +73,10 @@ test('LoRA score runs -> H-scores -> bottleneck-adapter phase 2: frozen base, re
   };
   const straight = await cli(['run', config('straight')]);
   assert.equal(straight.code, 0, straight.out);
-  assert.match(straight.out, /phase1 sst2\/a seed 1: LoRA \(peft 0\.5\.0\): lora_alpha 8, .*r 4.* parameters train/);
+  assert.match(
+    straight.out,
+    /phase1 sst2\/a seed 1: LoRA \(peft 0\.5\.0\): r 4, lora_alpha 8, .*; 578 of [\d,]+ parameters train/,
+  );
   const a = join(tmp, 'straight', 'peft');
   const b = join(tmp, 'killed', 'peft');
 

@@ -239,3 +239,16 @@ test('experiments/README.md has a row per PEFT method of the table', () => {
   const readme = readFileSync(join(import.meta.dirname, '../../../experiments/README.md'), 'utf8');
   for (const name of PEFT_METHOD_NAMES()) assert.ok(readme.includes(`\n| \`${name}\` |`), `no README row for ${name}`);
 });
+
+test('experiments/cpu-lora.yaml: USE-Lite full, LoRA and SeqBn side by side on SST-2 and TREC, and a transfer to LoRA', () => {
+  const cfg = loadConfig(join(import.meta.dirname, '../../../experiments/cpu-lora.yaml'));
+  assert.deepEqual(cfg.tasks, ['sst2', 'trec']);
+  const tuning = Object.keys(cfg.models).map((m) => [m, cellSettings(cfg, 'sst2', m).phase1.peft]);
+  assert.deepEqual(tuning, [
+    ['use-lite', 'none'],
+    ['use-lite-lora', { method: 'lora', r: 8, lora_alpha: 16 }],
+    ['use-lite-bn', { method: 'seq_bn', reduction_factor: 16 }],
+  ]);
+  for (const m of Object.values(cfg.models)) assert.equal(m.path, '.cache/models/use-lite');
+  assert.deepEqual(cfg.pruning.transfer, ['use-lite -> use-lite-lora']);
+});

@@ -40,7 +40,7 @@ import {
   ticketDifferences,
 } from './report-significance.ts';
 import { cellTable, csvOf, reportRows, ticketSummary, type ReportRow } from './report-tables.ts';
-import type { ExperimentConfig } from './schema.ts';
+import { cellSettings, type ExperimentConfig } from './schema.ts';
 import { readScores, type ScoresResult } from './scores.ts';
 import { METRIC_TITLES, TASK_META, taskKind } from './tasks.ts';
 import { cellTuning, usesPeft } from './peft.ts';
@@ -160,7 +160,10 @@ export async function writeReport(
   const same = settings.length > 0 && settings.every((x) => x === settings[0]);
   const intro = [
     `Jobs finished: ${done} of ${grid.jobs.length}. Tasks: ${cfg.tasks.join(', ')}. Models: ${Object.entries(cfg.models)
-      .map(([n, m]) => `${n} (${m.family}, ${m.path}${randomWeightsOf(outDir, grid, n) ? ', RANDOM WEIGHTS' : ''})`)
+      .map(
+        ([n, m]) =>
+          `${n} (${m.family}, ${m.path}${randomWeightsOf(outDir, grid, n) ? ', RANDOM WEIGHTS' : ''}${modelTuning(cfg, n)})`,
+      )
       .join(', ')}.`,
     ...(Object.keys(cfg.models).some((n) => randomWeightsOf(outDir, grid, n)) ? [RANDOM_WEIGHTS_NOTE] : []),
     same
@@ -183,7 +186,8 @@ export async function writeReport(
   const ticket = ticketSummary(rows, grid, cfg);
   if (ticket.rows.length) {
     const heading = 'Winning ticket vs full data and baselines of the same size';
-    md.push(`## ${heading}`, '', ...mdTable(ticket, 2), '', ...dagger.map((d) => `${d}\n`));
+    const left = ticket.header.includes('tuning') ? 3 : 2; // task, model (, tuning) are text
+    md.push(`## ${heading}`, '', ...mdTable(ticket, left), '', ...dagger.map((d) => `${d}\n`));
     html.push({ heading, table: ticket });
     if (dagger.length) html.push({ text: dagger });
   }
@@ -409,4 +413,12 @@ function qaNote(cfg: ExperimentConfig): string[] {
           'dev question (postprocessed answer texts).',
       ]
     : [];
+}
+
+/** ', tuned with lora' for a model any cell of which uses PEFT (per task when tasks differ); '' for full fine-tuning. */
+function modelTuning(cfg: ExperimentConfig, model: string): string {
+  const cells = cfg.tasks.map((t) => cellSettings(cfg, t, model));
+  if (!cells.some(usesPeft)) return '';
+  const labels = [...new Set(cells.map(cellTuning))];
+  return `, tuned with ${labels.length === 1 ? labels[0] : cfg.tasks.map((t, i) => `${t}: ${cellTuning(cells[i]!)}`).join('; ')}`;
 }

@@ -18,7 +18,6 @@ import {
   type EncodedSet,
   type EpochSummary,
   type Model,
-  type PeftSpec,
 } from '@prunelab/finetune';
 import { flattenParams, type DatasetInput } from '@prunelab/tracking';
 import type { Cell } from './cell.ts';
@@ -154,8 +153,9 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
       const trainable = count(trainableNames(model));
       const all = count([...model.params.keys()]);
       const line =
-        `${job.label}: ${tuningWords(job.peft.options as PeftSpec)}; ${trainable.toLocaleString('en-US')} of ` +
-        `${all.toLocaleString('en-US')} parameters train (the added ones and the task head)`;
+        `${job.label}: ${tuningWords(job.peft.spec)} (every option in job.json); ` +
+        `${trainable.toLocaleString('en-US')} of ${all.toLocaleString('en-US')} parameters train (the added ones ` +
+        'and the task head)';
       log(line);
       env.log(line);
     }
