@@ -11,6 +11,7 @@ import { expandGrid, type Grid, type Phase1Job, type Phase2Job } from './grid.ts
 import { settingsNote } from './report-cells.ts';
 import { ticketSummary } from './report-tables.ts';
 import { cellSettings } from './schema.ts';
+import { settingsChange } from './stale.ts';
 import type { ModelWeights } from './weights.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'prunelab-peft-config-'));
@@ -251,4 +252,16 @@ test('experiments/cpu-lora.yaml: USE-Lite full, LoRA and SeqBn side by side on S
   ]);
   for (const m of Object.values(cfg.models)) assert.equal(m.path, '.cache/models/use-lite');
   assert.deepEqual(cfg.pruning.transfer, ['use-lite -> use-lite-lora']);
+});
+
+test('status of results made before peft existed: no peft setting is full fine-tuning, not a changed setting', () => {
+  const now = gridOf({ phase1: { ...base.phase1, lr: 1e-3 } }).byId.get('sst2/a/phase1/seed-1')!.settings;
+  // the settings a job.json written before peft existed holds: no peft key, and another lr
+  const { peft: _1, ...p1 } = now.phase1;
+  const { peft: _2, ...p2 } = now.phase2;
+  const old = { ...now, phase1: { ...p1, lr: 2e-5 }, phase2: p2 };
+  assert.equal(settingsChange(old, now), 'settings changed: phase1.lr 0.00002 -> 0.001');
+  assert.equal(settingsChange({ ...old, phase1: { ...p1 } }, now), undefined);
+  const lora = { ...now, phase1: { ...now.phase1, peft: LORA } };
+  assert.match(settingsChange(now, lora) ?? '', /^settings changed: phase1\.peft\.method unset -> "lora", phase1\.peft\.r unset -> 4/);
 });

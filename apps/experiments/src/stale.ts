@@ -27,10 +27,15 @@ function flatten(x: unknown, prefix = '', out: Record<string, string> = {}): Rec
   return out;
 }
 
-function settingsChange(was: unknown, now: unknown): string | undefined {
+/** The settings that differ between a job.json and the job now, in words (undefined: none). */
+export function settingsChange(was: unknown, now: unknown): string | undefined {
   const a = flatten(was);
   const b = flatten(now);
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]);
+  // a job made before `peft:` existed has no peft setting: that is full fine-tuning, not a change
+  const none = (k: string, v: string | undefined) => v === undefined || (k.endsWith('.peft') && v === '"none"');
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
+    (k) => a[k] !== b[k] && !(none(k, a[k]) && none(k, b[k])),
+  );
   if (!keys.length) return undefined;
   const shown = keys.slice(0, 3).map((k) => `${k} ${a[k] ?? 'unset'} -> ${b[k] ?? 'unset'}`);
   return `settings changed: ${shown.join(', ')}${keys.length > 3 ? ` and ${keys.length - 3} more` : ''}`;
