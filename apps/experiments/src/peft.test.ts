@@ -263,5 +263,8 @@ test('status of results made before peft existed: no peft setting is full fine-t
   assert.equal(settingsChange(old, now), 'settings changed: phase1.lr 0.00002 -> 0.001');
   assert.equal(settingsChange({ ...old, phase1: { ...p1 } }, now), undefined);
   const lora = { ...now, phase1: { ...now.phase1, peft: LORA } };
-  assert.match(settingsChange(now, lora) ?? '', /^settings changed: phase1\.peft\.method unset -> "lora", phase1\.peft\.r unset -> 4/);
+  assert.match(
+    settingsChange(now, lora) ?? '',
+    /^settings changed: phase1\.peft\.method unset -> "lora", phase1\.peft\.r unset -> 4/,
+  );
 });
