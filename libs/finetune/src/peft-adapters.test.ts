@@ -25,13 +25,8 @@ import { readSafetensors } from './safetensors.ts';
 import { HF_TINY, PEFT_TINY } from './testing/shared-paths.ts';
 import { readTorchBin } from './torch-bin.ts';
 import { trainableVars, type Model } from './train.ts';
+import { inputsOf, maxAbsDiff, type FixtureInputs as Inputs } from './testing/fixture-inputs.ts';
 
-type Ints = number[][];
-interface Inputs {
-  input_ids: Ints;
-  attention_mask: Ints;
-  token_type_ids?: Ints;
-}
 interface Batch {
   name: string;
   inputs: Inputs;
@@ -51,21 +46,6 @@ const FIXTURES = ['bert-seqcls', 'roberta-seqcls'].flatMap((b) => Object.keys(VA
 const dirOf = (name: string) => join(PEFT_TINY, 'adapters', name);
 const fixtureOf = (name: string) => JSON.parse(readFileSync(join(dirOf(name), 'fixture.json'), 'utf8'));
 const TMP = mkdtempSync(join(tmpdir(), 'peft-adapters-'));
-
-function inputsOf(b: Inputs) {
-  const t = (x: Ints) => tf.tensor2d(x, undefined, 'int32');
-  return {
-    inputIds: t(b.input_ids),
-    attentionMask: t(b.attention_mask),
-    ...(b.token_type_ids ? { tokenTypeIds: t(b.token_type_ids) } : {}),
-  };
-}
-
-function maxAbsDiff(a: number[][], b: number[][]): number {
-  let worst = 0;
-  a.forEach((row, i) => row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - b[i]![j]!)))));
-  return worst;
-}
 
 /** The hf-tiny base model of a fixture with its saved adapter loaded. */
 function loaded(fx: { base_model: { dir: string } }, dir: string): Model {

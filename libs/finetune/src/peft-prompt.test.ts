@@ -21,13 +21,8 @@ import { loadPeftFolder, savePeftFolder } from './peft/peft-folder.ts';
 import { readSafetensors, type RawTensor } from './safetensors.ts';
 import { HF_TINY, PEFT_TINY } from './testing/shared-paths.ts';
 import { trainableVars, type Model } from './train.ts';
+import { inputsOf, maxAbsDiff, type FixtureInputs as Inputs } from './testing/fixture-inputs.ts';
 
-type Ints = number[][];
-interface Inputs {
-  input_ids: Ints;
-  attention_mask: Ints;
-  token_type_ids?: Ints;
-}
 interface Batch {
   name: string;
   inputs: Inputs;
@@ -51,27 +46,12 @@ const fixtureOf = (name: string) => readJson(join(dirOf(name), 'fixture.json'));
 /** hf-tiny/models/<base> of a fixture (its base_model.dir). */
 const baseOf = (fx: { base_model: { dir: string } }) => join(HF_TINY, basename(fx.base_model.dir));
 
-function inputsOf(b: Inputs) {
-  const t = (x: Ints) => tf.tensor(x, undefined, 'int32');
-  return {
-    inputIds: t(b.input_ids),
-    attentionMask: t(b.attention_mask),
-    ...(b.token_type_ids ? { tokenTypeIds: t(b.token_type_ids) } : {}),
-  };
-}
-
 function logitsOf(model: Model, b: Inputs, ctx: ForwardContext = { ...EVAL, peft: activeHooks(model) }): number[][] {
   return tf.tidy(() => {
     const out = forward(model.params, model.config, 'seqcls', inputsOf(b), ctx);
     if (out.head === 'qa') throw new Error('unreachable');
     return out.logits.arraySync();
   });
-}
-
-function maxAbsDiff(a: number[][], b: number[][]): number {
-  let worst = 0;
-  a.forEach((row, i) => row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - b[i]![j]!)))));
-  return worst;
 }
 
 /** Linear weights live as [in, out] (HF [out, in]): the head's, and the projection MLP's. */

@@ -16,14 +16,11 @@ import { activeHooks, mergePeft, trainableNames, unmergePeft, type PeftState } f
 import { loadPeftFolder, savePeftFolder } from '../peft/peft-folder.ts';
 import { readSafetensors, type RawTensor } from '../safetensors.ts';
 import { trainableVars } from '../train.ts';
+import { inputsOf, maxAbsDiff, type FixtureInputs } from './fixture-inputs.ts';
 import { HF_TINY, PEFT_TINY } from './shared-paths.ts';
 
-type Ints = number[][];
-export interface FixtureInputs {
-  input_ids: Ints;
-  attention_mask: Ints;
-  token_type_ids?: Ints;
-}
+export { inputsOf, maxAbsDiff, type FixtureInputs };
+
 interface FixtureBatch {
   name: string;
   inputs: FixtureInputs;
@@ -42,21 +39,6 @@ export const peftFixtureDir = (name: string): string => join(PEFT_TINY, 'peft', 
 // biome-ignore lint/suspicious/noExplicitAny: fixture JSON
 export const peftFixture = (name: string): any =>
   JSON.parse(readFileSync(join(peftFixtureDir(name), 'fixture.json'), 'utf8'));
-
-export function inputsOf(b: FixtureInputs) {
-  const t = (x: Ints) => tf.tensor(x, undefined, 'int32');
-  return {
-    inputIds: t(b.input_ids),
-    attentionMask: t(b.attention_mask),
-    ...(b.token_type_ids ? { tokenTypeIds: t(b.token_type_ids) } : {}),
-  };
-}
-
-export function maxAbsDiff(a: number[][], b: number[][]): number {
-  let worst = 0;
-  a.forEach((row, i) => row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - b[i]![j]!)))));
-  return worst;
-}
 
 export function logitsOf(model: PeftTestModel, inputs: FixtureInputs, ctx: ForwardContext = EVAL): number[][] {
   return tf.tidy(() => {
