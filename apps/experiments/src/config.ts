@@ -216,8 +216,9 @@ export function validateConfig(
     ...SCHEMA.top,
     tasks: { ...SCHEMA.top.tasks, type: { kind: 'enum[]', values: taskNames } },
   } as Section;
-  const sections = Object.keys(SCHEMA).filter((s) => s !== 'top' && s !== 'model'); // 'model' is the schema of each models.<name>
-  const allowed = [...Object.keys(top), ...sections, ...Object.keys(MAPS)];
+  // 'model' is the schema of each models.<name>; 'al' is filled only when given (it makes the config an AL experiment)
+  const sections = Object.keys(SCHEMA).filter((s) => s !== 'top' && s !== 'model' && s !== 'al');
+  const allowed = [...Object.keys(top), ...sections, 'al', ...Object.keys(MAPS)];
   for (const key of Object.keys(raw)) {
     if (!allowed.includes(key))
       throw new ConfigError(
@@ -239,6 +240,7 @@ export function validateConfig(
     );
   for (const s of sections)
     out[s] = fillSection(SCHEMA[s as keyof typeof SCHEMA] as Section, raw[s] ?? {}, [s], where, false);
+  out.al = raw.al === undefined || raw.al === null ? null : fillSection(SCHEMA.al, raw.al, ['al'], where, false);
 
   const models = raw.models ?? DEFAULT_MODELS;
   if (!isObject(models) || Object.keys(models).length === 0)

@@ -100,7 +100,25 @@ export interface Phase2Job extends TrainingJobBase {
   subset: SubsetRef | null;
 }
 
-export type Job = Phase1Job | ScoresJob | Phase2Job;
+/**
+ * One step of an active-learning curve (al-grid.ts): train on the labelled set, evaluate, score the unlabelled pool
+ * and query the next examples. Step s trains on warm_start + s * query examples; it depends on step s - 1, whose
+ * labelled.json holds its ids.
+ */
+export interface AlStepJob extends TrainingJobBase {
+  kind: 'al';
+  strategy: string;
+  seed: number;
+  step: number;
+  /** examples trained on at this step */
+  labelled: number;
+  /** how many this step queries (0: the last step) */
+  query: number;
+  /** the previous step's job id; null: step 0 (the warm start) */
+  prev: string | null;
+}
+
+export type Job = Phase1Job | ScoresJob | Phase2Job | AlStepJob;
 
 export interface Grid {
   jobs: Job[];
@@ -392,6 +410,7 @@ export function jobCost(
   const n = job.data?.used['train'] ?? plannedTrainSize(job.task, job.settings.data);
   if (job.kind === 'phase1') return { examples: n, epochs: job.settings.phase1.epochs, exact: true };
   if (job.kind === 'scores') return { examples: 0, epochs: 0, exact: true };
+  if (job.kind === 'al') return { examples: job.labelled, epochs: job.settings.al!.epochs, exact: true };
   if (!job.subset) return { examples: n, epochs: job.settings.phase2.epochs, exact: true };
   const k = sizeOf(job.subset);
   return { examples: k ?? n, epochs: job.settings.phase2.epochs, exact: k !== undefined };

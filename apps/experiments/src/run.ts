@@ -19,6 +19,7 @@ import { checkBuilds, describeBuildCheck } from './provenance.ts';
 import { writeReport, type ReportFiles } from './report.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { runScores } from './scores.ts';
+import { runAlStep } from './al-step.ts';
 import {
   endFailed,
   GRID_HASH_TAG,
@@ -358,6 +359,7 @@ export async function executeJob(env: JobEnv, job: Job, data: DataStates): Promi
     if (job.dataMissing) throw new Error(`data ${job.task}: ${dataMissingWhy(data, job)}`);
     if (job.kind === 'phase1') await runPhase1(env, job);
     else if (job.kind === 'scores') await runScores(env, job);
+    else if (job.kind === 'al') await runAlStep(env, job);
     else await runPhase2(env, job);
     return true;
   } catch (caught) {

@@ -89,7 +89,7 @@ const phasePeft = (phase: string): Field => ({
 });
 
 /** Keys a task or model may override (per_task.<task>, models.<m>): a partial of these sections. */
-export const OVERRIDABLE = ['data', 'phase1', 'phase2'] as const;
+export const OVERRIDABLE = ['data', 'phase1', 'phase2', 'al'] as const;
 
 export const SCHEMA = {
   top: {
@@ -234,6 +234,57 @@ export const SCHEMA = {
       doc: "'A -> B': fine-tune model B on the H subsets scored by model A (same task)",
     },
   },
+  // An active-learning experiment (al-config.ts, al-step.ts): present, it replaces phase 1, scores and phase 2.
+  al: {
+    ...TRAINING,
+    epochs: { type: { kind: 'int', min: 1 }, default: 10, doc: 'epochs of each AL step\'s training' },
+    batch_size: { type: { kind: 'int', min: 1 }, default: 16, doc: 'examples per optimiser step' },
+    seeds: { type: { kind: 'int[]' }, default: [1, 2, 3], doc: 'one learning curve per seed, strategy and model' },
+    peft: phasePeft('every AL step'),
+    pool: {
+      type: { kind: 'string', nullable: true },
+      default: null,
+      doc:
+        'an id file (a pruning subset file, or one id per line) restricting the unlabelled pool to those training ' +
+        'examples, relative to this config; null: the whole training split as data: reads it (data.train_size)',
+    },
+    warm_start: {
+      type: { kind: 'int', min: 1 },
+      default: 100,
+      doc: 'labelled examples of step 0, drawn at random from the pool by the seed (the same for every strategy)',
+    },
+    query: { type: { kind: 'int', min: 1 }, default: 50, doc: 'examples labelled per AL step' },
+    budget: {
+      type: { kind: 'int', min: 1 },
+      default: 1000,
+      doc: 'labelled examples of the last step (warm_start + a whole number of queries)',
+    },
+    strategies: {
+      type: { kind: 'string[]' },
+      default: ['random', 'entropy'],
+      doc: 'query strategies (libs/active STRATEGY_NAMES: random, entropy, badge, ...; label-free pruning methods too)',
+    },
+    strategy_options: {
+      type: { kind: 'mapping' },
+      default: {},
+      doc: 'per strategy its options, e.g. { cal: { neighbours: 10 } } (docs/active-learning.md lists them)',
+    },
+    reinit: {
+      type: { kind: 'bool' },
+      default: true,
+      doc: 'true: every step fine-tunes the pretrained model afresh (the usual protocol); false: it continues from the previous step\'s weights',
+    },
+    mc_passes: {
+      type: { kind: 'int', min: 1 },
+      default: 10,
+      doc: 'dropout passes of the MC-dropout strategies (mc_entropy, bald)',
+    },
+    probe_size: {
+      type: { kind: 'int', min: 0 },
+      default: 200,
+      doc: 'evaluation examples whose per-layer representations CKA compares (pretrained vs each step); 0: no CKA',
+    },
+  },
   run: {
     backend: {
       type: { kind: 'enum', values: BACKENDS },
@@ -303,10 +354,24 @@ export interface Phase2Cfg extends TrainingCfg {
   methods: Method[];
   eval: (typeof EVAL_WHEN)[number];
 }
+/** `al:`: an active-learning experiment (pool, warm start, query, budget, strategies, the training of each step). */
+export interface AlCfg extends TrainingCfg {
+  /** absolute path of an id file, or null: the whole training split */
+  pool: string | null;
+  warm_start: number;
+  query: number;
+  budget: number;
+  strategies: string[];
+  strategy_options: Record<string, Record<string, unknown>>;
+  reinit: boolean;
+  mc_passes: number;
+  probe_size: number;
+}
 export interface Overrides {
   data?: Partial<DataCfg>;
   phase1?: Partial<Phase1Cfg>;
   phase2?: Partial<Phase2Cfg>;
+  al?: Partial<AlCfg>;
 }
 export interface ModelCfg extends Overrides {
   path: string;
@@ -339,6 +404,8 @@ export interface ExperimentConfig {
     /** per method name its options as given (checked by libs/pruning checkOptions; paths made absolute) */
     method_options: Record<string, Record<string, unknown>>;
   };
+  /** an active-learning experiment; null: the pruning grid (phase 1, scores, phase 2) */
+  al: AlCfg | null;
   run: { backend: string; concurrency: number; numeric_build: NumericBuildMode };
   output: { dir: string };
 }
@@ -348,6 +415,8 @@ export interface CellSettings {
   data: DataCfg;
   phase1: Phase1Cfg;
   phase2: Phase2Cfg;
+  /** the cell's AL settings (peft resolved); null: not an AL experiment */
+  al: AlCfg | null;
 }
 
 export function cellSettings(cfg: ExperimentConfig, task: TaskName, model: string): CellSettings {
@@ -360,5 +429,11 @@ export function cellSettings(cfg: ExperimentConfig, task: TaskName, model: strin
     data: { ...cfg.data, ...m?.data, ...t?.data },
     phase1: { ...phase1, peft: phase1.peft ?? m?.peft ?? 'none' },
     phase2: { ...phase2, peft: phase2.peft ?? m?.peft ?? 'none' },
+    al: cfg.al && alSettings(cfg.al, m?.al, t?.al, m?.peft),
   };
+}
+
+function alSettings(base: AlCfg, m: Partial<AlCfg> | undefined, t: Partial<AlCfg> | undefined, modelPeft?: PeftSetting) {
+  const al = { ...base, ...m, ...t };
+  return { ...al, peft: al.peft ?? modelPeft ?? 'none' };
 }
