@@ -18,6 +18,7 @@ import {
 import { checkOptions, SELECTION_METHOD_NAMES, selectionMethod } from '@prunelab/pruning';
 import { CustomTasksConfigError, readCustomTasks } from './custom-tasks.ts';
 import { checkPeftConfig, PeftConfigError } from './peft.ts';
+import { AlConfigError, checkAlConfig } from './al-config.ts';
 
 export class ConfigError extends Error {}
 
@@ -299,6 +300,11 @@ export function validateConfig(
   out.per_task = taskOut;
   out.custom_tasks = custom;
   const cfg = out as unknown as ExperimentConfig;
+  try {
+    checkAlConfig(cfg, raw, where, dirOf);
+  } catch (e) {
+    throw e instanceof AlConfigError ? new ConfigError(e.message) : e;
+  }
   crossCheck(cfg, where);
   LOCATORS.set(cfg, where);
   return cfg;

@@ -31,6 +31,7 @@ import { phase2Title } from './names.ts';
 import { readModelWeights, type ModelWeights } from './weights.ts';
 import { whereOf } from './config.ts';
 import { modelConfigReader, planPeft, type JobPeft } from './peft.ts';
+import { expandAlGrid } from './al-grid.ts';
 
 export const hash = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 16);
 
@@ -166,7 +167,7 @@ export function methodKey(cfg: ExperimentConfig, method: string): Record<string,
 }
 
 /** What decides what a model computes: its folder's content (and the pretrain config that made it), its family. */
-const modelKey = (cfg: ExperimentConfig, weights: Record<string, ModelWeights>, model: string) => {
+export const modelKey = (cfg: ExperimentConfig, weights: Record<string, ModelWeights>, model: string) => {
   const w = weights[model];
   if (!w) throw new Error(`internal: no weights read for model '${model}'`);
   return {
@@ -185,6 +186,7 @@ export function expandGrid(
   weights: Record<string, ModelWeights> = readModelWeights(cfg),
   data: DataStates = {},
 ): Grid {
+  if (cfg.al) return expandAlGrid(cfg, weights, data); // an AL experiment: learning curves instead of the phases
   const dataOf = (task: TaskName, model: string) =>
     data[dataStateKey(task, cellSettings(cfg, task, model).data)]?.record ?? null;
   const missing = (task: TaskName, model: string, ...more: string[]) => ({

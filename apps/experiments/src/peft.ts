@@ -16,7 +16,11 @@ import {
 } from '@prunelab/finetune';
 import { cellSettings, type ExperimentConfig, type PeftSetting, type TaskName } from './schema.ts';
 
-export type Phase = 'phase1' | 'phase2';
+/** A section that trains: the pruning grid's phases, or the steps of an AL experiment. */
+export type Phase = 'phase1' | 'phase2' | 'al';
+
+/** The sections that train in this config: an AL experiment trains its steps only. */
+const phasesOf = (cfg: ExperimentConfig): Phase[] => (cfg.al ? ['al'] : ['phase1', 'phase2']);
 type Where = (path: string[]) => string;
 
 /** A job's method: the spec as written (attachPeft parses it again), its parsed options and where it was set. */
@@ -35,14 +39,14 @@ export function peftPath(cfg: ExperimentConfig, task: string, model: string, pha
   const set = (v: PeftSetting | null | undefined) => v !== undefined && v !== null;
   if (set(cfg.per_task[task as TaskName]?.[phase]?.peft)) return ['per_task', task, phase, 'peft'];
   if (set(cfg.models[model]?.[phase]?.peft)) return ['models', model, phase, 'peft'];
-  if (set(cfg[phase].peft)) return [phase, 'peft'];
+  if (set(cfg[phase]?.peft)) return [phase, 'peft'];
   return ['models', model, 'peft'];
 }
 
 /** The spec in force for a cell's phase; null: full fine-tuning. */
 export function peftOf(cfg: ExperimentConfig, task: TaskName, model: string, phase: Phase): PeftSpec | null {
-  const p = cellSettings(cfg, task, model)[phase].peft;
-  return p === null || p === 'none' ? null : p;
+  const p = cellSettings(cfg, task, model)[phase]?.peft;
+  return p === undefined || p === null || p === 'none' ? null : p;
 }
 
 /** Object keys sorted at every level: the same options give the same key whatever order they were written in. */
@@ -63,13 +67,14 @@ function allPeftValues(cfg: ExperimentConfig): { path: string[]; value: PeftSett
   const add = (path: string[], v: PeftSetting | null | undefined) => {
     if (v !== undefined && v !== null) out.push({ path, value: v });
   };
-  for (const phase of ['phase1', 'phase2'] as const) add([phase, 'peft'], cfg[phase].peft);
+  const phases = ['phase1', 'phase2', 'al'] as const;
+  for (const phase of phases) add([phase, 'peft'], cfg[phase]?.peft);
   for (const [m, e] of Object.entries(cfg.models)) {
     add(['models', m, 'peft'], e.peft);
-    for (const phase of ['phase1', 'phase2'] as const) add(['models', m, phase, 'peft'], e[phase]?.peft);
+    for (const phase of phases) add(['models', m, phase, 'peft'], e[phase]?.peft);
   }
   for (const [t, o] of Object.entries(cfg.per_task))
-    for (const phase of ['phase1', 'phase2'] as const) add(['per_task', t, phase, 'peft'], o?.[phase]?.peft);
+    for (const phase of phases) add(['per_task', t, phase, 'peft'], o?.[phase]?.peft);
   return out;
 }
 
@@ -94,7 +99,7 @@ export function checkPeftConfig(cfg: ExperimentConfig, where: Where): void {
   }
   for (const task of cfg.tasks) {
     for (const [model, m] of Object.entries(cfg.models)) {
-      for (const phase of ['phase1', 'phase2'] as const) {
+      for (const phase of phasesOf(cfg)) {
         const spec = peftOf(cfg, task, model, phase);
         if (!spec) continue;
         const path = peftPath(cfg, task, model, phase);

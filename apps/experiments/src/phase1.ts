@@ -119,7 +119,7 @@ const FIELDS = ['correct', 'goldProb', 'loss', 'margin', 'el2n'] as const;
  * fields of phase1.record. Snapshots carry the epochs on disk and the current epoch's batches so far (the opt-in
  * fields too); restoring cuts the files back to those epochs.
  */
-function dynamicsRecorder(
+export function dynamicsRecorder(
   dir: string,
   cell: Cell,
   record: readonly RecordField[],
@@ -127,7 +127,7 @@ function dynamicsRecorder(
 ): RecordHook {
   const problem = recordProblem(cell.task, record);
   if (problem) throw new Error(`phase1.record ${problem}`); // config.ts says so first, with the file and line
-  let recorder = new EpochRecorder(cell.trainIds);
+  let recorder = new EpochRecorder(header.ids);
   let batches: { rows: Int32Array; s: BatchStats }[] = [];
   // the snapshot's arrays: the four always kept, el2n, and the opt-in fields asked for
   const fields = [...FIELDS, ...record];
@@ -141,7 +141,7 @@ function dynamicsRecorder(
     onEpochEnd: () => {
       appendEpoch(dir, header, recorder.finish());
       header.epochsDone++;
-      recorder = new EpochRecorder(cell.trainIds);
+      recorder = new EpochRecorder(header.ids);
       batches = [];
     },
     save: (): CallerState => {
@@ -180,7 +180,7 @@ function dynamicsRecorder(
     restore: (snap) => {
       header.epochsDone = (snap.json as { epochsDone: number }).epochsDone;
       truncateRecord(dir, header.epochsDone);
-      recorder = new EpochRecorder(cell.trainIds);
+      recorder = new EpochRecorder(header.ids);
       batches = [];
       const rows = snap.arrays?.get('rows')?.data as Int32Array | undefined;
       if (!rows?.length) return;

@@ -23,7 +23,7 @@ import { flattenParams, type DatasetInput } from '@prunelab/tracking';
 import type { Cell } from './cell.ts';
 import { jobTags, type JobEnv } from './env.ts';
 import { appendText } from './files.ts';
-import type { Phase1Job, Phase2Job } from './grid.ts';
+import type { AlStepJob, Phase1Job, Phase2Job } from './grid.ts';
 import { appendMetrics, finishJob, jobLogger, startJob } from './job-state.ts';
 import { tuningLabel, tuningWords } from './peft.ts';
 import { progress } from './progress.ts';
@@ -65,6 +65,11 @@ export interface TrainingHooks<Row, R> {
   record?: RecordHook;
   /** after each epoch; undefined: no evaluation this epoch (phase2.eval: last) */
   evaluate(model: Model, e: EpochSummary): Promise<EpochEval<Row> | undefined>;
+  /**
+   * After the last epoch, before finish: work on the trained model whose outputs finish reports (an AL step scores
+   * its pool here). A kill during it redoes it: the last snapshot is at the end of training.
+   */
+  after?(model: Model): Promise<void>;
   /** the epoch's line for the progress bar and log.txt, if any */
   log(e: EpochSummary, ev: EpochEval<Row> | undefined): string | undefined;
   /** the job's result and closing note once every epoch is done; `artifact`: what the MLflow run keeps */
@@ -78,7 +83,7 @@ export interface JobEnd<R> {
 }
 
 export interface TrainingJob<Row, R> {
-  job: Phase1Job | Phase2Job;
+  job: Phase1Job | Phase2Job | AlStepJob;
   cell: Cell;
   settings: TrainingCfg;
   data: EncodedSet;
@@ -90,6 +95,8 @@ export interface TrainingJob<Row, R> {
   params: Record<string, unknown>;
   /** what the job reads, as MLflow dataset inputs (mlflow-inputs.ts) */
   inputs: DatasetInput[];
+  /** the starting weights replaced after the model (and its PEFT parameters) exist: an AL step that continues */
+  init?(model: Model): void;
   /** the phase's hooks, made once the folder and the model exist */
   hooks(dir: string, model: Model): TrainingHooks<Row, R>;
 }
@@ -159,6 +166,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
       log(line);
       env.log(line);
     }
+    t.init?.(model);
     hooks = t.hooks(dir, model);
   } catch (e) {
     await endFailed(mlrun, log);
@@ -235,6 +243,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
         },
       },
     });
+    await hooks.after?.(model);
     const end = hooks.finish(epochs, dir);
     // removed before the folder goes to MLflow; a kill from here on redoes the job
     rmSync(join(dir, SNAPSHOT), { force: true });
