@@ -65,7 +65,9 @@ export function describePlan(
   const summary = [
     `grid ${cfg.name}: ${cfg.tasks.length} task(s) x ${Object.keys(cfg.models).length} model(s); ${grid.jobs.length} ` +
       `jobs ` +
-      `(${byKind('phase1')} phase-1 runs, ${byKind('scores')} scoring, ${byKind('phase2')} phase-2 runs)`,
+      (cfg.al
+        ? `(${byKind('al')} AL steps: ${grid.jobs.filter((j) => j.kind === 'al' && j.step === 0).length} learning curves)`
+        : `(${byKind('phase1')} phase-1 runs, ${byKind('scores')} scoring, ${byKind('phase2')} phase-2 runs)`),
     `status: ${Object.entries(counts)
       .map(([k, v]) => `${v} ${k}`)
       .join(', ')}`,

@@ -64,6 +64,12 @@ export function staleReason(
     if (was.weights !== undefined && was.weights !== job.weights)
       return `model weights changed: ${was.weights ?? 'none'} -> ${job.weights ?? 'none'}`;
   }
+  // an AL step: the step before it (its key holds that step's)
+  if (job.kind === 'al' && job.prev) {
+    const prev = grid.byId.get(job.prev);
+    const why = prev && staleReason(outDir, prev, grid, staleByBuild);
+    if (why) return `its previous step ${job.prev} is stale (${why})`;
+  }
   // scores jobs and subset runs: the phase-1 runs behind them
   const records =
     job.kind === 'scores'
