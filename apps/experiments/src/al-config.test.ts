@@ -40,10 +40,19 @@ test('an al: config loads with its defaults, and a model may override its traini
 
 test('an al: config with impossible or unknown settings is refused with file:line, the key and the fix', () => {
   const bad = (al: string, re: RegExp, more = '') => assert.throws(() => cfgOf(al, more), re);
-  bad('  budget: 120', /al\.yaml:5: al\.budget = 120 is not al\.warm_start \(100\) plus whole queries of 50; use 100 or 150/);
+  bad(
+    '  budget: 120',
+    /al\.yaml:5: al\.budget = 120 is not al\.warm_start \(100\) plus whole queries of 50; use 100 or 150/,
+  );
   bad('  warm_start: 200\n  budget: 150', /al\.budget = 150 is below al\.warm_start = 200/);
-  bad('  strategies: [random, entropyy]', /al\.yaml:5: al\.strategies: 'entropyy' is not a strategy; strategies: random, /);
-  bad('  strategies: [cal]\n  strategy_options: { badge: {} }', /al\.yaml:6: al\.strategy_options\.badge: 'badge' is not in al\.strategies/);
+  bad(
+    '  strategies: [random, entropyy]',
+    /al\.yaml:5: al\.strategies: 'entropyy' is not a strategy; strategies: random, /,
+  );
+  bad(
+    '  strategies: [cal]\n  strategy_options: { badge: {} }',
+    /al\.yaml:6: al\.strategy_options\.badge: 'badge' is not in al\.strategies/,
+  );
   bad('  pool: missing-ids.txt', /al\.yaml:5: al\.pool: .*missing-ids\.txt does not exist/);
   bad('  budget: 200', /al\.yaml:4: 'phase2' belongs to the pruning grid/, 'phase2: { seeds: [1] }\n');
   assert.throws(
@@ -72,15 +81,27 @@ test('the AL grid: one chain of steps per task, model, strategy and seed, each s
   assert.ok(jobs.every((j) => j.dataMissing)); // no data read: placeholders, never run
   assert.equal(new Set(jobs.map((j) => j.hash)).size, jobs.length);
   // the same config gives the same keys; a later budget keeps the steps it shares, another query changes them all
-  const again = expandGrid(cfgOf('  warm_start: 20\n  query: 10\n  budget: 60\n  strategies: [random, entropy]\n  seeds: [1, 2]'), W, {});
+  const again = expandGrid(
+    cfgOf('  warm_start: 20\n  query: 10\n  budget: 60\n  strategies: [random, entropy]\n  seeds: [1, 2]'),
+    W,
+    {},
+  );
   for (const j of jobs) assert.equal(again.byId.get(j.id)?.hash, j.hash, j.id);
-  const other = expandGrid(cfgOf('  warm_start: 20\n  query: 15\n  budget: 50\n  strategies: [random, entropy]\n  seeds: [1, 2]'), W, {});
+  const other = expandGrid(
+    cfgOf('  warm_start: 20\n  query: 15\n  budget: 50\n  strategies: [random, entropy]\n  seeds: [1, 2]'),
+    W,
+    {},
+  );
   assert.notEqual(other.byId.get(curve[0]!.id)?.hash, curve[0]!.hash);
 });
 
 test('the pool: sorted ids, a pool file restricts them; the warm start is a seeded draw the strategies share', () => {
   const ids = Array.from({ length: 30 }, (_, i) => `id-${String(i).padStart(2, '0')}`);
-  const cell = { task: 'sst2', trainIds: [...ids].reverse(), rowOf: new Map(ids.map((id, i) => [id, i])) } as unknown as Cell;
+  const cell = {
+    task: 'sst2',
+    trainIds: [...ids].reverse(),
+    rowOf: new Map(ids.map((id, i) => [id, i])),
+  } as unknown as Cell;
   assert.deepEqual(poolIds(cell, null, 10), ids);
   const pf = file('pool.txt', '# kept\nid-05\nid-01\nid-07\n');
   assert.deepEqual(poolIds(cell, pf, 3), ['id-01', 'id-05', 'id-07']);

@@ -85,8 +85,7 @@ export function checkAlConfig(
     const given = al.strategy_options[name];
     for (const [key, spec] of Object.entries(s.options ?? {})) {
       const v = given?.[key];
-      if (spec.path && typeof v === 'string')
-        given![key] = resolve(dirOf(['al', 'strategy_options', name, key]), v);
+      if (spec.path && typeof v === 'string') given![key] = resolve(dirOf(['al', 'strategy_options', name, key]), v);
     }
     try {
       checkStrategyOptions(s, given, `al.strategy_options.${name}`);

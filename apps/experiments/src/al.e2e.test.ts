@@ -32,7 +32,8 @@ function config(tmp: string, out: string, al: string): string {
   return file;
 }
 
-const done = (dir: string) => JSON.parse(readFileSync(join(dir, 'done.json'), 'utf8')) as { finishedAt: string; result: AlStepResult };
+const done = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, 'done.json'), 'utf8')) as { finishedAt: string; result: AlStepResult };
 
 test('an AL curve killed mid-step resumes at that step and equals an uninterrupted curve', async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'prunelab-al-'));
@@ -85,14 +86,18 @@ test('an AL curve killed mid-step resumes at that step and equals an uninterrupt
   // both strategies start from the same warm start, then choose differently
   const warm = CURVES.map((c) => readSubset(join(a, c, 'step-00', 'labelled.json')).ids.slice(0, 20));
   assert.deepEqual(warm[0], warm[1]);
-  assert.notDeepEqual(done(join(a, CURVES[0]!, 'step-00')).result.selected, done(join(a, CURVES[1]!, 'step-00')).result.selected);
+  assert.notDeepEqual(
+    done(join(a, CURVES[0]!, 'step-00')).result.selected,
+    done(join(a, CURVES[1]!, 'step-00')).result.selected,
+  );
   assert.ok(existsSync(join(b, 'report.md')));
 });
 
-test('a continued curve (al.reinit: false) keeps each step\'s weights and starts the next step from them', async () => {
+test("a continued curve (al.reinit: false) keeps each step's weights and starts the next step from them", async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'prunelab-al-'));
   await ensureTinyModel(join(tmp, 'model-a'), { seed: 1, overrides: TINY });
-  const base = 'warm_start: 20, query: 20, budget: 60, strategies: [margin], seeds: [2], epochs: 2, batch_size: 8, lr: 2.0e-3, probe_size: 0';
+  const base =
+    'warm_start: 20, query: 20, budget: 60, strategies: [margin], seeds: [2], epochs: 2, batch_size: 8, lr: 2.0e-3, probe_size: 0';
   const cont = await cli(['run', config(tmp, 'cont', `${base}, reinit: false`)]);
   assert.equal(cont.code, 0, cont.out);
   const fresh = await cli(['run', config(tmp, 'fresh', base)]);
@@ -104,7 +109,9 @@ test('a continued curve (al.reinit: false) keeps each step\'s weights and starts
   assert.ok(!existsSync(join(c, 'step-02', 'weights.safetensors'))); // the last step has no next one
   assert.ok(!existsSync(join(f, 'step-00', 'weights.safetensors')));
   // step 0 is the same training either way; step 1 starts elsewhere, so its first epoch differs
-  assert.ok(readFileSync(join(c, 'step-00', 'metrics.jsonl')).equals(readFileSync(join(f, 'step-00', 'metrics.jsonl'))));
+  assert.ok(
+    readFileSync(join(c, 'step-00', 'metrics.jsonl')).equals(readFileSync(join(f, 'step-00', 'metrics.jsonl'))),
+  );
   assert.notDeepEqual(readFileSync(join(c, 'step-01', 'loss.f32')), readFileSync(join(f, 'step-01', 'loss.f32')));
   assert.equal(done(join(c, 'step-02')).result.cka, null);
 });

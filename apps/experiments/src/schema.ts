@@ -237,7 +237,7 @@ export const SCHEMA = {
   // An active-learning experiment (al-config.ts, al-step.ts): present, it replaces phase 1, scores and phase 2.
   al: {
     ...TRAINING,
-    epochs: { type: { kind: 'int', min: 1 }, default: 10, doc: 'epochs of each AL step\'s training' },
+    epochs: { type: { kind: 'int', min: 1 }, default: 10, doc: "epochs of each AL step's training" },
     batch_size: { type: { kind: 'int', min: 1 }, default: 16, doc: 'examples per optimiser step' },
     seeds: { type: { kind: 'int[]' }, default: [1, 2, 3], doc: 'one learning curve per seed, strategy and model' },
     peft: phasePeft('every AL step'),
@@ -272,7 +272,7 @@ export const SCHEMA = {
     reinit: {
       type: { kind: 'bool' },
       default: true,
-      doc: 'true: every step fine-tunes the pretrained model afresh (the usual protocol); false: it continues from the previous step\'s weights',
+      doc: "true: every step fine-tunes the pretrained model afresh (the usual protocol); false: it continues from the previous step's weights",
     },
     mc_passes: {
       type: { kind: 'int', min: 1 },
@@ -433,7 +433,12 @@ export function cellSettings(cfg: ExperimentConfig, task: TaskName, model: strin
   };
 }
 
-function alSettings(base: AlCfg, m: Partial<AlCfg> | undefined, t: Partial<AlCfg> | undefined, modelPeft?: PeftSetting) {
+function alSettings(
+  base: AlCfg,
+  m: Partial<AlCfg> | undefined,
+  t: Partial<AlCfg> | undefined,
+  modelPeft?: PeftSetting,
+) {
   const al = { ...base, ...m, ...t };
   return { ...al, peft: al.peft ?? modelPeft ?? 'none' };
 }

@@ -72,6 +72,11 @@ export interface ForwardContext {
    * bias. Absent (evaluation, and training that did not ask): the scorers compute nothing extra.
    */
   features?: (h: tf.Tensor2D, bias: boolean) => void;
+  /**
+   * Asked for by predict()'s `layers` option: the body hands it the embedding output (layer 0) and each layer's
+   * output (1..L), [B, T, H] (a packed body expands its rows first, only when this hook is set).
+   */
+  hidden?: (layer: number, x: tf.Tensor3D) => void;
   /** The PEFT method's hooks (peft/hooks.ts) of the model being run; absent: the plain model. */
   peft?: PeftHooks;
 }
