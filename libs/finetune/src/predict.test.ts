@@ -24,7 +24,7 @@ before(async () => {
 const FAMILIES = ['bert', 'opt', 'use-lite'] as const;
 
 function modelOf(family: (typeof FAMILIES)[number], dropout = 0.1, labels = 3): Model {
-  const raw = { ...tinyConfig(family), num_labels: labels };
+  const raw: Record<string, unknown> = { ...tinyConfig(family), num_labels: labels };
   for (const k of ['hidden_dropout_prob', 'attention_probs_dropout_prob', 'dropout', 'attention_dropout'])
     if (k in raw) raw[k] = dropout;
   const config = parseModelConfig(raw);

@@ -49,7 +49,7 @@ export interface Embedding {
  */
 export function embeddingOf(ctx: SelectionContext): Embedding | undefined {
   return memo(ctx, 'embedding', () => {
-    const e = ctx.records?.runs[0]?.embedding;
+    const e = ctx.embedding ?? ctx.records?.runs[0]?.embedding;
     if (!e) return undefined;
     const n = ctx.pool.ids.length;
     if (e.data.length !== n * e.dim)

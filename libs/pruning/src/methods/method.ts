@@ -29,6 +29,8 @@ export interface SelectionInput {
   scores?: Record<string, ArrayLike<number>>;
   /** pruning.method_options: per method name its options (checked and filled with defaults by optionsOf) */
   options?: Record<string, Record<string, unknown> | undefined>;
+  /** embeddings given outright ([n, dim] in pool order), instead of the records': an active-learning pool's */
+  embedding?: { dim: number; data: Float32Array };
 }
 
 /** A SelectionInput plus the score columns computed so far (each is computed once, whoever asks first). */
@@ -76,6 +78,8 @@ export interface SelectionMethod<Name extends string = string> {
   balanced?: boolean;
   /** the ranking depends on SelectionInput.seed (pruning.random_seed) */
   seeded?: boolean;
+  /** the ranking reads no label (nor anything made from one): active learning may query with it (libs/active) */
+  labelFree?: true;
 }
 
 /** One option of a method: checked by checkOptions (the config) and optionsOf (the method). */

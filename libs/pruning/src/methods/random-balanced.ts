@@ -2,8 +2,11 @@
 import type { SelectionMethod } from './method.ts';
 import { random } from './random.ts';
 
+// the classes are labels: not label-free, whatever random is
+const { labelFree: _labelFree, ...unlabelled } = random;
+
 export const randomBalanced: SelectionMethod<'random_balanced'> = {
-  ...random,
+  ...unlabelled,
   name: 'random_balanced',
   title: 'class-balanced random',
   balanced: true,

@@ -17,5 +17,6 @@ export const random: SelectionMethod<'random'> = {
   citation: '',
   columns: [],
   seeded: true,
+  labelFree: true,
   keys: (ctx) => seededKeys(ctx, 'random'),
 };

@@ -73,6 +73,7 @@ export const semdedup: SelectionMethod<'semdedup'> = {
   citation: 'Abbas et al. 2023',
   columns: [SEMDEDUP],
   seeded: true,
+  labelFree: true,
   options: {
     clusters: { kind: 'int', default: 0, min: 0, doc: 'k-means clusters; 0: ceil(sqrt(n))' },
     iterations: { kind: 'int', default: 10, min: 1, doc: 'k-means iterations (on a sample of 32 per cluster)' },
