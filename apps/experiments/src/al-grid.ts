@@ -52,6 +52,7 @@ export function expandAlGrid(cfg: ExperimentConfig, weights: Record<string, Mode
         checkpoint_every: _c,
         peft: _p,
         pool,
+        budget: _budget, // where a curve stops, not what a step does: a larger budget keeps the steps made
         ...training
       } = al;
       const base = {
@@ -73,7 +74,16 @@ export function expandAlGrid(cfg: ExperimentConfig, weights: Record<string, Mode
             const job: AlStepJob = {
               kind: 'al',
               id: `${curve}/step-${pad(step)}`,
-              hash: hash({ ...base, strategy: name, options, seed, step, prev: prev?.hash ?? null }),
+              // query: 0 for the last step, which selects nothing (a larger budget redoes it to select)
+              hash: hash({
+                ...base,
+                strategy: name,
+                options,
+                seed,
+                step,
+                query: last ? 0 : al.query,
+                prev: prev?.hash ?? null,
+              }),
               deps: prev ? [prev.id] : [],
               task: task as TaskName,
               model,
