@@ -122,7 +122,8 @@ function probeOf(cell: Cell, size: number): EncodedSet {
 /** Grams as saved in a step folder: layers x n x n float32. */
 function readGrams(file: string, layers: number, n: number): Float64Array[] | null {
   if (!existsSync(file)) return null;
-  const all = new Float32Array(readFileSync(file).buffer.slice(0));
+  const buf = readFileSync(file); // a small file's Buffer may sit inside a larger shared one: copy its bytes only
+  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   if (all.length !== layers * n * n) return null; // another probe size: no comparison
   return Array.from({ length: layers }, (_, l) => Float64Array.from(all.subarray(l * n * n, (l + 1) * n * n)));
 }
