@@ -39,6 +39,8 @@ export interface AlStepResult {
   devMetric: number;
   devMetrics: Record<string, number>;
   metric: string;
+  /** the training forward passes' accuracy in the last epoch (what the record counts correct) */
+  trainAccuracy: number;
   /** ids queried at the end of this step, in the order chosen; null: the last step */
   selected: string[] | null;
   /** the labelled examples during this step's training (libs/dynamics forgetting over its epochs) */
@@ -51,6 +53,7 @@ export interface AlStepResult {
 interface Row {
   epoch: number;
   trainLoss: number;
+  trainAccuracy: number;
   devAccuracy: number;
   devMetric: number;
   devMetrics: Record<string, number>;
@@ -183,26 +186,33 @@ export async function runAlStep(env: JobEnv, job: AlStepJob): Promise<AlStepResu
     // continued (reinit: false): the previous step's trained weights replace the pretrained ones
     ...(!al.reinit && prevDir && { init: (model: Model) => loadStepWeights(model, join(prevDir, WEIGHTS_FILE)) }),
     hooks: (dir) => ({
-      record: dynamicsRecorder(dir, cell, [], {
-        version: 1 as const,
-        task: job.task,
-        split: 'train',
-        model: cell.modelDir,
-        seed: job.seed,
-        run: job.step,
-        pass: 'train-forward' as const,
-        ids: labelledIds,
-        epochsPlanned: al.epochs,
-        epochsDone: 0,
-        configHash: job.hash,
-        build: env.build,
-      }),
+      record: dynamicsRecorder(
+        dir,
+        cell,
+        [],
+        {
+          version: 1 as const,
+          task: job.task,
+          split: 'train',
+          model: cell.modelDir,
+          seed: job.seed,
+          run: job.step,
+          pass: 'train-forward' as const,
+          ids: labelledIds,
+          epochsPlanned: al.epochs,
+          epochsDone: 0,
+          configHash: job.hash,
+          build: env.build,
+        },
+        data,
+      ), // the batches' rows index the labelled subset
       evaluate: async (model, e) => {
         if (e.epoch + 1 < al.epochs) return undefined; // the curve's point is the model after the last epoch
         const dev = await scoreEval(cell, model, cell.dev);
         const row: Row = {
           epoch: e.epoch + 1,
           trainLoss: e.loss,
+          trainAccuracy: e.trainAccuracy,
           devAccuracy: dev.accuracy,
           devMetric: dev.metric,
           devMetrics: dev.metrics,
@@ -284,6 +294,7 @@ export async function runAlStep(env: JobEnv, job: AlStepJob): Promise<AlStepResu
           devMetric: last.devMetric,
           devMetrics: last.devMetrics,
           metric: metricName,
+          trainAccuracy: last.trainAccuracy,
           selected,
           forgetting: { events: events / n, forgottenShare: forgotten / n, neverLearnedShare: never / n, n },
           cka,

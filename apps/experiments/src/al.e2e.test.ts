@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { readRunRecord } from '@prunelab/dynamics';
 import { readSubset } from '@prunelab/pruning';
 import type { AlStepResult } from './al-step.ts';
 import { cli, midEpoch } from './testing/cli.ts';
@@ -79,6 +80,13 @@ test('an AL curve killed mid-step resumes at that step and equals an uninterrupt
       else assert.equal(rx.selected, null);
       assert.equal(new Set(ids).size, ids.length);
       assert.equal(rx.cka?.pretrained.length, 2); // embeddings and the one layer
+      // the record is of the labelled set: its ids, and its correctness agrees with the step's training accuracy
+      const header = JSON.parse(readFileSync(join(x, 'header.json'), 'utf8')) as { ids: string[] };
+      assert.deepEqual(header.ids, ids.slice(0, rx.labelled));
+      const rec = readRunRecord(x);
+      assert.equal(rec.correct.length, 3);
+      const lastEpoch = rec.correct[2]!.reduce((a, v) => a + v, 0) / rx.labelled;
+      assert.ok(Math.abs(lastEpoch - rx.trainAccuracy) < 1e-9, `${curve}/${s}: record vs training accuracy`);
       if (i > 0) assert.equal(rx.cka?.previous?.length, 2);
       labelled = ids;
     }

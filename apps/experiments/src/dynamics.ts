@@ -32,7 +32,13 @@ const STATS: Record<StatsKind, Stats> = {
 export const needsFeatures = (record: readonly RecordField[]): boolean =>
   record.includes('grand') || record.includes('embedding');
 
-export function batchDynamics(cell: Cell, b: BatchReport, record: readonly RecordField[] = []): BatchStats {
+/** `data`: the set the batch's rows index (phase 1: the cell's training set; an AL step: its labelled subset). */
+export function batchDynamics(
+  cell: Cell,
+  b: BatchReport,
+  record: readonly RecordField[] = [],
+  data: EncodedSet = cell.train,
+): BatchStats {
   const extra: ExtraStats | undefined = record.length
     ? {
         probs: record.includes('probs'),
@@ -41,5 +47,5 @@ export function batchDynamics(cell: Cell, b: BatchReport, record: readonly Recor
         ...(b.features && { features: { data: b.features, dim: b.featureDim!, bias: b.featureBias === true } }),
       }
     : undefined;
-  return STATS[kindOfTask(cell.task).stats](b, cell.train, (a) => Array.from(b.rows, (r) => a[r]!), extra, cell);
+  return STATS[kindOfTask(cell.task).stats](b, data, (a) => Array.from(b.rows, (r) => a[r]!), extra, cell);
 }

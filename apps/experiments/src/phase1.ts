@@ -2,7 +2,7 @@
 // the training forward pass made of it (method.md section 1). Records are appended epoch by epoch; a killed run
 // resumes from its last snapshot with the half-recorded epoch restored (train-job.ts), a finished one is reused.
 import { appendEpoch, EpochRecorder, truncateRecord, type BatchStats, type RunRecordHeader } from '@prunelab/dynamics';
-import type { CallerState } from '@prunelab/finetune';
+import type { CallerState, EncodedSet } from '@prunelab/finetune';
 import type { Cell } from './cell.ts';
 import { collapseOf, collapseText } from './collapse.ts';
 import { recordProblem } from './config.ts';
@@ -124,6 +124,7 @@ export function dynamicsRecorder(
   cell: Cell,
   record: readonly RecordField[],
   header: RunRecordHeader & { configHash: string },
+  data: EncodedSet = cell.train,
 ): RecordHook {
   const problem = recordProblem(cell.task, record);
   if (problem) throw new Error(`phase1.record ${problem}`); // config.ts says so first, with the file and line
@@ -134,7 +135,7 @@ export function dynamicsRecorder(
   return {
     features: needsFeatures(record),
     onBatch: (b) => {
-      const s = batchDynamics(cell, b, record);
+      const s = batchDynamics(cell, b, record, data);
       recorder.addRows(b.rows, s); // record ids are the training rows' ids in row order
       batches.push({ rows: Int32Array.from(b.rows), s });
     },
