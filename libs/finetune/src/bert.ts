@@ -147,6 +147,7 @@ export function bertEncoder(
   let x: tf.Tensor = tf.add(tf.add(word, type), pos);
   x = layerNorm(x, param(params, `${e}.LayerNorm.weight`), param(params, `${e}.LayerNorm.bias`), c.layer_norm_eps);
   x = dropout(x, c.hidden_dropout_prob, ctx);
+  ctx.hidden?.(0, x as tf.Tensor3D);
 
   // HF adds (1 - mask) * finfo(float32).min to the attention scores of padded keys.
   const addMask = tf.mul(tf.sub(1, tf.cast(mask, 'float32')), FLOAT32_MIN).reshape([B, 1, 1, L]);
@@ -162,6 +163,7 @@ export function bertEncoder(
     const inter = gelu(dense(`${p}.intermediate.dense`, x));
     const f = dropout(dense(`${p}.output.dense`, inter), c.hidden_dropout_prob, ctx);
     x = sublayerEnd(i, 'ffn', f, x, ln(`${p}.output.LayerNorm`), ctx);
+    ctx.hidden?.(i + 1, x as tf.Tensor3D);
   }
   return x as tf.Tensor3D;
 }
