@@ -34,3 +34,4 @@ export * from './peft/py-json.ts';
 export * from './peft/peft-folder.ts';
 export * from './peft/adapters-folder.ts';
 export * from './torch-bin.ts';
+export * from './predict.ts';
