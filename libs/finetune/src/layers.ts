@@ -73,8 +73,8 @@ export interface ForwardContext {
    */
   features?: (h: tf.Tensor2D, bias: boolean) => void;
   /**
-   * Asked for by predict()'s `layers` option: the body hands it the embedding output (layer 0) and each layer's
-   * output (1..L), [B, T, H] (a packed body expands its rows first, only when this hook is set).
+   * Asked for by predict()'s `layers` option: the body hands it its representation [B, T, H] after the embeddings
+   * (layer 0) and after each layer i (1..L; the last is the body's output). Absent: nothing extra is computed.
    */
   hidden?: (layer: number, x: tf.Tensor3D) => void;
   /** The PEFT method's hooks (peft/hooks.ts) of the model being run; absent: the plain model. */

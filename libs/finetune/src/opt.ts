@@ -155,10 +155,12 @@ export function optDecoder(params: Params, c: OptConfig, inputs: BertInputs, ctx
     h = pre ? norm(params, `${p}.final_layer_norm`, x) : x;
     h = dropout(dense(params, `${p}.fc2`, act(dense(params, `${p}.fc1`, h, ctx)), ctx), c.dropout, ctx);
     x = sublayerEnd(i, 'ffn', h, x, pre ? undefined : ln(`${p}.final_layer_norm`), ctx);
-    ctx.hidden?.(i + 1, x as tf.Tensor3D);
+    if (i < c.num_hidden_layers - 1) ctx.hidden?.(i + 1, x as tf.Tensor3D);
   }
   if (pre && !c._remove_final_layer_norm) x = norm(params, `${D}.final_layer_norm`, x);
   if (c.word_embed_proj_dim !== c.hidden_size) x = linear(x, param(params, `${D}.project_out.weight`));
+  // the last layer's output as HF's hidden_states has it: after the final norm and project_out
+  if (c.num_hidden_layers > 0) ctx.hidden?.(c.num_hidden_layers, x as tf.Tensor3D);
   return x as tf.Tensor3D;
 }
 

@@ -1,10 +1,8 @@
-// What a trained classifier says about a set, for the active-learning strategies and the representation analyses:
-// logits and softmax with dropout off, optionally the classifier's input (embeddings; BADGE's gradient embeddings
-// are made from them), each layer's representation mean-pooled over the real tokens (CKA), and T passes with
-// dropout on (MC dropout). No gradients. Each MC pass draws its dropout masks from (seed, pass, first row of the
-// batch), so a pass is the same whatever ran before it.
+// What a classifier says about a set of examples, for active learning's strategies and representation analyses:
+// logits and probabilities with dropout off, optionally the classifier's last-layer input, mean-pooled
+// representations of every layer, and Monte Carlo dropout passes. No gradients anywhere.
 import * as tf from '@tensorflow/tfjs';
-import type { EncodedSet } from '@prunelab/core';
+import { splitmix32, type EncodedSet } from '@prunelab/core';
 import { batchTensors, disposeBatch } from './encoded.ts';
 import { forward } from './heads.ts';
 import { EVAL, type ForwardContext } from './layers.ts';
@@ -12,13 +10,13 @@ import { activeHooks } from './peft/attach.ts';
 import type { Model } from './train.ts';
 
 export interface PredictOptions {
-  /** rows per forward pass (default 64): the outputs do not depend on it beyond float rounding */
+  /** examples per forward pass; default 64 */
   batchSize?: number;
-  /** the input of the classifier's last linear layer, as train()'s `features` option gives it */
+  /** the input of the classifier's last linear layer (as train()'s features hook gives it), dropout off */
   features?: boolean;
-  /** per-layer representations mean-pooled over the real tokens */
+  /** per-layer representations, mean-pooled over the real tokens (attention mask), dropout off */
   layers?: boolean;
-  /** MC dropout: `passes` forward passes with dropout on, seeded */
+  /** T passes with dropout on, each seeded (see mcSeeds) */
   mc?: { passes: number; seed: number };
 }
 
@@ -27,122 +25,129 @@ export interface Prediction {
   numClasses: number;
   /** dropout off, [n, C] row-major */
   logits: Float32Array;
+  /** softmax of logits, [n, C] */
   probs: Float32Array;
   features?: { dim: number; bias: boolean; data: Float32Array };
-  /** index 0: the embedding output, i: the output of layer i (1..L); each [n, dim] */
+  /** index 0: the embedding layer's output, i: the output of layer i (1..L); each [n, dim_i] */
   layers?: { dim: number; data: Float32Array }[];
   /** passes x [n, C] softmax with dropout on */
   mc?: Float32Array[];
 }
 
-/** A 32-bit mix of the MC dropout seed, the pass and the batch's first row: the start of that batch's seed stream. */
-const streamSeed = (seed: number, pass: number, row: number) => {
-  let z = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(pass + 1, 0x85ebca6b) ^ Math.imul(row + 1, 0xc2b2ae35)) >>> 0;
-  z = Math.imul(z ^ (z >>> 16), 0x7feb352d) >>> 0;
-  return (z ^ (z >>> 15)) >>> 0;
-};
-
-/** Mean over the rows' real tokens of x [B, T', H]: prompt tuning puts virtual tokens first, so the last T count. */
-function poolRows(x: tf.Tensor3D, mask: tf.Tensor): tf.Tensor2D {
-  return tf.tidy(() => {
-    const T = mask.shape[1]!;
-    const tail = x.shape[1]! === T ? x : tf.slice(x, [0, x.shape[1]! - T, 0], [-1, T, -1]);
-    const m = tf.cast(mask, 'float32');
-    const sum = tf.sum(tf.mul(tail, tf.expandDims(m, 2)), 1);
-    return tf.div(sum, tf.maximum(tf.sum(m, 1, true), 1)) as tf.Tensor2D;
-  });
+/** The dropout seeds of MC pass `pass` over the batch starting at row `first`: a stream that depends on nothing
+ * else, so a pass is the same whatever ran before it (given the batch size, which fixes the batches). */
+export function mcSeeds(seed: number, pass: number, first: number): () => number {
+  const mixed = Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(pass + 1, 0x85ebca6b) ^ Math.imul(first + 1, 0xc2b2ae35);
+  const rnd = splitmix32(mixed >>> 0);
+  return () => Math.floor(rnd() * 4294967296);
 }
 
-export async function predict(model: Model, data: EncodedSet, opts: PredictOptions = {}): Promise<Prediction> {
+/** Mean of x [B, L, H] over the positions where mask [B, T] is 1. With L > T (peft prompt tuning's P virtual tokens
+ * first) the virtual positions are left out: the representation is of the example's own tokens. */
+function meanPool(x: tf.Tensor3D, mask: tf.Tensor): tf.Tensor2D {
+  const [B, L, H] = x.shape;
+  const T = mask.shape[1]!;
+  const own = L > T ? tf.slice(x, [0, L - T, 0], [B, T, H]) : x;
+  const m = tf.cast(mask, 'float32');
+  const sum = tf.sum(tf.mul(own, tf.expandDims(m, 2)), 1);
+  return tf.div(sum, tf.maximum(tf.sum(m, 1, true), 1)) as tf.Tensor2D;
+}
+
+function checkModel(model: Model, data: EncodedSet, opts: PredictOptions): void {
   const head = model.head ?? 'seqcls';
   if (head !== 'seqcls')
-    throw new Error(`predict: the model's head is ${head}; predictions for strategies and probes need a classifier`);
+    throw new Error(`predict() needs a sequence-classification (seqcls) model; this one is ${head}`);
+  if (model.config.num_labels < 2)
+    throw new Error('predict() needs a classifier (num_labels >= 2); a model with num_labels 1 regresses');
+  if (data.numChoices !== undefined) throw new Error('predict(): the encoded set has numChoices; it needs seqcls rows');
+  const rows = data.n * data.maxLength;
+  if (data.inputIds.length !== rows || data.attentionMask.length !== rows)
+    throw new Error(
+      `predict(): the encoded set's arrays do not hold n (${data.n}) x maxLength (${data.maxLength}) ids`,
+    );
+  const bs = opts.batchSize ?? 64;
+  if (!Number.isInteger(bs) || bs < 1) throw new Error(`predict(): batchSize must be a positive integer; got ${bs}`);
+  const mc = opts.mc;
+  if (mc && (!Number.isInteger(mc.passes) || mc.passes < 1 || !Number.isFinite(mc.seed)))
+    throw new Error(`predict(): mc needs a whole number of passes >= 1 and a seed; got ${JSON.stringify(mc)}`);
+}
+
+/** Run `model` (seqcls; PEFT hooks when attached) over `data` in batches of opts.batchSize. */
+export async function predict(model: Model, data: EncodedSet, opts: PredictOptions = {}): Promise<Prediction> {
+  checkModel(model, data, opts);
   const batchSize = opts.batchSize ?? 64;
   const C = model.config.num_labels;
   const n = data.n;
+  const peft = activeHooks(model);
   const logits = new Float32Array(n * C);
   const probs = new Float32Array(n * C);
+  const passes = opts.mc?.passes ?? 0;
+  const mc = Array.from({ length: passes }, () => new Float32Array(n * C));
   let features: Prediction['features'];
-  const layers: { dim: number; data: Float32Array }[] = [];
-  const peft = activeHooks(model);
+  let layers: Prediction['layers'];
+
   for (let start = 0; start < n; start += batchSize) {
     const rows = Int32Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
-    const batch = batchTensors(data, rows, true);
-    const kept: { h?: tf.Tensor2D; bias?: boolean; layers: tf.Tensor2D[] } = { layers: [] };
-    const ctx: ForwardContext = {
-      ...EVAL,
-      peft,
-      ...(opts.features && {
-        features: (h: tf.Tensor2D, bias: boolean) => {
-          kept.h = tf.keep(h);
-          kept.bias = bias;
-        },
-      }),
-      ...(opts.layers && {
-        hidden: (layer: number, x: tf.Tensor3D) => {
-          kept.layers[layer] = tf.keep(poolRows(x, batch.inputs.attentionMask));
-        },
-      }),
-    };
-    const [l, p] = tf.tidy(() => {
-      const out = forward(model.params, model.config, head, batch.inputs, ctx);
-      if (out.head === 'qa') throw new Error('internal: a seqcls head gave QA outputs');
-      return [out.logits, tf.softmax(out.logits)];
-    });
-    logits.set((await l.data()) as Float32Array, start * C);
-    probs.set((await p.data()) as Float32Array, start * C);
-    if (kept.h) {
-      const dim = kept.h.shape[1]!;
-      features ??= { dim, bias: kept.bias!, data: new Float32Array(n * dim) };
-      features.data.set((await kept.h.data()) as Float32Array, start * dim);
-    }
-    for (const [i, t] of kept.layers.entries()) {
-      const dim = t.shape[1]!;
-      layers[i] ??= { dim, data: new Float32Array(n * dim) };
-      layers[i]!.data.set((await t.data()) as Float32Array, start * dim);
-    }
-    tf.dispose([l, p, ...(kept.h ? [kept.h] : []), ...kept.layers]);
-    disposeBatch(batch);
-  }
-  const out: Prediction = { n, numClasses: C, logits, probs };
-  if (opts.features) {
-    if (!features) throw new Error(`predict: the ${model.config.model_type} classifier handed no features`);
-    out.features = features;
-  }
-  if (opts.layers) out.layers = layers;
-  if (opts.mc) out.mc = await mcPasses(model, data, batchSize, opts.mc);
-  return out;
-}
-
-/** T softmax outputs with dropout on: each batch's dropout seeds from (seed, pass, its first row). */
-async function mcPasses(
-  model: Model,
-  data: EncodedSet,
-  batchSize: number,
-  mc: { passes: number; seed: number },
-): Promise<Float32Array[]> {
-  if (!Number.isInteger(mc.passes) || mc.passes < 1) throw new Error(`predict: mc.passes = ${mc.passes}; give >= 1`);
-  const head = model.head ?? 'seqcls';
-  const C = model.config.num_labels;
-  const peft = activeHooks(model);
-  const out: Float32Array[] = [];
-  for (let pass = 0; pass < mc.passes; pass++) {
-    const probs = new Float32Array(data.n * C);
-    for (let start = 0; start < data.n; start += batchSize) {
-      const rows = Int32Array.from({ length: Math.min(batchSize, data.n - start) }, (_, i) => start + i);
-      const batch = batchTensors(data, rows, true);
-      let s = streamSeed(mc.seed, pass, start);
-      const ctx: ForwardContext = { training: true, nextSeed: () => (s = (s + 0x9e3779b9) >>> 0), peft };
-      const p = tf.tidy(() => {
-        const o = forward(model.params, model.config, head, batch.inputs, ctx);
-        if (o.head === 'qa') throw new Error('internal: a seqcls head gave QA outputs');
-        return tf.softmax(o.logits);
+    const batch = batchTensors(data, rows);
+    const mask = batch.inputs.attentionMask;
+    try {
+      // dropout off: the hooks only read (the features hook is called once per pass, by the scorer)
+      const out = tf.tidy(() => {
+        let h: tf.Tensor2D | undefined;
+        let bias = false;
+        const pooled: tf.Tensor2D[] = [];
+        const ctx: ForwardContext = {
+          ...EVAL,
+          peft,
+          ...(opts.features && {
+            features: (x: tf.Tensor2D, b: boolean) => {
+              h = x;
+              bias = b;
+            },
+          }),
+          ...(opts.layers && { hidden: (i: number, x: tf.Tensor3D) => (pooled[i] = meanPool(x, mask)) }),
+        };
+        const o = forward(model.params, model.config, 'seqcls', batch.inputs, ctx);
+        if (o.head === 'qa') throw new Error('unreachable: a seqcls forward gave QA logits');
+        return { logits: o.logits, probs: tf.softmax(o.logits), h: h as tf.Tensor2D | undefined, bias, pooled };
       });
-      probs.set((await p.data()) as Float32Array, start * C);
-      p.dispose();
+      try {
+        logits.set(await out.logits.data(), start * C);
+        probs.set(await out.probs.data(), start * C);
+        if (out.h) {
+          const dim = out.h.shape[1];
+          features ??= { dim, bias: out.bias, data: new Float32Array(n * dim) };
+          features.data.set(await out.h.data(), start * dim);
+        }
+        if (opts.layers) {
+          layers ??= out.pooled.map((p) => ({ dim: p.shape[1], data: new Float32Array(n * p.shape[1]) }));
+          for (let i = 0; i < out.pooled.length; i++)
+            layers[i]!.data.set(await out.pooled[i]!.data(), start * layers[i]!.dim);
+        }
+      } finally {
+        tf.dispose([out.logits, out.probs, ...(out.h ? [out.h] : []), ...out.pooled]);
+      }
+      // MC dropout: training-mode forwards outside any gradient tape, each pass with its own seed stream
+      for (let t = 0; t < passes; t++) {
+        const ctx: ForwardContext = { training: true, nextSeed: mcSeeds(opts.mc!.seed, t, start), peft };
+        const p = tf.tidy(() => {
+          const o = forward(model.params, model.config, 'seqcls', batch.inputs, ctx);
+          return tf.softmax((o as { logits: tf.Tensor2D }).logits);
+        });
+        mc[t]!.set(await p.data(), start * C);
+        p.dispose();
+      }
+    } finally {
       disposeBatch(batch);
     }
-    out.push(probs);
   }
-  return out;
+  return {
+    n,
+    numClasses: C,
+    logits,
+    probs,
+    ...(opts.features && { features: features ?? { dim: 0, bias: false, data: new Float32Array(0) } }),
+    ...(opts.layers && { layers: layers ?? [] }),
+    ...(opts.mc && { mc }),
+  };
 }

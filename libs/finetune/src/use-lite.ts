@@ -125,8 +125,9 @@ export function useLiteEncoder(params: Params, c: UseLiteConfig, inputs: BertInp
     ? tf.add(tf.gather(table, tf.gather(ids.reshape([-1]), pk.flat)), tf.gather(timingSignal(c, T), pk.position))
     : tf.add(tf.gather(table, ids.reshape([-1])).reshape([B, T, c.embedding_size]), timingSignal(c, T));
   let x: tf.Tensor = dropout(emb, c.hidden_dropout_prob, ctx);
-  const show = (i: number) => ctx.hidden?.(i, (pk ? expand(x, pk) : x) as tf.Tensor3D);
-  if (ctx.hidden) show(0);
+  // packed rows go back to [B, T, .] for the hook only, so a pass without it costs nothing more
+  const hidden = ctx.hidden && ((i: number, y: tf.Tensor) => ctx.hidden!(i, (pk ? expand(y, pk) : y) as tf.Tensor3D));
+  hidden?.(0, x);
   const addMask = tf.mul(tf.sub(1, tf.cast(inputs.attentionMask, 'float32')), FLOAT32_MIN).reshape([B, 1, 1, T]);
   const ln = (name: string, y: tf.Tensor) =>
     layerNorm(y, param(params, `${name}.weight`), param(params, `${name}.bias`), c.layer_norm_eps);
@@ -138,7 +139,7 @@ export function useLiteEncoder(params: Params, c: UseLiteConfig, inputs: BertInp
     const fc1 = tf.relu(dense(params, `${p}.ffn.fc1`, ln(`${p}.ffn_norm`, x), ctx));
     const h = dense(params, `${p}.ffn.fc2`, fc1, ctx);
     x = sublayerEnd(i, 'ffn', dropout(h, c.hidden_dropout_prob, ctx), x, undefined, ctx);
-    if (ctx.hidden) show(i + 1);
+    hidden?.(i + 1, x);
   }
   return (pk ? expand(x, pk) : x) as tf.Tensor3D;
 }
