@@ -127,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'report') {
     const data = await readDataStates(cfg, { download: false });
     const out = await writeReport(cfg, outDir, expandGrid(cfg, readModelWeights(cfg), data));
-    console.log(`report: ${out.report} (${out.rows.length} rows)\nhtml:   ${out.html}`);
+    console.log(`report: ${out.report}${cfg.al ? '' : ` (${out.rows.length} rows)`}\nhtml:   ${out.html}`);
     return 0;
   }
   if (command === 'clean') {

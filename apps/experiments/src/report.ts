@@ -44,6 +44,7 @@ import { cellSettings, type ExperimentConfig } from './schema.ts';
 import { readScores, type ScoresResult } from './scores.ts';
 import { METRIC_TITLES, TASK_META, taskKind } from './tasks.ts';
 import { cellTuning, usesPeft } from './peft.ts';
+import { writeAlReport } from './al-report.ts';
 
 export { reportRows, ticketSummary, type ReportRow } from './report-tables.ts';
 
@@ -135,6 +136,7 @@ export async function writeReport(
   grid: Grid,
   tracking = trackingLocation(outDir),
 ): Promise<ReportFiles> {
+  if (cfg.al) return writeAlReport(cfg, outDir, grid, tracking); // learning curves, not the pruning tables
   const rows = reportRows(grid, outDir);
   const diffs = differences(rows);
   // the legend goes under the first table of differences; later ones point to it

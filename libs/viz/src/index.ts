@@ -28,3 +28,4 @@ export {
 } from './report-charts.ts';
 export { differenceChart, type DiffPoint } from './difference-chart.ts';
 export { escapeHtml, htmlReport, type HtmlBlock } from './html.ts';
+export { learningCurvesChart, tuningLinesChart, type AlCurvePoint, type TuningPoint } from './al-charts.ts';
