@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { writeSubset } from '@prunelab/pruning';
 import { stepCount } from './al-grid.ts';
 import { poolIds, stepSeed, warmStart } from './al-step.ts';
 import type { Cell } from './cell.ts';
@@ -110,6 +111,10 @@ test('the pool: sorted ids, a pool file restricts them; the warm start is a seed
   const pf = file('pool.txt', '# kept\nid-05\nid-01\nid-07\n');
   assert.deepEqual(poolIds(cell, pf, 3), ['id-01', 'id-05', 'id-07']);
   assert.throws(() => poolIds(cell, pf, 4), /pool holds 3 examples, fewer than al\.budget = 4/);
+  // a pruning run's subset file (the winning ticket, say) is a pool too
+  const ticket = join(dir, 'ticket.json');
+  writeSubset(ticket, { ids: ['id-09', 'id-02', 'id-04'], method: 'hscore', params: {}, total: 30 });
+  assert.deepEqual(poolIds(cell, ticket, 3), ['id-02', 'id-04', 'id-09']);
   assert.throws(() => poolIds(cell, file('bad.txt', 'id-01\nnope\n'), 1), /id nope is not in the sst2 training set/);
   const w = warmStart(ids, 10, 7);
   assert.equal(new Set(w).size, 10);

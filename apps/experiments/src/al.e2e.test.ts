@@ -2,7 +2,7 @@
 // resumes there - the finished steps are not redone and every step's labelled set, metrics, records and result equal
 // an uninterrupted run's - and a continued curve (al.reinit: false) starts each step from the previous one's weights.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -99,6 +99,11 @@ test('an AL curve killed mid-step resumes at that step and equals an uninterrupt
     done(join(a, CURVES[1]!, 'step-00')).result.selected,
   );
   assert.ok(existsSync(join(b, 'report.md')));
+  // MLflow keeps every step's labelled set with its run
+  const logged = readdirSync(join(a, 'mlruns'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+    f.endsWith('labelled.json'),
+  );
+  assert.equal(logged.length, CURVES.length * STEPS.length);
 });
 
 test("a continued curve (al.reinit: false) keeps each step's weights and starts the next step from them", async () => {
