@@ -4,49 +4,23 @@
 // phase-2 job is killed mid-epoch too; the reruns resume both, and every record file and metrics.jsonl equals that of
 // an uninterrupted run byte for byte.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RECORD_FILES } from '@prunelab/dynamics';
-import { disposeParams, loadModel, readSafetensors, readTrainStateInfo } from '@prunelab/finetune';
+import { disposeParams, loadModel, readSafetensors } from '@prunelab/finetune';
 import { listExperiments, listRuns, readRun } from '@prunelab/tracking';
+import { cli as run, midEpoch } from './testing/cli.ts';
 import { ensureTinyModel } from './tiny-model.ts';
 import { SNAPSHOT } from './train-job.ts';
 
-const ROOT = join(import.meta.dirname, '../../..');
-const MAIN = join(import.meta.dirname, 'main.ts');
 const TINY = { hidden_size: 32, num_hidden_layers: 1, intermediate_size: 64, num_attention_heads: 2 };
 const PHASE1 = ['sst2/a/phase1/seed-1', 'sst2/a/phase1/seed-2'];
 const PHASE2 = ['sst2/a/phase2/full-seed-7', 'sst2/a/phase2/hscore-02-seed-7'];
 
-function cli(args: string[], killWhen?: () => boolean) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, CI: '1', PRUNELAB_THREADS: '1' },
-    });
-    let out = '';
-    const poll =
-      killWhen &&
-      setInterval(() => {
-        if (child.exitCode === null && !child.killed && killWhen()) child.kill('SIGKILL');
-      }, 5);
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (poll) clearInterval(poll);
-      resolve({ code, signal, out });
-    });
-  });
-}
-
-const midEpoch = (jobDir: string) => {
-  const info = readTrainStateInfo<{ epoch: number; position: number }>(join(jobDir, SNAPSHOT));
-  return info !== undefined && info.loop.epoch >= 1 && info.loop.position > 0;
-};
+/** The CLI with one thread, as the other e2e tests' processes may run beside it. */
+const cli = (args: string[], killWhen?: () => boolean) => run(args, killWhen, { PRUNELAB_THREADS: '1' });
 
 test('LoRA score runs -> H-scores -> bottleneck-adapter phase 2: frozen base, records, resume byte for byte, labels', async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'prunelab-peft-e2e-'));

@@ -7,51 +7,19 @@
 // Phase 1 records the opt-in fields (phase1.record: probs, grand, embedding) too: they resume byte for byte, and
 // their values are checked against their definitions.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RECORD_FILES, readRunRecord } from '@prunelab/dynamics';
-import { readTrainStateInfo } from '@prunelab/finetune';
 import { listExperiments, listRuns, readRun } from '@prunelab/tracking';
+import { cli, midEpoch } from './testing/cli.ts';
 import { ensureTinyModel } from './tiny-model.ts';
 import { SNAPSHOT } from './train-job.ts';
 
-const ROOT = join(import.meta.dirname, '../../..');
-const MAIN = join(import.meta.dirname, 'main.ts');
 const TINY = { hidden_size: 32, num_hidden_layers: 1, intermediate_size: 64, num_attention_heads: 2 };
 const PHASE1 = ['sst2/a/phase1/seed-1', 'sst2/a/phase1/seed-2'];
 const PHASE2 = ['sst2/a/phase2/full-seed-7', 'sst2/a/phase2/hscore-02-seed-7'];
-
-interface Cli {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run the CLI; `killWhen` is polled every 5 ms and returns true to SIGKILL the process. */
-function cli(args: string[], killWhen?: () => boolean): Promise<Cli> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, CI: '1' };
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    const poll =
-      killWhen &&
-      setInterval(() => {
-        if (child.exitCode === null && !child.killed && killWhen()) child.kill('SIGKILL');
-      }, 5);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (poll) clearInterval(poll);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
 
 /**
  * Leave in a killed job's folder what a kill after an epoch's writes but before its snapshot would: one more epoch
@@ -80,12 +48,6 @@ function writePastSnapshot(jobDir: string): void {
   }
   appendFileSync(join(jobDir, 'metrics.jsonl'), '{"epoch":99}\n');
   appendFileSync(join(jobDir, 'timing.jsonl'), '{"epoch":99}\n');
-}
-
-/** The job's snapshot stands inside an epoch after the first. */
-function midEpoch(jobDir: string): boolean {
-  const info = readTrainStateInfo<{ epoch: number; position: number }>(join(jobDir, SNAPSHOT));
-  return info !== undefined && info.loop.epoch >= 1 && info.loop.position > 0;
 }
 
 test('phase-1 and phase-2 jobs killed mid-epoch resume to byte-identical records and metrics', async () => {
