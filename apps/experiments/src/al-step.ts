@@ -23,11 +23,10 @@ import { readSubset, writeSubset } from '@prunelab/pruning';
 import { readIdFile } from './al-config.ts';
 import type { Cell } from './cell.ts';
 import type { JobEnv } from './env.ts';
-import { scoreEval } from './evaluation.ts';
 import { writeFileAtomic } from './files.ts';
 import type { AlStepJob } from './grid.ts';
 import { jobInputs } from './mlflow-inputs.ts';
-import { dynamicsRecorder } from './phase1.ts';
+import { dynamicsRecorder, epochEval, type Row } from './phase1.ts';
 import { METRIC_TITLES, TASK_META } from './tasks.ts';
 import { runTrainingJob } from './train-job.ts';
 
@@ -48,16 +47,6 @@ export interface AlStepResult {
   /** linear CKA per layer of the probe's representations: vs the pretrained model, vs the previous step */
   cka: { layers: string[]; pretrained: number[]; previous: number[] | null } | null;
   seconds: { train: number; score: number; select: number };
-}
-
-interface Row {
-  epoch: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  devAccuracy: number;
-  devMetric: number;
-  devMetrics: Record<string, number>;
-  devLoss: number;
 }
 
 export const LABELLED_FILE = 'labelled.json';
@@ -208,21 +197,8 @@ export async function runAlStep(env: JobEnv, job: AlStepJob): Promise<AlStepResu
       ), // the batches' rows index the labelled subset
       evaluate: async (model, e) => {
         if (e.epoch + 1 < al.epochs) return undefined; // the curve's point is the model after the last epoch
-        const dev = await scoreEval(cell, model, cell.dev);
-        const row: Row = {
-          epoch: e.epoch + 1,
-          trainLoss: e.loss,
-          trainAccuracy: e.trainAccuracy,
-          devAccuracy: dev.accuracy,
-          devMetric: dev.metric,
-          devMetrics: dev.metrics,
-          devLoss: dev.loss,
-        };
-        const devMetrics = Object.fromEntries(Object.entries(dev.metrics).map(([k, v]) => [`dev_${k}`, v]));
-        return {
-          row,
-          metrics: { dev_accuracy: dev.accuracy, dev_loss: dev.loss, labelled: labelledIds.length, ...devMetrics },
-        };
+        const ev = await epochEval(cell, model, e);
+        return { ...ev, metrics: { ...ev.metrics, labelled: labelledIds.length } };
       },
       after: async (model) => {
         seconds.train = (performance.now() - started) / 1000;

@@ -2,7 +2,7 @@
 // the training forward pass made of it (method.md section 1). Records are appended epoch by epoch; a killed run
 // resumes from its last snapshot with the half-recorded epoch restored (train-job.ts), a finished one is reused.
 import { appendEpoch, EpochRecorder, truncateRecord, type BatchStats, type RunRecordHeader } from '@prunelab/dynamics';
-import type { CallerState, EncodedSet } from '@prunelab/finetune';
+import type { CallerState, EncodedSet, EpochSummary, Model } from '@prunelab/finetune';
 import type { Cell } from './cell.ts';
 import { collapseOf, collapseText } from './collapse.ts';
 import { recordProblem } from './config.ts';
@@ -13,7 +13,7 @@ import { scoreEval } from './evaluation.ts';
 import type { Phase1Job } from './grid.ts';
 import type { RecordField } from './schema.ts';
 import { METRIC_TITLES, TASK_META } from './tasks.ts';
-import { runTrainingJob, type RecordHook } from './train-job.ts';
+import { runTrainingJob, type EpochEval, type RecordHook } from './train-job.ts';
 
 /** devAccuracy: the share the H-score would count correct (QA: exact match); devMetric: the task's main metric */
 export interface Phase1Result {
@@ -32,8 +32,8 @@ export interface Phase1Result {
   }[];
 }
 
-/** A metrics.jsonl row of phase 1 (timings go to timing.jsonl). */
-type Row = Omit<Phase1Result['epochs'][number], 'seconds' | 'examplesPerSecond'>;
+/** A metrics.jsonl row of phase 1 and of an AL step (timings go to timing.jsonl). */
+export type Row = Omit<Phase1Result['epochs'][number], 'seconds' | 'examplesPerSecond'>;
 
 export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Result> {
   const p1 = job.settings.phase1;
@@ -73,22 +73,7 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
         configHash: job.hash,
         build: env.build,
       }),
-      evaluate: async (model, e) => {
-        const dev = await scoreEval(cell, model, cell.dev);
-        const row: Row = {
-          epoch: e.epoch + 1,
-          trainLoss: e.loss,
-          trainAccuracy: e.trainAccuracy,
-          devAccuracy: dev.accuracy,
-          devMetric: dev.metric,
-          devMetrics: dev.metrics,
-          devLoss: dev.loss,
-          ...(dev.predCounts && { predCounts: dev.predCounts }),
-        };
-        const devMetrics = Object.fromEntries(Object.entries(dev.metrics).map(([k, v]) => [`dev_${k}`, v]));
-        const metrics = { train_accuracy: e.trainAccuracy, dev_accuracy: dev.accuracy, dev_loss: dev.loss };
-        return { row, metrics: { ...metrics, ...devMetrics } };
-      },
+      evaluate: (model, e) => epochEval(cell, model, e),
       log: (e, ev) => {
         const dev = ev!.row;
         const acc = `acc ${dev.devAccuracy.toFixed(3)}`;
@@ -110,6 +95,24 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
       },
     }),
   });
+}
+
+/** The dev split after an epoch: the metrics.jsonl row and the MLflow metrics (phase 1 and the AL steps). */
+export async function epochEval(cell: Cell, model: Model, e: EpochSummary): Promise<EpochEval<Row>> {
+  const dev = await scoreEval(cell, model, cell.dev);
+  const row: Row = {
+    epoch: e.epoch + 1,
+    trainLoss: e.loss,
+    trainAccuracy: e.trainAccuracy,
+    devAccuracy: dev.accuracy,
+    devMetric: dev.metric,
+    devMetrics: dev.metrics,
+    devLoss: dev.loss,
+    ...(dev.predCounts && { predCounts: dev.predCounts }),
+  };
+  const devMetrics = Object.fromEntries(Object.entries(dev.metrics).map(([k, v]) => [`dev_${k}`, v]));
+  const metrics = { train_accuracy: e.trainAccuracy, dev_accuracy: dev.accuracy, dev_loss: dev.loss };
+  return { row, metrics: { ...metrics, ...devMetrics } };
 }
 
 const FIELDS = ['correct', 'goldProb', 'loss', 'margin', 'el2n'] as const;
