@@ -17,6 +17,7 @@ import {
   type MapPoint,
   type SizePoint,
 } from '@prunelab/viz';
+import { writeAlReport } from './al-report.ts';
 import { ensureDir, writeFileAtomic } from './files.ts';
 import type { Grid, ScoresJob } from './grid.ts';
 import { readDone } from './job-state.ts';
@@ -135,6 +136,7 @@ export async function writeReport(
   grid: Grid,
   tracking = trackingLocation(outDir),
 ): Promise<ReportFiles> {
+  if (cfg.al) return writeAlReport(cfg, outDir, grid, tracking); // learning curves, not the pruning tables
   const rows = reportRows(grid, outDir);
   const diffs = differences(rows);
   // the legend goes under the first table of differences; later ones point to it
