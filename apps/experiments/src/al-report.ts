@@ -1,106 +1,86 @@
-// The report of an active-learning experiment, from the finished steps' done.json: learning curves with bands over
-// seeds, the AUC / RIPL table, forgetting of the labelled examples and CKA per layer, full fine-tuning vs PEFT, and
-// what was read and run. A curve missing steps is partial: drawn as far as it goes, left out of AUC and RIPL.
+// The report of an active-learning experiment (al:), re-rendered from whatever steps have finished: what was read
+// and run, learning curves with ± 1 std bands over seeds, AUC and RIPL per strategy, forgetting and representation
+// stability (CKA per layer) of full fine-tuning vs PEFT. Markdown, one self-contained HTML page, CSV tables, SVG + PNG.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { curveAuc, ripl, strategy as strategyOf } from '@prunelab/active';
-import { htmlReport, learningCurvesChart, tuningLinesChart, writeChart, type HtmlBlock } from '@prunelab/viz';
-import { stepCount } from './al-grid.ts';
-import type { AlStepResult } from './al-step.ts';
+import {
+  ckaLayerChart,
+  htmlReport,
+  learningCurveChart,
+  neverLearnedChart,
+  writeChart,
+  type HtmlBlock,
+  type VegaLiteSpec,
+} from '@prunelab/viz';
+import { alCsvs, aucTable, ckaTable, forgettingTable, type Table } from './al-report-format.ts';
+import {
+  aucRows,
+  ckaRows,
+  curvePoints,
+  forgettingRows,
+  neverLearnedRows,
+  readCurves,
+  tunedName,
+  type AlCurve,
+} from './al-report-tables.ts';
 import { ensureDir, writeFileAtomic } from './files.ts';
-import type { AlStepJob, Grid } from './grid.ts';
-import { readDone } from './job-state.ts';
+import type { Grid } from './grid.ts';
+import { readJson } from './job-state.ts';
 import { tuningWords } from './peft.ts';
 import type { ReportFiles } from './report.ts';
-import { meanStd as stats } from './stats.ts';
 import { cellSettings, type ExperimentConfig, type TaskName } from './schema.ts';
 import { METRIC_TITLES, TASK_META } from './tasks.ts';
 
-interface Curve {
-  task: string;
-  model: string;
-  strategy: string;
-  seed: number;
-  steps: number;
-  /** finished steps in step order (a gap ends the curve) */
-  results: AlStepResult[];
-  seconds: number;
+const mdTable = (t: Table, textCols: number) => [
+  `| ${t.header.join(' | ')} |`,
+  `|${t.header.map((_, i) => (i < textCols ? '---' : '---:')).join('|')}|`,
+  ...t.rows.map((r) => `| ${r.join(' | ')} |`),
+  '',
+];
+
+const list = (xs: (string | number)[]) => xs.join(', ');
+const num = (x: number) => (x !== 0 && Math.abs(x) < 1e-2 ? x.toExponential() : String(x));
+
+function duration(s: number): string {
+  if (s < 120) return `${s.toFixed(1)} s`;
+  const m = Math.round(s / 60);
+  return m < 120 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-const mean = (xs: number[]) => stats(xs).mean;
-/** the sample std (0 for one value) */
-const std = (xs: number[]) => (xs.length > 1 ? stats(xs).std : 0);
-const pct = (x: number) => (100 * x).toFixed(2);
-const meanStd = (xs: number[]) =>
-  xs.length > 1 ? `${pct(mean(xs))} ± ${pct(std(xs))}` : xs.length ? pct(xs[0]!) : '-';
-
-/** The model entry with its tuning, as tables and legends show it. */
-export function tuningOf(cfg: ExperimentConfig, model: string, task: string = cfg.tasks[0]!): string {
-  const p = cellSettings(cfg, task as TaskName, model).al?.peft;
-  return `${model} (${!p || p === 'none' ? 'full' : p.method})`;
+/** The pool of a task: the id file's name, else the training split as read; its size from a finished step. */
+function poolWords(cfg: ExperimentConfig, outDir: string, curves: AlCurve[], task: TaskName): string {
+  const step = curves.find((c) => c.task === task && c.steps.length)?.steps[0];
+  const total = step && readJson<{ total?: number }>(join(outDir, step.job.id, 'labelled.json'))?.total;
+  const al = cellSettings(cfg, task, Object.keys(cfg.models)[0]!).al!;
+  const what = al.pool ? `the ids of ${al.pool}` : 'the training split as data: reads it';
+  return `${task}: ${what}${total ? ` (${total.toLocaleString('en-US')} examples)` : ' (size: no step finished yet)'}`;
 }
 
-/** The grid's curves with their finished steps, in grid order. */
-export function readCurves(outDir: string, grid: Grid): Curve[] {
-  const curves = new Map<string, Curve>();
-  for (const j of grid.jobs) {
-    if (j.kind !== 'al') continue;
-    const key = `${j.task}|${j.model}|${j.strategy}|${j.seed}`;
-    let c = curves.get(key);
-    if (!c) {
-      c = { task: j.task, model: j.model, strategy: j.strategy, seed: j.seed, steps: 0, results: [], seconds: 0 };
-      curves.set(key, c);
-    }
-    c.steps++;
-    const done = readDone<AlStepResult>(outDir, j as AlStepJob);
-    if (done?.result && c.results.length === j.step) {
-      c.results.push(done.result);
-      c.seconds += done.seconds;
-    }
-  }
-  return [...curves.values()];
-}
-
-const complete = (c: Curve) => c.results.length === c.steps;
-const aucOf = (c: Curve) => curveAuc(c.results.map((r) => ({ x: r.labelled, y: r.devMetric })));
-
-export interface AucRow {
-  task: string;
-  tuning: string;
-  strategy: string;
-  aucs: number[];
-  ripl: number | null;
-  final: number[];
-  curves: number;
-  complete: number;
-}
-
-/** Per task, tuning and strategy: AUC of each complete curve, RIPL of the mean against random, the final metric. */
-export function aucTable(cfg: ExperimentConfig, curves: Curve[]): AucRow[] {
-  const rows: AucRow[] = [];
-  for (const task of cfg.tasks) {
-    for (const model of Object.keys(cfg.models)) {
-      const mine = curves.filter((c) => c.task === task && c.model === model);
-      const strategies = [...new Set(mine.map((c) => c.strategy))];
-      const aucs = (s: string) => mine.filter((c) => c.strategy === s && complete(c)).map(aucOf);
-      const passive = aucs('random');
-      for (const s of strategies) {
-        const of = mine.filter((c) => c.strategy === s);
-        const a = aucs(s);
-        rows.push({
-          task,
-          tuning: tuningOf(cfg, model, task),
-          strategy: s,
-          aucs: a,
-          ripl: passive.length && a.length && s !== 'random' ? ripl(mean(a), mean(passive)) : null,
-          final: of.filter(complete).map((c) => c.results.at(-1)!.devMetric),
-          curves: of.length,
-          complete: of.filter(complete).length,
-        });
-      }
-    }
-  }
-  return rows;
+/** What was read and run: models and their tuning, the pool, the protocol, seeds, strategies, curves, wall time. */
+function header(cfg: ExperimentConfig, outDir: string, curves: AlCurve[]): string[] {
+  const al = cfg.al!;
+  const steps = curves.flatMap((c) => c.steps);
+  const planned = curves.reduce((a, c) => a + c.planned, 0);
+  const complete = curves.filter((c) => c.complete).length;
+  const partial = curves.filter((c) => !c.complete && c.steps.length > 0).length;
+  const sum = (f: (s: (typeof steps)[number]) => number) => steps.reduce((a, s) => a + f(s), 0);
+  const models = Object.entries(cfg.models).map(([name, m]) => {
+    const s = cellSettings(cfg, cfg.tasks[0]!, name).al!;
+    return `${name} (${m.family}, ${m.path}; ${tuningWords(s.peft)}; lr ${num(s.lr)}, ${s.epochs} epochs, batch ${s.batch_size})`;
+  });
+  return [
+    `Steps finished: ${steps.length} of ${planned}. Curves (task x model x strategy x seed): ${complete} complete, ` +
+      `${partial} partial, ${curves.length - complete - partial} not started, of ${curves.length}.`,
+    `Tasks: ${cfg.tasks.map((t) => `${t} (${METRIC_TITLES[TASK_META[t].metric] ?? TASK_META[t].metric} on ${TASK_META[t].evalSplit})`).join(', ')}.`,
+    `Models: ${models.join('; ')}.`,
+    `Pool: ${cfg.tasks.map((t) => poolWords(cfg, outDir, curves, t)).join('; ')}.`,
+    `Protocol: warm start ${al.warm_start} examples drawn by the seed (the same for every strategy), ${al.query} ` +
+      `queried per step, budget ${al.budget}; each step fine-tunes ${al.reinit ? 'the pretrained model afresh' : "from the previous step's weights"}. ` +
+      `Strategies: ${list(al.strategies)}. Seeds: ${list(al.seeds)}.`,
+    `Wall time: ${duration(sum((s) => s.seconds))}, the sum of the finished steps' seconds (training and evaluation ` +
+      `${duration(sum((s) => s.r.seconds.train))}, scoring the pool ${duration(sum((s) => s.r.seconds.score))}, ` +
+      `selecting ${duration(sum((s) => s.r.seconds.select))}).`,
+  ];
 }
 
 export async function writeAlReport(
@@ -109,282 +89,172 @@ export async function writeAlReport(
   grid: Grid,
   tracking: string,
 ): Promise<ReportFiles> {
-  const al = cfg.al!;
-  const curves = readCurves(outDir, grid);
+  const title = `${cfg.name}: active learning`;
   const plotsDir = join(outDir, 'plots');
   const tablesDir = join(outDir, 'tables');
   ensureDir(plotsDir);
   ensureDir(tablesDir);
-  const plots: string[] = [];
-  const title = `${cfg.name}: active learning`;
+  const curves = readCurves(grid, outDir);
+  const metricOf = (task: string) => METRIC_TITLES[TASK_META[task as TaskName].metric] ?? 'metric';
+  const metrics = [...new Set(cfg.tasks.map(metricOf))];
+  const metricWords = metrics.length === 1 ? metrics[0]! : 'dev metric';
   const md: string[] = [`# ${title}`, ''];
   const html: HtmlBlock[] = [];
-  const steps = grid.jobs.filter((j) => j.kind === 'al');
-  const finished = curves.reduce((a, c) => a + c.results.length, 0);
-  const hours = curves.reduce((a, c) => a + c.seconds, 0) / 3600;
-  const metrics = cfg.tasks.map((t) => `${t} ${METRIC_TITLES[TASK_META[t].metric]}`).join(', ');
-  const intro = [
-    `Steps finished: ${finished} of ${steps.length}; learning curves complete: ${curves.filter(complete).length} of ` +
-      `${curves.length} (a partial curve is drawn as far as it goes and left out of AUC and RIPL). Compute: ` +
-      `${hours.toFixed(2)} h, the sum of the finished steps' wall time.`,
-    `Tasks: ${cfg.tasks.join(', ')} (pool: ${al.pool ? `the ids of ${al.pool}` : 'the training split as data: reads it'}` +
-      `; data.train_size ${cfg.data.train_size ?? 'all'}). Models: ${Object.entries(cfg.models)
-        .map(
-          ([n, m]) =>
-            `${n} (${m.family}, ${m.path}; ${tuningWords(cellSettings(cfg, cfg.tasks[0]!, n).al?.peft)}, lr ${cellSettings(cfg, cfg.tasks[0]!, n).al!.lr})`,
-        )
-        .join('; ')}.`,
-    `Warm start ${al.warm_start} (a seeded draw, the same for every strategy of a seed), ${al.query} per query, ` +
-      `budget ${al.budget} (${stepCount(al)} steps); each step ${al.reinit ? 'fine-tunes the pretrained model afresh' : "continues from the previous step's weights"} ` +
-      `for ${al.epochs} epochs (batch ${al.batch_size}); seeds ${al.seeds.join(', ')}.`,
-    `Strategies: ${al.strategies.map((s) => `${s} (${strategyOf(s).doc})`).join('; ')}. docs/active-learning.md defines each.`,
-    `Metric: ${metrics} on the evaluation split after each step's last epoch; mean ± sample std over seeds.`,
-  ];
+  const plots: string[] = [];
+  const intro = header(cfg, outDir, curves);
   md.push(...intro.map((t) => `- ${t}`), '');
   html.push({ text: intro });
 
-  // learning curves: the mean over seeds at each labelled size, finished steps only
-  const points = learningPoints(cfg, curves);
-  const metricWords = [...new Set(cfg.tasks.map((t) => METRIC_TITLES[TASK_META[t].metric]))].join(' / ');
-  if (points.length) {
-    const f = await writeChart(
-      learningCurvesChart(points, {
-        title: `${cfg.name}: learning curves`,
-        subtitle: 'mean over seeds, band ± 1 std',
-        metricName: metricWords,
-      }),
-      join(plotsDir, 'learning-curves'),
-    );
-    plots.push(f.svg, f.png);
-    md.push('## Learning curves', '', '![learning curves](plots/learning-curves.svg)', '');
-    html.push({ heading: 'Learning curves', svg: readFileSync(f.svg, 'utf8') });
-  }
-
-  const auc = aucTable(cfg, curves);
-  const aucTab = {
-    header: ['task', 'tuning', 'strategy', 'AUC (%)', 'RIPL', `${metricWords} at ${al.budget} (%)`, 'curves'],
-    rows: auc.map((r) => [
-      r.task,
-      r.tuning,
-      r.strategy,
-      meanStd(r.aucs),
-      r.ripl === null ? '-' : r.ripl.toFixed(3),
-      meanStd(r.final),
-      `${r.complete} of ${r.curves}`,
-    ]),
+  const section = (heading: string, text: string[], table?: Table, textCols = 1) => {
+    md.push(`## ${heading}`, '', ...text.map((t) => `${t}\n`), ...(table ? mdTable(table, textCols) : []));
+    html.push({ heading, text, ...(table && { table }) });
   };
-  const aucNote =
-    'AUC: the trapezoid area under each complete curve divided by the range of labelled sizes (its mean height). ' +
-    'RIPL: (AUC - AUC of random) / (1 - AUC of random), mean AUCs of the same task and tuning.';
-  md.push('## AUC and RIPL', '', ...mdTable(aucTab), '', aucNote, '');
-  html.push({ heading: 'AUC and RIPL', table: aucTab, text: [aucNote] });
-  writeFileAtomic(join(tablesDir, 'auc.csv'), csv(aucTab));
+  const chart = async (spec: VegaLiteSpec, slug: string, alt: string, caption: string) => {
+    const files = await writeChart(spec, join(plotsDir, slug));
+    plots.push(files.svg, files.png);
+    md.push(`![${alt}](plots/${slug}.svg)`, '', `${caption}\n`);
+    html.push({ svg: readFileSync(files.svg, 'utf8'), caption });
+  };
 
-  // forgetting of the labelled examples during each step's training
-  const forget = forgettingTable(cfg, curves);
-  md.push('## Forgetting of the labelled examples', '', ...mdTable(forget), '', FORGET_NOTE, '');
-  html.push({ heading: 'Forgetting of the labelled examples', table: forget, text: [FORGET_NOTE] });
-  writeFileAtomic(join(tablesDir, 'forgetting.csv'), csv(forget));
-  const never = neverLearnedPoints(cfg, curves);
-  if (never.length) {
-    const f = await writeChart(
-      tuningLinesChart(never, {
-        title: `${cfg.name}: labelled examples never learned`,
-        subtitle: 'share never right in any epoch of the step, mean over strategies and seeds',
-        x: 'labelled examples',
-        y: 'never learned (%)',
-        percent: true,
-      }),
-      join(plotsDir, 'never-learned'),
+  // learning curves and their summaries
+  const points = curvePoints(curves);
+  const auc = aucRows(curves);
+  section(
+    'Learning curves: AUC and RIPL',
+    [
+      'AUC: the trapezoid area under a curve (dev metric vs labelled examples) divided by its range of sizes, per ' +
+        'complete curve, then mean ± sample std over seeds (n = complete curves). RIPL: (AUC - AUC_random) / ' +
+        '(1 - AUC_random) of the mean AUCs, same task and tuning. At the budget: the dev metric of the last step.',
+      'A partial curve (killed or still running) counts in the plot at the steps it finished, not in AUC or at ' +
+        'the budget.',
+    ],
+    aucTable(auc, metricOf),
+    3,
+  );
+  const partial = curves.filter((c) => !c.complete && c.steps.length > 0);
+  if (partial.length) {
+    const lines = partial.map(
+      (c) =>
+        `partial: ${c.task} · ${tunedName(c)} ${c.strategy} seed ${c.seed}: ${c.steps.length} of ${c.planned} ` +
+        `steps finished (up to ${c.steps.at(-1)!.r.labelled} of ${c.budget} labelled)`,
     );
-    plots.push(f.svg, f.png);
-    md.push('![never learned](plots/never-learned.svg)', '');
-    html.push({ svg: readFileSync(f.svg, 'utf8') });
+    md.push(...lines.map((l) => `- ${l}`), '');
+    html.push({ text: lines });
   }
+  if (points.length)
+    await chart(
+      learningCurveChart(
+        points.map((p) => ({ ...p, tuning: tunedName(p) })),
+        { title: `${cfg.name}: learning curves`, subtitle: 'mean over seeds, band ± 1 std', metricName: metricWords },
+      ),
+      'learning-curves',
+      'learning curves',
+      'Dev metric after each step vs the examples it trained on; one panel per task and tuning, colour = strategy. ' +
+        'Band: ± 1 sample std over the seeds that finished the step.',
+    );
+
+  // forgetting: full fine-tuning vs PEFT
+  const forgetting = forgettingRows(curves);
+  section(
+    'Forgetting of the labelled examples: full fine-tuning vs PEFT',
+    [
+      "Over each step's training epochs, per labelled example: forgetting events (right at one epoch, wrong at the " +
+        'next), forgotten at least once, never learned (never right). Each curve averages its finished steps; mean ' +
+        '± sample std over curves (all strategies and seeds; n = curves).',
+    ],
+    forgettingTable(forgetting),
+    2,
+  );
+  const never = neverLearnedRows(curves);
+  if (never.length)
+    await chart(
+      neverLearnedChart(
+        never.map((p) => ({ ...p, tuning: tunedName(p) })),
+        { title: `${cfg.name}: never-learned share vs labelled examples`, subtitle: 'band ± 1 std over curves' },
+      ),
+      'never-learned',
+      'never-learned share',
+      "Share of a step's labelled examples never classified right during its training, over every strategy and seed.",
+    );
 
   // representation stability
-  const cka = ckaTable(cfg, curves);
-  if (cka.table.rows.length) {
-    md.push('## Representation stability (linear CKA)', '', ...mdTable(cka.table), '', CKA_NOTE, '');
-    html.push({ heading: 'Representation stability (linear CKA)', table: cka.table, text: [CKA_NOTE] });
-    writeFileAtomic(join(tablesDir, 'cka.csv'), csv(cka.table));
-    const f = await writeChart(
-      tuningLinesChart(cka.points, {
-        title: `${cfg.name}: CKA to the pretrained model per layer`,
-        subtitle: 'after the last step, mean over strategies and seeds',
-        x: 'layer',
-        y: 'linear CKA',
-        percent: false,
-        layers: true,
-      }),
-      join(plotsDir, 'cka'),
+  const cka = ckaRows(curves);
+  if (cka.length) {
+    section(
+      'Representation stability: linear CKA per layer',
+      [
+        'CKA between the pretrained and the fine-tuned model on the probe, per layer (mean-pooled tokens), at the ' +
+          'last step of complete curves: mean ± sample std over strategies and seeds. To the previous step: each ' +
+          "curve's mean over its steps, then over curves. 1 = the same representation up to rotation and scale.",
+      ],
+      ckaTable(cka),
+      2,
     );
-    plots.push(f.svg, f.png);
-    md.push('![CKA per layer](plots/cka.svg)', '');
-    html.push({ svg: readFileSync(f.svg, 'utf8') });
-  }
+    const last = cka.filter((r) => r.pretrained.n > 0);
+    if (last.length)
+      await chart(
+        ckaLayerChart(
+          last.map((r) => ({ ...r, ...r.pretrained, tuning: tunedName(r) })),
+          { title: `${cfg.name}: CKA to the pretrained model at the last step`, subtitle: 'bars ± 1 std' },
+        ),
+        'cka-layers',
+        'CKA per layer',
+        'Per layer (0 = embeddings), CKA(pretrained, fine-tuned) of the probe at the budget; colour = tuning.',
+      );
+  } else section('Representation stability: linear CKA per layer', ['no step with CKA yet (al.probe_size 0?)']);
+
   md.push(
-    `Per-step folders (labelled.json, metrics, records, probe Grams, log): ${outDir}/<task>/<model>/al/. MLflow: ` +
-      `${/^https?:/i.test(tracking) ? `the server ${tracking}` : `\`mlflow ui --backend-store-uri ${tracking}\``}.`,
+    `Per-step folders (job.json, metrics, labelled.json, the dynamics record, log): ${outDir}/<task>/<model>/al/. ` +
+      `MLflow: ${/^https?:/i.test(tracking) ? `runs on the tracking server ${tracking}` : `\`mlflow ui --backend-store-uri ${tracking}\``}. ` +
+      'Self-contained page: report.html.',
     '',
   );
+
+  // tables and the summary: the AUC table is the summary (one row per task, tuning and strategy)
+  const tables = alCsvs({ auc, points, forgetting, never, cka });
+  for (const [name, text] of Object.entries(tables)) writeFileAtomic(join(tablesDir, `${name}.csv`), text);
   const report = join(outDir, 'report.md');
   const htmlFile = join(outDir, 'report.html');
-  const csvFile = join(outDir, 'summary.csv');
+  const summaryCsv = join(outDir, 'summary.csv');
   const json = join(outDir, 'summary.json');
-  const differences = join(tablesDir, 'curves.csv');
   writeFileAtomic(report, md.join('\n'));
   writeFileAtomic(htmlFile, htmlReport(title, html));
-  writeFileAtomic(csvFile, csv(aucTab));
-  writeFileAtomic(differences, curvesCsv(curves));
-  const nan = (_: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
-  writeFileAtomic(json, `${JSON.stringify({ name: cfg.name, steps: steps.length, finished, auc, curves }, nan, 2)}\n`);
-  return { report, html: htmlFile, csv: csvFile, json, differences, plots, rows: [] };
-}
-
-function learningPoints(cfg: ExperimentConfig, curves: Curve[]) {
-  const groups = new Map<string, { c: Curve; r: AlStepResult }[]>();
-  for (const c of curves)
-    for (const r of c.results) {
-      const k = `${c.task}|${c.model}|${c.strategy}|${r.labelled}`;
-      groups.set(k, [...(groups.get(k) ?? []), { c, r }]);
-    }
-  return [...groups.values()].map((g) => {
-    const ys = g.map((x) => x.r.devMetric);
-    return {
-      task: g[0]!.c.task,
-      tuning: tuningOf(cfg, g[0]!.c.model, g[0]!.c.task),
-      strategy: g[0]!.c.strategy,
-      labelled: g[0]!.r.labelled,
-      mean: mean(ys),
-      std: ys.length > 1 ? std(ys) : 0,
-      n: ys.length,
-    };
-  });
-}
-
-const FORGET_NOTE =
-  'Over every finished step (all strategies and seeds): forgetting events per labelled example (right at an ' +
-  'epoch, wrong at the next, in the training forward pass), the share forgotten at least once, the share never ' +
-  'learned (never right in any epoch), mean ± std over steps.';
-
-function forgettingTable(cfg: ExperimentConfig, curves: Curve[]) {
-  const rows: string[][] = [];
-  for (const task of cfg.tasks) {
-    for (const model of Object.keys(cfg.models)) {
-      const rs = curves.filter((c) => c.task === task && c.model === model).flatMap((c) => c.results);
-      if (!rs.length) continue;
-      const col = (f: (r: AlStepResult) => number, scale = 100) => {
-        const xs = rs.map(f);
-        return `${(scale * mean(xs)).toFixed(2)} ± ${(scale * (xs.length > 1 ? std(xs) : 0)).toFixed(2)}`;
-      };
-      rows.push([
-        task,
-        tuningOf(cfg, model, task),
-        col((r) => r.forgetting.events, 1),
-        col((r) => r.forgetting.forgottenShare),
-        col((r) => r.forgetting.neverLearnedShare),
-        String(rs.length),
-      ]);
-    }
-  }
-  return {
-    header: ['task', 'tuning', 'forgetting events per example', 'forgotten (%)', 'never learned (%)', 'steps'],
-    rows,
-  };
-}
-
-function neverLearnedPoints(cfg: ExperimentConfig, curves: Curve[]) {
-  const groups = new Map<string, { task: string; model: string; labelled: number; xs: number[] }>();
-  for (const c of curves)
-    for (const r of c.results) {
-      const k = `${c.task}|${c.model}|${r.labelled}`;
-      const g = groups.get(k) ?? { task: c.task, model: c.model, labelled: r.labelled, xs: [] };
-      g.xs.push(r.forgetting.neverLearnedShare);
-      groups.set(k, g);
-    }
-  return [...groups.values()].map((g) => ({
-    task: g.task,
-    tuning: tuningOf(cfg, g.model, g.task),
-    x: g.labelled,
-    value: mean(g.xs),
-    n: g.xs.length,
-  }));
-}
-
-const CKA_NOTE =
-  'Linear CKA between the per-layer representations (mean-pooled over real tokens) of a fixed probe of evaluation ' +
-  'examples: the pretrained model vs the model after the last step of each complete curve (1 = the same ' +
-  'representation up to rotation and scale), and each step vs the step before it, averaged over steps.';
-
-function ckaTable(cfg: ExperimentConfig, curves: Curve[]) {
-  const rows: string[][] = [];
-  const points: { task: string; tuning: string; x: number; label: string; value: number; n: number }[] = [];
-  for (const task of cfg.tasks) {
-    for (const model of Object.keys(cfg.models)) {
-      const mine = curves.filter((c) => c.task === task && c.model === model);
-      const last = mine.filter(complete).flatMap((c) => (c.results.at(-1)!.cka ? [c.results.at(-1)!.cka!] : []));
-      const all = mine.flatMap((c) => c.results.flatMap((r) => (r.cka?.previous ? [r.cka] : [])));
-      if (!last.length) continue;
-      last[0]!.layers.forEach((layer, l) => {
-        const pre = last.map((k) => k.pretrained[l]!).filter(Number.isFinite);
-        const prev = all.map((k) => k!.previous![l]!).filter(Number.isFinite);
-        rows.push([
-          task,
-          tuningOf(cfg, model, task),
-          layer,
-          pre.length ? `${mean(pre).toFixed(3)} ± ${(pre.length > 1 ? std(pre) : 0).toFixed(3)}` : '-',
-          prev.length ? mean(prev).toFixed(3) : '-',
-          String(pre.length),
-        ]);
-        if (pre.length)
-          points.push({
-            task,
-            tuning: tuningOf(cfg, model, task),
-            x: l,
-            label: layer,
-            value: mean(pre),
-            n: pre.length,
-          });
-      });
-    }
-  }
-  return {
-    table: { header: ['task', 'tuning', 'layer', 'CKA to pretrained', 'CKA to previous step', 'curves'], rows },
-    points,
-  };
-}
-
-const mdTable = (t: { header: string[]; rows: string[][] }) => [
-  `| ${t.header.join(' | ')} |`,
-  `|${t.header.map((_, i) => (i < 3 ? '---' : '---:')).join('|')}|`,
-  ...t.rows.map((r) => `| ${r.join(' | ')} |`),
-];
-
-const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-const csv = (t: { header: string[]; rows: string[][] }) =>
-  [t.header, ...t.rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
-
-/** Every finished step as a row: the curves behind the plots. */
-function curvesCsv(curves: Curve[]): string {
-  const head =
-    'task,model,strategy,seed,step,labelled,dev_metric,dev_accuracy,train_accuracy,forgetting_events,never_learned';
-  const lines = curves.flatMap((c) =>
-    c.results.map((r) =>
-      [
-        c.task,
-        c.model,
-        c.strategy,
-        c.seed,
-        r.step,
-        r.labelled,
-        r.devMetric,
-        r.devAccuracy,
-        r.trainAccuracy,
-        r.forgetting.events,
-        r.forgetting.neverLearnedShare,
-      ].join(','),
-    ),
+  writeFileAtomic(summaryCsv, tables['auc-ripl']!);
+  writeFileAtomic(
+    json,
+    JSON.stringify(
+      {
+        name: cfg.name,
+        kind: 'al',
+        jobs: grid.jobs.length,
+        finished: curves.reduce((a, c) => a + c.steps.length, 0),
+        curves: curves.map((c) => ({
+          id: c.id,
+          task: c.task,
+          model: c.model,
+          tuning: c.tuning,
+          strategy: c.strategy,
+          seed: c.seed,
+          complete: c.complete,
+          steps: c.planned,
+          points: c.steps.map((s) => ({ step: s.r.step, labelled: s.r.labelled, metric: s.r.devMetric })),
+        })),
+        auc,
+        forgetting,
+        cka,
+      },
+      (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+      2,
+    ) + '\n',
   );
-  return [head, ...lines].join('\n') + '\n';
+  // no pruning rows: the grid's MLflow summary metrics are the pruning table's; differences: the table vs random
+  return {
+    report,
+    html: htmlFile,
+    csv: summaryCsv,
+    json,
+    differences: join(tablesDir, 'auc-ripl.csv'),
+    plots,
+    rows: [],
+  };
 }

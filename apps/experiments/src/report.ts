@@ -17,6 +17,7 @@ import {
   type MapPoint,
   type SizePoint,
 } from '@prunelab/viz';
+import { writeAlReport } from './al-report.ts';
 import { ensureDir, writeFileAtomic } from './files.ts';
 import type { Grid, ScoresJob } from './grid.ts';
 import { readDone } from './job-state.ts';
@@ -44,7 +45,6 @@ import { cellSettings, type ExperimentConfig } from './schema.ts';
 import { readScores, type ScoresResult } from './scores.ts';
 import { METRIC_TITLES, TASK_META, taskKind } from './tasks.ts';
 import { cellTuning, usesPeft } from './peft.ts';
-import { writeAlReport } from './al-report.ts';
 
 export { reportRows, ticketSummary, type ReportRow } from './report-tables.ts';
 

@@ -1,54 +1,90 @@
-// The active-learning plots render headless with their panels, legends and axis titles.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { learningCurvesChart, tuningLinesChart, type AlCurvePoint } from './al-charts.ts';
+import {
+  ckaLayerChart,
+  learningCurveChart,
+  neverLearnedChart,
+  type AlCurvePoint,
+  type CkaLayerPoint,
+} from './al-charts.ts';
 import { renderSvg } from './render.ts';
 
 const texts = (svg: string) =>
   [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
 
-const CURVE: AlCurvePoint[] = [100, 150, 200].flatMap((labelled, i) =>
-  ['random', 'entropy'].flatMap((strategy, s) =>
-    ['full', 'lora'].map((tuning) => ({
+const CURVE: AlCurvePoint[] = ['random', 'entropy'].flatMap((strategy, s) =>
+  ['bert (full)', 'bert-lora (lora)'].flatMap((tuning) =>
+    [100, 150, 200].map((labelled, i) => ({
       task: 'trec',
       tuning,
       strategy,
       labelled,
-      mean: 0.5 + 0.1 * i + 0.02 * s,
-      std: 0.01,
+      mean: 0.6 + 0.05 * i + 0.02 * s,
+      std: 0.01 * (i + 1),
       n: 3,
     })),
   ),
 );
 
-test('learningCurvesChart: a panel per task and tuning, strategies in the legend, labelled examples on x', async () => {
-  const t = texts(await renderSvg(learningCurvesChart(CURVE, { title: 'curves', metricName: 'accuracy' })));
-  for (const s of ['curves', 'trec', 'full', 'lora', 'random', 'entropy', 'labelled examples', 'accuracy (%)'])
-    assert.ok(t.includes(s), `missing ${s} in ${JSON.stringify(t)}`);
-  assert.throws(() => learningCurvesChart([], { title: 'x', metricName: 'm' }), /no points/);
+test('learningCurveChart: a panel per tuning and task, colour = strategy, a ± 1 std band in percent', async () => {
+  const spec = learningCurveChart(CURVE, { title: 'al: learning curves', metricName: 'accuracy' });
+  const t = texts(await renderSvg(spec));
+  for (const s of [
+    'al: learning curves',
+    'trec',
+    'bert (full)',
+    'bert-lora (lora)',
+    'random',
+    'entropy',
+    'labelled examples',
+    'accuracy (%)',
+  ])
+    assert.ok(t.includes(s), `missing ${JSON.stringify(s)} in ${JSON.stringify(t)}`);
+  const values = (spec as unknown as { data: { values: { y: number; lo: number; hi: number }[] } }).data.values;
+  for (const [i, v] of values.entries()) {
+    assert.ok(Math.abs(v.y - 100 * CURVE[i]!.mean) < 1e-9);
+    assert.ok(Math.abs(v.hi - v.lo - 200 * CURVE[i]!.std) < 1e-9);
+  }
+  assert.throws(() => learningCurveChart([], { title: 'x', metricName: 'm' }), /no points/);
   assert.throws(
-    () => learningCurvesChart([{ ...CURVE[0]!, mean: Number.NaN }], { title: 'x', metricName: 'm' }),
-    /point 0/,
+    () => learningCurveChart([{ ...CURVE[0]!, mean: NaN }], { title: 'x', metricName: 'm' }),
+    /point 0 has mean NaN/,
   );
 });
 
-test('tuningLinesChart: never-learned share over labelled examples, CKA over named layers', async () => {
-  const share = tuningLinesChart(
-    [
-      { task: 'sst2', tuning: 'full', x: 100, value: 0.3, n: 6 },
-      { task: 'sst2', tuning: 'full', x: 150, value: 0.2, n: 6 },
-      { task: 'sst2', tuning: 'lora', x: 100, value: 0.4, n: 6 },
-    ],
-    { title: 'never learned', x: 'labelled examples', y: 'never learned (%)', percent: true },
+test('neverLearnedChart: colour = tuning, one panel per task', async () => {
+  const points = CURVE.filter((p) => p.strategy === 'random').map(({ strategy: _, ...p }) => ({ ...p, task: 'sst2' }));
+  const t = texts(await renderSvg(neverLearnedChart(points, { title: 'never learned', subtitle: 'band' })));
+  for (const s of ['never learned', 'sst2', 'bert (full)', 'bert-lora (lora)', 'never learned (% of labelled)'])
+    assert.ok(t.includes(s), `missing ${JSON.stringify(s)}`);
+});
+
+test('ckaLayerChart: layers in model order whatever the order given, y up to 1, bars of ± 1 std', async () => {
+  const points: CkaLayerPoint[] = ['full', 'lora'].flatMap((tuning) =>
+    [2, 0, 1].map((index) => ({
+      task: 'trec',
+      tuning,
+      layer: index === 0 ? 'embeddings' : `layer ${index}`,
+      index,
+      mean: 1 - 0.1 * index,
+      std: 0.02,
+      n: 6,
+    })),
   );
-  const a = texts(await renderSvg(share));
-  for (const s of ['never learned', 'sst2', 'full', 'lora', 'never learned (%)']) assert.ok(a.includes(s), s);
-  const cka = tuningLinesChart(
-    ['embeddings', 'layer 1', 'layer 2'].flatMap((label, x) =>
-      ['full', 'lora'].map((tuning, i) => ({ task: 'trec', tuning, x, label, value: 1 - 0.2 * x * (1 - i / 2), n: 9 })),
-    ),
-    { title: 'CKA', x: 'layer', y: 'CKA', percent: false, layers: true },
+  const spec = ckaLayerChart(points, { title: 'cka' }) as unknown as {
+    spec: {
+      layer: { mark: { type: string }; encoding: { x: { sort: string[] }; y: { scale: { domain: number[] } } } }[];
+    };
+  };
+  const x = spec.spec.layer[1]!.encoding.x;
+  assert.deepEqual(x.sort, ['embeddings', 'layer 1', 'layer 2']);
+  assert.equal(spec.spec.layer[0]!.mark.type, 'rule');
+  assert.deepEqual(spec.spec.layer[1]!.encoding.y.scale.domain, [1 - 0.2 - 0.02 - 0.05, 1.005]);
+  const t = texts(await renderSvg(spec as never));
+  const order = ['embeddings', 'layer 1', 'layer 2'].map((l) => t.indexOf(l));
+  assert.ok(
+    order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!)),
+    `axis labels ${JSON.stringify(t)}`,
   );
-  const b = texts(await renderSvg(cka));
-  for (const s of ['embeddings', 'layer 1', 'layer 2', 'CKA']) assert.ok(b.includes(s), s);
+  assert.ok(t.includes('CKA to the pretrained model'));
 });

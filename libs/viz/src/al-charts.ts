@@ -1,136 +1,179 @@
-// The active-learning report's plots: learning curves (metric vs labelled examples, a band of ± one std over seeds,
-// one colour per strategy, one panel per task and tuning), the never-learned share of the labelled examples vs their
-// number (full fine-tuning vs PEFT), and linear CKA per layer between the pretrained and the fine-tuned model.
+// The active-learning report's plots: learning curves (dev metric vs labelled examples, colour = strategy, one
+// panel per task x tuning), the never-learned share vs labelled examples (colour = tuning) and CKA to the
+// pretrained model per layer (colour = tuning). Each is a mean line over seeds with a ± 1 std band or bar.
 import { PALETTE } from './theme.ts';
 import type { VegaLiteSpec } from './types.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
-export interface AlCurvePoint {
-  task: string;
-  /** the model entry and its tuning, as the legend or panel shows it: "use-lite-lora (lora)" */
-  tuning: string;
-  strategy: string;
-  labelled: number;
-  /** mean over seeds, fraction */
+/** A mean over seeds (or curves) and its sample std, as fractions; n: how many values. */
+interface Summary {
   mean: number;
   std: number;
   n: number;
 }
 
-/** A y domain with a margin, fixed: Vega's own collapses when every value is equal. */
-function domain(values: number[]): [number, number] {
-  const [lo, hi] = [Math.min(...values), Math.max(...values)];
-  const pad = Math.max((hi - lo) * 0.08, 0.5);
-  return [lo - pad, hi + pad];
+export interface AlCurvePoint extends Summary {
+  task: string;
+  /** the model and its tuning, as the tables name it: 'use-lite (full)', 'use-lite-lora (lora)' */
+  tuning: string;
+  strategy: string;
+  /** examples trained on at the step */
+  labelled: number;
 }
 
-function checkPoints<T>(points: T[], who: string, finite: (p: T) => boolean): void {
-  if (!points.length) throw new Error(`${who}: no points; fix: pass the finished steps`);
-  points.forEach((p, i) => {
-    if (!finite(p)) throw new Error(`${who}: point ${i} has no finite value; fix: leave out unfinished steps`);
-  });
+export interface NeverLearnedPoint extends Summary {
+  task: string;
+  tuning: string;
+  labelled: number;
 }
 
-export function learningCurvesChart(
-  points: AlCurvePoint[],
-  opts: { title: string; subtitle?: string; metricName: string },
-): VegaLiteSpec {
-  checkPoints(points, 'learningCurvesChart', (p) => Number.isFinite(p.mean));
-  const strategies = [...new Set(points.map((p) => p.strategy))];
-  const values = points.map((p) => ({
-    ...p,
-    metric: 100 * p.mean,
-    lo: 100 * (p.mean - p.std),
-    hi: 100 * (p.mean + p.std),
-  }));
-  const color = { field: 'strategy', type: 'nominal', sort: strategies, scale: { domain: strategies, range: PALETTE } };
-  const x = { field: 'labelled', type: 'quantitative', title: 'labelled examples' };
+export interface CkaLayerPoint extends Summary {
+  task: string;
+  tuning: string;
+  /** its name ('embeddings', 'layer 3') and place (0 = embeddings): the x axis keeps that order */
+  layer: string;
+  index: number;
+}
+
+interface Lines {
+  values: (Record<string, unknown> & Summary)[];
+  x: Record<string, unknown>;
+  /** the y axis: title and whether the values are fractions shown in percent */
+  y: { title: string; percent: boolean; domain?: [number, number] };
+  color: { field: string; title: string };
+  /** facet rows (optional) and columns */
+  row?: string;
+  column: string;
+  /** a band for quantitative x, bars for discrete x */
+  spread: 'band' | 'bar';
+  tooltip: { field: string; title?: string; format?: string }[];
+}
+
+function check(name: string, points: Summary[], what: string): void {
+  if (points.length === 0) throw new Error(`${name}: no points; fix: pass ${what}`);
+  for (const [i, p] of points.entries())
+    if (!Number.isFinite(p.mean) || !Number.isFinite(p.std))
+      throw new Error(`${name}: point ${i} has mean ${p.mean}, std ${p.std}; fix: leave out unfinished results`);
+}
+
+/** Mean lines with points, a ± 1 std band (or bars), faceted; an explicit y domain so equal values keep an axis. */
+function bandLines(l: Lines, opts: { title: string; subtitle?: string }): VegaLiteSpec {
+  const k = l.y.percent ? 100 : 1;
+  const values = l.values.map((v) => ({ ...v, y: k * v.mean, lo: k * (v.mean - v.std), hi: k * (v.mean + v.std) }));
+  const ys = values.flatMap((v) => [v.lo, v.hi]);
+  const [yMin, yMax] = [Math.min(...ys), Math.max(...ys)];
+  const pad = Math.max((yMax - yMin) * 0.08, l.y.percent ? 0.5 : 0.005);
+  const yDomain = l.y.domain ?? [yMin - pad, yMax + pad];
+  const series = [...new Set(l.values.map((v) => String(v[l.color.field])))];
+  const color = {
+    field: l.color.field,
+    type: 'nominal',
+    title: l.color.title,
+    sort: series,
+    scale: { domain: series, range: PALETTE },
+  };
   const y = (field: string) => ({
     field,
     type: 'quantitative',
-    title: `${opts.metricName} (%)`,
-    scale: { domain: domain(values.flatMap((v) => [v.lo, v.hi])), zero: false, nice: false },
-    axis: { format: '.0f' },
+    title: l.y.title,
+    scale: { domain: yDomain, zero: false, nice: false },
+    axis: { format: l.y.percent ? '.1f' : '.2f' },
   });
   return {
     $schema: SCHEMA,
     title: opts.subtitle ? { text: opts.title, subtitle: opts.subtitle } : { text: opts.title },
     data: { values },
     facet: {
-      row: { field: 'tuning', type: 'nominal', title: null },
-      column: { field: 'task', type: 'nominal', title: null },
+      ...(l.row && { row: { field: l.row, type: 'nominal', title: null } }),
+      column: { field: l.column, type: 'nominal', title: null },
     },
     spec: {
-      width: 260,
+      width: 240,
       height: 170,
       layer: [
-        { mark: { type: 'errorband', opacity: 0.18 }, encoding: { x, y: y('lo'), y2: { field: 'hi' }, color } },
+        l.spread === 'band'
+          ? {
+              mark: { type: 'errorband', opacity: 0.18 },
+              encoding: { x: l.x, y: y('lo'), y2: { field: 'hi' }, color },
+            }
+          : { mark: { type: 'rule', strokeWidth: 1.4 }, encoding: { x: l.x, y: y('lo'), y2: { field: 'hi' }, color } },
         {
-          mark: { type: 'line', point: { size: 30 }, strokeWidth: 1.6 },
+          mark: { type: 'line', point: { size: 36 }, strokeWidth: 1.6 },
           encoding: {
-            x,
-            y: y('metric'),
+            x: l.x,
+            y: y('y'),
             color: { ...color, legend: { symbolOpacity: 1, symbolType: 'circle', labelLimit: 0 } },
-            tooltip: [
-              { field: 'strategy' },
-              { field: 'labelled' },
-              { field: 'metric', format: '.2f' },
-              { field: 'n', title: 'seeds' },
-            ],
+            tooltip: [...l.tooltip, { field: 'y', title: 'mean', format: '.3f' }, { field: 'n', title: 'n' }],
           },
         },
       ],
     },
     resolve: { scale: { y: 'independent' } },
+    // the legend takes the band's colours otherwise: pale swatches
+    config: { legend: { symbolOpacity: 1 } },
   } as unknown as VegaLiteSpec;
 }
 
-export interface TuningPoint {
-  task: string;
-  tuning: string;
-  /** labelled examples (never-learned plot) or the layer's index (CKA plot) */
-  x: number;
-  /** the layer's name (CKA plot) */
-  label?: string;
-  /** fraction */
-  value: number;
-  n: number;
-}
-
-/** One line per tuning over x, a panel per task: the never-learned share or CKA by layer. */
-export function tuningLinesChart(
-  points: TuningPoint[],
-  opts: { title: string; subtitle?: string; x: string; y: string; percent: boolean; layers?: boolean },
+/** Dev metric vs labelled examples per strategy, one panel per tuning (row) and task (column). */
+export function learningCurveChart(
+  points: AlCurvePoint[],
+  opts: { title: string; subtitle?: string; metricName: string },
 ): VegaLiteSpec {
-  checkPoints(points, 'tuningLinesChart', (p) => Number.isFinite(p.value));
-  const tunings = [...new Set(points.map((p) => p.tuning))];
-  const scale = opts.percent ? 100 : 1;
-  const values = points.map((p) => ({ ...p, y: scale * p.value }));
-  const x = opts.layers
-    ? { field: 'label', type: 'ordinal', title: opts.x, sort: { field: 'x' }, axis: { labelAngle: 0 } }
-    : { field: 'x', type: 'quantitative', title: opts.x };
-  return {
-    $schema: SCHEMA,
-    title: opts.subtitle ? { text: opts.title, subtitle: opts.subtitle } : { text: opts.title },
-    data: { values },
-    facet: { column: { field: 'task', type: 'nominal', title: null } },
-    spec: {
-      width: 260,
-      height: 180,
-      mark: { type: 'line', point: { size: 40 }, strokeWidth: 1.8 },
-      encoding: {
-        x,
-        y: {
-          field: 'y',
-          type: 'quantitative',
-          title: opts.y,
-          scale: { domain: domain(values.map((v) => v.y)), zero: false, nice: false },
-          axis: { format: opts.percent ? '.0f' : '.2f' },
-        },
-        color: { field: 'tuning', type: 'nominal', sort: tunings, scale: { domain: tunings, range: PALETTE } },
-        tooltip: [{ field: 'tuning' }, { field: 'y', format: '.3f' }, { field: 'n', title: 'runs' }],
-      },
+  check('learningCurveChart', points, 'one point per (task, tuning, strategy, labelled size)');
+  return bandLines(
+    {
+      values: points.map((p) => ({ ...p })),
+      x: { field: 'labelled', type: 'quantitative', title: 'labelled examples', scale: { zero: false } },
+      y: { title: `${opts.metricName} (%)`, percent: true },
+      color: { field: 'strategy', title: 'strategy' },
+      row: 'tuning',
+      column: 'task',
+      spread: 'band',
+      tooltip: [{ field: 'strategy' }, { field: 'labelled' }],
     },
-  } as unknown as VegaLiteSpec;
+    opts,
+  );
+}
+
+/** The share of a step's labelled examples never learned in its training, vs labelled examples, per tuning. */
+export function neverLearnedChart(
+  points: NeverLearnedPoint[],
+  opts: { title: string; subtitle?: string },
+): VegaLiteSpec {
+  check('neverLearnedChart', points, 'one point per (task, tuning, labelled size)');
+  return bandLines(
+    {
+      values: points.map((p) => ({ ...p })),
+      x: { field: 'labelled', type: 'quantitative', title: 'labelled examples', scale: { zero: false } },
+      y: { title: 'never learned (% of labelled)', percent: true },
+      color: { field: 'tuning', title: 'tuning' },
+      column: 'task',
+      spread: 'band',
+      tooltip: [{ field: 'tuning' }, { field: 'labelled' }],
+    },
+    opts,
+  );
+}
+
+/** Linear CKA of each layer to the pretrained model, per tuning, one panel per task; layers in model order. */
+export function ckaLayerChart(points: CkaLayerPoint[], opts: { title: string; subtitle?: string }): VegaLiteSpec {
+  check('ckaLayerChart', points, 'one point per (task, tuning, layer)');
+  const layers = [...new Map(points.map((p) => [p.layer, p.index])).entries()]
+    .sort((a, b) => a[1] - b[1])
+    .map(([l]) => l);
+  const lo = Math.min(...points.map((p) => p.mean - p.std));
+  return bandLines(
+    {
+      values: points.map((p) => ({ ...p })),
+      x: { field: 'layer', type: 'ordinal', title: 'layer', sort: layers, axis: { labelAngle: -40 } },
+      // CKA is at most 1: the axis ends there, and starts below the lowest bar
+      y: { title: 'CKA to the pretrained model', percent: false, domain: [Math.max(0, lo - 0.05), 1.005] },
+      color: { field: 'tuning', title: 'tuning' },
+      column: 'task',
+      spread: 'bar',
+      tooltip: [{ field: 'tuning' }, { field: 'layer' }],
+    },
+    opts,
+  );
 }

@@ -26,6 +26,13 @@ export {
   type MapPoint,
   type SizePoint,
 } from './report-charts.ts';
+export {
+  ckaLayerChart,
+  learningCurveChart,
+  neverLearnedChart,
+  type AlCurvePoint,
+  type CkaLayerPoint,
+  type NeverLearnedPoint,
+} from './al-charts.ts';
 export { differenceChart, type DiffPoint } from './difference-chart.ts';
 export { escapeHtml, htmlReport, type HtmlBlock } from './html.ts';
-export { learningCurvesChart, tuningLinesChart, type AlCurvePoint, type TuningPoint } from './al-charts.ts';
