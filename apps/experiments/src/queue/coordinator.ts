@@ -43,10 +43,13 @@ export async function coordinate(
     await client.del(cancelKey(outDir)); // a new run undoes an earlier cancel
     const ids = new Set(grid.jobs.map((j) => queueJobId(outDir, j.hash)));
     await opts.before?.(queue, ids);
-    const tracking = await openTracking(outDir, cfg.name, log);
-    // RUNNING MLflow runs may belong to live workers here: no sweep (see README "Distributed runs"). One parent run
-    // per grid even when coordinators start together: the second finds the first one's.
-    const parent = await withRedisLock(client, parentLockKey(outDir), () => createGridRun(cfg, p, tracking, log));
+    // RUNNING MLflow runs may belong to live workers here: no sweep (see README "Distributed runs"). One experiment
+    // and one parent run per grid even when coordinators start together: the second finds the first one's (the
+    // experiment is made under the lock too: two coordinators creating it at once made two in the file store).
+    const { tracking, parent } = await withRedisLock(client, parentLockKey(outDir), async () => {
+      const t = await openTracking(outDir, cfg.name, log);
+      return { tracking: t, parent: await createGridRun(cfg, p, t, log) };
+    });
     const position = (id: string) => `[${grid.jobs.findIndex((j) => j.id === id) + 1}/${grid.jobs.length}]`;
     const skipped: string[] = [];
     const ran: string[] = [];
