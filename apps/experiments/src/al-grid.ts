@@ -3,12 +3,11 @@
 // key holds the previous step's key, so a curve is identified by everything before it and a changed setting redoes
 // the steps from where it acts. The model is the tuning method: a models.<m> entry with its peft (and its al:
 // overrides, e.g. the learning rate).
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { checkStrategyOptions, strategy } from '@prunelab/active';
 import { whereOf } from './config.ts';
 import { dataKey as dataStateKey, type DataStates } from './data-digest.ts';
 import { type AlStepJob, type Grid, hash, modelKey } from './grid.ts';
+import { fileDigest } from './mlflow-inputs.ts';
 import { modelConfigReader, planPeft, type JobPeft } from './peft.ts';
 import { cellSettings, type AlCfg, type ExperimentConfig, type TaskName } from './schema.ts';
 import type { ModelWeights } from './weights.ts';
@@ -22,9 +21,6 @@ export const curveId = (task: string, model: string, strategyName: string, seed:
   `${task}/${model}/al/${strategyName}-seed-${seed}`;
 
 const pad = (s: number) => String(s).padStart(2, '0');
-
-/** A pool file's content digest: an edited file redoes its curves, a moved one does not. */
-export const poolDigest = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
 
 export function expandAlGrid(cfg: ExperimentConfig, weights: Record<string, ModelWeights>, data: DataStates): Grid {
   const jobs: AlStepJob[] = [];
@@ -60,7 +56,7 @@ export function expandAlGrid(cfg: ExperimentConfig, weights: Record<string, Mode
         data: s.data,
         digest: record?.digest ?? 'not read yet',
         model: modelKey(cfg, weights, model),
-        al: { ...training, pool: pool && poolDigest(pool) },
+        al: { ...training, pool: pool && fileDigest(pool) }, // by content: an edited file redoes its curves, a moved one does not
         ...(peft && { peft: peft.options }),
       };
       const steps = stepCount(al);
@@ -89,6 +85,7 @@ export function expandAlGrid(cfg: ExperimentConfig, weights: Record<string, Mode
               model,
               settings: s,
               strategy: name,
+              options,
               seed,
               step,
               labelled: al.warm_start + step * al.query,

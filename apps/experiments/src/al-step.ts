@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { checkStrategyOptions, gram, gramCka, type Outputs, strategy } from '@prunelab/active';
+import { gram, gramCka, type Outputs, strategy } from '@prunelab/active';
 import { mulberry32, selectRows, type EncodedSet } from '@prunelab/core';
 import { forgetting, readRunRecord } from '@prunelab/dynamics';
 import {
@@ -136,7 +136,6 @@ export async function runAlStep(env: JobEnv, job: AlStepJob): Promise<AlStepResu
     labelledIds.map((id) => cell.rowOf.get(id)!),
   );
   const strat = strategy(job.strategy);
-  const options = checkStrategyOptions(strat, al.strategy_options[job.strategy], `al.strategy_options.${job.strategy}`);
   const metricName = TASK_META[job.task].metric;
   const metricTitle = metricName === 'accuracy' ? 'acc' : METRIC_TITLES[metricName];
   const { seeds: _s, strategies: _st, peft: _p, strategy_options: _o, ...alParams } = al;
@@ -163,7 +162,7 @@ export async function runAlStep(env: JobEnv, job: AlStepJob): Promise<AlStepResu
       model: job.model,
       model_path: cell.modelDir,
       strategy: job.strategy,
-      strategy_options: options,
+      strategy_options: job.options,
       seed: job.seed,
       step: job.step,
       labelled: labelledIds.length,
@@ -227,7 +226,7 @@ export async function runAlStep(env: JobEnv, job: AlStepJob): Promise<AlStepResu
             labelled: { ids: labelledIds, out: labOut, labels: data.labels },
             k,
             seed,
-            options,
+            options: job.options,
           });
           selected = Array.from(picked, (i) => unlabelled[i]!);
           seconds.select = (performance.now() - t1) / 1000;

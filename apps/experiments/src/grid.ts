@@ -109,6 +109,8 @@ export interface Phase2Job extends TrainingJobBase {
 export interface AlStepJob extends TrainingJobBase {
   kind: 'al';
   strategy: string;
+  /** the strategy's options, checked and with defaults filled (in the key) */
+  options: Record<string, string | number>;
   seed: number;
   step: number;
   /** examples trained on at this step */

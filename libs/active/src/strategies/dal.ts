@@ -4,18 +4,8 @@
 // two classes weighted equally, fitted by plain gradient descent from zero (no seed needed); with `rounds` > 1 the
 // query is split and the discriminator refitted after each part, the chosen ones moved to the labelled side (the
 // paper's sub-batches).
+import { normalizeRows } from '@prunelab/pruning';
 import { checkK, idOrder, need, type Strategy } from '../strategy.ts';
-
-function unitRows(x: Float32Array, n: number, d: number): Float64Array {
-  const out = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += x[i * d + j]! ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let j = 0; j < d; j++) out[i * d + j] = x[i * d + j]! * inv;
-  }
-  return out;
-}
 
 /** Weights [d + 1] (bias last) of a class-balanced logistic regression of `y` on the rows of x. */
 export function fitLogistic(x: Float64Array, y: Uint8Array, d: number, steps: number, lr: number): Float64Array {
@@ -59,8 +49,8 @@ export const dal: Strategy = {
     const n = pool.out.n;
     const m = labelled.out.n;
     const x = new Float64Array((n + m) * d);
-    x.set(unitRows(e.data, n, d));
-    x.set(unitRows(l.data, m, d), n * d);
+    x.set(normalizeRows(e.data, n, d));
+    x.set(normalizeRows(l.data, m, d), n * d);
     const y = new Uint8Array(n + m);
     y.fill(1, 0, n);
     const rounds = Math.min(Number(options.rounds ?? 1), k);
