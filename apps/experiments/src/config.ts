@@ -19,6 +19,7 @@ import { checkOptions, SELECTION_METHOD_NAMES, selectionMethod } from '@prunelab
 import { CustomTasksConfigError, readCustomTasks } from './custom-tasks.ts';
 import { checkPeftConfig, PeftConfigError } from './peft.ts';
 import { AlConfigError, checkAlConfig } from './al-config.ts';
+import { checkMitigations } from './mitigation-config.ts';
 
 export class ConfigError extends Error {}
 
@@ -67,6 +68,8 @@ function describe(f: Field): string {
     'string[]': 'a list of strings',
     mapping: 'a mapping of keys',
     peft: 'none or {method: <a PEFT method>, <its options>}',
+    mitigation: 'a mitigation name or {method: <a mitigation>, <its options>}',
+    'mitigation[]': 'a non-empty list of mitigation names or {method: <a mitigation>, <its options>}',
   }[t.kind];
   return (
     base + ('min' in t && t.min !== undefined ? ` >= ${t.min}` : '') + ('nullable' in t && t.nullable ? ' or null' : '')
@@ -101,6 +104,10 @@ function check(f: Field, v: unknown): unknown {
       return isObject(v) ? v : undefined;
     case 'peft':
       return v === 'none' || isObject(v) ? v : undefined;
+    case 'mitigation':
+      return typeof v === 'string' || isObject(v) ? v : undefined;
+    case 'mitigation[]':
+      return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' || isObject(x)) ? v : undefined;
   }
 }
 
@@ -372,6 +379,11 @@ function crossCheck(cfg: ExperimentConfig, where: Where): void {
     }
   }
   checkMethodOptions(cfg, where);
+  try {
+    checkMitigations(cfg, where);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
   try {
     checkPeftConfig(cfg, where);
   } catch (e) {

@@ -32,6 +32,8 @@ import { readModelWeights, type ModelWeights } from './weights.ts';
 import { whereOf } from './config.ts';
 import { modelConfigReader, planPeft, type JobPeft } from './peft.ts';
 import { expandAlGrid } from './al-grid.ts';
+import { mitigationMethod, type MitigationSpec } from '@prunelab/finetune';
+import { parseEntry, parseList, type JobMitigation } from './mitigation-config.ts';
 
 export const hash = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 16);
 
@@ -58,6 +60,12 @@ interface JobBase {
 /** A training job's PEFT method (peft.ts), null: full fine-tuning. */
 interface TrainingJobBase extends JobBase {
   peft: JobPeft | null;
+  /** its seed-instability mitigation (mitigation-config.ts); absent: none */
+  mitigation?: JobMitigation;
+  /** the none run of the same settings whose snapshot at this method's prefix step it starts from (when kept) */
+  prefixFrom?: string;
+  /** a none run: the mitigations (of jobs starting from it) whose prefix steps it keeps snapshots of */
+  keepFor?: MitigationSpec[];
 }
 
 export interface Phase1Job extends TrainingJobBase {
@@ -232,7 +240,9 @@ export function expandGrid(
       const peft1 = peftOf(task, model, 'phase1');
       const peft2 = peftOf(task, model, 'phase2');
       // record fields enter the key only when asked for: keys made before the setting existed stay valid
-      const p1 = { ...(record.length ? { ...rest, record } : rest), ...peftKey(peft1) };
+      const { mitigation: _m1, ...rest1 } = rest;
+      const mit1 = parseEntry(s.phase1.mitigation, whereOf(cfg)(['phase1', 'mitigation']));
+      const p1 = { ...(record.length ? { ...rest1, record } : rest1), ...peftKey(peft1), ...mitigationKey(mit1) };
       const phase1: Phase1Job[] = s.phase1.seeds.map((seed, run) => ({
         kind: 'phase1',
         id: `${base}/phase1/seed-${seed}`,
@@ -244,8 +254,9 @@ export function expandGrid(
         seed,
         run,
         peft: peft1,
+        ...(mit1.spec.method !== 'none' && { mitigation: mit1 }),
         ...missing(task, model),
-        label: `phase1 ${task}/${model} seed ${seed}`,
+        label: `phase1 ${task}/${model} seed ${seed}${mit1.spec.method !== 'none' ? ` ${mit1.label}` : ''}`,
       }));
       if (needsScores) jobs.push(...phase1);
       const R = s.phase1.seeds.length;
@@ -287,11 +298,32 @@ export function expandGrid(
       jobs.push(...scores);
       scoresOf.set(base, scores);
 
-      const { seeds: _seeds2, ticket_seeds: _t2, methods: _m, checkpoint_every: _c2, peft: _p2, ...p2 } = s.phase2;
+      const {
+        seeds: _seeds2,
+        ticket_seeds: _t2,
+        methods: _m,
+        checkpoint_every: _c2,
+        peft: _p2,
+        mitigation: _mit2,
+        ...p2
+      } = s.phase2;
       const p2Key = { ...dataKey, phase2: { ...p2, ...peftKey(peft2) } };
-      const phase2 = (method: Method, seed: number, subset: SubsetRef | null, suffix: string): Phase2Job => ({
+      const mits = parseList(s.phase2.mitigation, (i) => whereOf(cfg)(['phase2', 'mitigation', String(i)]));
+      const phase2 = (method: Method, seed: number, subset: SubsetRef | null, suffix: string): Phase2Job[] =>
+        mitigated(
+          mits,
+          (mit) => `${base}/phase2/${method}${suffix}${mit.spec.method === 'none' ? '' : `-${mit.label}`}-seed-${seed}`,
+          (mit, id) => phase2One(method, seed, subset, mit, id),
+        );
+      const phase2One = (
+        method: Method,
+        seed: number,
+        subset: SubsetRef | null,
+        mit: JobMitigation,
+        id: string,
+      ): Phase2Job => ({
         kind: 'phase2',
-        id: `${base}/phase2/${method}${suffix}-seed-${seed}`,
+        id,
         task,
         model,
         settings: s,
@@ -303,8 +335,10 @@ export function expandGrid(
         ...missing(task, model),
         // the subset enters by what decides its ids, not by the scores job's hash: adding a baseline must not redo the
         // rest
+        ...(mit.spec.method !== 'none' && { mitigation: mit }),
         hash: hash({
           ...p2Key,
+          ...mitigationKey(mit),
           method,
           seed,
           subset: subset && {
@@ -318,9 +352,11 @@ export function expandGrid(
             options: method === 'hscore' ? undefined : optionKeys[method],
           },
         }),
-        label: `phase2 ${task}/${model} ${phase2Title(method, subset, model)} seed ${seed}`,
+        label:
+          `phase2 ${task}/${model} ${phase2Title(method, subset, model)}` +
+          `${mit.spec.method === 'none' ? '' : ` ${mit.label}`} seed ${seed}`,
       });
-      for (const seed of ticketSeeds(s)) if (methods.includes('full')) jobs.push(phase2('full', seed, null, ''));
+      for (const seed of ticketSeeds(s)) if (methods.includes('full')) jobs.push(...phase2('full', seed, null, ''));
       for (const sc of scores) {
         const vs = sc.variant.key === 'all' ? '' : `-${sc.variant.key}`;
         const baselineAt = new Set(
@@ -340,7 +376,7 @@ export function expandGrid(
             };
             const ticket = removed.join() === winningTicketRemoved(sc.variant.runsUsed).join();
             for (const seed of ticket ? ticketSeeds(s) : s.phase2.seeds)
-              jobs.push(phase2(method, seed, ref, `-${name}${vs}`));
+              jobs.push(...phase2(method, seed, ref, `-${name}${vs}`));
           }
         }
       }
@@ -403,6 +439,32 @@ export function expandGrid(
   const byId = new Map(jobs.map((j) => [j.id, j]));
   if (byId.size !== jobs.length) throw new Error('internal: two jobs share a folder; report this with the config');
   return { jobs, byId, cells };
+}
+
+/** What a mitigation adds to a job's key: nothing for none (keys made before mitigations existed stay valid). */
+export const mitigationKey = (m: JobMitigation | undefined) =>
+  m && m.spec.method !== 'none' ? { mitigation: m.spec } : {};
+
+/**
+ * One job per mitigation of the list; a method that trains like the default run for a while (its prefix) starts
+ * from that run's snapshot when the list also holds none: the none job keeps the snapshot, the other depends on it.
+ */
+function mitigated<J extends TrainingJobBase>(
+  mits: JobMitigation[],
+  idOf: (m: JobMitigation) => string,
+  make: (m: JobMitigation, id: string) => J,
+): J[] {
+  const jobs = mits.map((m) => make(m, idOf(m)));
+  const base = jobs.find((j) => !j.mitigation);
+  if (!base) return jobs;
+  for (const j of jobs) {
+    if (!j.mitigation || mitigationMethod(j.mitigation.spec.method).prefix(j.mitigation.spec.options) <= 0) continue;
+    if (mitigationMethod(j.mitigation.spec.method).settings) continue; // other settings: nothing shared
+    j.prefixFrom = base.id;
+    j.deps = [...j.deps, base.id];
+    (base.keepFor ??= []).push(j.mitigation.spec);
+  }
+  return jobs;
 }
 
 /** Examples x epochs a job trains on; subset jobs use `sizeOf` when the subset exists, else the full size (an upper bound). */

@@ -47,6 +47,8 @@ export interface DoneMarker {
   build?: NumericBuild;
   data?: DataRecord | null;
   weights?: string | null;
+  /** training jobs: model-steps (one model, one optimizer step = 1), every model the job trained counted */
+  modelSteps?: number;
 }
 
 export function readDone<T = unknown>(outDir: string, job: Job): (DoneMarker & { result?: T }) | undefined {

@@ -9,11 +9,11 @@ import { recordProblem } from './config.ts';
 import { batchDynamics, needsFeatures } from './dynamics.ts';
 import { jobInputs } from './mlflow-inputs.ts';
 import type { JobEnv } from './env.ts';
-import { scoreEval } from './evaluation.ts';
+import { scoreEval, scoreMitigated } from './evaluation.ts';
 import type { Phase1Job } from './grid.ts';
 import type { RecordField } from './schema.ts';
 import { METRIC_TITLES, TASK_META } from './tasks.ts';
-import { runTrainingJob, type EpochEval, type RecordHook } from './train-job.ts';
+import { runTrainingJob, type EpochEval, type Outcome, type RecordHook } from './train-job.ts';
 
 /** devAccuracy: the share the H-score would count correct (QA: exact match); devMetric: the task's main metric */
 export interface Phase1Result {
@@ -30,6 +30,9 @@ export interface Phase1Result {
     seconds: number;
     examplesPerSecond: number;
   }[];
+  modelSteps?: number;
+  /** a mitigated score run: the method and its predictor's dev numbers (the record is the main model's) */
+  mitigation?: Outcome['mitigation'];
 }
 
 /** A metrics.jsonl row of phase 1 and of an AL step (timings go to timing.jsonl). */
@@ -82,12 +85,15 @@ export async function runPhase1(env: JobEnv, job: Phase1Job): Promise<Phase1Resu
         const train = `train acc ${e.trainAccuracy.toFixed(3)}`;
         return `epoch ${e.epoch + 1}/${p1.epochs} ${train} ${devNote} ${e.examplesPerSecond.toFixed(0)} ex/s`;
       },
-      finish: (epochs, d) => {
+      final: (model, run) => scoreMitigated(cell, model, run, cell.dev),
+      finish: (epochs, d, outcome) => {
         // a score run whose model predicts one class learned nothing to count: its H-scores are noise
         const collapse = collapseOf(epochs.at(-1)?.row?.predCounts);
         return {
           result: {
             epochs: epochs.map((x) => ({ ...x.row!, seconds: x.seconds, examplesPerSecond: x.examplesPerSecond })),
+            modelSteps: outcome.modelSteps,
+            ...(outcome.mitigation && { mitigation: outcome.mitigation }),
           },
           note: collapse ? `DEGENERATE: ${collapseText(collapse, cell.data.labels)} on ${cell.data.evalSplit}` : '',
           artifact: { path: d, under: 'job' },

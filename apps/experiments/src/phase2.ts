@@ -6,13 +6,13 @@ import { readSubset } from '@prunelab/pruning';
 import { selectRows } from '@prunelab/core';
 import { collapseOf, collapseText } from './collapse.ts';
 import type { JobEnv } from './env.ts';
-import { scoreEval } from './evaluation.ts';
+import { scoreEval, scoreMitigated } from './evaluation.ts';
 import { readJson, type DoneMarker } from './job-state.ts';
 import { fileDigest, jobInputs } from './mlflow-inputs.ts';
 import { serverIdOf } from './tracking.ts';
 import type { Phase2Job, SubsetRef } from './grid.ts';
 import { METRIC_TITLES, TASK_META } from './tasks.ts';
-import { runTrainingJob } from './train-job.ts';
+import { runTrainingJob, type Outcome } from './train-job.ts';
 
 export interface Phase2Result {
   size: number;
@@ -26,6 +26,11 @@ export interface Phase2Result {
   extra?: Record<string, number>;
   /** classification: predictions per class on the evaluation split after the last epoch (collapse.ts) */
   predCounts?: number[];
+  /** optimizer steps of every model the job trained (one model, one step = 1) */
+  modelSteps?: number;
+  /** a mitigated run: the method, and the main model's own last-epoch numbers (metric/metrics above are the
+   * mitigated predictor's: the vote, the averaged weights) */
+  mitigation?: Outcome['mitigation'] & { mainMetric: number; mainMetrics: Record<string, number> };
   /** devMetric: the main metric; devAccuracy: the share counted correct (QA: exact match) */
   epochs: {
     epoch: number;
@@ -135,22 +140,29 @@ export async function runPhase2(env: JobEnv, job: Phase2Job): Promise<Phase2Resu
         };
       },
       log: (e, ev) => ev && `epoch ${e.epoch + 1}/${p2.epochs} dev ${metricTitle} ${ev.row.devMetric.toFixed(3)}`,
-      finish: (epochs, dir) => {
+      final: (model, run) => scoreMitigated(cell, model, run, cell.dev),
+      finish: (epochs, dir, outcome) => {
         const rows = epochs.filter((x) => x.row).map((x) => ({ ...x.row!, seconds: x.seconds }));
         const last = rows.at(-1)!;
+        const mit = outcome.mitigation;
+        const f = mit?.final;
+        const predCounts = f ? f.predCounts : last.predCounts;
         const result: Phase2Result = {
           size: ids.length,
           fraction: ids.length / cell.trainIds.length,
-          metric: last.devMetric,
+          metric: f ? f.metric : last.devMetric,
           metricName,
-          metrics: last.devMetrics,
+          metrics: f ? f.metrics : last.devMetrics,
           ...(last.extra && { extra: last.extra }),
-          ...(last.predCounts && { predCounts: last.predCounts }),
+          ...(predCounts && { predCounts }),
+          modelSteps: outcome.modelSteps,
+          ...(mit && { mitigation: { ...mit, mainMetric: last.devMetric, mainMetrics: last.devMetrics } }),
           epochs: rows,
         };
-        const collapse = collapseOf(last.predCounts);
+        const collapse = collapseOf(predCounts);
         const degenerate = collapse ? ` DEGENERATE: ${collapseText(collapse, cell.data.labels)}` : '';
-        const note = `dev ${metricTitle} ${result.metric.toFixed(4)}${degenerate}`;
+        const by = mit ? ` (${mit.label}${mit.models > 1 ? `, vote of ${mit.models}` : ''})` : '';
+        const note = `dev ${metricTitle} ${result.metric.toFixed(4)}${by}${degenerate}`;
         return { result, note, artifact: { path: join(dir, 'metrics.jsonl') } };
       },
     }),

@@ -15,7 +15,10 @@ export type FieldType =
   | { kind: 'enum[]'; values: readonly string[]; empty?: boolean }
   | { kind: 'mapping' }
   /** `none`, or a mapping {method, ...its options} (peft.ts); nullable: not set here (a phase: the model's) */
-  | { kind: 'peft'; nullable?: boolean };
+  | { kind: 'peft'; nullable?: boolean }
+  /** a mitigation name, or {method, label?, ...its options} (libs/finetune mitigation/); [] : a list of them */
+  | { kind: 'mitigation' }
+  | { kind: 'mitigation[]' };
 
 export interface Field {
   type: FieldType;
@@ -168,6 +171,13 @@ export const SCHEMA = {
   phase1: {
     ...TRAINING,
     peft: phasePeft('the phase-1 score runs'),
+    mitigation: {
+      type: { kind: 'mitigation' },
+      default: 'none',
+      doc:
+        'seed-instability mitigation of the score runs (docs/mitigation.md): a name or {method: deni, copies: 4, ...}; ' +
+        "the record is the main model's training passes. In the job keys when not none",
+    },
     record: {
       type: { kind: 'enum[]', values: RECORD_FIELDS, empty: true },
       default: [],
@@ -180,6 +190,14 @@ export const SCHEMA = {
   phase2: {
     ...TRAINING,
     peft: phasePeft('the phase-2 runs'),
+    mitigation: {
+      type: { kind: 'mitigation[]' },
+      default: ['none'],
+      doc:
+        'seed-instability mitigations (docs/mitigation.md): every phase-2 run once per entry, each a name or ' +
+        '{method: ensemble, size: 3, label: ens3}; a run of a method that shares its first steps with the none run ' +
+        "of the same seed starts from that run's snapshot. In the job keys when not none",
+    },
     seeds: { type: { kind: 'int[]' }, default: [6666], doc: 'one run per seed, method and subset (the paper: 6666)' },
     ticket_seeds: {
       type: { kind: 'int[]', empty: true },
@@ -344,11 +362,16 @@ export interface TrainingCfg {
   /** null: the model's peft (cellSettings resolves it, so a cell's settings always hold a value) */
   peft: PeftSetting | null;
 }
+/** A mitigation as written: a name, or {method, label?, ...options} (mitigation-config.ts checks it). */
+export type MitigationSetting = string | Record<string, unknown>;
+
 export interface Phase1Cfg extends TrainingCfg {
   /** opt-in record fields; [] (the default) keeps the phase-1 job keys of configs made before the key existed */
   record: RecordField[];
+  mitigation: MitigationSetting;
 }
 export interface Phase2Cfg extends TrainingCfg {
+  mitigation: MitigationSetting[];
   /** extra seeds of full data and of the winning ticket's subset (every method there) */
   ticket_seeds: number[];
   methods: Method[];

@@ -4,12 +4,16 @@
 // examples/s). A killed job resumes from the snapshot libs/finetune's train() keeps in the folder: whatever was
 // written after it is cut off and recomputed, so records and metrics.jsonl match an uninterrupted run byte for
 // byte. MLflow: a resumed job gets a new run tagged resumed_from_run (the killed one), with every epoch's metrics.
-import { existsSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   attachPeft,
   disposeParams,
   loadModel,
+  mitigatedOptions,
+  prefixStep,
+  runSchedule,
+  startMitigation,
   train,
   trainableNames,
   trainStateFile,
@@ -17,7 +21,9 @@ import {
   type CallerState,
   type EncodedSet,
   type EpochSummary,
+  type MitigationRun,
   type Model,
+  type TrainOptions,
 } from '@prunelab/finetune';
 import { flattenParams, type DatasetInput } from '@prunelab/tracking';
 import type { Cell } from './cell.ts';
@@ -72,9 +78,39 @@ export interface TrainingHooks<Row, R> {
   after?(model: Model): Promise<void>;
   /** the epoch's line for the progress bar and log.txt, if any */
   log(e: EpochSummary, ev: EpochEval<Row> | undefined): string | undefined;
+  /** a mitigated job, after training and the method's finish: the predictor's evaluation (a vote, averaged weights) */
+  final?(model: Model, run: MitigationRun): Promise<FinalEval>;
   /** the job's result and closing note once every epoch is done; `artifact`: what the MLflow run keeps */
-  finish(epochs: EpochDone<Row>[], dir: string): JobEnd<R>;
+  finish(epochs: EpochDone<Row>[], dir: string, outcome: Outcome): JobEnd<R>;
 }
+
+/** The mitigated predictor's evaluation (phase 2's result replaces its last-epoch numbers with it). */
+export interface FinalEval {
+  metric: number;
+  metrics: Record<string, number>;
+  accuracy: number;
+  loss: number;
+  predCounts?: number[];
+}
+
+/** What every training job reports besides its phase's result. */
+export interface Outcome {
+  /** model-steps: the main model's optimizer steps plus every copy's and member's */
+  modelSteps: number;
+  mitigation?: {
+    label: string;
+    method: string;
+    options: Record<string, number>;
+    /** models voting (1: a single model predicts) */
+    models: number;
+    /** the none run whose snapshot this job started from, and at which step; absent: trained from the start */
+    prefixFrom?: { job: string; step: number };
+    final?: FinalEval;
+  };
+}
+
+/** The snapshot a none run keeps for the mitigated runs that start from it. */
+export const prefixFile = (step: number): string => `prefix-${step}.safetensors`;
 
 export interface JobEnd<R> {
   result: R;
@@ -111,6 +147,7 @@ interface JobState<Row> {
   timingBytes: number;
   epochs: EpochDone<Row>[];
   record?: unknown;
+  mitigation?: unknown;
 }
 
 const size = (file: string) => (existsSync(file) ? statSync(file).size : 0);
@@ -140,14 +177,24 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
   });
   let model: Model;
   let hooks: TrainingHooks<Row, R>;
-  try {
-    await mlrun.logParams(flattenParams({ ...t.params, peft: job.peft?.options ?? 'none' }));
-    await mlrun.logInputs(t.inputs);
-    model = loadModel(cell.modelDir, {
+  const mit = job.mitigation;
+  // the model of a seed: pretrained weights, head (and PEFT parameters) initialised from the seed
+  const load = (seed: number) =>
+    loadModel(cell.modelDir, {
       head: cell.head,
       ...(cell.head === 'seqcls' && { numLabels: cell.numLabels }),
-      seed: job.seed,
+      seed,
     });
+  try {
+    await mlrun.logParams(
+      flattenParams({
+        ...t.params,
+        peft: job.peft?.options ?? 'none',
+        ...(mit && { mitigation: { method: mit.spec.method, ...mit.spec.options } }),
+      }),
+    );
+    await mlrun.logInputs(t.inputs);
+    model = load(job.seed);
   } catch (e) {
     await endFailed(mlrun, log); // a job that fails before training is FAILED too, not RUNNING (later: KILLED)
     throw e;
@@ -173,20 +220,55 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
     disposeParams(model.params);
     throw e;
   }
-  const passesPlanned = Math.ceil(t.data.n / s.batch_size) * s.epochs;
+  const base: TrainOptions = {
+    epochs: s.epochs,
+    batchSize: s.batch_size,
+    gradientAccumulationSteps: s.grad_accum,
+    lr: s.lr,
+    warmupSteps: s.warmup_steps,
+    weightDecay: s.weight_decay,
+    seed: job.seed,
+  };
+  const opts = mit ? mitigatedOptions(mit.spec, t.data.n, base) : base;
+  let run: MitigationRun | undefined;
+  // a mitigated job that shares its first steps with a none run of the grid starts from that run's kept snapshot
+  let adopted: { job: string; step: number } | undefined;
+  try {
+    if (mit) {
+      const fresh = (seed: number) => {
+        const m = load(seed);
+        if (job.peft) attachPeft(m, job.peft.spec, seed, job.peft.key);
+        return m;
+      };
+      run = startMitigation(mit.spec, model, t.data, opts, { fresh, dir });
+      const step = prefixStep(mit.spec, t.data.n, base);
+      const kept = job.prefixFrom && join(env.outDir, job.prefixFrom, prefixFile(step));
+      if (kept && step > 0 && !existsSync(join(dir, SNAPSHOT)) && existsSync(kept)) {
+        copyFileSync(kept, join(dir, SNAPSHOT));
+        // its epochs' rows come along; the restore below cuts them to what the snapshot had written
+        for (const f of ['metrics.jsonl', 'timing.jsonl']) {
+          const from = join(env.outDir, job.prefixFrom!, f);
+          if (existsSync(from)) copyFileSync(from, join(dir, f));
+        }
+        adopted = { job: job.prefixFrom!, step };
+      }
+    }
+  } catch (e) {
+    await endFailed(mlrun, log);
+    run?.dispose();
+    disposeParams(model.params);
+    throw e;
+  }
+  const keepSteps = [...new Set((job.keepFor ?? []).map((m) => prefixStep(m, t.data.n, base)))].filter((x) => x > 0);
+  const passesPlanned = Math.ceil(t.data.n / s.batch_size) * opts.epochs;
   const bar = progress(`${env.position(job)} ${t.label}`, passesPlanned, (x) => env.out(x));
   let passes = 0;
   let epochs: EpochDone<Row>[] = [];
   const speedKey = throughputKey(cell.modelDir, job.settings.data.max_length, env.backend, job.peft?.spec.method);
   try {
     await train(model, t.data, {
-      epochs: s.epochs,
-      batchSize: s.batch_size,
-      gradientAccumulationSteps: s.grad_accum,
-      lr: s.lr,
-      warmupSteps: s.warmup_steps,
-      weightDecay: s.weight_decay,
-      seed: job.seed,
+      ...opts,
+      ...(run && { hooks: run }),
       ...(hooks.record?.features && { features: true }),
       onBatch: (b) => {
         hooks.record?.onBatch(b);
@@ -211,8 +293,10 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
       checkpoint: {
         dir,
         everySteps: s.checkpoint_every,
+        ...(keepSteps.length && { keepAt: { steps: keepSteps, file: (step: number) => join(dir, prefixFile(step)) } }),
         save: () => {
           const rec = hooks.record?.save();
+          const ms = run?.save();
           const json: JobState<Row> = {
             mlflowRunId: mlrun.runId,
             passes,
@@ -220,31 +304,62 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
             timingBytes: size(timingFile),
             epochs,
             record: rec?.json,
+            ...(ms?.json !== undefined && { mitigation: ms.json }),
           };
-          return { json, ...(rec?.arrays && { arrays: rec.arrays }) };
+          const arrays = new Map([...(rec?.arrays ?? []), ...(ms?.arrays ?? [])]);
+          return { json, ...(arrays.size && { arrays }) };
         },
         restore: async (snap, at) => {
           const saved = snap.json as JobState<Row>;
           cut(metricsFile, saved.metricsBytes);
           cut(timingFile, saved.timingBytes);
           hooks.record?.restore({ json: saved.record, ...(snap.arrays && { arrays: snap.arrays }) });
+          // a none run's snapshot holds none of the method's state: the method starts at this step
+          run?.restore(adopted ? undefined : { json: saved.mitigation, arrays: snap.arrays }, at.step);
           passes = saved.passes;
           epochs = saved.epochs;
           // a new MLflow run (the killed one is marked KILLED at start-up) that holds the whole job's metrics
-          await mlrun.setTags({
-            resumed_from_run: serverIdOf(env.outDir, saved.mlflowRunId),
-            resumed_at_epoch: String(at.epoch + 1),
-            resumed_at_step: String(at.step),
-          });
+          await mlrun.setTags(
+            adopted
+              ? { 'prunelab.prefix_from': adopted.job, 'prunelab.prefix_step': String(at.step) }
+              : {
+                  resumed_from_run: serverIdOf(env.outDir, saved.mlflowRunId),
+                  resumed_at_epoch: String(at.epoch + 1),
+                  resumed_at_step: String(at.step),
+                },
+          );
           for (const d of epochs) await mlrun.logMetrics(d.metrics, d.epoch);
           const where = `epoch ${at.epoch + 1}, step ${at.step} (${at.position} into the epoch)`;
-          log(`${job.label}: resumed at ${where} from ${join(dir, SNAPSHOT)}`);
-          bar.tick(passes, `resumed at epoch ${at.epoch + 1} step ${at.step}`);
+          const from = adopted ? `the none run ${adopted.job}'s snapshot` : join(dir, SNAPSHOT);
+          log(`${job.label}: ${adopted ? 'started' : 'resumed'} at ${where} from ${from}`);
+          bar.tick(passes, `${adopted ? 'started from none' : 'resumed'} at epoch ${at.epoch + 1} step ${at.step}`);
         },
       },
     });
+    let final: FinalEval | undefined;
+    if (run) {
+      await run.finish();
+      final = await hooks.final?.(model, run);
+      if (final)
+        await mlrun.logMetrics(prefixed('final_', { ...final.metrics, accuracy: final.accuracy }), opts.epochs);
+    }
+    const modelSteps = runSchedule(t.data.n, opts).totalSteps + (run?.extraSteps() ?? 0);
+    await mlrun.logMetrics({ model_steps: modelSteps }, opts.epochs);
     await hooks.after?.(model);
-    const end = hooks.finish(epochs, dir);
+    const outcome: Outcome = {
+      modelSteps,
+      ...(mit && {
+        mitigation: {
+          label: mit.label,
+          method: mit.spec.method,
+          options: mit.spec.options,
+          models: 1 + (run?.members() ?? 0),
+          ...(adopted && { prefixFrom: adopted }),
+          ...(final && { final }),
+        },
+      }),
+    };
+    const end = hooks.finish(epochs, dir, outcome);
     // removed before the folder goes to MLflow; a kill from here on redoes the job
     rmSync(join(dir, SNAPSHOT), { force: true });
     await mlrun.logArtifact(end.artifact.path, end.artifact.under);
@@ -260,6 +375,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
       build: env.build,
       data: job.data, // what the job read (data-digest.ts): the report shows it, status compares it
       weights: job.weights,
+      modelSteps,
     });
     bar.end(end.note);
     return end.result;
@@ -267,6 +383,10 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
     await endFailed(mlrun, log);
     throw e;
   } finally {
+    run?.dispose();
     disposeParams(model.params);
   }
 }
+
+const prefixed = (p: string, m: Record<string, number>) =>
+  Object.fromEntries(Object.entries(m).map(([k, v]) => [`${p}${k}`, v]));

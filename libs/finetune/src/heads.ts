@@ -72,7 +72,8 @@ export function forward(
     throw new Error(`${head} needs input ids [batch, length]; got shape [${inputs.inputIds.shape}]`);
   }
   if (head === 'qa') rows = { ...rows, readsPads: true };
-  const hidden = f.body(params, c, rows, ctx);
+  const body = f.body(params, c, rows, ctx);
+  const hidden = (ctx.encoderOutput ? ctx.encoderOutput(body) : body) as typeof body;
   if (head === 'qa') {
     const [B, T] = hidden.shape;
     const both = linear(hidden, param(params, 'qa_outputs.weight'), param(params, 'qa_outputs.bias'));

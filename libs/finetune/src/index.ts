@@ -35,3 +35,4 @@ export * from './peft/peft-folder.ts';
 export * from './peft/adapters-folder.ts';
 export * from './torch-bin.ts';
 export * from './predict.ts';
+export * from './mitigation/index.ts';

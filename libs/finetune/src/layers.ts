@@ -79,6 +79,8 @@ export interface ForwardContext {
   hidden?: (layer: number, x: tf.Tensor3D) => void;
   /** The PEFT method's hooks (peft/hooks.ts) of the model being run; absent: the plain model. */
   peft?: PeftHooks;
+  /** What a training pass makes of the body's output before the head sees it (a mitigation's input noise). */
+  encoderOutput?: (x: tf.Tensor) => tf.Tensor;
 }
 
 /** linear() of the named module (HF module name, no `.weight`), through the PEFT hook when one is active. */

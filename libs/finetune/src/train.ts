@@ -51,6 +51,18 @@ export interface TrainOptions {
   onEpochEnd?: (e: EpochSummary) => void | Promise<void>;
   /** Make the run resumable: see TrainCheckpoint. */
   checkpoint?: TrainCheckpoint;
+  /** A mitigation's hooks into the loop (mitigation/): they change nothing when absent. */
+  hooks?: LoopHooks;
+}
+
+/** What a mitigation (mitigation/) changes in the loop. Every hook is optional. */
+export interface LoopHooks {
+  /** the parameters a training forward pass reads, made inside the gradient tape from the variables (mixout) */
+  params?: (p: Params) => Params;
+  /** the body's output in training passes (input noise) */
+  encoderOutput?: (x: tf.Tensor) => tf.Tensor;
+  /** after optimizer step `done` (1-based count of steps taken); awaited before the next step or snapshot */
+  afterStep?: (done: number) => void | Promise<void>;
 }
 
 /**
@@ -71,6 +83,9 @@ export interface TrainCheckpoint {
   restore?: (s: CallerState, at: ResumePoint) => void | Promise<void>;
   /** called after each snapshot is on disk */
   onSaved?: (at: ResumePoint) => void;
+  /** also keep a snapshot, under its own file name, after each of these optimizer steps (a later run that shares
+   * this one's first steps starts from it: mitigation prefixes). Written after the step's afterStep hook. */
+  keepAt?: { steps: number[]; file: (step: number) => string };
 }
 
 /** Where a snapshot stands: `epoch` (0-based) and `position` optimizer steps into it; `step` over the whole run. */
@@ -91,6 +106,29 @@ interface LoopState extends ResumePoint {
 }
 
 export const trainStateFile = (dir: string): string => join(dir, 'train-state.safetensors');
+
+/**
+ * The rows of every optimizer step of a run: `rowsOf(step)` (0-based over the whole run) is the slice of that
+ * epoch's seeded order the loop trains on. A mitigation that trains copies of the model uses it to give them the
+ * main model's batches.
+ */
+export function stepOrder(n: number, perStep: number, seed: number) {
+  const stepsPerEpoch = Math.ceil(n / perStep);
+  let cached: { epoch: number; order: Int32Array } | undefined;
+  const orderOf = (epoch: number) => {
+    if (cached?.epoch !== epoch) cached = { epoch, order: permutation(n, seed * 7919 + epoch) };
+    return cached.order;
+  };
+  return {
+    stepsPerEpoch,
+    orderOf,
+    rowsOf(step: number): Int32Array {
+      const epoch = Math.floor(step / stepsPerEpoch);
+      const s = step - epoch * stepsPerEpoch;
+      return orderOf(epoch).subarray(s * perStep, Math.min(n, (s + 1) * perStep));
+    },
+  };
+}
 
 /**
  * What one forward pass computed. seqcls: logits [rows, numClasses]; mc: scores [rows, numChoices] (numClasses =
@@ -177,20 +215,34 @@ function checkData(model: Model, data: EncodedSet): HeadKind {
   return head;
 }
 
+/** The run's AdamW (a mitigation's copies get a fresh one of the same settings). */
+export function makeOptimizer(model: Model, opts: TrainOptions): AdamW {
+  return new AdamW(model.params, {
+    lr: opts.lr,
+    weightDecay: opts.weightDecay ?? 0,
+    noDecay: opts.noDecay ?? hfNoDecay,
+    maxGradNorm: opts.maxGradNorm ?? 1.0,
+  });
+}
+
+/** The learning rate of every step of a run, and its length. */
+export function runSchedule(n: number, opts: TrainOptions) {
+  const perStep = opts.batchSize * Math.max(1, Math.floor(opts.gradientAccumulationSteps ?? 1));
+  const stepsPerEpoch = Math.ceil(n / perStep);
+  const totalSteps = stepsPerEpoch * opts.epochs;
+  return { perStep, stepsPerEpoch, totalSteps, lrAt: linearSchedule(opts.lr, totalSteps, opts.warmupSteps ?? 0) };
+}
+
 /** Fine-tune `model` on `data`. Returns the summaries of the epochs this call trained (a resumed run: the rest). */
 export async function train(model: Model, data: EncodedSet, opts: TrainOptions): Promise<EpochSummary[]> {
   if (data.n === 0) throw new Error('cannot train on an empty training set');
   checkData(model, data);
   const accum = Math.max(1, Math.floor(opts.gradientAccumulationSteps ?? 1));
   const perStep = opts.batchSize * accum;
-  const stepsPerEpoch = Math.ceil(data.n / perStep);
+  const steps = stepOrder(data.n, perStep, opts.seed);
+  const stepsPerEpoch = steps.stepsPerEpoch;
   const schedule = linearSchedule(opts.lr, stepsPerEpoch * opts.epochs, opts.warmupSteps ?? 0);
-  const optimizer = new AdamW(model.params, {
-    lr: opts.lr,
-    weightDecay: opts.weightDecay ?? 0,
-    noDecay: opts.noDecay ?? hfNoDecay,
-    maxGradNorm: opts.maxGradNorm ?? 1.0,
-  });
+  const optimizer = makeOptimizer(model, opts);
   const ck = opts.checkpoint;
   const run = JSON.stringify({
     n: data.n,
@@ -215,13 +267,23 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
     run,
   };
   // same seed, same masks
-  const ctx: ForwardContext = { training: true, nextSeed: () => st.dropoutSeed++, peft: activeHooks(model) };
+  const hooks = opts.hooks;
+  const ctx: ForwardContext = {
+    training: true,
+    nextSeed: () => st.dropoutSeed++,
+    peft: activeHooks(model),
+    ...(hooks?.encoderOutput && { encoderOutput: hooks.encoderOutput }),
+  };
   const vars = trainableVars(model);
   const summaries: EpochSummary[] = [];
   let start = performance.now();
   const snapshot = (at: Partial<LoopState> = {}) => {
     const loop = { ...st, step: optimizer.step, seconds: st.seconds + (performance.now() - start) / 1000, ...at };
-    saveTrainState(trainStateFile(ck!.dir), model.params, optimizer, loop, ck!.save?.());
+    const caller = ck!.save?.();
+    saveTrainState(trainStateFile(ck!.dir), model.params, optimizer, loop, caller);
+    // a kept step's snapshot is the same state under its own name (an epoch's last step: once the epoch is written)
+    if (ck!.keepAt?.steps.includes(loop.step))
+      saveTrainState(ck!.keepAt.file(loop.step), model.params, optimizer, loop, caller);
     ck!.onSaved?.({ epoch: loop.epoch, position: loop.position, step: loop.step });
   };
   try {
@@ -238,7 +300,7 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
     for (; st.epoch < opts.epochs; st.epoch++, st.position = 0, st.lossSum = 0, st.correct = 0, st.seconds = 0) {
       start = performance.now();
       const epoch = st.epoch;
-      const order = permutation(data.n, opts.seed * 7919 + epoch);
+      const order = steps.orderOf(epoch);
       while (st.position < stepsPerEpoch) {
         const s = st.position;
         const stepRows = order.subarray(s * perStep, Math.min(data.n, (s + 1) * perStep));
@@ -251,11 +313,15 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
         };
         const grads = await stepGradients(model, data, stepRows, opts.batchSize, ctx, vars, onPass, {
           features: opts.features === true,
+          ...(hooks?.params && { params: hooks.params }),
         });
         optimizer.apply(grads, schedule(optimizer.step));
         tf.dispose(Object.values(grads));
         st.position++;
-        if (ck?.everySteps && optimizer.step % ck.everySteps === 0 && st.position < stepsPerEpoch) snapshot();
+        await hooks?.afterStep?.(optimizer.step);
+        const kept = ck?.keepAt?.steps.includes(optimizer.step);
+        const every = ck?.everySteps && optimizer.step % ck.everySteps === 0;
+        if ((kept || every) && st.position < stepsPerEpoch) snapshot();
       }
       const seconds = st.seconds + (performance.now() - start) / 1000;
       const summary = {
@@ -293,7 +359,7 @@ export async function stepGradients(
   ctx: ForwardContext,
   vars: tf.Variable[] = trainableVars(model),
   onPass?: (p: PassReport) => void,
-  opts: { features?: boolean } = {},
+  opts: { features?: boolean; params?: (p: Params) => Params } = {},
 ): Promise<Record<string, tf.Tensor>> {
   const head = model.head ?? 'seqcls';
   let sum: Record<string, tf.Tensor> | undefined;
@@ -319,7 +385,7 @@ export async function stepGradients(
         : base;
     const weight = rows.length / stepRows.length;
     const { value, grads } = tf.variableGrads(() => {
-      out = forward(model.params, model.config, head, batch.inputs, passCtx);
+      out = forward(opts.params ? opts.params(model.params) : model.params, model.config, head, batch.inputs, passCtx);
       tf.keep(out.head === 'qa' ? out.startLogits : out.logits);
       if (out.head === 'qa') tf.keep(out.endLogits);
       loss = tf.keep(headLoss(out, batch));

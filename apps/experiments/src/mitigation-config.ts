@@ -1,0 +1,80 @@
+// The `mitigation` keys of phase 1 (one) and phase 2 (a list: each phase-2 run once per entry), checked when the
+// config is read so that a typo stops the run before anything trains, with the key's file:line.
+import { kindOfTask } from '@prunelab/datasets';
+import { mitigationMethod, parseMitigation, type MitigationSpec } from '@prunelab/finetune';
+import type { ExperimentConfig, MitigationSetting, TaskName } from './schema.ts';
+
+/** A job's mitigation: the spec (options filled: what enters the key) and its label (folder names, reports). */
+export interface JobMitigation {
+  label: string;
+  spec: MitigationSpec;
+}
+
+export const NO_MITIGATION: JobMitigation = { label: 'none', spec: { method: 'none', options: {} } };
+
+/** One entry: a name, or {method, label?, ...options}. */
+export function parseEntry(x: MitigationSetting, where: string): JobMitigation {
+  const label = typeof x === 'object' && typeof x.label === 'string' ? x.label : undefined;
+  const given = typeof x === 'object' ? Object.fromEntries(Object.entries(x).filter(([k]) => k !== 'label')) : x;
+  const spec = parseMitigation(given, where);
+  const l = label ?? spec.method;
+  if (!/^[a-z0-9_.-]+$/i.test(l))
+    throw new Error(`${where}: label '${l}' must be letters, digits, '_', '-' or '.' (it names job folders)`);
+  if (l === 'none' && spec.method !== 'none') throw new Error(`${where}: the label 'none' belongs to method none`);
+  return { label: l, spec };
+}
+
+/** The entries of a phase-2 list, labels unique. */
+export function parseList(xs: MitigationSetting[], where: (i: number) => string): JobMitigation[] {
+  const out = xs.map((x, i) => parseEntry(x, where(i)));
+  out.forEach((m, i) => {
+    const j = out.findIndex((o) => o.label === m.label);
+    if (j !== i)
+      throw new Error(
+        `${where(i)}: two entries are labelled '${m.label}'; give one a label (e.g. {method: ${m.spec.method}, ` +
+          `label: ${m.spec.method}-2, ...})`,
+      );
+  });
+  return out;
+}
+
+type Where = (path: string[]) => string;
+
+/** Every mitigation key of the config (errors are plain: config.ts makes them ConfigErrors) (top level, per model, per task), with the tasks each applies to. */
+export function checkMitigations(cfg: ExperimentConfig, where: Where): void {
+  const scopes: { path: string[]; p1?: MitigationSetting; p2?: MitigationSetting[]; tasks: TaskName[] }[] = [
+    { path: [], p1: cfg.phase1.mitigation, p2: cfg.phase2.mitigation, tasks: cfg.tasks },
+    ...Object.entries(cfg.models).map(([m, c]) => ({
+      path: ['models', m],
+      p1: (c as { phase1?: { mitigation?: MitigationSetting } }).phase1?.mitigation,
+      p2: (c as { phase2?: { mitigation?: MitigationSetting[] } }).phase2?.mitigation,
+      tasks: cfg.tasks,
+    })),
+    ...Object.entries(cfg.per_task).map(([t, o]) => ({
+      path: ['per_task', t],
+      p1: o?.phase1?.mitigation,
+      p2: o?.phase2?.mitigation,
+      tasks: [t as TaskName],
+    })),
+  ];
+  for (const s of scopes) {
+    const entries: { m: JobMitigation; at: string }[] = [];
+    if (s.p1 !== undefined) {
+      const at = where([...s.path, 'phase1', 'mitigation']);
+      entries.push({ m: parseEntry(s.p1, at), at });
+    }
+    if (s.p2 !== undefined) {
+      const at = (i: number) => where([...s.path, 'phase2', 'mitigation', String(i)]);
+      entries.push(...parseList(s.p2, at).map((m, i) => ({ m, at: at(i) })));
+    }
+    for (const { m, at } of entries) {
+      if (!mitigationMethod(m.spec.method).votes) continue;
+      const bad = s.tasks.find((t) => !['classification', 'multiple-choice'].includes(kindOfTask(t).kind));
+      if (bad)
+        throw new Error(
+          `${at}: ${m.spec.method} predicts by majority vote, which needs classes or choices; ${bad} is ` +
+            `${kindOfTask(bad).kind} (use a single-model mitigation there, e.g. swa, via per_task.${bad})`,
+        );
+    }
+  }
+}
