@@ -477,7 +477,18 @@ export function jobCost(
   if (job.kind === 'phase1') return { examples: n, epochs: job.settings.phase1.epochs, exact: true };
   if (job.kind === 'scores') return { examples: 0, epochs: 0, exact: true };
   if (job.kind === 'al') return { examples: job.labelled, epochs: job.settings.al!.epochs, exact: true };
-  if (!job.subset) return { examples: n, epochs: job.settings.phase2.epochs, exact: true };
+  const epochs = job.settings.phase2.epochs * mitigationFactor(job);
+  if (!job.subset) return { examples: n, epochs, exact: true };
   const k = sizeOf(job.subset);
-  return { examples: k ?? n, epochs: job.settings.phase2.epochs, exact: k !== undefined };
+  return { examples: k ?? n, epochs, exact: k !== undefined };
+}
+
+/** A mitigated job's training as a multiple of the plain run's: its model-steps, less the steps it takes from the
+ * none run's snapshot when it starts from one. */
+function mitigationFactor(job: Phase2Job): number {
+  if (!job.mitigation) return 1;
+  const m = mitigationMethod(job.mitigation.spec.method);
+  const T = 1000;
+  const shared = job.prefixFrom ? m.prefix(job.mitigation.spec.options) * T : 0;
+  return (m.cost(T, job.mitigation.spec.options) - shared) / T;
 }

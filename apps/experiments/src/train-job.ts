@@ -332,7 +332,8 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
           const where = `epoch ${at.epoch + 1}, step ${at.step} (${at.position} into the epoch)`;
           const from = adopted ? `the none run ${adopted.job}'s snapshot` : join(dir, SNAPSHOT);
           log(`${job.label}: ${adopted ? 'started' : 'resumed'} at ${where} from ${from}`);
-          bar.tick(passes, `${adopted ? 'started from none' : 'resumed'} at epoch ${at.epoch + 1} step ${at.step}`);
+          const point = at.epoch >= opts.epochs ? 'the end of training' : `epoch ${at.epoch + 1} step ${at.step}`;
+          bar.tick(passes, `${adopted ? "started from the none run's snapshot" : 'resumed'} at ${point}`);
         },
       },
     });

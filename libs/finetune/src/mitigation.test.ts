@@ -199,13 +199,17 @@ test('SWA and EMA equal the averages computed by hand from the weights after eve
   for (let i = 0; i < init.length; i++) assert.ok(Math.abs(got[i]! - swaHand[i]!) < 1e-6, `swa ${i}`);
   done(swa);
 
-  seen.length = 0;
-  const ema = await runWith({ method: 'ema', decay: 0.9 }, {}, grab);
-  const emaHand = Float64Array.from(init);
-  for (const w of seen) for (let i = 0; i < init.length; i++) emaHand[i] = 0.9 * emaHand[i]! + 0.1 * w[i]!;
-  const e = ema.model.params.get(name)!.dataSync();
-  for (let i = 0; i < init.length; i++) assert.ok(Math.abs(e[i]! - emaHand[i]!) < 1e-6, `ema ${i}`);
-  done(ema);
+  // EMA from the initial weights, and bias-corrected from zero: sum of 0.1 * 0.9^(20 - t) w_t / (1 - 0.9^20)
+  for (const corrected of [0, 1]) {
+    seen.length = 0;
+    const ema = await runWith({ method: 'ema', decay: 0.9, bias_correction: corrected }, {}, grab);
+    const hand = corrected ? new Float64Array(init.length) : Float64Array.from(init);
+    for (const w of seen) for (let i = 0; i < init.length; i++) hand[i] = 0.9 * hand[i]! + 0.1 * w[i]!;
+    if (corrected) for (let i = 0; i < init.length; i++) hand[i]! /= 1 - 0.9 ** 20;
+    const e = ema.model.params.get(name)!.dataSync();
+    for (let i = 0; i < init.length; i++) assert.ok(Math.abs(e[i]! - hand[i]!) < 1e-6, `ema ${corrected} ${i}`);
+    done(ema);
+  }
 });
 
 test('mixout with p > 0 trains towards its initial head and evaluates the plain weights', async () => {
