@@ -168,7 +168,7 @@ export function collapsedRuns(outDir: string, grid: Grid): { runs: CollapsedRun[
     runs.push({
       task: j.task,
       model: j.model,
-      run: `${what}, seed ${j.seed}`,
+      run: `${what}${j.kind === 'phase2' && j.mitigation ? ` (${j.mitigation.label})` : ''}, seed ${j.seed}`,
       text: collapseText(c, getTask(j.task).labels),
     });
   }

@@ -53,7 +53,8 @@ export const metricCell = (r: Pick<ReportRow, 'mean' | 'std' | 'n' | 'collapsedS
 export function reportRows(grid: Grid, outDir: string): ReportRow[] {
   const groups = new Map<string, { job: Phase2Job; results: { seed: number; r: Phase2Result }[] }>();
   for (const job of grid.jobs) {
-    if (job.kind !== 'phase2') continue;
+    // mitigated runs have their own section (mitigation-report.ts): the pruning tables are the plain runs'
+    if (job.kind !== 'phase2' || job.mitigation) continue;
     const key = job.id.replace(/-seed-\d+$/, '');
     const g = groups.get(key) ?? { job, results: [] };
     groups.set(key, g);

@@ -18,6 +18,7 @@ import {
   type SizePoint,
 } from '@prunelab/viz';
 import { writeAlReport } from './al-report.ts';
+import { mitigationSection } from './mitigation-report.ts';
 import { ensureDir, writeFileAtomic } from './files.ts';
 import type { Grid, ScoresJob } from './grid.ts';
 import { readDone } from './job-state.ts';
@@ -337,6 +338,10 @@ export async function writeReport(
       html.push({ svg: readFileSync(c.svg, 'utf8') });
     }
   }
+  const mitigation = await mitigationSection(cfg, grid, outDir, mdTable);
+  md.push(...mitigation.md);
+  html.push(...mitigation.html);
+  plots.push(...mitigation.plots);
   if (cfg.tasks.some((t) => taskKind(t) === 'classification')) {
     const collapse = collapseSection(collapsedRuns(outDir, grid));
     md.push('## Runs that predicted one class', '', ...collapse.map((l, i) => (i === 0 ? l : `- ${l}`)), '');

@@ -36,3 +36,4 @@ export {
 } from './al-charts.ts';
 export { differenceChart, type DiffPoint } from './difference-chart.ts';
 export { escapeHtml, htmlReport, type HtmlBlock } from './html.ts';
+export { mitigationMeansChart, stdVsCostChart, type MitigationPoint } from './mitigation-charts.ts';
