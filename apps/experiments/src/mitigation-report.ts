@@ -11,7 +11,7 @@ import { writeFileAtomic } from './files.ts';
 import type { Grid, Phase2Job } from './grid.ts';
 import { readDone } from './job-state.ts';
 import { phase2Title } from './names.ts';
-import { cellTuning } from './peft.ts';
+import { tuningLabel } from './peft.ts';
 import type { Phase2Result } from './phase2.ts';
 import { pairedDiff } from './report-stats.ts';
 import { cellSettings, type ExperimentConfig } from './schema.ts';
@@ -72,7 +72,7 @@ export function mitigationRows(cfg: ExperimentConfig, grid: Grid, outDir: string
     rows.push({
       task: job.task,
       model: job.model,
-      tuning: cellTuning(cellSettings(cfg, job.task, job.model)),
+      tuning: phase2Tuning(cfg, job),
       group: phase2Title(job.method, job.subset, job.model),
       ticket: winning ? (job.method === 'hscore' ? 'ticket' : job.method === 'random' ? 'random' : '') : '',
       strategy: job.mitigation?.label ?? 'none',
@@ -90,6 +90,12 @@ export function mitigationRows(cfg: ExperimentConfig, grid: Grid, outDir: string
     });
   }
   return rows;
+}
+
+/** The phase-2 runs' tuning: what the mitigations act on. */
+function phase2Tuning(cfg: ExperimentConfig, job: Phase2Job): string {
+  const l = tuningLabel(cellSettings(cfg, job.task, job.model).phase2.peft);
+  return l === 'full' ? 'full fine-tuning' : l;
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '–');
