@@ -21,7 +21,12 @@ export const ema: MitigationMethod = {
     const corrected = o.bias_correction === 1;
     let steps = 0;
     let shadow: Values = copyValues(env.model);
-    if (corrected) for (const [n, t] of shadow) shadow.set(n, tf.keep(tf.zerosLike(t))), t.dispose();
+    if (corrected) {
+      for (const [n, t] of shadow) {
+        shadow.set(n, tf.keep(tf.zerosLike(t)));
+        t.dispose();
+      }
+    }
     return singleModel({
       afterStep: () => {
         const w = copyValues(env.model);
