@@ -6,7 +6,8 @@
 import { checkStrategyOptions, strategy } from '@prunelab/active';
 import { whereOf } from './config.ts';
 import { dataKey as dataStateKey, type DataStates } from './data-digest.ts';
-import { type AlStepJob, type Grid, hash, modelKey } from './grid.ts';
+import { type AlStepJob, type Grid, hash, mitigationKey, modelKey } from './grid.ts';
+import { parseEntry } from './mitigation-config.ts';
 import { fileDigest } from './mlflow-inputs.ts';
 import { modelConfigReader, planPeft, type JobPeft } from './peft.ts';
 import { cellSettings, type AlCfg, type ExperimentConfig, type TaskName } from './schema.ts';
@@ -49,8 +50,10 @@ export function expandAlGrid(cfg: ExperimentConfig, weights: Record<string, Mode
         peft: _p,
         pool,
         budget: _budget, // where a curve stops, not what a step does: a larger budget keeps the steps made
+        mitigation: _mit,
         ...training
       } = al;
+      const mit = parseEntry(al.mitigation, whereOf(cfg)(['al', 'mitigation']));
       const base = {
         task,
         data: s.data,
@@ -58,6 +61,7 @@ export function expandAlGrid(cfg: ExperimentConfig, weights: Record<string, Mode
         model: modelKey(cfg, weights, model),
         al: { ...training, pool: pool && fileDigest(pool) }, // by content: an edited file redoes its curves, a moved one does not
         ...(peft && { peft: peft.options }),
+        ...mitigationKey(mit),
       };
       const steps = stepCount(al);
       for (const name of al.strategies) {
@@ -92,6 +96,7 @@ export function expandAlGrid(cfg: ExperimentConfig, weights: Record<string, Mode
               query: last ? 0 : al.query,
               prev: prev?.id ?? null,
               peft,
+              ...(mit.spec.method !== 'none' && { mitigation: mit }),
               weights: weights[model]?.digest ?? null,
               ...(weights[model]?.digest === null && { weightsMissing: true as const }),
               data: record,

@@ -28,7 +28,8 @@ import type { AlStepJob } from './grid.ts';
 import { jobInputs } from './mlflow-inputs.ts';
 import { dynamicsRecorder, epochEval, type Row } from './phase1.ts';
 import { METRIC_TITLES, TASK_META } from './tasks.ts';
-import { runTrainingJob } from './train-job.ts';
+import { runTrainingJob, type Outcome } from './train-job.ts';
+import { scoreMitigated } from './evaluation.ts';
 
 export interface AlStepResult {
   step: number;
@@ -47,6 +48,9 @@ export interface AlStepResult {
   /** linear CKA per layer of the probe's representations: vs the pretrained model, vs the previous step */
   cka: { layers: string[]; pretrained: number[]; previous: number[] | null } | null;
   seconds: { train: number; score: number; select: number };
+  modelSteps?: number;
+  /** a mitigated step: the method; devAccuracy/devMetric above are its predictor's */
+  mitigation?: Outcome['mitigation'];
 }
 
 export const LABELLED_FILE = 'labelled.json';
@@ -248,8 +252,13 @@ export async function runAlStep(env: JobEnv, job: AlStepJob): Promise<AlStepResu
         if (!ev) return `epoch ${e.epoch + 1}/${al.epochs} ${tail}`;
         return `epoch ${e.epoch + 1}/${al.epochs} ${tail} dev ${metricTitle} ${ev.row.devMetric.toFixed(3)}`;
       },
-      finish: (epochs, d) => {
-        const last = epochs.at(-1)?.row;
+      final: (model, run) => scoreMitigated(cell, model, run, cell.dev),
+      finish: (epochs, d, outcome) => {
+        const row = epochs.at(-1)?.row;
+        // a mitigated step reports its predictor's dev numbers (the vote, the averaged weights)
+        const fin = outcome.mitigation?.final;
+        const last =
+          row && fin ? { ...row, devAccuracy: fin.accuracy, devMetric: fin.metric, devMetrics: fin.metrics } : row;
         if (!last) throw new Error(`${job.label}: no evaluation after the last epoch`);
         const rec = readRunRecord(d);
         const f = forgetting([rec.correct]);
@@ -274,6 +283,8 @@ export async function runAlStep(env: JobEnv, job: AlStepJob): Promise<AlStepResu
           forgetting: { events: events / n, forgottenShare: forgotten / n, neverLearnedShare: never / n, n },
           cka,
           seconds,
+          modelSteps: outcome.modelSteps,
+          ...(outcome.mitigation && { mitigation: outcome.mitigation }),
         };
         const note = selected ? `queried ${(selected as string[]).length}` : 'last step';
         return { result, note, artifact: { path: d, under: 'job' } };

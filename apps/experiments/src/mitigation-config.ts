@@ -40,32 +40,35 @@ export function parseList(xs: MitigationSetting[], where: (i: number) => string)
 
 type Where = (path: string[]) => string;
 
-/** Every mitigation key of the config (errors are plain: config.ts makes them ConfigErrors) (top level, per model, per task), with the tasks each applies to. */
+/** Every mitigation key of the config (top level, al, per model, per task) with the tasks each applies to; errors
+ * are plain (config.ts makes them ConfigErrors). */
 export function checkMitigations(cfg: ExperimentConfig, where: Where): void {
-  const scopes: { path: string[]; p1?: MitigationSetting; p2?: MitigationSetting[]; tasks: TaskName[] }[] = [
-    { path: [], p1: cfg.phase1.mitigation, p2: cfg.phase2.mitigation, tasks: cfg.tasks },
-    ...Object.entries(cfg.models).map(([m, c]) => ({
-      path: ['models', m],
-      p1: (c as { phase1?: { mitigation?: MitigationSetting } }).phase1?.mitigation,
-      p2: (c as { phase2?: { mitigation?: MitigationSetting[] } }).phase2?.mitigation,
-      tasks: cfg.tasks,
-    })),
+  type Sections = {
+    phase1?: { mitigation?: unknown };
+    phase2?: { mitigation?: unknown };
+    al?: { mitigation?: unknown };
+  };
+  const scopes: { path: string[]; sections: Sections | undefined; tasks: TaskName[] }[] = [
+    { path: [], sections: cfg as Sections, tasks: cfg.tasks },
+    ...Object.entries(cfg.models).map(([m, c]) => ({ path: ['models', m], sections: c as Sections, tasks: cfg.tasks })),
     ...Object.entries(cfg.per_task).map(([t, o]) => ({
       path: ['per_task', t],
-      p1: o?.phase1?.mitigation,
-      p2: o?.phase2?.mitigation,
+      sections: o as Sections,
       tasks: [t as TaskName],
     })),
   ];
   for (const s of scopes) {
     const entries: { m: JobMitigation; at: string }[] = [];
-    if (s.p1 !== undefined) {
-      const at = where([...s.path, 'phase1', 'mitigation']);
-      entries.push({ m: parseEntry(s.p1, at), at });
+    for (const one of ['phase1', 'al'] as const) {
+      const v = s.sections?.[one]?.mitigation;
+      if (v === undefined || (one === 'phase1' && cfg.al)) continue;
+      const at = where([...s.path, one, 'mitigation']);
+      entries.push({ m: parseEntry(v as MitigationSetting, at), at });
     }
-    if (s.p2 !== undefined) {
+    const list = cfg.al ? undefined : s.sections?.phase2?.mitigation;
+    if (list !== undefined) {
       const at = (i: number) => where([...s.path, 'phase2', 'mitigation', String(i)]);
-      entries.push(...parseList(s.p2, at).map((m, i) => ({ m, at: at(i) })));
+      entries.push(...parseList(list as MitigationSetting[], at).map((m, i) => ({ m, at: at(i) })));
     }
     for (const { m, at } of entries) {
       if (!mitigationMethod(m.spec.method).votes) continue;

@@ -259,6 +259,13 @@ export const SCHEMA = {
     batch_size: { type: { kind: 'int', min: 1 }, default: 16, doc: 'examples per optimiser step' },
     seeds: { type: { kind: 'int[]' }, default: [1, 2, 3], doc: 'one learning curve per seed, strategy and model' },
     peft: phasePeft('every AL step'),
+    mitigation: {
+      type: { kind: 'mitigation' },
+      default: 'none',
+      doc:
+        "seed-instability mitigation of every step (docs/mitigation.md); the dev numbers are its predictor's, the pool " +
+        'is scored by the main model (after SWA/EMA averaging). In the step keys when not none',
+    },
     pool: {
       type: { kind: 'string', nullable: true },
       default: null,
@@ -379,6 +386,7 @@ export interface Phase2Cfg extends TrainingCfg {
 }
 /** `al:`: an active-learning experiment (pool, warm start, query, budget, strategies, the training of each step). */
 export interface AlCfg extends TrainingCfg {
+  mitigation: MitigationSetting;
   /** absolute path of an id file, or null: the whole training split */
   pool: string | null;
   warm_start: number;
