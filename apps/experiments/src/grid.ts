@@ -66,6 +66,9 @@ interface TrainingJobBase extends JobBase {
   prefixFrom?: string;
   /** a none run: the mitigations (of jobs starting from it) whose prefix steps it keeps snapshots of */
   keepFor?: MitigationSpec[];
+  /** a job with prefixFrom: every job starting from the same none run (itself included), so the last one to finish
+   * can remove the kept snapshots nobody needs any more */
+  prefixPeers?: { id: string; spec: MitigationSpec }[];
 }
 
 export interface Phase1Job extends TrainingJobBase {
@@ -464,6 +467,8 @@ function mitigated<J extends TrainingJobBase>(
     j.deps = [...j.deps, base.id];
     (base.keepFor ??= []).push(j.mitigation.spec);
   }
+  const peers = jobs.filter((j) => j.prefixFrom).map((j) => ({ id: j.id, spec: j.mitigation!.spec }));
+  for (const j of jobs) if (j.prefixFrom) j.prefixPeers = peers;
   return jobs;
 }
 

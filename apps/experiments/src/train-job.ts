@@ -378,6 +378,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
       weights: job.weights,
       modelSteps,
     });
+    if (mit && job.prefixFrom) dropKeptSnapshot(env.outDir, job, t.data.n, base);
     bar.end(end.note);
     return end.result;
   } catch (e) {
@@ -387,6 +388,22 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
     run?.dispose();
     disposeParams(model.params);
   }
+}
+
+/**
+ * The none run's kept snapshot at this job's prefix step, once every job that starts from it has finished: removed
+ * (a peer redone later trains the shared steps itself, with the same result).
+ */
+function dropKeptSnapshot(
+  outDir: string,
+  job: TrainingJob<object, unknown>['job'],
+  n: number,
+  base: TrainOptions,
+): void {
+  const step = prefixStep(job.mitigation!.spec, n, base);
+  const same = (job.prefixPeers ?? []).filter((p) => prefixStep(p.spec, n, base) === step);
+  if (same.every((p) => existsSync(join(outDir, p.id, 'done.json'))))
+    rmSync(join(outDir, job.prefixFrom!, prefixFile(step)), { force: true });
 }
 
 const prefixed = (p: string, m: Record<string, number>) =>
