@@ -1,6 +1,7 @@
 // The mitigations on a tiny BERT: the degenerate settings equal the default run bit for bit, the noise never moves
 // the data order, votes read each member's own logits, averages and EMA/SWA are the hand-computed ones, and a run
 // that starts from the default run's kept snapshot equals one that trained the shared steps itself.
+import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import {
   disposeValues,
   interpolationWindows,
   majorityVote,
+  mitigatedOptions,
   MITIGATIONS,
   parseMitigation,
   prefixStep,
@@ -81,8 +83,9 @@ async function runWith(
 ): Promise<Ran> {
   const model = newModel();
   const rows: number[][] = [];
-  const opts = { ...OPTS, ...more };
-  const run = startMitigation(parseMitigation(spec), model, data, opts, { fresh: (s) => newModel(s) });
+  const parsed = parseMitigation(spec);
+  const opts = mitigatedOptions(parsed, data.n, { ...OPTS, ...more });
+  const run = startMitigation(parsed, model, data, opts, { fresh: (s) => newModel(s) });
   await train(model, data, {
     ...opts,
     onBatch: (b) => rows.push([...b.rows]),
@@ -212,12 +215,70 @@ test('SWA and EMA equal the averages computed by hand from the weights after eve
   }
 });
 
-test('mixout with p > 0 trains towards its initial head and evaluates the plain weights', async () => {
+test("mixout's mixed weights average to the current weights, and training with it differs from plain", async () => {
+  const model = newModel();
+  const run = startMitigation(parseMitigation({ method: 'mixout', p: 0.5 }), model, data, OPTS, {
+    fresh: (s) => newModel(s),
+  });
+  // move the head away from its initial values, then average many mixed draws: E[w~] = w
+  const w = model.params.get('classifier.weight')!;
+  w.assign(tf.add(w, 0.5));
+  const target = w.dataSync();
+  const sum = new Float64Array(w.size);
+  const draws = 4000;
+  for (let k = 0; k < draws; k++) {
+    const mixed = run.params!(model.params).get('classifier.weight')!;
+    const v = mixed.dataSync();
+    for (let i = 0; i < v.length; i++) sum[i]! += v[i]! / draws;
+    mixed.dispose();
+  }
+  // each element's draw is w0 - ... or w + ...: spread |w - w0| = 0.5 / 0.5 around w, so 4,000 draws: std 0.016
+  for (let i = 0; i < sum.length; i++) assert.ok(Math.abs(sum[i]! - target[i]!) < 0.08, `element ${i}`);
+  run.dispose();
+  disposeParams(model.params);
+
   const plain = await runWith('none');
   const mix = await runWith({ method: 'mixout', p: 0.5 });
   assert.notDeepEqual(weights(mix.model), weights(plain.model));
   done(plain);
   done(mix);
+});
+
+test('a DENI run killed inside an interpolation window resumes to the same weights and members', async () => {
+  const spec = parseMitigation({ method: 'deni', copies: 2 });
+  const whole = await runWith({ method: 'deni', copies: 2 });
+  const dir = mkdtempSync(join(tmpdir(), 'prunelab-deni-'));
+  const attempt = async (kill: boolean) => {
+    const model = newModel();
+    const run = startMitigation(spec, model, data, OPTS, { fresh: (s) => newModel(s), dir });
+    const out = train(model, data, {
+      ...OPTS,
+      hooks: run,
+      // step 8 is the second of window 6-8: the last snapshot (after step 7) holds the window's start
+      onBatch: (b) => {
+        if (kill && b.step === 7) throw new Error('killed');
+      },
+      checkpoint: { dir, everySteps: 1, save: () => run.save(), restore: (st, at) => run.restore(st, at.step) },
+    });
+    return { model, run, out };
+  };
+  const first = await attempt(true);
+  await assert.rejects(first.out, /killed/);
+  first.run.dispose();
+  disposeParams(first.model.params);
+  const second = await attempt(false);
+  await second.out;
+  await second.run.finish();
+  assert.deepEqual(weights(second.model), weights(whole.model));
+  assert.equal(second.run.extraSteps(), whole.run.extraSteps());
+  for (let j = 1; j <= whole.run.members(); j++) {
+    const a = await second.run.withMember(j, () => evaluate(second.model, data));
+    const b = await whole.run.withMember(j, () => evaluate(whole.model, data));
+    assert.deepEqual(a.logits, b.logits, `member ${j}`);
+  }
+  second.run.dispose();
+  disposeParams(second.model.params);
+  done(whole);
 });
 
 test("a run that starts from the none run's kept snapshot equals one that trained the shared steps itself", async () => {
@@ -257,4 +318,22 @@ test("a run that starts from the none run's kept snapshot equals one that traine
     disposeParams(model.params);
     done(whole);
   }
+});
+
+test('the noise methods and best practices are reproducible from the seed and change the run', async () => {
+  const plain = await runWith('none');
+  for (const spec of ['weight_noise', 'input_noise', 'prior_noise', 'best_practices', 'ema', 'swa']) {
+    const a = await runWith(spec);
+    const b = await runWith(spec);
+    assert.deepEqual(weights(a.model), weights(b.model), `${spec}: same seed, same weights`);
+    assert.notDeepEqual(weights(a.model), weights(plain.model), `${spec}: differs from none`);
+    done(a);
+    done(b);
+  }
+  // best practices trains twice the epochs, with decay and warm-up
+  const bp = parseMitigation('best_practices');
+  const opts = mitigatedOptions(bp, data.n, OPTS);
+  assert.deepEqual([opts.epochs, opts.weightDecay, opts.warmupSteps], [4, 0.01, 4]);
+  assert.equal(prefixStep(bp, data.n, OPTS), 0);
+  done(plain);
 });
