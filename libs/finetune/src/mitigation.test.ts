@@ -244,41 +244,49 @@ test("mixout's mixed weights average to the current weights, and training with i
   done(mix);
 });
 
-test('a DENI run killed inside an interpolation window resumes to the same weights and members', async () => {
-  const spec = parseMitigation({ method: 'deni', copies: 2 });
-  const whole = await runWith({ method: 'deni', copies: 2 });
-  const dir = mkdtempSync(join(tmpdir(), 'prunelab-deni-'));
-  const attempt = async (kill: boolean) => {
-    const model = newModel();
-    const run = startMitigation(spec, model, data, OPTS, { fresh: (s) => newModel(s), dir });
-    const out = train(model, data, {
-      ...OPTS,
-      hooks: run,
-      // step 8 is the second of window 6-8: the last snapshot (after step 7) holds the window's start
-      onBatch: (b) => {
-        if (kill && b.step === 7) throw new Error('killed');
-      },
-      checkpoint: { dir, everySteps: 1, save: () => run.save(), restore: (st, at) => run.restore(st, at.step) },
-    });
-    return { model, run, out };
-  };
-  const first = await attempt(true);
-  await assert.rejects(first.out, /killed/);
-  first.run.dispose();
-  disposeParams(first.model.params);
-  const second = await attempt(false);
-  await second.out;
-  await second.run.finish();
-  assert.deepEqual(weights(second.model), weights(whole.model));
-  assert.equal(second.run.extraSteps(), whole.run.extraSteps());
-  for (let j = 1; j <= whole.run.members(); j++) {
-    const a = await second.run.withMember(j, () => evaluate(second.model, data));
-    const b = await whole.run.withMember(j, () => evaluate(whole.model, data));
-    assert.deepEqual(a.logits, b.logits, `member ${j}`);
+test('a run killed mid-training resumes to the same weights and members (DENI inside a window, mixout, noise, averages)', async () => {
+  for (const raw of [
+    { method: 'deni', copies: 2 },
+    { method: 'mixout', p: 0.3 },
+    { method: 'input_noise' },
+    { method: 'swa' },
+    { method: 'ema', decay: 0.9 },
+  ]) {
+    const spec = parseMitigation(raw);
+    const whole = await runWith(raw);
+    const dir = mkdtempSync(join(tmpdir(), 'prunelab-resume-'));
+    const attempt = (kill: boolean) => {
+      const model = newModel();
+      const run = startMitigation(spec, model, data, OPTS, { fresh: (s) => newModel(s), dir });
+      const out = train(model, data, {
+        ...OPTS,
+        hooks: run,
+        // step 8 is the second of DENI's window 6-8: the last snapshot (after step 7) holds the window's start
+        onBatch: (b) => {
+          if (kill && b.step === 7) throw new Error('killed');
+        },
+        checkpoint: { dir, everySteps: 1, save: () => run.save(), restore: (st, at) => run.restore(st, at.step) },
+      });
+      return { model, run, out };
+    };
+    const first = attempt(true);
+    await assert.rejects(first.out, /killed/);
+    first.run.dispose();
+    disposeParams(first.model.params);
+    const second = attempt(false);
+    await second.out;
+    await second.run.finish();
+    assert.deepEqual(weights(second.model), weights(whole.model), raw.method);
+    assert.equal(second.run.extraSteps(), whole.run.extraSteps());
+    for (let j = 1; j <= whole.run.members(); j++) {
+      const x = await second.run.withMember(j, () => evaluate(second.model, data));
+      const y = await whole.run.withMember(j, () => evaluate(whole.model, data));
+      assert.deepEqual(x.logits, y.logits, `${raw.method} member ${j}`);
+    }
+    second.run.dispose();
+    disposeParams(second.model.params);
+    done(whole);
   }
-  second.run.dispose();
-  disposeParams(second.model.params);
-  done(whole);
 });
 
 test("a run that starts from the none run's kept snapshot equals one that trained the shared steps itself", async () => {

@@ -13,6 +13,11 @@ export const inputNoise: MitigationMethod = {
     let seed = env.noiseSeed;
     const scale = o.scale!;
     return singleModel({
+      // the next pass's seed travels in the snapshot
+      save: () => ({ json: { inputNoiseSeed: seed } }),
+      restore: (s) => {
+        seed = (s?.json as { inputNoiseSeed?: number } | undefined)?.inputNoiseSeed ?? env.noiseSeed;
+      },
       ...(scale > 0 && {
         encoderOutput: (x: tf.Tensor) => {
           const sd = tf.sqrt(tf.moments(x).variance);

@@ -20,8 +20,16 @@ export const mixout: MitigationMethod = {
       (n) => env.model.params.get(n)!.rank === 2,
     );
     const initial = copyValues(env.model, names);
-    const rand = mulberry32(env.noiseSeed);
+    // the mask stream's position travels in the snapshot: a resumed run draws the masks it would have drawn
+    let rand = mulberry32(env.noiseSeed);
+    let draws = 0;
     return singleModel({
+      save: () => ({ json: { mixoutDraws: draws } }),
+      restore: (s) => {
+        const to = (s?.json as { mixoutDraws?: number } | undefined)?.mixoutDraws ?? 0;
+        rand = mulberry32(env.noiseSeed);
+        for (draws = 0; draws < to; draws++) rand();
+      },
       ...(p > 0 && {
         params: (params: Params) => {
           const out = new Map(params);
@@ -29,6 +37,7 @@ export const mixout: MitigationMethod = {
             const w = params.get(n)!;
             const keep = new Float32Array(w.size);
             for (let i = 0; i < keep.length; i++) keep[i] = rand() < 1 - p ? 1 : 0;
+            draws += keep.length;
             const m = tf.tensor(keep, w.shape);
             const w0 = initial.get(n)!;
             const mixed = tf.div(tf.sub(tf.add(tf.mul(tf.sub(1, m), w0), tf.mul(m, w)), tf.mul(w0, p)), 1 - p);
