@@ -235,7 +235,19 @@ export async function mitigationSection(
       "seeds as a multiple of the none runs'; model-steps: optimizer steps of every model a run trained (one model, " +
       "one step = 1), counted in full even where a run started from the none run's snapshot (docs/mitigation.md).",
   ];
-  const md: string[] = [`## ${heading}`, '', ...intro, ''];
+  // what each strategy ran with: its options as the job keys hold them (defaults filled in)
+  const specs = new Map<string, string>();
+  for (const j of grid.jobs) {
+    if (j.kind !== 'phase2' || !j.mitigation || specs.has(j.mitigation.label)) continue;
+    const o = Object.entries(j.mitigation.spec.options).map(([k, v]) => `${k} ${v}`);
+    const name =
+      j.mitigation.label === j.mitigation.spec.method
+        ? j.mitigation.label
+        : `${j.mitigation.label} (${j.mitigation.spec.method})`;
+    specs.set(j.mitigation.label, `${name}${o.length ? `: ${o.join(', ')}` : ''}`);
+  }
+  intro.push(`Strategies and their options: ${[...specs.values()].join('; ')}.`);
+  const md: string[] = [`## ${heading}`, '', ...intro.map((t) => `- ${t}`), ''];
   const html: HtmlBlock[] = [{ heading, text: intro }];
   const plots: string[] = [];
   const cells = [...new Set(rows.map((r) => `${r.task}\u0000${r.model}`))];
