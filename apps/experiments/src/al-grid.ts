@@ -7,7 +7,7 @@ import { checkStrategyOptions, strategy } from '@prunelab/active';
 import { whereOf } from './config.ts';
 import { dataKey as dataStateKey, type DataStates } from './data-digest.ts';
 import { type AlStepJob, type Grid, hash, mitigationKey, modelKey } from './grid.ts';
-import { parseEntry } from './mitigation-config.ts';
+import { keyAt, parseEntry } from './mitigation-config.ts';
 import { fileDigest } from './mlflow-inputs.ts';
 import { modelConfigReader, planPeft, type JobPeft } from './peft.ts';
 import { cellSettings, type AlCfg, type ExperimentConfig, type TaskName } from './schema.ts';
@@ -53,7 +53,7 @@ export function expandAlGrid(cfg: ExperimentConfig, weights: Record<string, Mode
         mitigation: _mit,
         ...training
       } = al;
-      const mit = parseEntry(al.mitigation, whereOf(cfg)(['al', 'mitigation']));
+      const mit = parseEntry(al.mitigation, keyAt(whereOf(cfg), ['al', 'mitigation']));
       const base = {
         task,
         data: s.data,

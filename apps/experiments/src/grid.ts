@@ -33,7 +33,7 @@ import { whereOf } from './config.ts';
 import { modelConfigReader, planPeft, type JobPeft } from './peft.ts';
 import { expandAlGrid } from './al-grid.ts';
 import { mitigationMethod, type MitigationSpec } from '@prunelab/finetune';
-import { parseEntry, parseList, type JobMitigation } from './mitigation-config.ts';
+import { keyAt, parseEntry, parseList, type JobMitigation } from './mitigation-config.ts';
 
 export const hash = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 16);
 
@@ -244,7 +244,7 @@ export function expandGrid(
       const peft2 = peftOf(task, model, 'phase2');
       // record fields enter the key only when asked for: keys made before the setting existed stay valid
       const { mitigation: _m1, ...rest1 } = rest;
-      const mit1 = parseEntry(s.phase1.mitigation, whereOf(cfg)(['phase1', 'mitigation']));
+      const mit1 = parseEntry(s.phase1.mitigation, keyAt(whereOf(cfg), ['phase1', 'mitigation']));
       const p1 = { ...(record.length ? { ...rest1, record } : rest1), ...peftKey(peft1), ...mitigationKey(mit1) };
       const phase1: Phase1Job[] = s.phase1.seeds.map((seed, run) => ({
         kind: 'phase1',
@@ -311,7 +311,7 @@ export function expandGrid(
         ...p2
       } = s.phase2;
       const p2Key = { ...dataKey, phase2: { ...p2, ...peftKey(peft2) } };
-      const mits = parseList(s.phase2.mitigation, (i) => whereOf(cfg)(['phase2', 'mitigation', String(i)]));
+      const mits = parseList(s.phase2.mitigation, (i) => keyAt(whereOf(cfg), ['phase2', 'mitigation', String(i)]));
       const phase2 = (method: Method, seed: number, subset: SubsetRef | null, suffix: string): Phase2Job[] =>
         mitigated(
           mits,

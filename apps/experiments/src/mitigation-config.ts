@@ -40,6 +40,9 @@ export function parseList(xs: MitigationSetting[], where: (i: number) => string)
 
 type Where = (path: string[]) => string;
 
+/** "file:line: the.key.path", how every mitigation error starts. */
+export const keyAt = (where: Where, path: string[]): string => `${where(path)}: ${path.join('.')}`;
+
 /** Every mitigation key of the config (top level, al, per model, per task) with the tasks each applies to; errors
  * are plain (config.ts makes them ConfigErrors). */
 export function checkMitigations(cfg: ExperimentConfig, where: Where): void {
@@ -62,12 +65,12 @@ export function checkMitigations(cfg: ExperimentConfig, where: Where): void {
     for (const one of ['phase1', 'al'] as const) {
       const v = s.sections?.[one]?.mitigation;
       if (v === undefined || (one === 'phase1' && cfg.al)) continue;
-      const at = where([...s.path, one, 'mitigation']);
+      const at = keyAt(where, [...s.path, one, 'mitigation']);
       entries.push({ m: parseEntry(v as MitigationSetting, at), at });
     }
     const list = cfg.al ? undefined : s.sections?.phase2?.mitigation;
     if (list !== undefined) {
-      const at = (i: number) => where([...s.path, 'phase2', 'mitigation', String(i)]);
+      const at = (i: number) => keyAt(where, [...s.path, 'phase2', 'mitigation', String(i)]);
       entries.push(...parseList(list as MitigationSetting[], at).map((m, i) => ({ m, at: at(i) })));
     }
     for (const { m, at } of entries) {
