@@ -80,7 +80,8 @@ export function reportRows(grid: Grid, outDir: string): ReportRow[] {
     );
     const others: ReportRow['others'] = {};
     for (const name of Object.keys(results[0]!.r.metrics ?? {})) {
-      if (name === TASK_META[job.task].metric) continue;
+      // macro-F1 is the mitigation section's measure (mitigation-report.ts), not a column of the pruning tables
+      if (name === TASK_META[job.task].metric || name === 'macro_f1') continue;
       const { mean: m, std: sd } = meanStd(results.map((x) => x.r.metrics?.[name] ?? NaN));
       others[name] = { mean: m, std: sd };
     }
