@@ -1,13 +1,14 @@
-// The mitigation keys: what the config reader refuses (file:line, the key, the fix) and the jobs the grid plans from
-// them (one per entry and seed, keys that leave the plain runs' unchanged, the prefix dependencies on the none run).
+// The mitigation keys as the config reader checks them (config.ts loadConfig on a YAML file): what it refuses, with
+// the file:line of the key, the key path (phase2.mitigation.N) and the fix; what it accepts. The jobs the grid plans
+// from these keys: mitigation-grid.test.ts.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig } from './config.ts';
-import { expandGrid, type AlStepJob, type Phase1Job, type Phase2Job } from './grid.ts';
-import type { ModelWeights } from './weights.ts';
+import { MITIGATION_NAMES, MITIGATIONS } from '@prunelab/finetune';
+import { ConfigError, loadConfig } from './config.ts';
+import type { ExperimentConfig } from './schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'prunelab-mit-config-'));
 let n = 0;
@@ -16,105 +17,241 @@ function file(text: string): string {
   writeFileSync(p, text);
   return p;
 }
-const HEAD = 'name: m\ntasks: [sst2]\nmodels: { a: { path: /nowhere/a } }\n';
-const cfgOf = (body: string, head = HEAD) => loadConfig(file(`${head}${body}`));
-const W: Record<string, ModelWeights> = { a: { dir: '/nowhere/a', digest: 'w1' } as ModelWeights };
-const phase2 = (body: string) =>
-  expandGrid(cfgOf(`phase2:\n  methods: [full]\n  seeds: [1, 2]\n${body}`), W).jobs.filter(
-    (j): j is Phase2Job => j.kind === 'phase2',
-  );
+const head = (tasks = 'sst2') => `name: m\ntasks: [${tasks}]\nmodels: { a: { path: /nowhere/a } }\n`;
+const HEAD = head(); // 3 lines: a key written after it is on line 4
+const read = (body: string, h = HEAD): ExperimentConfig => loadConfig(file(`${h}${body}`));
 
-test('a wrong mitigation is refused with its file:line, the key and what would be right', () => {
-  const bad = (body: string, re: RegExp, head = HEAD) => assert.throws(() => cfgOf(body, head), re);
-  bad(
-    'phase2:\n  mitigation: [none, dropoutt]\n',
-    /c\d+\.yaml:5: phase2\.mitigation\.1: unknown mitigation 'dropoutt'; known: none, ensemble, swa, ema/,
+/** The config is refused with a ConfigError `<its file>:<line>: <key path>: ...` matching `re`. */
+function refused(body: string, line: number, key: string, re: RegExp, h = HEAD): string {
+  const f = file(`${h}${body}`);
+  let message = '';
+  assert.throws(
+    () => loadConfig(f),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError, `not a ConfigError: ${String(e)}`);
+      message = e.message;
+      return true;
+    },
   );
-  bad('phase2:\n  mitigation: [{ method: deni, copy: 3 }]\n', /'copy' is not an option of deni \(its options: copies/);
-  bad('phase2:\n  mitigation: [{ method: ensemble, size: 2.5 }]\n', /ensemble\.size must be a whole number; got 2\.5/);
-  bad('phase2:\n  mitigation: [{ method: swa, start: 2 }]\n', /swa\.start must be in \[0, 1\]; got 2/);
-  bad(
+  const at = `${f}:${line}: `;
+  assert.ok(message.startsWith(at), `expected it at ${at}: ${message}`);
+  assert.ok(message.slice(at.length).startsWith(key), `expected the key ${key}: ${message}`);
+  assert.match(message, re);
+  return message;
+}
+
+test('an unknown method: the entry path and its own line, and every known method', () => {
+  const msg = refused(
+    'phase2:\n  methods: [full]\n  mitigation:\n    - none\n    - { method: ensemble, size: 2 }\n    - dropoutt\n',
+    9,
+    'phase2.mitigation.2',
+    /unknown mitigation 'dropoutt'; known: none, ensemble, swa, ema/,
+  );
+  for (const m of MITIGATION_NAMES) assert.ok(msg.includes(m), `${m} is listed`);
+  // a mapping with an unknown method, and one without a method
+  refused('phase2:\n  mitigation: [{ method: denni, copies: 3 }]\n', 5, 'phase2.mitigation.0', /unknown.*'denni'/);
+  refused(
+    'phase2:\n  mitigation: [none, { copies: 3 }]\n',
+    5,
+    'phase2.mitigation.1',
+    /a mitigation mapping needs 'method' \(one of none, ensemble/,
+  );
+});
+
+test("options: an unknown one names the method's options; values are checked against their types and ranges", () => {
+  refused(
+    'phase2:\n  mitigation:\n    - none\n    - { method: deni, copy: 3 }\n',
+    7,
+    'phase2.mitigation.1',
+    /'copy' is not an option of deni \(its options: copies, start, end, every, noise, ensemble_at, ensemble_noise\)/,
+  );
+  refused('phase2:\n  mitigation: [{ method: none, size: 1 }]\n', 5, 'phase2.mitigation.0', /of none \(it has none\)/);
+  refused(
+    'phase2:\n  mitigation: [{ method: ensemble, size: 2.5 }]\n',
+    5,
+    'phase2.mitigation.0',
+    /ensemble\.size must be a whole number; got 2\.5/,
+  );
+  refused(
+    'phase2:\n  mitigation: [{ method: ensemble, size: "3" }]\n',
+    5,
+    'phase2.mitigation.0',
+    /ensemble\.size must be a number \(models in the ensemble.*\); got "3"/,
+  );
+  refused(
+    'phase2:\n  mitigation: [{ method: swa, start: 2 }]\n',
+    5,
+    'phase2.mitigation.0',
+    /swa\.start must be in \[0, 1\]; got 2/,
+  );
+  refused(
+    'phase2:\n  mitigation: [{ method: ensemble, size: 0 }]\n',
+    5,
+    'phase2.mitigation.0',
+    /must be in \[1, inf\]; got 0/,
+  );
+  // in range, whole where it must be: accepted
+  assert.doesNotThrow(() =>
+    read('phase2:\n  mitigation: [none, { method: ensemble, size: 3 }, { method: swa, start: 0.5 }]\n'),
+  );
+});
+
+test('labels: unique (the message suggests one), a folder name, none only for none; the same mitigation twice', () => {
+  refused(
     'phase2:\n  mitigation: [swa, { method: swa, start: 0.5 }]\n',
-    /two entries are labelled 'swa'; give one a label \(e\.g\. \{method: swa, label: swa-2/,
+    5,
+    'phase2.mitigation.1',
+    /two entries are labelled 'swa'; give one a label \(e\.g\. \{method: swa, label: swa-2, \.\.\.\}\)/,
   );
-  bad('phase2:\n  mitigation: [{ copies: 3 }]\n', /a mitigation mapping needs 'method'/);
-  bad('phase1:\n  mitigation: [swa]\n', /'phase1\.mitigation' is \["swa"\]; expected a mitigation name or \{method/);
-  // voting needs classes: regression is refused for voting methods, and only for them
-  const stsb = 'name: m\ntasks: [stsb]\nmodels: { a: { path: /nowhere/a } }\n';
-  bad(
-    'phase2:\n  mitigation: [none, { method: deni, copies: 2 }]\n',
-    /phase2\.mitigation\.1: deni predicts by majority vote, which needs classes or choices; stsb is regression/,
-    stsb,
+  refused(
+    'phase2:\n  mitigation:\n    - { method: deni, label: x }\n    - { method: swa, label: x }\n',
+    7,
+    'phase2.mitigation.1',
+    /two entries are labelled 'x'; give one a label \(e\.g\. \{method: swa, label: swa-2/,
   );
-  assert.doesNotThrow(() => cfgOf('phase2:\n  mitigation: [none, swa, ema]\n', stsb));
-  // overrides per task and per model are checked too
-  bad(
-    'per_task:\n  sst2: { phase2: { mitigation: [nope] } }\n',
-    /per_task\.sst2\.phase2\.mitigation\.0: unknown mitigation 'nope'/,
+  refused(
+    'phase2:\n  mitigation: [{ method: swa, label: "a b" }]\n',
+    5,
+    'phase2.mitigation.0',
+    /label 'a b' must be letters/,
   );
-  bad(
-    'name: m\ntasks: [sst2]\nmodels: { a: { path: /x, phase1: { mitigation: { method: ema, decay: 2 } } } }\n',
-    /models\.a\.phase1\.mitigation: ema\.decay must be in/,
+  refused(
+    'phase2:\n  mitigation: [{ method: swa, label: none }]\n',
+    5,
+    'phase2.mitigation.0',
+    /'none' belongs to method none/,
+  );
+  // two entries that are the same method with the same options would be the same runs (two nones: one folder)
+  refused(
+    'phase2:\n  mitigation: [none, { method: none, label: plain }]\n',
+    5,
+    'phase2.mitigation.1',
+    /the same mitigation as entry 0 \('none'.*remove one or change an option/,
+  );
+  refused(
+    'phase2:\n  mitigation: [ensemble, { method: ensemble, size: 5, label: e5 }]\n',
+    5,
+    'phase2.mitigation.1',
+    /the same mitigation as entry 0 \('ensemble'/,
+  );
+  const cfg = read('phase2:\n  mitigation: [none, { method: swa, label: swa.late, start: 0.5 }, swa]\n');
+  assert.equal(cfg.phase2.mitigation.length, 3);
+});
+
+test('voting methods need classes: refused on a regression task (stsb), single-model methods accepted there', () => {
+  const stsb = head('stsb');
+  const voting = MITIGATIONS.filter((m) => m.votes).map((m) => m.name);
+  assert.deepEqual(voting.toSorted(), ['delayed_ensemble', 'deni', 'ensemble']);
+  for (const m of voting) {
+    refused(
+      `phase2:\n  mitigation: [none, swa, ${m}]\n`,
+      5,
+      'phase2.mitigation.2',
+      new RegExp(`${m} predicts by majority vote, which needs classes or choices; stsb is regression .*e\\.g\\. swa`),
+      stsb,
+    );
+    refused('phase1:\n  mitigation: ' + m + '\n', 5, 'phase1.mitigation', /majority vote.*stsb is regression/, stsb);
+  }
+  const single = MITIGATIONS.filter((m) => !m.votes).map((m) => m.name);
+  assert.doesNotThrow(() => read(`phase2:\n  mitigation: [${single.join(', ')}]\n`, stsb));
+  assert.doesNotThrow(() => read('phase1:\n  mitigation: swa\n', stsb));
+  // a regression task beside a classification task: the task named is the regression one
+  refused('phase2:\n  mitigation: [none, deni]\n', 5, 'phase2.mitigation.1', /stsb is regression/, head('sst2, stsb'));
+});
+
+test('phase1.mitigation is one entry: a list is a type error, at its line', () => {
+  refused(
+    'phase1:\n  seeds: [1, 2]\n  mitigation: [swa]\n',
+    6,
+    "'phase1.mitigation'",
+    /is \["swa"\]; expected a mitigation name or \{method/,
+  );
+  refused('phase1:\n  mitigation: 3\n', 5, "'phase1.mitigation'", /is 3; expected a mitigation name/);
+  refused('phase1:\n  mitigation: { method: ema, decay: 2 }\n', 5, 'phase1.mitigation', /ema\.decay must be in/);
+  // phase 2 takes a non-empty list
+  refused('phase2:\n  mitigation: swa\n', 5, "'phase2.mitigation'", /expected a non-empty list of mitigation names/);
+  refused('phase2:\n  mitigation: []\n', 5, "'phase2.mitigation'", /expected a non-empty list/);
+  assert.deepEqual(read('phase1:\n  mitigation: { method: ema, decay: 0.99 }\n').phase1.mitigation, {
+    method: 'ema',
+    decay: 0.99,
+  });
+});
+
+test('per-task and per-model overrides are checked as the top level is, each at its own key', () => {
+  refused(
+    'per_task:\n  sst2:\n    phase2:\n      mitigation: [none, nope]\n',
+    7,
+    'per_task.sst2.phase2.mitigation.1',
+    /unknown mitigation 'nope'/,
+  );
+  refused(
+    'per_task:\n  sst2: { phase1: { mitigation: { method: ema, decay: 2 } } }\n',
+    5,
+    'per_task.sst2.phase1.mitigation',
+    /ema\.decay must be in \[0, 0\.999999\]; got 2/,
+  );
+  refused(
     '',
+    3,
+    'models.a.phase1.mitigation',
+    /ema\.decay must be in/,
+    'name: m\ntasks: [sst2]\nmodels: { a: { path: /x, phase1: { mitigation: { method: ema, decay: 2 } } } }\n',
+  );
+  refused(
+    '',
+    7,
+    'models.b.phase2.mitigation.1',
+    /two entries are labelled 'swa'/,
+    'name: m\ntasks: [sst2]\nmodels:\n  a: { path: /x }\n  b:\n    path: /y\n    phase2: { mitigation: [swa, { method: swa, start: 0.5 }] }\n',
+  );
+  // voting on a regression task through an override is refused at the override's key
+  refused(
+    'per_task:\n  stsb:\n    phase2:\n      mitigation:\n        - swa\n        - delayed_ensemble\n',
+    9,
+    'per_task.stsb.phase2.mitigation.1',
+    /delayed_ensemble predicts by majority vote.*stsb is regression/,
+    head('sst2, stsb'),
+  );
+  refused(
+    '',
+    3,
+    'models.a.phase2.mitigation.1',
+    /ensemble predicts by majority vote.*stsb is regression/,
+    'name: m\ntasks: [sst2, stsb]\nmodels: { a: { path: /x, phase2: { mitigation: [none, ensemble] } } }\n',
   );
 });
 
-test('one job per entry and seed; none keeps the keys of configs without mitigations', () => {
-  const jobs = phase2(
-    '  mitigation: [none, { method: ensemble, size: 3 }, swa, { method: deni, copies: 2, label: d2 }]\n',
+test("a voting method for the classification tasks, overridden for the regression one, is accepted (the error's advice)", () => {
+  // the error above says: use a single-model mitigation there via per_task.stsb; doing so must be accepted
+  const two = head('sst2, stsb');
+  const cfg = read(
+    'phase2:\n  mitigation: [none, { method: deni, copies: 2 }]\nper_task:\n  stsb:\n    phase2:\n      mitigation: [none, swa]\n',
+    two,
   );
-  const ids = jobs.map((j) => j.id);
-  for (const id of ['full-seed-1', 'full-ensemble-seed-1', 'full-swa-seed-2', 'full-d2-seed-1'])
-    assert.ok(ids.includes(`sst2/a/phase2/${id}`), id);
-  assert.equal(jobs.length, 8);
-  const plain = phase2('');
-  const byId = (js: Phase2Job[], id: string) => js.find((j) => j.id === `sst2/a/phase2/${id}`)!;
-  assert.equal(byId(jobs, 'full-seed-1').hash, byId(plain, 'full-seed-1').hash, 'none: the old key');
-  const hashes = new Set(jobs.map((j) => j.hash));
-  assert.equal(hashes.size, jobs.length, 'every job its own key');
-  // an option is in the key; the label is not what decides it
-  const other = phase2('  mitigation: [none, { method: deni, copies: 3, label: d2 }]\n');
-  assert.notEqual(byId(other, 'full-d2-seed-1').hash, byId(jobs, 'full-d2-seed-1').hash);
-  const relabelled = phase2('  mitigation: [{ method: deni, copies: 2, label: other }]\n');
-  assert.equal(byId(relabelled, 'full-other-seed-1').hash, byId(jobs, 'full-d2-seed-1').hash);
-});
-
-test('methods that share their first steps with the none run depend on it; the none run keeps their steps', () => {
-  const jobs = phase2('  mitigation: [none, { method: ensemble, size: 2 }, swa, ema, mixout, deni, best_practices]\n');
-  const get = (id: string) => jobs.find((j) => j.id === `sst2/a/phase2/${id}`)!;
-  for (const m of ['ensemble', 'swa', 'deni']) {
-    assert.equal(get(`full-${m}-seed-1`).prefixFrom, 'sst2/a/phase2/full-seed-1', m);
-    assert.ok(get(`full-${m}-seed-1`).deps.includes('sst2/a/phase2/full-seed-1'), m);
-  }
-  // ema and mixout act from the first step; best practices trains with other settings: nothing shared
-  for (const m of ['ema', 'mixout', 'best_practices']) {
-    assert.equal(get(`full-${m}-seed-1`).prefixFrom, undefined, m);
-    assert.deepEqual(get(`full-${m}-seed-1`).deps, [], m);
-  }
-  assert.deepEqual(
-    get('full-seed-1').keepFor!.map((s) => s.method),
-    ['ensemble', 'swa', 'deni'],
+  assert.equal(cfg.per_task.stsb?.phase2?.mitigation?.length, 2);
+  assert.doesNotThrow(() =>
+    read(
+      'per_task:\n  stsb: { phase2: { mitigation: [none, swa] } }\n',
+      'name: m\ntasks: [sst2, stsb]\nmodels: { a: { path: /x, phase2: { mitigation: [none, ensemble] } } }\n',
+    ),
   );
-  assert.deepEqual(
-    get('full-deni-seed-2').prefixPeers!.map((p) => p.id),
-    ['ensemble', 'swa', 'deni'].map((m) => `sst2/a/phase2/full-${m}-seed-2`),
+  assert.doesNotThrow(() =>
+    read('phase1:\n  mitigation: ensemble\nper_task:\n  stsb: { phase1: { mitigation: swa } }\n', two),
   );
-  // without none in the list nothing depends on anything
-  for (const j of phase2('  mitigation: [swa, deni]\n')) assert.equal(j.prefixFrom, undefined);
-});
-
-test('phase 1 and AL steps take one mitigation, in their keys only when not none', () => {
-  const p1 = (body: string) =>
-    expandGrid(cfgOf(`phase1:\n  seeds: [1, 2]\n${body}`), W).jobs.filter((j): j is Phase1Job => j.kind === 'phase1');
-  const [plain, swa] = [p1(''), p1('  mitigation: swa\n')];
-  assert.equal(p1('  mitigation: none\n')[0]!.hash, plain[0]!.hash);
-  assert.notEqual(swa[0]!.hash, plain[0]!.hash);
-  assert.equal(swa[0]!.mitigation?.spec.method, 'swa');
-  assert.match(swa[0]!.label, / swa$/);
-  const al = (body: string) =>
-    expandGrid(cfgOf(`al:\n  budget: 150\n  strategies: [random]\n  seeds: [1]\n${body}`), W).jobs as AlStepJob[];
-  assert.equal(al('  mitigation: none\n')[0]!.hash, al('')[0]!.hash);
-  const ema = al('  mitigation: { method: ema, decay: 0.99 }\n');
-  assert.notEqual(ema[0]!.hash, al('')[0]!.hash);
-  assert.equal(ema[1]!.mitigation?.spec.options.decay, 0.99);
+  // a model that does not override keeps the top level's voting method on stsb: refused
+  refused(
+    'phase2:\n  mitigation: [none, deni]\n',
+    5,
+    'phase2.mitigation.1',
+    /deni predicts by majority vote.*stsb is regression/,
+    'name: m\ntasks: [sst2, stsb]\nmodels: { a: { path: /x, phase2: { mitigation: [none, swa] } }, b: { path: /y } }\n',
+  );
+  assert.doesNotThrow(
+    () =>
+      read(
+        'phase2:\n  mitigation: [none, deni]\n',
+        'name: m\ntasks: [sst2, stsb]\nmodels: { a: { path: /x, phase2: { mitigation: [none, swa] } } }\n',
+      ),
+    'the only model overrides it: the top level reaches no task',
+  );
 });

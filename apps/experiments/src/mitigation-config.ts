@@ -34,6 +34,13 @@ export function parseList(xs: MitigationSetting[], where: (i: number) => string)
         `${where(i)}: two entries are labelled '${m.label}'; give one a label (e.g. {method: ${m.spec.method}, ` +
           `label: ${m.spec.method}-2, ...})`,
       );
+    // the same method and options under another label: the same key (two none entries: the same job folder)
+    const same = out.findIndex((o) => JSON.stringify(o.spec) === JSON.stringify(m.spec));
+    if (same !== i)
+      throw new Error(
+        `${where(i)}: the same mitigation as entry ${same} ('${out[same]!.label}': ${m.spec.method} with the same ` +
+          'options), whose runs these would repeat; remove one or change an option',
+      );
   });
   return out;
 }
@@ -51,31 +58,47 @@ export function checkMitigations(cfg: ExperimentConfig, where: Where): void {
     phase2?: { mitigation?: unknown };
     al?: { mitigation?: unknown };
   };
-  const scopes: { path: string[]; sections: Sections | undefined; tasks: TaskName[] }[] = [
-    { path: [], sections: cfg as Sections, tasks: cfg.tasks },
-    ...Object.entries(cfg.models).map(([m, c]) => ({ path: ['models', m], sections: c as Sections, tasks: cfg.tasks })),
+  type Section = 'phase1' | 'phase2' | 'al';
+  const set = (x: Sections | undefined, sec: Section) => x?.[sec]?.mitigation !== undefined;
+  const models = Object.values(cfg.models) as Sections[];
+  const perTask = (t: TaskName) => cfg.per_task[t] as Sections | undefined;
+  // the tasks whose runs a scope's setting reaches (cellSettings: per task over per model over the top level), so
+  // that a voting method overridden for a regression task is not refused for it
+  const scopes: { path: string[]; sections: Sections | undefined; tasks: (sec: Section) => TaskName[] }[] = [
+    {
+      path: [],
+      sections: cfg as Sections,
+      tasks: (sec) => cfg.tasks.filter((t) => !set(perTask(t), sec) && models.some((m) => !set(m, sec))),
+    },
+    ...Object.entries(cfg.models).map(([m, c]) => ({
+      path: ['models', m],
+      sections: c as Sections,
+      tasks: (sec: Section) => cfg.tasks.filter((t) => !set(perTask(t), sec)),
+    })),
     ...Object.entries(cfg.per_task).map(([t, o]) => ({
       path: ['per_task', t],
       sections: o as Sections,
-      tasks: [t as TaskName],
+      tasks: () => [t as TaskName],
     })),
   ];
   for (const s of scopes) {
-    const entries: { m: JobMitigation; at: string }[] = [];
+    const entries: { m: JobMitigation; at: string; sec: Section }[] = [];
     for (const one of ['phase1', 'al'] as const) {
       const v = s.sections?.[one]?.mitigation;
       if (v === undefined || (one === 'phase1' && cfg.al)) continue;
       const at = keyAt(where, [...s.path, one, 'mitigation']);
-      entries.push({ m: parseEntry(v as MitigationSetting, at), at });
+      entries.push({ m: parseEntry(v as MitigationSetting, at), at, sec: one });
     }
     const list = cfg.al ? undefined : s.sections?.phase2?.mitigation;
     if (list !== undefined) {
       const at = (i: number) => keyAt(where, [...s.path, 'phase2', 'mitigation', String(i)]);
-      entries.push(...parseList(list as MitigationSetting[], at).map((m, i) => ({ m, at: at(i) })));
+      entries.push(
+        ...parseList(list as MitigationSetting[], at).map((m, i) => ({ m, at: at(i), sec: 'phase2' as const })),
+      );
     }
-    for (const { m, at } of entries) {
+    for (const { m, at, sec } of entries) {
       if (!mitigationMethod(m.spec.method).votes) continue;
-      const bad = s.tasks.find((t) => !['classification', 'multiple-choice'].includes(kindOfTask(t).kind));
+      const bad = s.tasks(sec).find((t) => !['classification', 'multiple-choice'].includes(kindOfTask(t).kind));
       if (bad)
         throw new Error(
           `${at}: ${m.spec.method} predicts by majority vote, which needs classes or choices; ${bad} is ` +

@@ -30,7 +30,7 @@ import type { Cell } from './cell.ts';
 import { jobTags, type JobEnv } from './env.ts';
 import { appendText } from './files.ts';
 import type { AlStepJob, Phase1Job, Phase2Job } from './grid.ts';
-import { appendMetrics, finishJob, jobLogger, startJob } from './job-state.ts';
+import { appendMetrics, finishJob, jobLogger, readJson, startJob, writeJsonAtomic } from './job-state.ts';
 import { tuningLabel, tuningWords } from './peft.ts';
 import { progress } from './progress.ts';
 import type { TrainingCfg } from './schema.ts';
@@ -112,6 +112,10 @@ export interface Outcome {
 /** The snapshot a none run keeps for the mitigated runs that start from it. */
 export const prefixFile = (step: number): string => `prefix-${step}.safetensors`;
 
+/** In a job folder while it trains: the none run whose snapshot the job took ({job, step}), written before the copy
+ * (the copy carries the none run's job state, so a job killed before its own first snapshot knows it from this). */
+export const PREFIX_FROM = 'prefix-from.json';
+
 export interface JobEnd<R> {
   result: R;
   note: string;
@@ -148,6 +152,8 @@ interface JobState<Row> {
   epochs: EpochDone<Row>[];
   record?: unknown;
   mitigation?: unknown;
+  /** the none run whose snapshot the job started from (the result's mitigation.prefixFrom after a resume) */
+  prefixFrom?: { job: string; step: number };
 }
 
 const size = (file: string) => (existsSync(file) ? statSync(file).size : 0);
@@ -233,6 +239,8 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
   let run: MitigationRun | undefined;
   // a mitigated job that shares its first steps with a none run of the grid starts from that run's kept snapshot
   let adopted: { job: string; step: number } | undefined;
+  // where the job started, kept in its snapshots: a resumed job still reports it
+  let startedFrom: { job: string; step: number } | undefined;
   try {
     if (mit) {
       const fresh = (seed: number) => {
@@ -244,6 +252,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
       const step = prefixStep(mit.spec, t.data.n, base);
       const kept = job.prefixFrom && join(env.outDir, job.prefixFrom, prefixFile(step));
       if (kept && step > 0 && !existsSync(join(dir, SNAPSHOT)) && existsSync(kept)) {
+        writeJsonAtomic(join(dir, PREFIX_FROM), { job: job.prefixFrom!, step });
         copyFileSync(kept, join(dir, SNAPSHOT));
         // its epochs' rows come along; the restore below cuts them to what the snapshot had written
         for (const f of ['metrics.jsonl', 'timing.jsonl']) {
@@ -305,12 +314,17 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
             epochs,
             record: rec?.json,
             ...(ms?.json !== undefined && { mitigation: ms.json }),
+            ...(startedFrom && { prefixFrom: startedFrom }),
           };
           const arrays = new Map([...(rec?.arrays ?? []), ...(ms?.arrays ?? [])]);
           return { json, ...(arrays.size && { arrays }) };
         },
         restore: async (snap, at) => {
           const saved = snap.json as JobState<Row>;
+          // the job's snapshot is still the none run's copy (killed before a snapshot of its own): start from it again
+          const copied = !adopted && !saved.prefixFrom && readJson<typeof adopted>(join(dir, PREFIX_FROM));
+          if (copied) adopted = copied;
+          startedFrom = adopted ?? saved.prefixFrom;
           cut(metricsFile, saved.metricsBytes);
           cut(timingFile, saved.timingBytes);
           hooks.record?.restore({ json: saved.record, ...(snap.arrays && { arrays: snap.arrays }) });
@@ -319,15 +333,17 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
           passes = saved.passes;
           epochs = saved.epochs;
           // a new MLflow run (the killed one is marked KILLED at start-up) that holds the whole job's metrics
-          await mlrun.setTags(
-            adopted
-              ? { 'prunelab.prefix_from': adopted.job, 'prunelab.prefix_step': String(at.step) }
-              : {
-                  resumed_from_run: serverIdOf(env.outDir, saved.mlflowRunId),
-                  resumed_at_epoch: String(at.epoch + 1),
-                  resumed_at_step: String(at.step),
-                },
-          );
+          await mlrun.setTags({
+            ...(startedFrom && {
+              'prunelab.prefix_from': startedFrom.job,
+              'prunelab.prefix_step': String(startedFrom.step),
+            }),
+            ...(!adopted && {
+              resumed_from_run: serverIdOf(env.outDir, saved.mlflowRunId),
+              resumed_at_epoch: String(at.epoch + 1),
+              resumed_at_step: String(at.step),
+            }),
+          });
           for (const d of epochs) await mlrun.logMetrics(d.metrics, d.epoch);
           const where = `epoch ${at.epoch + 1}, step ${at.step} (${at.position} into the epoch)`;
           const from = adopted ? `the none run ${adopted.job}'s snapshot` : join(dir, SNAPSHOT);
@@ -355,7 +371,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
           method: mit.spec.method,
           options: mit.spec.options,
           models: 1 + (run?.members() ?? 0),
-          ...(adopted && { prefixFrom: adopted }),
+          ...(startedFrom && { prefixFrom: startedFrom }),
           ...(final && { final }),
         },
       }),
@@ -363,6 +379,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
     const end = hooks.finish(epochs, dir, outcome);
     // removed before the folder goes to MLflow; a kill from here on redoes the job
     rmSync(join(dir, SNAPSHOT), { force: true });
+    rmSync(join(dir, PREFIX_FROM), { force: true });
     await mlrun.logArtifact(end.artifact.path, end.artifact.under);
     await mlrun.end('FINISHED');
     const seconds = (performance.now() - started) / 1000;
