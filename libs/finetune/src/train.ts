@@ -237,11 +237,8 @@ export function runSchedule(n: number, opts: TrainOptions) {
 export async function train(model: Model, data: EncodedSet, opts: TrainOptions): Promise<EpochSummary[]> {
   if (data.n === 0) throw new Error('cannot train on an empty training set');
   checkData(model, data);
-  const accum = Math.max(1, Math.floor(opts.gradientAccumulationSteps ?? 1));
-  const perStep = opts.batchSize * accum;
+  const { perStep, stepsPerEpoch, lrAt: schedule } = runSchedule(data.n, opts);
   const steps = stepOrder(data.n, perStep, opts.seed);
-  const stepsPerEpoch = steps.stepsPerEpoch;
-  const schedule = linearSchedule(opts.lr, stepsPerEpoch * opts.epochs, opts.warmupSteps ?? 0);
   const optimizer = makeOptimizer(model, opts);
   const ck = opts.checkpoint;
   const run = JSON.stringify({

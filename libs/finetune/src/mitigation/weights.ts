@@ -74,8 +74,9 @@ export function gaussian(seed: number): () => number {
 }
 
 /**
- * Add Gaussian noise of std `scale * std(parameter)` to each named parameter of the model, drawn from `draw` in
- * name order (a parameter whose elements are all equal, like a zero bias, gets none). `scale` 0 changes nothing.
+ * Add noise `draw() * scale * std(parameter)` to each named parameter of the model, drawn in name order (a parameter
+ * whose elements are all equal, like a zero bias, gets none); `draw` gives standard normal draws (gaussian) or any
+ * other unit noise. `scale` 0 changes nothing.
  */
 export function addNoise(model: Model, names: string[], scale: number, draw: () => number): void {
   if (scale === 0) return;

@@ -4,6 +4,7 @@
 // 1..t only; without it the shadow starts at the initial weights, which keep decay^t of the weight - 0.999^189 =
 // 83 % in a 189-step run, where the EMA would be mostly the untrained head.
 import * as tf from '@tensorflow/tfjs';
+import { trainableNames } from '../../peft/attach.ts';
 import { singleModel, type MitigationMethod } from '../method.ts';
 import { accumulate, copyValues, disposeValues, valuesFromArrays, valuesToArrays, type Values } from '../weights.ts';
 
@@ -20,13 +21,9 @@ export const ema: MitigationMethod = {
     const d = o.decay!;
     const corrected = o.bias_correction === 1;
     let steps = 0;
-    let shadow: Values = copyValues(env.model);
-    if (corrected) {
-      for (const [n, t] of shadow) {
-        shadow.set(n, tf.keep(tf.zerosLike(t)));
-        t.dispose();
-      }
-    }
+    let shadow: Values = corrected
+      ? new Map(trainableNames(env.model).map((n) => [n, tf.keep(tf.zerosLike(env.model.params.get(n)!))]))
+      : copyValues(env.model);
     return singleModel({
       afterStep: () => {
         const w = copyValues(env.model);
