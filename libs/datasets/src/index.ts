@@ -72,6 +72,7 @@ export { encodeMultipleChoice, raceQuestionOption, type EncodedChoices } from '.
 export {
   accuracy,
   averageRanks,
+  expectedCalibrationError,
   f1Score,
   macroF1,
   matthewsCorrelation,

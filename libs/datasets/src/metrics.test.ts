@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  expectedCalibrationError,
   accuracy,
   averageRanks,
   f1Score,
@@ -52,4 +53,18 @@ test("each task's metrics", () => {
   assert.deepEqual(taskMetrics(getTask('sst2'), [1, 0], [1, 1]), { accuracy: 0.5 });
   assert.throws(() => taskMetrics(getTask('rte'), [0], [-1]), /unlabelled split/);
   assert.throws(() => accuracy([1], [1, 0]), /1 predictions but 2 labels/);
+});
+
+test('expected calibration error over 15 equal-width bins, by hand', () => {
+  // confidences 0.9 (right), 0.9 (wrong), 0.6 (right): bins (0.8667, 0.9333] and (0.5333, 0.6]
+  const logit = (p: number) => Math.log(p / (1 - p)); // two classes: softmax of [0, logit(p)] puts p on class 1
+  const logits = [0, logit(0.9), 0, logit(0.9), logit(0.6), 0];
+  const labels = [1, 0, 0];
+  const want = (2 / 3) * Math.abs(0.5 - 0.9) + (1 / 3) * Math.abs(1 - 0.6);
+  assert.ok(Math.abs(expectedCalibrationError(logits, labels, 2) - want) < 1e-12);
+  // perfectly calibrated and certain: 0; one bin: |accuracy - mean confidence|
+  assert.equal(expectedCalibrationError([0, 50, 50, 0], [1, 0], 2), 0);
+  const one = expectedCalibrationError(logits, labels, 2, 1);
+  assert.ok(Math.abs(one - Math.abs(2 / 3 - (0.9 + 0.9 + 0.6) / 3)) < 1e-12);
+  assert.throws(() => expectedCalibrationError([0, 1, 2], [0], 2), /3 logits for 1 examples/);
 });

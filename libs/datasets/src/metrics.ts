@@ -35,6 +35,44 @@ export function macroF1(pred: ArrayLike<number>, gold: ArrayLike<number>, numCla
   return sum / numClasses;
 }
 
+/**
+ * Expected calibration error (Guo et al. 2017) of classification logits [n, C] against labels: the confidence is the
+ * largest softmax probability; `bins` equal-width bins over [0, 1] (a confidence on an edge goes to the lower bin, as
+ * (lo, hi]); ECE = sum over bins of |bin| / n * |accuracy - mean confidence|.
+ */
+export function expectedCalibrationError(
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  numClasses: number,
+  bins = 15,
+): number {
+  const n = labels.length;
+  if (logits.length !== n * numClasses)
+    throw new Error(`ece: ${logits.length} logits for ${n} examples x ${numClasses}`);
+  if (n === 0) throw new Error('ece: no examples to score');
+  const conf = new Float64Array(bins);
+  const hit = new Float64Array(bins);
+  const count = new Float64Array(bins);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    let max = -Infinity;
+    for (let c = 0; c < numClasses; c++) {
+      const v = logits[i * numClasses + c]!;
+      if (v > max) [max, best] = [v, c];
+    }
+    let z = 0;
+    for (let c = 0; c < numClasses; c++) z += Math.exp(logits[i * numClasses + c]! - max);
+    const p = 1 / z;
+    const b = Math.min(bins - 1, Math.max(0, Math.ceil(p * bins) - 1));
+    conf[b]! += p;
+    hit[b]! += best === labels[i] ? 1 : 0;
+    count[b]! += 1;
+  }
+  let ece = 0;
+  for (let b = 0; b < bins; b++) if (count[b]) ece += Math.abs(hit[b]! - conf[b]!) / n;
+  return ece;
+}
+
 /** Matthews correlation for binary labels; 0 when a marginal is empty (sklearn's convention). */
 export function matthewsCorrelation(pred: ArrayLike<number>, gold: ArrayLike<number>): number {
   checkLengths(pred, gold, 'matthews');

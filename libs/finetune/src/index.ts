@@ -36,3 +36,4 @@ export * from './peft/adapters-folder.ts';
 export * from './torch-bin.ts';
 export * from './predict.ts';
 export * from './mitigation/index.ts';
+export * from './graft/index.ts';

@@ -1,0 +1,4 @@
+export * from './mask.ts';
+export * from './graft.ts';
+export * from './learn.ts';
+export * from './file.ts';
