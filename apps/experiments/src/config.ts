@@ -65,6 +65,7 @@ function describe(f: Field): string {
     number: 'a number',
     bool: 'true or false',
     'int[]': `a ${'empty' in t && t.empty ? '' : 'non-empty '}list of integers`,
+    'number[]': `a ${'empty' in t && t.empty ? '' : 'non-empty '}list of numbers`,
     'string[]': 'a list of strings',
     mapping: 'a mapping of keys',
     peft: 'none or {method: <a PEFT method>, <its options>}',
@@ -72,7 +73,10 @@ function describe(f: Field): string {
     'mitigation[]': 'a non-empty list of mitigation names or {method: <a mitigation>, <its options>}',
   }[t.kind];
   return (
-    base + ('min' in t && t.min !== undefined ? ` >= ${t.min}` : '') + ('nullable' in t && t.nullable ? ' or null' : '')
+    base +
+    ('min' in t && t.min !== undefined ? ` >= ${t.min}` : '') +
+    ('below' in t && t.below !== undefined ? ` below ${t.below}` : '') +
+    ('nullable' in t && t.nullable ? ' or null' : '')
   );
 }
 
@@ -94,6 +98,12 @@ function check(f: Field, v: unknown): unknown {
       return typeof v === 'string' && t.values.includes(v) ? v : undefined;
     case 'int[]':
       return Array.isArray(v) && (v.length > 0 || t.empty) && v.every((x) => Number.isInteger(x) && x >= min)
+        ? v
+        : undefined;
+    case 'number[]':
+      return Array.isArray(v) &&
+        (v.length > 0 || t.empty) &&
+        v.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= min && (t.below === undefined || x < t.below))
         ? v
         : undefined;
     case 'string[]':
@@ -224,9 +234,10 @@ export function validateConfig(
     ...SCHEMA.top,
     tasks: { ...SCHEMA.top.tasks, type: { kind: 'enum[]', values: taskNames } },
   } as Section;
-  // 'model' is the schema of each models.<name>; 'al' is filled only when given (it makes the config an AL experiment)
-  const sections = Object.keys(SCHEMA).filter((s) => s !== 'top' && s !== 'model' && s !== 'al');
-  const allowed = [...Object.keys(top), ...sections, 'al', ...Object.keys(MAPS)];
+  // 'model' is the schema of each models.<name>; 'al' is filled only when given (it makes the config an AL experiment),
+  // and so is 'graft' (graft jobs over the grid's fine-tuning runs)
+  const sections = Object.keys(SCHEMA).filter((s) => !['top', 'model', 'al', 'graft'].includes(s));
+  const allowed = [...Object.keys(top), ...sections, 'al', 'graft', ...Object.keys(MAPS)];
   for (const key of Object.keys(raw)) {
     if (!allowed.includes(key))
       throw new ConfigError(
@@ -249,6 +260,8 @@ export function validateConfig(
   for (const s of sections)
     out[s] = fillSection(SCHEMA[s as keyof typeof SCHEMA] as Section, raw[s] ?? {}, [s], where, false);
   out.al = raw.al === undefined || raw.al === null ? null : fillSection(SCHEMA.al, raw.al, ['al'], where, false);
+  out.graft =
+    raw.graft === undefined || raw.graft === null ? null : fillSection(SCHEMA.graft, raw.graft, ['graft'], where, false);
 
   const models = raw.models ?? DEFAULT_MODELS;
   if (!isObject(models) || Object.keys(models).length === 0)

@@ -29,7 +29,7 @@ export function jobTags(env: JobEnv, job: Job, extra: Record<string, string>, co
   return {
     task: job.task,
     model: job.model,
-    phase: job.kind === 'phase1' ? '1' : job.kind === 'scores' ? 'scores' : job.kind === 'al' ? 'al' : '2',
+    phase: job.kind === 'phase1' ? '1' : job.kind === 'phase2' ? '2' : job.kind,
     job: job.id,
     job_hash: job.hash,
     ...buildTags(env.build),

@@ -22,6 +22,8 @@ import {
   type Baseline,
   type CellSettings,
   type ExperimentConfig,
+  type GraftCfg,
+  type GraftRun,
   type Method,
   type TaskName,
 } from './schema.ts';
@@ -32,6 +34,7 @@ import { readModelWeights, type ModelWeights } from './weights.ts';
 import { whereOf } from './config.ts';
 import { modelConfigReader, planPeft, type JobPeft } from './peft.ts';
 import { expandAlGrid } from './al-grid.ts';
+import { graftJobs } from './graft-grid.ts';
 import { mitigationMethod, type MitigationSpec } from '@prunelab/finetune';
 import { keyAt, parseEntry, parseList, type JobMitigation } from './mitigation-config.ts';
 
@@ -69,6 +72,8 @@ interface TrainingJobBase extends JobBase {
   /** a job with prefixFrom: every job starting from the same none run (itself included), so the last one to finish
    * can remove the kept snapshots nobody needs any more */
   prefixPeers?: { id: string; spec: MitigationSpec }[];
+  /** a graft job reads its fine-tuned weights: the job keeps them in final/ (not in the key: they are its output) */
+  keepWeights?: true;
 }
 
 export interface Phase1Job extends TrainingJobBase {
@@ -132,7 +137,26 @@ export interface AlStepJob extends TrainingJobBase {
   prev: string | null;
 }
 
-export type Job = Phase1Job | ScoresJob | Phase2Job | AlStepJob;
+/**
+ * Grafting one finished fine-tuning run (graft-grid.ts, graft-job.ts): masks at each sparsity, their baselines and
+ * task arithmetic, evaluated on the run's evaluation split. Depends on the run, which keeps its weights for it.
+ */
+export interface GraftJob extends JobBase {
+  kind: 'graft';
+  /** the fine-tuning run's job id */
+  run: string;
+  /** which of the grid's runs it is (graft.runs) */
+  runKind: GraftRun;
+  seed: number;
+  /** the subset file the run trained on (relative to results/<name>/); null: the cell's whole training set */
+  trainSubset: string | null;
+  peft: JobPeft | null;
+  /** graft: without runs (in the key) */
+  options: Omit<GraftCfg, 'runs'>;
+}
+
+export type TrainingJobAny = Phase1Job | Phase2Job | AlStepJob;
+export type Job = Phase1Job | ScoresJob | Phase2Job | AlStepJob | GraftJob;
 
 export interface Grid {
   jobs: Job[];
@@ -439,6 +463,7 @@ export function expandGrid(
       }
     }
   }
+  jobs.push(...graftJobs(cfg, jobs));
   const byId = new Map(jobs.map((j) => [j.id, j]));
   if (byId.size !== jobs.length) throw new Error('internal: two jobs share a folder; report this with the config');
   return { jobs, byId, cells };
@@ -480,7 +505,7 @@ export function jobCost(
   // the examples the job's data record says it uses, else the registry's count (a task of the config has none)
   const n = job.data?.used['train'] ?? plannedTrainSize(job.task, job.settings.data);
   if (job.kind === 'phase1') return { examples: n, epochs: job.settings.phase1.epochs, exact: true };
-  if (job.kind === 'scores') return { examples: 0, epochs: 0, exact: true };
+  if (job.kind === 'scores' || job.kind === 'graft') return { examples: 0, epochs: 0, exact: true };
   if (job.kind === 'al') return { examples: job.labelled, epochs: job.settings.al!.epochs, exact: true };
   const epochs = job.settings.phase2.epochs * mitigationFactor(job);
   if (!job.subset) return { examples: n, epochs, exact: true };

@@ -63,7 +63,11 @@ export function jobStatus(outDir: string, job: Job, staleByBuild?: ReadonlySet<s
   if (job.weightsMissing || job.dataMissing) return 'pending';
   const dir = jobDir(outDir, job);
   const done = readJson<DoneMarker>(join(dir, 'done.json'));
-  if (done?.hash === job.hash) return staleByBuild?.has(job.id) ? 'stale' : 'done';
+  if (done?.hash === job.hash) {
+    // a run a graft reads keeps its weights; one finished before a graft asked for them trains again to make them
+    if ('keepWeights' in job && job.keepWeights && !existsSync(join(dir, 'final', 'model.safetensors'))) return 'stale';
+    return staleByBuild?.has(job.id) ? 'stale' : 'done';
+  }
   const failed = readJson<{ hash: string }>(join(dir, 'failed.json'));
   if (failed?.hash === job.hash) return 'failed';
   const started = readJson<{ hash: string; pid: number }>(join(dir, 'job.json'));

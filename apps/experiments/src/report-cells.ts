@@ -141,7 +141,7 @@ export function collapsedRuns(outDir: string, grid: Grid): { runs: CollapsedRun[
   const runs: CollapsedRun[] = [];
   let counted = 0;
   for (const j of grid.jobs) {
-    if (j.kind === 'scores' || j.kind === 'al') continue;
+    if (j.kind === 'scores' || j.kind === 'al' || j.kind === 'graft') continue;
     const done = readDone<Phase1Result | Phase2Result>(outDir, j);
     if (!done?.result) continue;
     const counts =

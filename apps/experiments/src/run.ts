@@ -20,6 +20,7 @@ import { writeReport, type ReportFiles } from './report.ts';
 import type { ExperimentConfig } from './schema.ts';
 import { runScores } from './scores.ts';
 import { runAlStep } from './al-step.ts';
+import { runGraft } from './graft-job.ts';
 import {
   endFailed,
   GRID_HASH_TAG,
@@ -360,6 +361,7 @@ export async function executeJob(env: JobEnv, job: Job, data: DataStates): Promi
     if (job.kind === 'phase1') await runPhase1(env, job);
     else if (job.kind === 'scores') await runScores(env, job);
     else if (job.kind === 'al') await runAlStep(env, job);
+    else if (job.kind === 'graft') await runGraft(env, job);
     else await runPhase2(env, job);
     return true;
   } catch (caught) {

@@ -1,7 +1,7 @@
 // The experiment config: its keys, their types and defaults. One table, so validation, defaults and the
 // documentation in experiments/README.md cannot drift apart (schema.test checks the README lists every key).
 import { TASK_NAMES, type TaskName } from '@prunelab/datasets';
-import { FAMILY_NAMES, type Arch, type PeftSpec } from '@prunelab/finetune';
+import { FAMILY_NAMES, GRAFT_SCOPES, type Arch, type GraftScope, type PeftSpec } from '@prunelab/finetune';
 import { SELECTION_METHOD_NAMES } from '@prunelab/pruning';
 
 export type FieldType =
@@ -11,6 +11,8 @@ export type FieldType =
   | { kind: 'bool' }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'int[]'; min?: number; nullable?: boolean; empty?: boolean }
+  /** below: every number less than it */
+  | { kind: 'number[]'; min?: number; below?: number; empty?: boolean }
   | { kind: 'string[]'; nullable?: boolean }
   | { kind: 'enum[]'; values: readonly string[]; empty?: boolean }
   | { kind: 'mapping' }
@@ -41,6 +43,13 @@ export type Family = Arch;
 export const METHODS = ['full', 'hscore', ...SELECTION_METHOD_NAMES] as const;
 export type Method = (typeof METHODS)[number];
 export type Baseline = Exclude<Method, 'full' | 'hscore'>;
+
+/** The fine-tuning runs a graft can read: phase 1's, phase 2's full-data runs, or a phase-2 method at the winning ticket. */
+export const GRAFT_RUNS = ['phase1', 'full', 'hscore', ...SELECTION_METHOD_NAMES] as const;
+export type GraftRun = (typeof GRAFT_RUNS)[number];
+/** The masks of a graft job at each sparsity (task arithmetic has its own rows, by graft.lambdas). */
+export const GRAFT_METHODS = ['graft', 'top_delta', 'random', 'fisher'] as const;
+export type GraftMethod = (typeof GRAFT_METHODS)[number];
 
 /** Opt-in per-example quantities phase 1 records beside the usual ones (libs/dynamics RunRecord). */
 export const RECORD_FIELDS = ['probs', 'grand', 'embedding'] as const;
@@ -310,6 +319,65 @@ export const SCHEMA = {
       doc: 'evaluation examples whose per-layer representations CKA compares (pretrained vs each step); 0: no CKA',
     },
   },
+  // Grafting (graft-config.ts, graft-job.ts, docs/grafting.md): present, every fine-tuning run it names gets a graft
+  // job that finds the few parameters carrying what fine-tuning learned.
+  graft: {
+    runs: {
+      type: { kind: 'enum[]', values: GRAFT_RUNS },
+      default: ['full'],
+      doc:
+        'which fine-tuning runs of the grid are grafted: phase1 (the score runs), full (phase-2 full data), or a ' +
+        'phase-2 method at the winning ticket (hscore: the ticket itself; random, ...: its baselines); plain runs ' +
+        '(mitigation none) only',
+    },
+    sparsities: {
+      type: { kind: 'number[]', min: 1e-9, below: 1 },
+      default: [0.0001, 0.001, 0.01],
+      doc: 'mask sizes as fractions of the parameters in scope (k = round(s x count), at least 1)',
+    },
+    methods: {
+      type: { kind: 'enum[]', values: GRAFT_METHODS },
+      default: ['graft', 'top_delta', 'random', 'fisher'],
+      doc:
+        'masks at each sparsity: graft (learned), top_delta (the k largest |theta_ft - theta_pre|, the base patch), ' +
+        'random (k at random), fisher (the k largest diagonal empirical Fisher at theta_ft)',
+    },
+    lambdas: {
+      type: { kind: 'number[]', min: 0, empty: true },
+      default: [0.25, 0.5, 1],
+      doc: 'task arithmetic over the whole scope: theta_pre + lambda x (theta_ft - theta_pre), one row per lambda',
+    },
+    scope: {
+      type: { kind: 'enum', values: GRAFT_SCOPES },
+      default: 'layers',
+      doc:
+        "parameters a mask may select: layers (the transformer layers, the authors' scope) or body (embeddings " +
+        'too); outside it the model is the pretrained one, and the task head is always the fine-tuned one',
+    },
+    per_class: {
+      type: { kind: 'int', min: 1, nullable: true },
+      default: 16,
+      doc:
+        "examples per class of the run's training set the mask learns on (drawn by graft.seed; the rest of the " +
+        "run's training set, up to as many again per class, is the dev set it is chosen by); null: the run's whole " +
+        'training set, chosen by it alone',
+    },
+    beta: { type: { kind: 'number', min: 0 }, default: 10, doc: 'sigmoid bias: gamma starts within sigmoid(-beta) of the base patch' },
+    lr: { type: { kind: 'number', min: 0 }, default: 1e7, doc: "step size on S (the authors' scripts: 1e7)" },
+    steps: { type: { kind: 'int', min: 1 }, default: 10, doc: 'steps on the mask, each scored after rounding' },
+    batch_size: { type: { kind: 'int', min: 1 }, default: 8, doc: 'examples per forward pass of the mask gradient' },
+    batches: {
+      type: { kind: 'int', min: 0 },
+      default: 0,
+      doc: 'batches averaged per step (a seeded draw); 0: every example the mask learns on',
+    },
+    fisher_examples: {
+      type: { kind: 'int', min: 1 },
+      default: 128,
+      doc: 'examples of the learning set whose squared per-example gradients make the Fisher scores',
+    },
+    seed: { type: { kind: 'int' }, default: 1, doc: 'seed of the example draw, the initial S and the random masks' },
+  },
   run: {
     backend: {
       type: { kind: 'enum', values: BACKENDS },
@@ -398,6 +466,22 @@ export interface AlCfg extends TrainingCfg {
   mc_passes: number;
   probe_size: number;
 }
+/** `graft:`: which runs are grafted and how (graft-job.ts). */
+export interface GraftCfg {
+  runs: GraftRun[];
+  sparsities: number[];
+  methods: GraftMethod[];
+  lambdas: number[];
+  scope: GraftScope;
+  per_class: number | null;
+  beta: number;
+  lr: number;
+  steps: number;
+  batch_size: number;
+  batches: number;
+  fisher_examples: number;
+  seed: number;
+}
 export interface Overrides {
   data?: Partial<DataCfg>;
   phase1?: Partial<Phase1Cfg>;
@@ -437,6 +521,8 @@ export interface ExperimentConfig {
   };
   /** an active-learning experiment; null: the pruning grid (phase 1, scores, phase 2) */
   al: AlCfg | null;
+  /** graft jobs over the grid's fine-tuning runs; null: none */
+  graft: GraftCfg | null;
   run: { backend: string; concurrency: number; numeric_build: NumericBuildMode };
   output: { dir: string };
 }

@@ -10,9 +10,11 @@ import {
   attachPeft,
   disposeParams,
   loadModel,
+  mergePeft,
   mitigatedOptions,
   prefixStep,
   runSchedule,
+  saveModel,
   startMitigation,
   train,
   trainableNames,
@@ -28,7 +30,7 @@ import {
 import { flattenParams, type DatasetInput } from '@prunelab/tracking';
 import type { Cell } from './cell.ts';
 import { jobTags, type JobEnv } from './env.ts';
-import { appendText } from './files.ts';
+import { appendText, writeError } from './files.ts';
 import type { AlStepJob, Phase1Job, Phase2Job } from './grid.ts';
 import { appendMetrics, finishJob, jobLogger, readJson, startJob, writeJsonAtomic } from './job-state.ts';
 import { tuningLabel, tuningWords } from './peft.ts';
@@ -363,6 +365,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
     const modelSteps = runSchedule(t.data.n, opts).totalSteps + (run?.extraSteps() ?? 0);
     await mlrun.logMetrics({ model_steps: modelSteps }, opts.epochs);
     await hooks.after?.(model);
+    if (job.keepWeights) keepFinalWeights(dir, model, job.peft !== null, log);
     const outcome: Outcome = {
       modelSteps,
       ...(mit && {
@@ -405,6 +408,24 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
     run?.dispose();
     disposeParams(model.params);
   }
+}
+
+/** Where a training job keeps its final weights for a graft job: a Hugging Face model folder. */
+export const FINAL_WEIGHTS = 'final';
+
+/**
+ * The fine-tuned model as a Hugging Face folder (config.json + model.safetensors; a PEFT method merged into the base
+ * weights first: a graft reads full weights). Written before done.json; the last thing the model is used for.
+ */
+function keepFinalWeights(dir: string, model: Model, peft: boolean, log: (l: string) => void): void {
+  if (peft) mergePeft(model);
+  const out = join(dir, FINAL_WEIGHTS);
+  try {
+    saveModel(out, model.config, model.params, model.head ?? 'seqcls');
+  } catch (e) {
+    throw writeError(e, out);
+  }
+  log(`kept the final weights in ${out}${peft ? ' (the PEFT method merged into the base weights)' : ''}`);
 }
 
 /**

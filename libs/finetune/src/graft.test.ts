@@ -20,6 +20,8 @@ import {
   graftValues,
   initialS,
   jaccard,
+  jaccardFiles,
+  readGraftBits,
   learnMask,
   lossGrad,
   maskCount,
@@ -239,6 +241,12 @@ test('a learned rounded mask applied to the pretrained model through the graft f
   const plain: Model = { config, params: initParams(config, 3) };
   assert.equal(applyGraftFile(file, plain.params, config, 'seqcls'), entries);
   assert.deepEqual(await logits(plain), inMemory);
+  // the overlap read from two files equals the in-memory masks' overlap (the file's HF layout permutes both alike)
+  const other = randomMask(g.sizes, entries, 3);
+  const file2 = join(file, '..', 'random.safetensors');
+  writeGraftFile(file2, g, other, {});
+  assert.equal(jaccardFiles(readGraftBits(file), readGraftBits(file2)), jaccard(learned.mask, other));
+  assert.equal(jaccardFiles(readGraftBits(file), readGraftBits(file)), 1);
   // the same through the deltas: pre + delta per entry differs from the value by at most a rounding
   for (const t of read) for (let j = 0; j < t.delta.length; j++) assert.ok(Number.isFinite(t.delta[j]!));
   tf.dispose([...g.model.params.values(), ...plain.params.values()]);

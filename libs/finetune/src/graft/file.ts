@@ -126,3 +126,31 @@ export function applyGraftFile(file: string, params: Params, config: ModelConfig
   }
   return set;
 }
+
+/** A graft file's masks by parameter name (HF layout, padded to whole words): enough to compare two files. */
+export function readGraftBits(file: string): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const [key, t] of readSafetensors(file)) {
+    if (!key.endsWith('::mask')) continue;
+    out.set(key.slice(0, -'::mask'.length), unpackBits(t.data as Int32Array, t.data.length * 32));
+  }
+  return out;
+}
+
+/** Jaccard overlap of two graft files' masks (a tensor missing from one selects nothing there). */
+export function jaccardFiles(a: Map<string, Uint8Array>, b: Map<string, Uint8Array>): number {
+  let both = 0;
+  let either = 0;
+  for (const name of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(name);
+    const y = b.get(name);
+    const n = Math.max(x?.length ?? 0, y?.length ?? 0);
+    for (let i = 0; i < n; i++) {
+      const p = x?.[i] ?? 0;
+      const q = y?.[i] ?? 0;
+      both += p & q;
+      either += p | q;
+    }
+  }
+  return either === 0 ? 1 : both / either;
+}
