@@ -103,7 +103,9 @@ function check(f: Field, v: unknown): unknown {
     case 'number[]':
       return Array.isArray(v) &&
         (v.length > 0 || t.empty) &&
-        v.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= min && (t.below === undefined || x < t.below))
+        v.every(
+          (x) => typeof x === 'number' && Number.isFinite(x) && x >= min && (t.below === undefined || x < t.below),
+        )
         ? v
         : undefined;
     case 'string[]':
@@ -261,7 +263,9 @@ export function validateConfig(
     out[s] = fillSection(SCHEMA[s as keyof typeof SCHEMA] as Section, raw[s] ?? {}, [s], where, false);
   out.al = raw.al === undefined || raw.al === null ? null : fillSection(SCHEMA.al, raw.al, ['al'], where, false);
   out.graft =
-    raw.graft === undefined || raw.graft === null ? null : fillSection(SCHEMA.graft, raw.graft, ['graft'], where, false);
+    raw.graft === undefined || raw.graft === null
+      ? null
+      : fillSection(SCHEMA.graft, raw.graft, ['graft'], where, false);
 
   const models = raw.models ?? DEFAULT_MODELS;
   if (!isObject(models) || Object.keys(models).length === 0)

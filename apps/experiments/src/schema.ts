@@ -362,7 +362,11 @@ export const SCHEMA = {
         "run's training set, up to as many again per class, is the dev set it is chosen by); null: the run's whole " +
         'training set, chosen by it alone',
     },
-    beta: { type: { kind: 'number', min: 0 }, default: 10, doc: 'sigmoid bias: gamma starts within sigmoid(-beta) of the base patch' },
+    beta: {
+      type: { kind: 'number', min: 0 },
+      default: 10,
+      doc: 'sigmoid bias: gamma starts within sigmoid(-beta) of the base patch',
+    },
     lr: { type: { kind: 'number', min: 0 }, default: 1e7, doc: "step size on S (the authors' scripts: 1e7)" },
     steps: { type: { kind: 'int', min: 1 }, default: 10, doc: 'steps on the mask, each scored after rounding' },
     batch_size: { type: { kind: 'int', min: 1 }, default: 8, doc: 'examples per forward pass of the mask gradient' },
