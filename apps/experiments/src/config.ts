@@ -20,6 +20,7 @@ import { CustomTasksConfigError, readCustomTasks } from './custom-tasks.ts';
 import { checkPeftConfig, PeftConfigError } from './peft.ts';
 import { AlConfigError, checkAlConfig } from './al-config.ts';
 import { checkMitigations } from './mitigation-config.ts';
+import { checkGraftConfig } from './graft-config.ts';
 
 export class ConfigError extends Error {}
 
@@ -396,6 +397,11 @@ function crossCheck(cfg: ExperimentConfig, where: Where): void {
     }
   }
   checkMethodOptions(cfg, where);
+  try {
+    checkGraftConfig(cfg, where);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
   try {
     checkMitigations(cfg, where);
   } catch (e) {

@@ -54,8 +54,11 @@ export interface GraftRow extends GraftEval {
   lambda?: number;
   /** entries the mask selects (graft: the learned mask's size after rounding, not always k) */
   k: number;
-  /** metric / the fine-tuned model's metric */
+  /** metric / the fine-tuned model's metric (the paper's measure) */
   recovered: number;
+  /** (metric - pretrained body's) / (fine-tuned's - pretrained body's): the share of what fine-tuning added; with a
+   * fine-tuned head on a strong pretrained body most of the metric is there before any graft (NaN when equal) */
+  gainRecovered: number;
   /** the graft file, relative to the job folder */
   file?: string;
   /** graft: the step whose rounded mask was kept, and its accuracies on the learning and dev examples */
@@ -147,6 +150,10 @@ export async function runGraft(env: JobEnv, job: GraftJob): Promise<GraftResult>
         `${finetuned.metric.toFixed(4)}, pretrained body ${pretrained.metric.toFixed(4)}; masks learn on ` +
         `${learn.n} examples, chosen on ${learn.n} + ${dev.n}`,
     );
+    const recovery = (e: GraftEval) => ({
+      recovered: e.metric / finetuned.metric,
+      gainRecovered: (e.metric - pretrained.metric) / (finetuned.metric - pretrained.metric),
+    });
     const done = readRows(join(dir, ROWS));
     const plan: { method: GraftMethod | 'task_arithmetic'; sparsity: number | null; lambda?: number }[] = [
       ...o.sparsities.flatMap((sparsity) => o.methods.map((method) => ({ method, sparsity }))),
@@ -173,7 +180,7 @@ export async function runGraft(env: JobEnv, job: GraftJob): Promise<GraftResult>
           lambda: p.lambda!,
           k: g.count,
           ...e,
-          recovered: e.metric / finetuned.metric,
+          ...recovery(e),
         };
       } else {
         const sparsity = p.sparsity!;
@@ -210,7 +217,7 @@ export async function runGraft(env: JobEnv, job: GraftJob): Promise<GraftResult>
           model_weights: job.weights ?? '',
           task: job.task,
         });
-        row = { method: p.method, sparsity, k: entries, ...e, recovered: e.metric / finetuned.metric, file, ...extra };
+        row = { method: p.method, sparsity, k: entries, ...e, ...recovery(e), file, ...extra };
       }
       appendText(join(dir, ROWS), `${JSON.stringify(row)}\n`);
       rows.push(row);
