@@ -32,7 +32,7 @@ export async function scoreEval(cell: Pick<Cell, 'task'>, model: Model, ev: Eval
 
 /** Metrics of evaluation logits (a model's, or an ensemble's vote). Classification adds macro_f1 (the mitigation
  * study's measure) beside the task's own metrics. */
-function scoreResult(cell: Pick<Cell, 'task'>, ev: EvalSet, r: EvalResult): EvalScore {
+export function scoreResult(cell: Pick<Cell, 'task'>, ev: EvalSet, r: EvalResult): EvalScore {
   const spec = getTask(cell.task);
   const kind = kindOfTask(cell.task);
   const { metrics, accuracy } = kind.metrics(spec, ev, r);

@@ -27,7 +27,7 @@ import { readSubset } from '@prunelab/pruning';
 import { flattenParams } from '@prunelab/tracking';
 import type { Cell } from './cell.ts';
 import { jobTags, type JobEnv } from './env.ts';
-import { scoreEval } from './evaluation.ts';
+import { scoreResult } from './evaluation.ts';
 import { appendText, ensureDir } from './files.ts';
 import type { GraftJob } from './grid.ts';
 import { finishJob, jobLogger, startJob } from './job-state.ts';
@@ -132,14 +132,10 @@ export async function runGraft(env: JobEnv, job: GraftJob): Promise<GraftResult>
     const { learn, dev } = learningSets(env, job, cell);
     const metricName = TASK_META[job.task].metric;
     const score = async (): Promise<GraftEval> => {
-      const s = await scoreEval(cell, g.model, cell.dev);
       const r = await evaluate(g.model, cell.dev.set);
-      return {
-        metric: s.metric,
-        metrics: s.metrics,
-        accuracy: s.accuracy,
-        ece: expectedCalibrationError(r.logits, cell.dev.set.labels, r.numClasses),
-      };
+      const s = scoreResult(cell, cell.dev, r);
+      const ece = expectedCalibrationError(r.logits, cell.dev.set.labels, r.numClasses);
+      return { metric: s.metric, metrics: s.metrics, accuracy: s.accuracy, ece };
     };
     setGraft(g, 1);
     const finetuned = await score();

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { applyGraftFile, chooseBackend, loadModel } from '@prunelab/finetune';
+import { applyGraftFile, chooseBackend, loadModel, readGraftBits } from '@prunelab/finetune';
 import type { GraftResult } from './graft-job.ts';
 import type { DoneMarker } from './job-state.ts';
 import { cli } from './testing/cli.ts';
@@ -67,6 +67,9 @@ test('graft jobs through the CLI: kept weights, rows and graft files, a resume a
     assert.ok(r.ece >= 0 && r.ece <= 1);
   }
   assert.equal(full.learnExamples, 8); // 4 per class of the run's 64
+  // the kept weights are the run's: its own evaluation, to the last digit
+  const run = JSON.parse(readFileSync(join(root, 'phase2', 'full-seed-5', 'done.json'), 'utf8'));
+  assert.equal(full.finetuned.metric, run.result.metric);
   // lambda 1 is theta_pre + (theta_ft - theta_pre): the fine-tuned model up to rounding
   const lambda1 = full.rows.find((r) => r.lambda === 1)!;
   assert.ok(Math.abs(lambda1.metric - full.finetuned.metric) <= 1 / 48);
@@ -95,4 +98,36 @@ test('graft jobs through the CLI: kept weights, rows and graft files, a resume a
   assert.equal(redo.code, 0, redo.out);
   assert.ok(existsSync(join(root, 'phase2', 'full-seed-5', 'final', 'model.safetensors')));
   assert.match(redo.out, /1 ran/);
+});
+
+test('a LoRA run is grafted merged into the base weights: the fine-tuned model evaluates as the run did', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'prunelab-graft-lora-'));
+  const model = join(tmp, 'model-a');
+  await ensureTinyModel(model, { seed: 1, overrides: TINY });
+  const f = join(tmp, 'lora.yaml');
+  writeFileSync(
+    f,
+    [
+      'name: g',
+      'tasks: [sst2]',
+      'data: { train_size: 48, dev_size: 48, seed: 3, allow_download: false, max_length: 32 }',
+      `models: { a: { path: ${model}, generate_if_missing: false, peft: { method: lora, r: 4, lora_alpha: 8 } } }`,
+      'phase2: { seeds: [5], epochs: 2, batch_size: 8, lr: 1.0e-2, methods: [full], eval: last }',
+      'graft: { runs: [full], sparsities: [0.01], methods: [top_delta], lambdas: [1], per_class: 4 }',
+      `output: { dir: ${join(tmp, 'out')} }`,
+      '',
+    ].join('\n'),
+  );
+  const r = await cli(['run', f]);
+  assert.equal(r.code, 0, r.out);
+  const root = join(tmp, 'out', 'g', 'sst2', 'a');
+  assert.match(readFileSync(join(root, 'phase2', 'full-seed-5', 'log.txt'), 'utf8'), /PEFT method merged/);
+  const g = done(join(root, 'graft', 'full-seed-5')).result;
+  const run = JSON.parse(readFileSync(join(root, 'phase2', 'full-seed-5', 'done.json'), 'utf8'));
+  // merged weights differ from the unmerged forward by float rounding only: the same accuracy on 48 examples
+  assert.equal(g.finetuned.metric, run.result.metric);
+  // LoRA moved only the weights it targets (peft's defaults for BERT: query and value): the top-|delta| entries are
+  // all in them
+  const names = [...readGraftBits(join(root, 'graft', 'full-seed-5', g.rows[0]!.file!)).keys()];
+  assert.ok(names.length > 0 && names.every((n) => /attention\.self\.(query|value)\.weight$/.test(n)), names.join());
 });
