@@ -93,7 +93,7 @@ test('graft jobs through the CLI: kept weights, rows and graft files, a resume a
   // a run whose kept weights are gone trains again to keep them; its graft job stays done (same key, same weights)
   rmSync(join(root, 'phase2', 'full-seed-5', 'final'), { recursive: true });
   const status = await cli(['status', config('a')]);
-  assert.match(status.out, /stale/);
+  assert.match(status.out, /stale.*final weights, which a graft job reads, are not kept/);
   const redo = await cli(['run', config('a')]);
   assert.equal(redo.code, 0, redo.out);
   assert.ok(existsSync(join(root, 'phase2', 'full-seed-5', 'final', 'model.safetensors')));

@@ -51,7 +51,10 @@ export function staleReason(
   if (jobStatus(outDir, job, staleByBuild) !== 'stale') return undefined;
   const dir = jobDir(outDir, job);
   const done = readJson<DoneMarker>(join(dir, 'done.json'));
-  if (done?.hash === job.hash) return BY_BUILD;
+  if (done?.hash === job.hash)
+    return 'keepWeights' in job && job.keepWeights && !existsSync(join(dir, 'final', 'model.safetensors'))
+      ? 'its final weights, which a graft job reads, are not kept (final/ is missing): it trains again to keep them'
+      : BY_BUILD;
   const made = readJson<{ data?: DataRecord | null; weights?: string | null; settings?: unknown }>(
     join(dir, 'job.json'),
   );
@@ -63,6 +66,12 @@ export function staleReason(
     } else if (job.data) return 'made before data digests entered the job keys';
     if (was.weights !== undefined && was.weights !== job.weights)
       return `model weights changed: ${was.weights ?? 'none'} -> ${job.weights ?? 'none'}`;
+  }
+  // a graft job: the run it grafts (its key holds that run's)
+  if (job.kind === 'graft') {
+    const run = grid.byId.get(job.run);
+    const why = run && staleReason(outDir, run, grid, staleByBuild);
+    if (why) return `its run ${job.run} is stale (${why})`;
   }
   // an AL step: the step before it (its key holds that step's)
   if (job.kind === 'al' && job.prev) {
