@@ -92,7 +92,7 @@ export const maskFile = (method: string, sparsity: number) => `masks/${method}-$
 export async function runGraft(env: JobEnv, job: GraftJob): Promise<GraftResult> {
   const cell = await env.cell(job);
   const started = performance.now();
-  const dir = startJob(env.outDir, job, { random_weights: cell.randomWeights }, ROWS);
+  const dir = startJob(env.outDir, job, { build: env.build, random_weights: cell.randomWeights }, ROWS);
   const log = jobLogger(dir, env.log);
   const mlrun = await env.tracking.tracker.createRun(env.tracking.experimentId, {
     runName: job.id,
@@ -255,6 +255,7 @@ export async function runGraft(env: JobEnv, job: GraftJob): Promise<GraftResult>
       seconds: (performance.now() - started) / 1000,
       mlflowRunId: finalRunId(mlrun),
       result,
+      build: env.build,
       data: job.data,
       weights: job.weights,
     });

@@ -67,7 +67,8 @@ export function describePlan(
       `jobs ` +
       (cfg.al
         ? `(${byKind('al')} AL steps: ${grid.jobs.filter((j) => j.kind === 'al' && j.step === 0).length} learning curves)`
-        : `(${byKind('phase1')} phase-1 runs, ${byKind('scores')} scoring, ${byKind('phase2')} phase-2 runs)`),
+        : `(${byKind('phase1')} phase-1 runs, ${byKind('scores')} scoring, ${byKind('phase2')} phase-2 runs` +
+          `${byKind('graft') ? `, ${byKind('graft')} graft jobs` : ''})`),
     `status: ${Object.entries(counts)
       .map(([k, v]) => `${v} ${k}`)
       .join(', ')}`,
@@ -75,7 +76,8 @@ export function describePlan(
       `example-epochs${upperBound ? ' (an upper bound: subset sizes are known after phase 1)' : ''}`,
     unknownSpeed.size === 0
       ? `time estimate: ${clock(seconds)} of training on ${backend} at the measured throughput ` +
-        `(.cache/throughput.json), one job at a time; evaluation and model loading come on top`
+        `(.cache/throughput.json), one job at a time; evaluation and model loading come on top` +
+        (byKind('graft') ? ' (and the graft jobs: about 2 min each for USE-Lite on 2 cores, docs/grafting.md)' : '')
       : `time estimate: ${seconds > 0 ? `${clock(seconds)} for the measured part; ` : ''}no throughput measured yet for ${[...unknownSpeed].join(', ')} on ${backend} (a finished epoch records one)`,
   ];
   const notes = [...(opts.notes ?? []), ...(opts.check ? describeBuildCheck(opts.check) : [])];
