@@ -10,7 +10,7 @@ import { type AlStepJob, type Grid, hash, mitigationKey, modelKey } from './grid
 import { keyAt, parseEntry } from './mitigation-config.ts';
 import { fileDigest } from './mlflow-inputs.ts';
 import { modelConfigReader, planPeft, type JobPeft } from './peft.ts';
-import { cellSettings, type AlCfg, type ExperimentConfig, type TaskName } from './schema.ts';
+import { cellSettings, dataSettingsKey, type AlCfg, type ExperimentConfig, type TaskName } from './schema.ts';
 import type { ModelWeights } from './weights.ts';
 
 /** Steps of a curve: 0 (the warm start) to the step that reaches the budget. */
@@ -56,7 +56,7 @@ export function expandAlGrid(cfg: ExperimentConfig, weights: Record<string, Mode
       const mit = parseEntry(al.mitigation, keyAt(whereOf(cfg), ['al', 'mitigation']));
       const base = {
         task,
-        data: s.data,
+        data: dataSettingsKey(s.data),
         digest: record?.digest ?? 'not read yet',
         model: modelKey(cfg, weights, model),
         al: { ...training, pool: pool && fileDigest(pool) }, // by content: an edited file redoes its curves, a moved one does not

@@ -66,13 +66,13 @@ export function poolIds(cell: Cell, pool: string | null, budget: number): string
     if (unknown !== undefined)
       throw new Error(
         `${pool}: id ${unknown} is not in the ${cell.task} training set as data: reads it; the pool file and the ` +
-          'data settings (train_size, seed) must agree',
+          'data settings (train_size, per_class, seed) must agree',
       );
   }
   if (ids.length < budget)
     throw new Error(
       `the ${cell.task} pool holds ${ids.length} examples, fewer than al.budget = ${budget}; raise data.train_size ` +
-        'or lower the budget',
+        '(data.per_class when set) or lower the budget',
     );
   return [...ids].sort();
 }

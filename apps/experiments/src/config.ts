@@ -396,6 +396,7 @@ function crossCheck(cfg: ExperimentConfig, where: Where): void {
       throw new ConfigError(`${where(path)}: '${path.join('.')}' ${bad}`);
     }
   }
+  checkPerClass(cfg, where);
   checkMethodOptions(cfg, where);
   try {
     checkGraftConfig(cfg, where);
@@ -443,6 +444,40 @@ export function recordProblem(task: string, fields: readonly RecordField[]): str
       `single embedding per example; record [probs, grand] only`
     );
   return undefined;
+}
+
+/**
+ * data.per_class (few-shot: K per class) needs classes to draw from: a single-label classification task. Named at the
+ * layer that set it for the cell (per_task.<task>.data, models.<m>.data, data), with the fix.
+ */
+function checkPerClass(cfg: ExperimentConfig, where: Where): void {
+  for (const task of cfg.tasks) {
+    for (const model of Object.keys(cfg.models)) {
+      const K = cellSettings(cfg, task, model).data.per_class;
+      if (K === null || K === undefined) continue;
+      let kind: ReturnType<typeof kindOfTask>;
+      try {
+        kind = kindOfTask(task);
+      } catch {
+        continue; // a task the registry does not know yet is reported where it is read
+      }
+      if (kind.kind === 'classification') continue;
+      const path =
+        cfg.per_task[task]?.data?.per_class !== undefined
+          ? ['per_task', task, 'data', 'per_class']
+          : cfg.models[model]?.data?.per_class !== undefined
+            ? ['models', model, 'data', 'per_class']
+            : ['data', 'per_class'];
+      const fix =
+        path[0] === 'per_task'
+          ? `remove it (or set it to null) for this task`
+          : `set per_task.${task}.data.per_class: null, or remove ${task} from tasks`;
+      throw new ConfigError(
+        `${where(path)}: '${path.join('.')}' is ${K} (few-shot: K training examples per class), but task ${task} is ` +
+          `${kind.kind}: it has no classes to draw from (single-label classification only); ${fix}`,
+      );
+    }
+  }
 }
 
 /**

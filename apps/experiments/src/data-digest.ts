@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findRepoRoot, getTask, trainEvalSources, type AnyExample } from '@prunelab/datasets';
 import { readJson, writeJsonAtomic } from './job-state.ts';
-import { cellSettings, type DataCfg, type ExperimentConfig, type TaskName } from './schema.ts';
+import { cellSettings, dataSettingsKey, type DataCfg, type ExperimentConfig, type TaskName } from './schema.ts';
 import { loadOptions, loadTaskData, type TaskData } from './tasks.ts';
 
 /** What a job read, kept in job.json and done.json (the report shows it; status names the split that changed). */
@@ -41,12 +41,13 @@ export type DataStates = Record<string, DataState>;
 const sha = (x: string) => createHash('sha256').update(x).digest('hex').slice(0, 16);
 
 /**
- * Which data a cell reads: its task and data settings (max_length and doc_stride included: harmless, simple), and
+ * Which data a cell reads: its task and data settings (max_length and doc_stride included: harmless, simple;
+ * data.per_class only when set, so the keys of configs made before it stay), and
  * for a task defined in the config its definition (files, fields, labels), so an edited definition is read again.
  */
 export const dataKey = (task: TaskName, data: DataCfg) => {
   const custom = getTask(task).custom;
-  return sha(JSON.stringify({ task, data, ...(custom && { custom }) }));
+  return sha(JSON.stringify({ task, data: dataSettingsKey(data), ...(custom && { custom }) }));
 };
 
 export const defaultDataCache = () => join(findRepoRoot(), '.cache', 'data-digests.json');

@@ -19,6 +19,7 @@ import {
 } from '@prunelab/pruning';
 import {
   cellSettings,
+  dataSettingsKey,
   type Baseline,
   type CellSettings,
   type ExperimentConfig,
@@ -261,7 +262,8 @@ export function expandGrid(
       const s = cellSettings(cfg, task, model);
       const base = `${task}/${model}`;
       const digest = dataOf(task, model)?.digest ?? 'not read yet';
-      const dataKey = { task, data: s.data, digest, model: modelKey(cfg, weights, model) };
+      // data.per_class enters only when set (dataSettingsKey): keys made before it existed stay valid
+      const dataKey = { task, data: dataSettingsKey(s.data), digest, model: modelKey(cfg, weights, model) };
       // the snapshot interval decides no output; peft enters as its parsed options
       const { seeds: _seeds1, checkpoint_every: _c1, record, peft: _p1, ...rest } = s.phase1;
       const peft1 = peftOf(task, model, 'phase1');
@@ -443,7 +445,7 @@ export function expandGrid(
               ...missing(task, to, from),
               hash: hash({
                 task,
-                data: s.data,
+                data: dataSettingsKey(s.data),
                 digest: dataOf(task, to)?.digest ?? 'not read yet',
                 model: modelKey(cfg, weights, to),
                 phase2: { ...p2, ...peftKey(peft2) },

@@ -66,11 +66,15 @@ export function dataNote(task: TaskName, d: DataCfg, data: CellData): string {
   const split = TASK_META[task].evalSplit;
   const tokens = `at most ${d.max_length} tokens each`;
   const r = data.record;
+  // few-shot (data.per_class; absent in configs made before it): K of each class, train_size ignored
+  const K = d.per_class ?? null;
+  const fewShot = K === null ? '' : `${K} per class (seed ${d.seed})`;
   if (!r) {
     const cap = d.train_size === null ? 'all' : `up to ${fmt(d.train_size)}`;
     const evalCap = d.dev_size === null ? 'all' : `up to ${fmt(d.dev_size)}`;
+    const train = K === null ? `${cap} training examples (seed ${d.seed})` : `${fewShot} training examples`;
     return (
-      `data: ${cap} training examples (seed ${d.seed}), ${evalCap} ${split} examples; sizes read not recorded ` +
+      `data: ${train}, ${evalCap} ${split} examples; sizes read not recorded ` +
       `(these jobs finished before done.json recorded them); ${tokens}`
     );
   }
@@ -80,6 +84,8 @@ export function dataNote(task: TaskName, d: DataCfg, data: CellData): string {
     const off = official[name] !== undefined ? `official: ${fmt(official[name]!)}` : 'no official size';
     if (read === undefined) return `${what} examples: size read not recorded (${off})`;
     const used = r.used?.[name] ?? (cap === null ? read : Math.min(cap, read));
+    if (name === 'train' && K !== null)
+      return `${fewShot}: ${fmt(used)} of ${fmt(read)} ${what} examples read (${off})`;
     return used < read
       ? `${fmt(used)} of ${fmt(read)} ${what} examples read (seeded subsample${seedNote}; ${off})`
       : `all ${fmt(read)} ${what} examples read (${off})`;

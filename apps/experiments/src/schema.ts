@@ -128,6 +128,13 @@ export const SCHEMA = {
       default: 2000,
       doc: 'training examples kept (seeded subsample); null: the whole split',
     },
+    per_class: {
+      type: { kind: 'int', min: 1, nullable: true },
+      default: null,
+      doc:
+        'few-shot: K training examples per class, drawn by data.seed from the whole training split (train_size is ' +
+        'then ignored); classification tasks only; null: off. In the job keys when set',
+    },
     dev_size: {
       type: { kind: 'int', min: 1, nullable: true },
       default: null,
@@ -418,12 +425,23 @@ export const MAPS = {
 export interface DataCfg {
   root: string | null;
   train_size: number | null;
+  /** few-shot: K training examples per class (train_size ignored); null: off. Absent in configs written before it */
+  per_class: number | null;
   dev_size: number | null;
   seed: number;
   max_length: number;
   doc_stride: number;
   allow_download: boolean;
   lenient: boolean;
+}
+/**
+ * The data settings as they enter job keys and cache keys: per_class only when set, so every key made before the
+ * setting existed (or with it null) stays the same.
+ */
+export function dataSettingsKey(d: DataCfg): Omit<DataCfg, 'per_class'> & { per_class?: number } {
+  if (d.per_class !== null && d.per_class !== undefined) return d as DataCfg & { per_class: number };
+  const { per_class: _off, ...rest } = d;
+  return rest;
 }
 /** `peft:` as written: none, or the method with its options (library names). */
 export type PeftSetting = 'none' | PeftSpec;

@@ -31,8 +31,10 @@ function flatten(x: unknown, prefix = '', out: Record<string, string> = {}): Rec
 export function settingsChange(was: unknown, now: unknown): string | undefined {
   const a = flatten(was);
   const b = flatten(now);
-  // a job made before `peft:` existed has no peft setting: that is full fine-tuning, not a change
-  const none = (k: string, v: string | undefined) => v === undefined || (k.endsWith('.peft') && v === '"none"');
+  // a job made before `peft:` existed has no peft setting: that is full fine-tuning, not a change; likewise one made
+  // before data.per_class existed: that is per_class null (off)
+  const none = (k: string, v: string | undefined) =>
+    v === undefined || (k.endsWith('.peft') && v === '"none"') || (k.endsWith('data.per_class') && v === 'null');
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
     (k) => a[k] !== b[k] && !(none(k, a[k]) && none(k, b[k])),
   );

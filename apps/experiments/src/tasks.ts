@@ -12,11 +12,12 @@ import {
   TASK_NAMES,
   customTaskNames,
   type AnyExample,
+  type Example,
   type MainMetric,
   type TaskLoadOptions,
   type TaskSpec,
 } from '@prunelab/datasets';
-import type { TaskKind } from '@prunelab/core';
+import { mulberry32, shuffleInPlace, type TaskKind } from '@prunelab/core';
 import type { DataCfg, TaskName } from './schema.ts';
 
 export type { MainMetric };
@@ -70,10 +71,40 @@ export function taskKind(task: TaskName): TaskKind {
   return getTask(task).kind;
 }
 
-/** Training examples a job sees before any data is read (the subsample cap or the whole official split). */
+/**
+ * Training examples a job sees before any data is read: few-shot K x the task's classes, else the subsample cap or
+ * the whole official split.
+ */
 export function plannedTrainSize(task: TaskName, data: DataCfg): number {
-  const full = officialTrainSize(getTask(task));
+  const spec = getTask(task);
+  if (data.per_class != null) return data.per_class * kindOfTask(task).classes(spec).length;
+  const full = officialTrainSize(spec);
   return data.train_size === null ? full : Math.min(full, data.train_size);
+}
+
+/**
+ * Few-shot (data.per_class): `k` examples of each of the `classes` (an example's class is its label index), drawn
+ * by one seeded shuffle of the whole split (the first k of each class in that order, so a larger k keeps the smaller
+ * draw) and returned in split order; a class with fewer than k keeps all of them and is named in `short`.
+ */
+export function perClassDraw<T extends { label: number }>(
+  examples: readonly T[],
+  classes: readonly string[],
+  k: number,
+  seed: number,
+): { kept: T[]; short: { label: string; n: number }[] } {
+  const taken = new Array<number>(classes.length).fill(0);
+  const chosen: number[] = [];
+  for (const i of shuffleInPlace(Array.from(examples.keys()), mulberry32(seed))) {
+    const c = examples[i]!.label;
+    if (!Number.isInteger(c) || c < 0 || c >= classes.length || taken[c]! >= k) continue; // not a class (unlabelled)
+    taken[c]!++;
+    chosen.push(i);
+  }
+  return {
+    kept: chosen.sort((a, b) => a - b).map((i) => examples[i]!),
+    short: classes.flatMap((label, c) => (taken[c]! < k ? [{ label, n: taken[c]! }] : [])),
+  };
 }
 
 /** A task's examples as the app trains on them (regression: Example.label is the float score). */
@@ -106,18 +137,31 @@ export function loadOptions(data: DataCfg): TaskLoadOptions {
   };
 }
 
-/** Load one task's training examples (seeded subsample) and its evaluation split(s). */
+/**
+ * Load one task's training examples (seeded subsample, or few-shot: data.per_class examples of each class) and its
+ * evaluation split(s).
+ */
 export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskData> {
   const spec = getTask(task);
+  const kind = kindOfTask(task);
+  const K = data.per_class ?? null;
+  if (K !== null && kind.kind !== 'classification')
+    throw new Error(
+      `data.per_class ${K}: task ${task} is ${kind.kind}, and few-shot draws from the classes of single-label ` +
+        'classification only',
+    );
   const splits = await loadTrainEval(task, loadOptions(data), data.seed);
   const trainAll = splits.train.examples as AnyExample[];
   const evalAll = splits.eval.examples as AnyExample[];
+  const labels = kind.classes(spec);
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  // few-shot ignores train_size: it draws from the whole split
+  const fewShot = K === null ? null : perClassDraw(trainAll as Example[], labels, K, data.seed);
   const trainN = data.train_size ?? trainAll.length;
-  const kept = subsample(trainAll, trainN, data.seed);
+  const kept: AnyExample[] = fewShot ? fewShot.kept : subsample(trainAll, trainN, data.seed);
   // a different stream for the evaluation subsample, so the two are not correlated by construction
   const evalSeed = (data.seed ^ 0x9e3779b9) >>> 0;
   const dev = data.dev_size === null ? evalAll : subsample(evalAll, data.dev_size, evalSeed);
-  const fmt = (n: number) => n.toLocaleString('en-US');
   const extra = splits.extra.map(({ split, loaded }) => {
     const all = loaded.examples as AnyExample[];
     return { split, examples: data.dev_size === null ? all : subsample(all, data.dev_size, evalSeed) };
@@ -137,21 +181,27 @@ export async function loadTaskData(task: TaskName, data: DataCfg): Promise<TaskD
       officialSplits.filter((x) => spec.official[x] !== undefined).map((x) => [x, spec.official[x]!]),
     ),
     title: spec.title,
-    labels: kindOfTask(task).classes(spec),
+    labels,
     evalSplit: splits.evalSplit,
     train: kept,
     dev,
     description:
-      `${spec.title}: ${fmt(kept.length)} of ${fmt(trainAll.length)} training examples (seed ${data.seed}), ` +
+      `${spec.title}: ${K === null ? '' : `${K} per class (few-shot): `}${fmt(kept.length)} of ` +
+      `${fmt(trainAll.length)} training examples (seed ${data.seed}), ` +
       `evaluated on ${splits.evalSplit} (${fmt(dev.length)} of ${fmt(evalAll.length)})${extra.map((x) => ` and ${x.split} (${fmt(x.examples.length)})`).join('')}; ${splits.train.description}`,
     warnings: [
       ...splits.warnings,
       ...splits.train.warnings,
       ...splits.eval.warnings,
       ...splits.extra.flatMap((x) => x.loaded.warnings),
-      ...(trainN > trainAll.length
+      ...(!fewShot && trainN > trainAll.length
         ? [`train_size ${fmt(trainN)} exceeds the ${fmt(trainAll.length)} training examples: using all`]
         : []),
+      ...(fewShot?.short ?? []).map(
+        (c) =>
+          `per_class ${K}: class ${c.label} has only ${fmt(c.n)} training example${c.n === 1 ? '' : 's'}: using ` +
+          `${c.n === 0 ? 'none' : 'all'} (${fmt(kept.length)} training examples instead of ${fmt(K! * labels.length)})`,
+      ),
     ],
   };
 }
