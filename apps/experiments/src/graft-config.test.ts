@@ -126,3 +126,21 @@ test('one graft job per named run, after it, keyed by its key and the settings; 
     ],
   );
 });
+
+test("a model's own phase2.methods decides its cell's jobs (a few-shot model beside a full one)", () => {
+  const cfg = read(
+    'phase1: { seeds: [1, 2] }\nphase2: { seeds: [7], methods: [full, hscore] }\ngraft: { runs: [full, hscore] }\n',
+    'name: g\ntasks: [sst2]\nmodels:\n  a: { path: /nowhere/a }\n' +
+      '  fs: { path: /nowhere/a, data: { per_class: 16 }, phase2: { methods: [full] } }\n' +
+      '  r: { path: /nowhere/a, phase2: { methods: [full, hscore, random] } }\n',
+  );
+  const w = { dir: '/nowhere/a', digest: 'w1', pretrain: null };
+  const grid = expandGrid(cfg, { a: w, fs: w, r: w });
+  const ids = (model: string) => grid.jobs.filter((j) => j.model === model).map((j) => j.id);
+  assert.deepEqual(ids('fs'), ['sst2/fs/phase2/full-seed-7', 'sst2/fs/graft/full-seed-7']);
+  assert.ok(ids('a').includes('sst2/a/graft/hscore-seed-7') && !ids('a').some((id) => id.includes('random')));
+  assert.ok(ids('r').includes('sst2/r/phase2/random-02-seed-7'));
+  // every scores job draws the baselines any cell runs
+  const scores = grid.jobs.filter((j) => j.kind === 'scores');
+  assert.ok(scores.length === 2 && scores.every((j) => j.kind === 'scores' && j.baselines.join() === 'random'));
+});

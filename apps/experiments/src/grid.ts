@@ -236,9 +236,14 @@ export function expandGrid(
   const jobs: Job[] = [];
   const cells: Grid['cells'] = [];
   const scoresOf = new Map<string, ScoresJob[]>(); // `${task}/${model}` -> its scores jobs
-  const methods = cfg.phase2.methods;
-  const baselines = methods.filter((m): m is Baseline => m !== 'full' && m !== 'hscore');
-  const needsScores = methods.some((m) => m !== 'full') || cfg.pruning.transfer.length > 0;
+  // a cell's phase-2 jobs are its own methods (models.<m>.phase2.methods, per_task.<t>.phase2.methods); the scores
+  // jobs draw every baseline any cell names (without overrides: phase2.methods, so their keys stay as they were)
+  const allMethods = [
+    ...new Set(
+      cfg.tasks.flatMap((t) => Object.keys(cfg.models).map((m) => cellSettings(cfg, t, m).phase2.methods)).flat(),
+    ),
+  ];
+  const baselines = allMethods.filter((m): m is Baseline => m !== 'full' && m !== 'hscore');
   const optionKeys = Object.fromEntries(baselines.map((b) => [b, methodKey(cfg, b)]));
   const withOptions = Object.fromEntries(Object.entries(optionKeys).filter(([, v]) => v !== undefined));
   // PEFT options are checked against each model's config.json here, before any job runs (a folder not made yet:
@@ -260,6 +265,8 @@ export function expandGrid(
     for (const model of Object.keys(cfg.models)) {
       cells.push({ task, model });
       const s = cellSettings(cfg, task, model);
+      const methods = s.phase2.methods;
+      const needsScores = methods.some((m) => m !== 'full') || cfg.pruning.transfer.length > 0;
       const base = `${task}/${model}`;
       const digest = dataOf(task, model)?.digest ?? 'not read yet';
       // data.per_class enters only when set (dataSettingsKey): keys made before it existed stay valid
