@@ -12,7 +12,7 @@ import type { HeadKind, ModelConfig } from '../model-config.ts';
 import type { Params, ParamSpec } from '../params.ts';
 import { readSafetensors, writeSafetensors, type RawTensor } from '../safetensors.ts';
 import type { Graft } from './graft.ts';
-import { packBits, unpackBits, type Mask } from './mask.ts';
+import { jaccard, packBits, unpackBits, type Mask } from './mask.ts';
 
 /** Memory index of HF index j for a linear weight of HF shape [out, in] (held as [in, out]). */
 const memIndex = (spec: ParamSpec, j: number) =>
@@ -139,18 +139,8 @@ export function readGraftBits(file: string): Map<string, Uint8Array> {
 
 /** Jaccard overlap of two graft files' masks (a tensor missing from one selects nothing there). */
 export function jaccardFiles(a: Map<string, Uint8Array>, b: Map<string, Uint8Array>): number {
-  let both = 0;
-  let either = 0;
-  for (const name of new Set([...a.keys(), ...b.keys()])) {
-    const x = a.get(name);
-    const y = b.get(name);
-    const n = Math.max(x?.length ?? 0, y?.length ?? 0);
-    for (let i = 0; i < n; i++) {
-      const p = x?.[i] ?? 0;
-      const q = y?.[i] ?? 0;
-      both += p & q;
-      either += p | q;
-    }
-  }
-  return either === 0 ? 1 : both / either;
+  const names = [...new Set([...a.keys(), ...b.keys()])];
+  const aligned = (m: Map<string, Uint8Array>) =>
+    names.map((n) => m.get(n) ?? new Uint8Array(a.get(n)?.length ?? b.get(n)!.length));
+  return jaccard(aligned(a), aligned(b));
 }
