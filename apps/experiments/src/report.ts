@@ -18,6 +18,7 @@ import {
   type SizePoint,
 } from '@prunelab/viz';
 import { writeAlReport } from './al-report.ts';
+import { graftSection } from './graft-report.ts';
 import { mitigationSection } from './mitigation-report.ts';
 import { ensureDir, writeFileAtomic } from './files.ts';
 import type { Grid, ScoresJob } from './grid.ts';
@@ -342,6 +343,10 @@ export async function writeReport(
   md.push(...mitigation.md);
   html.push(...mitigation.html);
   plots.push(...mitigation.plots);
+  const graft = await graftSection(cfg, grid, outDir, mdTable);
+  md.push(...graft.md);
+  html.push(...graft.html);
+  plots.push(...graft.plots);
   if (cfg.tasks.some((t) => taskKind(t) === 'classification')) {
     const collapse = collapseSection(collapsedRuns(outDir, grid));
     md.push('## Runs that predicted one class', '', ...collapse.map((l, i) => (i === 0 ? l : `- ${l}`)), '');

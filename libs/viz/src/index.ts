@@ -37,3 +37,11 @@ export {
 export { differenceChart, type DiffPoint } from './difference-chart.ts';
 export { escapeHtml, htmlReport, type HtmlBlock } from './html.ts';
 export { mitigationMeansChart, stdVsCostChart, type MitigationPoint } from './mitigation-charts.ts';
+export {
+  graftSparsityChart,
+  overlapHeatmapChart,
+  sparsityLabel,
+  type GraftPoint,
+  type GraftRef,
+  type OverlapCell,
+} from './graft-charts.ts';
