@@ -31,6 +31,8 @@ export interface GraftAggregate {
   /** entries selected, mean over seeds */
   k: number;
   recovered: Stat;
+  /** (metric - pretrained body's) / (fine-tuned's - pretrained body's), per seed */
+  gain: Stat;
   metric: Stat;
   metricName: string;
   ece: Stat;
@@ -46,20 +48,31 @@ const ENDPOINTS = ['finetuned', 'pretrained'];
 /** Every row of every finished job grouped over seeds; per (task, model, run kind): endpoints, masks by sparsity
  * (methods in `methods` order), task arithmetic by lambda. */
 export function graftAggregates(done: GraftDone[], methods: readonly string[]): GraftAggregate[] {
-  type Entry = Pick<GraftRow, 'sparsity' | 'lambda' | 'k' | 'metric' | 'recovered' | 'ece'> & { method: string };
+  type Entry = Pick<GraftRow, 'sparsity' | 'lambda' | 'k' | 'metric' | 'recovered' | 'gainRecovered' | 'ece'> & {
+    method: string;
+  };
   type Seeded = { seed: number; row: Entry; eceFt: number; r: GraftResult };
   const groups = new Map<string, { job: GraftJob; rows: Seeded[] }>();
   for (const { job, result: r } of done) {
     const ft = r.finetuned;
     const pre = r.pretrained;
     const endpoints: Entry[] = [
-      { method: 'finetuned', sparsity: null, k: r.scopeParams, metric: ft.metric, recovered: 1, ece: ft.ece },
+      {
+        method: 'finetuned',
+        sparsity: null,
+        k: r.scopeParams,
+        metric: ft.metric,
+        recovered: 1,
+        gainRecovered: 1,
+        ece: ft.ece,
+      },
       {
         method: 'pretrained',
         sparsity: null,
         k: 0,
         metric: pre.metric,
         recovered: pre.metric / ft.metric,
+        gainRecovered: 0,
         ece: pre.ece,
       },
     ];
@@ -90,6 +103,7 @@ export function graftAggregates(done: GraftDone[], methods: readonly string[]): 
       seeds: rows.map((x) => x.seed),
       k: meanStd(rows.map((x) => x.row.k)).mean,
       recovered: stat((x) => x.row.recovered),
+      gain: stat((x) => x.row.gainRecovered),
       metric: stat((x) => x.row.metric),
       metricName: rows[0]!.r.metricName,
       ece,
@@ -155,6 +169,7 @@ export function graftTable(aggs: GraftAggregate[], overlaps: OverlapRow[]): Tabl
     'n',
     'k',
     'recovered (%)',
+    'gain recovered (%)',
     `${metric} (%)`,
     'ECE (%)',
     'ECE fine-tuned (%)',
@@ -185,6 +200,7 @@ export function graftTable(aggs: GraftAggregate[], overlaps: OverlapRow[]): Tabl
       String(a.n),
       Math.round(a.k).toLocaleString('en-US'),
       meanCell(a.recovered, a.n, (x) => pct(x, 1)),
+      meanCell(a.gain, a.n, (x) => pct(x, 1)),
       meanCell(a.metric, a.n, (x) => pct(x)),
       pct(a.ece.mean),
       pct(a.eceFinetuned),
@@ -212,6 +228,8 @@ export function graftCsv(aggs: GraftAggregate[]): string {
       'k_mean',
       'recovered_mean',
       'recovered_std',
+      'gain_recovered_mean',
+      'gain_recovered_std',
       'metric_name',
       'metric_mean',
       'metric_std',
@@ -233,6 +251,8 @@ export function graftCsv(aggs: GraftAggregate[]): string {
       a.k,
       a.recovered.mean,
       a.recovered.std,
+      a.gain.mean,
+      a.gain.std,
       a.metricName,
       a.metric.mean,
       a.metric.std,

@@ -98,6 +98,7 @@ const STALE = 'rte/a/graft/hscore-seed-9'; // finished under an older hash: left
 function resultOf(job: GraftJob): GraftResult {
   const i = [7, 8, 9].indexOf(job.seed);
   const ft = FT.metric[i]!;
+  const gain = (metric: number) => (metric - 0.5 * ft) / (ft - 0.5 * ft); // the pretrained body: 0.5 ft
   const ev = (metric: number, ece: number) => ({ metric, metrics: { accuracy: metric }, accuracy: metric, ece });
   const rows: GraftRow[] = [];
   for (const sparsity of [0.01, 0.1])
@@ -108,11 +109,27 @@ function resultOf(job: GraftJob): GraftResult {
       writeMask(join(jobDir(outDir, job), file), idx);
       const special = key === 'sst2/full/graft/0.1';
       const e = special ? ev(GRAFT01.metric[i]!, GRAFT01.ece[i]!) : ev(0.6 * ft, FT.ece[i]!);
-      rows.push({ method, sparsity, k: idx.length, ...e, recovered: e.metric / ft, file });
+      rows.push({
+        method,
+        sparsity,
+        k: idx.length,
+        ...e,
+        recovered: e.metric / ft,
+        gainRecovered: gain(e.metric),
+        file,
+      });
     }
   for (const lambda of [0.5, 1]) {
     const e = ev(lambda === 1 ? ft : 0.9 * ft, 0.25);
-    rows.push({ method: 'task_arithmetic', sparsity: null, lambda, k: N, ...e, recovered: e.metric / ft });
+    rows.push({
+      method: 'task_arithmetic',
+      sparsity: null,
+      lambda,
+      k: N,
+      ...e,
+      recovered: e.metric / ft,
+      gainRecovered: gain(e.metric),
+    });
   }
   return {
     run: job.run,
@@ -178,6 +195,9 @@ test('aggregates: mean and sample std over seeds of recovered, ECE against the f
   assert.equal(cell.find((a) => a.method === 'graft' && a.sparsity === 0.01)!.k, 4 / 3);
   const pre = cell.find((a) => a.method === 'pretrained')!;
   close(pre.recovered.mean, 0.5, 'pretrained recovered');
+  close(pre.gain.mean, 0, 'pretrained: no gain');
+  // a mask at 0.6 of the fine-tuned metric over a body at 0.5 of it: a fifth of the gain
+  close(cell.find((a) => a.method === 'top_delta' && a.sparsity === 0.01)!.gain.mean, 0.2, 'gain recovered');
   assert.equal(pre.recovered.std, 0);
   close(pre.eceReduction, (0.2 - 0.3) / 0.2, 'pretrained: worse calibrated');
   assert.equal(aggs.find((a) => a.task === 'rte' && a.runKind === 'hscore')!.n, 2); // seed 9 is stale
