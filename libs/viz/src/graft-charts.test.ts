@@ -33,7 +33,7 @@ test('sparsityLabel: percent of the scope, 3 significant digits', () => {
 test('graftSparsityChart: points in percent on a log x, methods set apart in pixels, references as dashed rules', async () => {
   const spec = graftSparsityChart(POINTS, REFS, { title: 'recovered', yTitle: 'recovered (%)' }) as unknown as {
     data: { values: Record<string, number | string>[] };
-    facet: { column: { sort: string[] } };
+    facet: { column: { sort: unknown } };
     spec: { layer: { encoding: { x?: { scale: { type: string } } } }[] };
   };
   const pts = spec.data.values.filter((v) => v.kind === 'point');
@@ -52,7 +52,12 @@ test('graftSparsityChart: points in percent on a log x, methods set apart in pix
       ['sst2', 'pretrained body', 100 * 0.55],
     ],
   );
-  assert.deepEqual(spec.facet.column.sort, ['sst2', 'rte']); // the points' order, not alphabetical
+  // the points' order, not alphabetical, by an index field
+  assert.deepEqual(
+    [...new Set(spec.data.values.filter((v) => v.kind === 'point').map((v) => `${v.ti}:${v.task}`))],
+    ['0:sst2', '1:rte'],
+  );
+  assert.deepEqual(spec.facet.column.sort, { field: 'ti', op: 'min' });
   assert.equal(spec.spec.layer[1]!.encoding.x!.scale.type, 'log');
   const t = texts(await renderSvg(spec as never));
   for (const s of [
@@ -94,7 +99,7 @@ test('overlapHeatmapChart: a matrix per panel and sparsity, sparsities in numeri
   );
   const spec = overlapHeatmapChart(cells, { title: 'overlap', tasks: ['sst2', 'rte'] }) as unknown as {
     data: { values: { text: string; column: string }[] };
-    facet: { column: { sort: string[] } };
+    facet: { column: { sort: unknown } };
     spec: { layer: { encoding: { color: { scale?: { domain: number[] } } } }[] };
   };
   assert.deepEqual(spec.facet.column.sort, ['0.1 %', '1 %', '10 %']);
@@ -113,4 +118,16 @@ test('overlapHeatmapChart: a matrix per panel and sparsity, sparsities in numeri
     assert.ok(t.includes(s), `missing ${JSON.stringify(s)} in ${JSON.stringify(t)}`);
   assert.throws(() => overlapHeatmapChart([], { title: 't', tasks: [] }), /no cells/);
   assert.throws(() => overlapHeatmapChart([{ ...cells[0]!, jaccard: 1.5 }], { title: 't', tasks: [] }), /Jaccard 1.5/);
+});
+
+test('graftSparsityChart: a (panel, task) pair without results is an empty cell, so no cell moves', () => {
+  const other = { ...POINTS[0]!, panel: 'roberta · winning ticket' }; // sst2 only: (ticket, rte) has no result
+  const spec = graftSparsityChart([...POINTS, other], [], { title: 't', yTitle: 'y' }) as unknown as {
+    data: { values: Record<string, number | string>[] };
+  };
+  const empty = spec.data.values.filter((v) => v.kind === 'empty');
+  assert.deepEqual(
+    empty.map((v) => [v.panel, v.task, v.pi, v.ti]),
+    [['roberta · winning ticket', 'rte', 1, 1]],
+  );
 });

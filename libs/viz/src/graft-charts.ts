@@ -53,9 +53,15 @@ export function graftSparsityChart(
       throw new Error(`graftSparsityChart: point ${i} (${p.method}) is not finite; fix: leave out unfinished results`);
   }
   const methods = [...new Set(points.map((p) => p.method))];
+  // panels in the order the points come (the grid's), not alphabetical: sorted by an index field (a facet sorted by a
+  // list of values put the headers and the cells in different orders)
+  const panels = [...new Set(points.map((p) => p.panel))];
+  const tasks = [...new Set(points.map((p) => p.task))];
+  const order = (r: { panel: string; task: string }) => ({ pi: panels.indexOf(r.panel), ti: tasks.indexOf(r.task) });
   const values = [
     ...points.map((p) => ({
       ...p,
+      ...order(p),
       kind: 'point',
       x: 100 * p.sparsity,
       // methods share every sparsity: set side by side in pixels, their x stays the true sparsity
@@ -64,10 +70,19 @@ export function graftSparsityChart(
       lo: 100 * (p.mean - p.std),
       hi: 100 * (p.mean + p.std),
     })),
-    ...refs.filter((r) => Number.isFinite(r.value)).map((r) => ({ ...r, kind: 'ref', y: 100 * r.value })),
+    ...refs.filter((r) => Number.isFinite(r.value)).map((r) => ({ ...r, ...order(r), kind: 'ref', y: 100 * r.value })),
+    // a (panel, task) pair with no result yet gets an empty cell: with one missing the renderer shifted every cell
+    ...panels.flatMap((panel) =>
+      tasks
+        .filter((task) => !points.some((p) => p.panel === panel && p.task === task))
+        .map((task) => ({ panel, task, ...order({ panel, task }), kind: 'empty' })),
+    ),
   ];
   // an explicit y domain that holds the references too (and does not collapse when every value is equal)
-  const ys = values.flatMap((v) => ('lo' in v ? [v.lo, v.hi, v.y] : [v.y]));
+  const ys = values.flatMap((v) => {
+    const r = v as { lo?: number; hi?: number; y?: number };
+    return [r.lo, r.hi, r.y].filter((x): x is number => x !== undefined);
+  });
   const [yMin, yMax] = [Math.min(...ys), Math.max(...ys)];
   const pad = Math.max((yMax - yMin) * 0.08, 0.5);
   const y = (field: string) =>
@@ -97,10 +112,9 @@ export function graftSparsityChart(
     $schema: SCHEMA,
     title: opts.subtitle ? { text: opts.title, subtitle: opts.subtitle } : { text: opts.title },
     data: { values },
-    // panels in the order the points come (the grid's), not alphabetical
     facet: {
-      row: { field: 'panel', type: 'nominal', title: null, sort: [...new Set(points.map((p) => p.panel))] },
-      column: { field: 'task', type: 'nominal', title: null, sort: [...new Set(points.map((p) => p.task))] },
+      row: { field: 'panel', type: 'nominal', title: null, sort: { field: 'pi', op: 'min' } },
+      column: { field: 'task', type: 'nominal', title: null, sort: { field: 'ti', op: 'min' } },
     },
     spec: {
       width: 240,
