@@ -1,10 +1,10 @@
 // How much the graft masks of different runs overlap (Jaccard of the selected parameters): across seeds of the same
 // run, across tasks (same model, run kind, mask and seed: are the skills "almost disjoint"?), and between the
 // full-data run and a run at the winning ticket (same seed), each beside the overlap two random masks of the same
-// sizes would have by chance. The masks are compared as the graft files hold them, packed 32 to a word: a pair
-// of files of a base model's whole scope is then a few million popcounts rather than ~100 M byte comparisons.
+// sizes would have by chance. The masks are compared as the graft files hold them, packed 32 to a word
+// (libs/finetune jaccardFiles).
 import { existsSync } from 'node:fs';
-import { readSafetensors } from '@prunelab/finetune';
+import { jaccardFiles, readGraftMasks, type GraftMasks } from '@prunelab/finetune';
 import { csv } from './al-report-format.ts';
 import { meanStd } from './stats.ts';
 
@@ -39,40 +39,6 @@ export interface OverlapRow {
   chance: number;
 }
 
-/** A graft file's masks as stored: the bitset words per parameter name. */
-export type MaskWords = Map<string, Int32Array>;
-
-export function readMaskWords(file: string): MaskWords {
-  const out: MaskWords = new Map();
-  for (const [key, t] of readSafetensors(file))
-    if (key.endsWith('::mask')) out.set(key.slice(0, -'::mask'.length), t.data as Int32Array);
-  return out;
-}
-
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-}
-
-/** Jaccard of two masks (jaccardFiles of libs/finetune on the packed words); both empty: 1. */
-export function jaccardWords(a: MaskWords, b: MaskWords): number {
-  let both = 0;
-  let either = 0;
-  for (const name of new Set([...a.keys(), ...b.keys()])) {
-    const x = a.get(name);
-    const y = b.get(name);
-    const n = Math.max(x?.length ?? 0, y?.length ?? 0);
-    for (let i = 0; i < n; i++) {
-      const p = x?.[i] ?? 0;
-      const q = y?.[i] ?? 0;
-      both += popcount(p & q);
-      either += popcount(p | q);
-    }
-  }
-  return either === 0 ? 1 : both / either;
-}
-
 /** Two masks of k1 and k2 of n drawn at random share k1 k2 / n entries in expectation: their Jaccard, about. */
 export function chanceJaccard(k1: number, k2: number, n: number): number {
   const both = (k1 * k2) / n;
@@ -84,8 +50,8 @@ export function chanceJaccard(k1: number, k2: number, n: number): number {
  * Files read on demand and kept while they fit in `budget` bytes (the oldest dropped first): each mask is in a few
  * comparisons, made group by group. A missing file: undefined (its pairs are left out).
  */
-export function maskReader(budget = 512 * 2 ** 20): (file: string) => MaskWords | undefined {
-  const kept = new Map<string, { words: MaskWords; bytes: number }>();
+export function maskReader(budget = 512 * 2 ** 20): (file: string) => GraftMasks | undefined {
+  const kept = new Map<string, { words: GraftMasks; bytes: number }>();
   let total = 0;
   return (file) => {
     const had = kept.get(file);
@@ -95,7 +61,7 @@ export function maskReader(budget = 512 * 2 ** 20): (file: string) => MaskWords 
       return had.words;
     }
     if (!existsSync(file)) return undefined;
-    const words = readMaskWords(file);
+    const words = readGraftMasks(file);
     const bytes = [...words.values()].reduce((a, w) => a + w.byteLength, 0);
     kept.set(file, { words, bytes });
     total += bytes;
@@ -130,7 +96,7 @@ export function overlapRows(masks: MaskRef[], read = maskReader()): OverlapRow[]
       const x = read(a.file);
       const y = read(b.file);
       if (!x || !y) continue;
-      js.push(jaccardWords(x, y));
+      js.push(jaccardFiles(x, y));
       chance.push(chanceJaccard(a.k, b.k, a.scopeParams));
     }
     if (!js.length) return;

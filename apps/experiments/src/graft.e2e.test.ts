@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { applyGraftFile, chooseBackend, loadModel, readGraftBits } from '@prunelab/finetune';
+import { applyGraftFile, chooseBackend, loadModel, readGraftMasks } from '@prunelab/finetune';
 import type { GraftResult } from './graft-job.ts';
 import type { DoneMarker } from './job-state.ts';
 import { cli } from './testing/cli.ts';
@@ -128,6 +128,6 @@ test('a LoRA run is grafted merged into the base weights: the fine-tuned model e
   assert.equal(g.finetuned.metric, run.result.metric);
   // LoRA moved only the weights it targets (peft's defaults for BERT: query and value): the top-|delta| entries are
   // all in them
-  const names = [...readGraftBits(join(root, 'graft', 'full-seed-5', g.rows[0]!.file!)).keys()];
+  const names = [...readGraftMasks(join(root, 'graft', 'full-seed-5', g.rows[0]!.file!)).keys()];
   assert.ok(names.length > 0 && names.every((n) => /attention\.self\.(query|value)\.weight$/.test(n)), names.join());
 });

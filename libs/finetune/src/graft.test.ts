@@ -21,7 +21,7 @@ import {
   initialS,
   jaccard,
   jaccardFiles,
-  readGraftBits,
+  readGraftMasks,
   learnMask,
   lossGrad,
   maskCount,
@@ -245,8 +245,8 @@ test('a learned rounded mask applied to the pretrained model through the graft f
   const other = randomMask(g.sizes, entries, 3);
   const file2 = join(file, '..', 'random.safetensors');
   writeGraftFile(file2, g, other, {});
-  assert.equal(jaccardFiles(readGraftBits(file), readGraftBits(file2)), jaccard(learned.mask, other));
-  assert.equal(jaccardFiles(readGraftBits(file), readGraftBits(file)), 1);
+  assert.equal(jaccardFiles(readGraftMasks(file), readGraftMasks(file2)), jaccard(learned.mask, other));
+  assert.equal(jaccardFiles(readGraftMasks(file), readGraftMasks(file)), 1);
   // the same through the deltas: pre + delta per entry differs from the value by at most a rounding
   for (const t of read) for (let j = 0; j < t.delta.length; j++) assert.ok(Number.isFinite(t.delta[j]!));
   tf.dispose([...g.model.params.values(), ...plain.params.values()]);

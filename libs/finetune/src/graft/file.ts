@@ -12,7 +12,7 @@ import type { HeadKind, ModelConfig } from '../model-config.ts';
 import type { Params, ParamSpec } from '../params.ts';
 import { readSafetensors, writeSafetensors, type RawTensor } from '../safetensors.ts';
 import type { Graft } from './graft.ts';
-import { jaccard, packBits, unpackBits, type Mask } from './mask.ts';
+import { packBits, unpackBits, type Mask } from './mask.ts';
 
 /** Memory index of HF index j for a linear weight of HF shape [out, in] (held as [in, out]). */
 const memIndex = (spec: ParamSpec, j: number) =>
@@ -127,20 +127,39 @@ export function applyGraftFile(file: string, params: Params, config: ModelConfig
   return set;
 }
 
-/** A graft file's masks by parameter name (HF layout, padded to whole words): enough to compare two files. */
-export function readGraftBits(file: string): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>();
-  for (const [key, t] of readSafetensors(file)) {
-    if (!key.endsWith('::mask')) continue;
-    out.set(key.slice(0, -'::mask'.length), unpackBits(t.data as Int32Array, t.data.length * 32));
-  }
+/** A graft file's masks as stored: the bitset words per parameter name (enough to compare two files). */
+export type GraftMasks = Map<string, Int32Array>;
+
+export function readGraftMasks(file: string): GraftMasks {
+  const out: GraftMasks = new Map();
+  for (const [key, t] of readSafetensors(file))
+    if (key.endsWith('::mask')) out.set(key.slice(0, -'::mask'.length), t.data as Int32Array);
   return out;
 }
 
-/** Jaccard overlap of two graft files' masks (a tensor missing from one selects nothing there). */
-export function jaccardFiles(a: Map<string, Uint8Array>, b: Map<string, Uint8Array>): number {
-  const names = [...new Set([...a.keys(), ...b.keys()])];
-  const aligned = (m: Map<string, Uint8Array>) =>
-    names.map((n) => m.get(n) ?? new Uint8Array(a.get(n)?.length ?? b.get(n)!.length));
-  return jaccard(aligned(a), aligned(b));
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/**
+ * Jaccard overlap of two graft files' masks, on the packed words (a base model's whole scope is a few million
+ * popcounts, not ~100 M byte comparisons); a tensor missing from one selects nothing there; both empty: 1.
+ */
+export function jaccardFiles(a: GraftMasks, b: GraftMasks): number {
+  let both = 0;
+  let either = 0;
+  for (const name of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(name);
+    const y = b.get(name);
+    const n = Math.max(x?.length ?? 0, y?.length ?? 0);
+    for (let i = 0; i < n; i++) {
+      const p = x?.[i] ?? 0;
+      const q = y?.[i] ?? 0;
+      both += popcount(p & q);
+      either += popcount(p | q);
+    }
+  }
+  return either === 0 ? 1 : both / either;
 }
