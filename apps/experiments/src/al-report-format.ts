@@ -87,6 +87,9 @@ export function ckaTable(rows: CkaRow[]): Table {
 type Value = string | number | null;
 
 /** CSV with a header; a field with a comma, quote or newline is quoted; NaN and null are empty. */
+/** A fraction as a percentage with `digits` decimals; not finite: a dash. */
+export const pctCell = (x: number, digits = 2) => (Number.isFinite(x) ? (100 * x).toFixed(digits) : '–');
+
 export function csv(header: string[], rows: Value[][]): string {
   const f = (v: Value) => {
     if (v === null || (typeof v === 'number' && Number.isNaN(v))) return '';

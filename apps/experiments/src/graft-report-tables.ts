@@ -2,7 +2,7 @@
 // kind) each mask at each sparsity grouped over seeds, beside the fine-tuned model, the pretrained body and task
 // arithmetic; the overlaps of graft-overlap.ts across tasks and between full data and the other runs.
 import { sparsityLabel } from '@prunelab/viz';
-import { csv } from './al-report-format.ts';
+import { csv, pctCell } from './al-report-format.ts';
 import type { GraftResult, GraftRow } from './graft-job.ts';
 import type { OverlapRow } from './graft-overlap.ts';
 import type { GraftJob } from './grid.ts';
@@ -148,7 +148,7 @@ const METHOD_TITLES: Record<string, string> = {
 };
 export const graftMethodTitle = (m: string) => METHOD_TITLES[m] ?? m;
 
-const pct = (x: number, digits = 2) => (Number.isFinite(x) ? (100 * x).toFixed(digits) : '–');
+const pct = pctCell;
 const meanCell = (s: Stat, n: number, f: (x: number) => string) =>
   Number.isFinite(s.mean) ? `${f(s.mean)}${n > 1 ? ` ± ${f(s.std)}` : ''}` : '–';
 /** Jaccard values run from 1 down to chance levels near 1e-5: three decimals, or two significant digits. */

@@ -10,10 +10,9 @@ import { jaccardFiles, packBits, readGraftMasks, writeSafetensors, type RawTenso
 import { validateConfig } from './config.ts';
 import { dataKey, type DataStates } from './data-digest.ts';
 import type { GraftResult, GraftRow } from './graft-job.ts';
-import { chanceJaccard, maskReader, type OverlapRow } from './graft-overlap.ts';
+import { chanceJaccard, maskReader, overlapRows, type OverlapRow } from './graft-overlap.ts';
 import { finishedGrafts, graftPoints, graftSection, maskRefs, overlapCells } from './graft-report.ts';
 import { graftAggregates, graftTable } from './graft-report-tables.ts';
-import { overlapRows } from './graft-overlap.ts';
 import { expandGrid, type GraftJob } from './grid.ts';
 import { finishJob, jobDir } from './job-state.ts';
 import { writeReport } from './report.ts';

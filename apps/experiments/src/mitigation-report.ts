@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mitigationMeansChart, stdVsCostChart, writeChart, type HtmlBlock, type MitigationPoint } from '@prunelab/viz';
 import { winningTicketRemoved } from '@prunelab/pruning';
+import { pctCell } from './al-report-format.ts';
 import { writeFileAtomic } from './files.ts';
 import type { Grid, Phase2Job } from './grid.ts';
 import { readDone } from './job-state.ts';
@@ -98,7 +99,7 @@ function phase2Tuning(cfg: ExperimentConfig, job: Phase2Job): string {
   return l === 'full' ? 'full fine-tuning' : l;
 }
 
-const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '–');
+const pct = (x: number) => pctCell(x);
 const cell = (s: Stat, n: number) =>
   Number.isFinite(s.mean) ? `${pct(s.mean)}${n > 1 ? ` ± ${pct(s.std)}` : ''}` : '–';
 
