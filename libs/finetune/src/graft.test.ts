@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { mulberry32, permutation, type EncodedSet } from '@prunelab/core';
+import { mulberry32 } from '@prunelab/core';
 import { chooseBackend } from './backend.ts';
 import { parseBertConfig } from './bert-config.ts';
 import { initParams } from './checkpoint.ts';
@@ -38,6 +38,7 @@ import {
   type Graft,
 } from './graft/index.ts';
 import { train, type Model } from './train.ts';
+import { keywordTask } from './testing/keyword-task.ts';
 
 const config = parseBertConfig({
   vocab_size: 40,
@@ -48,24 +49,6 @@ const config = parseBertConfig({
   max_position_embeddings: 16,
   num_labels: 2,
 });
-
-function keywordTask(n: number, seed: number): EncodedSet {
-  const L = 10;
-  const order = permutation(n * L, seed);
-  const ids = new Int32Array(n * L);
-  const mask = new Int32Array(n * L);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const len = 5 + (order[i]! % 5);
-    labels[i] = order[n + i]! % 2;
-    for (let t = 0; t < len; t++) {
-      ids[i * L + t] = t === 0 ? 1 : 8 + (order[i * L + t]! % 30);
-      mask[i * L + t] = 1;
-    }
-    if (labels[i]) ids[i * L + 1 + (order[2 * n + i]! % (len - 1))] = 7;
-  }
-  return { inputIds: ids, attentionMask: mask, tokenTypeIds: new Int32Array(n * L), labels, n, maxLength: L };
-}
 
 const data = keywordTask(32, 1);
 const dev = keywordTask(16, 2);

@@ -7,11 +7,9 @@ import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { permutation } from '@prunelab/core';
 import { chooseBackend } from './backend.ts';
 import { parseBertConfig } from './bert-config.ts';
 import { disposeParams, initParams } from './checkpoint.ts';
-import type { EncodedSet } from './encoded.ts';
 import { evaluate } from './evaluate.ts';
 import {
   averageValues,
@@ -28,6 +26,7 @@ import {
   type MitigationRun,
 } from './index.ts';
 import { train, trainStateFile, type Model, type TrainOptions } from './train.ts';
+import { keywordTask } from './testing/keyword-task.ts';
 
 const config = parseBertConfig({
   vocab_size: 40,
@@ -40,24 +39,6 @@ const config = parseBertConfig({
   hidden_dropout_prob: 0.1,
   attention_probs_dropout_prob: 0.1,
 });
-
-function keywordTask(n: number, seed: number): EncodedSet {
-  const L = 10;
-  const order = permutation(n * L, seed);
-  const ids = new Int32Array(n * L);
-  const mask = new Int32Array(n * L);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const len = 5 + (order[i]! % 5);
-    labels[i] = order[n + i]! % 2;
-    for (let t = 0; t < len; t++) {
-      ids[i * L + t] = t === 0 ? 1 : 8 + (order[i * L + t]! % 30);
-      mask[i * L + t] = 1;
-    }
-    if (labels[i]) ids[i * L + 1 + (order[2 * n + i]! % (len - 1))] = 7;
-  }
-  return { inputIds: ids, attentionMask: mask, tokenTypeIds: new Int32Array(n * L), labels, n, maxLength: L };
-}
 
 const data = keywordTask(40, 1);
 const OPTS: TrainOptions = { epochs: 2, batchSize: 4, lr: 3e-3, seed: 5 }; // 10 steps an epoch, 20 in all

@@ -8,11 +8,10 @@ import { before, test } from 'node:test';
 import { chooseBackend } from './backend.ts';
 import { parseBertConfig } from './bert-config.ts';
 import { disposeParams, initParams } from './checkpoint.ts';
-import type { EncodedSet } from './encoded.ts';
 import { evaluate } from './evaluate.ts';
-import { permutation } from '@prunelab/core';
 import { train, trainStateFile, type ResumePoint, type TrainOptions } from './train.ts';
 import { readTrainStateInfo, type CallerState } from './train-state.ts';
+import { keywordTask } from './testing/keyword-task.ts';
 
 const config = parseBertConfig({
   vocab_size: 40,
@@ -26,41 +25,22 @@ const config = parseBertConfig({
   attention_probs_dropout_prob: 0.1,
 });
 
-/** Label 1 iff the "keyword" token 7 occurs: learnable only through the embeddings and attention. */
-function keywordTask(n: number, seed: number): EncodedSet {
-  const L = 12;
-  const order = permutation(n * L, seed);
-  const ids = new Int32Array(n * L);
-  const mask = new Int32Array(n * L);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const len = 6 + (order[i]! % 6);
-    labels[i] = order[n + i]! % 2;
-    for (let t = 0; t < len; t++) {
-      ids[i * L + t] = t === 0 ? 1 : 8 + (order[i * L + t]! % 30); // CLS-like first token, fillers 8..37
-      mask[i * L + t] = 1;
-    }
-    if (labels[i]) ids[i * L + 1 + (order[2 * n + i]! % (len - 1))] = 7;
-  }
-  return { inputIds: ids, attentionMask: mask, tokenTypeIds: new Int32Array(n * L), labels, n, maxLength: L };
-}
-
 before(async () => {
   await chooseBackend();
 });
 
 test('a tiny model learns a keyword task far above chance', async () => {
   const model = { config, params: initParams(config, 3) };
-  const before = await evaluate(model, keywordTask(200, 2));
-  await train(model, keywordTask(400, 1), { epochs: 4, batchSize: 16, lr: 3e-3, seed: 5 });
-  const after = await evaluate(model, keywordTask(200, 2));
+  const before = await evaluate(model, keywordTask(200, 2, 12));
+  await train(model, keywordTask(400, 1, 12), { epochs: 4, batchSize: 16, lr: 3e-3, seed: 5 });
+  const after = await evaluate(model, keywordTask(200, 2, 12));
   disposeParams(model.params);
   assert.ok(after.accuracy > 0.9, `held-out accuracy ${after.accuracy} (before training ${before.accuracy})`);
   assert.ok(after.loss < before.loss);
 });
 
 test('same seed, same data order: identical results; onBatch sees every row once per epoch', async () => {
-  const data = keywordTask(64, 4);
+  const data = keywordTask(64, 4, 12);
   const run = async () => {
     const model = { config, params: initParams(config, 9) };
     const seen: number[][] = [[], []];
@@ -92,7 +72,7 @@ test('same seed, same data order: identical results; onBatch sees every row once
 });
 
 test('a run stopped mid-epoch and resumed from its snapshot ends bit for bit like an uninterrupted one', async () => {
-  const data = keywordTask(64, 4);
+  const data = keywordTask(64, 4, 12);
   const opts: TrainOptions = { epochs: 2, batchSize: 10, lr: 1e-3, seed: 11, warmupSteps: 3, weightDecay: 0.01 };
   const bytes = (m: { params: Map<string, tf.Variable> }) =>
     [...m.params].map(([k, v]) => [k, Buffer.from((v.dataSync() as Float32Array).buffer)] as const);
@@ -163,7 +143,7 @@ test('a run stopped mid-epoch and resumed from its snapshot ends bit for bit lik
 
 test('training leaks no tensors from step to step', async () => {
   const model = { config, params: initParams(config, 1) };
-  const data = keywordTask(48, 1);
+  const data = keywordTask(48, 1, 12);
   await train(model, data, { epochs: 1, batchSize: 16, lr: 1e-3, seed: 1 });
   const after1 = tf.memory().numTensors;
   await train(model, data, { epochs: 2, batchSize: 16, lr: 1e-3, seed: 1 });
