@@ -157,6 +157,8 @@ export async function runGraft(env: JobEnv, job: GraftJob): Promise<GraftResult>
     ];
     const bar = progress(`${env.position(job)} ${job.label}`, plan.length, env.out);
     let fisher: Float32Array[] | undefined;
+    const patches = new Map<number, Mask>(); // the base patch of a k: top_delta's mask and the learned mask's start
+    const patchOf = (k: number) => patches.get(k) ?? patches.set(k, basePatch(g, k)).get(k)!;
     const rows: GraftRow[] = [];
     for (const [i, p] of plan.entries()) {
       const same = (r: GraftRow) => r.method === p.method && r.sparsity === p.sparsity && r.lambda === p.lambda;
@@ -183,7 +185,7 @@ export async function runGraft(env: JobEnv, job: GraftJob): Promise<GraftResult>
         const k = Math.max(1, Math.round(sparsity * g.count));
         let mask: Mask;
         let extra: Partial<GraftRow> = {};
-        if (p.method === 'top_delta') mask = basePatch(g, k);
+        if (p.method === 'top_delta') mask = patchOf(k);
         else if (p.method === 'random') mask = randomMask(g.sizes, k, (o.seed * 7919 + k) >>> 0);
         else if (p.method === 'fisher') {
           fisher ??= await fisherScores(g, learn, fisherRows(learn.n, o.fisher_examples, o.seed));
@@ -197,6 +199,7 @@ export async function runGraft(env: JobEnv, job: GraftJob): Promise<GraftResult>
             batchSize: o.batch_size,
             batches: o.batches,
             seed: o.seed,
+            base: patchOf(k),
           });
           mask = r.mask;
           extra = { bestStep: r.best.step, trainAccuracy: r.best.trainAccuracy, devAccuracy: r.best.devAccuracy };

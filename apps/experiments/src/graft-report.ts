@@ -144,6 +144,10 @@ export async function graftSection(
   const intro = introOf(cfg, done.length, jobs);
   const md: string[] = [`## ${heading}`, '', ...intro.map((t) => `- ${t}`), ''];
   const html: HtmlBlock[] = [{ heading, text: intro }];
+  const addTable = (title: string, lead: string, t: Table, textCols: number) => {
+    md.push(`### ${title}`, '', lead, '', ...mdTable(t, textCols), '');
+    html.push({ heading: title, text: [lead], table: t });
+  };
   const plots: string[] = [];
   if (!done.length) {
     md.push('_no finished graft jobs yet_', '');
@@ -162,9 +166,7 @@ export async function graftSection(
       `Grafted ${runs.length} run${runs.length === 1 ? '' : 's'} (seeds ${runs.map((d) => d.job.seed).join(', ')}); ` +
       `${r.scopeParams.toLocaleString('en-US')} parameters in scope (${r.scope}); masks learned on ` +
       `${r.learnExamples} examples, chosen on ${r.devExamples} more.`;
-    const t = graftTable(mine, overlaps);
-    md.push(`### ${title}`, '', lead, '', ...mdTable(t, 2), '');
-    html.push({ heading: title, text: [lead], table: t });
+    addTable(title, lead, graftTable(mine, overlaps), 2);
   }
   const plotsDir = join(outDir, 'plots');
   const across = acrossTasksTable(overlaps);
@@ -173,8 +175,7 @@ export async function graftSection(
     const lead =
       'Same model, run, mask, sparsity and seed, two tasks: the Jaccard of each task pair (mean over the seeds both ' +
       "have), as mean and range over the pairs, beside the same tasks' own Jaccard across seeds.";
-    md.push(`### ${title}`, '', lead, '', ...mdTable(across, 4), '');
-    html.push({ heading: title, text: [lead], table: across });
+    addTable(title, lead, across, 4);
     const cells = overlapCells(overlaps);
     if (cells.length) {
       const c = await writeChart(
@@ -199,8 +200,7 @@ export async function graftSection(
     const lead =
       'The mask of the full-data run against that of a run at the winning ticket (or a baseline at its size), same ' +
       "task, mask, sparsity and seed (mean ± std over seeds), beside full data's own Jaccard across seeds.";
-    md.push(`### ${title}`, '', lead, '', ...mdTable(vsFull, 5), '');
-    html.push({ heading: title, text: [lead], table: vsFull });
+    addTable(title, lead, vsFull, 5);
   }
   const charts = [
     { measure: 'recovered', name: 'graft-recovered', y: 'recovered (% of fine-tuned)', what: 'performance recovered' },

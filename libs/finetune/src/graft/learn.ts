@@ -21,6 +21,8 @@ export interface LearnOptions {
   batches: number;
   /** seed of S's initial values and of each step's batches */
   seed: number;
+  /** basePatch(g, k) when the caller has it already (a sort of the whole scope) */
+  base?: Mask;
 }
 
 export interface LearnStep {
@@ -76,7 +78,7 @@ export async function learnMask(
   o: LearnOptions,
   onStep?: (s: LearnStep) => void,
 ): Promise<{ mask: Mask; best: LearnStep; history: LearnStep[] }> {
-  const b = basePatch(g, o.k);
+  const b = o.base ?? basePatch(g, o.k);
   const S = initialS(g.sizes, o.seed);
   const history: LearnStep[] = [];
   let best: { step: LearnStep; mask: Mask } | undefined;
