@@ -30,12 +30,11 @@ import { jobTags, type JobEnv } from './env.ts';
 import { scoreResult } from './evaluation.ts';
 import { appendText, ensureDir } from './files.ts';
 import type { GraftJob } from './grid.ts';
-import { finishJob, jobLogger, startJob } from './job-state.ts';
+import { FINAL_WEIGHTS, finishJob, jobLogger, startJob } from './job-state.ts';
 import { progress } from './progress.ts';
 import type { GraftMethod } from './schema.ts';
 import { TASK_META } from './tasks.ts';
 import { endFailed, finalRunId, gitCommit, RANDOM_WEIGHTS_TAG } from './tracking.ts';
-import { FINAL_WEIGHTS } from './train-job.ts';
 
 /** A model evaluated on the run's evaluation split. */
 export interface GraftEval {

@@ -51,6 +51,13 @@ export interface DoneMarker {
   modelSteps?: number;
 }
 
+/** Where a training job keeps its final weights for a graft job: a Hugging Face model folder (train-job.ts). */
+export const FINAL_WEIGHTS = 'final';
+
+/** A run a graft job reads whose kept weights are not there (finished before grafting asked, or removed). */
+export const keptWeightsMissing = (dir: string, job: Job): boolean =>
+  'keepWeights' in job && job.keepWeights === true && !existsSync(join(dir, FINAL_WEIGHTS, 'model.safetensors'));
+
 export function readDone<T = unknown>(outDir: string, job: Job): (DoneMarker & { result?: T }) | undefined {
   if (job.weightsMissing || job.dataMissing) return undefined;
   const d = readJson<DoneMarker & { result?: T }>(join(jobDir(outDir, job), 'done.json'));
@@ -65,7 +72,7 @@ export function jobStatus(outDir: string, job: Job, staleByBuild?: ReadonlySet<s
   const done = readJson<DoneMarker>(join(dir, 'done.json'));
   if (done?.hash === job.hash) {
     // a run a graft reads keeps its weights; one finished before a graft asked for them trains again to make them
-    if ('keepWeights' in job && job.keepWeights && !existsSync(join(dir, 'final', 'model.safetensors'))) return 'stale';
+    if (keptWeightsMissing(dir, job)) return 'stale';
     return staleByBuild?.has(job.id) ? 'stale' : 'done';
   }
   const failed = readJson<{ hash: string }>(join(dir, 'failed.json'));

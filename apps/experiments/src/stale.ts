@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataRecord } from './data-digest.ts';
 import type { Grid, Job } from './grid.ts';
-import { jobDir, jobStatus, readJson, type DoneMarker } from './job-state.ts';
+import { jobDir, jobStatus, keptWeightsMissing, readJson, type DoneMarker } from './job-state.ts';
 
 const BY_BUILD = 'made by another numeric build (run.numeric_build: strict)';
 
@@ -54,7 +54,7 @@ export function staleReason(
   const dir = jobDir(outDir, job);
   const done = readJson<DoneMarker>(join(dir, 'done.json'));
   if (done?.hash === job.hash)
-    return 'keepWeights' in job && job.keepWeights && !existsSync(join(dir, 'final', 'model.safetensors'))
+    return keptWeightsMissing(dir, job)
       ? 'its final weights, which a graft job reads, are not kept (final/ is missing): it trains again to keep them'
       : BY_BUILD;
   const made = readJson<{ data?: DataRecord | null; weights?: string | null; settings?: unknown }>(

@@ -32,7 +32,15 @@ import type { Cell } from './cell.ts';
 import { jobTags, type JobEnv } from './env.ts';
 import { appendText, writeError } from './files.ts';
 import type { AlStepJob, Phase1Job, Phase2Job } from './grid.ts';
-import { appendMetrics, finishJob, jobLogger, readJson, startJob, writeJsonAtomic } from './job-state.ts';
+import {
+  appendMetrics,
+  FINAL_WEIGHTS,
+  finishJob,
+  jobLogger,
+  readJson,
+  startJob,
+  writeJsonAtomic,
+} from './job-state.ts';
 import { tuningLabel, tuningWords } from './peft.ts';
 import { progress } from './progress.ts';
 import type { TrainingCfg } from './schema.ts';
@@ -409,9 +417,6 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
     disposeParams(model.params);
   }
 }
-
-/** Where a training job keeps its final weights for a graft job: a Hugging Face model folder. */
-export const FINAL_WEIGHTS = 'final';
 
 /**
  * The fine-tuned model as a Hugging Face folder (config.json + model.safetensors; a PEFT method merged into the base
