@@ -80,7 +80,7 @@ test('a wrong type or value names the line and what is allowed', () => {
   );
   assert.throws(
     () => loadConfig(file('enum.yaml', 'name: x\nrun:\n  backend: tpu\n')),
-    /enum.yaml:3: .*expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu/,
+    /enum.yaml:3: .*expected one of auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu/,
   );
   assert.throws(
     () => loadConfig(file('task.yaml', 'name: x\ntasks: [sst2, sst3]\n')),

@@ -222,7 +222,7 @@ export async function pretrain(cfg: PretrainConfig, opts: PretrainOptions = {}):
       const c2 = tr.dropout > 0 ? { ...c, dropout: tr.dropout } : c;
       const block = streamBlocks(streams.train, T, rows);
       const { value, grads } = tf.variableGrads(() => lmLoss(params, c2, block, ctx), vars);
-      opt.apply(grads, lr(s));
+      await opt.apply(grads, lr(s));
       lossSum += (await value.data())[0]!;
       lossN++;
       tf.dispose([value, block, ...Object.values(grads)]);
@@ -247,7 +247,7 @@ export async function pretrain(cfg: PretrainConfig, opts: PretrainOptions = {}):
       }
       const last = state.step === tr.steps;
       if (state.step % tr.checkpoint_every === 0 || last || state.step === opts.stopAfter) {
-        saveTrainState(snapshotFile, params, opt, state);
+        await saveTrainState(snapshotFile, params, opt, state);
         if (!last && state.step % tr.checkpoint_every === 0) {
           const p = heldOut();
           log(`checkpoint at step ${state.step}: held-out perplexity ${p.toFixed(1)}`);

@@ -58,7 +58,7 @@ export const outDirOf = (cfg: ExperimentConfig) => insideResults(resolve(cfg.out
 /** Training jobs at once: 1 on CPU (TF.js already uses the cores), on a GPU as many as memory allows at ~4 GB each. */
 export function autoConcurrency(backend: string, requested: number): number {
   if (requested > 0) return requested;
-  if (backend !== 'tensorflow-gpu') return 1;
+  if (backend !== 'tensorflow-gpu') return 1; // webgpu too: one device queue per process
   return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / 4e9)));
 }
 
@@ -92,7 +92,8 @@ export interface Prepared {
 export async function prepareRun(cfg: ExperimentConfig, log: (line: string) => void): Promise<Prepared> {
   const backend = await chooseBackend(cfg.run.backend);
   log(
-    `backend: ${backend.name} (tried ${backend.tried.map((t) => `${t.name}${t.ok ? '' : ' (unavailable)'}`).join(', ')})`,
+    `backend: ${backend.name}${backend.device ? ` on ${backend.device}` : ''} ` +
+      `(tried ${backend.tried.map((t) => `${t.name}${t.ok ? '' : ' (unavailable)'}`).join(', ')})`,
   );
   const build = numericBuild();
   log(`numeric build: ${describeBuild(build)}`);

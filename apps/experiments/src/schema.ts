@@ -58,7 +58,7 @@ export type RecordField = (typeof RECORD_FIELDS)[number];
 /** When phase 2 evaluates on the dev split. */
 export const EVAL_WHEN = ['each', 'last'] as const;
 
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
 /** What a finished job made by another numeric build (backend, native addon, sgemm, threads) is: see provenance.ts. */
 export const NUMERIC_BUILD_MODES = ['report', 'strict'] as const;

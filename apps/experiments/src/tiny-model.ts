@@ -117,7 +117,7 @@ export async function ensureTinyModel(
   mkdirSync(dir, { recursive: true });
   await writeTokenizer(dir, recipe, family, opts.cacheDir ?? join(findRepoRoot(), '.cache'));
   const params = initParams(config, opts.seed ?? 0);
-  saveModel(dir, config, params);
+  await saveModel(dir, config, params);
   disposeParams(params);
   writeRandomMarker(dir, { family, seed: opts.seed ?? 0 });
   return { dir, created: true };

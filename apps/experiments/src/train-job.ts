@@ -373,7 +373,7 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
     const modelSteps = runSchedule(t.data.n, opts).totalSteps + (run?.extraSteps() ?? 0);
     await mlrun.logMetrics({ model_steps: modelSteps }, opts.epochs);
     await hooks.after?.(model);
-    if (job.keepWeights) keepFinalWeights(dir, model, job.peft !== null, log);
+    if (job.keepWeights) await keepFinalWeights(dir, model, job.peft !== null, log);
     const outcome: Outcome = {
       modelSteps,
       ...(mit && {
@@ -422,11 +422,11 @@ export async function runTrainingJob<Row extends object, R>(env: JobEnv, t: Trai
  * The fine-tuned model as a Hugging Face folder (config.json + model.safetensors; a PEFT method merged into the base
  * weights first: a graft reads full weights). Written before done.json; the last thing the model is used for.
  */
-function keepFinalWeights(dir: string, model: Model, peft: boolean, log: (l: string) => void): void {
+async function keepFinalWeights(dir: string, model: Model, peft: boolean, log: (l: string) => void): Promise<void> {
   if (peft) mergePeft(model);
   const out = join(dir, FINAL_WEIGHTS);
   try {
-    saveModel(out, model.config, model.params, model.head ?? 'seqcls');
+    await saveModel(out, model.config, model.params, model.head ?? 'seqcls');
   } catch (e) {
     throw writeError(e, out);
   }

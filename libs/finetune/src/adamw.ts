@@ -1,6 +1,7 @@
 // AdamW as torch.optim.AdamW computes it (decoupled weight decay, bias correction), with gradient clipping
 // by global norm and a per-step learning rate from the schedule.
 import * as tf from '@tensorflow/tfjs';
+import { checkWebgpu } from './backend-webgpu.ts';
 import { fusedAdamW, fusedGlobalNorm } from './kernels-adamw.ts';
 import type { Params } from './params.ts';
 
@@ -28,8 +29,8 @@ export class AdamW {
   ) {}
 
   /** One update with learning rate `lr`; `grads` is keyed by variable name, as tf.variableGrads returns it.
-   * Returns the global gradient norm before clipping. */
-  apply(grads: Record<string, tf.Tensor>, lr = this.opts.lr): number {
+   * Resolves to the global gradient norm before clipping (read asynchronously: a GPU backend has no synchronous read). */
+  async apply(grads: Record<string, tf.Tensor>, lr = this.opts.lr): Promise<number> {
     const [b1, b2] = this.opts.betas ?? [0.9, 0.999];
     const eps = this.opts.eps ?? 1e-8;
     const wd = this.opts.weightDecay ?? 0;
@@ -37,9 +38,8 @@ export class AdamW {
     const bc1 = 1 - b1 ** this.step;
     const bc2 = 1 - b2 ** this.step;
     // One native pass per gradient on wasm with the addon (kernels-adamw.ts), else the composition.
-    const norm =
-      fusedGlobalNorm(Object.values(grads)) ??
-      tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+    const norm = fusedGlobalNorm(Object.values(grads)) ?? (await globalNorm(Object.values(grads)));
+    checkWebgpu(); // every training step passes here: a device error stops the run before it saves wrong weights
     const max = this.opts.maxGradNorm ?? 0;
     const scale = max > 0 && norm > max ? max / (norm + 1e-6) : 1; // torch's clip_grad_norm_ adds 1e-6
     tf.tidy(() => {
@@ -95,6 +95,13 @@ export class AdamW {
     this.m.clear();
     this.v.clear();
   }
+}
+
+async function globalNorm(grads: tf.Tensor[]): Promise<number> {
+  const t = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))));
+  const [norm] = await t.data();
+  t.dispose();
+  return norm!;
 }
 
 /** HF's linear schedule: warm up from 0 to lr over `warmup` steps, then decay linearly to 0 at `total`. */

@@ -105,7 +105,7 @@ test('perplexity is exp(mean NLL) of every next token of the stream', () => {
   disposeParams(params);
 });
 
-test('training lowers the loss on a repeated text; the saved LM folder loads with a fresh score head', () => {
+test('training lowers the loss on a repeated text; the saved LM folder loads with a fresh score head', async () => {
   const params = lmParams(2);
   const text = [5, 9, 3, 12, 7, 7, 20, 4, 2];
   const stream = Int32Array.from({ length: 9 * 12 + 1 }, (_, i) => text[i % 9]!);
@@ -115,7 +115,7 @@ test('training lowers the loss on a repeated text; the saved LM folder loads wit
   const first = lmLoss(params, c, block).dataSync()[0]!;
   for (let s = 0; s < 40; s++) {
     const { value, grads } = tf.variableGrads(() => lmLoss(params, c, block), vars);
-    opt.apply(grads);
+    await opt.apply(grads);
     tf.dispose([value, ...Object.values(grads)]);
   }
   const last = lmLoss(params, c, block).dataSync()[0]!;

@@ -72,10 +72,10 @@ test('a seed gives the same weights every time, seed 0 included (tfjs alone woul
   assert.notEqual(bytes(0), bytes(1));
 });
 
-test('save then load gives the same model (linear weights stored [out, in] on disk)', () => {
+test('save then load gives the same model (linear weights stored [out, in] on disk)', async () => {
   const dir = tmp('ckpt');
   const params = initParams(config, 4);
-  saveModel(dir, config, params);
+  await saveModel(dir, config, params);
   const raw = readSafetensors(join(dir, 'model.safetensors'));
   assert.deepEqual(raw.get('bert.encoder.layer.0.intermediate.dense.weight')!.shape, [32, 16]);
   const loaded = loadModel(dir);
@@ -101,7 +101,7 @@ test('save then load gives the same model (linear weights stored [out, in] on di
   disposeParams(loaded.params);
 });
 
-test('every architecture x head saves under its HF class and reloads to identical outputs', () => {
+test('every architecture x head saves under its HF class and reloads to identical outputs', async () => {
   const ids = [
     [2, 5, 7, 9, 3, 1],
     [2, 8, 3, 1, 1, 1],
@@ -114,7 +114,7 @@ test('every architecture x head saves under its HF class and reloads to identica
     for (const head of HEADS) {
       const dir = tmp(`${arch}-${head}`);
       const params = initParams(c, 7, head);
-      saveModel(dir, c, params, head);
+      await saveModel(dir, c, params, head);
       const loaded = loadModel(dir);
       assert.equal(loaded.head, head, `${arch} ${head}: head read back from config.json`);
       assert.deepEqual(loaded.newlyInitialised, [], `${arch} ${head}`);
@@ -135,7 +135,7 @@ test('every architecture x head saves under its HF class and reloads to identica
   }
 });
 
-test('OPT in the opt-350m shape: project_in/out, no final norm; padding on the right changes no logit', () => {
+test('OPT in the opt-350m shape: project_in/out, no final norm; padding on the right changes no logit', async () => {
   const c = CONFIGS.opt!;
   const names = modelParamSpecs(c, 'seqcls').map((s) => `${s.name}:${s.shape}`);
   assert.ok(
@@ -165,7 +165,7 @@ test('OPT in the opt-350m shape: project_in/out, no final norm; padding on the r
   alone.forEach((v, i) => assert.ok(Math.abs(v - padded[i]!) < 1e-5, `logit ${i}: ${v} vs ${padded[i]}`));
   // A checkpoint that still carries the final norm this post-LN config does not use loads; the norm is ignored.
   const dir = tmp('opt350');
-  saveModel(dir, c, params);
+  await saveModel(dir, c, params);
   const file = join(dir, 'model.safetensors');
   const all = readSafetensors(file);
   all.set('model.decoder.final_layer_norm.weight', { shape: [16], data: new Float32Array(16).fill(1) });
@@ -244,10 +244,10 @@ test('sharded checkpoints load through model.safetensors.index.json; a missing s
 
 test(
   'a model without its head gets a fresh, reported head; missing, unexpected and misshapen tensors are ' + 'named',
-  () => {
+  async () => {
     const dir = tmp('ckpt');
     const params = initParams(config, 1);
-    saveModel(dir, config, params);
+    await saveModel(dir, config, params);
     disposeParams(params);
     const file = join(dir, 'model.safetensors');
     const all = readSafetensors(file);
@@ -365,11 +365,11 @@ test('the wasm UnsortedSegmentSum kernel agrees with the definition (gather grad
   E.dispose();
 });
 
-test('loading then disposing a model frees every tensor (a grid loads one model per job)', () => {
+test('loading then disposing a model frees every tensor (a grid loads one model per job)', async () => {
   for (const [name, c] of Object.entries(CONFIGS)) {
     const dir = tmp(`free-${name}`);
     const params = initParams(c, 1);
-    saveModel(dir, c, params);
+    await saveModel(dir, c, params);
     disposeParams(params);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) disposeParams(loadModel(dir, { seed: i }).params);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { familyOfConfig } from './families/index.ts';
 import { bodyPrefix, headSpecs, hfClassName, modelParamSpecs } from './heads.ts';
 import { headOfConfig, initStd, readModelConfig, type HeadKind, type ModelConfig } from './model-config.ts';
-import type { ParamSpec, Params } from './params.ts';
+import { hfLayoutData, type ParamSpec, type Params } from './params.ts';
 import { readSafetensors, writeSafetensors, type RawTensor } from './safetensors.ts';
 
 // Tensors a checkpoint may hold that no fine-tuning model uses: buffers (HF ignores them too), and per family the
@@ -167,15 +167,19 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
 
 /** Write config.json and model.safetensors in HF layout (linear weights back to [out, in]). A head with no HF
  * class (OPT multiple choice) is saved under the family's seqcls class with one label, plus `prunelab_head`. */
-export function saveModel(dir: string, config: ModelConfig, params: Params, head: HeadKind = 'seqcls'): void {
+export async function saveModel(
+  dir: string,
+  config: ModelConfig,
+  params: Params,
+  head: HeadKind = 'seqcls',
+): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const tensors = new Map<string, RawTensor>();
   for (const spec of modelParamSpecs(config, head)) {
     const v = params.get(spec.name);
     if (!v)
       throw new Error(`saveModel: parameter '${spec.name}' is missing; were the params built for head '${head}'?`);
-    const data = tf.tidy(() => (spec.kind === 'linear' ? v.transpose() : v).dataSync() as Float32Array);
-    tensors.set(spec.name, { shape: spec.shape, data: new Float32Array(data) });
+    tensors.set(spec.name, { shape: spec.shape, data: await hfLayoutData(v, spec.kind === 'linear') });
   }
   writeSafetensors(join(dir, 'model.safetensors'), tensors);
   const out: Record<string, unknown> = { ...config, architectures: [hfClassName(config, head)] };

@@ -7,6 +7,7 @@ import { EVAL, type ForwardContext } from './layers.ts';
 import { activeHooks } from './peft/attach.ts';
 import { headLoss } from './losses.ts';
 import { isCorrect, outputData, type Model } from './train.ts';
+import { checkWebgpu } from './backend-webgpu.ts';
 
 /**
  * accuracy: right class (seqcls), right choice (mc), both answer positions exactly (qa), or within
@@ -48,6 +49,7 @@ export async function evaluate(model: Model, data: EncodedSet, batchSize = 64): 
     tf.dispose([loss, ...(out.head === 'qa' ? [out.startLogits, out.endLogits] : [out.logits])]);
     disposeBatch(batch);
   }
+  checkWebgpu();
   return {
     accuracy: data.n ? correct / data.n : NaN,
     loss: data.n ? lossSum / data.n : NaN,

@@ -78,7 +78,7 @@ const headsRun = new Map(FAMILY_NAMES.map((n) => [n, new Set<HeadKind>()]));
 
 for (const name of FAMILY_NAMES) {
   for (const head of familyOf(name).heads) {
-    test(`${name} ${head}: builds, runs, uses its head parameters, learns one step, saves and reloads`, () => {
+    test(`${name} ${head}: builds, runs, uses its head parameters, learns one step, saves and reloads`, async () => {
       const c = parseModelConfig({ ...tinyConfig(name), hidden_dropout_prob: 0.1 });
       const specs = modelParamSpecs(c, head);
       const params = initParams(c, 11, head);
@@ -124,7 +124,7 @@ for (const name of FAMILY_NAMES) {
 
       const dir = mkdtempSync(join(tmpdir(), `prunelab-family-${name}-${head}-`));
       try {
-        saveModel(dir, c, params, head);
+        await saveModel(dir, c, params, head);
         const loaded = loadModel(dir);
         assert.equal(loaded.head, head, `${name} ${head}: head read back from config.json (${hfClassName(c, head)})`);
         assert.equal(headOfConfig(loaded.config), head);

@@ -1,4 +1,5 @@
 export * from './backend.ts';
+export * from './backend-webgpu.ts';
 export * from './bert-config.ts';
 export * from './opt-config.ts';
 export * from './model-config.ts';

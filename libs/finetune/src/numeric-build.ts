@@ -3,12 +3,15 @@
 // differs: up to a flipped H for some examples), so runs record it and the grid reports when it changes.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { webgpuAdapter } from './backend-webgpu.ts';
 import { nativeStatus, type NativeStatus } from './kernels-native.ts';
 import { packingEnabled } from './packing.ts';
 
 export interface NumericBuild {
-  /** the TF.js backend in use: 'wasm', 'tensorflow', 'cpu' */
+  /** the TF.js backend in use: 'wasm', 'tensorflow', 'webgpu', 'cpu' */
   backend: string;
+  /** webgpu: the adapter it runs on (another GPU or driver runs other shaders); absent for the others */
+  device?: string;
   /** prunelab's native kernels active (they serve the wasm backend only) */
   native: boolean;
   sgemm: 'openblas' | 'loop' | null;
@@ -50,13 +53,22 @@ function packageVersion(name: string): string | null {
 }
 
 /** The key; builds recorded before packing existed have no `packed` and computed without it. */
-export function buildKey(b: Omit<NumericBuild, 'key' | 'nativeStatus' | 'packed'> & { packed?: boolean }): string {
+export function buildKey(
+  b: Omit<NumericBuild, 'key' | 'nativeStatus' | 'packed' | 'device'> & { packed?: boolean; device?: string },
+): string {
   const native = b.native
     ? `+${b.sgemm ?? 'native'}${b.blasCore ? `:${b.blasCore}` : ''}${b.threads ? `/${b.threads}t` : ''}`
     : '';
   const versions = `tfjs-${b.tfjs}${b.backendVersion && b.backendVersion !== b.tfjs ? `/${b.backend}-${b.backendVersion}` : ''}`;
-  return `${b.backend}${native} ${versions}${b.packed ? ' packed' : ''}`;
+  const device = b.device ? ` on ${b.device}` : '';
+  return `${b.backend}${native}${device} ${versions}${b.packed ? ' packed' : ''}`;
 }
+
+const PACKAGES: Record<string, string> = {
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  tensorflow: '@tensorflow/tfjs-node',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
+};
 
 /** The build of this process; call after chooseBackend (the backend decides whether the addon serves). */
 export function numericBuild(): NumericBuild {
@@ -67,10 +79,11 @@ export function numericBuild(): NumericBuild {
     backend === 'wasm'
       ? readNativeBuild(status)
       : readNativeBuild({ active: false, sgemm: null, core: null, threads: null });
-  const pkg =
-    backend === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : backend === 'tensorflow' ? '@tensorflow/tfjs-node' : null;
+  const pkg = PACKAGES[backend];
+  const gpu = backend === 'webgpu' ? webgpuAdapter() : null;
   const b = {
     backend,
+    ...(gpu && { device: gpu.description || `${gpu.vendor} ${gpu.architecture}`.trim() }),
     ...nat,
     tfjs: tf.version_core,
     backendVersion: pkg ? packageVersion(pkg) : null,
@@ -89,7 +102,8 @@ export function describeBuild(b: NumericBuild): string {
         : `, native addon ${/^off\b/.test(b.nativeStatus) ? b.nativeStatus : `off (${b.nativeStatus})`}`;
   const versions = `tfjs ${b.tfjs}${b.backendVersion && b.backendVersion !== b.tfjs ? ` (${b.backend} ${b.backendVersion})` : ''}`;
   const packing = b.packed ? ', padding skipped in token-wise layers (PRUNELAB_PACK=0: computed)' : '';
-  return `${b.backend}${native}, ${versions}${packing}`;
+  const device = b.device ? ` on ${b.device}` : '';
+  return `${b.backend}${device}${native}, ${versions}${packing}`;
 }
 
 /** MLflow tags of a build. */
@@ -102,5 +116,6 @@ export function buildTags(b: NumericBuild): Record<string, string> {
     blas_threads: b.threads === null ? 'none' : String(b.threads),
     tfjs_version: b.tfjs,
     packed: b.packed ? 'on' : 'off',
+    ...(b.device && { device: b.device }),
   };
 }

@@ -36,3 +36,16 @@ export function param(params: Params, name: string): tf.Variable {
 export function optionalParam(params: Params, name: string): tf.Variable | undefined {
   return params.get(name);
 }
+
+/**
+ * A parameter's values as a file stores them: linear weights back in HF's [out, in] (transposed on the host). Read
+ * asynchronously, the only read a GPU backend has in Node.
+ */
+export async function hfLayoutData(v: tf.Tensor, linear: boolean): Promise<Float32Array> {
+  const data = (await v.data()) as Float32Array;
+  if (!linear) return new Float32Array(data);
+  const [rows, cols] = v.shape as [number, number];
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
+  return out;
+}

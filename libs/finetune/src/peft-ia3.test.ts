@@ -25,8 +25,8 @@ const FIXTURES = ['bert', 'roberta', 'opt'].map((b) => `${b}-seqcls-ia3`);
 
 describe('peft 0.5.0 IA3 fixtures: logits, merged logits (bias quirk), trainable set, one AdamW step (1e-4)', () => {
   for (const name of FIXTURES) {
-    test(name, (t) => {
-      const r = checkLinearFixture(name);
+    test(name, async (t) => {
+      const r = await checkLinearFixture(name);
       // the library's merged logits differ from its unmerged ones by ~1e-2: matching them within 1e-4 reproduces it
       const fx = peftFixture(name);
       assert.ok(fx.checks_max_abs_diff_over_batches.merged_vs_unmerged > 1e-3);

@@ -26,8 +26,8 @@ const FIXTURES = ['bert', 'roberta', 'opt'].flatMap((b) => [`${b}-seqcls-lora`, 
 
 describe('peft 0.5.0 LoRA fixtures: logits, merged logits, trainable set, one AdamW step (1e-4)', () => {
   for (const name of FIXTURES) {
-    test(name, (t) => {
-      const r = checkLinearFixture(name);
+    test(name, async (t) => {
+      const r = await checkLinearFixture(name);
       t.diagnostic(
         `${name}: logits ${r.logits.toExponential(2)}, merged ${r.merged.toExponential(2)}, unmerge ` +
           `${r.unmerge.toExponential(2)}, merged weights ${r.mergedWeights.toExponential(2)}; step: loss before ` +

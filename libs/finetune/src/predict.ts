@@ -8,6 +8,7 @@ import { forward } from './heads.ts';
 import { EVAL, type ForwardContext } from './layers.ts';
 import { activeHooks } from './peft/attach.ts';
 import type { Model } from './train.ts';
+import { checkWebgpu } from './backend-webgpu.ts';
 
 export interface PredictOptions {
   /** examples per forward pass; default 64 */
@@ -141,6 +142,7 @@ export async function predict(model: Model, data: EncodedSet, opts: PredictOptio
       disposeBatch(batch);
     }
   }
+  checkWebgpu();
   return {
     n,
     numClasses: C,

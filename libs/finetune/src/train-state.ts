@@ -36,7 +36,7 @@ interface Entry {
   shape: number[];
   dtype: 'F32' | 'I32';
   bytes: number;
-  data: () => Float32Array | Int32Array;
+  data: () => Promise<Float32Array | Int32Array>;
 }
 
 type Header = Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> & {
@@ -44,29 +44,30 @@ type Header = Record<string, { dtype: string; shape: number[]; data_offsets: [nu
 };
 
 /** Save params, optimizer and states to `file` atomically. */
-export function saveTrainState<L>(
+export async function saveTrainState<L>(
   file: string,
   params: Params,
   optimizer: AdamW,
   loop: L,
   caller: CallerState = {},
-): void {
+): Promise<void> {
   mkdirSync(dirname(file), { recursive: true });
   const t = new Map<string, Entry>();
-  // tensors are read one at a time while writing: a snapshot never holds the whole model in JS memory
+  // tensors are read one at a time while writing: a snapshot never holds the whole model in JS memory (and read
+  // asynchronously, the only read a GPU backend has in Node)
   const put = (k: string, v: tf.Tensor) =>
-    t.set(k, { shape: v.shape, dtype: 'F32', bytes: v.size * 4, data: () => v.dataSync() as Float32Array });
+    t.set(k, { shape: v.shape, dtype: 'F32', bytes: v.size * 4, data: async () => (await v.data()) as Float32Array });
   for (const [k, v] of params) put(`param/${k}`, v);
   const { m, v } = optimizer.state();
   for (const [k, x] of m) put(`adam.m/${k}`, x);
   for (const [k, x] of v) put(`adam.v/${k}`, x);
   for (const [k, x] of caller.arrays ?? []) {
     const dtype = x.data instanceof Float32Array ? 'F32' : 'I32';
-    t.set(`caller/${k}`, { shape: x.shape, dtype, bytes: x.data.byteLength, data: () => x.data });
+    t.set(`caller/${k}`, { shape: x.shape, dtype, bytes: x.data.byteLength, data: async () => x.data });
   }
   const callerJson = JSON.stringify(caller.json ?? null);
   const meta = { step: String(optimizer.step), loop: JSON.stringify(loop), caller: callerJson };
-  writeStreamed(file, t, { format: FORMAT, ...meta });
+  await writeStreamed(file, t, { format: FORMAT, ...meta });
 }
 
 /**
@@ -74,7 +75,11 @@ export function saveTrainState<L>(
  * large model's snapshot (params + two moments: 12 bytes a parameter) may pass the 2 GB of one Node buffer.
  * Bytes are in host order (little-endian on every machine this runs on); a snapshot is read where it was written.
  */
-function writeStreamed(file: string, tensors: Map<string, Entry>, metadata: Record<string, string>): void {
+async function writeStreamed(
+  file: string,
+  tensors: Map<string, Entry>,
+  metadata: Record<string, string>,
+): Promise<void> {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const [name, t] of tensors) {
@@ -94,7 +99,7 @@ function writeStreamed(file: string, tensors: Map<string, Entry>, metadata: Reco
     put(len);
     put(Buffer.from(json, 'utf8'));
     for (const t of tensors.values()) {
-      const d = t.data();
+      const d = await t.data();
       if (d.byteLength !== t.bytes) throw new Error(`${file}: a tensor changed size while being saved`);
       put(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
     }

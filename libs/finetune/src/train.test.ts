@@ -154,6 +154,6 @@ test('training leaks no tensors from step to step', async () => {
 test('an unknown backend name is refused with the allowed names', async () => {
   await assert.rejects(
     chooseBackend('tpu'),
-    /unknown backend 'tpu': use one of tensorflow-gpu, tensorflow, wasm, cpu or 'auto'/,
+    /unknown backend 'tpu': use one of tensorflow-gpu, tensorflow, webgpu, wasm, cpu or 'auto'/,
   );
 });

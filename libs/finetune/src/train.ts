@@ -274,13 +274,13 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
   const vars = trainableVars(model);
   const summaries: EpochSummary[] = [];
   let start = performance.now();
-  const snapshot = (at: Partial<LoopState> = {}) => {
+  const snapshot = async (at: Partial<LoopState> = {}) => {
     const loop = { ...st, step: optimizer.step, seconds: st.seconds + (performance.now() - start) / 1000, ...at };
     const caller = ck!.save?.();
-    saveTrainState(trainStateFile(ck!.dir), model.params, optimizer, loop, caller);
+    await saveTrainState(trainStateFile(ck!.dir), model.params, optimizer, loop, caller);
     // a kept step's snapshot is the same state under its own name (an epoch's last step: once the epoch is written)
     if (ck!.keepAt?.steps.includes(loop.step))
-      saveTrainState(ck!.keepAt.file(loop.step), model.params, optimizer, loop, caller);
+      await saveTrainState(ck!.keepAt.file(loop.step), model.params, optimizer, loop, caller);
     ck!.onSaved?.({ epoch: loop.epoch, position: loop.position, step: loop.step });
   };
   try {
@@ -312,13 +312,13 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
           features: opts.features === true,
           ...(hooks?.params && { params: hooks.params }),
         });
-        optimizer.apply(grads, schedule(optimizer.step));
+        await optimizer.apply(grads, schedule(optimizer.step));
         tf.dispose(Object.values(grads));
         st.position++;
         await hooks?.afterStep?.(optimizer.step);
         const kept = ck?.keepAt?.steps.includes(optimizer.step);
         const every = ck?.everySteps && optimizer.step % ck.everySteps === 0;
-        if ((kept || every) && st.position < stepsPerEpoch) snapshot();
+        if ((kept || every) && st.position < stepsPerEpoch) await snapshot();
       }
       const seconds = st.seconds + (performance.now() - start) / 1000;
       const summary = {
@@ -332,7 +332,7 @@ export async function train(model: Model, data: EncodedSet, opts: TrainOptions):
       summaries.push(summary);
       await opts.onEpochEnd?.(summary);
       // the epoch-end snapshot stands at the start of the next epoch, after the caller's epoch-end writes
-      if (ck) snapshot({ epoch: epoch + 1, position: 0, lossSum: 0, correct: 0, seconds: 0 });
+      if (ck) await snapshot({ epoch: epoch + 1, position: 0, lossSum: 0, correct: 0, seconds: 0 });
     }
   } finally {
     optimizer.dispose();

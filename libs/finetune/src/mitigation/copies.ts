@@ -21,7 +21,7 @@ export async function trainSteps(env: MitigationEnv, from: number, to: number, d
   try {
     for (let s = from; s < to; s++) {
       const grads = await stepGradients(model, data, env.rowsOf(s), train.batchSize, ctx, vars);
-      optimizer.apply(grads, env.lrAt(s));
+      await optimizer.apply(grads, env.lrAt(s));
       tf.dispose(Object.values(grads));
     }
   } finally {

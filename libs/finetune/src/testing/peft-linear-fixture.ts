@@ -102,7 +102,7 @@ export interface FixtureReport {
 }
 
 /** Every check of one LoRA / IA3 fixture; returns the worst differences. */
-export function checkLinearFixture(name: string): FixtureReport {
+export async function checkLinearFixture(name: string): Promise<FixtureReport> {
   const fx = peftFixture(name);
   const model = loadFixtureModel(name);
   const report: FixtureReport = {
@@ -173,7 +173,7 @@ export function checkLinearFixture(name: string): FixtureReport {
       report.unmerge = Math.max(report.unmerge, d);
     }
 
-    report.step = checkTrainStep(name, model, fx.train_step);
+    report.step = await checkTrainStep(name, model, fx.train_step);
   } finally {
     for (const p of model.params.values()) p.dispose();
   }
@@ -182,7 +182,7 @@ export function checkLinearFixture(name: string): FixtureReport {
 
 /** One AdamW step as the fixture's (torch AdamW over the trainable parameters, no clipping, decay on all). */
 // biome-ignore lint/suspicious/noExplicitAny: fixture JSON
-function checkTrainStep(name: string, model: PeftTestModel, ts: any): FixtureReport['step'] {
+async function checkTrainStep(name: string, model: PeftTestModel, ts: any): Promise<FixtureReport['step']> {
   const inputs = inputsOf(ts.inputs);
   const labels = tf.tensor1d(ts.labels, 'int32');
   const ctx: ForwardContext = { training: true, nextSeed: () => 0, peft: activeHooks(model) }; // every dropout is 0
@@ -210,7 +210,7 @@ function checkTrainStep(name: string, model: PeftTestModel, ts: any): FixtureRep
     eps: ts.optimizer.eps,
     weightDecay: ts.optimizer.weight_decay,
   });
-  const norm = opt.apply(grads);
+  const norm = await opt.apply(grads);
   assert.ok(Math.abs(norm - ts.grad_global_l2_norm) < 1e-4, `${name}: grad norm ${norm} vs ${ts.grad_global_l2_norm}`);
   const { m, v } = opt.state();
   assert.deepEqual([...m.keys()].sort(), [...trainable].sort(), `${name}: AdamW state only for trainables`);
