@@ -36,7 +36,13 @@ export interface CellSpec {
 export interface CellResult extends CellSpec {
   engine: 'prunelab';
   backend: string;
+  /** the device the backend named (webgpu: its adapter) */
+  device?: string;
   native: string;
+  /** the first step's seconds (warm-up included in nothing else): shader compilation on webgpu */
+  firstS: number;
+  /** what the cell computed, to compare backends: each step's training loss, or the first batch's logits */
+  outputs: number[];
   medianS: number;
   exPerS: number;
   gflops: number;
@@ -117,6 +123,7 @@ export async function runCell(spec: CellSpec, backend?: string): Promise<CellRes
   const total = spec.warmup + spec.steps;
   const times: number[] = [];
   const mem: { tensors: number; bytes: number; heap: number | null }[] = [];
+  const outputs: number[] = [];
   if (spec.mode === 'train') {
     const data = benchData(spec.batch * total, spec.seq, c.vocab_size, 7);
     let last = performance.now();
@@ -126,7 +133,8 @@ export async function runCell(spec: CellSpec, backend?: string): Promise<CellRes
       lr: 5e-5,
       weightDecay: 0.01,
       seed: 3,
-      onBatch: () => {
+      onBatch: ({ loss }) => {
+        outputs.push(loss);
         const now = performance.now();
         times.push((now - last) / 1000);
         const m = tf.memory();
@@ -145,7 +153,8 @@ export async function runCell(spec: CellSpec, backend?: string): Promise<CellRes
     for (let i = 0; i < total; i++) {
       const t0 = performance.now();
       const logits = tf.tidy(() => bertSequenceClassifier(params, c, batches[i % 3]!.inputs, EVAL));
-      await logits.data();
+      const v = await logits.data();
+      if (i === 0) outputs.push(...v);
       logits.dispose();
       times.push((performance.now() - t0) / 1000);
       const m = tf.memory();
@@ -163,7 +172,10 @@ export async function runCell(spec: CellSpec, backend?: string): Promise<CellRes
     ...spec,
     engine: 'prunelab',
     backend: chosen.name,
+    ...(chosen.device && { device: chosen.device }),
     native: nativeStatus().summary,
+    firstS: times[0]!,
+    outputs,
     medianS: med,
     exPerS: spec.batch / med,
     gflops: flops / med / 1e9,

@@ -226,3 +226,19 @@ test('phase1.record: a list of probs, grand, embedding (default []); classes onl
   );
   assert.deepEqual(fixed.phase1.record, ['probs']);
 });
+
+test('run.backend: webgpu refuses the parts that read GPU values synchronously, naming the key; the smoke config loads', () => {
+  const smoke = loadConfig(join(EXPERIMENTS, 'webgpu-smoke.yaml'));
+  assert.equal(smoke.run.backend, 'webgpu');
+  assert.equal(loadConfig(join(EXPERIMENTS, 'webgpu-smoke-wasm.yaml')).run.backend, 'wasm');
+  const base = 'name: x\nphase1:\n  seeds: [1, 2]\nrun:\n  backend: webgpu\n';
+  assert.throws(
+    () => loadConfig(file('wg-mit.yaml', `${base}phase2:\n  mitigation: [none, deni]\n`)),
+    /wg-mit.yaml:5: run.backend: webgpu does not run a mitigation other than none yet .*use run.backend: wasm/,
+  );
+  assert.throws(
+    () => loadConfig(file('wg-graft.yaml', `${base}graft:\n  runs: [full]\n`)),
+    /wg-graft.yaml:5: run.backend: webgpu does not run graft: yet/,
+  );
+  assert.equal(loadConfig(file('wg-ok.yaml', `${base}phase2:\n  mitigation: [none]\n`)).run.backend, 'webgpu');
+});

@@ -216,6 +216,33 @@ export const DEFAULT_MODELS = {
  * Validate a merged config (plain data) against SCHEMA and fill defaults; `where(path)` gives "file:line" for errors,
  * `dirOf(path)` the folder relative paths at that key start from (custom_tasks files; default: the working folder).
  */
+/**
+ * run.backend: webgpu runs training, evaluation, records and saving. Parts that still read GPU values synchronously
+ * (Node's webgpu has no synchronous read) are refused up front, before any job runs, instead of stopping mid-grid.
+ */
+function checkWebgpuParts(cfg: ExperimentConfig, where: Where): void {
+  const fromEnv = cfg.run.backend === 'auto' && process.env.PRUNELAB_BACKEND === 'webgpu';
+  if (cfg.run.backend !== 'webgpu' && !fromEnv) return;
+  const named = (m: unknown) => (typeof m === 'string' ? m : String((m as { method?: unknown }).method));
+  const mitigated = cfg.tasks.some((t) =>
+    Object.keys(cfg.models).some((m) => {
+      const c = cellSettings(cfg, t, m);
+      return named(c.phase1.mitigation) !== 'none' || c.phase2.mitigation.some((x) => named(x) !== 'none');
+    }),
+  );
+  const parts = [
+    ...(cfg.graft ? ['graft:'] : []),
+    ...(cfg.al ? ['al: (active learning)'] : []),
+    ...(mitigated ? ['a mitigation other than none'] : []),
+  ];
+  if (parts.length)
+    throw new ConfigError(
+      `${where(['run', 'backend'])}: ${fromEnv ? 'PRUNELAB_BACKEND=webgpu' : 'run.backend: webgpu'} does not run ` +
+        `${parts.join(', ')} yet (it reads GPU values synchronously, which Node's WebGPU cannot); use ` +
+        'run.backend: wasm (or tensorflow-gpu) for this config',
+    );
+}
+
 export function validateConfig(
   raw: unknown,
   where: Where,
@@ -413,6 +440,7 @@ function crossCheck(cfg: ExperimentConfig, where: Where): void {
   } catch (e) {
     throw e instanceof PeftConfigError ? new ConfigError(e.message) : e;
   }
+  checkWebgpuParts(cfg, where);
   if (cfg.phase2.methods.some((x) => x !== 'full') && R < 2) {
     throw new ConfigError(
       `${where(['phase1', 'seeds'])}: H subsets need R >= 2 phase-1 runs (with R = 1, removing H = 0 and H = R keeps ` +

@@ -117,20 +117,83 @@ export async function setUpWebgpu(): Promise<WebgpuAdapter> {
   return adapter;
 }
 
+interface GpuBufferLike {
+  size: number;
+  usage: number;
+  destroy(): void;
+}
+interface BufferManagerLike {
+  freeBuffers: Map<string, GpuBufferLike[]>;
+  numBytesAllocated: number;
+  numBytesUsed: number;
+  numFreeBuffers: number;
+  releaseBuffer(buffer: GpuBufferLike, reuse?: boolean): void;
+}
+
+/** How many bytes of released GPU buffers the pool keeps for reuse ($PRUNELAB_WEBGPU_POOL_MB, default 1024). */
+export function webgpuPoolBytes(): number {
+  const v = process.env.PRUNELAB_WEBGPU_POOL_MB;
+  if (v === undefined || v === '') return 1024 * 2 ** 20;
+  const mb = Number(v);
+  if (!Number.isFinite(mb) || mb < 0)
+    throw new Error(`PRUNELAB_WEBGPU_POOL_MB=${v}: expected a size in MB (0: reuse no released buffer)`);
+  return mb * 2 ** 20;
+}
+
 /**
- * Dawn reports a failed validation (a shader it could not build, too many bindings) as an event, and tfjs goes on
- * with whatever the buffers held: wrong numbers, no exception. The first such error is kept here once the backend
- * runs (watchWebgpuErrors), and checkWebgpu() turns it into an exception; training checks it after every step.
+ * tfjs-backend-webgpu 4.22 keeps every released buffer for reuse, pooled by exact byte size, and never frees one.
+ * Batches cut to their longest row (and packed to their real tokens) have new sizes all the time, so the pool grew
+ * without bound (USE-Lite on SST-2: 4 GB to 6 GB of RSS in 10 minutes on lavapipe; on a GPU it is device memory).
+ * Here the pool keeps at most `cap` bytes; past that the oldest released buffers are destroyed.
  */
-export function watchWebgpuErrors(): void {
+export function capBufferPool(bm: BufferManagerLike, cap: number): void {
+  const release = bm.releaseBuffer.bind(bm);
+  const order: GpuBufferLike[] = []; // released buffers, oldest first (some may have been reused since)
+  let pooled = 0;
+  bm.releaseBuffer = (buffer, reuse = true) => {
+    const before = bm.numFreeBuffers;
+    release(buffer, reuse);
+    if (bm.numFreeBuffers === before) return; // destroyed, or the manager is disposed
+    order.push(buffer);
+    pooled = bm.numBytesAllocated - bm.numBytesUsed;
+    while (pooled > cap && order.length) {
+      const old = order.shift()!;
+      const list = bm.freeBuffers.get(`${old.size}_${old.usage}`);
+      const at = list ? list.indexOf(old) : -1;
+      if (at < 0) continue; // reused since: in use again, or released again later in `order`
+      list!.splice(at, 1);
+      bm.numFreeBuffers--;
+      bm.numBytesAllocated -= old.size;
+      pooled -= old.size;
+      old.destroy();
+    }
+    if (order.length > 4 * bm.numFreeBuffers + 1024) {
+      // drop entries of buffers reused since, so the list stays the size of the pool
+      const free = new Set([...bm.freeBuffers.values()].flat());
+      const kept = order.filter((b) => free.has(b));
+      order.length = 0;
+      order.push(...kept);
+    }
+  };
+}
+
+/**
+ * Set up the webgpu backend once it runs: the buffer pool's cap (capBufferPool), and Dawn's errors. Dawn reports a
+ * failed validation (a shader it could not build, too many bindings) as an event, and tfjs goes on with whatever the
+ * buffers held: wrong numbers, no exception. The first such error is kept, and checkWebgpu() turns it into an
+ * exception; training checks it after every step.
+ */
+export function configureWebgpuBackend(): void {
   const be = tf.backend() as unknown as {
     device?: { addEventListener(type: string, f: (e: { error?: { message?: string } }) => void): void };
+    bufferManager?: BufferManagerLike;
   };
   if (!be.device || (be.device as { prunelabWatched?: boolean }).prunelabWatched) return;
   (be.device as { prunelabWatched?: boolean }).prunelabWatched = true;
   be.device.addEventListener('uncapturederror', (e) => {
     fault ??= e.error?.message?.trim() || 'unknown WebGPU error';
   });
+  if (be.bufferManager) capBufferPool(be.bufferManager, webgpuPoolBytes());
 }
 
 /** Throw when the WebGPU device has reported an error since the backend started (results after it are wrong). */

@@ -3,7 +3,7 @@
 // so on such a machine we fall back to the pure-npm wasm (SIMD) and cpu backends. webgpu (Dawn from npm, on a Vulkan
 // driver) is chosen by name only: on a machine without a GPU it runs on lavapipe, slower than wasm.
 import * as tf from '@tensorflow/tfjs';
-import { describeAdapter, setUpWebgpu, watchWebgpuErrors } from './backend-webgpu.ts';
+import { describeAdapter, setUpWebgpu, configureWebgpuBackend } from './backend-webgpu.ts';
 import { registerWasmKernels } from './wasm-kernels.ts';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -46,7 +46,7 @@ async function tryRegister(name: BackendName): Promise<{ ok: boolean; why?: stri
     }
     const tfName = name === 'tensorflow-gpu' ? 'tensorflow' : name;
     if (!(await tf.setBackend(tfName))) return { ok: false, why: `TF.js could not initialise '${tfName}'` };
-    if (name === 'webgpu') watchWebgpuErrors();
+    if (name === 'webgpu') configureWebgpuBackend();
     return { ok: true, ...(device && { device }) };
   } catch (e) {
     return { ok: false, why: e instanceof Error ? e.message.split('\n')[0] : String(e) };

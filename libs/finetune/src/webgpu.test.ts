@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkWebgpu } from './backend-webgpu.ts';
+import { capBufferPool, checkWebgpu } from './backend-webgpu.ts';
 import { chooseBackend } from './backend.ts';
 import { parseBertConfig } from './bert-config.ts';
 import { disposeParams, initParams } from './checkpoint.ts';
@@ -61,6 +61,61 @@ async function values(f: () => tf.Tensor): Promise<Float32Array> {
   t.dispose();
   return v;
 }
+
+/** tfjs-backend-webgpu 4.22's BufferManager as far as the cap touches it: free buffers pooled by exact size. */
+class Pool {
+  freeBuffers = new Map<string, Buf[]>();
+  numBytesAllocated = 0;
+  numBytesUsed = 0;
+  numFreeBuffers = 0;
+  destroyed: Buf[] = [];
+  acquire(size: number): Buf {
+    const free = this.freeBuffers.get(`${size}_1`);
+    let b = free?.pop();
+    if (b) this.numFreeBuffers--;
+    else {
+      const made: Buf = { size, usage: 1, destroy: () => this.destroyed.push(made) };
+      b = made;
+      this.numBytesAllocated += size;
+    }
+    this.numBytesUsed += size;
+    return b;
+  }
+  releaseBuffer(b: Buf, reuse = true): void {
+    this.numBytesUsed -= b.size;
+    if (!reuse) {
+      b.destroy();
+      this.numBytesAllocated -= b.size;
+      return;
+    }
+    const key = `${b.size}_${b.usage}`;
+    this.freeBuffers.set(key, [...(this.freeBuffers.get(key) ?? []), b]);
+    this.numFreeBuffers++;
+  }
+}
+interface Buf {
+  size: number;
+  usage: number;
+  destroy(): void;
+}
+
+test('the GPU buffer pool keeps at most its cap, dropping the oldest released buffers; reuse still works', () => {
+  const pool = new Pool();
+  capBufferPool(pool, 1000);
+  const held = [100, 200, 300, 400, 500, 600].map((n) => pool.acquire(n));
+  for (const b of held) pool.releaseBuffer(b);
+  // after each release at most 1,000 bytes stay pooled, the oldest released going first
+  const sizes = () => pool.destroyed.map((b) => b.size);
+  assert.deepEqual(sizes(), [100, 200, 300, 400, 500]);
+  assert.equal(pool.numBytesAllocated - pool.numBytesUsed, 600);
+  assert.equal(pool.numFreeBuffers, 1);
+  const again = pool.acquire(600); // reused, not made
+  assert.equal(again, held[5]);
+  pool.releaseBuffer(again);
+  pool.releaseBuffer(pool.acquire(700)); // 1,300 pooled: 600 goes
+  assert.deepEqual(sizes(), [100, 200, 300, 400, 500, 600]);
+  assert.equal(pool.numBytesAllocated, 700);
+});
 
 describe('the kernels prunelab replaces on webgpu', () => {
   test('AddN chunks keep the left-to-right order within the binding limit', () => {
