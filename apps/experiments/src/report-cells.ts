@@ -195,3 +195,23 @@ export function collapseSection(found: { runs: CollapsedRun[]; counted: number }
     ...found.runs.map((r) => `${r.task} · ${r.model}: ${r.run}: ${r.text}`),
   ];
 }
+
+/**
+ * Which numeric builds made the finished jobs that compute (scores jobs only count records): one build named once,
+ * several listed with their job counts, since records of one job can differ between builds (scripts/compare-builds.ts).
+ */
+export function buildsNote(outDir: string, grid: Grid): string | undefined {
+  const count = new Map<string, number>();
+  for (const job of grid.jobs) {
+    if (job.kind === 'scores') continue;
+    const done = readDone(outDir, job);
+    if (!done) continue;
+    const key = done.build?.key ?? 'not recorded (finished before done.json recorded builds)';
+    count.set(key, (count.get(key) ?? 0) + 1);
+  }
+  const n = [...count.values()].reduce((a, b) => a + b, 0);
+  if (n === 0) return undefined;
+  if (count.size === 1) return `Numeric build: ${[...count.keys()][0]} (all ${n} finished training jobs).`;
+  const parts = [...count].sort((a, b) => b[1] - a[1]).map(([k, c]) => `${k}: ${c} job(s)`);
+  return `Numeric builds: ${count.size} made the ${n} finished training jobs (run.numeric_build: strict redoes the ones not made by the running build): ${parts.join('; ')}.`;
+}

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import type { NumericBuild } from '@prunelab/finetune';
 import { metricVsSizeChart } from '@prunelab/viz';
 import { validateConfig } from './config.ts';
 import { dataKey, type DataStates } from './data-digest.ts';
@@ -83,10 +84,12 @@ const PHASE2: Record<string, { size: number; metric: number[]; counts: number[][
   },
 };
 
-function finishAll(outDir: string, grid: Grid, withData: boolean): void {
+/** `buildOf`: the numeric build key a job's done.json records (none: finished before builds were recorded). */
+function finishAll(outDir: string, grid: Grid, withData: boolean, buildOf?: (j: Job) => string): void {
   const data = withData ? { data: DATA } : {};
   for (const j of grid.jobs) {
-    const done = { hash: j.hash, finishedAt: 'then', seconds: 1, ...data };
+    const build = buildOf ? { build: { key: buildOf(j) } as NumericBuild } : {};
+    const done = { hash: j.hash, finishedAt: 'then', seconds: 1, ...data, ...build };
     if (j.kind === 'phase1') {
       const ep = { epoch: 1, trainLoss: 0.6, trainAccuracy: 0.7, devAccuracy: 0.7, devMetric: 0.7, devLoss: 0.6 };
       const result: Phase1Result = {
@@ -222,6 +225,31 @@ test('a model whose jobs trained from random weights: the report says "RANDOM WE
     for (const text of [md, html]) assert.equal(text.includes('RANDOM WEIGHTS'), random, `random ${random}`);
     if (random) assert.match(md, /Models: a \(bert, .*, RANDOM WEIGHTS\)/);
   }
+});
+
+test('the numeric builds that made the jobs: one named once, several counted; scores jobs do not count', async () => {
+  const cfg = cfgOf('builds');
+  const grid = expandGrid(cfg, { a: { dir: join(root, 'a'), digest: 'w', pretrain: null } }, dataOf(cfg));
+  const training = grid.jobs.filter((j) => j.kind !== 'scores').length;
+  const outDir = join(root, 'results', 'builds');
+  finishAll(outDir, grid, true, () => 'webgpu on llvmpipe tfjs-4.22.0 packed');
+  let md = readFileSync((await writeReport(cfg, outDir, grid, 'mlruns')).report, 'utf8');
+  assert.ok(
+    md.includes(`- Numeric build: webgpu on llvmpipe tfjs-4.22.0 packed (all ${training} finished training jobs).`),
+  );
+
+  // phase 2 made by another build: both named, with how many jobs each made
+  const phase2 = grid.jobs.filter((j) => j.kind === 'phase2').length;
+  finishAll(outDir, grid, true, (j) => (j.kind === 'phase2' ? 'wasm native openblas x2' : 'webgpu on llvmpipe'));
+  md = readFileSync((await writeReport(cfg, outDir, grid, 'mlruns')).report, 'utf8');
+  assert.match(md, new RegExp(`Numeric builds: 2 made the ${training} finished training jobs`));
+  assert.ok(md.includes(`wasm native openblas x2: ${phase2} job(s)`));
+  assert.ok(md.includes(`webgpu on llvmpipe: ${training - phase2} job(s)`));
+
+  // jobs from before builds were recorded
+  finishAll(outDir, grid, true);
+  md = readFileSync((await writeReport(cfg, outDir, grid, 'mlruns')).report, 'utf8');
+  assert.match(md, /Numeric build: not recorded \(finished before done\.json recorded builds\)/);
 });
 
 test('settings note: ticket seeds are named where they add seeds, not when they repeat phase2.seeds', () => {

@@ -25,6 +25,7 @@ import type { Grid, ScoresJob } from './grid.ts';
 import { readDone } from './job-state.ts';
 import { methodTitle } from './names.ts';
 import {
+  buildsNote,
   cellData,
   cellSettingsOf,
   collapsedRuns,
@@ -162,6 +163,7 @@ export async function writeReport(
   const done = grid.jobs.filter((j) => readDone(outDir, j)).length;
   const settings = grid.cells.map(({ task, model }) => settingsNote(cellSettingsOf(cfg, grid, task, model)));
   const same = settings.length > 0 && settings.every((x) => x === settings[0]);
+  const builds = buildsNote(outDir, grid);
   const intro = [
     `Jobs finished: ${done} of ${grid.jobs.length}. Tasks: ${cfg.tasks.join(', ')}. Models: ${Object.entries(cfg.models)
       .map(
@@ -170,6 +172,7 @@ export async function writeReport(
       )
       .join(', ')}.`,
     ...(Object.keys(cfg.models).some((n) => randomWeightsOf(outDir, grid, n)) ? [RANDOM_WEIGHTS_NOTE] : []),
+    ...(builds ? [builds] : []),
     same
       ? `Every cell: ${settings[0]}.`
       : 'Training settings differ between cells (per-task or per-model overrides): each cell lists the ones it ' +
